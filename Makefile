@@ -1,0 +1,42 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11:
+#   make report   environment + sample data + the latest month's reports
+#   make test     environment + the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DATA   ?= data/sample
+MONTH  ?=
+ARGS   ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install sample report test bench clean-sample
+
+help: ## List the targets with what they do
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@bash scripts/setup-system.sh
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create the virtual environment (.venv) and install the toolkit when needed
+
+$(DATA)/truth.json: | $(STAMP)
+	$(BIN)/toolkit sample --out $(DATA)
+
+sample: $(STAMP) $(DATA)/truth.json ## Generate the bundled sample data set when it is missing
+
+report: $(STAMP) $(DATA)/truth.json ## Render the latest complete month's reports of the sample into reports/
+	$(BIN)/toolkit report $(DATA) $(if $(MONTH),--month $(MONTH),) $(ARGS)
+
+test: $(STAMP) ## Run the whole test suite
+	$(BIN)/python -m pytest $(ARGS)
+
+bench: $(STAMP) ## Run the benchmarks (slow; results go to docs/benchmarks.md by hand)
+	$(BIN)/python bench/bench_sample.py
+
+clean-sample: ## Remove the generated sample data
+	rm -rf $(DATA)

@@ -1,0 +1,81 @@
+"""Shared fixtures: tiny hand-made data directories and one generated sample per session."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_USERS = 20_000
+
+
+def write_table(folder: Path, name: str, rows, fmt: str = "parquet") -> Path:
+    """Write a small table in the event-store layout; rows is a DataFrame or list of dicts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    if fmt == "parquet":
+        path = folder / f"{name}.parquet"
+        df.to_parquet(path, index=False)
+    elif fmt == "csv":
+        path = folder / f"{name}.csv"
+        df.to_csv(path, index=False)
+    elif fmt == "csv.gz":
+        path = folder / f"{name}.csv.gz"
+        df.to_csv(path, index=False, compression="gzip")
+    else:
+        raise ValueError(fmt)
+    return path
+
+
+def events(rows):
+    """[(user, 'YYYY-MM-DD HH:MM:SS', name), ...] -> events frame with naive timestamps."""
+    return pd.DataFrame({"user_id": [r[0] for r in rows],
+                         "event_time": pd.to_datetime([r[1] for r in rows]),
+                         "event_name": [r[2] for r in rows]})
+
+
+@pytest.fixture
+def tiny_dir(tmp_path):
+    d = tmp_path / "tiny"
+    write_table(d, "events", events([
+        (1, "2025-01-05 10:00:00", "app_open"),
+        (1, "2025-02-03 09:00:00", "remote_unlock"),
+        (2, "2025-02-10 12:00:00", "article_view"),
+        (2, "2025-02-10 12:00:00", "article_view"),   # exact duplicate
+        (3, "2025-03-01 08:00:00", "mystery_click"),  # not in feature_map
+        (3, "2099-01-01 00:00:00", "app_open"),       # in the future
+    ]))
+    write_table(d, "users", pd.DataFrame({"user_id": [1, 2, 3],
+                                          "registered_at": pd.to_datetime(["2025-01-01", "2025-03-01", "2025-03-01"]),
+                                          "nickname": ["a", "b", "c"]}))
+    write_table(d, "feature_map", [{"event_name": "remote_unlock", "category": "car_control"},
+                                   {"event_name": "article_view", "category": "content"},
+                                   {"event_name": "app_open", "category": None}], fmt="csv")
+    return d
+
+
+def run_cli(*args, cwd=None, check=False):
+    """Run the installed `toolkit` command in a subprocess; returns CompletedProcess."""
+    proc = subprocess.run([sys.executable, "-m", "toolkit", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd or ROOT)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"toolkit {args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory):
+    """A generated sample (20,000 users, 24 months to 2026-10), shared by the tests that read planted effects."""
+    from toolkit.sample import generate_sample
+    d = tmp_path_factory.mktemp("sample")
+    generate_sample(d, users=SAMPLE_USERS, months=24, end="2026-10", seed=11)
+    return d
+
+
+@pytest.fixture(scope="session")
+def truth(sample_dir):
+    return json.loads((sample_dir / "truth.json").read_text(encoding="utf-8"))

@@ -1,0 +1,130 @@
+"""Every bad-input case gets a ToolkitError subclass whose message names the file,
+the column, how many rows, and how to fix it; the CLI shows it without a traceback."""
+import pandas as pd
+import pytest
+
+from conftest import events, run_cli, write_table
+from toolkit.errors import (ColumnTypeError, DataReadError, EmptyTableError, MissingColumnError, MissingTableError,
+                            NullValueError, TimestampParseError, ToolkitError)
+from toolkit.store import open_store
+from toolkit.validate import validate
+
+
+def test_missing_events_file(tmp_path):
+    write_table(tmp_path, "users", [{"user_id": 1, "registered_at": "2025-01-01"}])
+    with pytest.raises(MissingTableError) as e:
+        open_store(tmp_path)
+    msg = str(e.value)
+    assert str(tmp_path) in msg and "events.parquet" in msg and "user_id, event_time, event_name" in msg
+
+
+def test_missing_directory(tmp_path):
+    with pytest.raises(MissingTableError, match="does not exist.*toolkit sample"):
+        open_store(tmp_path / "nope")
+
+
+def test_missing_column(tmp_path):
+    write_table(tmp_path, "events", pd.DataFrame({"uid": [1], "event_time": pd.to_datetime(["2025-01-01"]),
+                                                  "event_name": ["a"]}))
+    with pytest.raises(MissingColumnError) as e:
+        open_store(tmp_path)
+    msg = str(e.value)
+    assert "events.parquet" in msg and "'user_id'" in msg and "uid" in msg and "rename" in msg
+
+
+def test_missing_column_in_optional_table(tmp_path):
+    write_table(tmp_path, "events", events([(1, "2025-01-01 00:00:00", "a")]))
+    (tmp_path / "users.csv").write_text("user_id,signup\n1,2025-01-01\n")
+    with pytest.raises(MissingColumnError, match=r"users\.csv.*registered_at"):
+        open_store(tmp_path)
+
+
+def test_unparseable_timestamp(tmp_path):
+    (tmp_path / "events.csv").write_text("user_id,event_time,event_name\n1,2025-01-01 10:00:00,a\n"
+                                         "2,yesterday,a\n3,31/02/2025,a\n4,,a\n")
+    with pytest.raises(TimestampParseError) as e:
+        open_store(tmp_path)
+    msg = str(e.value)
+    assert "events.csv" in msg and "'event_time'" in msg and "2 value(s)" in msg and "YYYY-MM-DD" in msg
+
+
+def test_wrong_type_of_time(tmp_path):
+    write_table(tmp_path, "events", pd.DataFrame({"user_id": [1], "event_time": [1735689600], "event_name": ["a"]}))
+    with pytest.raises(ColumnTypeError) as e:
+        open_store(tmp_path)
+    msg = str(e.value)
+    assert "events.parquet" in msg and "'event_time'" in msg and "BIGINT" in msg and "to_timestamp" in msg
+
+
+def test_wrong_type_of_user_id(tmp_path):
+    write_table(tmp_path, "events", pd.DataFrame({"user_id": [17850.0], "event_time": pd.to_datetime(["2025-01-01"]),
+                                                  "event_name": ["a"]}))
+    with pytest.raises(ColumnTypeError, match=r"'user_id'.*DOUBLE.*integers"):
+        open_store(tmp_path)
+
+
+def test_wrong_type_of_amount(tmp_path):
+    write_table(tmp_path, "events", events([(1, "2025-01-01 00:00:00", "a")]))
+    (tmp_path / "orders.csv").write_text("user_id,order_time,amount\n1,2025-01-01,¥12\n")
+    with pytest.raises(ColumnTypeError, match=r"orders\.csv.*'amount'.*number"):
+        open_store(tmp_path)
+
+
+def test_empty_events(tmp_path):
+    (tmp_path / "events.csv").write_text("user_id,event_time,event_name\n")
+    with pytest.raises(EmptyTableError, match=r"events\.csv has no rows"):
+        open_store(tmp_path)
+
+
+def test_corrupt_file(tmp_path):
+    (tmp_path / "events.parquet").write_bytes(b"this is not parquet")
+    with pytest.raises(DataReadError, match=r"events\.parquet"):
+        open_store(tmp_path)
+
+
+def test_null_user_id_and_time_are_errors_of_validate(tmp_path):
+    df = pd.DataFrame({"user_id": pd.array([1, None, None], dtype="Int64"),
+                       "event_time": pd.to_datetime(["2025-01-01", None, "2025-01-02"]),
+                       "event_name": ["a", "b", "c"]})
+    write_table(tmp_path, "events", df)
+    h = validate(open_store(tmp_path))
+    assert not h.ok
+    kinds = {type(e) for e in h.errors}
+    assert kinds == {NullValueError}
+    msgs = " ".join(map(str, h.errors))
+    assert "'user_id' is empty in 2 of 3 rows" in msgs and "'event_time' is empty in 1 of 3 rows" in msgs
+    assert "events.parquet" in msgs and "drop or fill" in msgs
+    with pytest.raises(NullValueError):
+        h.raise_first()
+
+
+@pytest.mark.parametrize("setup, needle", [
+    (lambda d: (d / "events.csv").write_text("user_id,event_time,event_name\n1,later,a\n"), "not timestamps"),
+    (None, "does not exist"),
+    (lambda d: (d / "events.csv").write_text("uid,event_time,event_name\n1,2025-01-01,a\n"), "missing required"),
+])
+def test_cli_shows_one_clear_line_and_no_traceback(tmp_path, setup, needle):
+    d = tmp_path / "data"
+    if needle != "does not exist":
+        d.mkdir()
+        setup(d)
+    proc = run_cli("validate", d)
+    assert proc.returncode == 2
+    assert needle in proc.stderr and proc.stderr.startswith("error: ")
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_cli_validate_exits_non_zero_on_null_ids(tmp_path):
+    df = pd.DataFrame({"user_id": pd.array([1, None], dtype="Int64"),
+                       "event_time": pd.to_datetime(["2025-01-01", "2025-01-02"]), "event_name": ["a", "b"]})
+    write_table(tmp_path, "events", df)
+    proc = run_cli("validate", tmp_path)
+    assert proc.returncode == 1
+    assert "ERROR" in proc.stdout and "'user_id' is empty in 1 of 2 rows" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_every_error_is_a_toolkit_error():
+    for cls in (ColumnTypeError, DataReadError, EmptyTableError, MissingColumnError, MissingTableError,
+                NullValueError, TimestampParseError):
+        assert issubclass(cls, ToolkitError)

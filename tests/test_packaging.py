@@ -1,0 +1,49 @@
+"""The set-up files agree: environment.yml mirrors pyproject.toml's pins; .ci/run calls the README's test command."""
+import re
+import tomllib
+
+import yaml
+
+from conftest import ROOT
+
+
+def _pins(specs):
+    out = {}
+    for s in specs:
+        m = re.match(r"^([A-Za-z0-9_.\-]+)\s*(>=\s*[\w.]+)?", s)
+        out[m.group(1).lower().replace("_", "-")] = (m.group(2) or "").replace(" ", "")
+    return out
+
+
+def test_environment_yml_mirrors_pyproject():
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    deps = _pins(py["project"]["dependencies"] + py["project"]["optional-dependencies"]["dev"])
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = _pins([d for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))])
+    assert conda == deps
+    pip_part = [d for d in env["dependencies"] if isinstance(d, dict)][0]["pip"]
+    assert "-e ." in pip_part
+    assert "conda-forge" in env["channels"]
+    assert any(d.startswith("python>=3.11") for d in env["dependencies"] if isinstance(d, str))
+
+
+def test_every_dependency_has_a_lower_bound():
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    for spec in py["project"]["dependencies"]:
+        assert ">=" in spec, f"{spec} has no lower bound"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in readme and "make report" in readme
+    assert [l for l in ci.splitlines() if l.strip() and not l.startswith("#")][-1].strip() == "make test"
+
+
+def test_sql_lives_in_sql_files():
+    from toolkit import queries
+    names = [p.stem for p in queries.SQL_DIR.glob("*.sql")]
+    assert "health_events" in names
+    for n in names:
+        head = queries.load(n).lstrip()
+        assert head.startswith("--"), f"{n}.sql must open with a comment saying what it returns"

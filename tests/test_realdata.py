@@ -1,0 +1,55 @@
+"""The real UCI Online Retail invoices, turned into the event layout and validated."""
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+from toolkit.convert import convert_transactions
+from toolkit.errors import MissingColumnError
+from toolkit.store import open_store
+from toolkit.validate import validate
+
+REAL = ROOT.parent / "shared" / "realdata" / "online_retail_invoices.csv"
+# Known figures of the file (its README): new customers per month, 2010-12 .. 2011-12.
+NEW_PER_MONTH = [885, 417, 380, 452, 300, 284, 242, 188, 169, 299, 358, 323, 41]
+
+pytestmark = pytest.mark.skipif(not REAL.is_file(), reason=f"real data not present at {REAL}")
+
+
+@pytest.fixture(scope="module")
+def retail(tmp_path_factory):
+    out = tmp_path_factory.mktemp("retail")
+    proc = run_cli("convert-transactions", REAL, "--out", out, "--user-col", "CustomerID",
+                   "--time-col", "InvoiceDate", "--amount-col", "TotalPrice", "--id-col", "InvoiceNo")
+    assert proc.returncode == 0, proc.stderr
+    assert "18,532 events of 4,338 users" in proc.stdout
+    return out
+
+
+def test_validation_on_real_data(retail):
+    h = validate(open_store(retail, timezone="Europe/London"))
+    assert h.ok
+    assert h.summary["rows"] == 18_532 and h.summary["users"] == 4_338
+    assert h.summary["duplicate_rows"] == 0
+    assert str(h.summary["first_event"])[:10] == "2010-12-01" and str(h.summary["last_event"])[:10] == "2011-12-09"
+    proc = run_cli("validate", retail, "--timezone", "Europe/London")
+    assert proc.returncode == 0 and "4,338 users" in proc.stdout
+
+
+def test_first_purchase_month_matches_the_known_new_customers(retail):
+    con = open_store(retail, timezone="Europe/London").con
+    got = [r[1] for r in con.execute("""SELECT month, count(*) FROM (
+               SELECT user_id, strftime(min(event_time), '%Y-%m') AS month FROM events GROUP BY user_id)
+           GROUP BY month ORDER BY month""").fetchall()]
+    assert got == NEW_PER_MONTH
+
+
+def test_orders_carry_amounts(retail):
+    con = open_store(retail).con
+    total = con.execute("SELECT round(sum(amount)) FROM orders").fetchone()[0]
+    assert total > 8_000_000   # the retailer's revenue in GBP over the year
+
+
+def test_convert_names_a_missing_column(tmp_path):
+    with pytest.raises(MissingColumnError, match=r"--user-col.*Customer"):
+        convert_transactions(REAL, tmp_path, user_col="Customer", time_col="InvoiceDate")

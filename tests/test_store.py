@@ -1,0 +1,102 @@
+"""The event store: every accepted layout, the time-zone rule, read-only sources."""
+import os
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import events, write_table
+from toolkit.store import open_store
+
+ROWS = [(1, "2025-01-31 23:30:00", "app_open"), (2, "2025-02-01 00:10:00", "remote_unlock"),
+        (2, "2025-03-15 12:00:00", "article_view")]
+
+
+def _months(store):
+    return store.con.execute("SELECT user_id, strftime(event_time, '%Y-%m') FROM events ORDER BY ALL").fetchall()
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "csv.gz"])
+def test_single_file_layouts(tmp_path, fmt):
+    write_table(tmp_path, "events", events(ROWS), fmt=fmt)
+    s = open_store(tmp_path)
+    assert _months(s) == [(1, "2025-01"), (2, "2025-02"), (2, "2025-03")]
+    assert s.has("events") and not s.has("users")
+    # missing optional tables are empty views with the required columns
+    assert s.con.execute("SELECT count(*) FROM users").fetchone()[0] == 0
+    assert [c[0] for c in s.con.execute("DESCRIBE pushes").fetchall()][:3] == ["push_id", "user_id", "sent_at"]
+
+
+def test_folder_of_parquet_files(tmp_path):
+    df = events(ROWS)
+    (tmp_path / "events" / "2025").mkdir(parents=True)
+    df.iloc[:2].to_parquet(tmp_path / "events" / "2025" / "a.parquet", index=False)
+    df.iloc[2:].to_parquet(tmp_path / "events" / "b.parquet", index=False)
+    s = open_store(tmp_path)
+    assert s.con.execute("SELECT count(*) FROM events").fetchone()[0] == 3
+
+
+def test_duckdb_file_is_attached_read_only(tmp_path):
+    db = tmp_path / "shop.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE events AS SELECT * FROM df", {}) if False else None
+    df = events(ROWS)
+    con.register("df", df)
+    con.execute("CREATE TABLE events AS SELECT * FROM df")
+    con.execute("CREATE TABLE users AS SELECT 1 AS user_id, TIMESTAMP '2025-01-01' AS registered_at")
+    con.close()
+    before = os.path.getmtime(db)
+    s1 = open_store(db)
+    s2 = open_store(tmp_path)           # the folder holding it works too, and two readers at once
+    assert s1.con.execute("SELECT count(*) FROM events").fetchone()[0] == 3
+    assert s2.con.execute("SELECT count(*) FROM users").fetchone()[0] == 1
+    with pytest.raises(duckdb.Error):
+        s1.con.execute("INSERT INTO src.events VALUES (9, TIMESTAMP '2025-01-01', 'x')")
+    assert os.path.getmtime(db) == before
+
+
+def test_zone_aware_times_are_converted_to_business_time(tmp_path):
+    # 2025-01-31 17:00 UTC is 2025-02-01 01:00 in Shanghai: the event belongs to February.
+    t = pa.array([datetime(2025, 1, 31, 17, 0)], type=pa.timestamp("us", tz="UTC"))
+    pq.write_table(pa.table({"user_id": [1], "event_time": t, "event_name": ["app_open"]}), tmp_path / "events.parquet")
+    s = open_store(tmp_path, timezone="Asia/Shanghai")
+    assert s.con.execute("SELECT event_time FROM events").fetchone()[0] == datetime(2025, 2, 1, 1, 0)
+    s_ldn = open_store(tmp_path, timezone="Europe/London")
+    assert s_ldn.con.execute("SELECT event_time FROM events").fetchone()[0] == datetime(2025, 1, 31, 17, 0)
+
+
+def test_naive_times_are_business_local(tmp_path):
+    write_table(tmp_path, "events", events([(1, "2025-01-31 23:59:00", "a")]))
+    s = open_store(tmp_path, timezone="America/New_York")
+    assert s.con.execute("SELECT event_time FROM events").fetchone()[0] == datetime(2025, 1, 31, 23, 59)
+
+
+def test_text_times_with_offsets(tmp_path):
+    (tmp_path / "events.csv").write_text(
+        "user_id,event_time,event_name\n"
+        "1,2025-01-31T20:00:00+00:00,a\n"       # 04:00 next day in Shanghai
+        "2,2025-01-31 20:00:00,a\n"             # naive: local as written
+        "3,2025-01-31,a\n", encoding="utf-8")
+    s = open_store(tmp_path, timezone="Asia/Shanghai")
+    got = dict(s.con.execute("SELECT user_id, event_time FROM events").fetchall())
+    assert got[1] == datetime(2025, 2, 1, 4, 0)
+    assert got[2] == datetime(2025, 1, 31, 20, 0)
+    assert got[3] == datetime(2025, 1, 31, 0, 0)
+
+
+def test_ids_of_small_tables_follow_the_events(tmp_path):
+    write_table(tmp_path, "events", events(ROWS))
+    (tmp_path / "users.csv").write_text("user_id,registered_at\n1,2025-01-01\n2,2025-01-02\n")
+    s = open_store(tmp_path)
+    n = s.con.execute("SELECT count(*) FROM events JOIN users USING (user_id)").fetchone()[0]
+    assert n == 3
+
+
+def test_nothing_is_loaded_into_memory_until_queried(tmp_path):
+    write_table(tmp_path, "events", events(ROWS))
+    s = open_store(tmp_path)
+    plan = s.con.execute("EXPLAIN SELECT user_id, count(*) FROM events GROUP BY 1").fetchall()
+    assert "READ_PARQUET" in str(plan).upper() or "PARQUET_SCAN" in str(plan).upper()

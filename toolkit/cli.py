@@ -1,0 +1,118 @@
+"""The `toolkit` command.  Every command reads toolkit.yaml (or --config) and
+lets its flags override it.  Bad input ends with one clear line and exit code 2,
+never a traceback."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+import duckdb
+
+from .config import load_config
+from .errors import ToolkitError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ToolkitError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except duckdb.Error as exc:  # a query failed on data that passed the checks: still no traceback
+            click.echo(f"error: the query engine failed: {str(exc).splitlines()[0]}. "
+                       "Run `toolkit validate DIR` to check the data.", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Configuration file (default: $TOOLKIT_CONFIG or ./toolkit.yaml).")
+@click.pass_context
+def main(ctx, config_path):
+    """User operations analytics over event data (用户运营分析)."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+def _cfg(ctx, **overrides):
+    return load_config(ctx.obj.get("config_path"), **overrides)
+
+
+def _open(ctx, data_dir, timezone=None, **overrides):
+    from .store import open_store
+    cfg = _cfg(ctx, data_dir=data_dir, timezone=timezone, **overrides)
+    return cfg, open_store(cfg.data_dir, timezone=cfg.timezone)
+
+
+@main.command()
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Folder to write (default: data_dir of the configuration).")
+@click.option("--users", type=int, default=50_000, show_default=True, help="Users registering over the period.")
+@click.option("--months", type=int, default=24, show_default=True, help="Months of data.")
+@click.option("--end", default="2026-10", show_default=True, help="Last month, YYYY-MM.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed (same seed, same bytes).")
+@click.pass_context
+def sample(ctx, out, users, months, end, seed):
+    """Write the synthetic car-app sample with planted effects (truth.json)."""
+    from .sample import generate_sample
+    out = Path(out) if out else _cfg(ctx).data_dir
+    t0 = time.perf_counter()
+    truth = generate_sample(out, users=users, months=months, end=end, seed=seed)
+    click.echo(f"Wrote {truth['events']:,} events of {users:,} users, {truth['months'][0]} .. {truth['months'][-1]}, "
+               f"to {out} in {time.perf_counter() - t0:.1f}s (planted effects: {out / 'truth.json'}).")
+
+
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--timezone", default=None, help="Business time zone (overrides the configuration).")
+@click.pass_context
+def validate(ctx, data_dir, timezone):
+    """Print a health summary of DATA_DIR; exit non-zero on errors."""
+    from .validate import validate as run_validate
+    _, store = _open(ctx, data_dir, timezone)
+    health = run_validate(store)
+    click.echo(health.render())
+    if not health.ok:
+        sys.exit(1)
+
+
+@main.command("convert-transactions")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write the event layout to.")
+@click.option("--user-col", required=True, help="Column with the customer id.")
+@click.option("--time-col", required=True, help="Column with the transaction date or time.")
+@click.option("--amount-col", default=None, help="Column with the amount (writes orders.parquet too).")
+@click.option("--id-col", default=None, help="Column with the transaction id.")
+@click.option("--event-name", default="purchase", show_default=True, help="Name given to each event.")
+def convert_transactions_cmd(source, out, user_col, time_col, amount_col, id_col, event_name):
+    """Turn a transactions file (one row per purchase) into the event layout."""
+    from .convert import convert_transactions
+    r = convert_transactions(source, out, user_col=user_col, time_col=time_col, amount_col=amount_col,
+                             id_col=id_col, event_name=event_name)
+    click.echo(f"Wrote {r['events']:,} events of {r['users']:,} users to {r['out']} "
+               f"({r['skipped_without_user']:,} rows without a user skipped).")
+
+
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--month", default=None, help="Reporting month YYYY-MM (default: the last complete month).")
+@click.option("--out", "out", default=None, type=click.Path(file_okay=False), help="Reports folder (default: reports/).")
+@click.pass_context
+def report(ctx, data_dir, month, out):
+    """Render the monthly HTML reports of DATA_DIR."""
+    from .months import last_complete_month, month_str, parse_month
+    from .report import NOTEBOOK_DIR, report_notebooks
+    cfg, store = _open(ctx, data_dir)
+    month = month_str(parse_month(month) if month else last_complete_month(store.con))
+    if not report_notebooks():
+        click.echo(f"Data ready at {cfg.data_dir}; reporting month {month}. No report notebooks exist yet in "
+                   f"{NOTEBOOK_DIR}, so there is nothing to render: the lifecycle, preferences and periods "
+                   "sections come with their notebooks.")
+        return
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,128 @@
+"""The one configuration file of a deployment, with documented defaults.
+
+Lookup order: an explicit path (``--config`` / ``config=``), the
+``TOOLKIT_CONFIG`` environment variable, ``./toolkit.yaml``, then the
+package defaults (``toolkit/defaults.yaml``, where every key is documented).
+Keyword overrides (CLI flags, notebook parameters) win over the file.
+Relative paths in a file are relative to that file's folder.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from .errors import ConfigError
+
+DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = Path("data/sample")
+    timezone: str = "Asia/Shanghai"
+    active_events: tuple[str, ...] = ()
+    signal_events: tuple[str, ...] = ("trip",)
+    churn_after: int = 2
+    language: str = "zh"
+    target_active_rate: float = 0.85
+    holiday_country: str = "CN"
+    reports_dir: Path = Path("reports")
+    source: str = field(default="defaults", compare=False)
+
+    def with_overrides(self, **overrides) -> "Config":
+        """A copy with every override that is not None applied and checked."""
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        unknown = set(clean) - {f.name for f in fields(self)}
+        if unknown:
+            raise ConfigError(f"Unknown setting(s) {sorted(unknown)}; known: "
+                              f"{sorted(f.name for f in fields(self) if f.name != 'source')}.")
+        return _checked(replace(self, **_coerce(clean)))
+
+
+def _coerce(values: dict) -> dict:
+    out = dict(values)
+    for key in ("active_events", "signal_events"):
+        if key in out:
+            v = out[key]
+            if isinstance(v, str):
+                v = [s.strip() for s in v.split(",") if s.strip()]
+            out[key] = tuple(v or ())
+    for key in ("data_dir", "reports_dir"):
+        if key in out:
+            out[key] = Path(out[key])
+    if "churn_after" in out:
+        try:
+            out["churn_after"] = int(out["churn_after"])
+        except (TypeError, ValueError):
+            raise ConfigError(f"churn_after must be a whole number of months, got {out['churn_after']!r}.") from None
+    if "target_active_rate" in out:
+        try:
+            out["target_active_rate"] = float(out["target_active_rate"])
+        except (TypeError, ValueError):
+            raise ConfigError(f"target_active_rate must be a number like 0.85, got {out['target_active_rate']!r}.") from None
+    return out
+
+
+def _checked(cfg: Config) -> Config:
+    try:
+        ZoneInfo(cfg.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"timezone {cfg.timezone!r} ({cfg.source}) is not an IANA time zone; "
+                          "use a name such as Asia/Shanghai or Europe/London.") from None
+    if not 1 <= cfg.churn_after <= 12:
+        raise ConfigError(f"churn_after (the churn window k, {cfg.source}) must be 1 to 12 months, got {cfg.churn_after}.")
+    if cfg.language not in ("zh", "en"):
+        raise ConfigError(f"language ({cfg.source}) must be 'zh' or 'en', got {cfg.language!r}.")
+    if not 0 < cfg.target_active_rate <= 1:
+        raise ConfigError(f"target_active_rate ({cfg.source}) must lie in (0, 1], got {cfg.target_active_rate}.")
+    overlap = set(cfg.active_events) & set(cfg.signal_events)
+    if overlap:
+        raise ConfigError(f"Events {sorted(overlap)} are listed both as active_events and signal_events ({cfg.source}); "
+                          "an offline signal is not app activity: keep each event in one list.")
+    return cfg
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must be a mapping of setting: value (see toolkit/defaults.yaml).")
+    return data
+
+
+def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
+    """Read the configuration and apply keyword overrides.
+
+    Parameters
+    ----------
+    path : file to read; None looks for $TOOLKIT_CONFIG, then ./toolkit.yaml.
+    **overrides : any Config field; None values are ignored.
+
+    Returns
+    -------
+    Config, with paths resolved against the file's folder.
+    """
+    base = _read_yaml(DEFAULTS_FILE)
+    cfg = Config(source=str(DEFAULTS_FILE)).with_overrides(**base)
+    if path is None:
+        env = os.environ.get("TOOLKIT_CONFIG")
+        if env:
+            path = env
+        elif Path("toolkit.yaml").is_file():
+            path = "toolkit.yaml"
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"Configuration file {p} does not exist; pass an existing file or omit it to use the defaults.")
+        values = _read_yaml(p)
+        for key in ("data_dir", "reports_dir"):
+            if key in values and values[key] is not None and not Path(values[key]).is_absolute():
+                values[key] = str((p.resolve().parent / values[key]))
+        cfg = replace(cfg, source=str(p)).with_overrides(**values)
+    return cfg.with_overrides(**overrides)

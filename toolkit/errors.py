@@ -1,0 +1,46 @@
+"""One error hierarchy: every problem with the user's input is a ToolkitError.
+
+Each message says what is wrong, where (file, column, how many rows) and how
+to fix it, so that nobody has to read a pandas or DuckDB traceback.
+"""
+from __future__ import annotations
+
+
+class ToolkitError(Exception):
+    """Base of every error the toolkit raises for bad input or configuration."""
+
+
+class ConfigError(ToolkitError):
+    """The configuration file or a parameter has a value the toolkit cannot use."""
+
+
+class MissingTableError(ToolkitError):
+    """A required table (file) is not in the data directory."""
+
+
+class MissingColumnError(ToolkitError):
+    """A table lacks a required column."""
+
+
+class ColumnTypeError(ToolkitError):
+    """A column has a type that cannot serve its purpose (e.g. numbers in event_time)."""
+
+
+class TimestampParseError(ToolkitError):
+    """Text in a time column that cannot be read as a timestamp."""
+
+
+class NullValueError(ToolkitError):
+    """Empty (null) values in a column that must always be filled."""
+
+
+class EmptyTableError(ToolkitError):
+    """A table that must hold rows holds none."""
+
+
+class DataReadError(ToolkitError):
+    """A file exists but cannot be read (corrupt, wrong format)."""
+
+
+class ReportError(ToolkitError):
+    """A report run failed; the previous report is left as it was."""

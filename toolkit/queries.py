@@ -1,0 +1,35 @@
+"""SQL lives in toolkit/sql/<name>.sql, one query per file, called by name.
+
+Parameters are DuckDB named parameters ($name), bound at execution, never
+formatted into the text.  The comment block at the top of each file says
+what the query returns, one row per what.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+SQL_DIR = Path(__file__).with_name("sql")
+
+
+@cache
+def load(name: str) -> str:
+    """The text of toolkit/sql/<name>.sql."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run(con, name: str, **params):
+    """Execute a named query with bound parameters; returns the DuckDB cursor.
+
+    Only the parameters the query mentions are passed, so callers can hand a
+    common set (months, event lists) to several queries.
+    """
+    text = load(name)
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
+    return con.execute(text, used)
+
+
+def frame(con, name: str, **params):
+    """Run a named query and return its (small) result as a pandas DataFrame."""
+    return run(con, name, **params).df()

@@ -1,0 +1,118 @@
+"""`toolkit validate DIR`: a health summary of a data directory, errors and warnings.
+
+Errors (the data cannot be analysed as it is) make the command exit non-zero;
+warnings are facts an analyst should know before trusting the numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from . import queries
+from .errors import EmptyTableError, NullValueError, ToolkitError
+from .store import TABLES, Store
+
+
+@dataclass
+class Health:
+    """What validation found: a summary, errors (ToolkitError instances) and warnings (text)."""
+    summary: dict = field(default_factory=dict)
+    per_month: list = field(default_factory=list)
+    tables: dict = field(default_factory=dict)
+    unmapped: list = field(default_factory=list)
+    errors: list[ToolkitError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def raise_first(self) -> None:
+        """Raise the first error, if any (for code that wants an exception)."""
+        if self.errors:
+            raise self.errors[0]
+
+    def render(self) -> str:
+        s = self.summary
+        lines = ["Data health", "===========", "Tables:"]
+        for name, info in self.tables.items():
+            lines.append(f"  {name:<17} {info}")
+        if s:
+            lines += [
+                f"Events: {s['rows']:,} rows, {s['users']:,} users, "
+                f"{s['first_event']} .. {s['last_event']}",
+                f"Duplicate rows: {s['duplicate_rows']:,}; events before registration: "
+                f"{s['before_registration']:,}; events in the future: {s['future_events']:,}",
+            ]
+        if self.per_month:
+            lines.append("Events per month:")
+            lines += [f"  {m}  {e:>12,} events  {u:>10,} users" for m, e, u in self.per_month]
+        if self.unmapped:
+            lines.append("Event names missing from feature_map (counted as 'other'):")
+            lines += [f"  {n}: {c:,}" for n, c in self.unmapped[:20]]
+        for w in self.warnings:
+            lines.append(f"WARNING: {w}")
+        for e in self.errors:
+            lines.append(f"ERROR: {e}")
+        lines.append("OK" if self.ok else f"{len(self.errors)} error(s)")
+        return "\n".join(lines)
+
+
+def validate(store: Store, *, now: datetime | None = None) -> Health:
+    """Check a store's tables and summarise the events.
+
+    Parameters
+    ----------
+    store : an opened store (schema errors were already raised by open_store).
+    now : the moment after which events count as 'in the future'
+        (default: the current time in the store's business time zone).
+    """
+    con, h = store.con, Health()
+    if now is None:
+        now = datetime.now(ZoneInfo(store.timezone)).replace(tzinfo=None)
+    for name in TABLES:
+        src = store.sources[name]
+        if src.kind == "missing":
+            h.tables[name] = "not present (optional)" if name != "events" else "MISSING"
+            continue
+        n = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        h.tables[name] = f"{n:,} rows from {src.location}"
+        if n == 0 and name != "events":
+            h.warnings.append(f"{src.describe()} has no rows; it is treated as absent.")
+        if "user_id" in TABLES[name] and name != "events" and n:
+            nulls = con.execute(f"SELECT count(*) FROM {name} WHERE user_id IS NULL").fetchone()[0]
+            if nulls:
+                h.warnings.append(f"{src.describe()}: {nulls:,} row(s) have a user_id that is empty or not of the "
+                                  "events' id type; they are ignored. Use the same ids as the events table.")
+    ev = store.sources["events"].describe()
+    row = queries.run(con, "health_events", now=now).fetchone()
+    cols = ["rows", "users", "first_event", "last_event", "null_user_id", "null_event_time",
+            "null_event_name", "duplicate_rows", "future_events"]
+    s = dict(zip(cols, row))
+    if s["rows"] == 0:
+        h.errors.append(EmptyTableError(f"{ev} has no rows."))
+    for col in ("user_id", "event_time", "event_name"):
+        if s[f"null_{col}"]:
+            h.errors.append(NullValueError(
+                f"{ev}: column {col!r} is empty in {s[f'null_{col}']:,} of {s['rows']:,} rows. "
+                f"Every event needs a {col}; drop or fill those rows before loading."))
+    before = queries.run(con, "events_before_registration").fetchone()
+    s["before_registration"] = before[0]
+    h.summary = s
+    h.per_month = [tuple(r) for r in queries.run(con, "events_per_month").fetchall()]
+    if store.has("feature_map"):
+        h.unmapped = [tuple(r) for r in queries.run(con, "unmapped_event_names").fetchall()]
+        if h.unmapped:
+            h.warnings.append(f"{len(h.unmapped)} event name(s) are not in feature_map and count as category "
+                              f"'other' (e.g. {h.unmapped[0][0]!r}); add them to feature_map.")
+    if s["duplicate_rows"]:
+        h.warnings.append(f"{ev}: {s['duplicate_rows']:,} duplicate row(s) (equal in every column). "
+                          "They do not change who is active, but inflate event counts.")
+    if before[0]:
+        h.warnings.append(f"{before[0]:,} event(s) of {before[1]:,} user(s) happen before registered_at; those users "
+                          "enter in the month of their first event (documented in docs/methodology.md).")
+    if s["future_events"]:
+        h.warnings.append(f"{ev}: {s['future_events']:,} event(s) are later than now ({now:%Y-%m-%d %H:%M}, "
+                          f"{store.timezone}); check the time zone or the clock of the source system.")
+    return h

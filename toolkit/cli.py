@@ -96,6 +96,30 @@ def convert_transactions_cmd(source, out, user_col, time_col, amount_col, id_col
                f"({r['skipped_without_user']:,} rows without a user skipped).")
 
 
+def _write_frame(df, out):
+    """CSV or JSON (by extension) to a file, CSV to stdout when out is None."""
+    if out is None:
+        click.echo(df.to_csv(index=False), nl=False)
+    elif str(out).lower().endswith(".json"):
+        Path(out).write_text(df.to_json(orient="records", force_ascii=False, indent=1), encoding="utf-8")
+    else:
+        df.to_csv(out, index=False)
+
+
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--churn-after", "churn_after", type=int, default=None, help="Churn window k in months (1-12).")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="CSV or .json file (default: stdout).")
+@click.pass_context
+def lifecycle(ctx, data_dir, churn_after, out):
+    """Write the monthly lifecycle table: states, MAU, active rate and the four rates."""
+    from .lifecycle import COLUMNS, lifecycle_table
+    cfg, store = _open(ctx, data_dir, churn_after=churn_after)
+    df = lifecycle_table(store.con, churn_after=cfg.churn_after, active_events=cfg.active_events,
+                         signal_events=cfg.signal_events)
+    _write_frame(df[COLUMNS], out)
+
+
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", default=None, help="Reporting month YYYY-MM (default: the last complete month).")

@@ -1,0 +1,92 @@
+"""Property tests on random event logs: the SQL lifecycle agrees with the naive
+reference user by user; the seven states partition the users; the identity of
+the four rates holds exactly; every rate is in [0, 1] or empty with an empty pool."""
+from datetime import datetime
+
+import duckdb
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lifecycle_reference import reference_counts, reference_states
+from toolkit.lifecycle import STATES, Lifecycle, month_label
+
+BASE = 2024 * 12  # month index of 2024-01
+
+logs = st.fixed_dictionaries({
+    "events": st.lists(st.tuples(st.integers(1, 8), st.integers(0, 11), st.sampled_from(["app", "app", "trip"])),
+                       min_size=1, max_size=60),
+    "registrations": st.dictionaries(st.integers(1, 10), st.integers(0, 11), max_size=6),
+    "k": st.integers(1, 4),
+})
+
+
+def _con(events, registrations):
+    con = duckdb.connect()
+    ev = pd.DataFrame({"user_id": [u for u, _, _ in events],
+                       "event_time": [datetime((BASE + m) // 12, (BASE + m) % 12 + 1, 1 + (i % 27), 12)
+                                      for i, (_, m, _) in enumerate(events)],
+                       "event_name": [n for _, _, n in events]})
+    us = pd.DataFrame({"user_id": list(registrations),
+                       "registered_at": [datetime((BASE + m) // 12, (BASE + m) % 12 + 1, 2) for m in registrations.values()]},
+                      columns=["user_id", "registered_at"]).astype({"user_id": "int64", "registered_at": "datetime64[us]"})
+    con.execute("CREATE TABLE events AS SELECT * FROM ev")
+    con.execute("CREATE TABLE users AS SELECT * FROM us")
+    return con
+
+
+def _has_activity(events):
+    return any(n == "app" for _, _, n in events)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(logs)
+def test_sql_matches_reference_user_by_user(log):
+    events, regs, k = log["events"], log["registrations"], log["k"]
+    if not _has_activity(events) and not regs:
+        return
+    ref = reference_states([(u, BASE + m, n) for u, m, n in events], {u: BASE + m for u, m in regs.items()},
+                           k=k, signal_events=("trip",))
+    lc = Lifecycle(_con(events, regs), signal_events=["trip"])
+    table = lc.monthly(k).set_index("month")
+    counts = reference_counts(ref)
+    assert list(table.index) == [month_label(m) for m in sorted(ref)]
+    for m, c in counts.items():
+        row = table.loc[month_label(m)]
+        for s in STATES + ["churned_signal", "returned_signal", "cumulative"]:
+            assert row[s] == c[s], (m, s, row[s], c[s])
+    # per user, for a month in the middle and the last one
+    for m in {sorted(ref)[len(ref) // 2], max(ref)}:
+        got = lc.user_states(month_label(m), k).set_index("user_id")
+        assert got.state.to_dict() == {u: v[0] for u, v in ref[m].items()}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(logs)
+def test_partition_identity_and_rate_bounds(log):
+    events, regs, k = log["events"], log["registrations"], log["k"]
+    if not _has_activity(events) and not regs:
+        return
+    df = Lifecycle(_con(events, regs), signal_events=["trip"]).monthly(k)
+    # the seven states partition the cumulative users, every month
+    assert (df[STATES].sum(axis=1) == df["cumulative"]).all()
+    assert (df["churned_signal"] + df["churned_silent"] == df["churned"]).all()
+    assert (df["mau"] <= df["cumulative"]).all()
+    if k == 1:
+        assert (df["dormant"] == 0).all() and (df["woken"] == 0).all()
+    prev = df.shift(1)
+    pools = {"retention_old": prev.new_retained + prev.active + prev.woken + prev.returned,
+             "retention_new": prev.new, "wake_rate": prev.dormant, "return_rate": prev.churned,
+             "return_rate_signal": prev.churned_signal, "return_rate_silent": prev.churned_silent}
+    for rate, pool in pools.items():
+        pool = pool.fillna(0)
+        r = df[rate]
+        assert (r.isna() == (pool == 0)).all(), rate
+        assert ((r >= 0) & (r <= 1) | r.isna()).all(), rate
+    # MAU(M) = new(M) + old_active(M-1)*ro + new(M-1)*rn + dormant(M-1)*wr + churned(M-1)*rr, to the user
+    terms = df["new"].astype(float).copy()
+    for rate in ("retention_old", "retention_new", "wake_rate", "return_rate"):
+        terms += (pools[rate].fillna(0) * df[rate].fillna(0))
+    assert np.allclose(terms, df["mau"], atol=1e-9)
+    assert (terms.round().astype(int) == df["mau"]).all()

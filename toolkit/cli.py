@@ -122,6 +122,47 @@ def lifecycle(ctx, data_dir, churn_after, out):
 
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
+@click.option("--target", type=float, default=None, help="Target average active rate, e.g. 0.85 (default: config).")
+@click.option("--months", required=True, help="Consecutive plan months, comma-separated: 2026-07,2026-08,2026-09.")
+@click.option("--churn-after", "churn_after", type=int, default=None, help="Churn window k in months (1-12).")
+@click.option("--new-users", default=None, help="Planned new users: one number, or one per month comma-separated.")
+@click.option("--rate-method", type=click.Choice(["best6", "last_year"]), default="best6", show_default=True,
+              help="Default rates: best of the last six months, or the same month last year.")
+@click.option("--retention-old", type=float, default=None, help="Override the old-user retention rate.")
+@click.option("--retention-new", type=float, default=None, help="Override the new-user retention rate.")
+@click.option("--wake-rate", type=float, default=None, help="Override the wake rate.")
+@click.option("--return-rate", type=float, default=None, help="Override the return rate.")
+@click.pass_context
+def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, retention_old, retention_new,
+         wake_rate, return_rate):
+    """Project the active rate for the plan months and what it takes to meet the target."""
+    from .lifecycle import Lifecycle
+    from .planning import make_plan
+    cfg, store = _open(ctx, data_dir, churn_after=churn_after, target_active_rate=target)
+    month_list = [m.strip() for m in months.split(",") if m.strip()]
+    nu = None
+    if new_users:
+        try:
+            nu = [float(x) for x in new_users.split(",")]
+        except ValueError:
+            raise ToolkitError(f"--new-users must be numbers, got {new_users!r}.") from None
+        nu = nu[0] if len(nu) == 1 else nu
+        if isinstance(nu, list) and len(nu) != len(month_list):
+            raise ToolkitError(f"--new-users has {len(nu)} numbers for {len(month_list)} months.")
+    lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
+    monthly = lc.monthly(cfg.churn_after)
+    p = make_plan(lc, monthly, month_list, cfg.target_active_rate, churn_after=cfg.churn_after, new_users=nu,
+                  rates={"retention_old": retention_old, "retention_new": retention_new, "wake_rate": wake_rate,
+                         "return_rate": return_rate}, method=rate_method)
+    cols = ["month", "new", "mau", "cumulative", "active_rate", "retention_old", "retention_new", "wake_rate",
+            "return_rate"]
+    click.echo(p.projection[cols].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    click.echo()
+    click.echo(p.summary())
+
+
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", default=None, help="Reporting month YYYY-MM (default: the last complete month).")
 @click.option("--out", "out", default=None, type=click.Path(file_okay=False), help="Reports folder (default: reports/).")
 @click.pass_context

@@ -78,7 +78,7 @@ def _checked(cfg: Config) -> Config:
     if cfg.language not in ("zh", "en"):
         raise ConfigError(f"language ({cfg.source}) must be 'zh' or 'en', got {cfg.language!r}.")
     if not 0 < cfg.target_active_rate <= 1:
-        raise ConfigError(f"target_active_rate ({cfg.source}) must lie in (0, 1], got {cfg.target_active_rate}.")
+        raise ConfigError(f"target_active_rate ({cfg.source}) must be a share in (0, 1], e.g. 0.85 for 85%; got {cfg.target_active_rate}.")
     overlap = set(cfg.active_events) & set(cfg.signal_events)
     if overlap:
         raise ConfigError(f"Events {sorted(overlap)} are listed both as active_events and signal_events ({cfg.source}); "
@@ -125,4 +125,8 @@ def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
             if key in values and values[key] is not None and not Path(values[key]).is_absolute():
                 values[key] = str((p.resolve().parent / values[key]))
         cfg = replace(cfg, source=str(p)).with_overrides(**values)
-    return cfg.with_overrides(**overrides)
+    if any(v is not None for v in overrides.values()):
+        file_source = cfg.source
+        cfg = replace(cfg, source="flag or parameter").with_overrides(**overrides)
+        cfg = replace(cfg, source=file_source)
+    return cfg

@@ -1,0 +1,128 @@
+"""Target planning: a hand-worked projection, the inverse search, and the identity on real states."""
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+from toolkit.decomposition import decomposition, mau_bridge, transitions
+from toolkit.errors import ConfigError
+from toolkit.lifecycle import RATES, Lifecycle
+from toolkit.planning import StartState, default_rates, make_plan, project, required_uplift
+from toolkit.store import open_store
+
+M2 = ["2026-01", "2026-02"]
+R = pd.DataFrame({"retention_old": 0.9, "retention_new": 0.5, "wake_rate": 0.3, "return_rate": 0.1}, index=M2)
+
+
+def test_hand_worked_projection_k2():
+    start = StartState("2025-12", new=100, old_active=1000, dormant=[200], churned=500, cumulative=1800)
+    p = project(start, M2, 100, R).set_index("month")
+    # Jan: retained 50 + 900, woken 60, returned 50 -> old active 1060; MAU 1160 of 1900.
+    #      lost 50 + 100 = 150 go dormant; churned 500*0.9 + 200*0.7 = 590.
+    jan = p.loc["2026-01"]
+    assert (jan.new_retained, jan.active, jan.woken, jan.returned) == (50, 900, 60, 50)
+    assert (jan.mau, jan.cumulative, jan.dormant, jan.churned) == pytest.approx((1160, 1900, 150, 590))
+    assert jan.active_rate == pytest.approx(1160 / 1900)
+    # Feb: 50 + 954 + 45 + 59 = 1108 old active; MAU 1208 of 2000; dormant 50 + 106; churned 531 + 105.
+    feb = p.loc["2026-02"]
+    assert (feb.mau, feb.cumulative, feb.dormant, feb.churned) == pytest.approx((1208, 2000, 156, 636))
+    assert feb.new + feb.new_retained + feb.active + feb.woken + feb.returned + feb.dormant + feb.churned \
+        == pytest.approx(feb.cumulative)
+
+
+def test_hand_worked_projection_k3():
+    start = StartState("2025-12", new=100, old_active=1000, dormant=[200, 100], churned=500, cumulative=1900,
+                       churn_after=3)
+    jan = project(start, M2[:1], 100, R.iloc[:1]).iloc[0]
+    # woken (200 + 100) * 0.3 = 90; churned 500*0.9 + 100*0.7 = 520; dormant 150 (run 1) + 140 (run 2)
+    assert (jan.woken, jan.churned, jan.dormant) == pytest.approx((90, 520, 290))
+
+
+def test_inverse_finds_the_smallest_uplift():
+    start = StartState("2025-12", new=100, old_active=1000, dormant=[200], churned=500, cumulative=1800)
+    base = project(start, M2, 100, R)["active_rate"].mean()
+    target = base + 0.02
+    u = required_uplift(start, M2, 100, R, target, ["retention_old"])
+    assert u["reachable"] and u["average_rate"] >= target
+    lower = R.copy()
+    lower["retention_old"] += u["uplift"] - 1e-4
+    assert project(start, M2, 100, lower)["active_rate"].mean() < target
+    none = required_uplift(start, M2, 100, R, 0.99, ["retention_new"])
+    assert not none["reachable"] and none["uplift"] is None and none["average_rate"] < 0.99
+    assert required_uplift(start, M2, 100, R, 0.1)["uplift"] == 0.0
+
+
+@pytest.fixture(scope="module")
+def sample_lc(sample_dir):
+    lc = Lifecycle(open_store(sample_dir).con)
+    return lc, lc.monthly(2)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_one_step_projection_with_realised_rates_is_exact(sample_dir, k):
+    lc = Lifecycle(open_store(sample_dir).con)
+    mo = lc.monthly(k).set_index("month")
+    start = StartState.from_lifecycle(lc, "2026-02", k)
+    assert start.old_active == mo.loc["2026-02", "old_active"] and start.cumulative == mo.loc["2026-02", "cumulative"]
+    assert sum(start.dormant) == mo.loc["2026-02", "dormant"]
+    rates = mo.loc[["2026-03"], RATES]
+    p = project(start, ["2026-03"], mo.loc["2026-03", "new"], rates).iloc[0]
+    assert p.mau == pytest.approx(mo.loc["2026-03", "mau"])
+    assert p.active_rate == pytest.approx(mo.loc["2026-03", "active_rate"])
+    if k == 2:
+        assert p.dormant == pytest.approx(mo.loc["2026-03", "dormant"])
+        assert p.churned == pytest.approx(mo.loc["2026-03", "churned"])
+
+
+def test_default_rates(sample_lc):
+    _, mo = sample_lc
+    best = default_rates(mo, ["2026-07"], "best6").iloc[0]
+    hist = mo[(mo.month >= "2026-01") & (mo.month < "2026-07")]
+    assert best.retention_new == hist.retention_new.max()   # February's campaign peak
+    ly = default_rates(mo, ["2026-07"], "last_year").iloc[0]
+    assert ly.return_rate == mo.set_index("month").loc["2025-07", "return_rate"]
+    with pytest.raises(ConfigError, match="best6"):
+        default_rates(mo, ["2026-07"], "median")
+
+
+def test_make_plan_and_overrides(sample_lc):
+    lc, mo = sample_lc
+    p = make_plan(lc, mo, ["2026-09", "2026-07", "2026-08"], 0.85, new_users=3000, rates={"wake_rate": 0.5})
+    assert p.months == ["2026-07", "2026-08", "2026-09"] and p.new_users == [3000.0] * 3
+    assert (p.rates["wake_rate"] == 0.5).all()
+    assert len(p.uplifts) == 5 and "target" in p.summary()
+    with pytest.raises(ConfigError, match="consecutive"):
+        make_plan(lc, mo, ["2026-07", "2026-09"], 0.85)
+    with pytest.raises(ConfigError, match="2030-01"):
+        make_plan(lc, mo, ["2030-02"], 0.85)
+
+
+def test_decomposition_and_bridge_add_up(sample_lc):
+    _, mo = sample_lc
+    d = decomposition(mo, "2026-03").set_index("term")
+    main = ["new users", "old users retained", "new users retained", "dormant users woken", "churned users returned"]
+    assert d.loc[main, "users"].sum() == d.loc["MAU", "users"]
+    for t in main[1:]:
+        assert d.loc[t, "pool"] * d.loc[t, "rate"] == pytest.approx(d.loc[t, "users"])
+    b = mau_bridge(mo, "2026-03")
+    assert b["change"].iloc[:-1].sum() == b["level"].iloc[-1] == d.loc["MAU", "users"]
+
+
+def test_transition_matrix_margins(sample_lc):
+    lc, mo = sample_lc
+    counts, shares = transitions(lc, "2026-03", 2)
+    m = mo.set_index("month")
+    for s in counts.columns:
+        assert counts[s].sum() == m.loc["2026-03", s]
+    for s in counts.index[1:]:
+        assert counts.loc[s].sum() == m.loc["2026-02", s]
+    assert counts.loc["not entered"].sum() == m.loc["2026-03", "new"]
+    assert counts.loc["dormant", "woken"] == m.loc["2026-03", "woken"]
+    assert shares.loc["churned"].sum() == pytest.approx(1.0)
+
+
+def test_cli_plan(sample_dir):
+    proc = run_cli("plan", sample_dir, "--target", 0.85, "--months", "2026-07,2026-08,2026-09")
+    assert proc.returncode == 0, proc.stderr
+    assert "average projected active rate" in proc.stdout and "2026-09" in proc.stdout
+    bad = run_cli("plan", sample_dir, "--target", 85, "--months", "2026-07")
+    assert bad.returncode == 2 and "0.85" in bad.stderr and "flag or parameter" in bad.stderr

@@ -1,0 +1,215 @@
+"""Target planning (预测达成目标, domain.md section 5): project the lifecycle
+states month by month with the identity of the four rates, and the inverse, the
+smallest rise of a rate (or of all four) that meets a target active rate."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError
+from .lifecycle import RATES, Lifecycle
+from .months import add_months, month_str, parse_month
+
+
+@dataclass
+class StartState:
+    """Users by state at the end of the month before the plan.
+
+    ``dormant[j]`` holds the dormant users inactive for j+1 months (k-1 entries).
+    """
+    month: str
+    new: float
+    old_active: float
+    dormant: list[float]
+    churned: float
+    cumulative: float
+    churn_after: int = 2
+
+    @classmethod
+    def from_lifecycle(cls, lc: Lifecycle, month: str, churn_after: int = 2) -> "StartState":
+        """Exact counts of ``month`` from per-user states (dormant split by months inactive)."""
+        st = lc.user_states(month, churn_after)
+        c = st["state"].value_counts()
+        runs = st[st["state"] == "dormant"]["months_inactive"].value_counts()
+        return cls(month=month, new=float(c.get("new", 0)),
+                   old_active=float(sum(c.get(s, 0) for s in ("new_retained", "active", "woken", "returned"))),
+                   dormant=[float(runs.get(j, 0)) for j in range(1, churn_after)],
+                   churned=float(c.get("churned", 0)), cumulative=float(len(st)), churn_after=churn_after)
+
+
+def project(start: StartState, months: list[str], new_users, rates: pd.DataFrame) -> pd.DataFrame:
+    """Project the states through ``months`` (one row each) with the identity of section 4.
+
+    Parameters
+    ----------
+    start : states at the end of the month before ``months[0]``.
+    new_users : planned new users, one number per month (or one for all).
+    rates : one row per month (index = months) with columns retention_old,
+        retention_new, wake_rate, return_rate, each in [0, 1].
+
+    Returns
+    -------
+    DataFrame: month, new, new_retained, active, woken, returned, dormant,
+    churned, mau, cumulative, active_rate and the four rates used.
+    """
+    k = start.churn_after
+    n_new = np.broadcast_to(np.asarray(new_users, dtype=float), (len(months),))
+    new, old, dormant, churned, cum = start.new, start.old_active, list(start.dormant), start.churned, start.cumulative
+    rows = []
+    for i, m in enumerate(months):
+        r = rates.loc[m]
+        ro, rn, w, rr = (float(r[c]) for c in RATES)
+        nr, act, woken, ret = new * rn, old * ro, sum(dormant) * w, churned * rr
+        lost = new * (1 - rn) + old * (1 - ro)
+        if k == 1:
+            churned = churned * (1 - rr) + lost
+            dormant = []
+        else:
+            churned = churned * (1 - rr) + dormant[-1] * (1 - w)
+            dormant = [lost] + [d * (1 - w) for d in dormant[:-1]]
+        new = float(n_new[i])
+        old = nr + act + woken + ret
+        cum += new
+        mau = new + old
+        rows.append({"month": m, "new": new, "new_retained": nr, "active": act, "woken": woken, "returned": ret,
+                     "dormant": sum(dormant), "churned": churned, "mau": mau, "cumulative": cum,
+                     "active_rate": mau / cum if cum else np.nan, **{c: float(r[c]) for c in RATES}})
+    return pd.DataFrame(rows)
+
+
+def default_rates(monthly: pd.DataFrame, months: list[str], method: str = "best6") -> pd.DataFrame:
+    """Rates for each plan month from history before the plan.
+
+    ``best6``: the best (highest) value of each rate over the last six months
+    before the first plan month.  ``last_year``: the same calendar month a year
+    earlier, falling back to best6 where that month is missing or empty.
+    """
+    if method not in ("best6", "last_year"):
+        raise ConfigError(f"rate method must be 'best6' or 'last_year', got {method!r}.")
+    hist = monthly[monthly["month"] < months[0]].set_index("month")
+    if hist.empty:
+        raise ConfigError(f"No history before {months[0]} to take rates from; plan later months.")
+    best = hist[RATES].tail(6).max()
+    rows = {}
+    for m in months:
+        r = best.copy()
+        if method == "last_year":
+            ly = month_str(add_months(parse_month(m), -12))
+            if ly in hist.index:
+                r = hist.loc[ly, RATES].where(hist.loc[ly, RATES].notna(), best)
+        rows[m] = r.fillna(0.0)
+    return pd.DataFrame(rows).T[RATES].astype(float)
+
+
+def default_new_users(monthly: pd.DataFrame, months: list[str]) -> float:
+    """Planned new users per month by default: the mean of the last three months before the plan."""
+    hist = monthly[monthly["month"] < months[0]]
+    return float(hist["new"].tail(3).mean())
+
+
+def _average_rate(start, months, new_users, rates, which, delta):
+    r = rates.copy()
+    for c in which:
+        r[c] = np.minimum(1.0, r[c] + delta)
+    return project(start, months, new_users, r)["active_rate"].mean()
+
+
+def required_uplift(start: StartState, months: list[str], new_users, rates: pd.DataFrame, target: float,
+                    which=RATES) -> dict:
+    """The smallest rise (in rate points, added to every plan month, capped at 1) of the
+    rates in ``which`` for which the average projected active rate reaches ``target``.
+
+    Returns a dict: rates, uplift (None when unreachable), reachable, average_rate
+    (at the uplift, or at the cap when unreachable).  The search walks a grid of
+    0.0005 and refines by bisection, so it does not assume the average rises
+    monotonically with every rate.
+    """
+    which = list(which)
+    base = _average_rate(start, months, new_users, rates, which, 0.0)
+    if base >= target:
+        return {"rates": "+".join(which), "uplift": 0.0, "reachable": True, "average_rate": base}
+    grid = np.arange(0.0, 1.0 + 1e-9, 0.0005)
+    prev = 0.0
+    for d in grid[1:]:
+        if _average_rate(start, months, new_users, rates, which, d) >= target:
+            lo, hi = prev, d
+            for _ in range(30):
+                mid = (lo + hi) / 2
+                if _average_rate(start, months, new_users, rates, which, mid) >= target:
+                    hi = mid
+                else:
+                    lo = mid
+            return {"rates": "+".join(which), "uplift": hi, "reachable": True,
+                    "average_rate": _average_rate(start, months, new_users, rates, which, hi)}
+        prev = d
+    return {"rates": "+".join(which), "uplift": None, "reachable": False,
+            "average_rate": _average_rate(start, months, new_users, rates, which, 1.0)}
+
+
+@dataclass
+class Plan:
+    """A projection for some months and what it takes to meet the target."""
+    target: float
+    months: list[str]
+    start: StartState
+    rates: pd.DataFrame
+    new_users: list[float]
+    projection: pd.DataFrame
+    uplifts: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def average_rate(self) -> float:
+        return float(self.projection["active_rate"].mean())
+
+    @property
+    def met(self) -> bool:
+        return self.average_rate >= self.target
+
+    def summary(self) -> str:
+        lines = [f"Plan for {', '.join(self.months)} from the states of {self.start.month}: "
+                 f"average projected active rate {self.average_rate:.2%} against a target of {self.target:.2%} "
+                 f"({'met' if self.met else 'not met'})."]
+        for _, u in self.uplifts.iterrows():
+            if u["uplift"] == 0:
+                continue
+            if u["reachable"]:
+                lines.append(f"  raising {u['rates']} by {u['uplift']:.2%} points meets it.")
+            else:
+                lines.append(f"  raising {u['rates']} alone cannot meet it: even at 100% the average is "
+                             f"{u['average_rate']:.2%}.")
+        return "\n".join(lines)
+
+
+def make_plan(lc: Lifecycle, monthly: pd.DataFrame, months: list[str], target: float, *, churn_after: int = 2,
+              new_users=None, rates: dict | None = None, method: str = "best6") -> Plan:
+    """Plan ``months`` (consecutive YYYY-MM): defaults for new users and rates, overrides
+    from ``new_users`` (number or list) and ``rates`` ({rate: value}), the projection and
+    the uplift each rate (and all four together) needs to meet ``target``."""
+    if not 0 < target <= 1:
+        raise ConfigError(f"--target must be an active rate in (0, 1], e.g. 0.85; got {target}.")
+    months = sorted(months)
+    for a, b in zip(months, months[1:]):
+        if month_str(add_months(parse_month(a), 1)) != b:
+            raise ConfigError(f"Plan months must be consecutive, got {months}.")
+    start_month = month_str(add_months(parse_month(months[0]), -1))
+    if start_month not in set(monthly["month"]):
+        raise ConfigError(f"The plan needs the states of {start_month}, the month before {months[0]}, and the data "
+                          f"cover {monthly['month'].iloc[0]} .. {monthly['month'].iloc[-1]}; plan months right after "
+                          "the data or inside it.")
+    start = StartState.from_lifecycle(lc, start_month, churn_after)
+    r = default_rates(monthly, months, method)
+    for name, value in (rates or {}).items():
+        if name not in RATES:
+            raise ConfigError(f"Unknown rate {name!r}; use one of {RATES}.")
+        if value is not None:
+            if not 0 <= value <= 1:
+                raise ConfigError(f"Rate {name} must lie in [0, 1], got {value}.")
+            r[name] = float(value)
+    nu = default_new_users(monthly, months) if new_users is None else new_users
+    nu = list(np.broadcast_to(np.asarray(nu, dtype=float), (len(months),)))
+    proj = project(start, months, nu, r)
+    ups = [required_uplift(start, months, nu, r, target, [c]) for c in RATES]
+    ups.append(required_uplift(start, months, nu, r, target, RATES))
+    return Plan(target, months, start, r, nu, proj, pd.DataFrame(ups))

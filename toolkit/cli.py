@@ -164,19 +164,37 @@ def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, ret
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", default=None, help="Reporting month YYYY-MM (default: the last complete month).")
+@click.option("--missing", is_flag=True, help="Render every complete month that has no report yet.")
 @click.option("--out", "out", default=None, type=click.Path(file_okay=False), help="Reports folder (default: reports/).")
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None, help="Report language.")
+@click.option("--wait", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for another run of the same month to finish.")
 @click.pass_context
-def report(ctx, data_dir, month, out):
-    """Render the monthly HTML reports of DATA_DIR."""
+def report(ctx, data_dir, month, missing, out, language, wait):
+    """Render the monthly HTML reports of DATA_DIR into reports/YYYY-MM/."""
+    from .lifecycle import Lifecycle, month_label
     from .months import last_complete_month, month_str, parse_month
-    from .report import NOTEBOOK_DIR, report_notebooks
-    cfg, store = _open(ctx, data_dir)
-    month = month_str(parse_month(month) if month else last_complete_month(store.con))
+    from .report import NOTEBOOK_DIR, render_month, report_notebooks
+    cfg, store = _open(ctx, data_dir, language=language)
+    out_dir = Path(out) if out else cfg.reports_dir
+    last = last_complete_month(store.con)
+    if missing:
+        lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
+        first = month_label(lc.first_mi)
+        from .months import month_range
+        months = [month_str(m) for m in month_range(parse_month(first), last)]
+        months = [m for m in months if m > first and not (out_dir / m / "index.html").exists()]
+    else:
+        months = [month_str(parse_month(month) if month else last)]
     if not report_notebooks():
-        click.echo(f"Data ready at {cfg.data_dir}; reporting month {month}. No report notebooks exist yet in "
-                   f"{NOTEBOOK_DIR}, so there is nothing to render: the lifecycle, preferences and periods "
-                   "sections come with their notebooks.")
+        click.echo(f"Data ready at {cfg.data_dir}; no report notebooks in {NOTEBOOK_DIR}, nothing to render.")
         return
+    if not months:
+        click.echo(f"Every complete month already has a report in {out_dir}.")
+        return
+    for m in months:
+        render_month(cfg.data_dir, m, out_dir=out_dir, language=language,
+                     config=ctx.obj.get("config_path"), wait=wait, progress=click.echo)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -56,11 +56,24 @@ def project(start: StartState, months: list[str], new_users, rates: pd.DataFrame
     """
     k = start.churn_after
     n_new = np.broadcast_to(np.asarray(new_users, dtype=float), (len(months),))
+    r_arr = rates.loc[months, RATES].to_numpy(dtype=float)
+    rows = _project_arrays(start, k, n_new, r_arr)
+    out = pd.DataFrame(rows, columns=["new", "new_retained", "active", "woken", "returned", "dormant", "churned",
+                                      "mau", "cumulative"])
+    out.insert(0, "month", months)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["active_rate"] = np.where(out["cumulative"] > 0, out["mau"] / out["cumulative"], np.nan)
+    for j, c in enumerate(RATES):
+        out[c] = r_arr[:, j]
+    return out
+
+
+def _project_arrays(start: StartState, k: int, n_new, r_arr) -> list[tuple]:
+    """The projection loop on plain floats (the inverse search calls it thousands of times)."""
     new, old, dormant, churned, cum = start.new, start.old_active, list(start.dormant), start.churned, start.cumulative
     rows = []
-    for i, m in enumerate(months):
-        r = rates.loc[m]
-        ro, rn, w, rr = (float(r[c]) for c in RATES)
+    for i in range(len(n_new)):
+        ro, rn, w, rr = r_arr[i]
         nr, act, woken, ret = new * rn, old * ro, sum(dormant) * w, churned * rr
         lost = new * (1 - rn) + old * (1 - ro)
         if k == 1:
@@ -72,11 +85,13 @@ def project(start: StartState, months: list[str], new_users, rates: pd.DataFrame
         new = float(n_new[i])
         old = nr + act + woken + ret
         cum += new
-        mau = new + old
-        rows.append({"month": m, "new": new, "new_retained": nr, "active": act, "woken": woken, "returned": ret,
-                     "dormant": sum(dormant), "churned": churned, "mau": mau, "cumulative": cum,
-                     "active_rate": mau / cum if cum else np.nan, **{c: float(r[c]) for c in RATES}})
-    return pd.DataFrame(rows)
+        rows.append((new, nr, act, woken, ret, sum(dormant), churned, new + old, cum))
+    return rows
+
+
+def _mean_rate(start, n_new, r_arr) -> float:
+    rows = _project_arrays(start, start.churn_after, n_new, r_arr)
+    return float(np.mean([r[7] / r[8] if r[8] else np.nan for r in rows]))
 
 
 def default_rates(monthly: pd.DataFrame, months: list[str], method: str = "best6") -> pd.DataFrame:
@@ -109,11 +124,10 @@ def default_new_users(monthly: pd.DataFrame, months: list[str]) -> float:
     return float(hist["new"].tail(3).mean())
 
 
-def _average_rate(start, months, new_users, rates, which, delta):
-    r = rates.copy()
-    for c in which:
-        r[c] = np.minimum(1.0, r[c] + delta)
-    return project(start, months, new_users, r)["active_rate"].mean()
+def _average_rate(start, r_base: np.ndarray, n_new: np.ndarray, cols: list[int], delta: float) -> float:
+    r = r_base.copy()
+    r[:, cols] = np.minimum(1.0, r[:, cols] + delta)
+    return _mean_rate(start, n_new, r)
 
 
 def required_uplift(start: StartState, months: list[str], new_users, rates: pd.DataFrame, target: float,
@@ -127,25 +141,24 @@ def required_uplift(start: StartState, months: list[str], new_users, rates: pd.D
     monotonically with every rate.
     """
     which = list(which)
-    base = _average_rate(start, months, new_users, rates, which, 0.0)
+    r_base = rates.loc[months, RATES].to_numpy(dtype=float)
+    n_new = np.broadcast_to(np.asarray(new_users, dtype=float), (len(months),))
+    cols = [RATES.index(c) for c in which]
+    avg = lambda d: _average_rate(start, r_base, n_new, cols, d)  # noqa: E731
+    name = "+".join(which)
+    base = avg(0.0)
     if base >= target:
-        return {"rates": "+".join(which), "uplift": 0.0, "reachable": True, "average_rate": base}
-    grid = np.arange(0.0, 1.0 + 1e-9, 0.0005)
+        return {"rates": name, "uplift": 0.0, "reachable": True, "average_rate": base}
     prev = 0.0
-    for d in grid[1:]:
-        if _average_rate(start, months, new_users, rates, which, d) >= target:
+    for d in np.arange(0.0005, 1.0 + 1e-9, 0.0005):
+        if avg(d) >= target:
             lo, hi = prev, d
             for _ in range(30):
                 mid = (lo + hi) / 2
-                if _average_rate(start, months, new_users, rates, which, mid) >= target:
-                    hi = mid
-                else:
-                    lo = mid
-            return {"rates": "+".join(which), "uplift": hi, "reachable": True,
-                    "average_rate": _average_rate(start, months, new_users, rates, which, hi)}
+                lo, hi = (lo, mid) if avg(mid) >= target else (mid, hi)
+            return {"rates": name, "uplift": hi, "reachable": True, "average_rate": avg(hi)}
         prev = d
-    return {"rates": "+".join(which), "uplift": None, "reachable": False,
-            "average_rate": _average_rate(start, months, new_users, rates, which, 1.0)}
+    return {"rates": name, "uplift": None, "reachable": False, "average_rate": avg(1.0)}
 
 
 @dataclass
@@ -167,19 +180,32 @@ class Plan:
     def met(self) -> bool:
         return self.average_rate >= self.target
 
-    def summary(self) -> str:
-        lines = [f"Plan for {', '.join(self.months)} from the states of {self.start.month}: "
-                 f"average projected active rate {self.average_rate:.2%} against a target of {self.target:.2%} "
-                 f"({'met' if self.met else 'not met'})."]
+    def summary_lines(self, lang: str = "en") -> list[str]:
+        """The plan in plain words: the projected average, then what each rate would need."""
+        from . import labels as L
+        zh = lang == "zh"
+        if zh:
+            lines = [f"以 {self.start.month} 的用户分群为起点,{'、'.join(self.months)} 的预测平均月活率为 "
+                     f"{self.average_rate:.1%},目标 {self.target:.1%}({'可达成' if self.met else '未达成'})。"]
+        else:
+            lines = [f"Plan for {', '.join(self.months)} from the states of {self.start.month}: average projected "
+                     f"active rate {self.average_rate:.1%} against a target of {self.target:.1%} "
+                     f"({'met' if self.met else 'not met'})."]
         for _, u in self.uplifts.iterrows():
             if u["uplift"] == 0:
                 continue
+            names = (" + " if not zh else "、").join(L.rate(x, lang) for x in u["rates"].split("+"))
             if u["reachable"]:
-                lines.append(f"  raising {u['rates']} by {u['uplift']:.2%} points meets it.")
+                lines.append(f"{names} 提升 {u['uplift'] * 100:.1f} 个百分点即可达成。" if zh else
+                             f"Raising {names} by {u['uplift'] * 100:.1f} points meets it.")
             else:
-                lines.append(f"  raising {u['rates']} alone cannot meet it: even at 100% the average is "
-                             f"{u['average_rate']:.2%}.")
-        return "\n".join(lines)
+                lines.append(f"仅提升{names}无法达成:即使达到 100%,平均月活率也只有 {u['average_rate']:.1%}。" if zh else
+                             f"Raising {names} alone cannot meet it: even at 100% the average is "
+                             f"{u['average_rate']:.1%}.")
+        return lines
+
+    def summary(self, lang: str = "en") -> str:
+        return "\n".join(self.summary_lines(lang))
 
 
 def make_plan(lc: Lifecycle, monthly: pd.DataFrame, months: list[str], target: float, *, churn_after: int = 2,

@@ -1,0 +1,88 @@
+"""Report notebooks: reviewable text paired with jupytext, no outputs in git, and
+each runs under papermill on the sample, recording the same numbers as the CLI."""
+import json
+import math
+import subprocess
+import sys
+
+import nbformat
+import pandas as pd
+import papermill as pm
+import pytest
+
+from conftest import ROOT, run_cli
+from toolkit.report import report_notebooks
+from toolkit.report_tables import read_metrics
+
+NOTEBOOKS = report_notebooks()
+
+
+def test_there_are_report_notebooks():
+    assert [p.name for p in NOTEBOOKS][:1] == ["01_lifecycle.ipynb"]
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_paired_and_in_sync_without_outputs(nb):
+    import jupytext
+    paired = nb.with_suffix(".py")
+    assert paired.exists(), f"{nb.name} has no py:percent pair"
+    text = jupytext.read(paired)
+    ipynb = nbformat.read(str(nb), as_version=4)
+    assert [(c.cell_type, c.source) for c in text.cells] == [(c.cell_type, c.source) for c in ipynb.cells], \
+        f"{nb.name} and {paired.name} differ: run `jupytext --sync {paired}`"
+    for c in ipynb.cells:
+        assert not c.get("outputs"), f"{nb.name} carries outputs: strip them"
+    params = [c for c in ipynb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_parameters_are_documented(nb):
+    proc = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(nb)], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0
+    assert "Unable to parse" not in proc.stdout + proc.stderr
+    assert "month: str" in proc.stdout and "reporting month YYYY-MM" in proc.stdout
+
+
+def _same(a, b):
+    if a is None or (isinstance(a, float) and math.isnan(a)):
+        return b is None or (isinstance(b, float) and math.isnan(b))
+    return b == pytest.approx(a)
+
+
+def test_lifecycle_notebook_records_the_cli_numbers(sample_dir, tmp_path):
+    out = tmp_path / "lifecycle.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "01_lifecycle.ipynb"), str(out), kernel_name="python3",
+                        progress_bar=False, cwd=str(ROOT),
+                        parameters={"data_dir": str(sample_dir), "month": "2026-10", "language": "en",
+                                    "churn_after": 2, "interactive": False})
+    m = read_metrics(out)[0]
+    assert m["section"] == "lifecycle" and m["month"] == "2026-10" and m["language"] == "en"
+    proc = run_cli("lifecycle", sample_dir, "--churn-after", 2)
+    cli = pd.read_csv(__import__("io").StringIO(proc.stdout)).set_index("month")
+    assert m["months"] == list(cli.index)
+    for key, values in m["series"].items():
+        for month, v in zip(m["months"], values):
+            c = cli.loc[month, key]
+            assert _same(None if pd.isna(c) else float(c), v), (key, month)
+    for key in ("mau", "cumulative", "active_rate", "dormant", "churned_signal"):
+        assert _same(float(cli.loc["2026-10", key]), m["current"][key])
+    nb = nbformat.read(str(out), as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    pngs = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    assert pngs >= 5
+
+
+def test_lifecycle_notebook_with_widgets_under_papermill(sample_dir, tmp_path):
+    """Interactive mode (the JupyterLab default) also executes cleanly without a front end."""
+    out = tmp_path / "interactive.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "01_lifecycle.ipynb"), str(out), kernel_name="python3",
+                        progress_bar=False, cwd=str(ROOT),
+                        parameters={"data_dir": str(sample_dir), "month": "2026-03", "interactive": True})
+    nb = nbformat.read(str(out), as_version=4)
+    widget_outputs = [o for c in nb.cells for o in c.get("outputs", [])
+                      if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert widget_outputs
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]

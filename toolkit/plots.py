@@ -1,0 +1,111 @@
+"""Charts of the lifecycle section.  Each ``plot_x(df, ..., ax=None, **kwargs)``
+draws on ``ax`` (a new one when None), forwards ``kwargs`` and returns the axis."""
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+from matplotlib import font_manager
+from matplotlib.ticker import PercentFormatter
+
+from . import labels as L
+from .lifecycle import RATES, STATES
+
+PALETTE = dict(zip(STATES, ["#4C78A8", "#72B7B2", "#54A24B", "#EECA3B", "#F58518", "#B279A2", "#9D755D"]))
+_CJK = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "Source Han Sans SC",
+        "SimHei", "Microsoft YaHei", "PingFang SC")
+
+
+def use_cjk_font() -> str | None:
+    """Put an installed CJK font first in matplotlib's sans-serif list; returns its name (None if none found)."""
+    have = {f.name for f in font_manager.fontManager.ttflist}
+    for name in _CJK:
+        if name in have:
+            matplotlib.rcParams["font.sans-serif"] = [name, *matplotlib.rcParams["font.sans-serif"]]
+            matplotlib.rcParams["font.family"] = "sans-serif"
+            matplotlib.rcParams["axes.unicode_minus"] = False
+            return name
+    return None
+
+
+def _ax(ax, figsize=(9, 4)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def plot_states(monthly, *, lang="zh", ax=None, **kwargs):
+    """Stacked bars of the seven states per month (the users of each month add up to the cumulative users)."""
+    ax = _ax(ax)
+    bottom = np.zeros(len(monthly))
+    for s in STATES:
+        ax.bar(monthly["month"], monthly[s], bottom=bottom, label=L.state(s, lang), color=PALETTE[s], **kwargs)
+        bottom += monthly[s].to_numpy()
+    ax.set_title(L.t("states_over_time", lang))
+    ax.set_ylabel(L.t("users", lang))
+    ax.tick_params(axis="x", rotation=90)
+    ax.legend(ncol=4, fontsize=8, loc="upper left")
+    return ax
+
+
+def plot_active_rate(monthly, target=None, *, lang="zh", ax=None, **kwargs):
+    """The monthly active rate as a line, with the target as a dashed line."""
+    ax = _ax(ax)
+    ax.plot(monthly["month"], monthly["active_rate"], marker="o", label=L.rate("active_rate", lang), **kwargs)
+    if target is not None:
+        ax.axhline(target, color="#E45756", linestyle="--", label=f"{L.t('target', lang)} {target:.0%}")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_title(L.t("active_rate_vs_target", lang))
+    ax.tick_params(axis="x", rotation=90)
+    ax.legend()
+    return ax
+
+
+def plot_bridge(bridge, *, lang="zh", ax=None, **kwargs):
+    """Waterfall from last month's MAU to this month's (rows of ``decomposition.mau_bridge``)."""
+    ax = _ax(ax, (8, 4))
+    names = bridge["step_zh"] if lang == "zh" else bridge["step"]
+    starts, heights, colors = [], [], []
+    for i, r in bridge.reset_index(drop=True).iterrows():
+        if i == 0 or i == len(bridge) - 1:
+            starts.append(0)
+            heights.append(r["level"])
+            colors.append("#4C78A8")
+        else:
+            starts.append(r["level"] - r["change"] if r["change"] >= 0 else r["level"])
+            heights.append(abs(r["change"]))
+            colors.append("#54A24B" if r["change"] >= 0 else "#E45756")
+    ax.bar(range(len(bridge)), heights, bottom=starts, color=colors, **kwargs)
+    for i, (s, h, c) in enumerate(zip(starts, heights, bridge["change"])):
+        ax.text(i, s + h, f"{c:+,}" if 0 < i < len(bridge) - 1 else f"{h:,}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(bridge)), names, rotation=20, ha="right")
+    ax.set_title(L.t("mau_bridge", lang))
+    ax.set_ylabel(L.t("users", lang))
+    return ax
+
+
+def plot_rates(monthly, *, lang="zh", ax=None, **kwargs):
+    """The four rates over time, one line each."""
+    ax = _ax(ax)
+    for r in RATES:
+        ax.plot(monthly["month"], monthly[r], marker=".", label=L.rate(r, lang), **kwargs)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylim(0, 1)
+    ax.set_title(L.t("four_rates", lang))
+    ax.tick_params(axis="x", rotation=90)
+    ax.legend(ncol=2, fontsize=8)
+    return ax
+
+
+def plot_transitions(shares, *, lang="zh", ax=None, **kwargs):
+    """Heatmap of the transition matrix (row shares from ``decomposition.transitions``)."""
+    ax = _ax(ax, (8, 5))
+    data = shares.copy()
+    data.index = [L.state(s, lang) for s in data.index]
+    data.columns = [L.state(s, lang) for s in data.columns]
+    sns.heatmap(data, annot=True, fmt=".0%", cmap="Blues", vmin=0, vmax=1, cbar=False, ax=ax, **kwargs)
+    ax.set_title(L.t("transitions", lang))
+    ax.set_ylabel(L.t("from", lang))
+    ax.set_xlabel(L.t("to", lang))
+    return ax

@@ -1,0 +1,146 @@
+"""The management summary page of a month (reports/YYYY-MM/index.html) and the
+list of rendered months (reports/index.html).  Numbers come from the metrics the
+section notebooks recorded, so the summary and the sections cannot disagree."""
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+
+from . import labels as L
+from .lifecycle import RATES
+from .report_tables import read_metrics
+
+CSS = """body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em auto;max-width:60em;
+color:#222}table{border-collapse:collapse}td,th{padding:.35em .8em;border-bottom:1px solid #ddd;text-align:right}
+th:first-child,td:first-child{text-align:left}.up{color:#2a7d2a}.down{color:#b22}h1{font-weight:500}"""
+
+HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": ("metric", "指标"),
+        "value": ("this month", "本月"), "mom": ("vs last month", "环比"), "yoy": ("vs last year", "同比"),
+        "moves": ("Largest movements", "本月最大变化"), "sections": ("Sections", "报告章节"),
+        "months": ("Rendered months", "已生成的月份"), "target": ("target", "目标"),
+        "lifecycle": ("Lifecycle: states and the four rates", "用户分群与4大指标"),
+        "mau": ("monthly active users (MAU)", "月活跃用户"), "new": ("new users", "新用户")}
+
+
+def _h(key, lang):
+    en, zh = HEAD[key]
+    return zh if lang == "zh" else en
+
+
+def _num(v):
+    return v is not None and not (isinstance(v, float) and math.isnan(v))
+
+
+def _change(series, months, month, back, is_rate):
+    """(text, sign) of the change from ``back`` months earlier, or ('', 0) when unknown."""
+    if month not in months:
+        return "", 0
+    i = months.index(month)
+    if i - back < 0:
+        return "", 0
+    a, b = series[i], series[i - back]
+    if not (_num(a) and _num(b)):
+        return "", 0
+    if is_rate:
+        d = (a - b) * 100
+        return f"{d:+.1f} pt", (d > 0) - (d < 0)
+    if b == 0:
+        return "", 0
+    d = (a / b - 1) * 100
+    return f"{d:+.1f}%", (d > 0) - (d < 0)
+
+
+def key_numbers(metrics: dict) -> list[dict]:
+    """The summary rows: name, value, change on last month and on the same month last year."""
+    lang, months, month, s = metrics["language"], metrics["months"], metrics["month"], metrics["series"]
+    rows = []
+    for key, is_rate in (("active_rate", True), ("mau", False), ("new", False), *[(r, True) for r in RATES]):
+        v = s[key][months.index(month)]
+        name = L.rate(key, lang) if is_rate else _h(key, lang)
+        value = (f"{v:.1%}" if is_rate else f"{int(v):,}") if _num(v) else "n/a"
+        if key == "active_rate":
+            value += f" ({_h('target', lang)} {metrics['target']:.0%})"
+        mom, sign = _change(s[key], months, month, 1, is_rate)
+        yoy, _ = _change(s[key], months, month, 12, is_rate)
+        rows.append({"key": key, "name": name, "value": value, "mom": mom, "yoy": yoy, "sign": sign})
+    return rows
+
+
+def largest_movements(metrics: dict, n: int = 3) -> list[str]:
+    """The ``n`` largest month-on-month moves among the rates (in points) and MAU / new users (in %)."""
+    lang, months, month, s = metrics["language"], metrics["months"], metrics["month"], metrics["series"]
+    i = months.index(month)
+    if i == 0:
+        return []
+    cands = []
+    for key in ("active_rate", *RATES):
+        a, b = s[key][i], s[key][i - 1]
+        if _num(a) and _num(b):
+            cands.append((abs(a - b) * 100, key, a, b, True))
+    for key in ("mau", "new"):
+        a, b = s[key][i], s[key][i - 1]
+        if _num(a) and _num(b) and b:
+            cands.append((abs(a / b - 1) * 100 / 5, key, a, b, False))  # 5% of users weighs as 1 point
+    out = []
+    for _, key, a, b, is_rate in sorted(cands, key=lambda c: -c[0])[:n]:
+        if is_rate:
+            name = L.rate(key, lang)
+            out.append(f"{name}从 {b:.1%} {'升至' if a >= b else '降至'} {a:.1%}({(a - b) * 100:+.1f} 个百分点)。"
+                       if lang == "zh" else
+                       f"{name[0].upper() + name[1:]} {'rose' if a >= b else 'fell'} from {b:.1%} to {a:.1%} "
+                       f"({(a - b) * 100:+.1f} points).")
+        else:
+            name = _h(key, lang)
+            out.append(f"{name}从 {int(b):,} {'增至' if a >= b else '减至'} {int(a):,}({(a / b - 1):+.1%})。"
+                       if lang == "zh" else
+                       f"{name[0].upper() + name[1:]} {'grew' if a >= b else 'shrank'} from {int(b):,} to "
+                       f"{int(a):,} ({(a / b - 1):+.1%}).")
+    return out
+
+
+def write_month_index(folder: Path, month: str, out_dir: Path, language: str | None = None) -> Path:
+    """reports/YYYY-MM/index.html: key numbers, the three largest movements, links to the sections."""
+    sections = sorted(folder.glob("[0-9][0-9]_*.html"))
+    metrics = {}
+    for nb in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+        for m in read_metrics(nb):
+            metrics[m["section"]] = m
+    lc = metrics.get("lifecycle")
+    lang = language or (lc or {}).get("language", "zh")
+    e = html.escape
+    parts = [f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>",
+             f"<title>{e(_h('title', lang))} {month}</title><style>{CSS}</style></head><body>",
+             f"<h1>{e(_h('title', lang))} · {month}</h1>"]
+    if lc:
+        parts.append(f"<table><tr><th>{e(_h('metric', lang))}</th><th>{e(_h('value', lang))}</th>"
+                     f"<th>{e(_h('mom', lang))}</th><th>{e(_h('yoy', lang))}</th></tr>")
+        for r in key_numbers(lc):
+            cls = {1: "up", -1: "down"}.get(r["sign"], "")
+            parts.append(f"<tr><td>{e(r['name'])}</td><td>{e(r['value'])}</td><td class='{cls}'>{e(r['mom'])}</td>"
+                         f"<td>{e(r['yoy'])}</td></tr>")
+        parts.append("</table>")
+        moves = largest_movements(lc)
+        if moves:
+            parts.append(f"<h2>{e(_h('moves', lang))}</h2><ol>" + "".join(f"<li>{e(x)}</li>" for x in moves) + "</ol>")
+    parts.append(f"<h2>{e(_h('sections', lang))}</h2><ul>")
+    for s in sections:
+        key = s.stem.split("_", 1)[1]
+        title = _h(key, lang) if key in HEAD else key
+        parts.append(f"<li><a href='{e(s.name)}'>{e(title)}</a></li>")
+    parts.append("</ul><p><a href='../index.html'>" + e(_h("months", lang)) + "</a></p></body></html>")
+    path = folder / "index.html"
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
+def write_top_index(out_dir: Path) -> Path:
+    """reports/index.html: every rendered month, newest first."""
+    months = sorted((p.name for p in out_dir.iterdir() if p.is_dir() and len(p.name) == 7 and p.name[4] == "-"
+                     and (p / "index.html").exists()), reverse=True)
+    items = "".join(f"<li><a href='{m}/index.html'>{m}</a></li>" for m in months)
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Reports · 用户运营月报</title>"
+            f"<style>{CSS}</style></head><body><h1>用户运营月报 · Monthly reports</h1><ul>{items}</ul></body></html>")
+    path = out_dir / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -3,7 +3,7 @@ churned split by the offline signal, MAU, the monthly active rate and the four
 flow rates.
 
 The events are scanned once (``sql/user_months.sql``) into one row per (user,
-month) with activity, signal or registration; everything after works on that
+month) with activity or signal; everything after works on that
 small table (``sql/lifecycle_rows.sql``, ``sql/lifecycle_monthly.sql``).  No
 user x month grid is built: inactive stretches are counted as intervals.
 """
@@ -66,8 +66,7 @@ class Lifecycle:
         self.signal_events = list(signal_events or [])
         con.execute("CREATE OR REPLACE TEMP TABLE user_months AS " + queries.load("user_months"),
                     {"active_events": self.active_events, "signal_events": self.signal_events})
-        first, last_data = con.execute(
-            "SELECT min(mi) FILTER (WHERE active OR registered), max(mi) FROM user_months").fetchone()
+        first, last_data = con.execute(queries.load("lifecycle_horizon")).fetchone()
         if first is None:
             raise ConfigError("No user has a qualifying event or a registration: check active_events "
                               f"({self.active_events or 'all but ' + str(self.signal_events)}) against the event names.")

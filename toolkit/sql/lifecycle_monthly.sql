@@ -5,7 +5,7 @@
 -- and the cumulative users (running count of entries, computed independently
 -- of the states).  Rates are derived from these counts in Python.
 WITH act_rows AS (
-    SELECT mi, entry, prev_act, gap_end, prev_gap_sig,
+    SELECT user_id, mi, entry, prev_act, gap_end,
            CASE WHEN mi = entry THEN 'new'
                 WHEN mi = entry + 1 THEN 'new_retained'
                 WHEN prev_act = mi - 1 THEN 'active'
@@ -14,11 +14,18 @@ WITH act_rows AS (
     FROM lifecycle_rows
     WHERE act
 ),
+gap_signals AS (           -- months with a signal and no activity, after entry, and the next such month
+    SELECT user_id, mi, prev_act, entry, gap_end,
+           lead(mi) OVER (PARTITION BY user_id ORDER BY mi) AS next_gap_sig
+    FROM lifecycle_rows
+    WHERE NOT act AND signal
+),
 intervals AS (              -- (state, first month, last month), each adding one user per month
     SELECT state, mi AS a, mi AS b FROM act_rows
-    UNION ALL
-    SELECT 'returned_signal', mi, mi FROM act_rows
-    WHERE state = 'returned' AND prev_gap_sig >= mi - $k
+    UNION ALL               -- returned users who had a signal in the k months before (while churned)
+    SELECT 'returned_signal', r.mi, r.mi FROM act_rows r
+    SEMI JOIN gap_signals s ON s.user_id = r.user_id AND s.mi BETWEEN r.mi - $k AND r.mi - 1
+    WHERE r.state = 'returned'
     UNION ALL
     SELECT 'dormant', mi + 1, least(mi + $k - 1, gap_end) FROM act_rows
     WHERE $k >= 2 AND mi + 1 <= least(mi + $k - 1, gap_end)
@@ -27,12 +34,10 @@ intervals AS (              -- (state, first month, last month), each adding one
     WHERE mi + $k <= gap_end
     UNION ALL               -- a signal month in a gap covers it and the k-1 months after, up to the next one
     SELECT 'churned_signal',
-           greatest(mi, coalesce(prev_act, entry) + $k),
+           greatest(mi, prev_act + $k),
            least(mi + $k - 1, coalesce(next_gap_sig - 1, mi + $k - 1), gap_end)
-    FROM lifecycle_rows
-    WHERE NOT act AND signal
-      AND greatest(mi, coalesce(prev_act, entry) + $k)
-          <= least(mi + $k - 1, coalesce(next_gap_sig - 1, mi + $k - 1), gap_end)
+    FROM gap_signals
+    WHERE greatest(mi, prev_act + $k) <= least(mi + $k - 1, coalesce(next_gap_sig - 1, mi + $k - 1), gap_end)
 ),
 deltas AS (
     SELECT state, a AS mi, count(*) AS d FROM intervals GROUP BY ALL

@@ -1,0 +1,109 @@
+"""Benchmark: the full monthly lifecycle table against (a) a floor measured in the
+same run, one DuckDB scan of the events producing the distinct (user, month)
+pairs, and (b) a straightforward pandas implementation (at the smaller size).
+
+    python bench/bench_lifecycle.py [--users 100000 1000000] [--memory-limit 4GB] [--repeat 3]
+
+Data: `toolkit sample` with the given number of users (about 100 events per
+user over 24 months), generated once into bench/out/ and reused.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from toolkit.lifecycle import Lifecycle  # noqa: E402
+from toolkit.sample import generate_sample  # noqa: E402
+from toolkit.store import open_store  # noqa: E402
+
+FLOOR_SQL = """CREATE OR REPLACE TEMP TABLE floor AS
+SELECT DISTINCT user_id, year(event_time) * 12 + month(event_time) - 1 AS mi
+FROM events WHERE NOT list_contains(['trip'], event_name)"""
+
+
+def pandas_lifecycle(data: Path, k: int = 2) -> pd.DataFrame:
+    """The monthly state counts the way one would write them in pandas: load, dedupe, pivot, walk the months."""
+    ev = pd.read_parquet(data / "events", columns=["user_id", "event_time", "event_name"])
+    ev = ev[ev["event_name"] != "trip"]
+    ev["mi"] = ev["event_time"].dt.year * 12 + ev["event_time"].dt.month - 1
+    um = ev[["user_id", "mi"]].drop_duplicates()
+    users = pd.read_parquet(data / "users.parquet", columns=["user_id", "registered_at"])
+    users["mi"] = users["registered_at"].dt.year * 12 + users["registered_at"].dt.month - 1
+    entry = pd.concat([um, users[["user_id", "mi"]]]).groupby("user_id")["mi"].min()
+    first, last = entry.min(), um["mi"].max()
+    ids = entry.index
+    act = pd.crosstab(um["user_id"], um["mi"]).reindex(index=ids, columns=range(first, last + 1), fill_value=0) > 0
+    A = act.to_numpy().copy()
+    e = entry.to_numpy() - first
+    A[np.arange(len(e)), e] = True
+    rows, run = [], np.zeros(len(e), dtype=int)
+    for m in range(A.shape[1]):
+        entered = e <= m
+        a = A[:, m] & entered
+        prev_run = run.copy()
+        state = np.full(len(e), "", dtype=object)
+        state[a & (e == m)] = "new"
+        state[a & (e == m - 1)] = "new_retained"
+        state[a & (e < m - 1) & (prev_run == 0)] = "active"
+        state[a & (e < m - 1) & (prev_run > 0) & (prev_run < k)] = "woken"
+        state[a & (e < m - 1) & (prev_run >= k)] = "returned"
+        run = np.where(a, 0, run + 1)
+        state[entered & ~a & (run < k)] = "dormant"
+        state[entered & ~a & (run >= k)] = "churned"
+        rows.append(pd.Series(state[entered]).value_counts().rename(m + first))
+    return pd.DataFrame(rows).fillna(0).astype(int)
+
+
+def timed(fn, repeat):
+    out, times = None, []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return out, statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--users", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--memory-limit", default="4GB")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--pandas-max-events", type=int, default=20_000_000)
+    args = ap.parse_args()
+    print(f"DuckDB {duckdb.__version__}, pandas {pd.__version__}, memory_limit {args.memory_limit}, "
+          f"median of {args.repeat} runs")
+    print("| users | events | floor s | lifecycle s | ratio to floor | pandas s | pandas / lifecycle |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for n in args.users:
+        data = ROOT / "bench" / "out" / f"lc-{n}"
+        if not (data / "truth.json").exists():
+            generate_sample(data, users=n, months=24, end="2026-10", seed=7)
+        con = duckdb.connect()
+        con.execute(f"SET temp_directory = '{ROOT / 'bench' / 'out' / 'spill'}'")
+        store = open_store(data, con=con, memory_limit=args.memory_limit)
+        events = con.execute("SELECT count(*) FROM events").fetchone()[0]
+        _, floor = timed(lambda: con.execute(FLOOR_SQL), args.repeat)
+        table, full = timed(lambda: Lifecycle(store.con).monthly(2), args.repeat)
+        pd_s, ratio_pd = "", ""
+        if events <= args.pandas_max_events:
+            ref, pd_t = timed(lambda: pandas_lifecycle(data), 1)
+            mau = ref[["new", "new_retained", "active", "woken", "returned"]].sum(axis=1).to_numpy()
+            assert (mau == table["mau"].to_numpy()).all(), "pandas and the toolkit disagree"
+            pd_s, ratio_pd = f"{pd_t:.2f}", f"{pd_t / full:.1f}x"
+        print(f"| {n:,} | {events:,} | {floor:.2f} | {full:.2f} | {full / floor:.2f}x | {pd_s} | {ratio_pd} |",
+              flush=True)
+        con.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -79,3 +79,15 @@ def sample_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def truth(sample_dir):
     return json.loads((sample_dir / "truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def rendered_reports(sample_dir, tmp_path_factory):
+    """The sample's latest month rendered once in English and once in Chinese: {lang: (folder, process)}."""
+    out = {}
+    for lang in ("en", "zh"):
+        folder = tmp_path_factory.mktemp(f"reports-{lang}")
+        proc = run_cli("report", sample_dir, "--out", folder, "--lang", lang)
+        assert proc.returncode == 0, proc.stderr
+        out[lang] = (folder, proc)
+    return out

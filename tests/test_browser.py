@@ -1,0 +1,63 @@
+"""Open the rendered reports in headless Chromium as a reader would: every image
+loads, no error text, every link resolves.  Screenshots go to tests/artifacts/."""
+import re
+import shutil
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from conftest import ROOT
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+ERROR_TEXT = re.compile(r"Traceback|\b[A-Z]\w*Error\b|\bException\b")
+
+
+@pytest.fixture(scope="module")
+def page():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("Chromium is not installed: `make install` installs it with apt when run as root; "
+                    "otherwise install the chromium package to run the browser test.")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        pg = browser.new_page(viewport={"width": 1280, "height": 900})
+        yield pg
+        browser.close()
+
+
+def _check(page, path, shot):
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.src.slice(0, 30)])")
+    assert all(c and w > 0 for c, w, _ in images), (path.name, [i for i in images if not (i[0] and i[1])])
+    text = page.inner_text("body")
+    assert not ERROR_TEXT.search(text), (path.name, ERROR_TEXT.search(text).group(0))
+    links = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+    targets = []
+    for href in links:
+        u = urlparse(href)
+        if u.scheme == "file":
+            target = type(path)(unquote(u.path))
+            assert target.exists(), (path.name, href)
+            targets.append(target)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+    return images, targets
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_reports_in_the_browser(page, rendered_reports, lang):
+    out, _ = rendered_reports[lang]
+    _, top_links = _check(page, out / "index.html", f"{lang}-index.png")
+    month_index = out / "2026-10" / "index.html"
+    assert month_index in top_links
+    _, sections = _check(page, month_index, f"{lang}-2026-10-summary.png")
+    assert out / "index.html" in sections
+    html_sections = [s for s in sections if s.name[:2].isdigit()]
+    assert html_sections, "the summary links its sections"
+    for s in html_sections:
+        images, _ = _check(page, s, f"{lang}-2026-10-{s.stem}.png")
+        assert len(images) >= 5

@@ -1,0 +1,50 @@
+"""Chinese labels render: a CJK font is used and matplotlib reports no missing glyph."""
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from toolkit import labels as L  # noqa: E402
+from toolkit.lifecycle import Lifecycle  # noqa: E402
+from toolkit.decomposition import mau_bridge, transitions  # noqa: E402
+from toolkit.plots import plot_bridge, plot_rates, plot_states, plot_transitions, use_cjk_font  # noqa: E402
+from toolkit.store import open_store  # noqa: E402
+
+
+def test_chinese_charts_have_every_glyph(sample_dir):
+    font = use_cjk_font()
+    if font is None:
+        pytest.fail("No CJK font found: `make install` installs fonts-noto-cjk (or install a Noto Sans CJK font)")
+    lc = Lifecycle(open_store(sample_dir).con)
+    mo = lc.monthly(2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+        plot_states(mo, lang="zh", ax=axes[0, 0])
+        plot_rates(mo, lang="zh", ax=axes[0, 1])
+        plot_bridge(mau_bridge(mo, "2026-10"), lang="zh", ax=axes[1, 0])
+        plot_transitions(transitions(lc, "2026-10", 2)[1], lang="zh", ax=axes[1, 1])
+        fig.canvas.draw()
+        plt.close(fig)
+    missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
+    assert not missing, missing[:3]
+    assert axes[0, 0].get_title() == "用户分群变化"
+
+
+def test_labels_in_both_languages():
+    assert L.state("churned", "zh") == "流失用户" and L.state("churned", "en") == "churned"
+    assert L.rate("wake_rate", "zh") == "唤醒率" and L.rate("return_rate", "en") == "return rate"
+
+
+def test_rendered_chinese_report_has_no_glyph_warnings(rendered_reports):
+    import nbformat
+    out, _ = rendered_reports["zh"]
+    nb = nbformat.read(str(out / "2026-10" / "01_lifecycle.ipynb"), as_version=4)
+    streams = " ".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    assert "missing from" not in streams
+    assert nb.metadata["papermill"]["parameters"]["language"] == "zh"
+    html = (out / "2026-10" / "01_lifecycle.html").read_text(encoding="utf-8")
+    assert "用户分群变化" in html and "月活率" in (out / "2026-10" / "index.html").read_text(encoding="utf-8")

@@ -1,0 +1,109 @@
+"""Report runs: the rendered month, its summary and record; a failed section keeps
+the previous report; the lock; --missing; privacy of what management reads."""
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pandas as pd
+import pytest
+
+from conftest import ROOT, run_cli
+from toolkit.errors import ReportError
+from toolkit.report import month_lock, render_month
+from toolkit.sample import generate_sample
+
+
+@pytest.fixture(scope="module")
+def rendered(rendered_reports):
+    return rendered_reports["en"]
+
+
+def test_latest_complete_month_is_rendered(rendered):
+    out, proc = rendered
+    month = out / "2026-10"
+    assert (month / "index.html").exists() and (month / "01_lifecycle.html").exists()
+    assert "[1/1] lifecycle: running" in proc.stdout and "lifecycle: done" in proc.stdout
+    nb = nbformat.read(str(month / "01_lifecycle.ipynb"), as_version=4)
+    assert nb.metadata["papermill"]["parameters"]["month"] == "2026-10"
+    assert nb.metadata["papermill"]["parameters"]["interactive"] is False
+    html = (month / "01_lifecycle.html").read_text(encoding="utf-8")
+    assert "import matplotlib" not in html and "open_report(" not in html      # code hidden
+    assert html.count("data:image/png;base64") >= 5                             # images embedded
+    assert "Explore" not in html                                                 # interactive-only cells left out
+    top = (out / "index.html").read_text(encoding="utf-8")
+    assert "2026-10/index.html" in top
+    log = [json.loads(x) for x in (out / "run.log").read_text().splitlines()]
+    assert log[-1]["outcome"] == "ok" and log[-1]["sections"][0]["section"] == "lifecycle"
+    assert {"execute_seconds", "render_seconds"} <= set(log[-1]["sections"][0])
+
+
+def test_summary_numbers_match_the_lifecycle_table(rendered, sample_dir):
+    out, _ = rendered
+    page = (out / "2026-10" / "index.html").read_text(encoding="utf-8")
+    cli = pd.read_csv(__import__("io").StringIO(run_cli("lifecycle", sample_dir).stdout)).set_index("month")
+    row, prev = cli.loc["2026-10"], cli.loc["2026-09"]
+    assert f"{row.active_rate:.1%}" in page and f"{int(row.mau):,}" in page
+    assert f"{(row.active_rate - prev.active_rate) * 100:+.1f} pt" in page
+    assert f"{(row.mau / cli.loc['2025-10', 'mau'] - 1) * 100:+.1f}%" in page     # year on year
+    assert page.count("<li>") >= 4 and "01_lifecycle.html" in page                # movements + link
+
+
+def test_nothing_for_management_names_a_user(rendered, sample_dir):
+    out, _ = rendered
+    users = pd.read_parquet(sample_dir / "users.parquet")
+    ids = set(users.user_id.astype(str))
+    nicknames = set(users.nickname)
+    for page in (out / "2026-10").glob("*.html"):
+        text = re.sub(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", "", page.read_text(encoding="utf-8"))
+        numbers = set(re.findall(r"(?<![\d.,])\d{6}(?![\d.,])", text))
+        assert not (numbers & ids), (page.name, sorted(numbers & ids)[:5])
+        assert not any(n in text for n in list(nicknames)[:2000]), page.name
+
+
+def test_failed_section_keeps_the_previous_report(sample_dir, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    out = tmp_path / "reports"
+    render_month(data, "2026-10", out_dir=out, progress=lambda s: None)
+    before = (out / "2026-10" / "01_lifecycle.html").read_bytes()
+    # the data turn invalid between runs: the newest events file is overwritten with garbage
+    (data / "events" / "events-2026-10.parquet").write_bytes(b"not parquet any more")
+    with pytest.raises(ReportError) as e:
+        render_month(data, "2026-10", out_dir=out, progress=lambda s: None)
+    msg = str(e.value)
+    kept = out / "failed" / "2026-10-01_lifecycle.ipynb"
+    assert "lifecycle failed" in msg and str(kept) in msg and "unchanged" in msg
+    assert kept.exists()
+    nb = nbformat.read(str(kept), as_version=4)
+    assert any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    assert (out / "2026-10" / "01_lifecycle.html").read_bytes() == before
+    assert not list(out.glob(".tmp-*"))
+    log = [json.loads(x) for x in (out / "run.log").read_text().splitlines()]
+    assert log[-1]["outcome"] == "failed"
+    # through the CLI: non-zero exit, one clear line, old report still there
+    proc = run_cli("report", data, "--out", out, "--month", "2026-10")
+    assert proc.returncode == 2 and "error:" in proc.stderr and "Traceback" not in proc.stderr
+    assert (out / "2026-10" / "01_lifecycle.html").read_bytes() == before
+
+
+def test_second_run_of_the_same_month_is_refused(sample_dir, tmp_path):
+    out = tmp_path / "reports"
+    with month_lock(out, "2026-10"):
+        proc = run_cli("report", sample_dir, "--out", out, "--month", "2026-10", "--wait", "0.5")
+    assert proc.returncode == 2
+    assert "in progress" in proc.stderr and "--wait" in proc.stderr
+    assert not (out / "2026-10").exists()
+
+
+def test_missing_renders_every_month_without_a_report(tmp_path):
+    data = tmp_path / "small"
+    generate_sample(data, users=800, months=4, end="2026-04", seed=5)
+    out = tmp_path / "reports"
+    proc = run_cli("report", data, "--out", out, "--missing")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir() if p.is_dir() and p.name[0] != ".") == ["2026-02", "2026-03", "2026-04"]
+    again = run_cli("report", data, "--out", out, "--missing")
+    assert "already has a report" in again.stdout

@@ -18,7 +18,7 @@ NOTEBOOKS = report_notebooks()
 
 
 def test_there_are_report_notebooks():
-    assert [p.name for p in NOTEBOOKS][:1] == ["01_lifecycle.ipynb"]
+    assert [p.name for p in NOTEBOOKS][:2] == ["01_lifecycle.ipynb", "02_periods.ipynb"]
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
@@ -86,3 +86,23 @@ def test_lifecycle_notebook_with_widgets_under_papermill(sample_dir, tmp_path):
                       if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert widget_outputs
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def test_periods_notebook_records_the_cli_numbers(sample_dir, tmp_path):
+    out = tmp_path / "periods.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "02_periods.ipynb"), str(out), kernel_name="python3",
+                        progress_bar=False, cwd=str(ROOT),
+                        parameters={"data_dir": str(sample_dir), "month": "2026-10", "language": "zh",
+                                    "interactive": False})
+    m = [x for x in read_metrics(out) if x["section"] == "periods"][0]
+    hol = pd.read_csv(__import__("io").StringIO(run_cli("holidays", sample_dir).stdout))
+    got = {(h["festival"], h["start"]): h["lift"] for h in m["holidays"]}
+    for _, r in hol.iterrows():
+        assert _same(None if pd.isna(r["lift"]) else float(r["lift"]), got[(r["festival"], r["start"])])
+    camp = pd.read_csv(__import__("io").StringIO(run_cli("campaigns", sample_dir).stdout)).set_index("campaign_id")
+    for c in m["campaigns"]:
+        assert c["difference"] == pytest.approx(camp.loc[c["campaign_id"], "difference"])
+        assert c["p_value"] == pytest.approx(camp.loc[c["campaign_id"], "p_value"])
+    nb = nbformat.read(str(out), as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])) >= 6

@@ -163,6 +163,43 @@ def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, ret
 
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="CSV or .json file (default: stdout).")
+@click.option("--events", "event_names", default=None,
+              help="Count daily users of these events (comma-separated, e.g. trip) instead of active users.")
+@click.option("--weeks", type=int, default=3, show_default=True, help="Weeks before and after each window for the baseline.")
+@click.pass_context
+def holidays(ctx, data_dir, out, event_names, weeks):
+    """One row per holiday window: its lift in daily users over comparable days, with a 95% interval."""
+    from .holiday_lift import daily_users, holiday_lift
+    cfg, store = _open(ctx, data_dir)
+    names = [x.strip() for x in event_names.split(",") if x.strip()] if event_names else None
+    daily = daily_users(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events,
+                        event_names=names)
+    df = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks)
+    df = df[["name", "start", "end", "days", "lift", "ci_low", "ci_high", "festival", "name_zh", "last_year_lift"]]
+    for c in ("start", "end"):
+        df[c] = df[c].map(lambda d: d.isoformat())
+    _write_frame(df, out)
+
+
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="CSV or .json file (default: stdout).")
+@click.pass_context
+def campaigns(ctx, data_dir, out):
+    """One row per campaign: goal metric per arm, difference, 95% interval, p-value, SRM flag, method."""
+    from .campaign_effects import campaign_effects
+    from .lifecycle import Lifecycle
+    cfg, store = _open(ctx, data_dir)
+    Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
+    df = campaign_effects(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
+    cols = ["campaign_id", "name", "metric", "treatment", "control", "difference", "ci_low", "ci_high", "p_value",
+            "srm_flag", "method", "n_treatment", "n_control"]
+    _write_frame(df[cols], out)
+
+
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", default=None, help="Reporting month YYYY-MM (default: the last complete month).")
 @click.option("--missing", is_flag=True, help="Render every complete month that has no report yet.")
 @click.option("--out", "out", default=None, type=click.Path(file_okay=False), help="Reports folder (default: reports/).")

@@ -78,3 +78,43 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
                 out.append(f"The rate that changed most was {L.rate(r['rate'], lang)}: {_pct(r['rate_prev'])} → "
                            f"{_pct(r['rate_now'])} ({r['d'] * 100:+.1f} points).")
     return out
+
+
+def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh") -> list[str]:
+    """Which festival lifted daily users most (and against last year), and which
+    campaigns had an effect that their interval supports."""
+    out = []
+    ok = lifts.dropna(subset=["lift"])
+    if len(ok):
+        top = ok.loc[ok["lift"].idxmax()]
+        name = top["name_zh"] if lang == "zh" else top["name"]
+        ly = top["last_year_lift"]
+        if lang == "zh":
+            s = (f"日活提升最大的节假日是{top['start']:%Y}年{name}({top['start']:%m-%d}至{top['end']:%m-%d}):"
+                 f"日活为平日的 {top['lift']:.2f} 倍(95%区间 {top['ci_low']:.2f}–{top['ci_high']:.2f})")
+            s += f",去年同节日为 {ly:.2f} 倍。" if not pd.isna(ly) else "。"
+        else:
+            s = (f"The holiday that lifted daily users most was {name} {top['start']:%Y} ({top['start']:%m-%d} to "
+                 f"{top['end']:%m-%d}): {top['lift']:.2f}x ordinary days (95% interval {top['ci_low']:.2f}–"
+                 f"{top['ci_high']:.2f})")
+            s += f"; the same festival last year: {ly:.2f}x." if not pd.isna(ly) else "."
+        out.append(s)
+    for _, r in effects.iterrows():
+        sig = not pd.isna(r["ci_low"]) and (r["ci_low"] > 0 or r["ci_high"] < 0)
+        weak = r["method"] != "control arm"
+        if lang == "zh":
+            verdict = "效果得到区间支持" if sig else "区间包含0,未见可确认的效果"
+            s = (f"活动 {r['campaign_id']}({r['name']}):{r['metric']} 实验组 {_pct(r['treatment'])},对照组 "
+                 f"{_pct(r['control'])},差 {r['difference'] * 100:+.1f} 个百分点"
+                 f"(95%区间 {r['ci_low'] * 100:+.1f}~{r['ci_high'] * 100:+.1f}),{verdict}")
+            s += "(双重差分,证据较弱)" if weak else ""
+            s += ";分组比例异常(SRM),结果需复核。" if r["srm_flag"] else "。"
+        else:
+            verdict = "an effect the interval supports" if sig else "the interval includes zero: no confirmed effect"
+            s = (f"Campaign {r['campaign_id']} ({r['name']}): {r['metric']} {_pct(r['treatment'])} treatment vs "
+                 f"{_pct(r['control'])} control, {r['difference'] * 100:+.1f} points (95% interval "
+                 f"{r['ci_low'] * 100:+.1f} to {r['ci_high'] * 100:+.1f}): {verdict}")
+            s += " (difference-in-differences, weaker evidence)" if weak else ""
+            s += "; the arms are off their planned split (SRM), check the assignment." if r["srm_flag"] else "."
+        out.append(s)
+    return out

@@ -102,3 +102,70 @@ def read_metrics(notebook_path) -> list[dict]:
             if METRICS_MIME in o.get("data", {}):
                 out.append(o["data"][METRICS_MIME])
     return out
+
+
+def holiday_table(lifts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Holiday windows ranked by lift, last year's same festival beside."""
+    df = lifts.dropna(subset=["lift"]).sort_values("lift", ascending=False)
+    zh = lang == "zh"
+    return pd.DataFrame({
+        ("节假日" if zh else "holiday"): df["name_zh"] if zh else df["name"],
+        ("开始" if zh else "start"): df["start"].astype(str), ("结束" if zh else "end"): df["end"].astype(str),
+        ("天数" if zh else "days"): df["days"],
+        ("日活提升" if zh else "lift"): df["lift"].map(lambda v: f"{v:.2f}x"),
+        ("95%区间" if zh else "95% interval"): [f"{a:.2f}–{b:.2f}" for a, b in zip(df["ci_low"], df["ci_high"])],
+        ("去年同节日" if zh else "last year"): df["last_year_lift"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}x")})
+
+
+def period_table(view: pd.DataFrame, lang: str = "zh", last: int = 6) -> pd.DataFrame:
+    df = view.tail(last)
+    zh = lang == "zh"
+    out = pd.DataFrame({L.t("month", lang): df["month"]})
+    for c in ["active_rate", *RATES]:
+        out[L.rate(c, lang)] = df[c].map(_fmt_pct)
+        out[(L.rate(c, lang) + (" 环比" if zh else " MoM"))] = df[f"{c}_mom"].map(
+            lambda v: "" if pd.isna(v) else f"{v * 100:+.1f}")
+        out[(L.rate(c, lang) + (" 同比" if zh else " YoY"))] = df[f"{c}_yoy"].map(
+            lambda v: "" if pd.isna(v) else f"{v * 100:+.1f}")
+    out["节假日" if zh else "holidays"] = df["holidays"].fillna("")
+    out["活动" if zh else "campaigns"] = df["campaigns"].fillna("")
+    return out.reset_index(drop=True)
+
+
+def campaign_table(effects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    zh = lang == "zh"
+    return pd.DataFrame({
+        ("活动" if zh else "campaign"): effects["campaign_id"] + " " + effects["name"],
+        ("目标指标" if zh else "goal metric"): effects["metric"],
+        ("实验组" if zh else "treatment"): effects["treatment"].map(_fmt_pct),
+        ("对照组" if zh else "control"): effects["control"].map(_fmt_pct),
+        ("差异(百分点)" if zh else "difference (points)"): effects["difference"].map(lambda v: f"{v * 100:+.1f}"),
+        ("95%区间" if zh else "95% interval"): [f"{a * 100:+.1f} ~ {b * 100:+.1f}" for a, b in
+                                               zip(effects["ci_low"], effects["ci_high"])],
+        ("p值" if zh else "p-value"): effects["p_value"].map(lambda v: "" if pd.isna(v) else f"{v:.3g}"),
+        ("分组比例异常" if zh else "SRM"): effects["srm_flag"].map(lambda v: ("是" if zh else "yes") if v else ""),
+        ("方法" if zh else "method"): effects["method"],
+        ("样本量" if zh else "n"): [f"{a:,} / {b:,}" for a, b in zip(effects["n_treatment"], effects["n_control"])]})
+
+
+def funnel_table(funnel: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    zh = lang == "zh"
+    out = pd.DataFrame({("注册月" if zh else "cohort"): funnel["cohort"],
+                        ("新用户" if zh else "acquired"): funnel["acquired"].map(_fmt_int)})
+    for c, (en, cn) in {"activated": ("activated", "激活"), "retained": ("retained", "次月留存"),
+                        "paying": ("paying", "付费"), "referring": ("referring", "推荐")}.items():
+        if funnel[c].notna().any():
+            out[cn if zh else en] = funnel[f"{c}_share"].map(_fmt_pct)
+    return out.reset_index(drop=True)
+
+
+def record_periods(ctx, lifts: pd.DataFrame, effects: pd.DataFrame) -> dict:
+    """Record the holiday lifts and campaign effects (METRICS_MIME, left out of the HTML)."""
+    from IPython.display import display
+    data = {"section": "periods", "month": ctx.month, "language": ctx.language,
+            "holidays": [{k: (str(v) if k in ("start", "end") else _clean(v)) for k, v in r.items()}
+                         for r in lifts.to_dict("records")],
+            "campaigns": [{k: (str(v) if k in ("start_date", "end_date") else _clean(v)) for k, v in r.items()}
+                          for r in effects.to_dict("records")]}
+    display({METRICS_MIME: json.loads(json.dumps(data, default=str))}, raw=True)
+    return data

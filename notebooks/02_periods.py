@@ -1,0 +1,110 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Periods: holiday peaks, campaigns, funnel and stickiness · 周期分析与活动效果
+#
+# Holiday windows are the runs of days off around a public holiday (make-up
+# working days 调休 included), from a maintained calendar. Each window's daily
+# users are compared with ordinary days on the same weekdays around it.
+# Campaigns with a control arm are read as experiments; without one, as a
+# difference-in-differences, which is weaker evidence.
+
+# %% tags=["parameters"]
+data_dir: str = ""        # data folder; empty means data_dir of toolkit.yaml
+month: str = ""           # reporting month YYYY-MM; empty means the last complete month
+language: str = ""        # zh or en; empty means the configuration's
+config: str = ""          # configuration file; empty means toolkit.yaml
+weeks: int = 3            # weeks before and after a holiday window that form its baseline
+interactive: bool = True  # show ipywidgets controls (reports run with False)
+
+# %%
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+from toolkit.campaign_effects import campaign_effects
+from toolkit.context import open_report
+from toolkit.findings import period_findings
+from toolkit.holiday_calendar import calendar_version
+from toolkit.holiday_lift import daily_users, holiday_lift
+from toolkit.period_plots import (plot_campaign_effects, plot_daily_with_windows, plot_funnel, plot_holiday_lifts,
+                                  plot_period_rates, plot_stickiness)
+from toolkit.periods import cohort_funnel, month_markers, period_view, stickiness
+from toolkit.plots import use_cjk_font
+from toolkit.report_tables import campaign_table, funnel_table, holiday_table, period_table, record_periods, styled
+
+use_cjk_font()
+ctx = open_report(data_dir=data_dir, month=month, language=language, config=config)
+lang, cfg = ctx.language, ctx.cfg
+daily = daily_users(ctx.store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
+daily = daily[daily.index.strftime("%Y-%m") <= ctx.month]
+lifts = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks)
+effects = campaign_effects(ctx.store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
+effects = effects[effects["start_date"].astype(str).str[:7] <= ctx.month].reset_index(drop=True)
+display(Markdown(f"**{ctx.month}** · {calendar_version()} ({cfg.holiday_country})"))
+
+# %% [markdown]
+# ## Findings · 结论
+
+# %%
+display(Markdown("\n".join(f"- {s}" for s in period_findings(lifts, effects, lang))))
+_ = record_periods(ctx, lifts, effects)
+
+# %% [markdown]
+# ## Holiday peaks · 节假日高峰
+
+# %%
+fig, ax = plt.subplots(figsize=(12, 4))
+plot_daily_with_windows(daily, lifts, lang=lang, ax=ax)
+plt.show()
+fig, ax = plt.subplots(figsize=(10, 0.45 * max(len(lifts), 4) + 1))
+plot_holiday_lifts(lifts, lang=lang, ax=ax)
+plt.show()
+display(styled(holiday_table(lifts, lang)))
+
+# %% [markdown]
+# ## Rates by month, holiday and campaign months marked · 月度指标
+
+# %%
+markers = month_markers(list(ctx.monthly["month"]), ctx.store.con.execute("SELECT * FROM campaigns").df(),
+                        country=cfg.holiday_country, lang=lang)
+view = period_view(ctx.monthly, markers)
+fig, ax = plt.subplots(figsize=(12, 4.5))
+plot_period_rates(view, lang=lang, ax=ax)
+plt.show()
+display(styled(period_table(view, lang)))
+
+# %% [markdown]
+# ## Campaign effects · 活动效果
+
+# %%
+if len(effects):
+    fig, ax = plt.subplots(figsize=(9, 0.6 * len(effects) + 1.5))
+    plot_campaign_effects(effects, lang=lang, ax=ax)
+    plt.show()
+    display(styled(campaign_table(effects, lang)))
+else:
+    display(Markdown("No campaigns with members in the data. · 数据中没有活动。"))
+
+# %% [markdown]
+# ## AARRR funnel by entry month and stickiness · 漏斗与粘性
+
+# %%
+funnel = cohort_funnel(ctx.lifecycle)
+fig, ax = plt.subplots(figsize=(12, 4))
+plot_funnel(funnel, lang=lang, ax=ax)
+plt.show()
+display(styled(funnel_table(funnel.tail(6), lang)))
+fig, ax = plt.subplots(figsize=(12, 3.5))
+plot_stickiness(stickiness(daily, ctx.monthly), lang=lang, ax=ax)
+plt.show()

@@ -1,0 +1,199 @@
+"""Period analysis: the holiday calendar, holiday lifts, campaign effects (control
+arm and diff-in-diff), the SRM check, the A/B helper, the funnel and stickiness."""
+import io
+import math
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+
+from conftest import run_cli, write_table
+from toolkit.abtest import sample_ratio_mismatch, sample_size, two_proportions
+from toolkit.campaign_effects import campaign_effects
+from toolkit.holiday_calendar import holiday_windows, is_day_off
+from toolkit.holiday_lift import daily_users, holiday_lift
+from toolkit.lifecycle import Lifecycle
+from toolkit.periods import cohort_funnel, stickiness
+from toolkit.store import open_store
+
+# The official schedules (国务院办公厅 notices for 2025 and 2026).
+OFFICIAL = [
+    ("new_year", "2025-01-01", "2025-01-01"), ("spring_festival", "2025-01-28", "2025-02-04"),
+    ("qingming", "2025-04-04", "2025-04-06"), ("labour_day", "2025-05-01", "2025-05-05"),
+    ("dragon_boat", "2025-05-31", "2025-06-02"), ("national_day", "2025-10-01", "2025-10-08"),
+    ("new_year", "2026-01-01", "2026-01-03"), ("spring_festival", "2026-02-15", "2026-02-23"),
+    ("qingming", "2026-04-04", "2026-04-06"), ("labour_day", "2026-05-01", "2026-05-05"),
+    ("dragon_boat", "2026-06-19", "2026-06-21"), ("mid_autumn", "2026-09-25", "2026-09-27"),
+    ("national_day", "2026-10-01", "2026-10-07"),
+]
+MAKE_UP_WORKDAYS = ["2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11",
+                    "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"]
+
+
+def test_windows_match_the_official_schedule():
+    got = [(w.festival, w.start.isoformat(), w.end.isoformat())
+           for w in holiday_windows(date(2025, 1, 1), date(2026, 12, 31))]
+    assert got == OFFICIAL
+    for d in MAKE_UP_WORKDAYS:
+        assert not is_day_off(date.fromisoformat(d)), d          # weekend days that are worked (调休)
+    assert is_day_off(date(2025, 10, 8)) and not is_day_off(date(2025, 10, 9))
+
+
+def test_lunar_festivals_compare_by_festival(sample_dir):
+    lifts = holiday_lift(daily_users(open_store(sample_dir).con))
+    sf = lifts[lifts.festival == "spring_festival"].reset_index(drop=True)
+    assert list(sf.start) == [date(2025, 1, 28), date(2026, 2, 15)]
+    assert sf.loc[1, "last_year_lift"] == sf.loc[0, "lift"]
+
+
+@pytest.fixture(scope="module")
+def sample_lifts(sample_dir):
+    return holiday_lift(daily_users(open_store(sample_dir).con))
+
+
+def test_planted_holiday_lifts_lie_in_their_intervals(sample_lifts, truth):
+    planted = {(h["festival"], h["start"]): h["lift"] for h in truth["holidays"]}
+    checked = 0
+    for _, r in sample_lifts.dropna(subset=["lift"]).iterrows():
+        p = planted[(r["festival"], r["start"].isoformat())]
+        assert r["ci_low"] <= p <= r["ci_high"], (r["festival"], r["start"], r["lift"], r["ci_low"], r["ci_high"], p)
+        checked += 1
+    assert checked >= 10
+
+
+def test_signal_holiday_lift(sample_dir, truth):
+    """Trips (the offline signal) also rise in the major windows, by about the planted factor."""
+    lifts = holiday_lift(daily_users(open_store(sample_dir).con, event_names=["trip"]))
+    for fest in ("spring_festival", "national_day"):
+        r = lifts[lifts.festival == fest].iloc[-1]
+        planted = next(h["lift"] for h in truth["holidays"] if h["festival"] == fest)
+        assert r["lift"] == pytest.approx(planted, rel=0.1)
+
+
+@pytest.fixture(scope="module")
+def sample_effects(sample_dir):
+    con = open_store(sample_dir).con
+    Lifecycle(con)
+    return campaign_effects(con).set_index("campaign_id")
+
+
+def test_planted_campaign_lifts_lie_in_their_intervals(sample_effects, truth):
+    for c in truth["campaigns"]:
+        r = sample_effects.loc[c["campaign_id"]]
+        assert r["method"] == "control arm"
+        assert r["ci_low"] <= c["lift"] <= r["ci_high"], (c["campaign_id"], r["difference"], r["ci_low"], r["ci_high"])
+        assert not r["srm_flag"]
+        if c["lift"] == 0:
+            assert r["p_value"] > 0.05 and r["ci_low"] < 0 < r["ci_high"]       # no effect is not "significant"
+        else:
+            assert r["p_value"] < 0.001
+
+
+def _campaign_dir(tmp_path, treat_n, control_n, *, with_control=True):
+    d = tmp_path / "camp"
+    rows, members = [], []
+    uid = 0
+    for arm, n, active in (("treatment", treat_n, 0.6), ("control", control_n, 0.4)):
+        for i in range(n):
+            uid += 1
+            rows.append((uid, "2025-12-10 10:00:00", "app_open"))
+            if i < n * active:
+                rows.append((uid, "2026-01-15 10:00:00", "app_open"))
+            members.append({"campaign_id": "X", "user_id": uid, "arm": arm if with_control else "treatment"})
+    write_table(d, "events", pd.DataFrame({"user_id": [r[0] for r in rows], "event_name": [r[2] for r in rows],
+                                           "event_time": pd.to_datetime([r[1] for r in rows])}))
+    write_table(d, "campaign_members", pd.DataFrame(members))
+    (d / "campaigns.csv").write_text("campaign_id,name,start_date,end_date,goal_metric,target_group,"
+                                     "planned_treatment_share\nX,test,2026-01-01,2026-01-31,active,all,0.5\n")
+    return d
+
+
+def test_skewed_split_raises_the_srm_flag(tmp_path):
+    con = open_store(_campaign_dir(tmp_path, 600, 400)).con
+    r = campaign_effects(con).iloc[0]
+    assert r["srm_flag"] and r["n_treatment"] == 600 and r["n_control"] == 400
+    assert r["treatment"] == pytest.approx(0.6) and r["control"] == pytest.approx(0.4)
+    assert sample_ratio_mismatch(510, 490)["srm_flag"] is False
+
+
+def test_campaign_without_control_is_a_diff_in_diff(tmp_path):
+    # members 1-4: active in Dec (before) 1 of 4, in Jan (after) 3 of 4 -> +0.50
+    # others 5-8 (entered earlier): before 2 of 4, after 2 of 4 -> 0.00; DiD = +0.50
+    d = tmp_path / "did"
+    rows = [(u, "2025-11-05 09:00:00", "app_open") for u in range(1, 9)]            # everyone enters in Nov
+    rows += [(1, "2025-12-10 09:00:00", "app_open")] + [(u, "2026-01-10 09:00:00", "app_open") for u in (1, 2, 3)]
+    rows += [(u, "2025-12-10 09:00:00", "app_open") for u in (5, 6)] + [(u, "2026-01-10 09:00:00", "app_open")
+                                                                         for u in (6, 7)]
+    write_table(d, "events", pd.DataFrame({"user_id": [r[0] for r in rows], "event_name": [r[2] for r in rows],
+                                           "event_time": pd.to_datetime([r[1] for r in rows])}))
+    write_table(d, "campaign_members", pd.DataFrame({"campaign_id": "D", "user_id": [1, 2, 3, 4],
+                                                     "arm": "treatment"}))
+    (d / "campaigns.csv").write_text("campaign_id,name,start_date,end_date,goal_metric,target_group\n"
+                                     "D,recall,2026-01-01,2026-01-31,active,chosen users\n")
+    con = open_store(d).con
+    Lifecycle(con)
+    r = campaign_effects(con).iloc[0]
+    assert r["method"] == "diff-in-diff"
+    assert r["treatment"] == pytest.approx(0.5) and r["control"] == pytest.approx(0.0)
+    assert r["difference"] == pytest.approx(0.5)
+    assert r["ci_low"] < 0.5 < r["ci_high"]
+
+
+def test_two_proportions_by_hand():
+    r = two_proportions(60, 100, 50, 100)
+    se = math.sqrt(0.6 * 0.4 / 100 + 0.5 * 0.5 / 100)                 # Wald interval
+    assert r["difference"] == pytest.approx(0.1)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((0.1 - norm.ppf(0.975) * se, 0.1 + norm.ppf(0.975) * se))
+    p0 = 110 / 200                                                      # pooled z-test
+    z = 0.1 / math.sqrt(p0 * (1 - p0) * (1 / 100 + 1 / 100))
+    assert r["p_value"] == pytest.approx(2 * (1 - norm.cdf(z)))
+    assert math.isnan(two_proportions(0, 0, 5, 10)["difference"])
+
+
+def test_sample_size_by_hand():
+    h = 2 * math.asin(math.sqrt(0.12)) - 2 * math.asin(math.sqrt(0.10))   # Cohen's h
+    n = 2 * ((norm.ppf(0.975) + norm.ppf(0.8)) / h) ** 2               # two arms: var of h-hat is 2/n
+    got = sample_size(0.10, 0.02)
+    assert got["control"] == math.ceil(n) and got["treatment"] == math.ceil(n)
+    assert sample_size(0.10, 0.02, ratio=2)["control"] < got["control"]
+
+
+def test_funnel_and_stickiness_by_hand(tmp_path):
+    # A: enters Jan with a feature, active Feb, order Mar, invites.  B: enters Jan, app only, gone.
+    # C: enters Feb with a feature and an order in Feb, gone after.  D: active Apr (keeps the horizon).
+    rows = [("A", "2025-01-05 10:00:00", "remote_unlock"), ("A", "2025-01-06 10:00:00", "app_open"),
+            ("A", "2025-02-03 10:00:00", "app_open"), ("A", "2025-02-04 10:00:00", "invite"),
+            ("B", "2025-01-09 10:00:00", "app_open"), ("C", "2025-02-11 10:00:00", "article_view"),
+            ("D", "2025-04-02 10:00:00", "app_open")]
+    write_table(tmp_path, "events", pd.DataFrame({"user_id": [r[0] for r in rows], "event_name": [r[2] for r in rows],
+                                                  "event_time": pd.to_datetime([r[1] for r in rows])}))
+    write_table(tmp_path, "feature_map", [{"event_name": "remote_unlock", "category": "car_control"},
+                                          {"event_name": "article_view", "category": "content"}], fmt="csv")
+    write_table(tmp_path, "orders", pd.DataFrame({"user_id": ["A", "C"], "amount": [10.0, 20.0],
+                                                  "order_time": pd.to_datetime(["2025-03-20", "2025-02-12"])}))
+    lc = Lifecycle(open_store(tmp_path).con)
+    f = cohort_funnel(lc, referral_events=["invite"]).set_index("cohort")
+    assert f.loc["2025-01", ["acquired", "activated", "retained", "paying", "referring"]].tolist() == [2, 1, 1, 1, 1]
+    assert f.loc["2025-02", ["acquired", "activated", "retained", "paying"]].tolist() == [1, 1, 0, 1]
+    assert f.loc["2025-01", "retained_share"] == 0.5
+    assert math.isnan(f.loc["2025-04", "retained"])             # no month after the last one yet
+    daily = daily_users(lc.con)
+    st = stickiness(daily, lc.monthly(2)).set_index("month")
+    # Jan: A on 5th and 6th, B on 9th -> 3 user-days over the 27 days the data cover (5th to 31st); MAU 2
+    assert st.loc["2025-01", "dau_mau"] == pytest.approx((3 / 27) / 2)
+
+
+def test_cli_holidays_and_campaigns(sample_dir):
+    h = run_cli("holidays", sample_dir)
+    assert h.returncode == 0, h.stderr
+    df = pd.read_csv(io.StringIO(h.stdout))
+    assert list(df.columns[:7]) == ["name", "start", "end", "days", "lift", "ci_low", "ci_high"]
+    assert "2025-10-01" in set(df.start) and "2025-10-08" in set(df.end)
+    c = run_cli("campaigns", sample_dir)
+    assert c.returncode == 0, c.stderr
+    cf = pd.read_csv(io.StringIO(c.stdout))
+    assert list(cf.columns[:11]) == ["campaign_id", "name", "metric", "treatment", "control", "difference", "ci_low",
+                                     "ci_high", "p_value", "srm_flag", "method"]
+    assert set(cf.method) == {"control arm"} and len(cf) == 3

@@ -1,0 +1,52 @@
+"""A/B tests on two proportions (the common case in operations), from statsmodels."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+from statsmodels.stats.power import NormalIndPower
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_effectsize, proportions_ztest
+
+from .errors import ConfigError
+
+
+def two_proportions(success_t: int, n_t: int, success_c: int, n_c: int, alpha: float = 0.05) -> dict:
+    """Treatment vs control conversion: rates, difference (t - c), its (1 - alpha)
+    Wald interval and the two-sided z-test p-value.  NaN where an arm is empty."""
+    for name, s, n in (("treatment", success_t, n_t), ("control", success_c, n_c)):
+        if s < 0 or n < 0 or s > n:
+            raise ConfigError(f"{name}: {s} successes of {n} is not a proportion.")
+    out = {"treatment": np.nan, "control": np.nan, "difference": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+           "p_value": np.nan, "n_treatment": int(n_t), "n_control": int(n_c)}
+    if n_t == 0 or n_c == 0:
+        return out
+    pt, pc = success_t / n_t, success_c / n_c
+    out.update(treatment=pt, control=pc, difference=pt - pc)
+    if 0 < success_t + success_c < n_t + n_c:
+        lo, hi = confint_proportions_2indep(success_t, n_t, success_c, n_c, method="wald", compare="diff",
+                                            alpha=alpha)
+        _, p = proportions_ztest([success_t, success_c], [n_t, n_c])
+        out.update(ci_low=float(lo), ci_high=float(hi), p_value=float(p))
+    return out
+
+
+def sample_ratio_mismatch(n_t: int, n_c: int, planned_treatment_share: float = 0.5, alpha: float = 0.001) -> dict:
+    """Chi-square test of the arms' sizes against the planned split; flagged when p < alpha."""
+    total = n_t + n_c
+    if total == 0 or not 0 < planned_treatment_share < 1:
+        return {"srm_p_value": np.nan, "srm_flag": False, "observed_share": np.nan}
+    _, p = stats.chisquare([n_t, n_c], f_exp=[total * planned_treatment_share, total * (1 - planned_treatment_share)])
+    return {"srm_p_value": float(p), "srm_flag": bool(p < alpha), "observed_share": n_t / total}
+
+
+def sample_size(baseline: float, mde: float, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0) -> dict:
+    """Users needed per arm to detect an absolute lift of ``mde`` over ``baseline``.
+
+    ``ratio`` is treatment size / control size.  Returns {'control': n, 'treatment': n}.
+    """
+    if not 0 < baseline < 1 or not 0 < baseline + mde <= 1 or mde == 0:
+        raise ConfigError(f"baseline {baseline} and minimum detectable effect {mde} must give rates in (0, 1].")
+    es = abs(proportion_effectsize(baseline + mde, baseline))
+    n_c = NormalIndPower().solve_power(effect_size=es, alpha=alpha, power=power, ratio=ratio, alternative="two-sided")
+    return {"control": math.ceil(n_c), "treatment": math.ceil(n_c * ratio)}

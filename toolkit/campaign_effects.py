@@ -1,0 +1,79 @@
+"""Campaign effects (活动效果, domain.md section 9).
+
+With a control arm: the goal metric per arm (the share of members active during
+the campaign, or with an order for an order goal), the difference with a 95%
+interval and p-value (statsmodels), and a sample-ratio-mismatch check against
+the planned split (``campaigns.planned_treatment_share``, default 0.5).
+
+Without a control arm: a difference-in-differences, members against every other
+user who had entered before the campaign, activity in the campaign period
+against the period of equal length before it; OLS with an interaction and
+standard errors clustered by user.  It is labelled ``diff-in-diff``: weaker
+evidence, since members were chosen, not randomised.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from . import queries
+from .abtest import sample_ratio_mismatch, two_proportions
+
+COLUMNS = ["campaign_id", "name", "metric", "treatment", "control", "difference", "ci_low", "ci_high", "p_value",
+           "srm_flag", "method", "n_treatment", "n_control", "start_date", "end_date"]
+ORDER_GOALS = {"order", "orders", "purchase", "revenue", "conversion"}
+
+
+def _did(con, campaign_id, active_events, signal_events, alpha):
+    df = queries.frame(con, "did_user_periods", campaign_id=campaign_id, active_events=list(active_events),
+                       signal_events=list(signal_events))
+    if df.empty or df["treated"].all() or not df["treated"].any():
+        return None
+    long = pd.DataFrame({"user": np.repeat(np.arange(len(df)), 2),
+                         "treated": np.repeat(df["treated"].astype(float).to_numpy(), 2),
+                         "post": np.tile([0.0, 1.0], len(df)),
+                         "y": np.column_stack([df["before"], df["after"]]).astype(float).ravel()})
+    X = np.column_stack([np.ones(len(long)), long["treated"], long["post"], long["treated"] * long["post"]])
+    fit = sm.OLS(long["y"].to_numpy(), X).fit(cov_type="cluster", cov_kwds={"groups": long["user"].to_numpy()})
+    lo, hi = fit.conf_int(alpha)[3]
+    t = df[df["treated"]]
+    return {"treatment": float(t["after"].mean() - t["before"].mean()),
+            "control": float(df[~df["treated"]]["after"].mean() - df[~df["treated"]]["before"].mean()),
+            "difference": float(fit.params[3]), "ci_low": float(lo), "ci_high": float(hi),
+            "p_value": float(fit.pvalues[3]), "n_treatment": int(len(t)), "n_control": int((~df["treated"]).sum())}
+
+
+def campaign_effects(con, *, active_events=(), signal_events=("trip",), alpha: float = 0.05,
+                     srm_alpha: float = 0.001) -> pd.DataFrame:
+    """One row per campaign with members (columns ``COLUMNS``).
+
+    Needs the ``lifecycle_rows`` table of a ``Lifecycle`` on the same connection
+    for the comparison group of campaigns without a control arm.
+    """
+    camps = con.execute("SELECT * FROM campaigns ORDER BY campaign_id").df()
+    if camps.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    arms = queries.frame(con, "campaign_arms", active_events=list(active_events), signal_events=list(signal_events))
+    rows = []
+    for _, c in camps.iterrows():
+        a = arms[arms["campaign_id"] == c["campaign_id"]].set_index("arm")
+        if a.empty:
+            continue
+        goal = str(c["goal_metric"]).strip().lower()
+        outcome = "ordered" if goal in ORDER_GOALS else "converted"
+        base = {"campaign_id": c["campaign_id"], "name": c["name"], "metric": goal,
+                "start_date": c["start_date"], "end_date": c["end_date"]}
+        if "treatment" in a.index and "control" in a.index:
+            t, k = a.loc["treatment"], a.loc["control"]
+            r = two_proportions(int(t[outcome]), int(t["members"]), int(k[outcome]), int(k["members"]), alpha)
+            share = c.get("planned_treatment_share", 0.5)
+            share = 0.5 if share is None or pd.isna(share) else float(share)
+            srm = sample_ratio_mismatch(int(t["members"]), int(k["members"]), share, srm_alpha)
+            rows.append({**base, **r, "srm_flag": srm["srm_flag"], "method": "control arm"})
+        else:
+            r = _did(con, c["campaign_id"], active_events, signal_events, alpha) if outcome == "converted" else None
+            if r is None:
+                continue
+            rows.append({**base, **r, "srm_flag": False, "method": "diff-in-diff"})
+    return pd.DataFrame(rows, columns=COLUMNS)

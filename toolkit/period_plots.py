@@ -1,0 +1,111 @@
+"""Charts of the periods section.  Each ``plot_x(df, ..., ax=None, **kwargs)`` draws on
+``ax`` (a new one when None), forwards ``kwargs`` and returns the axis."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import PercentFormatter
+
+from . import labels as L
+from .lifecycle import RATES
+from .plots import _ax
+
+_T = {"daily": ("Daily active users, holiday windows shaded", "日活跃用户(阴影为节假日)"),
+      "lifts": ("Lift of daily users in each holiday window (95% interval)", "节假日日活提升(95%区间)"),
+      "last_year": ("same festival last year", "去年同节日"),
+      "rates": ("Rates by month; holiday months ▲, campaign months ●", "月度指标(▲节假日月 ●活动月)"),
+      "effects": ("Campaign effect on the goal metric (treatment − control, 95% interval)",
+                  "活动效果(实验组−对照组,95%区间)"),
+      "funnel": ("AARRR funnel by entry month (share of the cohort)", "按注册月的AARRR漏斗(占同期新用户)"),
+      "sticky": ("Stickiness: mean DAU / MAU", "粘性:日活/月活")}
+_STEP = {"activated": ("activated", "激活"), "retained": ("retained next month", "次月留存"),
+         "paying": ("paid within 3 months", "3个月内付费"), "referring": ("referred", "推荐")}
+
+
+def _t(key, lang):
+    en, zh = _T[key]
+    return zh if lang == "zh" else en
+
+
+def plot_daily_with_windows(daily: pd.Series, lifts: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
+    """The daily series with every holiday window shaded."""
+    ax = _ax(ax, (12, 4))
+    ax.plot(daily.index, daily.to_numpy(), lw=0.8, **kwargs)
+    for _, w in lifts.iterrows():
+        ax.axvspan(pd.Timestamp(w["start"]), pd.Timestamp(w["end"]) + pd.Timedelta(days=1), color="#F58518", alpha=0.25)
+    ax.set_title(_t("daily", lang))
+    ax.set_ylabel(L.t("users", lang))
+    return ax
+
+
+def plot_holiday_lifts(lifts: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
+    """Each window's lift with its interval, last year's same festival as a marker."""
+    ax = _ax(ax, (10, 4.5))
+    df = lifts.dropna(subset=["lift"]).reset_index(drop=True)
+    names = [f"{(r['name_zh'] if lang == 'zh' else r['name'])} {r['start']:%Y}" for _, r in df.iterrows()]
+    y = np.arange(len(df))
+    ax.barh(y, df["lift"] - 1, left=1, color="#4C78A8", **kwargs)
+    ax.errorbar(df["lift"], y, xerr=[df["lift"] - df["ci_low"], df["ci_high"] - df["lift"]], fmt="none", ecolor="k")
+    ax.scatter(df["last_year_lift"], y, marker="D", color="#E45756", zorder=3, label=_t("last_year", lang))
+    ax.axvline(1, color="grey", lw=0.8)
+    ax.set_yticks(y, names)
+    ax.set_title(_t("lifts", lang))
+    ax.legend(loc="lower right")
+    return ax
+
+
+def plot_period_rates(view: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
+    """The active rate and the four rates per month, holiday and campaign months marked."""
+    ax = _ax(ax, (12, 4.5))
+    x = np.arange(len(view))
+    for c in ["active_rate", *RATES]:
+        ax.plot(x, view[c], marker=".", label=L.rate(c, lang), **kwargs)
+    hol = view["holidays"].fillna("") != ""
+    camp = view["campaigns"].fillna("") != ""
+    ax.scatter(x[hol], np.full(hol.sum(), 0.02), marker="^", color="#F58518", s=50)
+    ax.scatter(x[camp], np.full(camp.sum(), 0.07), marker="o", color="#B279A2", s=50)
+    ax.set_xticks(x, view["month"], rotation=90)
+    ax.set_ylim(0, 1.05)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_title(_t("rates", lang))
+    ax.legend(ncol=3, fontsize=8)
+    return ax
+
+
+def plot_campaign_effects(effects: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
+    """A forest plot: each campaign's difference with its interval; diff-in-diff rows hollow."""
+    ax = _ax(ax, (9, 0.6 * max(len(effects), 2) + 1.5))
+    y = np.arange(len(effects))
+    for i, (_, r) in enumerate(effects.iterrows()):
+        hollow = r["method"] != "control arm"
+        ax.errorbar(r["difference"], i, xerr=[[r["difference"] - r["ci_low"]], [r["ci_high"] - r["difference"]]],
+                    fmt="o", mfc="white" if hollow else "#4C78A8", color="#4C78A8", capsize=4, **kwargs)
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_yticks(y, [f"{r['campaign_id']} {r['name']} ({r['method']})" for _, r in effects.iterrows()])
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_title(_t("effects", lang))
+    return ax
+
+
+def plot_funnel(funnel: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
+    """Each step's share of the cohort, one line per step, by entry month."""
+    ax = _ax(ax, (12, 4))
+    for step, (en, zh) in _STEP.items():
+        col = f"{step}_share"
+        if col in funnel and funnel[col].notna().any():
+            ax.plot(funnel["cohort"], funnel[col], marker=".", label=zh if lang == "zh" else en, **kwargs)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylim(0, 1)
+    ax.tick_params(axis="x", rotation=90)
+    ax.set_title(_t("funnel", lang))
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_stickiness(sticky: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
+    ax = _ax(ax, (12, 3.5))
+    ax.plot(sticky["month"], sticky["dau_mau"], marker="o", **kwargs)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.tick_params(axis="x", rotation=90)
+    ax.set_title(_t("sticky", lang))
+    return ax

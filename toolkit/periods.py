@@ -1,0 +1,65 @@
+"""Period analysis over months (domain.md sections 9-10): the rates with holiday and
+campaign months marked and their changes, the AARRR funnel per entry cohort, and
+DAU/MAU stickiness."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import queries
+from .holiday_calendar import holiday_windows
+from .lifecycle import RATES, Lifecycle, month_label
+from .months import parse_month
+
+MAJOR_FESTIVALS = ("spring_festival", "labour_day", "national_day")
+
+
+def month_markers(months: list[str], campaigns: pd.DataFrame, *, country: str = "CN", lang: str = "en") -> pd.DataFrame:
+    """Per month: the major festivals and the campaigns that touch it (text, empty when none)."""
+    first, last = parse_month(months[0]), parse_month(months[-1])
+    wins = holiday_windows(first, pd.Timestamp(last).to_period("M").end_time.date(), country)
+    out = []
+    for m in months:
+        fest = sorted({(w.name_zh if lang == "zh" else w.name) for w in wins if w.festival in MAJOR_FESTIVALS
+                       and any(f"{d:%Y-%m}" == m for d in w.dates())})
+        camp = sorted(str(c["campaign_id"]) for _, c in campaigns.iterrows()
+                      if f"{pd.Timestamp(c['start_date']):%Y-%m}" <= m <= f"{pd.Timestamp(c['end_date']):%Y-%m}")
+        out.append({"month": m, "holidays": ", ".join(fest), "campaigns": ", ".join(camp)})
+    return pd.DataFrame(out)
+
+
+def period_view(monthly: pd.DataFrame, markers: pd.DataFrame) -> pd.DataFrame:
+    """The active rate and the four rates per month with the markers, and each one's
+    month-on-month and year-on-year change in points (columns ``<rate>_mom``, ``<rate>_yoy``)."""
+    df = monthly[["month", "active_rate", *RATES]].merge(markers, on="month", how="left")
+    for c in ["active_rate", *RATES]:
+        df[f"{c}_mom"] = df[c] - df[c].shift(1)
+        df[f"{c}_yoy"] = df[c] - df[c].shift(12)
+    return df
+
+
+def stickiness(daily: pd.Series, monthly: pd.DataFrame) -> pd.DataFrame:
+    """Per month: mean daily active users (over the days of the month the data cover, days
+    without any user counting as zero), MAU and DAU/MAU."""
+    dau = daily.groupby(daily.index.strftime("%Y-%m")).mean().rename("mean_dau")
+    df = monthly[["month", "mau"]].merge(dau, left_on="month", right_index=True, how="left")
+    df["dau_mau"] = np.where(df["mau"] > 0, df["mean_dau"] / df["mau"].where(df["mau"] > 0, 1), np.nan)
+    return df
+
+
+def cohort_funnel(lc: Lifecycle, *, referral_events=()) -> pd.DataFrame:
+    """AARRR per entry-month cohort: acquired, activated, retained, paying, referring and each step's share.
+
+    Retained (active the month after entry) is empty for the last cohort and paying
+    (an order within the entry month and the two after) for the last two: their
+    windows are not over yet.  Referring is empty without ``referral_events``.
+    """
+    df = queries.frame(lc.con, "cohort_funnel", referral_events=list(referral_events))
+    mi = df.pop("mi").astype(int)
+    df.insert(0, "cohort", [month_label(m) for m in mi])
+    # steps not yet observable for the latest cohorts are empty, not zero
+    df["retained"] = df["retained"].astype(float).where(mi + 1 <= lc.last_mi)
+    df["paying"] = df["paying"].astype(float).where(mi + 2 <= lc.last_mi)
+    for c in ("activated", "retained", "paying", "referring"):
+        df[f"{c}_share"] = np.where(df["acquired"] > 0, df[c].astype(float) / df["acquired"], np.nan)
+    return df

@@ -54,7 +54,7 @@ def _same(a, b):
 def test_lifecycle_notebook_records_the_cli_numbers(sample_dir, tmp_path):
     out = tmp_path / "lifecycle.ipynb"
     pm.execute_notebook(str(ROOT / "notebooks" / "01_lifecycle.ipynb"), str(out), kernel_name="python3",
-                        progress_bar=False, cwd=str(ROOT),
+                        progress_bar=False, cwd=str(ROOT), execution_timeout=600,
                         parameters={"data_dir": str(sample_dir), "month": "2026-10", "language": "en",
                                     "churn_after": 2, "interactive": False})
     m = read_metrics(out)[0]
@@ -79,7 +79,7 @@ def test_lifecycle_notebook_with_widgets_under_papermill(sample_dir, tmp_path):
     """Interactive mode (the JupyterLab default) also executes cleanly without a front end."""
     out = tmp_path / "interactive.ipynb"
     pm.execute_notebook(str(ROOT / "notebooks" / "01_lifecycle.ipynb"), str(out), kernel_name="python3",
-                        progress_bar=False, cwd=str(ROOT),
+                        progress_bar=False, cwd=str(ROOT), execution_timeout=600,
                         parameters={"data_dir": str(sample_dir), "month": "2026-03", "interactive": True})
     nb = nbformat.read(str(out), as_version=4)
     widget_outputs = [o for c in nb.cells for o in c.get("outputs", [])
@@ -91,7 +91,7 @@ def test_lifecycle_notebook_with_widgets_under_papermill(sample_dir, tmp_path):
 def test_periods_notebook_records_the_cli_numbers(sample_dir, tmp_path):
     out = tmp_path / "periods.ipynb"
     pm.execute_notebook(str(ROOT / "notebooks" / "02_periods.ipynb"), str(out), kernel_name="python3",
-                        progress_bar=False, cwd=str(ROOT),
+                        progress_bar=False, cwd=str(ROOT), execution_timeout=600,
                         parameters={"data_dir": str(sample_dir), "month": "2026-10", "language": "zh",
                                     "interactive": False})
     m = [x for x in read_metrics(out) if x["section"] == "periods"][0]

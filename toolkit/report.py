@@ -103,7 +103,7 @@ def _error_of(nb_path: Path) -> str:
 
 def render_month(data_dir, month: str, *, out_dir="reports", language: str | None = None, config: str | None = None,
                  churn_after: int | None = None, target: float | None = None, wait: float = 0.0,
-                 progress=print) -> Path:
+                 cell_timeout: int = 1800, progress=print) -> Path:
     """Render every report section for ``month`` into ``out_dir/month``.
 
     Returns the month's folder.  Raises ReportError (previous report untouched,
@@ -136,7 +136,8 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
                 executed = tmp / f"{nb.stem}.ipynb"
                 try:
                     pm.execute_notebook(str(nb), str(executed), parameters=params, kernel_name="python3",
-                                        progress_bar=False, cwd=str(NOTEBOOK_DIR.parent))
+                                        progress_bar=False, cwd=str(NOTEBOOK_DIR.parent),
+                                        execution_timeout=cell_timeout)
                 except Exception as exc:  # papermill raises its own error types; the notebook holds the detail
                     failed_dir = out_dir / "failed"
                     failed_dir.mkdir(exist_ok=True)

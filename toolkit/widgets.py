@@ -1,6 +1,8 @@
 """ipywidgets controls for JupyterLab: pick a month and a churn window, the charts redraw."""
 from __future__ import annotations
 
+import io
+
 import matplotlib.pyplot as plt
 
 from .decomposition import mau_bridge, transitions
@@ -26,6 +28,9 @@ class LifecycleExplorer:
     """A month dropdown and a churn-window slider; every change redraws the charts.
 
     ``widget`` is what the notebook displays; ``figure`` is the last figure drawn.
+    The charts are shown as a PNG in an ``ipywidgets.Image`` rather than through
+    an ``Output`` widget, so nothing depends on capturing display output (which
+    can stall a notebook run without a front end).
     """
 
     def __init__(self, ctx):
@@ -35,17 +40,18 @@ class LifecycleExplorer:
         self.month = w.Dropdown(options=months, value=ctx.month if ctx.month in months else months[-1],
                                 description="month / 月份")
         self.churn_after = w.IntSlider(value=ctx.churn_after, min=1, max=6, description="k / 流失标准")
-        self.out = w.Output()
+        self.image = w.Image(format="png")
         self.figure = None
         self.month.observe(self.redraw, "value")
         self.churn_after.observe(self.redraw, "value")
-        self.widget = w.VBox([w.HBox([self.month, self.churn_after]), self.out])
+        self.widget = w.VBox([w.HBox([self.month, self.churn_after]), self.image])
         self.redraw()
 
     def redraw(self, *_):
-        with self.out:
-            self.out.clear_output(wait=True)
-            if self.figure is not None:
-                plt.close(self.figure)
-            self.figure = lifecycle_figure(self.ctx, self.month.value, self.churn_after.value)
-            plt.show()
+        if self.figure is not None:
+            plt.close(self.figure)
+        self.figure = lifecycle_figure(self.ctx, self.month.value, self.churn_after.value)
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=80)
+        plt.close(self.figure)
+        self.image.value = buf.getvalue()

@@ -18,7 +18,7 @@ NOTEBOOKS = report_notebooks()
 
 
 def test_there_are_report_notebooks():
-    assert [p.name for p in NOTEBOOKS][:2] == ["01_lifecycle.ipynb", "02_periods.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == ["01_lifecycle.ipynb", "02_periods.ipynb", "03_preferences.ipynb"]
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
@@ -106,3 +106,20 @@ def test_periods_notebook_records_the_cli_numbers(sample_dir, tmp_path):
     nb = nbformat.read(str(out), as_version=4)
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])) >= 6
+
+
+def test_preferences_notebook_records_the_cli_numbers(sample_dir, tmp_path):
+    out = tmp_path / "preferences.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "03_preferences.ipynb"), str(out), kernel_name="python3",
+                        progress_bar=False, cwd=str(ROOT), execution_timeout=600,
+                        parameters={"data_dir": str(sample_dir), "month": "2026-10", "language": "en",
+                                    "interactive": False})
+    m = [x for x in read_metrics(out) if x["section"] == "preferences"][0]
+    cli = pd.read_csv(__import__("io").StringIO(run_cli("preferences", sample_dir, "--month", "2026-10").stdout))
+    tags = {t["category"]: t for t in m["tags"]}
+    assert tags["car_control"]["primary"] == int((cli.primary_tag == "car_control").sum())
+    assert tags["unknown"]["primary"] == int((cli.primary_tag == "unknown").sum())
+    r1 = [s for s in m["scenes"] if s["rule_id"] == "R1" and s["month"] == "all"][0]
+    assert 0.05 < r1["difference"] < 0.2
+    nb = nbformat.read(str(out), as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]

@@ -25,8 +25,8 @@ def test_latest_complete_month_is_rendered(rendered):
     out, proc = rendered
     month = out / "2026-10"
     assert (month / "index.html").exists() and (month / "01_lifecycle.html").exists()
-    assert (month / "02_periods.html").exists()
-    assert "[1/2] lifecycle: running" in proc.stdout and "[2/2] periods: done" in proc.stdout
+    assert (month / "02_periods.html").exists() and (month / "03_preferences.html").exists()
+    assert "[1/3] lifecycle: running" in proc.stdout and "[3/3] preferences: done" in proc.stdout
     nb = nbformat.read(str(month / "01_lifecycle.ipynb"), as_version=4)
     assert nb.metadata["papermill"]["parameters"]["month"] == "2026-10"
     assert nb.metadata["papermill"]["parameters"]["interactive"] is False
@@ -37,7 +37,8 @@ def test_latest_complete_month_is_rendered(rendered):
     top = (out / "index.html").read_text(encoding="utf-8")
     assert "2026-10/index.html" in top
     log = [json.loads(x) for x in (out / "run.log").read_text().splitlines()]
-    assert log[-1]["outcome"] == "ok" and [x["section"] for x in log[-1]["sections"]] == ["lifecycle", "periods"]
+    assert log[-1]["outcome"] == "ok" and [x["section"] for x in log[-1]["sections"]] == ["lifecycle", "periods",
+                                                                                           "preferences"]
     assert {"execute_seconds", "render_seconds"} <= set(log[-1]["sections"][0])
 
 

@@ -198,6 +198,86 @@ def campaigns(ctx, data_dir, out):
     _write_frame(df[cols], out)
 
 
+def _month_or_last(store, month):
+    from .months import last_complete_month, month_str, parse_month
+    return month_str(parse_month(month, what="--month") if month else last_complete_month(store.con))
+
+
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--month", default=None, help="Month YYYY-MM (default: the last complete month).")
+@click.option("--threshold", type=float, default=0.3, show_default=True, help="Share of active days that makes a tag.")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="CSV or .json file (default: stdout).")
+@click.pass_context
+def preferences(ctx, data_dir, month, threshold, out):
+    """Per user: the share of active days on which each category was used (last 3 months), tags, primary tag."""
+    from .lifecycle import Lifecycle
+    from .preferences import month_preferences
+    if not 0 < threshold <= 1:
+        raise ToolkitError(f"--threshold must be a share in (0, 1], got {threshold}.")
+    cfg, store = _open(ctx, data_dir)
+    month = _month_or_last(store, month)
+    lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=month)
+    prefs, _ = month_preferences(lc, month, cfg.churn_after, threshold=threshold)
+    _write_frame(prefs.drop(columns=["active_days"]), out)
+
+
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--month", required=True, help="Push month YYYY-MM: users are selected on their state at the end of the month before.")
+@click.option("--rules", default=None, type=click.Path(dir_okay=False), help="Rules table (default: data/scene_rules.csv).")
+@click.option("--seed", type=int, default=2024, show_default=True, help="Seed of the held-out control draw.")
+@click.option("--dry-run", is_flag=True, help="List the pushes without writing them to the pushes table.")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="With --dry-run: CSV or .json file.")
+@click.pass_context
+def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
+    """Select each scene rule's users for the month, hold out a control share, write the pushes."""
+    from .lifecycle import Lifecycle
+    from .months import month_str, parse_month
+    from .scenes import load_rules, select, write_pushes
+    cfg, store = _open(ctx, data_dir)
+    month = month_str(parse_month(month, what="--month"))
+    rule_table = load_rules(rules)
+    lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
+    pushes = select(lc, rule_table, month, churn_after=cfg.churn_after, seed=seed)
+    summary = pushes.groupby(["rule_id", "arm"]).size().unstack(fill_value=0)
+    if dry_run:
+        if out:
+            _write_frame(pushes, out)
+        else:
+            click.echo(pushes.to_csv(index=False), nl=False)
+        click.echo(f"(dry run) {len(pushes):,} pushes for {month}:\n{summary.to_string()}", err=True)
+        return
+    path = write_pushes(store, month, pushes, rule_table["rule_id"])
+    click.echo(f"Wrote {len(pushes):,} pushes for {month} to {path} (replacing earlier runs of the month):\n"
+               f"{summary.to_string()}")
+
+
+@main.command("export-users")
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--month", default=None, help="Month YYYY-MM (default: the last complete month).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="File to write: .csv or .xlsx.")
+@click.option("--lang", "language", type=click.Choice(["zh", "en", "keys"]), default=None,
+              help="Headers and state names in Chinese, English, or the column keys (default: the configuration's).")
+@click.option("--core-category", default="car_control", show_default=True,
+              help="The category whose last event is reported (最近一次控车功能).")
+@click.pass_context
+def export_users(ctx, data_dir, month, out, language, core_category):
+    """One row per user for the month (state, last activity, tags, purchases, campaigns): CSV or Excel."""
+    from .lifecycle import Lifecycle
+    from .user_detail import user_detail, write_detail
+    if not str(out).lower().endswith((".csv", ".xlsx")):
+        raise ToolkitError(f"--out must end in .csv or .xlsx, got {out}.")
+    cfg, store = _open(ctx, data_dir)
+    month = _month_or_last(store, month)
+    lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=month)
+    lang = language or cfg.language
+    df = user_detail(lc, month, churn_after=cfg.churn_after, core_category=core_category,
+                     lang=None if lang == "keys" else lang)
+    write_detail(df, out)
+    click.echo(f"Wrote {len(df):,} users of {month} to {out}.")
+
+
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", default=None, help="Reporting month YYYY-MM (default: the last complete month).")

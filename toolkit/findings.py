@@ -118,3 +118,35 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
             s += "; the arms are off their planned split (SRM), check the assignment." if r["srm_flag"] else "."
         out.append(s)
     return out
+
+
+def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation: pd.DataFrame,
+                        lang: str = "zh") -> list[str]:
+    """The most common tag, the state that leans most to a category, and each rule's measured lift."""
+    from .preference_plots import cat
+    out = []
+    d = dist.dropna(subset=["tagged_share"])
+    d = d[d["category"] != "other"]
+    if len(d):
+        top = d.loc[d["tagged_share"].idxmax()]
+        out.append(f"最常见的偏好标签是{cat(top['category'], lang)}:{top['tagged_share']:.0%} 的活跃用户带有该标签。"
+                   if lang == "zh" else
+                   f"The most common tag is {top['category']}: {top['tagged_share']:.0%} of users with activity carry it.")
+    if not mean_share.empty:
+        dev = mean_share - mean_share.mean()
+        s, c = dev.stack().idxmax()
+        out.append(f"「{L.state(s, lang)}」最偏好{cat(c, lang)}:平均占比 {mean_share.loc[s, c]:.0%},"
+                   f"高于各分群平均 {dev.loc[s, c] * 100:.1f} 个百分点。" if lang == "zh" else
+                   f"'{L.state(s, lang)}' users lean most to {c}: mean share {mean_share.loc[s, c]:.0%}, "
+                   f"{dev.loc[s, c] * 100:.1f} points above the average of the states.")
+    for _, r in evaluation[evaluation["month"] == "all"].iterrows():
+        if pd.isna(r["difference"]):
+            continue
+        sig = r["ci_low"] > 0 or r["ci_high"] < 0
+        out.append(f"场景 {r['rule_id']}:30天内回访率 实验组 {_pct(r['treatment'])},对照组 {_pct(r['control'])},"
+                   f"提升 {r['difference'] * 100:+.1f} 个百分点(95%区间 {r['ci_low'] * 100:+.1f}~{r['ci_high'] * 100:+.1f})"
+                   f"{',效果得到区间支持' if sig else ',未见可确认的效果'}。" if lang == "zh" else
+                   f"Scene {r['rule_id']}: reactivation within 30 days {_pct(r['treatment'])} treatment vs "
+                   f"{_pct(r['control'])} control, {r['difference'] * 100:+.1f} points (95% interval "
+                   f"{r['ci_low'] * 100:+.1f} to {r['ci_high'] * 100:+.1f}){'' if sig else ': no confirmed effect'}.")
+    return out

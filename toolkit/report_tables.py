@@ -169,3 +169,43 @@ def record_periods(ctx, lifts: pd.DataFrame, effects: pd.DataFrame) -> dict:
                           for r in effects.to_dict("records")]}
     display({METRICS_MIME: json.loads(json.dumps(data, default=str))}, raw=True)
     return data
+
+
+def tag_table(dist: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    from .preference_plots import cat
+    zh = lang == "zh"
+    d = dist[~((dist["category"] == "other") & (dist["tagged"] == 0))]
+    return pd.DataFrame({("类别" if zh else "category"): [cat(c, lang) for c in d["category"]],
+                         ("带标签用户" if zh else "users tagged"): d["tagged"].map(_fmt_int),
+                         ("占活跃用户" if zh else "share of users with activity"): d["tagged_share"].map(_fmt_pct),
+                         ("主标签用户" if zh else "primary tag of"): d["primary"].map(_fmt_int),
+                         ("平均占比" if zh else "mean share"): d["mean_share"].map(_fmt_pct)})
+
+
+def scene_table(rules: pd.DataFrame, evaluation: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    from .preference_plots import cat
+    zh = lang == "zh"
+    ev = evaluation[evaluation["month"] == "all"].set_index("rule_id") if len(evaluation) else pd.DataFrame()
+    def lift(rule):
+        if rule not in ev.index or pd.isna(ev.loc[rule, "difference"]):
+            return ""
+        r = ev.loc[rule]
+        return f"{r['difference'] * 100:+.1f} ({r['ci_low'] * 100:+.1f} ~ {r['ci_high'] * 100:+.1f})"
+    return pd.DataFrame({
+        ("规则" if zh else "rule"): rules["rule_id"],
+        ("分群" if zh else "state"): [L.state(s, lang) if s != "any" else s for s in rules["state"]],
+        ("未活跃月数" if zh else "months inactive"): rules["months_inactive"].map(lambda v: "" if pd.isna(v) else int(v)),
+        ("标签" if zh else "tag"): [cat(t, lang) if t != "any" else t for t in rules["tag"]],
+        ("推送内容" if zh else "content"): rules["content"],
+        ("对照组比例" if zh else "control share"): rules["control_share"].map(_fmt_pct),
+        ("下月受众" if zh else "audience next month"): rules["audience"].map(_fmt_int),
+        ("回访提升(百分点, 95%区间)" if zh else "lift in points (95% interval)"): rules["rule_id"].map(lift)})
+
+
+def record_preferences(ctx, dist: pd.DataFrame, evaluation: pd.DataFrame) -> dict:
+    from IPython.display import display
+    data = {"section": "preferences", "month": ctx.month, "language": ctx.language,
+            "tags": [{k: _clean(v) for k, v in r.items()} for r in dist.to_dict("records")],
+            "scenes": [{k: _clean(v) for k, v in r.items()} for r in evaluation.to_dict("records")]}
+    display({METRICS_MIME: json.loads(json.dumps(data, default=str))}, raw=True)
+    return data

@@ -40,6 +40,8 @@ TABLES: dict[str, dict[str, str]] = {
     "orders": {"user_id": "id", "order_time": "time", "amount": "number"},
 }
 REQUIRED_TABLES = ("events",)
+# Optional columns every view carries (NULL where the source lacks them), so queries can name them.
+OPTIONAL: dict[str, dict[str, str]] = {"users": {"nickname": "text"}, "orders": {"item": "text"}}
 
 _INT_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
               "UINTEGER", "UBIGINT", "UHUGEINT"}
@@ -201,6 +203,9 @@ def _view_sql(con, src: Source, id_type: str, tz: str) -> str:
         select.append(f"{expr} AS {_q(col)}")
     extra = [k for k in cols if k.lower() not in spec]
     select += [_q(k) for k in extra]
+    for col, kind in OPTIONAL.get(src.name, {}).items():
+        if col.lower() not in lower:
+            select.append(f"CAST(NULL AS {_EMPTY_TYPE[kind]}) AS {_q(col)}")
     return f"SELECT {', '.join(select)} FROM raw_{src.name}"
 
 
@@ -230,6 +235,7 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
     # Text read as zone-aware by the CSV sniffer, without an offset of its own, is then
     # interpreted in the business zone: naive means business-local (domain.md section 1).
     con.execute(f"SET TimeZone = {_lit(timezone)}")
+    con.execute("SET enable_progress_bar = false")
     if memory_limit:
         con.execute(f"SET memory_limit = {_lit(memory_limit)}")
     if threads:
@@ -246,7 +252,7 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
         try:
             if src.kind == "missing":
                 cols = ", ".join(f"CAST(NULL AS {id_type if k == 'id' else _EMPTY_TYPE[k]}) AS {_q(c)}"
-                                 for c, k in TABLES[name].items())
+                                 for c, k in {**TABLES[name], **OPTIONAL.get(name, {})}.items())
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {cols} WHERE false")
                 continue
             con.execute(f"CREATE OR REPLACE TEMP VIEW raw_{name} AS SELECT * FROM {_raw_relation_sql(src)}")

@@ -21,6 +21,7 @@ HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": 
         "months": ("Rendered months", "已生成的月份"), "target": ("target", "目标"),
         "lifecycle": ("Lifecycle: states and the four rates", "用户分群与4大指标"),
         "periods": ("Periods: holiday peaks, campaigns, funnel", "周期分析与活动效果"),
+        "preferences": ("Preferences and automated scenes", "用户偏好标签与自动化场景"),
         "mau": ("monthly active users (MAU)", "月活跃用户"), "new": ("new users", "新用户")}
 
 

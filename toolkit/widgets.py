@@ -55,3 +55,41 @@ class LifecycleExplorer:
         self.figure.savefig(buf, format="png", dpi=80)
         plt.close(self.figure)
         self.image.value = buf.getvalue()
+
+
+class PreferenceExplorer:
+    """Pick a lifecycle state (its category shares) or a category (its share across states)."""
+
+    def __init__(self, mean_share, lang: str = "zh"):
+        import ipywidgets as w
+        from . import labels as L
+        self.mean_share, self.lang = mean_share, lang
+        self.state = w.Dropdown(options=[("(all)", "")] + [(L.state(s, lang), s) for s in mean_share.index],
+                                description="state / 分群")
+        self.category = w.Dropdown(options=[("(all)", "")] + [(c, c) for c in mean_share.columns],
+                                   description="category / 类别")
+        self.image = w.Image(format="png")
+        self.figure = None
+        self.state.observe(self.redraw, "value")
+        self.category.observe(self.redraw, "value")
+        self.widget = w.VBox([w.HBox([self.state, self.category]), self.image])
+        self.redraw()
+
+    def redraw(self, *_):
+        from .preference_plots import cat
+        from . import labels as L
+        fig, ax = plt.subplots(figsize=(8, 4))
+        if self.category.value:
+            s = self.mean_share[self.category.value]
+            ax.barh([L.state(x, self.lang) for x in s.index], s.to_numpy(), color="#54A24B")
+            ax.set_title(cat(self.category.value, self.lang))
+        else:
+            row = self.mean_share.loc[self.state.value] if self.state.value else self.mean_share.mean()
+            ax.barh([cat(c, self.lang) for c in row.index], row.to_numpy(), color="#4C78A8")
+            ax.set_title(L.state(self.state.value, self.lang) if self.state.value else "all states")
+        ax.invert_yaxis()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=80)
+        plt.close(fig)
+        self.figure = fig
+        self.image.value = buf.getvalue()

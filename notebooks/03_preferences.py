@@ -1,0 +1,103 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Preferences and automated scenes · 用户偏好标签与自动化场景
+#
+# For each user, the share of active days in the last three months on which a
+# feature category was used; a user carries every tag whose share reaches the
+# threshold. Scene rules push content to users by state, months inactive and
+# tag, holding out a random control group to measure the effect.
+
+# %% tags=["parameters"]
+data_dir: str = ""        # data folder; empty means data_dir of toolkit.yaml
+month: str = ""           # reporting month YYYY-MM; empty means the last complete month
+language: str = ""        # zh or en; empty means the configuration's
+config: str = ""          # configuration file; empty means toolkit.yaml
+threshold: float = 0.3    # share of active days that makes a tag
+rules: str = ""           # scene rules file; empty means data/scene_rules.csv
+interactive: bool = True  # show ipywidgets controls (reports run with False)
+
+# %%
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+from toolkit.context import open_report
+from toolkit.findings import preference_findings
+from toolkit.preference_plots import plot_state_category, plot_tag_distribution, plot_tag_movement
+from toolkit.preferences import month_preferences, previous_month, state_category_matrix, tag_distribution, tag_movement
+from toolkit.plots import use_cjk_font
+from toolkit.report_tables import record_preferences, scene_table, styled, tag_table
+from toolkit.scenes import audience, evaluate, load_rules
+
+use_cjk_font()
+ctx = open_report(data_dir=data_dir, month=month, language=language, config=config)
+lang = ctx.language
+prefs, states = month_preferences(ctx.lifecycle, ctx.month, ctx.churn_after, threshold=threshold)
+prev, _ = month_preferences(ctx.lifecycle, previous_month(ctx.month), ctx.churn_after, threshold=threshold)
+dist = tag_distribution(prefs)
+mean_share, tagged_share = state_category_matrix(prefs, states)
+rule_table = load_rules(rules or None)
+evaluation = evaluate(ctx.store.con, active_events=ctx.cfg.active_events, signal_events=ctx.cfg.signal_events)
+evaluation = evaluation[(evaluation["month"] == "all") | (evaluation["month"] <= ctx.month)]
+display(Markdown(f"**{ctx.month}** · threshold {threshold:.0%}"))
+
+# %% [markdown]
+# ## Findings · 结论
+
+# %%
+display(Markdown("\n".join(f"- {s}" for s in preference_findings(dist, mean_share, evaluation, lang))))
+_ = record_preferences(ctx, dist, evaluation)
+
+# %% [markdown]
+# ## Tag distribution · 标签分布
+
+# %%
+fig, ax = plt.subplots(figsize=(8, 4))
+plot_tag_distribution(dist, lang=lang, ax=ax)
+plt.show()
+display(styled(tag_table(dist, lang)))
+
+# %% [markdown]
+# ## Preferences by lifecycle state · 群体偏好
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 5))
+plot_state_category(mean_share, lang=lang, ax=ax)
+plt.show()
+
+# %% [markdown]
+# ## How primary tags moved since last month · 标签迁移
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 5.5))
+plot_tag_movement(tag_movement(prev, prefs), lang=lang, ax=ax)
+plt.show()
+
+# %% [markdown]
+# ## Scene rules · 自动化场景
+# Audience: users each rule would select for next month, from this month's states and tags.
+# Lift: reactivation within 30 days of the push, treatment minus control, over all months evaluated.
+
+# %%
+next_month = ctx.plan_months()[0]
+display(styled(scene_table(audience(ctx.lifecycle, rule_table, next_month, ctx.churn_after), evaluation, lang)))
+
+# %% [markdown] tags=["interactive-only"]
+# ## Explore · 交互
+# Pick a lifecycle state to see its category shares, or a category to see it across states.
+
+# %% tags=["interactive-only"]
+if interactive:
+    from toolkit.widgets import PreferenceExplorer
+    display(PreferenceExplorer(mean_share, lang).widget)

@@ -1,0 +1,174 @@
+"""Preference shares and tags, scene rules with a held-out control, scene evaluation,
+and the user detail export."""
+import io
+import shutil
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from conftest import run_cli, write_table
+from toolkit.lifecycle import Lifecycle
+from toolkit.preferences import month_preferences, preference_shares, state_category_matrix, tag_distribution
+from toolkit.scenes import evaluate, load_rules, select
+from toolkit.store import open_store
+from toolkit.user_detail import COLUMNS, user_detail
+
+FEATURES = [{"event_name": "remote_unlock", "category": "car_control"},
+            {"event_name": "article_view", "category": "content"},
+            {"event_name": "post_view", "category": "community"},
+            {"event_name": "app_open", "category": None}]
+
+
+@pytest.fixture
+def pref_dir(tmp_path):
+    # Window for 2025-03: 2025-01-01 .. 2025-03-31.
+    # A: 4 active days: d1 car+content, d2 car, d3 app_open only, d4 car+community
+    #    -> car 3/4, content 1/4, community 1/4 (sum 1.25 > 1); tags: car_control; primary car_control
+    # B: active only in 2024-11 (before the window) -> unknown, no tags
+    # C: 2 days: d1 post_view, d2 mystery_click (not in feature_map) -> community 1/2, other 1/2
+    rows = [("A", "2025-01-03 10:00", "remote_unlock"), ("A", "2025-01-03 11:00", "article_view"),
+            ("A", "2025-02-05 10:00", "remote_unlock"), ("A", "2025-02-05 12:00", "remote_unlock"),
+            ("A", "2025-03-01 09:00", "app_open"), ("A", "2025-03-20 09:00", "remote_unlock"),
+            ("A", "2025-03-20 09:30", "post_view"), ("B", "2024-11-02 10:00", "article_view"),
+            ("C", "2025-03-02 10:00", "post_view"), ("C", "2025-03-09 10:00", "mystery_click")]
+    write_table(tmp_path, "events", pd.DataFrame({"user_id": [r[0] for r in rows], "event_name": [r[2] for r in rows],
+                                                  "event_time": pd.to_datetime([r[1] for r in rows])}))
+    write_table(tmp_path, "feature_map", FEATURES, fmt="csv")
+    return tmp_path
+
+
+def test_hand_worked_shares_and_tags(pref_dir):
+    lc = Lifecycle(open_store(pref_dir).con)
+    prefs, states = month_preferences(lc, "2025-03")
+    p = prefs.set_index("user_id")
+    assert p.loc["A", "share_car_control"] == 0.75
+    assert p.loc["A", "share_content"] == 0.25 and p.loc["A", "share_community"] == 0.25
+    assert p.loc["A", [c for c in p.columns if c.startswith("share_")]].sum() == 1.25   # shares need not add to 1
+    assert p.loc["A", "tags"] == "car_control" and p.loc["A", "primary_tag"] == "car_control"
+    assert p.loc["A", "active_days"] == 4
+    assert p.loc["B", "primary_tag"] == "unknown" and p.loc["B", "tags"] == ""
+    assert pd.isna(p.loc["B", "share_car_control"])                                      # no zeros for unknown
+    assert p.loc["C", "share_community"] == 0.5 and p.loc["C", "share_other"] == 0.5
+    assert p.loc["C", "tags"] == "community,other"                                       # tie: feature_map order
+    low = preference_shares(lc.con, "2025-03", threshold=0.2).set_index("user_id")
+    assert low.loc["A", "tags"] == "car_control,content,community"
+    dist = tag_distribution(prefs).set_index("category")
+    assert dist.loc["car_control", "tagged"] == 1 and dist.loc["unknown", "primary"] == 1
+    assert dist.loc["community", "tagged_share"] == 0.5
+
+
+@pytest.fixture(scope="module")
+def sample_prefs(sample_dir):
+    lc = Lifecycle(open_store(sample_dir).con)
+    return lc, *month_preferences(lc, "2026-10")
+
+
+def test_primary_tags_agree_with_planted_preferences(sample_prefs, sample_dir):
+    _, prefs, _ = sample_prefs
+    tu = pd.read_parquet(sample_dir / "truth_users.parquet")
+    m = prefs.merge(tu, on="user_id")
+    known = m[m.active_days >= 5]
+    agree = (known.primary_tag == known.primary_category).mean()
+    assert len(known) > 5000 and agree >= 0.95, agree       # stated share: 95% of users with 5+ active days
+
+
+def test_state_category_matrix(sample_prefs):
+    _, prefs, states = sample_prefs
+    mean, tagged = state_category_matrix(prefs, states)
+    assert "active" in mean.index and "car_control" in mean.columns
+    assert ((mean >= 0) & (mean <= 1)).all().all() and ((tagged >= 0) & (tagged <= 1)).all().all()
+    assert mean.loc["active", "car_control"] > mean.loc["active", "shop"]       # planted: car control most common
+
+
+def test_rule_selection_with_holdout(sample_dir, sample_prefs, truth):
+    lc = sample_prefs[0]
+    rules = load_rules()
+    month = "2026-06"
+    a = select(lc, rules, month, seed=1)
+    b = select(lc, rules, month, seed=1)
+    c = select(lc, rules, month, seed=2)
+    assert a.equals(b) and not a["arm"].equals(c["arm"])                           # reproducible by seed
+    assert not a["user_id"].duplicated().any()                                     # one rule per user (priority)
+    r1 = a[a.rule_id == "R1"]
+    planted = lc.con.execute("SELECT user_id FROM pushes WHERE strftime(sent_at, '%Y-%m') = $m",
+                             {"m": month}).df()
+    assert set(r1.user_id) == set(planted.user_id)                                 # the generator's rule R1
+    share = (r1.arm == "control").mean()
+    assert abs(share - 0.1) < 0.03
+    states = lc.user_states("2026-05", 2).set_index("user_id")
+    assert (states.loc[a[a.rule_id == "R2"].user_id, "state"] == "churned").all()
+
+
+def test_scene_evaluation_recovers_the_planted_lift(sample_dir, truth):
+    con = open_store(sample_dir).con
+    ev = evaluate(con, days=30)
+    r = ev[(ev.rule_id == "R1") & (ev.month == "all")].iloc[0]
+    planted = truth["scene_rules"][0]["wake_lift"]
+    assert r["ci_low"] <= planted <= r["ci_high"], (r["difference"], r["ci_low"], r["ci_high"])
+    assert r["n_control"] > 100 and r["p_value"] < 0.001
+
+
+def test_rerunning_scenes_for_a_month_is_idempotent(sample_dir, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    before = pd.read_parquet(data / "pushes.parquet")
+    first = run_cli("scenes", data, "--month", "2026-11")
+    assert first.returncode == 0, first.stderr
+    once = pd.read_parquet(data / "pushes.parquet")
+    second = run_cli("scenes", data, "--month", "2026-11")
+    assert second.returncode == 0, second.stderr
+    twice = pd.read_parquet(data / "pushes.parquet")
+    assert len(once) > len(before) and len(twice) == len(once)
+    assert twice.sort_values("push_id").reset_index(drop=True).equals(once.sort_values("push_id").reset_index(drop=True))
+    # re-running a month that already has pushes replaces them
+    again = run_cli("scenes", data, "--month", "2026-06")
+    assert again.returncode == 0
+    after = pd.read_parquet(data / "pushes.parquet")
+    june = after[after.sent_at.dt.strftime("%Y-%m") == "2026-06"]
+    assert not june.push_id.duplicated().any()
+    assert len(june) == len(select(Lifecycle(open_store(data).con), load_rules(), "2026-06"))
+    dry = run_cli("scenes", data, "--month", "2026-12", "--dry-run")
+    assert dry.returncode == 0 and "push_id" in dry.stdout
+    assert len(pd.read_parquet(data / "pushes.parquet")) == len(after)
+
+
+def test_export_users_xlsx_and_csv(sample_dir, tmp_path):
+    x = tmp_path / "users.xlsx"
+    proc = run_cli("export-users", sample_dir, "--month", "2026-10", "--out", x, "--lang", "zh")
+    assert proc.returncode == 0, proc.stderr
+    wb = openpyxl.load_workbook(x)
+    ws = wb["users"]
+    headers = [c.value for c in ws[1]]
+    assert headers == [zh for _, _, zh in COLUMNS]
+    assert ws.max_row == 1 + 20_000                                       # every user entered by 2026-10
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
+    assert ws.column_dimensions["B"].width >= 8
+    c = tmp_path / "users.csv"
+    assert run_cli("export-users", sample_dir, "--month", "2026-10", "--out", c, "--lang", "en").returncode == 0
+    df = pd.read_csv(c, encoding="utf-8-sig")
+    assert list(df.columns) == [en for _, en, _ in COLUMNS]
+    assert set(df["lifecycle state"]) <= {"new", "new_retained", "active", "woken", "returned", "dormant", "churned"}
+    bad = run_cli("export-users", sample_dir, "--out", tmp_path / "users.txt")
+    assert bad.returncode == 2 and ".xlsx" in bad.stderr
+
+
+def test_user_detail_by_hand(pref_dir):
+    write_table(pref_dir, "users", pd.DataFrame({"user_id": ["A", "B", "C"], "nickname": ["阿A", "B", "C"],
+                                                 "registered_at": pd.to_datetime(["2025-01-01", "2024-11-01",
+                                                                                  "2025-03-01"])}))
+    d = user_detail(Lifecycle(open_store(pref_dir).con), "2025-03", core_category="car_control").set_index("user_id")
+    assert d.loc["A", "nickname"] == "阿A" and d.loc["A", "state"] == "active"
+    assert d.loc["A", "last_event"] == "post_view" and d.loc["A", "last_feature"] == "post_view"
+    assert d.loc["A", "last_core_event"] == "remote_unlock"
+    assert str(d.loc["A", "last_core_time"]) == "2025-03-20 09:00:00"
+    assert d.loc["B", "state"] == "churned" and d.loc["B", "primary_tag"] == "unknown"
+    assert d.loc["C", "last_event"] == "mystery_click" and d.loc["C", "last_feature"] == "post_view"
+
+
+def test_cli_preferences(sample_dir):
+    proc = run_cli("preferences", sample_dir, "--month", "2026-10")
+    assert proc.returncode == 0, proc.stderr
+    df = pd.read_csv(io.StringIO(proc.stdout))
+    assert df.columns[0] == "user_id" and list(df.columns[-2:]) == ["tags", "primary_tag"]
+    assert any(c.startswith("share_") for c in df.columns) and len(df) == 20_000

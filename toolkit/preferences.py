@@ -1,0 +1,128 @@
+"""Preference tags (用户偏好标签, domain.md section 6).
+
+For month M and each user, over the trailing three months ending with M:
+share(user, category) = active days with >= 1 event of the category / active
+days.  Shares do not add up to 1.  A user is tagged with every category whose
+share reaches the threshold (default 0.3); the primary tag is the largest share
+(ties broken by the category order of ``feature_map``).  Users who entered by M
+but had no activity in the window get the primary tag ``unknown`` and no tags,
+not zero shares.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from . import queries
+from .lifecycle import Lifecycle
+from .months import add_months, month_str, parse_month
+
+UNKNOWN, OTHER = "unknown", "other"
+
+
+def categories(con) -> list[str]:
+    """The preference categories in feature_map order (first appearance), then 'other'."""
+    rows = con.execute("SELECT category FROM feature_map WHERE coalesce(trim(category), '') <> ''").fetchall()
+    seen = []
+    for (c,) in rows:
+        c = c.strip()
+        if c not in seen:
+            seen.append(c)
+    return seen + [OTHER]
+
+
+def build_preference_days(con, month: str, *, window_months: int = 3, active_events=(), signal_events=("trip",)):
+    """Materialise ``preference_days`` (the one scan) for the window ending with ``month``."""
+    m = parse_month(month)
+    start, end = add_months(m, -(window_months - 1)), add_months(m, 1)
+    con.execute("CREATE OR REPLACE TEMP TABLE preference_days AS " + queries.load("preference_days"),
+                {"start": date(start.year, start.month, 1), "end": date(end.year, end.month, 1),
+                 "active_events": list(active_events), "signal_events": list(signal_events)})
+
+
+def preference_shares(con, month: str, *, window_months: int = 3, active_events=(), signal_events=("trip",),
+                      threshold: float = 0.3, users: pd.Series | None = None) -> pd.DataFrame:
+    """One row per user: ``share_<category>`` for every category, ``active_days``,
+    ``tags`` (comma-separated, shares >= threshold, largest first) and ``primary_tag``.
+
+    ``users`` (e.g. everyone entered by M) adds rows for users without activity in
+    the window: shares empty, tags '', primary_tag 'unknown'.
+    """
+    build_preference_days(con, month, window_months=window_months, active_events=active_events,
+                          signal_events=signal_events)
+    cats = categories(con)
+    long = queries.frame(con, "preference_shares")
+    active = queries.frame(con, "preference_active_users")
+    wide = long.pivot_table(index="user_id", columns="category", values="share", aggfunc="first")
+    wide = wide.reindex(index=active["user_id"], columns=cats).fillna(0.0)
+    out = pd.DataFrame({"user_id": wide.index})
+    for c in cats:
+        out[f"share_{c}"] = wide[c].to_numpy()
+    out["active_days"] = active.set_index("user_id").loc[wide.index, "active_days"].to_numpy()
+    values = wide.to_numpy()
+    order = np.argsort(-values, axis=1, kind="stable")
+    tags, primary = [], []
+    for row, idx in zip(values, order):
+        tags.append(",".join(cats[j] for j in idx if row[j] >= threshold))
+        primary.append(cats[idx[0]] if row[idx[0]] > 0 else UNKNOWN)
+    out["tags"] = tags
+    out["primary_tag"] = primary
+    if users is not None:
+        missing = pd.Index(users).difference(out["user_id"])
+        if len(missing):
+            extra = pd.DataFrame({"user_id": missing, "tags": "", "primary_tag": UNKNOWN, "active_days": 0})
+            out = pd.concat([out, extra], ignore_index=True)
+    return out.sort_values("user_id", ignore_index=True)
+
+
+def tag_distribution(prefs: pd.DataFrame) -> pd.DataFrame:
+    """Per category: users tagged, their share of users with activity, users with it as primary tag."""
+    cats = [c[len("share_"):] for c in prefs.columns if c.startswith("share_")]
+    active = prefs[prefs["primary_tag"] != UNKNOWN]
+    tagged = {c: int(active["tags"].str.split(",").apply(lambda t, c=c: c in t).sum()) for c in cats}
+    prim = prefs["primary_tag"].value_counts()
+    rows = [{"category": c, "tagged": tagged[c], "tagged_share": tagged[c] / len(active) if len(active) else np.nan,
+             "primary": int(prim.get(c, 0)), "mean_share": float(active[f"share_{c}"].mean()) if len(active) else np.nan}
+            for c in cats]
+    rows.append({"category": UNKNOWN, "tagged": 0, "tagged_share": np.nan, "primary": int(prim.get(UNKNOWN, 0)),
+                 "mean_share": np.nan})
+    return pd.DataFrame(rows)
+
+
+def state_category_matrix(prefs: pd.DataFrame, states: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """群体偏好: by lifecycle state (rows) and category (columns), the mean share and the
+    tagged share among users of the state with activity in the window."""
+    from .lifecycle import STATES
+    cats = [c[len("share_"):] for c in prefs.columns if c.startswith("share_")]
+    m = states[["user_id", "state"]].merge(prefs, on="user_id", how="left")
+    m = m[m["primary_tag"].fillna(UNKNOWN) != UNKNOWN]
+    mean = m.groupby("state")[[f"share_{c}" for c in cats]].mean()
+    mean.columns = cats
+    tagged = pd.DataFrame({c: m.groupby("state")["tags"].apply(lambda t, c=c: t.str.split(",").apply(
+        lambda x: c in x).mean()) for c in cats})
+    order = [s for s in STATES if s in mean.index]
+    return mean.reindex(order), tagged.reindex(order)
+
+
+def tag_movement(prev: pd.DataFrame, cur: pd.DataFrame) -> pd.DataFrame:
+    """Users by primary tag last month (rows) and this month (columns)."""
+    m = cur[["user_id", "primary_tag"]].merge(prev[["user_id", "primary_tag"]], on="user_id", how="left",
+                                              suffixes=("", "_prev")).fillna({"primary_tag_prev": "new"})
+    cats = [c[len("share_"):] for c in cur.columns if c.startswith("share_")] + [UNKNOWN]
+    t = pd.crosstab(m["primary_tag_prev"], m["primary_tag"])
+    rows = [c for c in cats + ["new"] if c in t.index]
+    return t.reindex(index=rows, columns=[c for c in cats if c in t.columns], fill_value=0)
+
+
+def month_preferences(lc: Lifecycle, month: str, churn_after: int = 2, **kw) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Preferences of every user entered by ``month`` and their lifecycle states."""
+    states = lc.user_states(month, churn_after)
+    prefs = preference_shares(lc.con, month, active_events=lc.active_events, signal_events=lc.signal_events,
+                              users=states["user_id"], **kw)
+    return prefs, states
+
+
+def previous_month(month: str) -> str:
+    return month_str(add_months(parse_month(month), -1))

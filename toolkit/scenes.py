@@ -1,0 +1,154 @@
+"""Automated scenes (自动化场景, domain.md section 7): rules kept as data select users
+each month by lifecycle state, months inactive and preference tag; a reproducible
+random control share is held out; the month's pushes are written to the pushes
+table (监控表), replacing any earlier run of the same month.  Evaluation compares
+reactivation within N days of the push between treatment and control."""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import queries
+from .abtest import two_proportions
+from .errors import ConfigError, ToolkitError
+from .lifecycle import STATES, Lifecycle
+from .months import add_months, month_str, parse_month
+from .preferences import UNKNOWN, preference_shares
+
+RULE_COLUMNS = ["rule_id", "priority", "state", "months_inactive", "tag", "content", "control_share"]
+PUSH_COLUMNS = ["push_id", "user_id", "sent_at", "rule_id", "content", "arm"]
+DEFAULT_RULES = Path(__file__).resolve().parent.parent / "data" / "scene_rules.csv"
+
+
+def load_rules(path=None) -> pd.DataFrame:
+    """Read and check the rules table (CSV or YAML list of mappings), sorted by priority."""
+    path = Path(path or DEFAULT_RULES)
+    if not path.is_file():
+        raise ConfigError(f"Scene rules file {path} does not exist; see data/scene_rules.csv for the columns.")
+    if path.suffix in (".yaml", ".yml"):
+        import yaml
+        rules = pd.DataFrame(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+    else:
+        rules = pd.read_csv(path, dtype={"rule_id": str})
+    missing = [c for c in ("rule_id", "state", "content") if c not in rules.columns]
+    if missing:
+        raise ConfigError(f"{path}: missing column(s) {missing}; the rules need {RULE_COLUMNS}.")
+    rules = rules.copy()
+    for col, default in (("priority", None), ("months_inactive", np.nan), ("tag", "any"), ("control_share", 0.1)):
+        if col not in rules:
+            rules[col] = default
+    rules["priority"] = rules["priority"].fillna(pd.Series(range(1, len(rules) + 1), index=rules.index))
+    rules["tag"] = rules["tag"].fillna("any").astype(str).str.strip()
+    rules["state"] = rules["state"].astype(str).str.strip()
+    rules["control_share"] = rules["control_share"].fillna(0.1).astype(float)
+    bad = rules[~rules["state"].isin(STATES + ["any"])]
+    if len(bad):
+        raise ConfigError(f"{path}: rule {bad.iloc[0]['rule_id']} has state {bad.iloc[0]['state']!r}; use one of "
+                          f"{STATES} or 'any'.")
+    if ((rules["control_share"] < 0) | (rules["control_share"] >= 1)).any():
+        raise ConfigError(f"{path}: control_share must be in [0, 1).")
+    if rules["rule_id"].duplicated().any():
+        raise ConfigError(f"{path}: rule ids must be unique.")
+    return rules.sort_values(["priority", "rule_id"], ignore_index=True)[RULE_COLUMNS]
+
+
+def select(lc: Lifecycle, rules: pd.DataFrame, month: str, *, churn_after: int = 2, seed: int = 2024,
+           send_hour: int = 8) -> pd.DataFrame:
+    """The pushes of push month ``month``: users matched on their state, months inactive and
+    tags at the end of the month before; each user gets the first matching rule by priority;
+    a share ``control_share`` of each rule's users is held out (arm 'control'), reproducibly
+    for a seed.  Returns PUSH_COLUMNS."""
+    basis = month_str(add_months(parse_month(month), -1))
+    states = lc.user_states(basis, churn_after)
+    prefs = preference_shares(lc.con, basis, active_events=lc.active_events, signal_events=lc.signal_events,
+                              users=states["user_id"])
+    users = states.merge(prefs[["user_id", "tags", "primary_tag"]], on="user_id", how="left")
+    users["tag_list"] = users["tags"].fillna("").str.split(",")
+    taken = pd.Series(False, index=users.index)
+    chosen = []
+    for _, r in rules.iterrows():
+        m = ~taken
+        if r["state"] != "any":
+            m &= users["state"] == r["state"]
+        if not pd.isna(r["months_inactive"]):
+            m &= users["months_inactive"] == int(r["months_inactive"])
+        if r["tag"] != "any":
+            m &= users["tag_list"].apply(lambda t, tag=r["tag"]: tag in t)
+        taken |= m
+        sel = users.loc[m, ["user_id"]].sort_values("user_id").copy()
+        rng = np.random.default_rng([seed, parse_month(month).year, parse_month(month).month,
+                                     int(r["priority"]) if not pd.isna(r["priority"]) else 0])
+        sel["arm"] = np.where(rng.random(len(sel)) < r["control_share"], "control", "treatment")
+        sel["rule_id"], sel["content"] = r["rule_id"], r["content"]
+        chosen.append(sel)
+    out = pd.concat(chosen, ignore_index=True) if chosen else pd.DataFrame(columns=["user_id", "arm", "rule_id",
+                                                                                    "content"])
+    d = parse_month(month)
+    out["sent_at"] = pd.Timestamp(datetime(d.year, d.month, 1, send_hour))
+    out["push_id"] = [f"{month}-{r}-{i:07d}" for i, r in zip(out.groupby("rule_id").cumcount(), out["rule_id"])]
+    return out[PUSH_COLUMNS]
+
+
+def write_pushes(store, month: str, pushes: pd.DataFrame, rule_ids) -> Path:
+    """Replace the month's pushes of these rules in the pushes table and append the new ones.
+
+    The table is rewritten to a temporary file and moved into place, so a failure leaves
+    the old table.  Supported: DIR/pushes.parquet or DIR/pushes.csv (created as Parquet
+    when absent)."""
+    src = store.sources["pushes"]
+    if src.kind == "missing":
+        path = Path(store.data_dir) / "pushes.parquet"
+    elif src.kind in ("parquet", "csv") and "*" not in src.location:
+        path = Path(src.location)
+    else:
+        raise ToolkitError(f"The pushes table is {src.describe()}; scenes can only rewrite a single pushes.parquet "
+                           "or pushes.csv. Use --dry-run --out FILE and load the file yourself.")
+    keep = store.con.execute(
+        "SELECT push_id, user_id, sent_at, rule_id, content, arm FROM pushes "
+        "WHERE NOT (strftime(sent_at, '%Y-%m') = $month AND list_contains($rules, rule_id))",
+        {"month": month, "rules": [str(r) for r in rule_ids]}).df()
+    new = pushes.copy()
+    new["sent_at"] = pd.to_datetime(new["sent_at"]).astype("datetime64[us]")
+    keep["sent_at"] = pd.to_datetime(keep["sent_at"]).astype("datetime64[us]")
+    both = pd.concat([keep, new], ignore_index=True) if len(keep) else new
+    both = both.astype({"push_id": str, "rule_id": str, "content": str, "arm": str})
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    if path.suffix == ".csv":
+        both.to_csv(tmp, index=False)
+    else:
+        both.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+    return path
+
+
+def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), alpha: float = 0.05) -> pd.DataFrame:
+    """Per rule and push month, and per rule over all its months ('all'): reactivation within
+    ``days`` days for treatment and control, the difference, its interval and p-value."""
+    df = queries.frame(con, "scene_evaluation", days=days, active_events=list(active_events),
+                       signal_events=list(signal_events))
+    rows = []
+    if df.empty:
+        return pd.DataFrame(columns=["rule_id", "month", "treatment", "control", "difference", "ci_low", "ci_high",
+                                     "p_value", "n_treatment", "n_control"])
+    pooled = df.groupby(["rule_id", "arm"], as_index=False)[["pushed", "reactivated"]].sum()
+    pooled["month"] = "all"
+    for (rule, month), g in pd.concat([df, pooled]).groupby(["rule_id", "month"], sort=True):
+        a = g.set_index("arm")
+        t = a.loc["treatment"] if "treatment" in a.index else None
+        c = a.loc["control"] if "control" in a.index else None
+        r = two_proportions(int(t["reactivated"]) if t is not None else 0, int(t["pushed"]) if t is not None else 0,
+                            int(c["reactivated"]) if c is not None else 0, int(c["pushed"]) if c is not None else 0,
+                            alpha)
+        rows.append({"rule_id": rule, "month": month, **r})
+    return pd.DataFrame(rows)
+
+
+def audience(lc: Lifecycle, rules: pd.DataFrame, month: str, churn_after: int = 2) -> pd.DataFrame:
+    """Per rule: the users it would select for push month ``month`` (treatment + control)."""
+    sel = select(lc, rules, month, churn_after=churn_after)
+    counts = sel.groupby("rule_id").size()
+    return rules.assign(audience=rules["rule_id"].map(counts).fillna(0).astype(int))

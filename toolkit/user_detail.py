@@ -1,0 +1,75 @@
+"""The monthly user detail table (人工表格分析, domain.md section 8): one row per user
+for operations staff to open in Excel.  The only output of the toolkit that names
+users; the management reports never do."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from . import queries
+from .lifecycle import Lifecycle
+from .months import add_months, parse_month
+from .preferences import preference_shares
+
+COLUMNS = [  # key, English, Chinese
+    ("user_id", "user id", "用户ID"), ("nickname", "nickname", "昵称"), ("state", "lifecycle state", "用户分群"),
+    ("last_active_time", "last active time", "最近活跃时间"), ("last_event", "last active event", "最近活跃行为"),
+    ("drove_3m", "drove in the last 3 months", "近3个月是否开车"),
+    ("last_feature", "last feature used", "最近使用的功能"), ("last_feature_time", "last feature time", "最近使用功能时间"),
+    ("primary_tag", "most used category (3 months)", "近3个月最常用类别"),
+    ("last_core_event", "last core-feature event", "最近一次核心功能"),
+    ("last_core_time", "last core-feature time", "最近一次核心功能时间"),
+    ("last_order_time", "last purchase time", "最近购买时间"), ("last_order_amount", "last purchase amount", "最近购买金额"),
+    ("last_order_item", "last purchase item", "最近购买商品"),
+    ("campaigns_3m", "campaigns joined (3 months)", "近3个月参与活动"), ("tags", "preference tags", "偏好标签"),
+]
+
+
+def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_category: str = "car_control",
+                lang: str | None = None) -> pd.DataFrame:
+    """One row per user entered by ``month``; columns as ``COLUMNS`` (keys, or headers in
+    ``lang`` 'en' / 'zh' when given)."""
+    from .lifecycle import STATE_ZH
+    m = parse_month(month)
+    start, end = add_months(m, -2), add_months(m, 1)
+    p = {"start": pd.Timestamp(start).to_pydatetime(), "end": pd.Timestamp(end).to_pydatetime()}
+    states = lc.user_states(month, churn_after)
+    ev = queries.frame(lc.con, "user_detail", **p, core_category=core_category,
+                       active_events=lc.active_events, signal_events=lc.signal_events)
+    oc = queries.frame(lc.con, "user_orders_campaigns", **p)
+    names = lc.con.execute("SELECT user_id, any_value(nickname) AS nickname FROM users GROUP BY user_id").df()
+    prefs = preference_shares(lc.con, month, active_events=lc.active_events, signal_events=lc.signal_events,
+                              users=states["user_id"])[["user_id", "primary_tag", "tags"]]
+    df = (states[["user_id", "state"]].merge(names, on="user_id", how="left").merge(ev, on="user_id", how="left")
+          .merge(oc, on="user_id", how="left").merge(prefs, on="user_id", how="left"))
+    df["drove_3m"] = df["drove_3m"].fillna(False).astype(bool)
+    df = df[[k for k, _, _ in COLUMNS]].sort_values("user_id", ignore_index=True)
+    if lang == "zh":
+        df["state"] = df["state"].map(STATE_ZH)
+        df["drove_3m"] = df["drove_3m"].map({True: "是", False: "否"})
+    if lang in ("en", "zh"):
+        df.columns = [zh if lang == "zh" else en for _, en, zh in COLUMNS]
+    return df
+
+
+def write_detail(df: pd.DataFrame, out) -> Path:
+    """CSV (UTF-8 with BOM, so Excel shows Chinese) or .xlsx with a frozen header row,
+    filters and column widths fitted to the content."""
+    out = Path(out)
+    if out.suffix.lower() == ".xlsx":
+        from openpyxl.utils import get_column_letter
+        with pd.ExcelWriter(out, engine="openpyxl") as xw:
+            df.to_excel(xw, index=False, sheet_name="users")
+            ws = xw.sheets["users"]
+            ws.freeze_panes = "A2"
+            ws.auto_filter.ref = ws.dimensions
+            for i, col in enumerate(df.columns, 1):
+                sample = df[col].head(500).map(lambda v: len(str(v)) if pd.notna(v) else 0)
+                width = max([len(str(col)) * (2 if any(ord(ch) > 127 for ch in str(col)) else 1)]
+                            + ([int(sample.max())] if len(sample) else []))
+                ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
+    else:
+        df.to_csv(out, index=False, encoding="utf-8-sig")
+    return out

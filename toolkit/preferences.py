@@ -53,22 +53,24 @@ def preference_shares(con, month: str, *, window_months: int = 3, active_events=
     build_preference_days(con, month, window_months=window_months, active_events=active_events,
                           signal_events=signal_events)
     cats = categories(con)
-    long = queries.frame(con, "preference_shares")
-    active = queries.frame(con, "preference_active_users")
-    wide = long.pivot_table(index="user_id", columns="category", values="share", aggfunc="first")
-    wide = wide.reindex(index=active["user_id"], columns=cats).fillna(0.0)
-    out = pd.DataFrame({"user_id": wide.index})
-    for c in cats:
-        out[f"share_{c}"] = wide[c].to_numpy()
-    out["active_days"] = active.set_index("user_id").loc[wide.index, "active_days"].to_numpy()
+    long = queries.arrow(con, "preference_shares").to_pandas()
+    days = long.groupby("user_id", sort=True)["active_days"].first()
+    wide = long.dropna(subset=["category"]).pivot(index="user_id", columns="category", values="share")
+    wide = wide.reindex(index=days.index, columns=cats).fillna(0.0)
     values = wide.to_numpy()
+    out = pd.DataFrame({f"share_{c}": values[:, j] for j, c in enumerate(cats)})
+    out.insert(0, "user_id", wide.index.to_numpy())
+    out["active_days"] = days.to_numpy()
     order = np.argsort(-values, axis=1, kind="stable")
-    tags, primary = [], []
-    for row, idx in zip(values, order):
-        tags.append(",".join(cats[j] for j in idx if row[j] >= threshold))
-        primary.append(cats[idx[0]] if row[idx[0]] > 0 else UNKNOWN)
+    ranked = np.take_along_axis(values, order, axis=1)
+    names = np.asarray(cats, dtype=object)[order]
+    tags = np.full(len(values), "", dtype=object)
+    for k in range(len(cats)):                     # build "a,b,c" column by column, largest share first
+        part = np.where(ranked[:, k] >= threshold, names[:, k], "")
+        sep = np.where((tags != "") & (part != ""), ",", "")
+        tags = tags + sep + part
     out["tags"] = tags
-    out["primary_tag"] = primary
+    out["primary_tag"] = np.where(ranked[:, 0] > 0, names[:, 0], UNKNOWN) if len(values) else []
     if users is not None:
         missing = pd.Index(users).difference(out["user_id"])
         if len(missing):

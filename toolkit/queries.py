@@ -33,3 +33,10 @@ def run(con, name: str, **params):
 def frame(con, name: str, **params):
     """Run a named query and return its (small) result as a pandas DataFrame."""
     return run(con, name, **params).df()
+
+
+def arrow(con, name: str, **params):
+    """Run a named query and return its result as a pyarrow Table (no extra copy)."""
+    text = load(name)
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
+    return con.sql(text, params=used).to_arrow_table()

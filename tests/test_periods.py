@@ -197,3 +197,12 @@ def test_cli_holidays_and_campaigns(sample_dir):
     assert list(cf.columns[:11]) == ["campaign_id", "name", "metric", "treatment", "control", "difference", "ci_low",
                                      "ci_high", "p_value", "srm_flag", "method"]
     assert set(cf.method) == {"control arm"} and len(cf) == 3
+
+
+def test_cli_ab():
+    proc = run_cli("ab", "--treatment", "60/100", "--control", "50/100", "--baseline", "0.1", "--mde", "0.02")
+    assert proc.returncode == 0, proc.stderr
+    assert "difference +10.00 points" in proc.stdout and "p-value 0.155" in proc.stdout
+    assert f"{sample_size(0.1, 0.02)['control']:,}" in proc.stdout
+    bad = run_cli("ab", "--treatment", "60-100", "--control", "50/100")
+    assert bad.returncode == 2 and "successes/users" in bad.stderr

@@ -198,6 +198,39 @@ def campaigns(ctx, data_dir, out):
     _write_frame(df[cols], out)
 
 
+@main.command()
+@click.option("--treatment", default=None, help="Treatment successes/users, e.g. 120/1000.")
+@click.option("--control", default=None, help="Control successes/users, e.g. 100/1000.")
+@click.option("--baseline", type=float, default=None, help="For a sample size: the control rate, e.g. 0.10.")
+@click.option("--mde", type=float, default=None, help="For a sample size: the minimum detectable lift, e.g. 0.02.")
+@click.option("--alpha", type=float, default=0.05, show_default=True)
+@click.option("--power", type=float, default=0.8, show_default=True)
+def ab(treatment, control, baseline, mde, alpha, power):
+    """A/B test on two proportions (difference, interval, p-value), or the users needed per arm."""
+    from .abtest import sample_size, two_proportions
+
+    def parse(text, flag):
+        try:
+            a, b = (int(x) for x in text.split("/"))
+            return a, b
+        except (ValueError, AttributeError):
+            raise ToolkitError(f"{flag} must be successes/users, e.g. 120/1000; got {text!r}.") from None
+    if treatment or control:
+        (st, nt), (sc, nc) = parse(treatment, "--treatment"), parse(control, "--control")
+        r = two_proportions(st, nt, sc, nc, alpha)
+        click.echo(f"treatment {r['treatment']:.2%} ({st}/{nt}), control {r['control']:.2%} ({sc}/{nc})\n"
+                   f"difference {r['difference'] * 100:+.2f} points, {1 - alpha:.0%} interval "
+                   f"{r['ci_low'] * 100:+.2f} to {r['ci_high'] * 100:+.2f}, p-value {r['p_value']:.4g}")
+    if baseline is not None or mde is not None:
+        if baseline is None or mde is None:
+            raise ToolkitError("A sample size needs both --baseline and --mde.")
+        n = sample_size(baseline, mde, alpha, power)
+        click.echo(f"users needed per arm to detect {mde * 100:+.1f} points over {baseline:.1%} "
+                   f"(alpha {alpha}, power {power}): {n['control']:,}")
+    if not (treatment or control or baseline is not None or mde is not None):
+        raise ToolkitError("Give --treatment and --control for a test, or --baseline and --mde for a sample size.")
+
+
 def _month_or_last(store, month):
     from .months import last_complete_month, month_str, parse_month
     return month_str(parse_month(month, what="--month") if month else last_complete_month(store.con))

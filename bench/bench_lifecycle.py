@@ -10,21 +10,14 @@ user over 24 months), generated once into bench/out/ and reused.
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
-import time
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
+from common import bench_store, timed
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from toolkit.lifecycle import Lifecycle  # noqa: E402
-from toolkit.sample import generate_sample  # noqa: E402
-from toolkit.store import open_store  # noqa: E402
+from toolkit.lifecycle import Lifecycle
 
 FLOOR_SQL = """CREATE OR REPLACE TEMP TABLE floor AS
 SELECT DISTINCT user_id, year(event_time) * 12 + month(event_time) - 1 AS mi
@@ -64,15 +57,6 @@ def pandas_lifecycle(data: Path, k: int = 2) -> pd.DataFrame:
     return pd.DataFrame(rows).fillna(0).astype(int)
 
 
-def timed(fn, repeat):
-    out, times = None, []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return out, statistics.median(times)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -85,12 +69,8 @@ def main():
     print("| users | events | floor s | lifecycle s | ratio to floor | pandas s | pandas / lifecycle |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for n in args.users:
-        data = ROOT / "bench" / "out" / f"lc-{n}"
-        if not (data / "truth.json").exists():
-            generate_sample(data, users=n, months=24, end="2026-10", seed=7)
-        con = duckdb.connect()
-        con.execute(f"SET temp_directory = '{ROOT / 'bench' / 'out' / 'spill'}'")
-        store = open_store(data, con=con, memory_limit=args.memory_limit)
+        data, store = bench_store(n, args.memory_limit)
+        con = store.con
         events = con.execute("SELECT count(*) FROM events").fetchone()[0]
         _, floor = timed(lambda: con.execute(FLOOR_SQL), args.repeat)
         table, full = timed(lambda: Lifecycle(store.con).monthly(2), args.repeat)

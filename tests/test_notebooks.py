@@ -45,6 +45,15 @@ def test_parameters_are_documented(nb):
     assert "month: str" in proc.stdout and "reporting month YYYY-MM" in proc.stdout
 
 
+def _execute(stem, out, **parameters):
+    """Run notebooks/<stem>.ipynb under papermill into ``out``; returns the executed notebook."""
+    pm.execute_notebook(str(ROOT / "notebooks" / f"{stem}.ipynb"), str(out), kernel_name="python3",
+                        progress_bar=False, cwd=str(ROOT), execution_timeout=600, parameters=parameters)
+    nb = nbformat.read(str(out), as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    return nb
+
+
 def _same(a, b):
     if a is None or (isinstance(a, float) and math.isnan(a)):
         return b is None or (isinstance(b, float) and math.isnan(b))
@@ -53,10 +62,8 @@ def _same(a, b):
 
 def test_lifecycle_notebook_records_the_cli_numbers(sample_dir, tmp_path):
     out = tmp_path / "lifecycle.ipynb"
-    pm.execute_notebook(str(ROOT / "notebooks" / "01_lifecycle.ipynb"), str(out), kernel_name="python3",
-                        progress_bar=False, cwd=str(ROOT), execution_timeout=600,
-                        parameters={"data_dir": str(sample_dir), "month": "2026-10", "language": "en",
-                                    "churn_after": 2, "interactive": False})
+    nb = _execute("01_lifecycle", out, data_dir=str(sample_dir), month="2026-10", language="en", churn_after=2,
+                  interactive=False)
     m = read_metrics(out)[0]
     assert m["section"] == "lifecycle" and m["month"] == "2026-10" and m["language"] == "en"
     proc = run_cli("lifecycle", sample_dir, "--churn-after", 2)
@@ -68,32 +75,22 @@ def test_lifecycle_notebook_records_the_cli_numbers(sample_dir, tmp_path):
             assert _same(None if pd.isna(c) else float(c), v), (key, month)
     for key in ("mau", "cumulative", "active_rate", "dormant", "churned_signal"):
         assert _same(float(cli.loc["2026-10", key]), m["current"][key])
-    nb = nbformat.read(str(out), as_version=4)
-    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
     pngs = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
     assert pngs >= 5
 
 
 def test_lifecycle_notebook_with_widgets_under_papermill(sample_dir, tmp_path):
     """Interactive mode (the JupyterLab default) also executes cleanly without a front end."""
-    out = tmp_path / "interactive.ipynb"
-    pm.execute_notebook(str(ROOT / "notebooks" / "01_lifecycle.ipynb"), str(out), kernel_name="python3",
-                        progress_bar=False, cwd=str(ROOT), execution_timeout=600,
-                        parameters={"data_dir": str(sample_dir), "month": "2026-03", "interactive": True})
-    nb = nbformat.read(str(out), as_version=4)
+    nb = _execute("01_lifecycle", tmp_path / "interactive.ipynb", data_dir=str(sample_dir), month="2026-03",
+                  interactive=True)
     widget_outputs = [o for c in nb.cells for o in c.get("outputs", [])
                       if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert widget_outputs
-    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
 
 
 def test_periods_notebook_records_the_cli_numbers(sample_dir, tmp_path):
     out = tmp_path / "periods.ipynb"
-    pm.execute_notebook(str(ROOT / "notebooks" / "02_periods.ipynb"), str(out), kernel_name="python3",
-                        progress_bar=False, cwd=str(ROOT), execution_timeout=600,
-                        parameters={"data_dir": str(sample_dir), "month": "2026-10", "language": "zh",
-                                    "interactive": False})
+    nb = _execute("02_periods", out, data_dir=str(sample_dir), month="2026-10", language="zh", interactive=False)
     m = [x for x in read_metrics(out) if x["section"] == "periods"][0]
     hol = pd.read_csv(__import__("io").StringIO(run_cli("holidays", sample_dir).stdout))
     got = {(h["festival"], h["start"]): h["lift"] for h in m["holidays"]}
@@ -103,17 +100,12 @@ def test_periods_notebook_records_the_cli_numbers(sample_dir, tmp_path):
     for c in m["campaigns"]:
         assert c["difference"] == pytest.approx(camp.loc[c["campaign_id"], "difference"])
         assert c["p_value"] == pytest.approx(camp.loc[c["campaign_id"], "p_value"])
-    nb = nbformat.read(str(out), as_version=4)
-    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])) >= 6
 
 
 def test_preferences_notebook_records_the_cli_numbers(sample_dir, tmp_path):
     out = tmp_path / "preferences.ipynb"
-    pm.execute_notebook(str(ROOT / "notebooks" / "03_preferences.ipynb"), str(out), kernel_name="python3",
-                        progress_bar=False, cwd=str(ROOT), execution_timeout=600,
-                        parameters={"data_dir": str(sample_dir), "month": "2026-10", "language": "en",
-                                    "interactive": False})
+    _execute("03_preferences", out, data_dir=str(sample_dir), month="2026-10", language="en", interactive=False)
     m = [x for x in read_metrics(out) if x["section"] == "preferences"][0]
     cli = pd.read_csv(__import__("io").StringIO(run_cli("preferences", sample_dir, "--month", "2026-10").stdout))
     tags = {t["category"]: t for t in m["tags"]}
@@ -121,5 +113,3 @@ def test_preferences_notebook_records_the_cli_numbers(sample_dir, tmp_path):
     assert tags["unknown"]["primary"] == int((cli.primary_tag == "unknown").sum())
     r1 = [s for s in m["scenes"] if s["rule_id"] == "R1" and s["month"] == "all"][0]
     assert 0.05 < r1["difference"] < 0.2
-    nb = nbformat.read(str(out), as_version=4)
-    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]

@@ -53,24 +53,13 @@ def preference_shares(con, month: str, *, window_months: int = 3, active_events=
     build_preference_days(con, month, window_months=window_months, active_events=active_events,
                           signal_events=signal_events)
     cats = categories(con)
-    long = queries.arrow(con, "preference_shares").to_pandas()
-    days = long.groupby("user_id", sort=True)["active_days"].first()
-    wide = long.dropna(subset=["category"]).pivot(index="user_id", columns="category", values="share")
-    wide = wide.reindex(index=days.index, columns=cats).fillna(0.0)
-    values = wide.to_numpy()
-    out = pd.DataFrame({f"share_{c}": values[:, j] for j, c in enumerate(cats)})
-    out.insert(0, "user_id", wide.index.to_numpy())
-    out["active_days"] = days.to_numpy()
-    order = np.argsort(-values, axis=1, kind="stable")
-    ranked = np.take_along_axis(values, order, axis=1)
-    names = np.asarray(cats, dtype=object)[order]
-    tags = np.full(len(values), "", dtype=object)
-    for k in range(len(cats)):                     # build "a,b,c" column by column, largest share first
-        part = np.where(ranked[:, k] >= threshold, names[:, k], "")
-        sep = np.where((tags != "") & (part != ""), ",", "")
-        tags = tags + sep + part
-    out["tags"] = tags
-    out["primary_tag"] = np.where(ranked[:, 0] > 0, names[:, 0], UNKNOWN) if len(values) else []
+    con.execute("CREATE OR REPLACE TEMP TABLE preference_long AS " + queries.load("preference_shares"))
+    wide = queries.arrow(con, "preference_wide").to_pandas()
+    tags = queries.arrow(con, "preference_tags", categories=cats, threshold=float(threshold)).to_pandas()
+    out = tags.merge(wide, on="user_id", how="left")
+    for c in cats:
+        out[f"share_{c}"] = out[f"share_{c}"].fillna(0.0) if f"share_{c}" in out else 0.0
+    out = out[["user_id"] + [f"share_{c}" for c in cats] + ["active_days", "tags", "primary_tag"]]
     if users is not None:
         missing = pd.Index(users).difference(out["user_id"])
         if len(missing):

@@ -53,3 +53,39 @@ def test_orders_carry_amounts(retail):
 def test_convert_names_a_missing_column(tmp_path):
     with pytest.raises(MissingColumnError, match=r"--user-col.*Customer"):
         convert_transactions(REAL, tmp_path, user_col="Customer", time_col="InvoiceDate")
+
+
+def test_lifecycle_new_users_match_the_known_figures(retail):
+    proc = run_cli("lifecycle", retail)
+    assert proc.returncode == 0, proc.stderr
+    import io
+    import pandas as pd
+    df = pd.read_csv(io.StringIO(proc.stdout))
+    assert list(df["month"]) == [f"2010-12"] + [f"2011-{m:02d}" for m in range(1, 13)]
+    assert list(df["new"]) == NEW_PER_MONTH
+    assert df["cumulative"].iloc[-1] == 4_338
+    assert (df[["new", "new_retained", "active", "woken", "returned", "dormant", "churned"]].sum(axis=1)
+            == df["cumulative"]).all()
+
+
+def test_reports_render_on_the_real_data(retail, tmp_path):
+    """A data set with no users, feature_map, campaigns or signal events, in another country."""
+    conf = tmp_path / "retail.yaml"
+    conf.write_text(f"data_dir: {retail}\ntimezone: Europe/London\nsignal_events: []\nlanguage: en\n"
+                    f"holiday_country: GB\ntarget_active_rate: 0.3\nreports_dir: {tmp_path / 'reports'}\n")
+    proc = run_cli("--config", conf, "report")
+    assert proc.returncode == 0, proc.stderr
+    month = tmp_path / "reports" / "2011-11"                 # data end 2011-12-09: November is the last complete
+    assert sorted(p.name for p in month.glob("*.html")) == ["01_lifecycle.html", "02_periods.html",
+                                                           "03_preferences.html", "index.html"]
+    periods = (month / "02_periods.html").read_text(encoding="utf-8")
+    assert "Christmas" in periods and "Good Friday" in periods        # the GB calendar, not China's
+
+
+def test_closed_shop_holidays_have_a_lift_of_zero(retail):
+    assert run_cli("holidays", retail).returncode == 0
+    from toolkit.holiday_lift import daily_users, holiday_lift
+    lifts = holiday_lift(daily_users(open_store(retail).con, signal_events=()), country="GB")
+    xmas = lifts[lifts["name"].str.contains("Christmas")].iloc[0]
+    assert xmas["lift"] == 0 and xmas["ci_low"] == 0 and 0 < xmas["ci_high"] < 0.2   # the shop was closed
+    assert lifts["lift"].notna().sum() >= 5

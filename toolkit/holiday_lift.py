@@ -3,8 +3,8 @@ comparable ordinary days around it.
 
 Baseline: the days in the ``weeks`` weeks before and after the window that fall
 on the window's weekdays, outside any holiday window and not a make-up working
-day.  The lift is exp(b) of an OLS fit of log(daily users) on a window
-indicator, a linear trend and weekday effects (statsmodels), so growth of the
+day.  The lift is exp(b) of a quasi-Poisson fit (log link, Pearson scale; statsmodels
+GLM) of daily users on a window indicator, a linear trend and weekday effects (statsmodels), so growth of the
 user base over the weeks does not pass for a holiday effect; the interval is
 exp of b's confidence interval.
 """
@@ -42,15 +42,20 @@ def daily_users(con, *, active_events=(), signal_events=("trip",), event_names=N
 def _fit(daily: pd.Series, window, off_days: set, workdays: set, weeks: int, alpha: float):
     start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
     inside = daily[(daily.index >= start) & (daily.index <= end)]
-    if len(inside) < window.days or (inside <= 0).any():
+    if len(inside) < window.days:
         return None
     wds = {d.weekday() for d in window.dates()}
     lo, hi = start - timedelta(days=7 * weeks), end + timedelta(days=7 * weeks)
     near = daily[(daily.index >= lo) & (daily.index <= hi)]
     base = near[[(d.date() not in off_days) and (d.date() not in workdays) and d.weekday() in wds
-                 and not (start <= d <= end) and v > 0 for d, v in near.items()]]
-    if len(base) < 4:
+                 and not (start <= d <= end) for d, v in near.items()]]
+    if len(base) < 4 or base.sum() <= 0:
         return None
+    if inside.sum() == 0:
+        # no user at all in the window (e.g. a shop closed for the holiday): the fit has no
+        # finite estimate; the lift is 0 with the exact Poisson upper bound for zero events
+        # (-ln(alpha/2) expected events) against the baseline's mean.
+        return 0.0, 0.0, float(-np.log(alpha / 2) / (base.mean() * len(inside))), len(base)
     obs = pd.concat([inside, base])
     X = pd.DataFrame({"const": 1.0, "window": [1.0] * len(inside) + [0.0] * len(base),
                       "day_of_month": [(d.day - 1) / 30.0 for d in obs.index]}, index=obs.index)
@@ -59,7 +64,7 @@ def _fit(daily: pd.Series, window, off_days: set, workdays: set, weeks: int, alp
         X[f"m{m}"] = [1.0 if d.strftime("%Y-%m") == m else 0.0 for d in obs.index]
     for wd in sorted(wds)[1:]:
         X[f"wd{wd}"] = [1.0 if d.weekday() == wd else 0.0 for d in obs.index]
-    fit = sm.OLS(np.log(obs.to_numpy()), X.to_numpy()).fit()
+    fit = sm.GLM(obs.to_numpy(), X.to_numpy(), family=sm.families.Poisson()).fit(scale="X2")
     b = fit.params[1]
     lo_b, hi_b = fit.conf_int(alpha)[1]
     return float(np.exp(b)), float(np.exp(lo_b)), float(np.exp(hi_b)), len(base)

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -91,7 +93,8 @@ plt.show()
 
 # %%
 next_month = ctx.plan_months()[0]
-display(styled(scene_table(audience(ctx.lifecycle, rule_table, next_month, ctx.churn_after), evaluation, lang)))
+display(styled(scene_table(audience(ctx.lifecycle, rule_table, next_month, ctx.churn_after, basis=(states, prefs)),
+                           evaluation, lang)))
 
 # %% [markdown] tags=["interactive-only"]
 # ## Explore · 交互

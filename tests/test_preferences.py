@@ -89,6 +89,8 @@ def test_rule_selection_with_holdout(sample_dir, sample_prefs, truth):
     b = select(lc, rules, month, seed=1)
     c = select(lc, rules, month, seed=2)
     assert a.equals(b) and not a["arm"].equals(c["arm"])                           # reproducible by seed
+    pre = month_preferences(lc, "2026-05")
+    assert select(lc, rules, month, seed=1, basis=(pre[1], pre[0])).equals(a)      # same with states passed in
     assert not a["user_id"].duplicated().any()                                     # one rule per user (priority)
     r1 = a[a.rule_id == "R1"]
     planted = lc.con.execute("SELECT user_id FROM pushes WHERE strftime(sent_at, '%Y-%m') = $m",

@@ -57,15 +57,19 @@ def load_rules(path=None) -> pd.DataFrame:
 
 
 def select(lc: Lifecycle, rules: pd.DataFrame, month: str, *, churn_after: int = 2, seed: int = 2024,
-           send_hour: int = 8) -> pd.DataFrame:
+           send_hour: int = 8, basis: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The pushes of push month ``month``: users matched on their state, months inactive and
     tags at the end of the month before; each user gets the first matching rule by priority;
     a share ``control_share`` of each rule's users is held out (arm 'control'), reproducibly
-    for a seed.  Returns PUSH_COLUMNS."""
-    basis = month_str(add_months(parse_month(month), -1))
-    states = lc.user_states(basis, churn_after)
-    prefs = preference_shares(lc.con, basis, active_events=lc.active_events, signal_events=lc.signal_events,
-                              users=states["user_id"])
+    for a seed.  ``basis`` may pass (states, preferences) of the month before, already
+    computed with ``preferences.month_preferences``.  Returns PUSH_COLUMNS."""
+    if basis is None:
+        basis_month = month_str(add_months(parse_month(month), -1))
+        states = lc.user_states(basis_month, churn_after)
+        prefs = preference_shares(lc.con, basis_month, active_events=lc.active_events,
+                                  signal_events=lc.signal_events, users=states["user_id"])
+    else:
+        states, prefs = basis
     users = states.merge(prefs[["user_id", "tags", "primary_tag"]], on="user_id", how="left")
     users["tag_list"] = users["tags"].fillna("").str.split(",")
     taken = pd.Series(False, index=users.index)
@@ -147,8 +151,8 @@ def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), 
     return pd.DataFrame(rows)
 
 
-def audience(lc: Lifecycle, rules: pd.DataFrame, month: str, churn_after: int = 2) -> pd.DataFrame:
+def audience(lc: Lifecycle, rules: pd.DataFrame, month: str, churn_after: int = 2, basis=None) -> pd.DataFrame:
     """Per rule: the users it would select for push month ``month`` (treatment + control)."""
-    sel = select(lc, rules, month, churn_after=churn_after)
+    sel = select(lc, rules, month, churn_after=churn_after, basis=basis)
     counts = sel.groupby("rule_id").size()
     return rules.assign(audience=rules["rule_id"].map(counts).fillna(0).astype(int))

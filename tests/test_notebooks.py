@@ -1,6 +1,5 @@
 """Report notebooks: reviewable text paired with jupytext, no outputs in git, and
 each runs under papermill on the sample, recording the same numbers as the CLI."""
-import json
 import math
 import subprocess
 import sys

@@ -4,7 +4,6 @@ import io
 import math
 from datetime import date
 
-import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import norm

@@ -1,5 +1,4 @@
 """The real UCI Online Retail invoices, turned into the event layout and validated."""
-from pathlib import Path
 
 import pytest
 
@@ -61,7 +60,7 @@ def test_lifecycle_new_users_match_the_known_figures(retail):
     import io
     import pandas as pd
     df = pd.read_csv(io.StringIO(proc.stdout))
-    assert list(df["month"]) == [f"2010-12"] + [f"2011-{m:02d}" for m in range(1, 13)]
+    assert list(df["month"]) == ["2010-12"] + [f"2011-{m:02d}" for m in range(1, 13)]
     assert list(df["new"]) == NEW_PER_MONTH
     assert df["cumulative"].iloc[-1] == 4_338
     assert (df[["new", "new_retained", "active", "woken", "returned", "dormant", "churned"]].sum(axis=1)

@@ -3,14 +3,12 @@ the previous report; the lock; --missing; privacy of what management reads."""
 import json
 import re
 import shutil
-import subprocess
-import sys
 
 import nbformat
 import pandas as pd
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import run_cli
 from toolkit.errors import ReportError
 from toolkit.report import month_lock, render_month
 from toolkit.sample import generate_sample

@@ -3,7 +3,6 @@ import os
 from datetime import datetime
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -42,7 +41,6 @@ def test_folder_of_parquet_files(tmp_path):
 def test_duckdb_file_is_attached_read_only(tmp_path):
     db = tmp_path / "shop.duckdb"
     con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE events AS SELECT * FROM df", {}) if False else None
     df = events(ROWS)
     con.register("df", df)
     con.execute("CREATE TABLE events AS SELECT * FROM df")

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import calendar
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import numpy as np

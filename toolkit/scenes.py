@@ -17,7 +17,7 @@ from .abtest import two_proportions
 from .errors import ConfigError, ToolkitError
 from .lifecycle import STATES, Lifecycle
 from .months import add_months, month_str, parse_month
-from .preferences import UNKNOWN, preference_shares
+from .preferences import preference_shares
 
 RULE_COLUMNS = ["rule_id", "priority", "state", "months_inactive", "tag", "content", "control_share"]
 PUSH_COLUMNS = ["push_id", "user_id", "sent_at", "rule_id", "content", "arm"]

@@ -3,7 +3,6 @@ for operations staff to open in Excel.  The only output of the toolkit that name
 users; the management reports never do."""
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pandas as pd

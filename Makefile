@@ -35,8 +35,11 @@ report: $(STAMP) $(DATA)/truth.json ## Render the latest complete month's report
 test: $(STAMP) ## Run the whole test suite
 	$(BIN)/python -m pytest $(ARGS)
 
-bench: $(STAMP) ## Run the benchmarks (slow; results go to docs/benchmarks.md by hand)
+bench: $(STAMP) $(DATA)/truth.json ## Run every benchmark (slow, ~15 min; results go to docs/benchmarks.md by hand)
 	$(BIN)/python bench/bench_sample.py
+	$(BIN)/python bench/bench_lifecycle.py --repeat 5
+	$(BIN)/python bench/bench_preferences.py
+	$(BIN)/python bench/bench_report.py --data $(DATA)
 
 clean-sample: ## Remove the generated sample data
 	rm -rf $(DATA)

@@ -48,8 +48,8 @@ def campaign_effects(con, *, active_events=(), signal_events=("trip",), alpha: f
                      srm_alpha: float = 0.001) -> pd.DataFrame:
     """One row per campaign with members (columns ``COLUMNS``).
 
-    Needs the ``lifecycle_rows`` table of a ``Lifecycle`` on the same connection
-    for the comparison group of campaigns without a control arm.
+    Events are scanned once for the arms; a campaign without a control arm adds
+    one scan for its difference-in-differences.
     """
     camps = con.execute("SELECT * FROM campaigns ORDER BY campaign_id").df()
     if camps.empty:

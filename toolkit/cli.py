@@ -189,9 +189,7 @@ def holidays(ctx, data_dir, out, event_names, weeks):
 def campaigns(ctx, data_dir, out):
     """One row per campaign: goal metric per arm, difference, 95% interval, p-value, SRM flag, method."""
     from .campaign_effects import campaign_effects
-    from .lifecycle import Lifecycle
     cfg, store = _open(ctx, data_dir)
-    Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
     df = campaign_effects(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
     cols = ["campaign_id", "name", "metric", "treatment", "control", "difference", "ci_low", "ci_high", "p_value",
             "srm_flag", "method", "n_treatment", "n_control"]

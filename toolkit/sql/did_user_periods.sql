@@ -1,6 +1,7 @@
 -- Difference-in-differences input for a campaign without a control arm: one row per user
 -- (members of $campaign_id and, as the comparison, every other user who entered before the
--- campaign), with activity in the campaign period and in the period of equal length before it.
+-- campaign month: a qualifying event or a registration before its first day), with activity in
+-- the campaign period and in the period of equal length before it.
 --   treated  member of the campaign
 --   before   a qualifying event in [start - length, start - 1]
 --   after    a qualifying event in [start, end]
@@ -9,7 +10,15 @@ WITH c AS (
     FROM campaigns WHERE campaign_id = $campaign_id
 ),
 members AS (SELECT DISTINCT user_id FROM campaign_members WHERE campaign_id = $campaign_id),
-entered AS (SELECT user_id FROM lifecycle_rows, c WHERE mi = entry AND mi < year(c.s) * 12 + month(c.s) - 1),
+entered AS (
+    SELECT DISTINCT e.user_id FROM events AS e, c
+    WHERE e.user_id IS NOT NULL AND e.event_time < date_trunc('month', c.s)
+      AND CASE WHEN len($active_events) = 0 THEN NOT list_contains($signal_events, e.event_name)
+               ELSE list_contains($active_events, e.event_name) END
+    UNION
+    SELECT u.user_id FROM users AS u, c
+    WHERE u.user_id IS NOT NULL AND u.registered_at < date_trunc('month', c.s)
+),
 acts AS (
     SELECT user_id,
            bool_or(CAST(event_time AS DATE) BETWEEN c.s - c.len AND c.s - 1) AS before,

@@ -14,12 +14,15 @@ from toolkit.lifecycle import STATES, Lifecycle, month_label
 
 BASE = 2024 * 12  # month index of 2024-01
 
-logs = st.fixed_dictionaries({
-    "events": st.lists(st.tuples(st.integers(1, 8), st.integers(0, 11), st.sampled_from(["app", "app", "trip"])),
-                       min_size=1, max_size=60),
-    "registrations": st.dictionaries(st.integers(1, 10), st.integers(0, 11), max_size=6),
-    "k": st.integers(1, 4),
-})
+@st.composite
+def logs(draw):
+    """A random event log: over one year (dense) or eight (sparse, crossing the 32-month
+    words of the bit layout several times), with a churn window up to 12 months."""
+    span = draw(st.sampled_from([11, 95]))
+    return {"events": draw(st.lists(st.tuples(st.integers(1, 8), st.integers(0, span),
+                                              st.sampled_from(["app", "app", "trip"])), min_size=1, max_size=60)),
+            "registrations": draw(st.dictionaries(st.integers(1, 10), st.integers(0, span), max_size=6)),
+            "k": draw(st.integers(1, 4) if span == 11 else st.integers(1, 12))}
 
 
 def _con(events, registrations):
@@ -41,7 +44,7 @@ def _has_activity(events):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(logs)
+@given(logs())
 def test_sql_matches_reference_user_by_user(log):
     events, regs, k = log["events"], log["registrations"], log["k"]
     if not _has_activity(events) and not regs:
@@ -56,14 +59,25 @@ def test_sql_matches_reference_user_by_user(log):
         row = table.loc[month_label(m)]
         for s in STATES + ["churned_signal", "returned_signal", "cumulative"]:
             assert row[s] == c[s], (m, s, row[s], c[s])
-    # per user, for a month in the middle and the last one
-    for m in {sorted(ref)[len(ref) // 2], max(ref)}:
+    # per user, for the first month, one in the middle and the last one
+    act = {}
+    for u, m, n in events:
+        if n == "app":
+            act.setdefault(u, set()).add(BASE + m)
+    sig = {(u, BASE + m) for u, m, n in events if n == "trip"}
+    for m in {min(ref), sorted(ref)[len(ref) // 2], max(ref)}:
         got = lc.user_states(month_label(m), k).set_index("user_id")
         assert got.state.to_dict() == {u: v[0] for u, v in ref[m].items()}
+        for u, row in got.iterrows():
+            entry = min(act.get(u, set()) | ({BASE + regs[u]} if u in regs else set()))
+            last = max(x for x in act.get(u, set()) | {entry} if x <= m)
+            assert row.last_active_month == month_label(last), (u, m)
+            assert row.months_inactive == m - last
+            assert row.signal_recent == any((u, x) in sig for x in range(m - k + 1, m + 1))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(logs)
+@given(logs())
 def test_partition_identity_and_rate_bounds(log):
     events, regs, k = log["events"], log["registrations"], log["k"]
     if not _has_activity(events) and not regs:

@@ -2,10 +2,12 @@
 churned split by the offline signal, MAU, the monthly active rate and the four
 flow rates.
 
-The events are scanned once (``sql/user_months.sql``) into one row per (user,
-month) with activity or signal; everything after works on that
-small table (``sql/lifecycle_rows.sql``, ``sql/lifecycle_monthly.sql``).  No
-user x month grid is built: inactive stretches are counted as intervals.
+The events are scanned once (``sql/user_month_bits.sql``) into one row per user
+and 32-month "word" holding two bits per month (qualifying event, offline
+signal).  Everything after works on that small table: the entry months and a
+row per user and word up to the last month (``sql/lifecycle_words.sql``), then
+every user is walked through every month by reading a 13-month window of bits
+(``sql/lifecycle_monthly.sql``, ``sql/user_states.sql``).
 """
 from __future__ import annotations
 
@@ -28,6 +30,27 @@ STATE_ZH = {"new": "新用户", "new_retained": "上月新用户(留存)", "acti
             "churned_signal": "有开车无APP活跃", "churned_silent": "无开车无APP活跃"}
 RATE_ZH = {"retention_old": "老用户次月留存率", "retention_new": "新用户次月留存率", "wake_rate": "唤醒率",
            "return_rate": "回流率", "active_rate": "月活率"}
+
+
+WORD = 32                          # months per word of bits (two bits per month in a UBIGINT)
+ACT_BITS = int("01" * WORD, 2)     # the qualifying bit (2p) of every month p of a word
+
+
+def window_masks(k: int) -> dict[str, int]:
+    """Masks over the 13-month window of lifecycle_monthly.sql and user_states.sql, where
+    month m - i has its qualifying bit at 24 - 2i and its signal bit at 25 - 2i (i = 0..12)."""
+    act = lambda i: 1 << (24 - 2 * i)  # noqa: E731
+    sig = lambda i: 1 << (25 - 2 * i)  # noqa: E731
+    return {"act_now": act(0), "act_last": act(1),
+            "act_prev_k": sum(act(i) for i in range(1, k + 1)),      # qualifying in m-k .. m-1
+            "act_prev_k1": sum(act(i) for i in range(1, k)),         # qualifying in m-k+1 .. m-1
+            "sig_k": sum(sig(i) for i in range(0, k)),               # signal in m-k+1 .. m
+            "sig_prev_k": sum(sig(i) for i in range(1, k + 1))}      # signal in m-k .. m-1
+
+
+def _lowest_bit(x: int) -> int:
+    x = int(x)
+    return (x & -x).bit_length() - 1
 
 
 def month_index(d: date) -> int:
@@ -56,29 +79,54 @@ class Lifecycle:
     last_month : 'YYYY-MM' of the last month to include (default: the last month with a
         qualifying event, a signal event or a registration).
 
-    Creates the temporary tables ``user_months`` and ``lifecycle_rows`` in ``con``
-    (one Lifecycle per connection at a time).
+    Creates the temporary table ``user_month_bits`` in ``con``, and
+    ``lifecycle_words`` when per-user states are first asked for (one Lifecycle per
+    connection at a time).
     """
 
     def __init__(self, con, *, active_events=(), signal_events=("trip",), last_month: str | None = None):
         self.con = con
         self.active_events = list(active_events or [])
         self.signal_events = list(signal_events or [])
-        con.execute("CREATE OR REPLACE TEMP TABLE user_months AS " + queries.load("user_months"),
-                    {"active_events": self.active_events, "signal_events": self.signal_events})
-        first, last_data = con.execute(queries.load("lifecycle_horizon")).fetchone()
-        if first is None:
+        # Words of 32 months start at the month of the first event row read, so a history of
+        # up to 32 months usually fits one word per user (a choice of speed, not of result).
+        hint = con.execute("SELECT year(event_time) * 12 + month(event_time) - 1 FROM events "
+                           "WHERE event_time IS NOT NULL LIMIT 1").fetchone()
+        self.phase = (hint[0] % WORD if hint else 0) - WORD
+        queries.create_temp(con, "user_month_bits", "user_month_bits", phase=self.phase,
+                            qualifying_events=self.active_events or self.signal_events,
+                            qualifying_inverted=not self.active_events, signal_events=self.signal_events)
+        h = queries.run(con, "lifecycle_horizon", act_bits=ACT_BITS).fetchone()
+        first_w, first_bits, last_w, last_bits, first_reg, last_reg = h
+        first_act = None if first_w is None else self._month(first_w, _lowest_bit(first_bits))
+        if first_act is None and first_reg is None:
             raise ConfigError("No user has a qualifying event or a registration: check active_events "
                               f"({self.active_events or 'all but ' + str(self.signal_events)}) against the event names.")
-        self.first_mi = first
+        self.first_mi = min(m for m in (first_act, first_reg) if m is not None)
+        last_event = None if last_w is None else self._month(last_w, int(last_bits).bit_length() - 1)
+        last_data = max(m for m in (last_event, last_reg) if m is not None)
         self.last_mi = month_index(parse_month(last_month, what="last month")) if last_month else last_data
-        con.execute("CREATE OR REPLACE TEMP TABLE lifecycle_rows AS " + queries.load("lifecycle_rows"),
-                    {"last_mi": self.last_mi})
+        self._words = False
+
+    def words_table(self) -> str:
+        """Materialise ``lifecycle_words`` (for per-user queries) once; returns its name.
+        The monthly table does not need it: it reads the same query inline."""
+        if not self._words:
+            queries.create_temp(self.con, "lifecycle_words", "lifecycle_words", phase=self.phase,
+                                last_mi=self.last_mi, act_bits=ACT_BITS)
+            self._words = True
+        return "lifecycle_words"
+
+    def _month(self, w: int, bit: int) -> int:
+        """The month of bit ``bit`` (either of its two) of word ``w``."""
+        return WORD * int(w) + self.phase + bit // 2
 
     def counts(self, churn_after: int = 2) -> pd.DataFrame:
         """Raw monthly counts (one row per month): states, signal splits, cumulative."""
         k = _check_k(churn_after)
-        df = queries.frame(self.con, "lifecycle_monthly", k=k, first_mi=self.first_mi, last_mi=self.last_mi)
+        text = queries.with_cte("lifecycle_monthly", "lifecycle_words")
+        df = queries.execute(self.con, text, first_mi=self.first_mi, last_mi=self.last_mi, phase=self.phase,
+                             act_bits=ACT_BITS, **window_masks(k)).df()
         for c in df.columns:
             df[c] = df[c].astype("int64")
         return df
@@ -97,7 +145,13 @@ class Lifecycle:
         months_inactive, signal_recent (offline signal in the last k months)."""
         k = _check_k(churn_after)
         mi = month_index(parse_month(month))
-        df = queries.frame(self.con, "user_states", mi=mi, k=k)
+        if not self.first_mi <= mi <= self.last_mi:
+            raise ConfigError(f"Month {month} is outside the data ({month_label(self.first_mi)} to "
+                              f"{month_label(self.last_mi)}): pick a month in that range.")
+        pos = (mi - self.phase) % WORD
+        self.words_table()
+        df = queries.frame(self.con, "user_states", mi=mi, phase=self.phase, act_bits=ACT_BITS,
+                           upto_bits=ACT_BITS & ((1 << (2 * pos + 2)) - 1), **window_masks(k))
         df["last_active_month"] = [month_label(int(m)) for m in df.pop("last_active_mi")]
         return df.sort_values("user_id", ignore_index=True)
 

@@ -54,7 +54,9 @@ def cohort_funnel(lc: Lifecycle, *, referral_events=()) -> pd.DataFrame:
     (an order within the entry month and the two after) for the last two: their
     windows are not over yet.  Referring is empty without ``referral_events``.
     """
-    df = queries.frame(lc.con, "cohort_funnel", referral_events=list(referral_events))
+    lc.words_table()
+    df = queries.frame(lc.con, "cohort_funnel", referral_events=list(referral_events),
+                      phase=lc.phase, last_mi=lc.last_mi)
     mi = df.pop("mi").astype(int)
     df.insert(0, "cohort", [month_label(m) for m in mi])
     # steps not yet observable for the latest cohorts are empty, not zero

@@ -1,5 +1,5 @@
 -- Daily active users: one row per business-local day with at least one qualifying event.
--- Qualifying as in user_months.sql ($active_events; empty = every event not in $signal_events).
+-- Qualifying as in user_month_bits.sql ($active_events; empty = every event not in $signal_events).
 SELECT CAST(event_time AS DATE) AS day, count(DISTINCT user_id) AS users
 FROM events
 WHERE user_id IS NOT NULL AND event_time IS NOT NULL

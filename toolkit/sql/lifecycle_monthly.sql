@@ -1,77 +1,62 @@
 -- The monthly lifecycle table: one row per month from $first_mi to $last_mi
--- (months without any event included), from `lifecycle_rows` and churn window $k.
--- Counts of the seven states (domain.md section 3), the churned split by the
--- offline signal, returned users split by the signal they had while churned,
--- and the cumulative users (running count of entries, computed independently
--- of the states).  Rates are derived from these counts in Python.
-WITH act_rows AS (
-    SELECT user_id, mi, entry, prev_act, gap_end,
-           CASE WHEN mi = entry THEN 'new'
-                WHEN mi = entry + 1 THEN 'new_retained'
-                WHEN prev_act = mi - 1 THEN 'active'
-                WHEN mi - prev_act - 1 < $k THEN 'woken'
-                ELSE 'returned' END AS state
-    FROM lifecycle_rows
-    WHERE act
+-- (months without any event included), from `lifecycle_words`.
+-- Each user is walked through every month from entry to $last_mi; the state of month m
+-- (domain.md section 3, churn window k) is read off a 13-month window of the user's bits:
+--   win  bits of months m-12 .. m, month m-12+j at bit 2j (qualifying) and 2j+1 (signal),
+--        taken from the word of m and the word before it
+-- and the masks that select the months each state looks at (computed for k by Lifecycle):
+--   $act_now     qualifying in m                $act_last    qualifying in m-1
+--   $act_prev_k  qualifying in m-k .. m-1       $act_prev_k1 qualifying in m-k+1 .. m-1
+--   $sig_k       signal in m-k+1 .. m           $sig_prev_k  signal in m-k .. m-1
+-- Counts of the seven states, the churned split by the offline signal, returned users
+-- split by the signal they had while churned, and the cumulative users (a running count
+-- of entries, computed independently of the states).  Rates are derived in Python.
+WITH user_month AS (
+    SELECT entry, mi,
+           (CASE WHEN p >= 12 THEN bits >> (2 * p - 24)::UBIGINT
+                 ELSE ((bits & ((1::UBIGINT << (40 + 2 * p)::UBIGINT) - 1::UBIGINT)) << (24 - 2 * p)::UBIGINT) | (prev_bits >> (40 + 2 * p)::UBIGINT) END
+            & 67108863::UBIGINT)::UINTEGER AS win
+    FROM (SELECT entry, bits, prev_bits, mi, mi - $phase - 32 * w AS p
+          FROM (SELECT entry, w, bits, prev_bits,
+                       unnest(range(greatest(entry, 32 * w + $phase), least($last_mi, 32 * w + $phase + 31) + 1)) AS mi
+                FROM lifecycle_words))
 ),
-gap_signals AS (           -- months with a signal and no activity, after entry, and the next such month
-    SELECT user_id, mi, prev_act, entry, gap_end,
-           lead(mi) OVER (PARTITION BY user_id ORDER BY mi) AS next_gap_sig
-    FROM lifecycle_rows
-    WHERE NOT act AND signal
+coded AS (                  -- 0 new, 1 new_retained, 2 active, 3 woken, 4 returned with signal,
+    SELECT mi,              -- 5 returned without, 6 dormant, 7 churned with signal, 8 churned without
+           CASE WHEN mi = entry THEN 0
+                WHEN win & $act_now <> 0 THEN
+                     CASE WHEN mi = entry + 1 THEN 1
+                          WHEN win & $act_last <> 0 THEN 2
+                          WHEN win & $act_prev_k <> 0 THEN 3
+                          WHEN win & $sig_prev_k <> 0 THEN 4
+                          ELSE 5 END
+                WHEN win & $act_prev_k1 <> 0 THEN 6
+                WHEN win & $sig_k <> 0 THEN 7
+                ELSE 8 END AS code
+    FROM user_month
 ),
-intervals AS (              -- (state, first month, last month), each adding one user per month
-    SELECT state, mi AS a, mi AS b FROM act_rows
-    UNION ALL               -- returned users who had a signal in the k months before (while churned)
-    SELECT 'returned_signal', r.mi, r.mi FROM act_rows r
-    SEMI JOIN gap_signals s ON s.user_id = r.user_id AND s.mi BETWEEN r.mi - $k AND r.mi - 1
-    WHERE r.state = 'returned'
-    UNION ALL
-    SELECT 'dormant', mi + 1, least(mi + $k - 1, gap_end) FROM act_rows
-    WHERE $k >= 2 AND mi + 1 <= least(mi + $k - 1, gap_end)
-    UNION ALL
-    SELECT 'churned', mi + $k, gap_end FROM act_rows
-    WHERE mi + $k <= gap_end
-    UNION ALL               -- a signal month in a gap covers it and the k-1 months after, up to the next one
-    SELECT 'churned_signal',
-           greatest(mi, prev_act + $k),
-           least(mi + $k - 1, coalesce(next_gap_sig - 1, mi + $k - 1), gap_end)
-    FROM gap_signals
-    WHERE greatest(mi, prev_act + $k) <= least(mi + $k - 1, coalesce(next_gap_sig - 1, mi + $k - 1), gap_end)
-),
-deltas AS (
-    SELECT state, a AS mi, count(*) AS d FROM intervals GROUP BY ALL
-    UNION ALL
-    SELECT state, b + 1, -count(*) FROM intervals WHERE b + 1 <= $last_mi GROUP BY ALL
+counts AS (SELECT mi, code, count(*) AS n FROM coded GROUP BY ALL),
+entries AS (
+    SELECT entry AS mi, count(*) AS n FROM lifecycle_words WHERE w = (entry - $phase) // 32 GROUP BY ALL
 ),
 months AS (SELECT range AS mi FROM range($first_mi, $last_mi + 1)),
-states AS (SELECT unnest(['new', 'new_retained', 'active', 'woken', 'returned', 'dormant', 'churned',
-                          'churned_signal', 'returned_signal']) AS state),
-grid AS (
-    SELECT m.mi, s.state, coalesce(sum(d.d), 0) AS d
-    FROM months m CROSS JOIN states s
-    LEFT JOIN deltas d ON d.mi = m.mi AND d.state = s.state
-    GROUP BY ALL
-),
-levels AS (
-    SELECT mi, state, sum(d) OVER (PARTITION BY state ORDER BY mi) AS n FROM grid
-),
-entries AS (
-    SELECT entry AS mi, count(*) AS n FROM lifecycle_rows WHERE mi = entry GROUP BY ALL
+cumulative AS (
+    SELECT m.mi, sum(coalesce(e.n, 0)) OVER (ORDER BY m.mi) AS cumulative
+    FROM months AS m LEFT JOIN entries AS e USING (mi)
 )
-SELECT l.mi,
-       sum(n) FILTER (WHERE state = 'new')             AS new,
-       sum(n) FILTER (WHERE state = 'new_retained')    AS new_retained,
-       sum(n) FILTER (WHERE state = 'active')          AS active,
-       sum(n) FILTER (WHERE state = 'woken')           AS woken,
-       sum(n) FILTER (WHERE state = 'returned')        AS returned,
-       sum(n) FILTER (WHERE state = 'dormant')         AS dormant,
-       sum(n) FILTER (WHERE state = 'churned')         AS churned,
-       sum(n) FILTER (WHERE state = 'churned_signal')  AS churned_signal,
-       sum(n) FILTER (WHERE state = 'returned_signal') AS returned_signal,
-       any_value(c.cumulative)                         AS cumulative
-FROM levels l
-JOIN (SELECT m.mi, sum(coalesce(e.n, 0)) OVER (ORDER BY m.mi) AS cumulative
-      FROM months m LEFT JOIN entries e USING (mi)) c USING (mi)
-GROUP BY l.mi
-ORDER BY l.mi
+SELECT m.mi,
+       coalesce(sum(n) FILTER (WHERE code = 0), 0)          AS new,
+       coalesce(sum(n) FILTER (WHERE code = 1), 0)          AS new_retained,
+       coalesce(sum(n) FILTER (WHERE code = 2), 0)          AS active,
+       coalesce(sum(n) FILTER (WHERE code = 3), 0)          AS woken,
+       coalesce(sum(n) FILTER (WHERE code IN (4, 5)), 0)    AS returned,
+       coalesce(sum(n) FILTER (WHERE code = 6), 0)          AS dormant,
+       coalesce(sum(n) FILTER (WHERE code IN (7, 8)), 0)    AS churned,
+       coalesce(sum(n) FILTER (WHERE code = 7), 0)          AS churned_signal,
+       coalesce(sum(n) FILTER (WHERE code = 4), 0)          AS returned_signal,
+       any_value(c.cumulative)                              AS cumulative
+FROM cumulative AS c
+JOIN months AS m USING (mi)
+LEFT JOIN counts AS n USING (mi)
+GROUP BY m.mi
+ORDER BY m.mi

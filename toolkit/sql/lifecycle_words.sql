@@ -1,0 +1,43 @@
+-- Lifecycle words: one row per user and 32-month word, from the user's entry word to
+-- the word of $last_mi, from `user_month_bits` (bits as there: 2p qualifying, 2p + 1
+-- signal, for the word's month p) and the registration months of the users table.
+-- A user enters in the earliest month with a qualifying event or registration and
+-- counts as active in that month: its qualifying bit is set here.
+--   entry      the user's entry month
+--   w          the word; its month p is 32 * w + $phase + p
+--   bits       the word's bits (0 for a word without events), with the entry bit
+--   prev_bits  the previous word's bits, likewise (so a 13-month window never needs a join)
+-- Users who enter after $last_mi are left out.
+WITH registrations AS (
+    SELECT user_id, min(year(registered_at) * 12 + month(registered_at) - 1) AS reg
+    FROM users
+    WHERE user_id IS NOT NULL AND registered_at IS NOT NULL
+    GROUP BY user_id
+),
+first_act AS (             -- lowest qualifying bit: bit_count(a xor (a - 1)) - 1 trailing zeros
+    SELECT user_id,
+           min(32 * w + $phase + (bit_count(xor(a, a - 1)) - 1) // 2) AS fa
+    FROM (SELECT user_id, w, bits & $act_bits::UBIGINT AS a FROM user_month_bits)
+    WHERE a <> 0
+    GROUP BY user_id
+),
+entries AS (
+    SELECT user_id, least(fa, reg) AS entry
+    FROM first_act FULL OUTER JOIN registrations USING (user_id)
+    WHERE least(fa, reg) <= $last_mi
+),
+grid AS (
+    SELECT user_id, entry, (entry - $phase) // 32 AS entry_w,
+           unnest(range((entry - $phase) // 32, ($last_mi - $phase) // 32 + 1)) AS w
+    FROM entries
+)
+SELECT g.user_id, g.entry, g.w,
+       coalesce(c.bits, 0::UBIGINT)
+         | CASE WHEN g.entry_w = g.w THEN 1::UBIGINT << (2 * ((g.entry - $phase) % 32))::UBIGINT
+                ELSE 0::UBIGINT END AS bits,
+       coalesce(p.bits, 0::UBIGINT)
+         | CASE WHEN g.entry_w = g.w - 1 THEN 1::UBIGINT << (2 * ((g.entry - $phase) % 32))::UBIGINT
+                ELSE 0::UBIGINT END AS prev_bits
+FROM grid AS g
+LEFT JOIN user_month_bits AS c ON c.user_id = g.user_id AND c.w = g.w
+LEFT JOIN user_month_bits AS p ON p.user_id = g.user_id AND p.w = g.w - 1

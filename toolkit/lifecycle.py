@@ -106,15 +106,18 @@ class Lifecycle:
         last_event = None if last_w is None else self._month(last_w, int(last_bits).bit_length() - 1)
         last_data = max(m for m in (last_event, last_reg) if m is not None)
         self.last_mi = month_index(parse_month(last_month, what="last month")) if last_month else last_data
-        self._words = False
+        self._fixed_last = bool(last_month)
+        self._words_until = None
 
-    def words_table(self) -> str:
-        """Materialise ``lifecycle_words`` (for per-user queries) once; returns its name.
-        The monthly table does not need it: it reads the same query inline."""
-        if not self._words:
+    def words_table(self, until: int | None = None) -> str:
+        """Materialise ``lifecycle_words`` (for per-user queries) up to month index ``until``
+        (default and at least: the last month) once; returns its name.  The monthly table
+        does not need it: it reads the same query inline."""
+        until = max(self.last_mi, until or self.last_mi)
+        if self._words_until is None or self._words_until < until:
             queries.create_temp(self.con, "lifecycle_words", "lifecycle_words", phase=self.phase,
-                                last_mi=self.last_mi, act_bits=ACT_BITS)
-            self._words = True
+                                last_mi=until, act_bits=ACT_BITS)
+            self._words_until = until
         return "lifecycle_words"
 
     def _month(self, w: int, bit: int) -> int:
@@ -142,14 +145,15 @@ class Lifecycle:
 
     def user_states(self, month: str, churn_after: int = 2) -> pd.DataFrame:
         """One row per user entered by ``month``: user_id, state, last_active_month,
-        months_inactive, signal_recent (offline signal in the last k months)."""
+        months_inactive, signal_recent (offline signal in the last k months).
+        A month after the data gets the states it would have if nothing more happened."""
         k = _check_k(churn_after)
         mi = month_index(parse_month(month))
-        if not self.first_mi <= mi <= self.last_mi:
+        if mi < self.first_mi or (self._fixed_last and mi > self.last_mi):
             raise ConfigError(f"Month {month} is outside the data ({month_label(self.first_mi)} to "
                               f"{month_label(self.last_mi)}): pick a month in that range.")
         pos = (mi - self.phase) % WORD
-        self.words_table()
+        self.words_table(mi)  # a month after the data: states as if nothing more happened
         df = queries.frame(self.con, "user_states", mi=mi, phase=self.phase, act_bits=ACT_BITS,
                            upto_bits=ACT_BITS & ((1 << (2 * pos + 2)) - 1), **window_masks(k))
         df["last_active_month"] = [month_label(int(m)) for m in df.pop("last_active_mi")]

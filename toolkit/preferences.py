@@ -33,13 +33,16 @@ def categories(con) -> list[str]:
     return seen + [OTHER]
 
 
-def build_preference_days(con, month: str, *, window_months: int = 3, active_events=(), signal_events=("trip",)):
-    """Materialise ``preference_days`` (the one scan) for the window ending with ``month``."""
+def build_preference_bits(con, month: str, *, window_months: int = 3, active_events=(), signal_events=("trip",)):
+    """Materialise ``preference_day_bits`` (the one scan) and ``preference_users`` for the
+    window ending with ``month``."""
     m = parse_month(month)
     start, end = add_months(m, -(window_months - 1)), add_months(m, 1)
-    con.execute("CREATE OR REPLACE TEMP TABLE preference_days AS " + queries.load("preference_days"),
-                {"start": date(start.year, start.month, 1), "end": date(end.year, end.month, 1),
-                 "active_events": list(active_events), "signal_events": list(signal_events)})
+    queries.create_temp(con, "preference_day_bits", "preference_day_bits",
+                        start=date(start.year, start.month, 1), end=date(end.year, end.month, 1),
+                        qualifying_events=list(active_events or signal_events),
+                        qualifying_inverted=not active_events)
+    queries.create_temp(con, "preference_users", "preference_users")
 
 
 def preference_shares(con, month: str, *, window_months: int = 3, active_events=(), signal_events=("trip",),
@@ -50,22 +53,50 @@ def preference_shares(con, month: str, *, window_months: int = 3, active_events=
     ``users`` (e.g. everyone entered by M) adds rows for users without activity in
     the window: shares empty, tags '', primary_tag 'unknown'.
     """
-    build_preference_days(con, month, window_months=window_months, active_events=active_events,
+    build_preference_bits(con, month, window_months=window_months, active_events=active_events,
                           signal_events=signal_events)
     cats = categories(con)
-    con.execute("CREATE OR REPLACE TEMP TABLE preference_long AS " + queries.load("preference_shares"))
-    wide = queries.arrow(con, "preference_wide").to_pandas()
-    tags = queries.arrow(con, "preference_tags", categories=cats, threshold=float(threshold)).to_pandas()
-    out = tags.merge(wide, on="user_id", how="left")
-    for c in cats:
-        out[f"share_{c}"] = out[f"share_{c}"].fillna(0.0) if f"share_{c}" in out else 0.0
-    out = out[["user_id"] + [f"share_{c}" for c in cats] + ["active_days", "tags", "primary_tag"]]
+    who = queries.arrow(con, "preference_users")
+    cd = queries.arrow(con, "preference_category_days", categories=cats)
+    # one row per user (in user_id order), one column per category: a dense array
+    active = who.column("active_days").to_numpy().astype(np.int64)
+    days = np.zeros((len(active), len(cats)), dtype=np.int64)
+    days[cd.column("ui").to_numpy(), cd.column("cat").to_numpy()] = cd.column("days").to_numpy()
+    shares = days / active[:, None]
+    tags, primary = _tags(days, shares, cats, threshold)
+    out = pd.DataFrame({"user_id": who.column("user_id").to_pandas()})
+    for j, c in enumerate(cats):
+        out[f"share_{c}"] = shares[:, j]
+    out["active_days"] = active
+    out["tags"], out["primary_tag"] = tags, primary
     if users is not None:
         missing = pd.Index(users).difference(out["user_id"])
         if len(missing):
             extra = pd.DataFrame({"user_id": missing, "tags": "", "primary_tag": UNKNOWN, "active_days": 0})
-            out = pd.concat([out, extra], ignore_index=True)
-    return out.sort_values("user_id", ignore_index=True)
+            out = pd.concat([out, extra], ignore_index=True).sort_values("user_id", ignore_index=True)
+    return out
+
+
+def _tags(days: np.ndarray, shares: np.ndarray, cats: list[str], threshold: float):
+    """Tags (categories with share >= threshold, largest first, ties in category order) and
+    the primary tag (the largest share; 'unknown' without any category) of every row.
+
+    A user's shares share one denominator, so ordering by days orders by share exactly.
+    Strings are built once per distinct tag combination, not per user."""
+    n, k = days.shape
+    order = np.argsort(-days, axis=1, kind="stable")           # largest first, ties by category order
+    tagged = np.take_along_axis(shares >= threshold, order, axis=1)
+    combo = np.where(tagged, order + 1, 0).astype(np.uint16)    # the tagged categories + 1, in tag order
+    # one fixed-width byte string per row (numpy drops trailing zero bytes, which cannot merge two
+    # rows of the same width), factorised by hashing
+    keys = np.ascontiguousarray(combo).view(f"S{2 * k}").ravel()
+    codes, uniq = pd.factorize(keys) if n else (np.array([], dtype=int), [])
+    names = np.array([",".join(cats[j - 1] for j in np.frombuffer(u.ljust(2 * k, b"\0"), dtype=np.uint16) if j > 0)
+                      for u in uniq], dtype=object)
+    tags = names[codes] if n else np.array([], dtype=object)
+    primary = np.where(days.max(axis=1, initial=0) > 0, np.array(cats, dtype=object)[order[:, 0]] if n else [],
+                       UNKNOWN)
+    return tags, primary
 
 
 def tag_distribution(prefs: pd.DataFrame) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 same run, one DuckDB scan of the events producing the distinct (user, month)
 pairs, and (b) a straightforward pandas implementation (at the smaller size).
 
-    python bench/bench_lifecycle.py [--users 100000 1000000] [--memory-limit 4GB] [--repeat 3]
+    python bench/bench_lifecycle.py [--users 100000 1000000] [--memory-limit 4GB] [--repeat 5]
 
 Data: `toolkit sample` with the given number of users (about 100 events per
 user over 24 months), generated once into bench/out/ and reused.
@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from common import bench_store, timed
+from common import bench_store, ratio, rounds
 
 from toolkit.lifecycle import Lifecycle
 
@@ -61,27 +61,31 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--memory-limit", default="4GB")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--pandas-max-events", type=int, default=20_000_000)
+    ap.add_argument("--pandas-repeat", type=int, default=3, help="rounds that also run pandas (slow)")
     args = ap.parse_args()
     print(f"DuckDB {duckdb.__version__}, pandas {pd.__version__}, memory_limit {args.memory_limit}, "
-          f"median of {args.repeat} runs")
+          f"{args.repeat} interleaved rounds (pandas in the first {args.pandas_repeat}); "
+          "times are medians, ratios the median of the per-round ratios")
     print("| users | events | floor s | lifecycle s | ratio to floor | pandas s | pandas / lifecycle |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for n in args.users:
         data, store = bench_store(n, args.memory_limit)
         con = store.con
         events = con.execute("SELECT count(*) FROM events").fetchone()[0]
-        _, floor = timed(lambda: con.execute(FLOOR_SQL), args.repeat)
-        table, full = timed(lambda: Lifecycle(store.con).monthly(2), args.repeat)
+        fns = {"floor": lambda: con.execute(FLOOR_SQL), "lifecycle": lambda: Lifecycle(store.con).monthly(2)}
+        with_pandas = events <= args.pandas_max_events
+        if with_pandas:
+            fns["pandas"] = lambda: pandas_lifecycle(data)
+        out, med, times = rounds(fns, args.repeat, every={"pandas": args.pandas_repeat})
         pd_s, ratio_pd = "", ""
-        if events <= args.pandas_max_events:
-            ref, pd_t = timed(lambda: pandas_lifecycle(data), 1)
-            mau = ref[["new", "new_retained", "active", "woken", "returned"]].sum(axis=1).to_numpy()
-            assert (mau == table["mau"].to_numpy()).all(), "pandas and the toolkit disagree"
-            pd_s, ratio_pd = f"{pd_t:.2f}", f"{pd_t / full:.1f}x"
-        print(f"| {n:,} | {events:,} | {floor:.2f} | {full:.2f} | {full / floor:.2f}x | {pd_s} | {ratio_pd} |",
-              flush=True)
+        if with_pandas:
+            mau = out["pandas"][["new", "new_retained", "active", "woken", "returned"]].sum(axis=1).to_numpy()
+            assert (mau == out["lifecycle"]["mau"].to_numpy()).all(), "pandas and the toolkit disagree"
+            pd_s, ratio_pd = f"{med['pandas']:.2f}", f"{ratio(times, 'pandas', 'lifecycle'):.1f}x"
+        print(f"| {n:,} | {events:,} | {med['floor']:.2f} | {med['lifecycle']:.2f} | "
+              f"{ratio(times, 'lifecycle', 'floor'):.2f}x | {pd_s} | {ratio_pd} |", flush=True)
         con.close()
 
 

@@ -1,4 +1,4 @@
-"""What the query benchmarks share: the generated data sets and a timed median."""
+"""What the query benchmarks share: the generated data sets and interleaved timing."""
 from __future__ import annotations
 
 import statistics
@@ -26,11 +26,25 @@ def bench_store(users: int, memory_limit: str):
     return data, open_store(data, con=con, memory_limit=memory_limit)
 
 
-def timed(fn, repeat: int):
-    """(last result, median seconds) of ``repeat`` calls."""
-    out, times = None, []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return out, statistics.median(times)
+def rounds(fns: dict, repeat: int, *, every: dict | None = None):
+    """Time named callables in rounds, each round calling every one once, so that a
+    baseline and the thing measured against it see the same machine (shared machines
+    drift by tens of percent between minutes).  ``every`` gives, per name, in how many
+    rounds to call it (default all; e.g. 1 for a slow baseline, called in the first round).
+
+    Returns (last results, {name: median seconds}, {name: [seconds per round or None]})."""
+    out, times = {}, {name: [None] * repeat for name in fns}
+    for r in range(repeat):
+        for name, fn in fns.items():
+            if every and r >= every.get(name, repeat):
+                continue
+            t0 = time.perf_counter()
+            out[name] = fn()
+            times[name][r] = time.perf_counter() - t0
+    med = {name: statistics.median([x for x in ts if x is not None]) for name, ts in times.items()}
+    return out, med, times
+
+
+def ratio(times: dict, a: str, b: str) -> float:
+    """Median over the rounds that ran both of time(a) / time(b)."""
+    return statistics.median([x / y for x, y in zip(times[a], times[b]) if x is not None and y is not None])

@@ -17,10 +17,13 @@ BASE = 2024 * 12  # month index of 2024-01
 @st.composite
 def logs(draw):
     """A random event log: over one year (dense) or eight (sparse, crossing the 32-month
-    words of the bit layout several times), with a churn window up to 12 months."""
+    words of the bit layout several times), with a churn window up to 12 months.  The
+    qualifying events are either every event but the signal ('misc' counts) or only
+    'app' ('misc' is then ignored)."""
     span = draw(st.sampled_from([11, 95]))
     return {"events": draw(st.lists(st.tuples(st.integers(1, 8), st.integers(0, span),
-                                              st.sampled_from(["app", "app", "trip"])), min_size=1, max_size=60)),
+                                              st.sampled_from(["app", "app", "trip", "misc"])), min_size=1, max_size=60)),
+            "active_events": draw(st.sampled_from([(), ("app",)])),
             "registrations": draw(st.dictionaries(st.integers(1, 10), st.integers(0, span), max_size=6)),
             "k": draw(st.integers(1, 4) if span == 11 else st.integers(1, 12))}
 
@@ -39,19 +42,23 @@ def _con(events, registrations):
     return con
 
 
-def _has_activity(events):
-    return any(n == "app" for _, _, n in events)
+def _qualifies(name, active_events):
+    return name in active_events if active_events else name != "trip"
+
+
+def _has_activity(events, active_events):
+    return any(_qualifies(n, active_events) for _, _, n in events)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(logs())
 def test_sql_matches_reference_user_by_user(log):
-    events, regs, k = log["events"], log["registrations"], log["k"]
-    if not _has_activity(events) and not regs:
+    events, regs, k, qual = log["events"], log["registrations"], log["k"], log["active_events"]
+    if not _has_activity(events, qual) and not regs:
         return
     ref = reference_states([(u, BASE + m, n) for u, m, n in events], {u: BASE + m for u, m in regs.items()},
-                           k=k, signal_events=("trip",))
-    lc = Lifecycle(_con(events, regs), signal_events=["trip"])
+                           k=k, active_events=qual, signal_events=("trip",))
+    lc = Lifecycle(_con(events, regs), active_events=qual, signal_events=["trip"])
     table = lc.monthly(k).set_index("month")
     counts = reference_counts(ref)
     assert list(table.index) == [month_label(m) for m in sorted(ref)]
@@ -62,7 +69,7 @@ def test_sql_matches_reference_user_by_user(log):
     # per user, for the first month, one in the middle and the last one
     act = {}
     for u, m, n in events:
-        if n == "app":
+        if _qualifies(n, qual):
             act.setdefault(u, set()).add(BASE + m)
     sig = {(u, BASE + m) for u, m, n in events if n == "trip"}
     for m in {min(ref), sorted(ref)[len(ref) // 2], max(ref)}:
@@ -79,10 +86,10 @@ def test_sql_matches_reference_user_by_user(log):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(logs())
 def test_partition_identity_and_rate_bounds(log):
-    events, regs, k = log["events"], log["registrations"], log["k"]
-    if not _has_activity(events) and not regs:
+    events, regs, k, qual = log["events"], log["registrations"], log["k"], log["active_events"]
+    if not _has_activity(events, qual) and not regs:
         return
-    df = Lifecycle(_con(events, regs), signal_events=["trip"]).monthly(k)
+    df = Lifecycle(_con(events, regs), active_events=qual, signal_events=["trip"]).monthly(k)
     # the seven states partition the cumulative users, every month
     assert (df[STATES].sum(axis=1) == df["cumulative"]).all()
     assert (df["churned_signal"] + df["churned_silent"] == df["churned"]).all()

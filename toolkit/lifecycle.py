@@ -7,7 +7,8 @@ and 32-month "word" holding two bits per month (qualifying event, offline
 signal).  Everything after works on that small table: the entry months and a
 row per user and word up to the last month (``sql/lifecycle_words.sql``), then
 every user is walked through every month by reading a 13-month window of bits
-(``sql/lifecycle_monthly.sql``, ``sql/user_states.sql``).
+(``sql/lifecycle_user_months.sql``), counted per month (``sql/lifecycle_monthly.sql``)
+or taken for one month (``sql/user_states.sql``).
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ ACT_BITS = int("01" * WORD, 2)     # the qualifying bit (2p) of every month p of
 
 
 def window_masks(k: int) -> dict[str, int]:
-    """Masks over the 13-month window of lifecycle_monthly.sql and user_states.sql, where
+    """Masks over the 13-month window of lifecycle_user_months.sql, where
     month m - i has its qualifying bit at 24 - 2i and its signal bit at 25 - 2i (i = 0..12)."""
     act = lambda i: 1 << (24 - 2 * i)  # noqa: E731
     sig = lambda i: 1 << (25 - 2 * i)  # noqa: E731
@@ -90,8 +91,7 @@ class Lifecycle:
         self.signal_events = list(signal_events or [])
         # Words of 32 months start at the month of the first event row read, so a history of
         # up to 32 months usually fits one word per user (a choice of speed, not of result).
-        hint = con.execute("SELECT year(event_time) * 12 + month(event_time) - 1 FROM events "
-                           "WHERE event_time IS NOT NULL LIMIT 1").fetchone()
+        hint = queries.run(con, "first_event_month").fetchone()
         self.phase = (hint[0] % WORD if hint else 0) - WORD
         queries.create_temp(con, "user_month_bits", "user_month_bits", phase=self.phase,
                             qualifying_events=self.active_events or self.signal_events,
@@ -127,9 +127,10 @@ class Lifecycle:
     def counts(self, churn_after: int = 2) -> pd.DataFrame:
         """Raw monthly counts (one row per month): states, signal splits, cumulative."""
         k = _check_k(churn_after)
-        text = queries.with_cte("lifecycle_monthly", "lifecycle_words")
+        text = queries.with_cte("lifecycle_monthly", "lifecycle_words", "lifecycle_user_months")
         df = queries.execute(self.con, text, first_mi=self.first_mi, last_mi=self.last_mi, phase=self.phase,
-                             act_bits=ACT_BITS, **window_masks(k)).df()
+                             act_bits=ACT_BITS, from_mi=self.first_mi, to_mi=self.last_mi,
+                             **window_masks(k)).df()
         for c in df.columns:
             df[c] = df[c].astype("int64")
         return df
@@ -154,8 +155,9 @@ class Lifecycle:
                               f"{month_label(self.last_mi)}): pick a month in that range.")
         pos = (mi - self.phase) % WORD
         self.words_table(mi)  # a month after the data: states as if nothing more happened
-        df = queries.frame(self.con, "user_states", mi=mi, phase=self.phase, act_bits=ACT_BITS,
-                           upto_bits=ACT_BITS & ((1 << (2 * pos + 2)) - 1), **window_masks(k))
+        text = queries.with_cte("user_states", "lifecycle_user_months")
+        df = queries.execute(self.con, text, mi=mi, from_mi=mi, to_mi=mi, phase=self.phase, act_bits=ACT_BITS,
+                             upto_bits=ACT_BITS & ((1 << (2 * pos + 2)) - 1), **window_masks(k)).df()
         df["last_active_month"] = [month_label(int(m)) for m in df.pop("last_active_mi")]
         return df.sort_values("user_id", ignore_index=True)
 

@@ -56,7 +56,7 @@ def preference_shares(con, month: str, *, window_months: int = 3, active_events=
     build_preference_bits(con, month, window_months=window_months, active_events=active_events,
                           signal_events=signal_events)
     cats = categories(con)
-    who = queries.arrow(con, "preference_users")
+    who = con.sql("SELECT user_id, active_days FROM preference_users ORDER BY ui").to_arrow_table()
     cd = queries.arrow(con, "preference_category_days", categories=cats)
     # one row per user (in user_id order), one column per category: a dense array
     active = who.column("active_days").to_numpy().astype(np.int64)

@@ -25,32 +25,33 @@ def run(con, name: str, **params):
     Only the parameters the query mentions are passed, so callers can hand a
     common set (months, event lists) to several queries.
     """
-    text = load(name)
-    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
-    return con.execute(text, used)
+    return execute(con, load(name), **params)
 
 
-def with_cte(name: str, cte: str) -> str:
-    """The text of query ``name`` with query ``cte`` in front of it as a common table
-    expression of that name, so that ``name`` reads it as if it were a table.
-    ``name`` must start (after its comment block) with ``WITH``."""
-    outer = "\n".join(line for line in load(name).splitlines() if not line.startswith("--"))
-    if not outer.lstrip().upper().startswith("WITH "):
-        raise ValueError(f"{name}.sql must start with WITH to take {cte}.sql as a table")
-    return f"WITH {cte} AS (\n{load(cte)}\n),\n" + outer.lstrip()[5:]
+def _used(text: str, params: dict) -> dict:
+    """The parameters that ``text`` mentions ($name)."""
+    return {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
+
+
+def with_cte(name: str, *ctes: str) -> str:
+    """The text of query ``name`` with queries ``ctes`` in front of it as common table
+    expressions of those names (in order, each may read the ones before), so that
+    ``name`` reads them as if they were tables.  ``name`` must start (after its comment
+    block) with ``WITH``."""
+    outer = "\n".join(line for line in load(name).splitlines() if not line.startswith("--")).lstrip()
+    if not outer.upper().startswith("WITH "):
+        raise ValueError(f"{name}.sql must start with WITH to take {', '.join(ctes)} as tables")
+    return "WITH " + "".join(f"{c} AS (\n{load(c)}\n),\n" for c in ctes) + outer[5:]
 
 
 def execute(con, text: str, **params):
     """Execute query text with the bound parameters it mentions."""
-    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
-    return con.execute(text, used)
+    return con.execute(text, _used(text, params))
 
 
 def create_temp(con, table: str, name: str, **params):
     """Materialise a named query as the temporary table ``table`` (replacing it)."""
-    text = load(name)
-    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
-    return con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS " + text, used)
+    return execute(con, f"CREATE OR REPLACE TEMP TABLE {table} AS " + load(name), **params)
 
 
 def frame(con, name: str, **params):
@@ -61,5 +62,4 @@ def frame(con, name: str, **params):
 def arrow(con, name: str, **params):
     """Run a named query and return its result as a pyarrow Table (no extra copy)."""
     text = load(name)
-    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
-    return con.sql(text, params=used).to_arrow_table()
+    return con.sql(text, params=_used(text, params)).to_arrow_table()

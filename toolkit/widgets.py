@@ -24,6 +24,14 @@ def lifecycle_figure(ctx, month: str, churn_after: int):
     return fig
 
 
+def _png(fig) -> bytes:
+    """The figure as PNG bytes for an ``ipywidgets.Image``; the figure is closed."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
+    plt.close(fig)
+    return buf.getvalue()
+
+
 class LifecycleExplorer:
     """A month dropdown and a churn-window slider; every change redraws the charts.
 
@@ -48,13 +56,8 @@ class LifecycleExplorer:
         self.redraw()
 
     def redraw(self, *_):
-        if self.figure is not None:
-            plt.close(self.figure)
         self.figure = lifecycle_figure(self.ctx, self.month.value, self.churn_after.value)
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=80)
-        plt.close(self.figure)
-        self.image.value = buf.getvalue()
+        self.image.value = _png(self.figure)
 
 
 class PreferenceExplorer:
@@ -88,8 +91,5 @@ class PreferenceExplorer:
             ax.barh([cat(c, self.lang) for c in row.index], row.to_numpy(), color="#4C78A8")
             ax.set_title(L.state(self.state.value, self.lang) if self.state.value else "all states")
         ax.invert_yaxis()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=80)
-        plt.close(fig)
         self.figure = fig
-        self.image.value = buf.getvalue()
+        self.image.value = _png(fig)

@@ -1,6 +1,5 @@
--- Each user's lifecycle state in month $mi (churn window $k): one row per user who
--- has entered by $mi, from `lifecycle_words` (see lifecycle_monthly.sql for the
--- window `win` and the masks $act_now .. $sig_k, which are the same here).
+-- Each user's lifecycle state in month $mi: one row per user who has entered by $mi,
+-- from `lifecycle_user_months` (run for $mi alone) and `lifecycle_words`.
 --   state           one of the seven states (domain.md section 3)
 --   last_active_mi  the user's last active month up to $mi
 --   months_inactive months in a row without activity, ending with $mi (0 when active)
@@ -8,14 +7,7 @@
 -- The last active month is the highest qualifying bit up to $mi: in the latest word
 -- with one ($upto_bits keeps the qualifying bits of $mi's word up to $mi), found by
 -- smearing the highest bit down and counting the bits.
-WITH at_month AS (
-    SELECT user_id, entry,
-           ((((bits::UHUGEINT << 64) | prev_bits::UHUGEINT) >> (40 + 2 * ($mi - $phase - 32 * w))::UHUGEINT)
-            & 67108863::UHUGEINT)::UINTEGER AS win
-    FROM lifecycle_words
-    WHERE w = ($mi - $phase) // 32 AND entry <= $mi
-),
-acts AS (
+WITH acts AS (
     SELECT user_id,
            arg_max(CASE WHEN w = ($mi - $phase) // 32 THEN bits & $upto_bits::UBIGINT
                         ELSE bits & $act_bits::UBIGINT END, w) AS a,
@@ -35,16 +27,10 @@ last_act AS (
     SELECT user_id, 32 * w + $phase + (bit_count(s6) - 1) // 2 AS last_active_mi FROM smeared
 )
 SELECT m.user_id,
-       CASE WHEN $mi = m.entry THEN 'new'
-            WHEN m.win & $act_now <> 0 THEN
-                 CASE WHEN $mi = m.entry + 1 THEN 'new_retained'
-                      WHEN m.win & $act_last <> 0 THEN 'active'
-                      WHEN m.win & $act_prev_k <> 0 THEN 'woken'
-                      ELSE 'returned' END
-            WHEN m.win & $act_prev_k1 <> 0 THEN 'dormant'
-            ELSE 'churned' END               AS state,
+       ['new', 'new_retained', 'active', 'woken', 'returned', 'returned', 'dormant', 'churned',
+        'churned'][m.code + 1]               AS state,
        l.last_active_mi,
        $mi - l.last_active_mi                AS months_inactive,
        m.win & $sig_k <> 0                   AS signal_recent
-FROM at_month AS m
+FROM lifecycle_user_months AS m
 JOIN last_act AS l USING (user_id)

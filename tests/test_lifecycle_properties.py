@@ -111,3 +111,29 @@ def test_partition_identity_and_rate_bounds(log):
         terms += (pools[rate].fillna(0) * df[rate].fillna(0))
     assert np.allclose(terms, df["mau"], atol=1e-9)
     assert (terms.round().astype(int) == df["mau"]).all()
+
+
+def _check_against_reference(events, regs, k, active_events=()):
+    ref = reference_states([(u, BASE + m, n) for u, m, n in events], {u: BASE + m for u, m in regs.items()},
+                           k=k, active_events=active_events, signal_events=("trip",))
+    lc = Lifecycle(_con(events, regs), active_events=active_events, signal_events=["trip"])
+    table = lc.monthly(k).set_index("month")
+    for m, c in reference_counts(ref).items():
+        for s in STATES + ["churned_signal", "returned_signal", "cumulative"]:
+            assert table.loc[month_label(m), s] == c[s], (m, s)
+    return lc
+
+
+def test_fast_window_scan_and_its_fallback_at_the_window_edges():
+    """The events are read by user alone when they fit the 63 months from 12 months
+    before the first row read (here month 40), by user and word when one does not."""
+    first = [(1, 40, "app")]
+    inside = first + [(2, 28, "app"), (2, 29, "trip"), (3, 90, "app"), (3, 90, "trip"), (4, 60, "misc")]
+    lc = _check_against_reference(inside, {5: 20}, k=3)   # a registration before the window is no event
+    assert lc.scan == "window"
+    for outside in [(2, 27, "app"), (3, 91, "trip"), (4, 91, "misc")]:
+        lc = _check_against_reference(inside + [outside], {5: 20}, k=3)
+        assert lc.scan == "words", outside
+    # events of neither kind (with only 'app' qualifying) outside the window do not force the general scan
+    lc = _check_against_reference(inside + [(6, 5, "misc")], {}, k=2, active_events=("app",))
+    assert lc.scan == "window"

@@ -35,6 +35,8 @@ RATE_ZH = {"retention_old": "老用户次月留存率", "retention_new": "新用
 
 WORD = 32                          # months per word of bits (two bits per month in a UBIGINT)
 ACT_BITS = int("01" * WORD, 2)     # the qualifying bit (2p) of every month p of a word
+WINDOW_BEFORE = 12                 # the fast scan's 63-month window starts this many months
+                                   # before the month of the first event row read
 
 
 def window_masks(k: int) -> dict[str, int]:
@@ -93,9 +95,7 @@ class Lifecycle:
         # up to 32 months usually fits one word per user (a choice of speed, not of result).
         hint = queries.run(con, "first_event_month").fetchone()
         self.phase = (hint[0] % WORD if hint else 0) - WORD
-        queries.create_temp(con, "user_month_bits", "user_month_bits", phase=self.phase,
-                            qualifying_events=self.active_events or self.signal_events,
-                            qualifying_inverted=not self.active_events, signal_events=self.signal_events)
+        self._scan_events(None if hint is None else hint[0] - WINDOW_BEFORE)
         h = queries.run(con, "lifecycle_horizon", act_bits=ACT_BITS).fetchone()
         first_w, first_bits, last_w, last_bits, first_reg, last_reg = h
         first_act = None if first_w is None else self._month(first_w, _lowest_bit(first_bits))
@@ -108,6 +108,28 @@ class Lifecycle:
         self.last_mi = month_index(parse_month(last_month, what="last month")) if last_month else last_data
         self._fixed_last = bool(last_month)
         self._words_until = None
+
+    def _scan_events(self, window_start: int | None):
+        """Create ``user_month_bits`` with one scan of the events: grouped by user alone
+        when every user's events fit the 63 months from ``window_start``, else (or without
+        a window) by user and word, the general scan.  ``self.scan`` says which ran
+        ("window" or "words")."""
+        kinds = dict(qualifying_events=self.active_events or self.signal_events,
+                     qualifying_inverted=not self.active_events, signal_events=self.signal_events)
+        if window_start is not None:
+            queries.create_temp(self.con, "user_window_bits", "user_window_bits",
+                                window_start=window_start, **kinds)
+            outside = queries.run(self.con, "window_outside").fetchone()[0]
+            if not outside:
+                first_w = (window_start - self.phase) // WORD
+                queries.create_temp(self.con, "user_month_bits", "user_month_bits_from_window", first_w=first_w,
+                                    offset=WORD * first_w + self.phase - window_start)
+            self.con.execute("DROP TABLE user_window_bits")
+            if not outside:
+                self.scan = "window"
+                return
+        queries.create_temp(self.con, "user_month_bits", "user_month_bits", phase=self.phase, **kinds)
+        self.scan = "words"
 
     def words_table(self, until: int | None = None) -> str:
         """Materialise ``lifecycle_words`` (for per-user queries) up to month index ``until``

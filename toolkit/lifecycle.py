@@ -39,16 +39,15 @@ WINDOW_BEFORE = 12                 # the fast scan's 63-month window starts this
                                    # before the month of the first event row read
 
 
-def window_masks(k: int) -> dict[str, int]:
-    """Masks over the 13-month window of lifecycle_user_months.sql, where
-    month m - i has its qualifying bit at 24 - 2i and its signal bit at 25 - 2i (i = 0..12)."""
-    act = lambda i: 1 << (24 - 2 * i)  # noqa: E731
-    sig = lambda i: 1 << (25 - 2 * i)  # noqa: E731
-    return {"act_now": act(0), "act_last": act(1),
-            "act_prev_k": sum(act(i) for i in range(1, k + 1)),      # qualifying in m-k .. m-1
-            "act_prev_k1": sum(act(i) for i in range(1, k)),         # qualifying in m-k+1 .. m-1
-            "sig_k": sum(sig(i) for i in range(0, k)),               # signal in m-k+1 .. m
-            "sig_prev_k": sum(sig(i) for i in range(1, k + 1))}      # signal in m-k .. m-1
+def smear_params(k: int) -> dict[str, int]:
+    """The parameters of lifecycle_user_months.sql for churn window k: for K = k and K = k - 1,
+    the largest power of two m <= K (0 for K = 0) and the shift 2 (K - m) that, ORed with the
+    m-month smear, covers the K months before each month."""
+    def part(K):
+        m = 1 << (K.bit_length() - 1) if K else 0
+        return m, 2 * (K - m)
+    (m_k, sh_k), (m_k1, sh_k1) = part(k), part(k - 1)
+    return {"m_k": m_k, "sh_k": sh_k, "m_k1": m_k1, "sh_k1": sh_k1}
 
 
 def _lowest_bit(x: int) -> int:
@@ -152,7 +151,7 @@ class Lifecycle:
         text = queries.with_cte("lifecycle_monthly", "lifecycle_words", "lifecycle_user_months")
         df = queries.execute(self.con, text, first_mi=self.first_mi, last_mi=self.last_mi, phase=self.phase,
                              act_bits=ACT_BITS, from_mi=self.first_mi, to_mi=self.last_mi,
-                             **window_masks(k)).df()
+                             **smear_params(k)).df()
         for c in df.columns:
             df[c] = df[c].astype("int64")
         return df
@@ -179,7 +178,7 @@ class Lifecycle:
         self.words_table(mi)  # a month after the data: states as if nothing more happened
         text = queries.with_cte("user_states", "lifecycle_user_months")
         df = queries.execute(self.con, text, mi=mi, from_mi=mi, to_mi=mi, phase=self.phase, act_bits=ACT_BITS,
-                             upto_bits=ACT_BITS & ((1 << (2 * pos + 2)) - 1), **window_masks(k)).df()
+                             upto_bits=ACT_BITS & ((1 << (2 * pos + 2)) - 1), **smear_params(k)).df()
         df["last_active_month"] = [month_label(int(m)) for m in df.pop("last_active_mi")]
         return df.sort_values("user_id", ignore_index=True)
 

@@ -31,6 +31,6 @@ SELECT m.user_id,
         'churned'][m.code + 1]               AS state,
        l.last_active_mi,
        $mi - l.last_active_mi                AS months_inactive,
-       m.win & $sig_k <> 0                   AS signal_recent
+       m.signal_recent
 FROM lifecycle_user_months AS m
 JOIN last_act AS l USING (user_id)

@@ -2,13 +2,15 @@
 churned split by the offline signal, MAU, the monthly active rate and the four
 flow rates.
 
-The events are scanned once (``sql/user_month_bits.sql``) into one row per user
-and 32-month "word" holding two bits per month (qualifying event, offline
-signal).  Everything after works on that small table: the entry months and a
-row per user and word up to the last month (``sql/lifecycle_words.sql``), then
-every user is walked through every month by reading a 13-month window of bits
-(``sql/lifecycle_user_months.sql``), counted per month (``sql/lifecycle_monthly.sql``)
-or taken for one month (``sql/user_states.sql``).
+The events are scanned once into one row per user and 32-month "word" holding
+two bits per month (qualifying event, offline signal): grouped by user alone
+when every history fits a 63-month window (``sql/user_window_bits.sql``), else by
+user and word (``sql/user_month_bits.sql``).  Everything after works on that
+small table: the entry months and a row per user and word up to the last month
+(``sql/lifecycle_words.sql``), then the states of every word's months worked out
+on bit masks and read month by month (``sql/lifecycle_user_months.sql``), counted
+per month (``sql/lifecycle_monthly.sql``) or taken for one month
+(``sql/user_states.sql``).
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@
 --   entry      the user's entry month
 --   w          the word; its month p is 32 * w + $phase + p
 --   bits       the word's bits (0 for a word without events), with the entry bit
---   prev_bits  the previous word's bits, likewise (so a 13-month window never needs a join)
+--   prev_bits  the previous word's bits, likewise (the states of a month look back up to 12 months)
 -- Users who enter after $last_mi are left out.
 WITH registrations AS (
     SELECT user_id, min(year(registered_at) * 12 + month(registered_at) - 1) AS reg

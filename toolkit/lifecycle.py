@@ -125,7 +125,7 @@ class Lifecycle:
                 first_w = (window_start - self.phase) // WORD
                 queries.create_temp(self.con, "user_month_bits", "user_month_bits_from_window", first_w=first_w,
                                     offset=WORD * first_w + self.phase - window_start)
-            self.con.execute("DROP TABLE user_window_bits")
+            self.con.execute("DROP TABLE temp.user_window_bits")
             if not outside:
                 self.scan = "window"
                 return

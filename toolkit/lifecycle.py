@@ -117,20 +117,17 @@ class Lifecycle:
         ("window" or "words")."""
         kinds = dict(qualifying_events=self.active_events or self.signal_events,
                      qualifying_inverted=not self.active_events, signal_events=self.signal_events)
+        self.scan = "words"
         if window_start is not None:
-            queries.create_temp(self.con, "user_window_bits", "user_window_bits",
-                                window_start=window_start, **kinds)
-            outside = queries.run(self.con, "window_outside").fetchone()[0]
-            if not outside:
+            queries.create_temp(self.con, "user_window_bits", "user_window_bits", window_start=window_start, **kinds)
+            if not queries.run(self.con, "window_outside").fetchone()[0]:
                 first_w = (window_start - self.phase) // WORD
                 queries.create_temp(self.con, "user_month_bits", "user_month_bits_from_window", first_w=first_w,
                                     offset=WORD * first_w + self.phase - window_start)
-            self.con.execute("DROP TABLE temp.user_window_bits")
-            if not outside:
                 self.scan = "window"
-                return
-        queries.create_temp(self.con, "user_month_bits", "user_month_bits", phase=self.phase, **kinds)
-        self.scan = "words"
+            self.con.execute("DROP TABLE temp.user_window_bits")
+        if self.scan == "words":
+            queries.create_temp(self.con, "user_month_bits", "user_month_bits", phase=self.phase, **kinds)
 
     def words_table(self, until: int | None = None) -> str:
         """Materialise ``lifecycle_words`` (for per-user queries) up to month index ``until``

@@ -17,6 +17,8 @@
 --   en, en1    the entry month and the month after it
 -- Each state is then a mask (c1 .. c8; new is en), and the code's four bits are packed two
 -- per month into q and r, read off month by month with two shifts.
+-- One level of subquery per step: DuckDB would otherwise repeat, in every column that
+-- names an alias of the same SELECT, the whole expression the alias stands for.
 SELECT user_id, entry, mi,
        (((q >> (2 * (mi - first))::UBIGINT) & 3::UBIGINT)
         | (((r >> (2 * (mi - first))::UBIGINT) & 3::UBIGINT) << 2))::UTINYINT AS code,

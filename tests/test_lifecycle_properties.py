@@ -113,14 +113,19 @@ def test_partition_identity_and_rate_bounds(log):
     assert (terms.round().astype(int) == df["mau"]).all()
 
 
-def _check_against_reference(events, regs, k, active_events=()):
+def _check_against_reference(events, regs, k, active_events=(), signal_events=("trip",)):
+    """The monthly table, and every user's state in every month, against the reference."""
     ref = reference_states([(u, BASE + m, n) for u, m, n in events], {u: BASE + m for u, m in regs.items()},
-                           k=k, active_events=active_events, signal_events=("trip",))
-    lc = Lifecycle(_con(events, regs), active_events=active_events, signal_events=["trip"])
+                           k=k, active_events=active_events, signal_events=signal_events)
+    lc = Lifecycle(_con(events, regs), active_events=active_events, signal_events=list(signal_events))
     table = lc.monthly(k).set_index("month")
+    assert list(table.index) == [month_label(m) for m in sorted(ref)]
     for m, c in reference_counts(ref).items():
         for s in STATES + ["churned_signal", "returned_signal", "cumulative"]:
             assert table.loc[month_label(m), s] == c[s], (m, s)
+    for m in ref:
+        got = lc.user_states(month_label(m), k).set_index("user_id").state.to_dict()
+        assert got == {u: v[0] for u, v in ref[m].items()}, m
     return lc
 
 
@@ -137,3 +142,25 @@ def test_fast_window_scan_and_its_fallback_at_the_window_edges():
     # events of neither kind (with only 'app' qualifying) outside the window do not force the general scan
     lc = _check_against_reference(inside + [(6, 5, "misc")], {}, k=2, active_events=("app",))
     assert lc.scan == "window"
+
+
+def test_window_scan_with_registrations_outside_the_window():
+    """Users registered years before the window (entering there, churned until their first
+    event) or after it (the table runs on to their registration month) are built from
+    the window scan without the general one."""
+    events = [(1, 40, "app"), (1, 41, "trip"), (2, 45, "app"), (2, 47, "trip"), (2, 49, "misc"),
+              (3, 70, "app"), (3, 88, "app")]
+    regs = {2: 3, 3: 60, 4: 10, 5: 99, 6: 120}            # 2 and 4 long before, 5 and 6 after the window
+    for k in (1, 2, 5, 12):
+        assert _check_against_reference(events, regs, k=k).scan == "window"
+
+
+def test_window_scan_kinds_with_configured_events():
+    """With configured qualifying events the scan looks up both lists: a signal event that
+    also qualifies, and no signal events at all."""
+    events = [(1, 40, "app"), (1, 41, "trip"), (2, 41, "trip"), (2, 43, "misc"), (3, 42, "misc"), (3, 44, "app")]
+    lc = _check_against_reference(events, {4: 42}, k=2, active_events=("app", "trip"))
+    assert lc.scan == "window"
+    lc = _check_against_reference(events, {}, k=2, active_events=("app",), signal_events=())
+    assert lc.scan == "window"
+    assert lc.monthly(2)["churned_signal"].sum() == 0

@@ -96,38 +96,49 @@ class Lifecycle:
         # up to 32 months usually fits one word per user (a choice of speed, not of result).
         hint = queries.run(con, "first_event_month").fetchone()
         self.phase = (hint[0] % WORD if hint else 0) - WORD
-        self._scan_events(None if hint is None else hint[0] - WINDOW_BEFORE)
-        h = queries.run(con, "lifecycle_horizon", act_bits=ACT_BITS).fetchone()
-        first_w, first_bits, last_w, last_bits, first_reg, last_reg = h
-        first_act = None if first_w is None else self._month(first_w, _lowest_bit(first_bits))
+        first_act, last_event, first_reg, last_reg = self._scan_events(
+            None if hint is None else hint[0] - WINDOW_BEFORE)
         if first_act is None and first_reg is None:
             raise ConfigError("No user has a qualifying event or a registration: check active_events "
                               f"({self.active_events or 'all but ' + str(self.signal_events)}) against the event names.")
         self.first_mi = min(m for m in (first_act, first_reg) if m is not None)
-        last_event = None if last_w is None else self._month(last_w, int(last_bits).bit_length() - 1)
         last_data = max(m for m in (last_event, last_reg) if m is not None)
         self.last_mi = month_index(parse_month(last_month, what="last month")) if last_month else last_data
         self._fixed_last = bool(last_month)
         self._words_until = None
 
     def _scan_events(self, window_start: int | None):
-        """Create ``user_month_bits`` with one scan of the events: grouped by user alone
-        when every user's events fit the 63 months from ``window_start``, else (or without
-        a window) by user and word, the general scan.  ``self.scan`` says which ran
-        ("window" or "words")."""
-        kinds = dict(qualifying_events=self.active_events or self.signal_events,
-                     qualifying_inverted=not self.active_events, signal_events=self.signal_events)
-        self.scan = "words"
+        """Scan the events once: grouped by user alone into ``user_window_bits`` when every
+        user's events fit the 63 months from ``window_start``, else (or without a window)
+        by user and word into ``user_month_bits``, the general scan.  ``self.scan`` says
+        which ran ("window" or "words").  Returns the horizon: the months of the first
+        activity and the last event (None without), of the first and last registration."""
+        kinds = dict(active_events=self.active_events, signal_events=self.signal_events)
         if window_start is not None:
             queries.create_temp(self.con, "user_window_bits", "user_window_bits", window_start=window_start, **kinds)
-            if not queries.run(self.con, "window_outside").fetchone()[0]:
-                first_w = (window_start - self.phase) // WORD
-                queries.create_temp(self.con, "user_month_bits", "user_month_bits_from_window", first_w=first_w,
-                                    offset=WORD * first_w + self.phase - window_start)
+            outside, bits, first_reg, last_reg = queries.run(self.con, "lifecycle_window_horizon").fetchone()
+            if not outside:
                 self.scan = "window"
+                first_w = (window_start - self.phase) // WORD
+                self._words = ("lifecycle_words_from_window",
+                               dict(window_start=window_start, first_w=first_w,
+                                    offset=WORD * first_w + self.phase - window_start))
+                bits = int(bits or 0)
+                act = bits & int("01" * 64, 2)
+                return (window_start + _lowest_bit(act) // 2 if act else None,
+                        window_start + (bits.bit_length() - 1) // 2 if bits else None, first_reg, last_reg)
             self.con.execute("DROP TABLE temp.user_window_bits")
-        if self.scan == "words":
-            queries.create_temp(self.con, "user_month_bits", "user_month_bits", phase=self.phase, **kinds)
+        self.scan = "words"
+        self._words = ("lifecycle_words", {})
+        queries.create_temp(self.con, "user_month_bits", "user_month_bits", phase=self.phase, **kinds)
+        first_w, first_bits, last_w, last_bits, first_reg, last_reg = \
+            queries.run(self.con, "lifecycle_horizon", act_bits=ACT_BITS).fetchone()
+        return (None if first_w is None else self._month(first_w, _lowest_bit(first_bits)),
+                None if last_w is None else self._month(last_w, int(last_bits).bit_length() - 1),
+                first_reg, last_reg)
+
+    def _words_params(self, until: int) -> dict:
+        return dict(self._words[1], phase=self.phase, last_mi=until, act_bits=ACT_BITS)
 
     def words_table(self, until: int | None = None) -> str:
         """Materialise ``lifecycle_words`` (for per-user queries) up to month index ``until``
@@ -135,8 +146,7 @@ class Lifecycle:
         does not need it: it reads the same query inline."""
         until = max(self.last_mi, until or self.last_mi)
         if self._words_until is None or self._words_until < until:
-            queries.create_temp(self.con, "lifecycle_words", "lifecycle_words", phase=self.phase,
-                                last_mi=until, act_bits=ACT_BITS)
+            queries.create_temp(self.con, "lifecycle_words", self._words[0], **self._words_params(until))
             self._words_until = until
         return "lifecycle_words"
 
@@ -147,10 +157,9 @@ class Lifecycle:
     def counts(self, churn_after: int = 2) -> pd.DataFrame:
         """Raw monthly counts (one row per month): states, signal splits, cumulative."""
         k = _check_k(churn_after)
-        text = queries.with_cte("lifecycle_monthly", "lifecycle_words", "lifecycle_user_months")
-        df = queries.execute(self.con, text, first_mi=self.first_mi, last_mi=self.last_mi, phase=self.phase,
-                             act_bits=ACT_BITS, from_mi=self.first_mi, to_mi=self.last_mi,
-                             **smear_params(k)).df()
+        text = queries.with_cte("lifecycle_monthly", ("lifecycle_words", self._words[0]), "lifecycle_user_months")
+        df = queries.execute(self.con, text, first_mi=self.first_mi, from_mi=self.first_mi, to_mi=self.last_mi,
+                             **self._words_params(self.last_mi), **smear_params(k)).df()
         for c in df.columns:
             df[c] = df[c].astype("int64")
         return df

@@ -33,15 +33,16 @@ def _used(text: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
 
 
-def with_cte(name: str, *ctes: str) -> str:
+def with_cte(name: str, *ctes: str | tuple[str, str]) -> str:
     """The text of query ``name`` with queries ``ctes`` in front of it as common table
     expressions of those names (in order, each may read the ones before), so that
-    ``name`` reads them as if they were tables.  ``name`` must start (after its comment
-    block) with ``WITH``."""
+    ``name`` reads them as if they were tables; a pair (alias, query) puts a query in
+    under another name.  ``name`` must start (after its comment block) with ``WITH``."""
     outer = "\n".join(line for line in load(name).splitlines() if not line.startswith("--")).lstrip()
     if not outer.upper().startswith("WITH "):
         raise ValueError(f"{name}.sql must start with WITH to take {', '.join(ctes)} as tables")
-    return "WITH " + "".join(f"{c} AS (\n{load(c)}\n),\n" for c in ctes) + outer[5:]
+    pairs = [c if isinstance(c, tuple) else (c, c) for c in ctes]
+    return "WITH " + "".join(f"{alias} AS (\n{load(c)}\n),\n" for alias, c in pairs) + outer[5:]
 
 
 def execute(con, text: str, **params):

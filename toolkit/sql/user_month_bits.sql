@@ -5,19 +5,20 @@
 -- Month mi lies in word (mi - $phase) // 32 at position (mi - $phase) % 32, where
 -- $phase (< 0, from the first event row) only decides where words start, so that a
 -- history of up to 32 months usually fits one word; the results do not depend on it.
---   qualifying  event_name in $qualifying_events, or with $qualifying_inverted not in it
---               (Lifecycle passes the signal events inverted when every other event qualifies)
+--   qualifying  event_name in $active_events; when that is empty, every event not a signal
 --   signal      event_name in $signal_events
 -- Grouping by user (and word) instead of (user, month) keeps the hash table small;
 -- rows without a user or time, and events of neither kind, are dropped after grouping.
 -- Registrations join in later (lifecycle_words.sql), off the hot path of the scan.
 SELECT user_id, (mi - $phase) // 32 AS w,
-       bit_or((qualifying::UBIGINT + 2 * signal::UBIGINT) << (2 * ((mi - $phase) % 32))::UBIGINT) AS bits
+       bit_or(kind::UBIGINT << (2 * ((mi - $phase) % 32))::UBIGINT) AS bits
 FROM (
     SELECT user_id,
            year(event_time) * 12 + month(event_time) - 1 AS mi,
-           list_contains($qualifying_events, event_name) <> $qualifying_inverted AS qualifying,
-           list_contains($signal_events, event_name) AS signal
+           CASE WHEN len($active_events) = 0     -- every event but the signal qualifies: one lookup
+                THEN 1 + list_contains($signal_events, event_name)::UTINYINT
+                ELSE list_contains($active_events, event_name)::UTINYINT
+                     + 2 * list_contains($signal_events, event_name)::UTINYINT END AS kind
     FROM events
 )
 GROUP BY user_id, w

@@ -96,12 +96,11 @@ class Lifecycle:
         # up to 32 months usually fits one word per user (a choice of speed, not of result).
         hint = queries.run(con, "first_event_month").fetchone()
         self.phase = (hint[0] % WORD if hint else 0) - WORD
-        first_act, last_event, first_reg, last_reg = self._scan_events(
-            None if hint is None else hint[0] - WINDOW_BEFORE)
-        if first_act is None and first_reg is None:
+        first_mi, last_event, last_reg = self._scan_events(None if hint is None else hint[0] - WINDOW_BEFORE)
+        if first_mi is None:
             raise ConfigError("No user has a qualifying event or a registration: check active_events "
                               f"({self.active_events or 'all but ' + str(self.signal_events)}) against the event names.")
-        self.first_mi = min(m for m in (first_act, first_reg) if m is not None)
+        self.first_mi = first_mi
         last_data = max(m for m in (last_event, last_reg) if m is not None)
         self.last_mi = month_index(parse_month(last_month, what="last month")) if last_month else last_data
         self._fixed_last = bool(last_month)
@@ -111,31 +110,29 @@ class Lifecycle:
         """Scan the events once: grouped by user alone into ``user_window_bits`` when every
         user's events fit the 63 months from ``window_start``, else (or without a window)
         by user and word into ``user_month_bits``, the general scan.  ``self.scan`` says
-        which ran ("window" or "words").  Returns the horizon: the months of the first
-        activity and the last event (None without), of the first and last registration."""
+        which ran ("window" or "words").  Returns the horizon: the first entry month, the
+        months of the last event and the last registration (each None without)."""
         kinds = dict(active_events=self.active_events, signal_events=self.signal_events)
         if window_start is not None:
-            queries.create_temp(self.con, "user_window_bits", "user_window_bits", window_start=window_start, **kinds)
-            outside, bits, first_reg, last_reg = queries.run(self.con, "lifecycle_window_horizon").fetchone()
+            queries.create_temp(self.con, "user_window_bits", "user_window_bits", window_start=window_start,
+                                act_bits=ACT_BITS, **kinds)
+            outside, bits, first_mi, last_reg = queries.run(self.con, "lifecycle_window_horizon").fetchone()
             if not outside:
                 self.scan = "window"
                 first_w = (window_start - self.phase) // WORD
                 self._words = ("lifecycle_words_from_window",
-                               dict(window_start=window_start, first_w=first_w,
-                                    offset=WORD * first_w + self.phase - window_start))
+                               dict(first_w=first_w, offset=WORD * first_w + self.phase - window_start))
                 bits = int(bits or 0)
-                act = bits & int("01" * 64, 2)
-                return (window_start + _lowest_bit(act) // 2 if act else None,
-                        window_start + (bits.bit_length() - 1) // 2 if bits else None, first_reg, last_reg)
+                return first_mi, window_start + (bits.bit_length() - 1) // 2 if bits else None, last_reg
             self.con.execute("DROP TABLE temp.user_window_bits")
         self.scan = "words"
         self._words = ("lifecycle_words", {})
         queries.create_temp(self.con, "user_month_bits", "user_month_bits", phase=self.phase, **kinds)
         first_w, first_bits, last_w, last_bits, first_reg, last_reg = \
             queries.run(self.con, "lifecycle_horizon", act_bits=ACT_BITS).fetchone()
-        return (None if first_w is None else self._month(first_w, _lowest_bit(first_bits)),
-                None if last_w is None else self._month(last_w, int(last_bits).bit_length() - 1),
-                first_reg, last_reg)
+        first_act = None if first_w is None else self._month(first_w, _lowest_bit(first_bits))
+        return (min((m for m in (first_act, first_reg) if m is not None), default=None),
+                None if last_w is None else self._month(last_w, int(last_bits).bit_length() - 1), last_reg)
 
     def _words_params(self, until: int) -> dict:
         return dict(self._words[1], phase=self.phase, last_mi=until, act_bits=ACT_BITS)

@@ -1,38 +1,16 @@
 -- Lifecycle words (the rows of lifecycle_words.sql: user_id, entry, w, bits, prev_bits)
--- straight from the window scan, `user_window_bits` (month $window_start + j at bits 2j
--- and 2j + 1, j = 0 .. 62), and the registration months of the users table: one row per
--- user and 32-month word from the user's entry word to the word of $last_mi, without
--- the joins of the general build.  Word w's month p is 32 * w + $phase + p; word $first_w,
+-- straight from the window scan, `user_window_bits` (entry months, and month
+-- $window_start + j at bits 2j and 2j + 1, j = 0 .. 62): one row per user and 32-month
+-- word from the user's entry word to the word of $last_mi, without the joins of the
+-- general build.  Word w's month p is 32 * w + $phase + p; word $first_w,
 -- the word of $window_start, starts $offset (-31 .. 0) months into the window, so word
 -- w starts at window month j = $offset + 32 * (w - $first_w) and holds window months
--- j .. j + 31 (none outside 0 .. 62).  $act_bits: bit 2p of each month p of a word.
-WITH halves AS (
-    SELECT user_id, bits,
-           (bits & 18446744073709551615::UHUGEINT)::UBIGINT & $act_bits::UBIGINT AS lo,
-           (bits >> 64)::UBIGINT & $act_bits::UBIGINT AS hi
-    FROM user_window_bits
-),
-first_act AS (             -- lowest qualifying bit: bit_count(a xor (a - 1)) - 1 trailing zeros
-    SELECT user_id, bits,
-           $window_start + CASE WHEN lo <> 0 THEN (bit_count(xor(lo, lo - 1)) - 1) // 2
-                                WHEN hi <> 0 THEN 32 + (bit_count(xor(hi, hi - 1)) - 1) // 2 END AS fa
-    FROM halves
-),
-entries AS (               -- the window bits and the registrations, one aggregate instead of a join
-    SELECT user_id, bit_or(bits) AS win, min(fa) AS entry
-    FROM (
-        SELECT user_id, bits, fa FROM first_act
-        UNION ALL
-        SELECT user_id, 0::UHUGEINT, year(registered_at) * 12 + month(registered_at) - 1
-        FROM users WHERE user_id IS NOT NULL AND registered_at IS NOT NULL
-    )
-    GROUP BY user_id
-    HAVING min(fa) <= $last_mi
-),
-grid AS (
-    SELECT user_id, entry, win, (entry - $phase) // 32 AS entry_w,
+-- j .. j + 31 (none outside 0 .. 62).
+WITH grid AS (
+    SELECT user_id, entry, bits AS win, (entry - $phase) // 32 AS entry_w,
            unnest(range((entry - $phase) // 32, ($last_mi - $phase) // 32 + 1)) AS w
-    FROM entries
+    FROM user_window_bits
+    WHERE entry <= $last_mi
 ),
 starts AS (
     SELECT user_id, entry, entry_w, w, win, $offset + 32 * (w - $first_w) AS j FROM grid

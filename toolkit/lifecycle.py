@@ -155,11 +155,8 @@ class Lifecycle:
         """Raw monthly counts (one row per month): states, signal splits, cumulative."""
         k = _check_k(churn_after)
         text = queries.with_cte("lifecycle_monthly", ("lifecycle_words", self._words[0]), "lifecycle_user_months")
-        df = queries.execute(self.con, text, first_mi=self.first_mi, from_mi=self.first_mi, to_mi=self.last_mi,
-                             **self._words_params(self.last_mi), **smear_params(k)).df()
-        for c in df.columns:
-            df[c] = df[c].astype("int64")
-        return df
+        return queries.execute(self.con, text, first_mi=self.first_mi, from_mi=self.first_mi, to_mi=self.last_mi,
+                               **self._words_params(self.last_mi), **smear_params(k)).df().astype("int64")
 
     def monthly(self, churn_after: int = 2) -> pd.DataFrame:
         """The monthly table: one row per month, the columns of ``COLUMNS`` then
@@ -194,28 +191,31 @@ def _ratio(num, den):
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
-def monthly_from_counts(c: pd.DataFrame) -> pd.DataFrame:
-    """Derive MAU, the active rate and the four rates from the monthly counts."""
-    df = pd.DataFrame({"month": [month_label(int(m)) for m in c["mi"]]})
-    for s in STATES + ["churned_signal"]:
-        df[s] = c[s].to_numpy()
-    df["churned_silent"] = df["churned"] - df["churned_signal"]
-    df["mau"] = df[ACTIVE_STATES].sum(axis=1)
-    df["cumulative"] = c["cumulative"].to_numpy()
-    df["active_rate"] = _ratio(df["mau"], df["cumulative"])
-    old_active = df["new_retained"] + df["active"] + df["woken"] + df["returned"]
-    prev = lambda s: s.shift(1).fillna(0).to_numpy()  # noqa: E731  (no pool before the first month)
-    returned_signal = c["returned_signal"].to_numpy()
-    df["retention_old"] = _ratio(df["active"], prev(old_active))
-    df["retention_new"] = _ratio(df["new_retained"], prev(df["new"]))
-    df["wake_rate"] = _ratio(df["woken"], prev(df["dormant"]))
-    df["return_rate"] = _ratio(df["returned"], prev(df["churned"]))
-    df["return_rate_signal"] = _ratio(returned_signal, prev(df["churned_signal"]))
-    df["return_rate_silent"] = _ratio(df["returned"] - returned_signal, prev(df["churned_silent"]))
-    df["returned_signal"] = returned_signal
-    df["returned_silent"] = df["returned"] - returned_signal
-    df["old_active"] = old_active
-    return df
+def monthly_from_counts(c) -> pd.DataFrame:
+    """Derive MAU, the active rate and the four rates from the monthly counts (a frame or
+    a mapping of arrays with the columns of ``lifecycle_monthly.sql``)."""
+    n = {s: np.asarray(c[s], dtype="int64") for s in [*STATES, "churned_signal", "returned_signal", "cumulative"]}
+    mau = sum(n[s] for s in ACTIVE_STATES)
+    old_active = n["new_retained"] + n["active"] + n["woken"] + n["returned"]
+    churned_silent = n["churned"] - n["churned_signal"]
+    returned_silent = n["returned"] - n["returned_signal"]
+
+    def prev(a):  # last month's pool; none before the first month
+        return np.concatenate([[0], a[:-1]])
+
+    return pd.DataFrame({
+        "month": [month_label(int(m)) for m in c["mi"]],
+        **{s: n[s] for s in STATES},
+        "churned_signal": n["churned_signal"], "churned_silent": churned_silent,
+        "mau": mau, "cumulative": n["cumulative"], "active_rate": _ratio(mau, n["cumulative"]),
+        "retention_old": _ratio(n["active"], prev(old_active)),
+        "retention_new": _ratio(n["new_retained"], prev(n["new"])),
+        "wake_rate": _ratio(n["woken"], prev(n["dormant"])),
+        "return_rate": _ratio(n["returned"], prev(n["churned"])),
+        "return_rate_signal": _ratio(n["returned_signal"], prev(n["churned_signal"])),
+        "return_rate_silent": _ratio(returned_silent, prev(churned_silent)),
+        "returned_signal": n["returned_signal"], "returned_silent": returned_silent, "old_active": old_active,
+    })
 
 
 def lifecycle_table(con, *, churn_after: int = 2, active_events=(), signal_events=("trip",),

@@ -143,7 +143,7 @@ class Lifecycle:
         does not need it: it reads the same query inline."""
         until = max(self.last_mi, until or self.last_mi)
         if self._words_until is None or self._words_until < until:
-            queries.create_temp(self.con, "lifecycle_words", self._words[0], **self._words_params(until))
+            queries.create_temp(self.con, "lifecycle_words", self._words[0], grouped=False, **self._words_params(until))
             self._words_until = until
         return "lifecycle_words"
 
@@ -156,7 +156,7 @@ class Lifecycle:
         k = _check_k(churn_after)
         text = queries.with_cte("lifecycle_monthly", ("lifecycle_words", self._words[0]), "lifecycle_user_months")
         return queries.execute(self.con, text, first_mi=self.first_mi, from_mi=self.first_mi, to_mi=self.last_mi,
-                               **self._words_params(self.last_mi), **smear_params(k)).df().astype("int64")
+                               grouped=True, **self._words_params(self.last_mi), **smear_params(k)).df().astype("int64")
 
     def monthly(self, churn_after: int = 2) -> pd.DataFrame:
         """The monthly table: one row per month, the columns of ``COLUMNS`` then

@@ -1,12 +1,12 @@
 -- The monthly lifecycle table: one row per month from $first_mi to $last_mi
 -- (months without any event included), from `lifecycle_user_months` (every user's state
--- month by month) and `lifecycle_words`.
+-- month by month) and `lifecycle_words` (grouped: each row stands for n_users users).
 -- Counts of the seven states, the churned split by the offline signal, returned users
 -- split by the signal they had while churned, and the cumulative users (a running count
 -- of entries, computed independently of the states).  Rates are derived in Python.
-WITH counts AS (SELECT mi, code, count(*) AS n FROM lifecycle_user_months GROUP BY ALL),
+WITH counts AS (SELECT mi, code, sum(n_users) AS n FROM lifecycle_user_months GROUP BY ALL),
 entries AS (
-    SELECT entry AS mi, count(*) AS n FROM lifecycle_words WHERE w = (entry - $phase) // 32 GROUP BY ALL
+    SELECT entry AS mi, sum(n_users) AS n FROM lifecycle_words WHERE w = (entry - $phase) // 32 GROUP BY ALL
 ),
 months AS (SELECT range AS mi FROM range($first_mi, $last_mi + 1)),
 cumulative AS (

@@ -2,15 +2,16 @@
 churned split by the offline signal, MAU, the monthly active rate and the four
 flow rates.
 
-The events are scanned once into one row per user and 32-month "word" holding
-two bits per month (qualifying event, offline signal): grouped by user alone
-when every history fits a 63-month window (``sql/user_window_bits.sql``), else by
-user and word (``sql/user_month_bits.sql``).  Everything after works on that
-small table: the entry months and a row per user and word up to the last month
-(``sql/lifecycle_words.sql``), then the states of every word's months worked out
-on bit masks and read month by month (``sql/lifecycle_user_months.sql``), counted
-per month (``sql/lifecycle_monthly.sql``) or taken for one month
-(``sql/user_states.sql``).
+The events are scanned once into a small table of bits, two per month
+(qualifying event, offline signal): grouped by user alone, with the entry
+month joined in, when every history fits a 63-month window
+(``sql/user_window_bits.sql``), else by user and 32-month "word"
+(``sql/user_month_bits.sql``).  Everything after works on that table: a row
+per user and word up to the last month (``sql/lifecycle_words_from_window.sql``
+or ``sql/lifecycle_words.sql``; for the monthly table, identical rows grouped),
+then the states of every word's months worked out on bit masks and read month
+by month (``sql/lifecycle_user_months.sql``), counted per month
+(``sql/lifecycle_monthly.sql``) or taken for one month (``sql/user_states.sql``).
 """
 from __future__ import annotations
 
@@ -83,9 +84,9 @@ class Lifecycle:
     last_month : 'YYYY-MM' of the last month to include (default: the last month with a
         qualifying event, a signal event or a registration).
 
-    Creates the temporary table ``user_month_bits`` in ``con``, and
-    ``lifecycle_words`` when per-user states are first asked for (one Lifecycle per
-    connection at a time).
+    Creates the temporary table ``user_window_bits`` (or ``user_month_bits``, see
+    ``scan``) in ``con``, and ``lifecycle_words`` when per-user states are first asked
+    for (one Lifecycle per connection at a time).
     """
 
     def __init__(self, con, *, active_events=(), signal_events=("trip",), last_month: str | None = None):
@@ -152,11 +153,21 @@ class Lifecycle:
         return WORD * int(w) + self.phase + bit // 2
 
     def counts(self, churn_after: int = 2) -> pd.DataFrame:
-        """Raw monthly counts (one row per month): states, signal splits, cumulative."""
+        """Raw monthly counts (one row per month, ``mi`` the month index): states, signal
+        splits, cumulative users."""
         k = _check_k(churn_after)
         text = queries.with_cte("lifecycle_monthly", ("lifecycle_words", self._words[0]), "lifecycle_user_months")
-        return queries.execute(self.con, text, first_mi=self.first_mi, from_mi=self.first_mi, to_mi=self.last_mi,
-                               grouped=True, **self._words_params(self.last_mi), **smear_params(k)).df().astype("int64")
+        rows = queries.execute(self.con, text, from_mi=self.first_mi, to_mi=self.last_mi, grouped=True,
+                               **self._words_params(self.last_mi), **smear_params(k)).fetchnumpy()
+        # one column per code of lifecycle_user_months.sql, after the entries (code -1)
+        n = np.zeros((self.last_mi - self.first_mi + 1, 10), dtype="int64")
+        np.add.at(n, (np.asarray(rows["mi"], dtype="int64") - self.first_mi, np.asarray(rows["code"]) + 1),
+                  np.asarray(rows["n"], dtype="int64"))
+        return pd.DataFrame({
+            "mi": np.arange(self.first_mi, self.last_mi + 1), "new": n[:, 1], "new_retained": n[:, 2],
+            "active": n[:, 3], "woken": n[:, 4], "returned": n[:, 5] + n[:, 6], "dormant": n[:, 7],
+            "churned": n[:, 8] + n[:, 9], "churned_signal": n[:, 8], "returned_signal": n[:, 5],
+            "cumulative": np.cumsum(n[:, 0])})
 
     def monthly(self, churn_after: int = 2) -> pd.DataFrame:
         """The monthly table: one row per month, the columns of ``COLUMNS`` then

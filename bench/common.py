@@ -45,6 +45,17 @@ def rounds(fns: dict, repeat: int, *, every: dict | None = None):
     return out, med, times
 
 
+def ratios(times: dict, a: str, b: str) -> list[float]:
+    """time(a) / time(b) in each round that ran both."""
+    return [x / y for x, y in zip(times[a], times[b]) if x is not None and y is not None]
+
+
 def ratio(times: dict, a: str, b: str) -> float:
     """Median over the rounds that ran both of time(a) / time(b)."""
-    return statistics.median([x / y for x, y in zip(times[a], times[b]) if x is not None and y is not None])
+    return statistics.median(ratios(times, a, b))
+
+
+def spread(times: dict, a: str, b: str, fmt: str = ".2f") -> str:
+    """The median ratio time(a) / time(b) with the lowest and highest round, e.g. '1.25x (1.18-1.31)'."""
+    r = ratios(times, a, b)
+    return f"{statistics.median(r):{fmt}}x ({min(r):{fmt}}-{max(r):{fmt}})"

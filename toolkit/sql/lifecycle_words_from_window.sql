@@ -2,10 +2,10 @@
 -- n_users; with $grouped, identical users once) straight from the window scan,
 -- `user_window_bits` (entry months, and month $window_start + j at bits 2j and 2j + 1,
 -- j = 0 .. 62): one row per user and 32-month word from the user's entry word to the word
--- of $last_mi, without the joins of the general build.  Word w's month p is 32 * w + $phase + p; word $first_w,
--- the word of $window_start, starts $offset (-31 .. 0) months into the window, so word
--- w starts at window month j = $offset + 32 * (w - $first_w) and holds window months
--- j .. j + 31 (none outside 0 .. 62).
+-- of $last_mi, without the joins of the general build.  Word w's month p is
+-- 32 * w + $phase + p; word $first_w, the word of $window_start, starts $offset (-31 .. 0)
+-- months into the window, so word w starts at window month j = $offset + 32 * (w - $first_w)
+-- and holds window months j .. j + 31 (none outside 0 .. 62).
 WITH windows AS (         -- with $grouped, users with the same entry and window bits once
     SELECT CASE WHEN $grouped THEN NULL ELSE user_id END AS user_id, entry, bits AS win, count(*) AS n_users
     FROM user_window_bits

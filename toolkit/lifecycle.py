@@ -115,8 +115,8 @@ class Lifecycle:
         months of the last event and the last registration (each None without)."""
         kinds = dict(active_events=self.active_events, signal_events=self.signal_events)
         if window_start is not None:
-            queries.create_temp(self.con, "user_window_bits", "user_window_bits", window_start=window_start,
-                                act_bits=ACT_BITS, **kinds)
+            queries.create_temp(self.con, "user_window_bits", "user_window_bits", "lifecycle_event_kinds",
+                                window_start=window_start, act_bits=ACT_BITS, **kinds)
             outside, bits, first_mi, last_reg = queries.run(self.con, "lifecycle_window_horizon").fetchone()
             if not outside:
                 self.scan = "window"
@@ -128,7 +128,8 @@ class Lifecycle:
             self.con.execute("DROP TABLE temp.user_window_bits")
         self.scan = "words"
         self._words = ("lifecycle_words", {})
-        queries.create_temp(self.con, "user_month_bits", "user_month_bits", phase=self.phase, **kinds)
+        queries.create_temp(self.con, "user_month_bits", "user_month_bits", "lifecycle_event_kinds",
+                            phase=self.phase, **kinds)
         first_w, first_bits, last_w, last_bits, first_reg, last_reg = \
             queries.run(self.con, "lifecycle_horizon", act_bits=ACT_BITS).fetchone()
         first_act = None if first_w is None else self._month(first_w, _lowest_bit(first_bits))

@@ -40,8 +40,7 @@ def build_preference_bits(con, month: str, *, window_months: int = 3, active_eve
     start, end = add_months(m, -(window_months - 1)), add_months(m, 1)
     queries.create_temp(con, "preference_day_bits", "preference_day_bits",
                         start=date(start.year, start.month, 1), end=date(end.year, end.month, 1),
-                        qualifying_events=list(active_events or signal_events),
-                        qualifying_inverted=not active_events)
+                        active_events=list(active_events), signal_events=list(signal_events))
     queries.create_temp(con, "preference_users", "preference_users")
 
 

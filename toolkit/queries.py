@@ -37,12 +37,13 @@ def with_cte(name: str, *ctes: str | tuple[str, str]) -> str:
     """The text of query ``name`` with queries ``ctes`` in front of it as common table
     expressions of those names (in order, each may read the ones before), so that
     ``name`` reads them as if they were tables; a pair (alias, query) puts a query in
-    under another name.  ``name`` must start (after its comment block) with ``WITH``."""
+    under another name."""
     outer = "\n".join(line for line in load(name).splitlines() if not line.startswith("--")).lstrip()
-    if not outer.upper().startswith("WITH "):
-        raise ValueError(f"{name}.sql must start with WITH to take {', '.join(ctes)} as tables")
     pairs = [c if isinstance(c, tuple) else (c, c) for c in ctes]
-    return "WITH " + "".join(f"{alias} AS (\n{load(c)}\n),\n" for alias, c in pairs) + outer[5:]
+    front = "WITH " + ",\n".join(f"{alias} AS (\n{load(c)}\n)" for alias, c in pairs)
+    if outer.upper().startswith("WITH "):
+        return front + ",\n" + outer[5:]
+    return front + "\n" + outer
 
 
 def execute(con, text: str, **params):
@@ -50,9 +51,11 @@ def execute(con, text: str, **params):
     return con.execute(text, _used(text, params))
 
 
-def create_temp(con, table: str, name: str, **params):
-    """Materialise a named query as the temporary table ``table`` (replacing it)."""
-    return execute(con, f"CREATE OR REPLACE TEMP TABLE {table} AS " + load(name), **params)
+def create_temp(con, table: str, name: str, *ctes: str | tuple[str, str], **params):
+    """Materialise a named query (with ``ctes`` in front, see ``with_cte``) as the
+    temporary table ``table`` (replacing it)."""
+    text = with_cte(name, *ctes) if ctes else load(name)
+    return execute(con, f"CREATE OR REPLACE TEMP TABLE {table} AS " + text, **params)
 
 
 def frame(con, name: str, **params):

@@ -1,25 +1,15 @@
 -- The one scan of the events: one row per user and "word" of 32 consecutive months,
 -- with two bits per month (bit 2p: a qualifying event in the word's month p;
--- bit 2p + 1: an offline-signal event in it).
--- Months are numbered year * 12 + month - 1 (business-local; event_time is already local).
+-- bit 2p + 1: an offline-signal event in it), from `lifecycle_event_kinds` (months
+-- and kinds of the events).
 -- Month mi lies in word (mi - $phase) // 32 at position (mi - $phase) % 32, where
 -- $phase (< 0, from the first event row) only decides where words start, so that a
 -- history of up to 32 months usually fits one word; the results do not depend on it.
---   qualifying  event_name in $active_events; when that is empty, every event not a signal
---   signal      event_name in $signal_events
 -- Grouping by user (and word) instead of (user, month) keeps the hash table small;
 -- rows without a user or time, and events of neither kind, are dropped after grouping.
 -- Registrations join in later (lifecycle_words.sql), off the hot path of the scan.
 SELECT user_id, (mi - $phase) // 32 AS w,
        bit_or(kind::UBIGINT << (2 * ((mi - $phase) % 32))::UBIGINT) AS bits
-FROM (
-    SELECT user_id,
-           year(event_time) * 12 + month(event_time) - 1 AS mi,
-           CASE WHEN len($active_events) = 0     -- every event but the signal qualifies: one lookup
-                THEN 1 + list_contains($signal_events, event_name)::UTINYINT
-                ELSE list_contains($active_events, event_name)::UTINYINT
-                     + 2 * list_contains($signal_events, event_name)::UTINYINT END AS kind
-    FROM events
-)
+FROM lifecycle_event_kinds
 GROUP BY user_id, w
 HAVING user_id IS NOT NULL AND w IS NOT NULL AND bits <> 0

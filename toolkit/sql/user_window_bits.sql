@@ -8,23 +8,15 @@
 --   bits    the window bits (0 for a user with a registration only)
 --   reg     the registration month (the earliest, if several; NULL without)
 --   entry   the user's entry month: the earlier of the first qualifying event and reg
--- Months are numbered year * 12 + month - 1; kind: bit 0 qualifying, bit 1 signal, as in
--- user_month_bits.sql.  The registrations are joined to the grouped events in the same
--- query, where it costs next to nothing.  $act_bits: bit 2p of each month p of 32.
+-- Months and event kinds come from `lifecycle_event_kinds`.  The registrations are joined
+-- to the grouped events in the same query, where it costs next to nothing.
+-- $act_bits: bit 2p of each month p of 32.
 WITH scan AS (
     SELECT user_id,
            bit_or(CASE WHEN j BETWEEN 0 AND 62 THEN kind::UHUGEINT << (2 * j)::UHUGEINT
                        WHEN j IS NULL OR kind = 0 THEN 0::UHUGEINT
                        ELSE 1::UHUGEINT << 127 END) AS bits
-    FROM (
-        SELECT user_id,
-               year(event_time) * 12 + month(event_time) - 1 - $window_start AS j,
-               CASE WHEN len($active_events) = 0     -- every event but the signal qualifies: one lookup
-                    THEN 1 + list_contains($signal_events, event_name)::UTINYINT
-                    ELSE list_contains($active_events, event_name)::UTINYINT
-                         + 2 * list_contains($signal_events, event_name)::UTINYINT END AS kind
-        FROM events
-    )
+    FROM (SELECT user_id, mi - $window_start AS j, kind FROM lifecycle_event_kinds)
     GROUP BY user_id
     HAVING user_id IS NOT NULL AND bits <> 0
 ),

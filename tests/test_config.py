@@ -51,3 +51,23 @@ def test_bad_values_are_named(tmp_path, text, needle):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_nearest_file_up_from_the_working_folder(tmp_path, monkeypatch):
+    """A kernel started in a subfolder (notebooks/) finds the project's toolkit.yaml above it;
+    the environment variable wins over the file found, an explicit path over both."""
+    monkeypatch.delenv("TOOLKIT_CONFIG", raising=False)
+    (tmp_path / "toolkit.yaml").write_text("language: en\ndata_dir: mydata\n")
+    sub = tmp_path / "notebooks" / "deeper"
+    sub.mkdir(parents=True)
+    monkeypatch.chdir(sub)
+    cfg = load_config()
+    assert cfg.language == "en" and cfg.data_dir == (tmp_path / "mydata").resolve()
+    assert cfg.source == str((tmp_path / "toolkit.yaml").resolve())
+    (sub / "toolkit.yaml").write_text("churn_after: 1\n")
+    assert load_config().churn_after == 1 and load_config().language == "zh"
+    other = tmp_path / "other.yaml"
+    other.write_text("churn_after: 3\n")
+    monkeypatch.setenv("TOOLKIT_CONFIG", str(other))
+    assert load_config().churn_after == 3
+    assert load_config(tmp_path / "toolkit.yaml").churn_after == 2

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import duckdb
 
-from .config import load_config
+from .config import find_config, load_config
 from .errors import ToolkitError
 
 
@@ -29,7 +29,8 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Configuration file (default: $TOOLKIT_CONFIG or ./toolkit.yaml).")
+              help="Configuration file (default: $TOOLKIT_CONFIG, else the nearest toolkit.yaml "
+                   "in this folder or a parent, else the package defaults).")
 @click.pass_context
 def main(ctx, config_path):
     """User operations analytics over event data (用户运营分析)."""
@@ -342,7 +343,7 @@ def report(ctx, data_dir, month, missing, out, language, wait):
         return
     for m in months:
         render_month(cfg.data_dir, m, out_dir=out_dir, language=language,
-                     config=ctx.obj.get("config_path"), wait=wait, progress=click.echo)
+                     config=find_config(ctx.obj.get("config_path")), wait=wait, progress=click.echo)
 
 
 if __name__ == "__main__":  # pragma: no cover

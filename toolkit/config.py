@@ -1,8 +1,15 @@
 """The one configuration file of a deployment, with documented defaults.
 
-Lookup order: an explicit path (``--config`` / ``config=``), the
-``TOOLKIT_CONFIG`` environment variable, ``./toolkit.yaml``, then the
-package defaults (``toolkit/defaults.yaml``, where every key is documented).
+Lookup order, the same for the CLI, the report runner and the notebooks
+(see :func:`find_config`):
+
+1. an explicit path (``--config FILE`` / the ``config`` notebook parameter);
+2. the ``TOOLKIT_CONFIG`` environment variable;
+3. the nearest ``toolkit.yaml`` in the working folder or one of its parents
+   (so a notebook whose kernel starts in ``notebooks/`` finds the project's
+   file, and an analyst's folder with its own ``toolkit.yaml`` uses that one);
+4. the package defaults (``toolkit/defaults.yaml``, where every key is documented).
+
 Keyword overrides (CLI flags, notebook parameters) win over the file.
 Relative paths in a file are relative to that file's folder.
 """
@@ -96,12 +103,43 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
+CONFIG_NAME = "toolkit.yaml"
+CONFIG_ENV = "TOOLKIT_CONFIG"
+
+
+def find_config(path: str | os.PathLike | None = None, start: str | os.PathLike | None = None) -> Path | None:
+    """The configuration file to read, by the lookup order above; None = package defaults only.
+
+    ``start`` is the folder the upward search begins in (default: the working folder).
+    The returned path is absolute.
+    """
+    if path:
+        p = Path(path).expanduser()
+        if not p.is_file():
+            raise ConfigError(f"Configuration file {p} does not exist; pass an existing file or omit it to use "
+                              f"the nearest {CONFIG_NAME} (or the defaults).")
+        return p.resolve()
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        p = Path(env).expanduser()
+        if not p.is_file():
+            raise ConfigError(f"${CONFIG_ENV} names {p}, which does not exist; point it at a {CONFIG_NAME} "
+                              "or unset it.")
+        return p.resolve()
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
     """Read the configuration and apply keyword overrides.
 
     Parameters
     ----------
-    path : file to read; None looks for $TOOLKIT_CONFIG, then ./toolkit.yaml.
+    path : file to read; None looks it up with :func:`find_config`.
     **overrides : any Config field; None values are ignored.
 
     Returns
@@ -110,16 +148,8 @@ def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
     """
     base = _read_yaml(DEFAULTS_FILE)
     cfg = Config(source=str(DEFAULTS_FILE)).with_overrides(**base)
-    if path is None:
-        env = os.environ.get("TOOLKIT_CONFIG")
-        if env:
-            path = env
-        elif Path("toolkit.yaml").is_file():
-            path = "toolkit.yaml"
-    if path is not None:
-        p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"Configuration file {p} does not exist; pass an existing file or omit it to use the defaults.")
+    p = find_config(path)
+    if p is not None:
         values = _read_yaml(p)
         for key in ("data_dir", "reports_dir"):
             if key in values and values[key] is not None and not Path(values[key]).is_absolute():

@@ -136,7 +136,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
                 executed = tmp / f"{nb.stem}.ipynb"
                 try:
                     pm.execute_notebook(str(nb), str(executed), parameters=params, kernel_name="python3",
-                                        progress_bar=False, cwd=str(NOTEBOOK_DIR.parent),
+                                        progress_bar=False, cwd=os.getcwd(),
                                         execution_timeout=cell_timeout)
                 except Exception as exc:  # papermill raises its own error types; the notebook holds the detail
                     failed_dir = out_dir / "failed"

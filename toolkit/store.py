@@ -274,3 +274,21 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
 def _short(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return re.sub(r"\s+", " ", text)[:300]
+
+
+def open_events_file(path, *, timezone: str = "Asia/Shanghai") -> duckdb.DuckDBPyConnection:
+    """A new connection whose ``events`` view reads the one Parquet or CSV file ``path``
+    (e.g. one file of an ``events/`` folder), normalised as :func:`open_store` does.
+    The aggregate layer uses it to find which months a changed file holds."""
+    path = Path(path)
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET TimeZone = {_lit(timezone)}")
+    con.execute("SET enable_progress_bar = false")
+    src = Source("events", "csv" if path.name.endswith((".csv", ".csv.gz")) else "parquet", str(path))
+    try:
+        con.execute(f"CREATE TEMP VIEW raw_events AS SELECT * FROM {_raw_relation_sql(src)}")
+        con.execute(f"CREATE TEMP VIEW events AS {_view_sql(con, src, 'BIGINT', timezone)}")
+    except duckdb.Error as exc:
+        raise DataReadError(f"Cannot read {path}: {_short(exc)}. Check that the file is a valid {src.kind} "
+                            "file with a header row.") from None
+    return con

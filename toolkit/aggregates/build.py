@@ -1,0 +1,433 @@
+"""Building the monthly aggregates and the lifecycle snapshots, kept on disk and extended.
+
+A month's aggregates are a pure function of that month's source rows, so each
+month folder of the cache records the fingerprint of its source:
+
+* events: per file of the events source that has rows in the month, its path
+  (relative to the data folder), size, modification time and rows in the month
+  (a file's months are counted once, when it is new or changed);
+* registrations (users whose earliest registration falls in the month) and
+  orders of the month: rows and a checksum (these tables are small and are
+  re-read each run).
+
+A build computes the months whose folder is missing (new months), recomputes
+those whose fingerprint changed (late events, a changed or deleted file), and
+reuses the rest.  The lifecycle snapshots are then stepped forward from the
+earliest month that was (re)computed, starting from the stored snapshot of the
+month before it.  The cache is never needed for correctness: a build from no
+cache (``--rebuild``, or a deleted folder) gives the same tables.
+
+Settings that change the meaning of every month (qualifying and signal events,
+time zone, the feature map) are part of the manifest: when they change, every
+month is rebuilt.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from .. import queries
+from ..errors import ConfigError
+from ..store import Store, open_events_file
+from .cache import FORMAT, cache_root, read_manifest, write_manifest
+from .tables import Aggregates, attach, month_label
+
+FAR_PAST, FAR_FUTURE = datetime(1, 1, 1), datetime(9999, 12, 1)
+MONTH_FILES = ("user_month", "user_categories", "registrations", "orders", "daily")
+
+
+def _month_start(mi: int) -> datetime:
+    return datetime(mi // 12, mi % 12 + 1, 1)
+
+
+# ---------------------------------------------------------------- settings and the scan
+
+
+def _has_table(con, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": name}).fetchone()[0]
+                or con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = $n", {"n": name}).fetchone()[0])
+
+
+def settings(con, active_events, signal_events, timezone: str = "") -> dict:
+    """What every month's aggregates depend on besides its source rows."""
+    fm = con.execute("SELECT event_name, coalesce(trim(category), '') FROM feature_map").fetchall() \
+        if _has_table(con, "feature_map") else []
+    return {"active_events": list(active_events or []), "signal_events": list(signal_events or []),
+            "timezone": timezone, "fm_names": [r[0] for r in fm], "fm_categories": [r[1] for r in fm]}
+
+
+def _scan_params(s: dict, start: datetime, end: datetime) -> dict:
+    return dict(start=start, end=end, active_events=s["active_events"], signal_events=s["signal_events"],
+                fm_names=s["fm_names"], fm_categories=s["fm_categories"])
+
+
+def _empty_scan(con) -> str:
+    id_type = con.execute("SELECT typeof(user_id) FROM events LIMIT 1").fetchone()
+    id_type = id_type[0] if id_type else "BIGINT"
+    return (f"SELECT NULL::{id_type} AS user_id, 0::BIGINT AS mi, NULL::VARCHAR AS category, "
+            "0::UINTEGER AS q_days, 0::UINTEGER AS s_days, 0::BIGINT AS events WHERE false")
+
+
+def _small_tables(con) -> None:
+    """Registrations (per user) and orders (per user and month): small, read whole each run."""
+    if _has_table(con, "users"):
+        queries.create_temp(con, "agg_reg", "agg_registrations")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE agg_reg AS SELECT user_id, 0::BIGINT AS mi FROM agg_empty_ids")
+    if _has_table(con, "orders"):
+        queries.create_temp(con, "agg_ord", "agg_orders")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE agg_ord AS SELECT user_id, 0::BIGINT AS mi, 0::BIGINT AS orders, "
+                    "0.0::DOUBLE AS amount FROM agg_empty_ids")
+
+
+def daily_counts(con, source: str, mi: int) -> tuple[list, np.ndarray, np.ndarray]:
+    """Users per day of month ``mi`` with a qualifying / a signal event, from the day masks of
+    ``source`` (rows of agg_user_month.sql), counted with numpy over the bits."""
+    got = con.execute(f"SELECT q_days, s_days FROM {source} WHERE mi = $mi", {"mi": mi}).fetchnumpy()
+    counts = []
+    for col in ("q_days", "s_days"):
+        masks = np.asarray(got[col], dtype="<u4")
+        bits = np.unpackbits(masks.view(np.uint8).reshape(-1, 4), axis=1, bitorder="little") if len(masks) \
+            else np.zeros((0, 32), dtype=np.uint8)
+        counts.append(bits.sum(axis=0, dtype=np.int64))
+    start = _month_start(mi).date()
+    days = [start.replace(day=d + 1) for d in range(31) if _valid_day(start, d + 1)]
+    return days, counts[0][:len(days)], counts[1][:len(days)]
+
+
+def _valid_day(start, day: int) -> bool:
+    try:
+        start.replace(day=day)
+        return True
+    except ValueError:
+        return False
+
+
+def _write_daily(con, source: str, mi: int, path: Path | None):
+    import pandas as pd
+    days, act, sig = daily_counts(con, source, mi)
+    df = pd.DataFrame({"day": pd.to_datetime(days).date, "active_users": act, "signal_users": sig})
+    df = df[(df.active_users > 0) | (df.signal_users > 0)]
+    con.register("agg_daily_frame", df)
+    try:
+        if path is None:
+            con.execute("INSERT INTO agg_daily SELECT day::DATE, active_users::BIGINT, signal_users::BIGINT "
+                        "FROM agg_daily_frame")
+        else:
+            con.execute(f"COPY (SELECT day::DATE AS day, active_users::BIGINT AS active_users, "
+                        f"signal_users::BIGINT AS signal_users FROM agg_daily_frame) TO '{path}' (FORMAT parquet)")
+    finally:
+        con.unregister("agg_daily_frame")
+
+
+# ---------------------------------------------------------------- the lifecycle fold
+
+
+def _empty_snapshot(con) -> str:
+    return ("SELECT user_id, 0::INTEGER AS mi, 0::INTEGER AS entry, false AS active, 0::INTEGER AS inactive, "
+            "0::INTEGER AS inactive_before, 0::INTEGER AS signal_ago, 0::INTEGER AS signal_ago_before "
+            "FROM agg_empty_ids")
+
+
+def fold(con, first_mi: int, last_mi: int, *, prev: str | None, sink) -> None:
+    """Step the lifecycle from month ``first_mi`` to ``last_mi``: ``prev`` is the relation of
+    the snapshot of ``first_mi - 1`` (None: nobody yet); ``sink(mi)`` stores each month's
+    rows, the temporary table ``lifecycle_next``."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE lifecycle_prev AS {prev or _empty_snapshot(con)}")
+    for mi in range(first_mi, last_mi + 1):
+        queries.create_temp(con, "lifecycle_next", "lifecycle_step", mi=mi)
+        sink(mi)
+        con.execute("DROP TABLE temp.lifecycle_prev")
+        con.execute("ALTER TABLE temp.lifecycle_next RENAME TO lifecycle_prev")
+    con.execute("DROP TABLE IF EXISTS temp.lifecycle_prev")
+
+
+def fold_into(con, table: str, first_mi: int, last_mi: int) -> None:
+    """The fold of :func:`fold` appended to the temporary table ``table`` (which holds the
+    snapshot of ``first_mi - 1``, if any): one statement per month, for in-memory use."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW lifecycle_prev AS SELECT * FROM {table} "
+                "WHERE mi = getvariable('lifecycle_step_mi') - 1")
+    text = f"INSERT INTO {table} " + queries.load("lifecycle_step")
+    for mi in range(first_mi, last_mi + 1):
+        con.execute(f"SET VARIABLE lifecycle_step_mi = {int(mi)}")
+        queries.execute(con, text, mi=mi)
+    con.execute("DROP VIEW temp.lifecycle_prev")
+
+
+def _ids(con) -> None:
+    """``agg_empty_ids``: no rows, a user_id of the events' type (for typed empty tables)."""
+    id_type = con.execute("SELECT typeof(user_id) FROM events LIMIT 1").fetchone()
+    id_type = id_type[0] if id_type else "BIGINT"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE agg_empty_ids AS SELECT NULL::{id_type} AS user_id WHERE false")
+
+
+# ---------------------------------------------------------------- in memory
+
+
+def in_memory(con, *, active_events=(), signal_events=("trip",)) -> Aggregates:
+    """Compute every aggregate and snapshot of the connection's ``events`` (and ``users``,
+    ``orders``, ``feature_map`` when present) as temporary tables, without a cache."""
+    s = settings(con, active_events, signal_events)
+    _ids(con)
+    queries.create_temp(con, "agg_scan", "agg_user_month_category", **_scan_params(s, FAR_PAST, FAR_FUTURE))
+    queries.create_temp(con, "agg_user_month", "agg_user_month")
+    queries.create_temp(con, "agg_user_categories", "agg_user_categories")
+    con.execute("DROP TABLE temp.agg_scan")
+    _small_tables(con)
+    con.execute("CREATE OR REPLACE TEMP TABLE agg_registrations AS SELECT * FROM agg_reg")
+    con.execute("CREATE OR REPLACE TEMP TABLE agg_orders AS SELECT * FROM agg_ord")
+    lo, hi = con.execute("SELECT min(mi), max(mi) FROM (SELECT mi FROM agg_user_month UNION ALL "
+                         "SELECT mi FROM agg_registrations UNION ALL SELECT mi FROM agg_orders)").fetchone()
+    if lo is None:
+        raise ConfigError("No events with a user and a time, and no registrations: nothing to aggregate.")
+    con.execute("DROP TABLE IF EXISTS temp.agg_daily")      # computed when first asked for: ensure_daily
+    con.execute(f"CREATE OR REPLACE TEMP TABLE lifecycle_snapshots AS {_empty_snapshot(con)}")
+    fold_into(con, "lifecycle_snapshots", lo, hi)
+    return Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), None)
+
+
+def ensure_daily(agg: Aggregates) -> None:
+    """``agg_daily`` of in-memory aggregates, computed from ``agg_user_month`` when first needed
+    (the cache writes it with each month)."""
+    con = agg.con
+    if _has_table(con, "agg_daily"):
+        return
+    con.execute("CREATE TEMP TABLE agg_daily (day DATE, active_users BIGINT, signal_users BIGINT)")
+    for mi in agg.months():
+        _write_daily(con, "agg_user_month", mi, None)
+
+
+# ---------------------------------------------------------------- fingerprints
+
+
+def _event_files(store: Store) -> list[Path] | None:
+    """The files of a folder source, one fingerprint each; None for a single file or table."""
+    src = store.sources["events"]
+    if src.kind == "parquet" and src.location.endswith("*.parquet"):
+        folder = Path(src.location).parent.parent
+        return sorted(p for p in folder.rglob("*.parquet") if p.is_file())
+    return None
+
+
+def _stat(path: Path) -> list:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _event_units(store: Store, known: dict) -> dict:
+    """{relative path: {"stat": [size, mtime_ns], "months": {mi: rows}}} of the events source,
+    counting the months of new or changed files only."""
+    files = _event_files(store)
+    base = Path(store.data_dir)
+    units = {}
+    if files is None:
+        src = store.sources["events"]
+        path = Path(src.location.rsplit(":", 1)[0] if src.kind == "duckdb" else src.location)
+        files, single = [path], True
+    else:
+        single = False
+    for path in files:
+        rel = str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
+        stat = _stat(path)
+        old = known.get(rel)
+        if old and old.get("stat") == stat:
+            units[rel] = old
+            continue
+        con = store.con if single else open_events_file(path, timezone=store.timezone)
+        rows = queries.run(con, "agg_source_months").fetchall()
+        if not single:
+            con.close()
+        units[rel] = {"stat": stat, "months": {str(int(m)): int(n) for m, n in rows}}
+    return units
+
+
+def fingerprints(store: Store, known_units: dict) -> tuple[dict, dict]:
+    """({month index: fingerprint}, units) of every month with a source row."""
+    units = _event_units(store, known_units)
+    fp: dict[int, dict] = defaultdict(dict)
+    for rel, info in sorted(units.items()):
+        for m, rows in info["months"].items():
+            fp[int(m)].setdefault("events", []).append([rel, *info["stat"], rows])
+    for name, query in (("registrations", "agg_source_registrations"), ("orders", "agg_source_orders")):
+        if name == "orders" and not store.has("orders"):
+            continue
+        for mi, rows, checksum in queries.run(store.con, query).fetchall():
+            fp[int(mi)][name] = [int(rows), checksum]
+    return dict(fp), units
+
+
+# ---------------------------------------------------------------- the cached build
+
+
+@dataclass
+class BuildResult:
+    """What a build did: months computed (new), recomputed (their source changed) and reused,
+    the first month whose snapshot was stepped (None: none), and the seconds it took."""
+    root: Path
+    computed: list = field(default_factory=list)
+    recomputed: list = field(default_factory=list)
+    reused: list = field(default_factory=list)
+    removed: list = field(default_factory=list)
+    stepped_from: int | None = None
+    seconds: float = 0.0
+    aggregates: Aggregates | None = None
+
+    def describe(self) -> str:
+        months = len(self.computed) + len(self.recomputed) + len(self.reused)
+        parts = [f"{len(self.computed)} computed", f"{len(self.recomputed)} recomputed (source changed)",
+                 f"{len(self.reused)} reused"]
+        if self.removed:
+            parts.append(f"{len(self.removed)} dropped (no source left)")
+        text = f"Aggregates in {self.root}: {months} months, " + ", ".join(parts)
+        if self.recomputed:
+            text += " [" + ", ".join(month_label(m) for m in self.recomputed[:12]) + \
+                    (", ..." if len(self.recomputed) > 12 else "") + "]"
+        if self.stepped_from is not None and self.aggregates is not None:
+            text += (f"; lifecycle stepped {month_label(self.stepped_from)} .. "
+                     f"{month_label(self.aggregates.last_mi)}")
+        return text + f"; {self.seconds:.1f}s."
+
+
+def _runs(months: list[int]) -> list[tuple[int, int]]:
+    out = []
+    for m in sorted(months):
+        if out and out[-1][1] == m - 1:
+            out[-1] = (out[-1][0], m)
+        else:
+            out.append((m, m))
+    return out
+
+
+def _copy(con, query: str, path: Path, **params) -> None:
+    text = queries.load(query) if query.isidentifier() else query
+    queries.execute(con, f"COPY ({text}) TO '{path}' (FORMAT parquet)", **params)
+
+
+def _compute_months(store: Store, s: dict, months: list[int], root: Path) -> None:
+    con = store.con
+    staging = root / f".staging-{int(time.time() * 1000)}"
+    try:
+        for a, b in _runs(months):
+            scan_dir = staging / "scan"
+            shutil.rmtree(scan_dir, ignore_errors=True)
+            staging.mkdir(parents=True, exist_ok=True)
+            text = queries.load("agg_user_month_category")
+            queries.execute(con, f"COPY ({text}) TO '{scan_dir}' (FORMAT parquet, PARTITION_BY (mi), "
+                                 "WRITE_PARTITION_COLUMNS true)",
+                            **_scan_params(s, _month_start(a), _month_start(b + 1)))
+            for mi in range(a, b + 1):
+                part = scan_dir / f"mi={mi}"
+                if part.is_dir():
+                    con.execute(f"CREATE OR REPLACE TEMP VIEW agg_scan AS SELECT * FROM read_parquet('{part}/*.parquet')")
+                else:
+                    con.execute(f"CREATE OR REPLACE TEMP VIEW agg_scan AS {_empty_scan(con)}")
+                tmp = staging / month_label(mi)
+                tmp.mkdir(parents=True)
+                _copy(con, "agg_user_month", tmp / "user_month.parquet")
+                _copy(con, "agg_user_categories", tmp / "user_categories.parquet")
+                _copy(con, "SELECT * FROM agg_reg WHERE mi = $mi", tmp / "registrations.parquet", mi=mi)
+                _copy(con, "SELECT * FROM agg_ord WHERE mi = $mi", tmp / "orders.parquet", mi=mi)
+                con.execute(f"CREATE OR REPLACE TEMP VIEW agg_month_um AS SELECT * FROM read_parquet('{tmp / 'user_month.parquet'}')")
+                _write_daily(con, "agg_month_um", mi, tmp / "daily.parquet")
+                final = root / "months" / month_label(mi)
+                shutil.rmtree(final, ignore_errors=True)
+                final.parent.mkdir(parents=True, exist_ok=True)
+                tmp.rename(final)
+            shutil.rmtree(scan_dir, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        con.execute("DROP VIEW IF EXISTS temp.agg_scan")
+        con.execute("DROP VIEW IF EXISTS temp.agg_month_um")
+
+
+def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=None,
+          rebuild: bool = False) -> BuildResult:
+    """Bring the cached aggregates and lifecycle snapshots of ``store`` up to date and register
+    them in ``store.con`` (see ``tables``).  Returns what was done."""
+    t0 = time.perf_counter()
+    root = cache_root(store.data_dir, cache_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    con = store.con
+    s = settings(con, active_events, signal_events, store.timezone)
+    key = hashlib.sha256(json.dumps(s, sort_keys=True).encode()).hexdigest()
+    man = read_manifest(root)
+    if rebuild or man.get("format") != FORMAT or man.get("settings") != key:
+        shutil.rmtree(root / "months", ignore_errors=True)
+        man = {}
+    _ids(con)
+    _small_tables(con)
+    fp, units = fingerprints(store, man.get("units", {}) if man else {})
+    if not fp:
+        raise ConfigError(f"No events with a time and no registrations in {store.data_dir}: nothing to aggregate.")
+    lo, hi = min(fp), max(fp)
+    old = man.get("months", {})
+    res = BuildResult(root)
+    for mi in range(lo, hi + 1):
+        prev = old.get(str(mi))
+        folder = root / "months" / month_label(mi)
+        files_ok = all((folder / f"{t}.parquet").is_file() for t in MONTH_FILES)
+        if prev is None or not files_ok:
+            res.computed.append(mi)
+        elif prev.get("source") != fp.get(mi, {}):
+            res.recomputed.append(mi)
+        else:
+            res.reused.append(mi)
+    res.removed = sorted(int(m) for m in old if not lo <= int(m) <= hi)
+    todo = sorted(res.computed + res.recomputed)
+    snap_lo, snap_hi = man.get("snapshots") or [None, None]
+    starts = [min(todo)] if todo else []
+    if snap_lo != lo or snap_hi is None or any(m < lo for m in res.removed):
+        starts.append(lo)
+    elif snap_hi < hi:
+        starts.append(snap_hi + 1)
+    step_from = max(lo, min(starts)) if starts else None
+    if step_from is not None and not all((root / "months" / month_label(m) / "snapshot.parquet").is_file()
+                                         for m in range(lo, step_from)):
+        step_from = lo
+    # invalidate first: a crash from here on leaves months that the next run recomputes
+    months_meta = {k: v for k, v in old.items() if lo <= int(k) <= hi and int(k) not in todo}
+    kept = [lo, hi] if step_from is None else ([lo, step_from - 1] if step_from > lo else None)
+    write_manifest(root, {"format": FORMAT, "settings": key, "units": man.get("units", {}),
+                          "months": months_meta, "snapshots": kept})
+    for m in res.removed:
+        shutil.rmtree(root / "months" / month_label(m), ignore_errors=True)
+    if todo:
+        _compute_months(store, s, todo, root)
+    for m in todo:
+        months_meta[str(m)] = {"source": fp.get(m, {})}
+    attach(con, root, lo, hi, snapshots=False)
+    if step_from is not None:
+        prev = None
+        if step_from > lo:
+            prev = f"SELECT * FROM read_parquet('{root / 'months' / month_label(step_from - 1) / 'snapshot.parquet'}')"
+
+        def sink(mi):
+            con.execute(f"COPY lifecycle_next TO '{root / 'months' / month_label(mi) / 'snapshot.parquet'}' "
+                        "(FORMAT parquet)")
+        fold(con, step_from, hi, prev=prev, sink=sink)
+    attach(con, root, lo, hi)
+    write_manifest(root, {"format": FORMAT, "settings": key, "units": units, "months": months_meta,
+                          "snapshots": [lo, hi]})
+    res.stepped_from = step_from
+    res.aggregates = Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), root)
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def open_aggregates(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=None,
+                    rebuild: bool = False, cache: bool = True) -> Aggregates:
+    """The aggregates of ``store`` registered in ``store.con``: from the cache (built or
+    extended first), or computed in memory with ``cache=False``."""
+    if not cache:
+        return in_memory(store.con, active_events=active_events, signal_events=signal_events)
+    return build(store, active_events=active_events, signal_events=signal_events, cache_dir=cache_dir,
+                 rebuild=rebuild).aggregates

@@ -31,21 +31,52 @@ class _Group(click.Group):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Configuration file (default: $TOOLKIT_CONFIG, else the nearest toolkit.yaml "
                    "in this folder or a parent, else the package defaults).")
+@click.option("--memory-limit", default=None, help="DuckDB memory limit, e.g. 2GB (overrides memory_limit).")
+@click.option("--threads", type=int, default=None, help="DuckDB threads (overrides threads; 0 = one per core).")
 @click.pass_context
-def main(ctx, config_path):
+def main(ctx, config_path, memory_limit, threads):
     """User operations analytics over event data (用户运营分析)."""
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
+    ctx.obj["engine"] = {"memory_limit": memory_limit, "threads": threads}
 
 
 def _cfg(ctx, **overrides):
-    return load_config(ctx.obj.get("config_path"), **overrides)
+    return load_config(ctx.obj.get("config_path"), **{**ctx.obj.get("engine", {}), **overrides})
 
 
 def _open(ctx, data_dir, timezone=None, **overrides):
     from .store import open_store
     cfg = _cfg(ctx, data_dir=data_dir, timezone=timezone, **overrides)
-    return cfg, open_store(cfg.data_dir, timezone=cfg.timezone)
+    return cfg, open_store(cfg.data_dir, timezone=cfg.timezone, memory_limit=cfg.memory_limit or None,
+                           threads=cfg.threads or None)
+
+
+def _build(cfg, store, *, rebuild=False, quiet=True):
+    """Bring the aggregates up to date (once per command); returns them."""
+    from .aggregates import build
+    res = build(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
+                cache_dir=cfg.cache_dir, rebuild=rebuild)
+    if not quiet:
+        click.echo(res.describe())
+    return res.aggregates
+
+
+def _lifecycle(cfg, store, last_month=None, aggregates=None):
+    from .lifecycle import Lifecycle
+    agg = aggregates or _build(cfg, store)
+    return Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events,
+                     last_month=last_month, aggregates=agg)
+
+
+@main.command("build")
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--rebuild", is_flag=True, help="Recompute every month, ignoring what the cache holds.")
+@click.pass_context
+def build_cmd(ctx, data_dir, rebuild):
+    """Bring the monthly aggregates and lifecycle snapshots of DATA_DIR up to date and say what was done."""
+    cfg, store = _open(ctx, data_dir)
+    _build(cfg, store, rebuild=rebuild, quiet=False)
 
 
 @main.command()
@@ -114,10 +145,9 @@ def _write_frame(df, out):
 @click.pass_context
 def lifecycle(ctx, data_dir, churn_after, out):
     """Write the monthly lifecycle table: states, MAU, active rate and the four rates."""
-    from .lifecycle import COLUMNS, lifecycle_table
+    from .lifecycle import COLUMNS
     cfg, store = _open(ctx, data_dir, churn_after=churn_after)
-    df = lifecycle_table(store.con, churn_after=cfg.churn_after, active_events=cfg.active_events,
-                         signal_events=cfg.signal_events)
+    df = _lifecycle(cfg, store).monthly(cfg.churn_after)
     _write_frame(df[COLUMNS], out)
 
 
@@ -137,7 +167,6 @@ def lifecycle(ctx, data_dir, churn_after, out):
 def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, retention_old, retention_new,
          wake_rate, return_rate):
     """Project the active rate for the plan months and what it takes to meet the target."""
-    from .lifecycle import Lifecycle
     from .planning import make_plan
     cfg, store = _open(ctx, data_dir, churn_after=churn_after, target_active_rate=target)
     month_list = [m.strip() for m in months.split(",") if m.strip()]
@@ -150,7 +179,7 @@ def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, ret
         nu = nu[0] if len(nu) == 1 else nu
         if isinstance(nu, list) and len(nu) != len(month_list):
             raise ToolkitError(f"--new-users has {len(nu)} numbers for {len(month_list)} months.")
-    lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
+    lc = _lifecycle(cfg, store)
     monthly = lc.monthly(cfg.churn_after)
     p = make_plan(lc, monthly, month_list, cfg.target_active_rate, churn_after=cfg.churn_after, new_users=nu,
                   rates={"retention_old": retention_old, "retention_new": retention_new, "wake_rate": wake_rate,
@@ -243,13 +272,12 @@ def _month_or_last(store, month):
 @click.pass_context
 def preferences(ctx, data_dir, month, threshold, out):
     """Per user: the share of active days on which each category was used (last 3 months), tags, primary tag."""
-    from .lifecycle import Lifecycle
     from .preferences import month_preferences
     if not 0 < threshold <= 1:
         raise ToolkitError(f"--threshold must be a share in (0, 1], got {threshold}.")
     cfg, store = _open(ctx, data_dir)
     month = _month_or_last(store, month)
-    lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=month)
+    lc = _lifecycle(cfg, store, last_month=month)
     prefs, _ = month_preferences(lc, month, cfg.churn_after, threshold=threshold)
     _write_frame(prefs.drop(columns=["active_days"]), out)
 
@@ -264,13 +292,12 @@ def preferences(ctx, data_dir, month, threshold, out):
 @click.pass_context
 def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
     """Select each scene rule's users for the month, hold out a control share, write the pushes."""
-    from .lifecycle import Lifecycle
     from .months import month_str, parse_month
     from .scenes import load_rules, select, write_pushes
     cfg, store = _open(ctx, data_dir)
     month = month_str(parse_month(month, what="--month"))
     rule_table = load_rules(rules)
-    lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
+    lc = _lifecycle(cfg, store)
     pushes = select(lc, rule_table, month, churn_after=cfg.churn_after, seed=seed)
     summary = pushes.groupby(["rule_id", "arm"]).size().unstack(fill_value=0)
     if dry_run:
@@ -296,13 +323,12 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
 @click.pass_context
 def export_users(ctx, data_dir, month, out, language, core_category):
     """One row per user for the month (state, last activity, tags, purchases, campaigns): CSV or Excel."""
-    from .lifecycle import Lifecycle
     from .user_detail import user_detail, write_detail
     if not str(out).lower().endswith((".csv", ".xlsx")):
         raise ToolkitError(f"--out must end in .csv or .xlsx, got {out}.")
     cfg, store = _open(ctx, data_dir)
     month = _month_or_last(store, month)
-    lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=month)
+    lc = _lifecycle(cfg, store, last_month=month)
     lang = language or cfg.language
     df = user_detail(lc, month, churn_after=cfg.churn_after, core_category=core_category,
                      lang=None if lang == "keys" else lang)
@@ -321,14 +347,15 @@ def export_users(ctx, data_dir, month, out, language, core_category):
 @click.pass_context
 def report(ctx, data_dir, month, missing, out, language, wait):
     """Render the monthly HTML reports of DATA_DIR into reports/YYYY-MM/."""
-    from .lifecycle import Lifecycle, month_label
+    from .lifecycle import month_label
     from .months import last_complete_month, month_str, parse_month
     from .report import NOTEBOOK_DIR, render_month, report_notebooks
     cfg, store = _open(ctx, data_dir, language=language)
     out_dir = Path(out) if out else cfg.reports_dir
     last = last_complete_month(store.con)
+    agg = _build(cfg, store, quiet=False)      # once per run: the notebooks open the result
     if missing:
-        lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
+        lc = _lifecycle(cfg, store, aggregates=agg)
         first = month_label(lc.first_mi)
         from .months import month_range
         months = [month_str(m) for m in month_range(parse_month(first), last)]

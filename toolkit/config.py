@@ -16,6 +16,7 @@ Relative paths in a file are relative to that file's folder.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +39,9 @@ class Config:
     target_active_rate: float = 0.85
     holiday_country: str = "CN"
     reports_dir: Path = Path("reports")
+    cache_dir: Path | None = None
+    memory_limit: str = ""
+    threads: int = 0
     source: str = field(default="defaults", compare=False)
 
     def with_overrides(self, **overrides) -> "Config":
@@ -61,6 +65,15 @@ def _coerce(values: dict) -> dict:
     for key in ("data_dir", "reports_dir"):
         if key in out:
             out[key] = Path(out[key])
+    if "cache_dir" in out:
+        out["cache_dir"] = Path(out["cache_dir"]) if out["cache_dir"] else None
+    if "memory_limit" in out:
+        out["memory_limit"] = str(out["memory_limit"] or "").strip()
+    if "threads" in out:
+        try:
+            out["threads"] = int(out["threads"] or 0)
+        except (TypeError, ValueError):
+            raise ConfigError(f"threads must be a whole number (0 = DuckDB's default), got {out['threads']!r}.") from None
     if "churn_after" in out:
         try:
             out["churn_after"] = int(out["churn_after"])
@@ -86,6 +99,10 @@ def _checked(cfg: Config) -> Config:
         raise ConfigError(f"language ({cfg.source}) must be 'zh' or 'en', got {cfg.language!r}.")
     if not 0 < cfg.target_active_rate <= 1:
         raise ConfigError(f"target_active_rate ({cfg.source}) must be a share in (0, 1], e.g. 0.85 for 85%; got {cfg.target_active_rate}.")
+    if cfg.threads < 0:
+        raise ConfigError(f"threads ({cfg.source}) must be 0 (DuckDB's default: every core) or more, got {cfg.threads}.")
+    if cfg.memory_limit and not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", cfg.memory_limit, re.I):
+        raise ConfigError(f"memory_limit ({cfg.source}) must be a size such as 2GB or 512MB, got {cfg.memory_limit!r}.")
     overlap = set(cfg.active_events) & set(cfg.signal_events)
     if overlap:
         raise ConfigError(f"Events {sorted(overlap)} are listed both as active_events and signal_events ({cfg.source}); "
@@ -151,7 +168,7 @@ def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
     p = find_config(path)
     if p is not None:
         values = _read_yaml(p)
-        for key in ("data_dir", "reports_dir"):
+        for key in ("data_dir", "reports_dir", "cache_dir"):
             if key in values and values[key] is not None and not Path(values[key]).is_absolute():
                 values[key] = str((p.resolve().parent / values[key]))
         cfg = replace(cfg, source=str(p)).with_overrides(**values)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .aggregates import build
 from .config import Config, load_config
 from .lifecycle import Lifecycle
 from .months import add_months, last_complete_month, month_str, parse_month
@@ -34,8 +35,14 @@ def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, ta
     """Resolve notebook parameters (empty or 0 = take the configuration's value)."""
     cfg = load_config(config or None, data_dir=data_dir or None, churn_after=churn_after or None,
                       target_active_rate=target or None, language=language or None)
-    store = open_store(cfg.data_dir, timezone=cfg.timezone)
+    store = open_store(cfg.data_dir, timezone=cfg.timezone, memory_limit=cfg.memory_limit or None,
+                       threads=cfg.threads or None)
     m = month_str(parse_month(month)) if month else month_str(last_complete_month(store.con))
-    lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=m)
+    # The report runner has built the aggregates before the notebooks start: this reuses them
+    # (a notebook opened on its own builds or extends them first).
+    agg = build(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
+                cache_dir=cfg.cache_dir).aggregates
+    lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=m,
+                   aggregates=agg)
     return ReportContext(cfg=cfg, store=store, month=m, churn_after=cfg.churn_after, target=cfg.target_active_rate,
                          language=cfg.language, lifecycle=lc, monthly=lc.monthly(cfg.churn_after))

@@ -27,12 +27,16 @@ def daily_users(con, *, active_events=(), signal_events=("trip",), event_names=N
     """Users per business-local day (index: day, every day from the first to the last, zeros included).
 
     ``event_names`` counts users of those events instead of active users (e.g. the offline signal).
+    Read from the daily aggregate (``agg_daily``); other event lists than the offline signal
+    are counted from the events.
     """
-    if event_names:
+    from .aggregates import ensure
+    if event_names and set(event_names) != set(signal_events):
         df = queries.frame(con, "daily_event_users", event_names=list(event_names))
     else:
-        df = queries.frame(con, "daily_active_users", active_events=list(active_events),
-                           signal_events=list(signal_events))
+        ensure(con, active_events=active_events, signal_events=signal_events, daily=True)
+        col = "signal_users" if event_names else "active_users"
+        df = con.execute(f"SELECT day, {col} AS users FROM agg_daily WHERE {col} > 0 ORDER BY day").df()
     s = df.set_index(pd.to_datetime(df["day"]))["users"].astype(float)
     if s.empty:
         return s

@@ -10,8 +10,6 @@ not zero shares.
 """
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pandas as pd
 
@@ -33,15 +31,17 @@ def categories(con) -> list[str]:
     return seen + [OTHER]
 
 
-def build_preference_bits(con, month: str, *, window_months: int = 3, active_events=(), signal_events=("trip",)):
-    """Materialise ``preference_day_bits`` (the one scan) and ``preference_users`` for the
-    window ending with ``month``."""
+def build_preference_users(con, month: str, *, window_months: int = 3, active_events=(), signal_events=("trip",)):
+    """Materialise ``preference_users`` for the window ending with ``month``, from the
+    monthly aggregates (computed in memory first when ``con`` has none); returns the
+    window's first and last month index."""
+    from .aggregates import ensure
+    ensure(con, active_events=active_events, signal_events=signal_events)
     m = parse_month(month)
-    start, end = add_months(m, -(window_months - 1)), add_months(m, 1)
-    queries.create_temp(con, "preference_day_bits", "preference_day_bits",
-                        start=date(start.year, start.month, 1), end=date(end.year, end.month, 1),
-                        active_events=list(active_events), signal_events=list(signal_events))
-    queries.create_temp(con, "preference_users", "preference_users")
+    to_mi = m.year * 12 + m.month - 1
+    window = dict(from_mi=to_mi - (window_months - 1), to_mi=to_mi)
+    queries.create_temp(con, "preference_users", "preference_users", **window)
+    return window
 
 
 def preference_shares(con, month: str, *, window_months: int = 3, active_events=(), signal_events=("trip",),
@@ -52,11 +52,11 @@ def preference_shares(con, month: str, *, window_months: int = 3, active_events=
     ``users`` (e.g. everyone entered by M) adds rows for users without activity in
     the window: shares empty, tags '', primary_tag 'unknown'.
     """
-    build_preference_bits(con, month, window_months=window_months, active_events=active_events,
-                          signal_events=signal_events)
+    window = build_preference_users(con, month, window_months=window_months, active_events=active_events,
+                                    signal_events=signal_events)
     cats = categories(con)
     who = con.sql("SELECT user_id, active_days FROM preference_users ORDER BY ui").to_arrow_table()
-    cd = queries.arrow(con, "preference_category_days", categories=cats)
+    cd = queries.arrow(con, "preference_category_days", categories=cats, **window)
     # one row per user (in user_id order), one column per category: a dense array
     active = who.column("active_days").to_numpy().astype(np.int64)
     days = np.zeros((len(active), len(cats)), dtype=np.int64)

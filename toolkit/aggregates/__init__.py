@@ -8,6 +8,6 @@ Parquet, one folder per month with a fingerprint of its source, and extends
 them incrementally; :func:`in_memory` computes the same tables in a connection
 without a cache.  Every analysis reads these tables, never the events.
 """
-from .build import BuildResult, build, in_memory, open_aggregates  # noqa: F401
+from .build import BuildResult, build, ensure, in_memory, open_aggregates  # noqa: F401
 from .cache import cache_root  # noqa: F401
 from .tables import Aggregates  # noqa: F401

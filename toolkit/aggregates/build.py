@@ -52,8 +52,8 @@ def _month_start(mi: int) -> datetime:
 
 
 def _has_table(con, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": name}).fetchone()[0]
-                or con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = $n", {"n": name}).fetchone()[0])
+    return bool(con.execute("SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = $n) "
+                            "+ (SELECT count(*) FROM duckdb_views() WHERE view_name = $n)", {"n": name}).fetchall()[0][0])
 
 
 def settings(con, active_events, signal_events, timezone: str = "") -> dict:
@@ -195,15 +195,18 @@ def in_memory(con, *, active_events=(), signal_events=("trip",)) -> Aggregates:
     return Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), None)
 
 
-def ensure_daily(agg: Aggregates) -> None:
-    """``agg_daily`` of in-memory aggregates, computed from ``agg_user_month`` when first needed
-    (the cache writes it with each month)."""
-    con = agg.con
-    if _has_table(con, "agg_daily"):
-        return
-    con.execute("CREATE TEMP TABLE agg_daily (day DATE, active_users BIGINT, signal_users BIGINT)")
-    for mi in agg.months():
-        _write_daily(con, "agg_user_month", mi, None)
+def ensure(con, *, active_events=(), signal_events=("trip",), daily: bool = False) -> None:
+    """Make sure ``con`` has the aggregate views: the ones a build or an earlier call
+    registered, else computed in memory from its events.  ``daily``: also ``agg_daily``
+    (in memory computed from ``agg_user_month`` when first needed; the cache writes it
+    with each month)."""
+    if not _has_table(con, "agg_user_month"):
+        in_memory(con, active_events=active_events, signal_events=signal_events)
+    if daily and not _has_table(con, "agg_daily"):
+        con.execute("CREATE TEMP TABLE agg_daily (day DATE, active_users BIGINT, signal_users BIGINT)")
+        lo, hi = con.execute("SELECT min(mi), max(mi) FROM agg_user_month").fetchone()
+        for mi in range(lo, hi + 1) if lo is not None else ():
+            _write_daily(con, "agg_user_month", mi, None)
 
 
 # ---------------------------------------------------------------- fingerprints
@@ -283,14 +286,15 @@ class BuildResult:
 
     def describe(self) -> str:
         months = len(self.computed) + len(self.recomputed) + len(self.reused)
-        parts = [f"{len(self.computed)} computed", f"{len(self.recomputed)} recomputed (source changed)",
+        changed = ""
+        if self.recomputed:
+            changed = " [" + ", ".join(month_label(m) for m in self.recomputed[:12]) + \
+                      (", ..." if len(self.recomputed) > 12 else "") + "]"
+        parts = [f"{len(self.computed)} computed", f"{len(self.recomputed)} recomputed (source changed){changed}",
                  f"{len(self.reused)} reused"]
         if self.removed:
             parts.append(f"{len(self.removed)} dropped (no source left)")
         text = f"Aggregates in {self.root}: {months} months, " + ", ".join(parts)
-        if self.recomputed:
-            text += " [" + ", ".join(month_label(m) for m in self.recomputed[:12]) + \
-                    (", ..." if len(self.recomputed) > 12 else "") + "]"
         if self.stepped_from is not None and self.aggregates is not None:
             text += (f"; lifecycle stepped {month_label(self.stepped_from)} .. "
                      f"{month_label(self.aggregates.last_mi)}")

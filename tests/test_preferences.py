@@ -174,3 +174,14 @@ def test_cli_preferences(sample_dir):
     df = pd.read_csv(io.StringIO(proc.stdout))
     assert df.columns[0] == "user_id" and list(df.columns[-2:]) == ["tags", "primary_tag"]
     assert any(c.startswith("share_") for c in df.columns) and len(df) == 20_000
+
+
+def test_tag_indicators_match_splitting_each_row():
+    """The vectorised tag membership (one split per distinct combination) against a split per row."""
+    from toolkit.preferences import tag_indicators
+    rng = np.random.default_rng(5)
+    cats = ["car_control", "content", "community", "other"]
+    tags = pd.Series([",".join(c for c in cats if rng.random() < 0.4) for _ in range(500)] + [None])
+    got = tag_indicators(tags, cats)
+    want = np.array([[c in (t or "").split(",") for c in cats] for t in tags])
+    assert got.shape == (501, 4) and (got == want).all() and got.any()

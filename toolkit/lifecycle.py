@@ -123,6 +123,12 @@ class Lifecycle:
         self._extended_to = until
         self._ensure(until)
 
+    def monthly_states_ready(self) -> str:
+        """Make ``lifecycle_current`` (every snapshot row up to the last month) ready for other
+        queries to join; returns its name."""
+        self._ensure(self.last_mi)
+        return "lifecycle_current"
+
     def counts(self, churn_after: int = 2) -> pd.DataFrame:
         """Raw monthly counts (one row per month, ``mi`` the month index): states, signal
         splits, cumulative users."""

@@ -98,13 +98,22 @@ def _tags(days: np.ndarray, shares: np.ndarray, cats: list[str], threshold: floa
     return tags, primary
 
 
+def tag_indicators(tags: pd.Series, cats: list[str]) -> np.ndarray:
+    """A boolean matrix (rows of ``tags``, one column per category): whether the row's
+    comma-separated tags hold the category.  Each distinct tag combination is split once,
+    not each user (there are few combinations and many users)."""
+    codes, uniq = pd.factorize(tags.fillna(""), sort=False)
+    table = np.array([[c in set(u.split(",")) for c in cats] for u in uniq], dtype=bool).reshape(len(uniq), len(cats))
+    return table[codes] if len(codes) else np.zeros((0, len(cats)), dtype=bool)
+
+
 def tag_distribution(prefs: pd.DataFrame) -> pd.DataFrame:
     """Per category: users tagged, their share of users with activity, users with it as primary tag."""
     cats = [c[len("share_"):] for c in prefs.columns if c.startswith("share_")]
     active = prefs[prefs["primary_tag"] != UNKNOWN]
-    tagged = {c: int(active["tags"].str.split(",").apply(lambda t, c=c: c in t).sum()) for c in cats}
+    tagged = dict(zip(cats, tag_indicators(active["tags"], cats).sum(axis=0).tolist()))
     prim = prefs["primary_tag"].value_counts()
-    rows = [{"category": c, "tagged": tagged[c], "tagged_share": tagged[c] / len(active) if len(active) else np.nan,
+    rows = [{"category": c, "tagged": int(tagged[c]), "tagged_share": tagged[c] / len(active) if len(active) else np.nan,
              "primary": int(prim.get(c, 0)), "mean_share": float(active[f"share_{c}"].mean()) if len(active) else np.nan}
             for c in cats]
     rows.append({"category": UNKNOWN, "tagged": 0, "tagged_share": np.nan, "primary": int(prim.get(UNKNOWN, 0)),
@@ -121,8 +130,8 @@ def state_category_matrix(prefs: pd.DataFrame, states: pd.DataFrame) -> tuple[pd
     m = m[m["primary_tag"].fillna(UNKNOWN) != UNKNOWN]
     mean = m.groupby("state")[[f"share_{c}" for c in cats]].mean()
     mean.columns = cats
-    tagged = pd.DataFrame({c: m.groupby("state")["tags"].apply(lambda t, c=c: t.str.split(",").apply(
-        lambda x: c in x).mean()) for c in cats})
+    ind = pd.DataFrame(tag_indicators(m["tags"], cats), columns=cats, index=m.index)
+    tagged = ind.groupby(m["state"]).mean()
     order = [s for s in STATES if s in mean.index]
     return mean.reindex(order), tagged.reindex(order)
 

@@ -1,38 +1,34 @@
--- AARRR funnel per entry-month cohort: one row per entry month, from `lifecycle_words`
--- (entry months, and the qualifying bit of the month after entry: bit 2p of its word).
+-- AARRR funnel per entry-month cohort: one row per entry month, from the lifecycle snapshots
+-- (`lifecycle_current`) and the monthly aggregates.
 --   acquired   users entering in the month
---   activated  of them, users of a feature (a feature_map event with a category) in the entry month
+--   activated  of them, users of a feature (an event of a category in $feature_categories,
+--              the feature_map categories) in the entry month
 --   retained   of them, active in the month after entry
 --   paying     of them, with an order in the entry month or the two after
---   referring  of them, with an event in $referral_events at any time (NULL when none are configured)
-WITH entries AS (SELECT user_id, entry FROM lifecycle_words WHERE w = (entry - $phase) // 32),
+--   referring  of them, in `referring_users` (users with an event in the referral events;
+--              NULL when $with_referral is false)
+WITH entries AS (SELECT user_id, entry FROM lifecycle_current WHERE mi = entry),
 activated AS (
-    SELECT DISTINCT e.user_id
-    FROM events AS e
-    JOIN feature_map AS f ON f.event_name = e.event_name AND coalesce(trim(f.category), '') <> ''
-    JOIN entries AS n ON n.user_id = e.user_id
-    WHERE year(e.event_time) * 12 + month(e.event_time) - 1 = n.entry
+    SELECT DISTINCT c.user_id
+    FROM agg_user_categories AS c
+    JOIN entries AS n ON n.user_id = c.user_id AND c.mi = n.entry
+    WHERE list_contains($feature_categories, c.category)
 ),
-retained AS (
-    SELECT user_id FROM lifecycle_words
-    WHERE entry + 1 <= $last_mi AND w = (entry + 1 - $phase) // 32
-      AND (bits >> (2 * ((entry + 1 - $phase) % 32))::UBIGINT) & 1 = 1
-),
+retained AS (SELECT user_id FROM lifecycle_current WHERE mi = entry + 1 AND active),
 paying AS (
-    SELECT DISTINCT o.user_id FROM orders AS o JOIN entries AS n USING (user_id)
-    WHERE year(o.order_time) * 12 + month(o.order_time) - 1 BETWEEN n.entry AND n.entry + 2
-),
-referring AS (SELECT DISTINCT user_id FROM events WHERE list_contains($referral_events, event_name))
+    SELECT DISTINCT o.user_id FROM agg_orders AS o JOIN entries AS n USING (user_id)
+    WHERE o.mi BETWEEN n.entry AND n.entry + 2
+)
 SELECT n.entry AS mi,
        count(*)            AS acquired,
        count(a.user_id)    AS activated,
        count(r.user_id)    AS retained,
        count(p.user_id)    AS paying,
-       CASE WHEN len($referral_events) = 0 THEN NULL ELSE count(f.user_id) END AS referring
+       CASE WHEN $with_referral THEN count(f.user_id) END AS referring
 FROM entries AS n
 LEFT JOIN activated AS a USING (user_id)
 LEFT JOIN retained AS r USING (user_id)
 LEFT JOIN paying AS p USING (user_id)
-LEFT JOIN referring AS f USING (user_id)
+LEFT JOIN referring_users AS f USING (user_id)
 GROUP BY n.entry
 ORDER BY n.entry

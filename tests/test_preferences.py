@@ -3,6 +3,7 @@ and the user detail export."""
 import io
 import shutil
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest

@@ -184,5 +184,5 @@ def test_tag_indicators_match_splitting_each_row():
     cats = ["car_control", "content", "community", "other"]
     tags = pd.Series([",".join(c for c in cats if rng.random() < 0.4) for _ in range(500)] + [None])
     got = tag_indicators(tags, cats)
-    want = np.array([[c in (t or "").split(",") for c in cats] for t in tags])
+    want = np.array([[c in (t if isinstance(t, str) else "").split(",") for c in cats] for t in tags])
     assert got.shape == (501, 4) and (got == want).all() and got.any()

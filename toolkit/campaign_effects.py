@@ -25,9 +25,8 @@ COLUMNS = ["campaign_id", "name", "metric", "treatment", "control", "difference"
 ORDER_GOALS = {"order", "orders", "purchase", "revenue", "conversion"}
 
 
-def _did(con, campaign_id, active_events, signal_events, alpha):
-    df = queries.frame(con, "did_user_periods", campaign_id=campaign_id, active_events=list(active_events),
-                       signal_events=list(signal_events))
+def _did(con, campaign_id, alpha):
+    df = queries.frame(con, "did_user_periods", campaign_id=campaign_id)
     if df.empty or df["treated"].all() or not df["treated"].any():
         return None
     long = pd.DataFrame({"user": np.repeat(np.arange(len(df)), 2),
@@ -48,13 +47,16 @@ def campaign_effects(con, *, active_events=(), signal_events=("trip",), alpha: f
                      srm_alpha: float = 0.001) -> pd.DataFrame:
     """One row per campaign with members (columns ``COLUMNS``).
 
-    Events are scanned once for the arms; a campaign without a control arm adds
-    one scan for its difference-in-differences.
+    Activity comes from the day masks of the monthly aggregates (computed in memory first
+    when ``con`` has none), never from the events.
     """
+    from .aggregates import ensure
     camps = con.execute("SELECT * FROM campaigns ORDER BY campaign_id").df()
     if camps.empty:
         return pd.DataFrame(columns=COLUMNS)
-    arms = queries.frame(con, "campaign_arms", active_events=list(active_events), signal_events=list(signal_events))
+    ensure(con, active_events=active_events, signal_events=signal_events)
+    queries.create_temp(con, "campaign_periods", "campaign_periods")
+    arms = queries.frame(con, "campaign_arms")
     rows = []
     for _, c in camps.iterrows():
         a = arms[arms["campaign_id"] == c["campaign_id"]].set_index("arm")
@@ -72,7 +74,7 @@ def campaign_effects(con, *, active_events=(), signal_events=("trip",), alpha: f
             srm = sample_ratio_mismatch(int(t["members"]), int(k["members"]), share, srm_alpha)
             rows.append({**base, **r, "srm_flag": srm["srm_flag"], "method": "control arm"})
         else:
-            r = _did(con, c["campaign_id"], active_events, signal_events, alpha) if outcome == "converted" else None
+            r = _did(con, c["campaign_id"], alpha) if outcome == "converted" else None
             if r is None:
                 continue
             rows.append({**base, **r, "srm_flag": False, "method": "diff-in-diff"})

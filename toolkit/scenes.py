@@ -131,9 +131,12 @@ def write_pushes(store, month: str, pushes: pd.DataFrame, rule_ids) -> Path:
 
 def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), alpha: float = 0.05) -> pd.DataFrame:
     """Per rule and push month, and per rule over all its months ('all'): reactivation within
-    ``days`` days for treatment and control, the difference, its interval and p-value."""
-    df = queries.frame(con, "scene_evaluation", days=days, active_events=list(active_events),
-                       signal_events=list(signal_events))
+    ``days`` days (the days after the push day) for treatment and control, the difference,
+    its interval and p-value.  Activity comes from the monthly aggregates (computed in memory
+    first when ``con`` has none)."""
+    from .aggregates import ensure
+    ensure(con, active_events=active_events, signal_events=signal_events)
+    df = queries.frame(con, "scene_evaluation", days=days)
     rows = []
     if df.empty:
         return pd.DataFrame(columns=["rule_id", "month", "treatment", "control", "difference", "ci_low", "ci_high",

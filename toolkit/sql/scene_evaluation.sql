@@ -1,17 +1,32 @@
--- Scene evaluation: one row per (rule, push month, arm): users pushed and users
--- reactivated, i.e. with a qualifying event after sent_at and within $days days of it.
+-- Scene evaluation: one row per (rule, push month, arm): users pushed and users reactivated,
+-- i.e. with a qualifying event on one of the $days days after the day of the push (business-
+-- local days), from the day masks of the monthly aggregate `agg_user_month`.
 WITH p AS (
-    SELECT rule_id, strftime(sent_at, '%Y-%m') AS month, lower(trim(arm)) AS arm, user_id, sent_at
+    SELECT rule_id, strftime(sent_at, '%Y-%m') AS month, lower(trim(arm)) AS arm, user_id,
+           CAST(sent_at AS DATE) AS sent_day
     FROM pushes WHERE user_id IS NOT NULL AND sent_at IS NOT NULL
 ),
+spans AS (                -- the days after each push day, month by month
+    SELECT user_id, sent_day, sent_day + 1 AS first_day, sent_day + CAST($days AS INTEGER) AS last_day,
+           unnest(range(year(sent_day + 1) * 12 + month(sent_day + 1) - 1,
+                        year(sent_day + CAST($days AS INTEGER)) * 12 + month(sent_day + CAST($days AS INTEGER)))) AS mi
+    FROM (SELECT DISTINCT user_id, sent_day FROM p)
+),
+masks AS (                -- bit d - 1 for each day d of month mi inside the span
+    SELECT user_id, sent_day, mi,
+           ((1::UBIGINT << (CASE WHEN mi = year(last_day) * 12 + month(last_day) - 1
+                                 THEN day(last_day) ELSE 31 END)::UBIGINT) - 1::UBIGINT)
+           & ~((1::UBIGINT << (CASE WHEN mi = year(first_day) * 12 + month(first_day) - 1
+                                   THEN day(first_day) - 1 ELSE 0 END)::UBIGINT) - 1::UBIGINT) AS mask
+    FROM spans
+),
 hits AS (
-    SELECT DISTINCT p.rule_id, p.month, p.user_id
-    FROM p JOIN events AS e ON e.user_id = p.user_id
-    WHERE e.event_time > p.sent_at AND e.event_time <= p.sent_at + to_days(CAST($days AS INTEGER))
-      AND CASE WHEN len($active_events) = 0 THEN NOT list_contains($signal_events, e.event_name)
-               ELSE list_contains($active_events, e.event_name) END
+    SELECT DISTINCT s.user_id, s.sent_day
+    FROM masks AS s
+    JOIN agg_user_month AS a ON a.user_id = s.user_id AND a.mi = s.mi AND a.q_days::UBIGINT & s.mask <> 0
 )
-SELECT p.rule_id, p.month, p.arm, count(DISTINCT p.user_id) AS pushed, count(DISTINCT h.user_id) AS reactivated
-FROM p LEFT JOIN hits AS h USING (rule_id, month, user_id)
+SELECT p.rule_id, p.month, p.arm, count(DISTINCT p.user_id) AS pushed,
+       count(DISTINCT p.user_id) FILTER (WHERE h.user_id IS NOT NULL) AS reactivated
+FROM p LEFT JOIN hits AS h ON h.user_id = p.user_id AND h.sent_day = p.sent_day
 GROUP BY ALL
 ORDER BY p.rule_id, p.month, p.arm

@@ -54,14 +54,12 @@ def cohort_funnel(lc: Lifecycle, *, referral_events=()) -> pd.DataFrame:
     (an order within the entry month and the two after) for the last two: their
     windows are not over yet.  Referring is empty without ``referral_events``.
     """
-    from .preferences import categories
     lc.monthly_states_ready()
     if referral_events:
         queries.create_temp(lc.con, "referring_users", "referring_users", referral_events=list(referral_events))
     else:
         lc.con.execute("CREATE OR REPLACE TEMP TABLE referring_users AS SELECT user_id FROM agg_registrations WHERE false")
-    df = queries.frame(lc.con, "cohort_funnel", feature_categories=categories(lc.con)[:-1],
-                       with_referral=bool(referral_events))
+    df = queries.frame(lc.con, "cohort_funnel", with_referral=bool(referral_events))
     df = df[df["mi"] <= lc.last_mi].reset_index(drop=True)
     mi = df.pop("mi").astype(int)
     df.insert(0, "cohort", [month_label(m) for m in mi])

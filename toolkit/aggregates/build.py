@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import time
 from collections import defaultdict
@@ -41,7 +42,8 @@ from .cache import FORMAT, cache_root, read_manifest, write_manifest
 from .tables import Aggregates, attach, month_label
 
 FAR_PAST, FAR_FUTURE = datetime(1, 1, 1), datetime(9999, 12, 1)
-MONTH_FILES = ("user_month", "user_categories", "registrations", "orders", "daily")
+CATEGORY_SLOTS = 32          # day masks per user and month, one per feature category (agg_user_month.sql)
+MONTH_FILES = ("user_month", "registrations", "orders", "daily")
 
 
 def _month_start(mi: int) -> datetime:
@@ -60,20 +62,24 @@ def settings(con, active_events, signal_events, timezone: str = "") -> dict:
     """What every month's aggregates depend on besides its source rows."""
     fm = con.execute("SELECT event_name, coalesce(trim(category), '') FROM feature_map").fetchall() \
         if _has_table(con, "feature_map") else []
+    cats = list(dict.fromkeys(c for _, c in fm if c)) + ["other"]
+    if len(cats) > CATEGORY_SLOTS:
+        raise ConfigError(f"feature_map has {len(cats) - 1} categories; the monthly aggregates keep at most "
+                          f"{CATEGORY_SLOTS - 1} (plus 'other'). Merge some categories in feature_map.")
     return {"active_events": list(active_events or []), "signal_events": list(signal_events or []),
-            "timezone": timezone, "fm_names": [r[0] for r in fm], "fm_categories": [r[1] for r in fm]}
+            "timezone": timezone, "fm_names": [r[0] for r in fm], "fm_categories": [r[1] for r in fm],
+            "categories": cats}
 
 
 def _scan_params(s: dict, start: datetime, end: datetime) -> dict:
     return dict(start=start, end=end, active_events=s["active_events"], signal_events=s["signal_events"],
-                fm_names=s["fm_names"], fm_categories=s["fm_categories"])
+                fm_names=s["fm_names"], fm_categories=s["fm_categories"], categories=s["categories"])
 
 
-def _empty_scan(con) -> str:
-    id_type = con.execute("SELECT typeof(user_id) FROM events LIMIT 1").fetchone()
-    id_type = id_type[0] if id_type else "BIGINT"
-    return (f"SELECT NULL::{id_type} AS user_id, 0::BIGINT AS mi, NULL::VARCHAR AS category, "
-            "0::UINTEGER AS q_days, 0::UINTEGER AS s_days, 0::BIGINT AS events WHERE false")
+def register_categories(con, categories: list[str]) -> None:
+    """``agg_categories``: the category of each slot of agg_user_month.category_days."""
+    con.execute("CREATE OR REPLACE TEMP TABLE agg_categories AS "
+                "SELECT generate_subscripts($c, 1) - 1 AS ci, unnest($c) AS category", {"c": list(categories)})
 
 
 def _small_tables(con) -> None:
@@ -89,44 +95,30 @@ def _small_tables(con) -> None:
                     "0.0::DOUBLE AS amount FROM agg_empty_ids")
 
 
-def daily_counts(con, source: str, mi: int) -> tuple[list, np.ndarray, np.ndarray]:
-    """Users per day of month ``mi`` with a qualifying / a signal event, from the day masks of
-    ``source`` (rows of agg_user_month.sql), counted with numpy over the bits."""
-    got = con.execute(f"SELECT q_days, s_days FROM {source} WHERE mi = $mi", {"mi": mi}).fetchnumpy()
-    counts = []
-    for col in ("q_days", "s_days"):
-        masks = np.asarray(got[col], dtype="<u4")
-        bits = np.unpackbits(masks.view(np.uint8).reshape(-1, 4), axis=1, bitorder="little") if len(masks) \
-            else np.zeros((0, 32), dtype=np.uint8)
-        counts.append(bits.sum(axis=0, dtype=np.int64))
-    start = _month_start(mi).date()
-    days = [start.replace(day=d + 1) for d in range(31) if _valid_day(start, d + 1)]
-    return days, counts[0][:len(days)], counts[1][:len(days)]
+def _day_counts(masks) -> np.ndarray:
+    """Rows with bit d set, for each bit d of 32, of an array of day masks (numpy, no loop per row)."""
+    masks = np.ascontiguousarray(np.asarray(masks, dtype="<u4"))
+    if not len(masks):
+        return np.zeros(32, dtype=np.int64)
+    return np.unpackbits(masks.view(np.uint8).reshape(-1, 4), axis=1, bitorder="little").sum(axis=0, dtype=np.int64)
 
 
-def _valid_day(start, day: int) -> bool:
-    try:
-        start.replace(day=day)
-        return True
-    except ValueError:
-        return False
-
-
-def _write_daily(con, source: str, mi: int, path: Path | None):
+def _daily_frame(con, source: str, months) -> "pd.DataFrame":
+    """Daily users: one row per day of ``months`` with a qualifying or a signal user, from the day
+    masks of ``source`` (a relation with the columns of agg_user_month.sql), with ``mi``."""
     import pandas as pd
-    days, act, sig = daily_counts(con, source, mi)
-    df = pd.DataFrame({"day": pd.to_datetime(days).date, "active_users": act, "signal_users": sig})
-    df = df[(df.active_users > 0) | (df.signal_users > 0)]
-    con.register("agg_daily_frame", df)
-    try:
-        if path is None:
-            con.execute("INSERT INTO agg_daily SELECT day::DATE, active_users::BIGINT, signal_users::BIGINT "
-                        "FROM agg_daily_frame")
-        else:
-            con.execute(f"COPY (SELECT day::DATE AS day, active_users::BIGINT AS active_users, "
-                        f"signal_users::BIGINT AS signal_users FROM agg_daily_frame) TO '{path}' (FORMAT parquet)")
-    finally:
-        con.unregister("agg_daily_frame")
+    parts = []
+    for mi in months:
+        got = con.execute(f"SELECT q_days, s_days FROM {source} WHERE mi = $mi", {"mi": mi}).fetchnumpy()
+        act, sig = _day_counts(got["q_days"]), _day_counts(got["s_days"])
+        start = pd.Timestamp(_month_start(mi))
+        n = start.days_in_month
+        parts.append(pd.DataFrame({"day": pd.date_range(start, periods=n, freq="D").date, "active_users": act[:n],
+                                   "signal_users": sig[:n], "mi": mi}))
+    if not parts:
+        return pd.DataFrame({"day": [], "active_users": [], "signal_users": [], "mi": []})
+    df = pd.concat(parts, ignore_index=True)
+    return df[(df.active_users > 0) | (df.signal_users > 0)].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- the lifecycle fold
@@ -178,10 +170,9 @@ def in_memory(con, *, active_events=(), signal_events=("trip",)) -> Aggregates:
     ``orders``, ``feature_map`` when present) as temporary tables, without a cache."""
     s = settings(con, active_events, signal_events)
     _ids(con)
-    queries.create_temp(con, "agg_scan", "agg_user_month_category", **_scan_params(s, FAR_PAST, FAR_FUTURE))
-    queries.create_temp(con, "agg_user_month", "agg_user_month")
-    queries.create_temp(con, "agg_user_categories", "agg_user_categories")
-    con.execute("DROP TABLE temp.agg_scan")
+    queries.create_temp(con, "agg_user_month", "agg_user_month", **_scan_params(s, FAR_PAST, FAR_FUTURE))
+    register_categories(con, s["categories"])
+    con.execute(f"CREATE OR REPLACE TEMP VIEW agg_user_categories AS {queries.load('agg_user_categories')}")
     _small_tables(con)
     con.execute("CREATE OR REPLACE TEMP TABLE agg_registrations AS SELECT * FROM agg_reg")
     con.execute("CREATE OR REPLACE TEMP TABLE agg_orders AS SELECT * FROM agg_ord")
@@ -189,7 +180,7 @@ def in_memory(con, *, active_events=(), signal_events=("trip",)) -> Aggregates:
                          "SELECT mi FROM agg_registrations UNION ALL SELECT mi FROM agg_orders)").fetchone()
     if lo is None:
         raise ConfigError("No events with a user and a time, and no registrations: nothing to aggregate.")
-    con.execute("DROP TABLE IF EXISTS temp.agg_daily")      # computed when first asked for: ensure_daily
+    con.execute("DROP TABLE IF EXISTS temp.agg_daily")      # computed when first asked for: ensure()
     con.execute(f"CREATE OR REPLACE TEMP TABLE lifecycle_snapshots AS {_empty_snapshot(con)}")
     fold_into(con, "lifecycle_snapshots", lo, hi)
     return Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), None)
@@ -203,10 +194,12 @@ def ensure(con, *, active_events=(), signal_events=("trip",), daily: bool = Fals
     if not _has_table(con, "agg_user_month"):
         in_memory(con, active_events=active_events, signal_events=signal_events)
     if daily and not _has_table(con, "agg_daily"):
-        con.execute("CREATE TEMP TABLE agg_daily (day DATE, active_users BIGINT, signal_users BIGINT)")
-        lo, hi = con.execute("SELECT min(mi), max(mi) FROM agg_user_month").fetchone()
-        for mi in range(lo, hi + 1) if lo is not None else ():
-            _write_daily(con, "agg_user_month", mi, None)
+        lo, hi = con.execute("SELECT min(mi), max(mi) FROM agg_user_month").fetchall()[0]
+        frame = _daily_frame(con, "agg_user_month", range(lo, hi + 1) if lo is not None else [])
+        con.register("agg_daily_frame", frame)
+        con.execute("CREATE TEMP TABLE agg_daily AS SELECT day::DATE AS day, active_users::BIGINT AS active_users, "
+                    "signal_users::BIGINT AS signal_users FROM agg_daily_frame")
+        con.unregister("agg_daily_frame")
 
 
 # ---------------------------------------------------------------- fingerprints
@@ -224,6 +217,25 @@ def _event_files(store: Store) -> list[Path] | None:
 def _stat(path: Path) -> list:
     st = path.stat()
     return [st.st_size, st.st_mtime_ns]
+
+
+def _months_from_statistics(con, path: Path):
+    """[(month, rows)] of a Parquet file whose naive event times all lie in one month, from its
+    statistics alone; None when the file must be read to know (zone-aware or text times,
+    missing statistics, several months)."""
+    if path.suffix != ".parquet":
+        return None
+    try:
+        types = {r[0].lower(): r[1] for r in con.execute(
+            "DESCRIBE SELECT * FROM read_parquet($p)", {"p": str(path)}).fetchall()}
+        if types.get("event_time") != "TIMESTAMP":
+            return None
+        first, last, rows, complete = queries.run(con, "agg_source_stats", path=str(path)).fetchall()[0]
+    except Exception:  # an unreadable file is reported by the scan that follows
+        return None
+    if not complete or first is None or (first.year, first.month) != (last.year, last.month):
+        return None
+    return [(first.year * 12 + first.month - 1, rows)]
 
 
 def _event_units(store: Store, known: dict) -> dict:
@@ -245,10 +257,12 @@ def _event_units(store: Store, known: dict) -> dict:
         if old and old.get("stat") == stat:
             units[rel] = old
             continue
-        con = store.con if single else open_events_file(path, timezone=store.timezone)
-        rows = queries.run(con, "agg_source_months").fetchall()
-        if not single:
-            con.close()
+        rows = None if single else _months_from_statistics(store.con, path)
+        if rows is None:
+            con = store.con if single else open_events_file(path, timezone=store.timezone)
+            rows = queries.run(con, "agg_source_months").fetchall()
+            if not single:
+                con.close()
         units[rel] = {"stat": stat, "months": {str(int(m)): int(n) for m, n in rows}}
     return units
 
@@ -311,46 +325,61 @@ def _runs(months: list[int]) -> list[tuple[int, int]]:
     return out
 
 
-def _copy(con, query: str, path: Path, **params) -> None:
-    text = queries.load(query) if query.isidentifier() else query
-    queries.execute(con, f"COPY ({text}) TO '{path}' (FORMAT parquet)", **params)
+def _partitioned(con, query: str, folder: Path, **params) -> None:
+    """Write ``query`` (with a column ``mi``) as Parquet under ``folder/mi=<mi>/``, in one pass."""
+    queries.execute(con, f"COPY ({query}) TO '{folder}' (FORMAT parquet, PARTITION_BY (mi), "
+                         "WRITE_PARTITION_COLUMNS true)", **params)
+
+
+def _place(con, staged: Path, mi: int, target: Path, empty_of: str, **params) -> None:
+    """Move the staged partition of month ``mi`` to ``target``; a month without rows gets an
+    empty file of the same columns (from ``empty_of``, a query described, not run)."""
+    files = sorted((staged / f"mi={mi}").glob("*.parquet"))
+    if len(files) == 1:
+        files[0].rename(target)
+    elif files:
+        con.execute(f"COPY (SELECT * FROM read_parquet({[str(f) for f in files]})) TO '{target}' (FORMAT parquet)")
+    else:
+        cols = queries.execute(con, f"DESCRIBE {empty_of}", **params).fetchall()
+        select = ", ".join(f'NULL::{c[1]} AS "{c[0]}"' for c in cols)
+        con.execute(f"COPY (SELECT {select} WHERE false) TO '{target}' (FORMAT parquet)")
 
 
 def _compute_months(store: Store, s: dict, months: list[int], root: Path) -> None:
+    """Compute and write the aggregates of ``months``: one scan of the events per run of
+    consecutive months, written per month in the same pass."""
     con = store.con
-    staging = root / f".staging-{int(time.time() * 1000)}"
+    staging = root / f".staging-{os.getpid()}-{int(time.time() * 1000)}"
+    scan = queries.load("agg_user_month")
     try:
         for a, b in _runs(months):
-            scan_dir = staging / "scan"
-            shutil.rmtree(scan_dir, ignore_errors=True)
-            staging.mkdir(parents=True, exist_ok=True)
-            text = queries.load("agg_user_month_category")
-            queries.execute(con, f"COPY ({text}) TO '{scan_dir}' (FORMAT parquet, PARTITION_BY (mi), "
-                                 "WRITE_PARTITION_COLUMNS true)",
-                            **_scan_params(s, _month_start(a), _month_start(b + 1)))
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir(parents=True)
+            p = _scan_params(s, _month_start(a), _month_start(b + 1))
+            _partitioned(con, scan, staging / "user_month", **p)
+            run = dict(lo=a, hi=b)
+            small = {"registrations": "SELECT * FROM agg_reg WHERE mi BETWEEN $lo AND $hi",
+                     "orders": "SELECT * FROM agg_ord WHERE mi BETWEEN $lo AND $hi"}
+            for name, query in small.items():
+                _partitioned(con, query, staging / name, **run)
             for mi in range(a, b + 1):
-                part = scan_dir / f"mi={mi}"
-                if part.is_dir():
-                    con.execute(f"CREATE OR REPLACE TEMP VIEW agg_scan AS SELECT * FROM read_parquet('{part}/*.parquet')")
-                else:
-                    con.execute(f"CREATE OR REPLACE TEMP VIEW agg_scan AS {_empty_scan(con)}")
                 tmp = staging / month_label(mi)
-                tmp.mkdir(parents=True)
-                _copy(con, "agg_user_month", tmp / "user_month.parquet")
-                _copy(con, "agg_user_categories", tmp / "user_categories.parquet")
-                _copy(con, "SELECT * FROM agg_reg WHERE mi = $mi", tmp / "registrations.parquet", mi=mi)
-                _copy(con, "SELECT * FROM agg_ord WHERE mi = $mi", tmp / "orders.parquet", mi=mi)
-                con.execute(f"CREATE OR REPLACE TEMP VIEW agg_month_um AS SELECT * FROM read_parquet('{tmp / 'user_month.parquet'}')")
-                _write_daily(con, "agg_month_um", mi, tmp / "daily.parquet")
+                tmp.mkdir()
+                _place(con, staging / "user_month", mi, tmp / "user_month.parquet", scan, **p)
+                for name, query in small.items():
+                    _place(con, staging / name, mi, tmp / f"{name}.parquet", query, **run)
+                daily = _daily_frame(con, f"read_parquet('{tmp / 'user_month.parquet'}')", [mi])
+                con.register("agg_daily_frame", daily)
+                con.execute(f"COPY (SELECT day::DATE AS day, active_users::BIGINT AS active_users, "
+                            f"signal_users::BIGINT AS signal_users FROM agg_daily_frame) TO '{tmp / 'daily.parquet'}' "
+                            "(FORMAT parquet)")
+                con.unregister("agg_daily_frame")
                 final = root / "months" / month_label(mi)
                 shutil.rmtree(final, ignore_errors=True)
                 final.parent.mkdir(parents=True, exist_ok=True)
                 tmp.rename(final)
-            shutil.rmtree(scan_dir, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        con.execute("DROP VIEW IF EXISTS temp.agg_scan")
-        con.execute("DROP VIEW IF EXISTS temp.agg_month_um")
 
 
 def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=None,
@@ -408,6 +437,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
         _compute_months(store, s, todo, root)
     for m in todo:
         months_meta[str(m)] = {"source": fp.get(m, {})}
+    register_categories(con, s["categories"])
     attach(con, root, lo, hi, snapshots=False)
     if step_from is not None:
         prev = None

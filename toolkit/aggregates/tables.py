@@ -3,8 +3,9 @@ connection, the same names whether they come from the Parquet cache or were comp
 in memory.
 
 =====================  ==========================================================
-``agg_user_month``      user, month: active, signal, q_days / s_days (day masks), events
-``agg_user_categories`` user, month, category: days (day mask of qualifying events)
+``agg_user_month``      user, month: active, signal, q_days / s_days (day masks), events, categories
+``agg_user_categories`` user, month, category: days (day mask of qualifying events), events (a view
+                        unnesting agg_user_month.categories)
 ``agg_registrations``   user: mi, the month of the earliest registration
 ``agg_orders``          user, month: orders, amount
 ``agg_daily``           day: active_users, signal_users
@@ -16,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TABLES = ("user_month", "user_categories", "registrations", "orders", "daily", "snapshot")
+TABLES = ("user_month", "registrations", "orders", "daily", "snapshot")
 VIEW = {"user_month": "agg_user_month", "user_categories": "agg_user_categories",
         "registrations": "agg_registrations", "orders": "agg_orders", "daily": "agg_daily",
         "snapshot": "lifecycle_snapshots"}
@@ -56,3 +57,5 @@ def attach(con, root: Path, first_mi: int, last_mi: int, *, snapshots: bool = Tr
         files = ", ".join(_lit(root / "months" / month_label(m) / f"{table}.parquet")
                           for m in range(first_mi, last_mi + 1))
         con.execute(f"CREATE OR REPLACE TEMP VIEW {VIEW[table]} AS SELECT * FROM read_parquet([{files}])")
+    from .. import queries
+    con.execute(f"CREATE OR REPLACE TEMP VIEW agg_user_categories AS {queries.load('agg_user_categories')}")

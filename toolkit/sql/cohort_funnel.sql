@@ -1,18 +1,16 @@
 -- AARRR funnel per entry-month cohort: one row per entry month, from the lifecycle snapshots
 -- (`lifecycle_current`) and the monthly aggregates.
 --   acquired   users entering in the month
---   activated  of them, users of a feature (an event of a category in $feature_categories,
---              the feature_map categories) in the entry month
+--   activated  of them, users of a feature (an event of a feature_map category: feature_used
+--              of agg_user_month) in the entry month
 --   retained   of them, active in the month after entry
 --   paying     of them, with an order in the entry month or the two after
 --   referring  of them, in `referring_users` (users with an event in the referral events;
 --              NULL when $with_referral is false)
 WITH entries AS (SELECT user_id, entry FROM lifecycle_current WHERE mi = entry),
 activated AS (
-    SELECT DISTINCT c.user_id
-    FROM agg_user_categories AS c
-    JOIN entries AS n ON n.user_id = c.user_id AND c.mi = n.entry
-    WHERE list_contains($feature_categories, c.category)
+    SELECT a.user_id FROM agg_user_month AS a JOIN entries AS n ON n.user_id = a.user_id AND a.mi = n.entry
+    WHERE a.feature_used
 ),
 retained AS (SELECT user_id FROM lifecycle_current WHERE mi = entry + 1 AND active),
 paying AS (

@@ -12,6 +12,7 @@ import pytest
 
 from conftest import run_cli
 from toolkit.aggregates import build, in_memory
+from toolkit.aggregates.build import ensure_categories
 from toolkit.aggregates.tables import VIEW
 from toolkit.holiday_lift import daily_users
 from toolkit.lifecycle import Lifecycle, month_index
@@ -46,6 +47,7 @@ def _results(data, cache=None, rebuild=False):
     store = open_store(data)
     res = build(store, signal_events=SIGNAL, cache_dir=cache, rebuild=rebuild)
     lc = Lifecycle(store.con, signal_events=SIGNAL, aggregates=res.aggregates)
+    ensure_categories(store.con, res.aggregates.first_mi, res.aggregates.last_mi, signal_events=SIGNAL)
     month = "2026-08"
     return res, {"tables": _tables(store.con), "k2": lc.monthly(2), "k3": lc.monthly(3),
                  "states": lc.user_states(month, 2),

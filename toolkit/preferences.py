@@ -35,11 +35,11 @@ def build_preference_users(con, month: str, *, window_months: int = 3, active_ev
     """Materialise ``preference_users`` for the window ending with ``month``, from the
     monthly aggregates (computed in memory first when ``con`` has none); returns the
     window's first and last month index."""
-    from .aggregates import ensure
-    ensure(con, active_events=active_events, signal_events=signal_events)
+    from .aggregates.build import ensure_categories
     m = parse_month(month)
     to_mi = m.year * 12 + m.month - 1
     window = dict(from_mi=to_mi - (window_months - 1), to_mi=to_mi)
+    ensure_categories(con, window["from_mi"], to_mi, active_events=active_events, signal_events=signal_events)
     queries.create_temp(con, "preference_users", "preference_users", **window)
     return window
 

@@ -42,7 +42,6 @@ from .cache import FORMAT, cache_root, read_manifest, write_manifest
 from .tables import Aggregates, attach, month_label
 
 FAR_PAST, FAR_FUTURE = datetime(1, 1, 1), datetime(9999, 12, 1)
-CATEGORY_SLOTS = 32          # day masks per user and month, one per feature category (agg_user_month.sql)
 MONTH_FILES = ("user_month", "registrations", "orders", "daily")
 
 
@@ -62,24 +61,64 @@ def settings(con, active_events, signal_events, timezone: str = "") -> dict:
     """What every month's aggregates depend on besides its source rows."""
     fm = con.execute("SELECT event_name, coalesce(trim(category), '') FROM feature_map").fetchall() \
         if _has_table(con, "feature_map") else []
-    cats = list(dict.fromkeys(c for _, c in fm if c)) + ["other"]
-    if len(cats) > CATEGORY_SLOTS:
-        raise ConfigError(f"feature_map has {len(cats) - 1} categories; the monthly aggregates keep at most "
-                          f"{CATEGORY_SLOTS - 1} (plus 'other'). Merge some categories in feature_map.")
     return {"active_events": list(active_events or []), "signal_events": list(signal_events or []),
-            "timezone": timezone, "fm_names": [r[0] for r in fm], "fm_categories": [r[1] for r in fm],
-            "categories": cats}
+            "timezone": timezone, "fm_names": [r[0] for r in fm], "fm_categories": [r[1] for r in fm]}
 
 
 def _scan_params(s: dict, start: datetime, end: datetime) -> dict:
     return dict(start=start, end=end, active_events=s["active_events"], signal_events=s["signal_events"],
-                fm_names=s["fm_names"], fm_categories=s["fm_categories"], categories=s["categories"])
+                fm_names=s["fm_names"], fm_categories=s["fm_categories"])
 
 
-def register_categories(con, categories: list[str]) -> None:
-    """``agg_categories``: the category of each slot of agg_user_month.category_days."""
-    con.execute("CREATE OR REPLACE TEMP TABLE agg_categories AS "
-                "SELECT generate_subscripts($c, 1) - 1 AS ci, unnest($c) AS category", {"c": list(categories)})
+def _remember(con, s: dict, root: Path | None) -> None:
+    """Note in ``con`` where its aggregates live and with which settings, for the tables that
+    are computed per month on demand (``ensure_categories``)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE agg_location AS SELECT $root AS root, $settings AS settings",
+                {"root": str(root) if root else None, "settings": json.dumps(s)})
+
+
+def ensure_categories(con, from_mi: int, to_mi: int, *, active_events=(), signal_events=("trip",)) -> None:
+    """Make ``agg_user_categories`` (agg_user_categories.sql) cover the months ``from_mi`` ..
+    ``to_mi``: cached months are read from (or first written to) their month folder, in-memory
+    aggregates get the months they lack computed; one scan per run of missing months."""
+    ensure(con, active_events=active_events, signal_events=signal_events)
+    root, s = con.execute("SELECT root, settings FROM agg_location").fetchall()[0]
+    s = json.loads(s)
+    query = queries.load("agg_user_categories")
+    if root is None:
+        if not _has_table(con, "agg_user_categories"):
+            queries.execute(con, f"CREATE TEMP TABLE agg_user_categories AS {query}",
+                            **_scan_params(s, FAR_PAST, FAR_PAST))
+            con.execute("CREATE OR REPLACE TEMP TABLE agg_category_months (mi BIGINT)")
+        have = {r[0] for r in con.execute("SELECT mi FROM agg_category_months").fetchall()}
+        for a, b in _runs([m for m in range(from_mi, to_mi + 1) if m not in have]):
+            queries.execute(con, f"INSERT INTO agg_user_categories {query}",
+                            **_scan_params(s, _month_start(a), _month_start(b + 1)))
+            con.execute("INSERT INTO agg_category_months SELECT unnest(range($a, $b + 1))", {"a": a, "b": b})
+        return
+    root = Path(root)
+    lo, hi = con.execute("SELECT min(mi), max(mi) FROM agg_user_month").fetchall()[0]
+    months = [m for m in range(max(from_mi, lo), min(to_mi, hi) + 1)]
+    missing = [m for m in months if not (root / "months" / month_label(m) / "user_categories.parquet").is_file()]
+    for a, b in _runs(missing):
+        staging = root / f".staging-categories-{os.getpid()}-{int(time.time() * 1000)}"
+        try:
+            p = _scan_params(s, _month_start(a), _month_start(b + 1))
+            _partitioned(con, query, staging, **p)
+            for mi in range(a, b + 1):
+                target = root / "months" / month_label(mi) / "user_categories.parquet"
+                tmp = target.with_name(f".user_categories.{os.getpid()}.parquet")
+                _place(con, staging, mi, tmp, query, **p)
+                os.replace(tmp, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    files = [str(root / "months" / month_label(m) / "user_categories.parquet") for m in months]
+    if files:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW agg_user_categories AS SELECT * FROM read_parquet({files})")
+    else:
+        cols = queries.execute(con, f"DESCRIBE {query}", **_scan_params(s, FAR_PAST, FAR_PAST)).fetchall()
+        select = ", ".join(f'NULL::{c[1]} AS "{c[0]}"' for c in cols)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW agg_user_categories AS SELECT {select} WHERE false")
 
 
 def _small_tables(con) -> None:
@@ -171,8 +210,8 @@ def in_memory(con, *, active_events=(), signal_events=("trip",)) -> Aggregates:
     s = settings(con, active_events, signal_events)
     _ids(con)
     queries.create_temp(con, "agg_user_month", "agg_user_month", **_scan_params(s, FAR_PAST, FAR_FUTURE))
-    register_categories(con, s["categories"])
-    con.execute(f"CREATE OR REPLACE TEMP VIEW agg_user_categories AS {queries.load('agg_user_categories')}")
+    con.execute("DROP TABLE IF EXISTS temp.agg_user_categories")
+    _remember(con, s, None)
     _small_tables(con)
     con.execute("CREATE OR REPLACE TEMP TABLE agg_registrations AS SELECT * FROM agg_reg")
     con.execute("CREATE OR REPLACE TEMP TABLE agg_orders AS SELECT * FROM agg_ord")
@@ -437,7 +476,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
         _compute_months(store, s, todo, root)
     for m in todo:
         months_meta[str(m)] = {"source": fp.get(m, {})}
-    register_categories(con, s["categories"])
+    _remember(con, s, root)
     attach(con, root, lo, hi, snapshots=False)
     if step_from is not None:
         prev = None

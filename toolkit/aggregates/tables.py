@@ -3,9 +3,9 @@ connection, the same names whether they come from the Parquet cache or were comp
 in memory.
 
 =====================  ==========================================================
-``agg_user_month``      user, month: active, signal, q_days / s_days (day masks), events, categories
-``agg_user_categories`` user, month, category: days (day mask of qualifying events), events (a view
-                        unnesting agg_user_month.categories)
+``agg_user_month``      user, month: active, signal, q_days / s_days (day masks), feature_used
+``agg_user_categories`` user, month, category: days (day mask of qualifying events); per month
+                        on demand (``build.ensure_categories``), for the months a section reads
 ``agg_registrations``   user: mi, the month of the earliest registration
 ``agg_orders``          user, month: orders, amount
 ``agg_daily``           day: active_users, signal_users
@@ -57,5 +57,3 @@ def attach(con, root: Path, first_mi: int, last_mi: int, *, snapshots: bool = Tr
         files = ", ".join(_lit(root / "months" / month_label(m) / f"{table}.parquet")
                           for m in range(first_mi, last_mi + 1))
         con.execute(f"CREATE OR REPLACE TEMP VIEW {VIEW[table]} AS SELECT * FROM read_parquet([{files}])")
-    from .. import queries
-    con.execute(f"CREATE OR REPLACE TEMP VIEW agg_user_categories AS {queries.load('agg_user_categories')}")

@@ -142,22 +142,19 @@ def _day_counts(masks) -> np.ndarray:
     return np.unpackbits(masks.view(np.uint8).reshape(-1, 4), axis=1, bitorder="little").sum(axis=0, dtype=np.int64)
 
 
-def _daily_frame(con, source: str, months) -> "pd.DataFrame":
-    """Daily users: one row per day of ``months`` with a qualifying or a signal user, from the day
-    masks of ``source`` (a relation with the columns of agg_user_month.sql), with ``mi``."""
-    import pandas as pd
-    parts = []
-    for mi in months:
-        got = con.execute(f"SELECT q_days, s_days FROM {source} WHERE mi = $mi", {"mi": mi}).fetchnumpy()
-        act, sig = _day_counts(got["q_days"]), _day_counts(got["s_days"])
-        start = pd.Timestamp(_month_start(mi))
-        n = start.days_in_month
-        parts.append(pd.DataFrame({"day": pd.date_range(start, periods=n, freq="D").date, "active_users": act[:n],
-                                   "signal_users": sig[:n], "mi": mi}))
-    if not parts:
-        return pd.DataFrame({"day": [], "active_users": [], "signal_users": [], "mi": []})
-    df = pd.concat(parts, ignore_index=True)
-    return df[(df.active_users > 0) | (df.signal_users > 0)].reset_index(drop=True)
+def _daily_rows(con, source: str, mi: int) -> dict:
+    """Users per day of month ``mi`` with a qualifying / a signal event, counted with numpy over
+    the day masks of ``source`` (a relation with the columns of agg_user_month.sql)."""
+    got = con.execute(f"SELECT q_days, s_days FROM {source} WHERE mi = $mi", {"mi": mi}).fetchnumpy()
+    start = _month_start(mi).date()
+    n = ((_month_start(mi + 1).date() - start).days)
+    return {"start": start, "active": _day_counts(got["q_days"])[:n].tolist(),
+            "signal": _day_counts(got["s_days"])[:n].tolist()}
+
+
+DAILY = ("SELECT * FROM (SELECT (CAST($start AS DATE) + (generate_subscripts($active, 1) - 1)::INTEGER) AS day, "
+         "unnest($active)::BIGINT AS active_users, unnest($signal)::BIGINT AS signal_users) "
+         "WHERE active_users > 0 OR signal_users > 0")
 
 
 # ---------------------------------------------------------------- the lifecycle fold
@@ -234,11 +231,9 @@ def ensure(con, *, active_events=(), signal_events=("trip",), daily: bool = Fals
         in_memory(con, active_events=active_events, signal_events=signal_events)
     if daily and not _has_table(con, "agg_daily"):
         lo, hi = con.execute("SELECT min(mi), max(mi) FROM agg_user_month").fetchall()[0]
-        frame = _daily_frame(con, "agg_user_month", range(lo, hi + 1) if lo is not None else [])
-        con.register("agg_daily_frame", frame)
-        con.execute("CREATE TEMP TABLE agg_daily AS SELECT day::DATE AS day, active_users::BIGINT AS active_users, "
-                    "signal_users::BIGINT AS signal_users FROM agg_daily_frame")
-        con.unregister("agg_daily_frame")
+        con.execute("CREATE TEMP TABLE agg_daily (day DATE, active_users BIGINT, signal_users BIGINT)")
+        for mi in range(lo, hi + 1) if lo is not None else []:
+            con.execute(f"INSERT INTO agg_daily {DAILY}", _daily_rows(con, "agg_user_month", mi))
 
 
 # ---------------------------------------------------------------- fingerprints
@@ -407,12 +402,8 @@ def _compute_months(store: Store, s: dict, months: list[int], root: Path) -> Non
                 _place(con, staging / "user_month", mi, tmp / "user_month.parquet", scan, **p)
                 for name, query in small.items():
                     _place(con, staging / name, mi, tmp / f"{name}.parquet", query, **run)
-                daily = _daily_frame(con, f"read_parquet('{tmp / 'user_month.parquet'}')", [mi])
-                con.register("agg_daily_frame", daily)
-                con.execute(f"COPY (SELECT day::DATE AS day, active_users::BIGINT AS active_users, "
-                            f"signal_users::BIGINT AS signal_users FROM agg_daily_frame) TO '{tmp / 'daily.parquet'}' "
-                            "(FORMAT parquet)")
-                con.unregister("agg_daily_frame")
+                rows = _daily_rows(con, f"read_parquet('{tmp / 'user_month.parquet'}')", mi)
+                con.execute(f"COPY ({DAILY}) TO '{tmp / 'daily.parquet'}' (FORMAT parquet)", rows)
                 final = root / "months" / month_label(mi)
                 shutil.rmtree(final, ignore_errors=True)
                 final.parent.mkdir(parents=True, exist_ok=True)

@@ -134,8 +134,7 @@ class Lifecycle:
         splits, cumulative users."""
         k = _check_k(churn_after)
         self._ensure(self.last_mi)
-        text = queries.with_cte("lifecycle_state_counts", "lifecycle_states")
-        rows = queries.execute(self.con, text, k=k, from_mi=self.first_mi, to_mi=self.last_mi).df()
+        rows = self._count_rows(k)
         months = np.arange(self.first_mi, self.last_mi + 1)
         n = rows.pivot_table(index="mi", columns="state", values="n", aggfunc="sum").reindex(
             index=months, columns=STATES).fillna(0).astype("int64")
@@ -145,6 +144,23 @@ class Lifecycle:
                             "churned_signal": sig["churned"].to_numpy(), "returned_signal": sig["returned"].to_numpy()})
         out["cumulative"] = n.sum(axis=1).to_numpy()
         return out
+
+    def _count_rows(self, k: int) -> pd.DataFrame:
+        """The rows of lifecycle_state_counts.sql for every month.  With a cache, each month's
+        counts for k are kept beside its snapshot (``counts-k<k>.parquet``, computed when first
+        asked for), so a monthly run counts one month, not the whole history."""
+        text = queries.with_cte("lifecycle_state_counts", "lifecycle_states")
+        root = self.aggregates.root
+        if root is None:
+            return queries.execute(self.con, text, k=k, from_mi=self.first_mi, to_mi=self.last_mi).df()
+        from .aggregates.build import cache_counts
+        cached_to = min(self.last_mi, self.aggregates.last_mi)
+        files = cache_counts(self.con, root, text, k, self.first_mi, cached_to)
+        parts = [self.con.execute(f"SELECT * FROM read_parquet({files})").df()] if files else []
+        if self.last_mi > cached_to:
+            parts.append(queries.execute(self.con, text, k=k, from_mi=cached_to + 1, to_mi=self.last_mi).df())
+        return pd.concat(parts, ignore_index=True) if parts else \
+            queries.execute(self.con, text, k=k, from_mi=1, to_mi=0).df()
 
     def monthly(self, churn_after: int = 2) -> pd.DataFrame:
         """The monthly table: one row per month, the columns of ``COLUMNS`` then

@@ -412,6 +412,26 @@ def _compute_months(store: Store, s: dict, months: list[int], root: Path) -> Non
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def cache_counts(con, root: Path, text: str, k: int, from_mi: int, to_mi: int) -> list[str]:
+    """The files of the monthly state counts for churn window ``k`` (query ``text``, the rows
+    of lifecycle_state_counts.sql) of months ``from_mi`` .. ``to_mi``, writing those missing
+    (one query per run of missing months)."""
+    def path(mi):
+        return root / "months" / month_label(mi) / f"counts-k{k}.parquet"
+    missing = [m for m in range(from_mi, to_mi + 1) if not path(m).is_file()]
+    for a, b in _runs(missing):
+        staging = root / f".staging-counts-{os.getpid()}-{int(time.time() * 1000)}"
+        try:
+            _partitioned(con, text, staging, k=k, from_mi=a, to_mi=b)
+            for mi in range(a, b + 1):
+                tmp = path(mi).with_name(f".counts-k{k}.{os.getpid()}.parquet")
+                _place(con, staging, mi, tmp, text, k=k, from_mi=a, to_mi=b)
+                os.replace(tmp, path(mi))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return [str(path(m)) for m in range(from_mi, to_mi + 1)]
+
+
 def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=None,
           rebuild: bool = False) -> BuildResult:
     """Bring the cached aggregates and lifecycle snapshots of ``store`` up to date and register
@@ -475,6 +495,8 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
             prev = f"SELECT * FROM read_parquet('{root / 'months' / month_label(step_from - 1) / 'snapshot.parquet'}')"
 
         def sink(mi):
+            for old in (root / "months" / month_label(mi)).glob("counts-k*.parquet"):
+                old.unlink()      # the month's counts follow its new snapshot
             con.execute(f"COPY lifecycle_next TO '{root / 'months' / month_label(mi) / 'snapshot.parquet'}' "
                         "(FORMAT parquet)")
         fold(con, step_from, hi, prev=prev, sink=sink)

@@ -38,6 +38,8 @@ test: $(STAMP) ## Run the whole test suite
 bench: $(STAMP) $(DATA)/truth.json ## Run every benchmark (slow, ~15 min; results go to docs/benchmarks.md by hand)
 	$(BIN)/python bench/bench_sample.py
 	$(BIN)/python bench/bench_lifecycle.py --repeat 5
+	$(BIN)/python bench/bench_build.py --users 100000 --repeat 3
+	$(BIN)/python bench/bench_build.py --history --repeat 3
 	$(BIN)/python bench/bench_preferences.py
 	$(BIN)/python bench/bench_report.py --data $(DATA)
 

@@ -1,7 +1,9 @@
 """The monthly aggregate cache: a fresh build, an incrementally extended one, one after a past
 month's source changed (an event appended in a late file, a file rewritten) and one after a
-month file was deleted give the same tables as a build from nothing and as the in-memory
-computation; the build says what it computed, recomputed and reused."""
+month file was deleted give the same tables (every aggregate, the lifecycle table for two
+churn windows, one month's states, preferences, daily users and user detail) as a build from
+nothing and as the in-memory computation; the build says what it computed, recomputed and
+reused."""
 from __future__ import annotations
 
 import shutil
@@ -19,6 +21,7 @@ from toolkit.lifecycle import Lifecycle, month_index
 from toolkit.preferences import preference_shares
 from toolkit.sample import generate_sample
 from toolkit.store import open_store
+from toolkit.user_detail import user_detail
 
 SIGNAL = ["trip"]
 
@@ -52,11 +55,12 @@ def _results(data, cache=None, rebuild=False):
     return res, {"tables": _tables(store.con), "k2": lc.monthly(2), "k3": lc.monthly(3),
                  "states": lc.user_states(month, 2),
                  "prefs": preference_shares(store.con, month, signal_events=SIGNAL),
-                 "daily": daily_users(store.con, signal_events=SIGNAL)}
+                 "daily": daily_users(store.con, signal_events=SIGNAL),
+                 "detail": user_detail(lc, month)}
 
 
 def _same(a: dict, b: dict):
-    for name in ("k2", "k3", "states", "prefs"):
+    for name in ("k2", "k3", "states", "prefs", "detail"):
         pd.testing.assert_frame_equal(a[name], b[name], check_dtype=False, obj=name)
     pd.testing.assert_series_equal(a["daily"], b["daily"], obj="daily")
     for view, df in a["tables"].items():

@@ -34,9 +34,12 @@ def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_categor
     m = parse_month(month)
     start, end = add_months(m, -2), add_months(m, 1)
     p = {"start": pd.Timestamp(start).to_pydatetime(), "end": pd.Timestamp(end).to_pydatetime()}
+    from .aggregates.build import ensure_monthly
     states = lc.user_states(month, churn_after)
-    ev = queries.frame(lc.con, "user_detail", **p, core_category=core_category,
-                       active_events=lc.active_events, signal_events=lc.signal_events)
+    end_mi = end.year * 12 + end.month - 1
+    ensure_monthly(lc.con, "user_last", lc.aggregates.first_mi, end_mi - 1, active_events=lc.active_events,
+                   signal_events=lc.signal_events)
+    ev = queries.frame(lc.con, "user_detail", start_mi=end_mi - 3, end_mi=end_mi, core_category=core_category)
     oc = queries.frame(lc.con, "user_orders_campaigns", **p)
     names = lc.con.execute("SELECT user_id, any_value(nickname) AS nickname FROM users GROUP BY user_id").df()
     prefs = preference_shares(lc.con, month, active_events=lc.active_events, signal_events=lc.signal_events,

@@ -77,48 +77,56 @@ def _remember(con, s: dict, root: Path | None) -> None:
                 {"root": str(root) if root else None, "settings": json.dumps(s)})
 
 
+ON_DEMAND = ("user_categories", "user_last")     # per-month tables computed when a section first needs the month
+
+
 def ensure_categories(con, from_mi: int, to_mi: int, *, active_events=(), signal_events=("trip",)) -> None:
-    """Make ``agg_user_categories`` (agg_user_categories.sql) cover the months ``from_mi`` ..
-    ``to_mi``: cached months are read from (or first written to) their month folder, in-memory
-    aggregates get the months they lack computed; one scan per run of missing months."""
+    """``agg_user_categories`` over the months ``from_mi`` .. ``to_mi`` (see ``ensure_monthly``)."""
+    ensure_monthly(con, "user_categories", from_mi, to_mi, active_events=active_events, signal_events=signal_events)
+
+
+def ensure_monthly(con, table: str, from_mi: int, to_mi: int, *, active_events=(), signal_events=("trip",)) -> None:
+    """Make ``agg_<table>`` (``agg_<table>.sql``, one of ``ON_DEMAND``) cover the months
+    ``from_mi`` .. ``to_mi``: cached months are read from (or first written to) their month
+    folder, in-memory aggregates get the months they lack computed; one scan of the events
+    per run of missing months."""
     ensure(con, active_events=active_events, signal_events=signal_events)
     root, s = con.execute("SELECT root, settings FROM agg_location").fetchall()[0]
     s = json.loads(s)
-    query = queries.load("agg_user_categories")
+    query = queries.load(f"agg_{table}")
+    view = f"agg_{table}"
     if root is None:
-        if not _has_table(con, "agg_user_categories"):
-            queries.execute(con, f"CREATE TEMP TABLE agg_user_categories AS {query}",
-                            **_scan_params(s, FAR_PAST, FAR_PAST))
-            con.execute("CREATE OR REPLACE TEMP TABLE agg_category_months (mi BIGINT)")
-        have = {r[0] for r in con.execute("SELECT mi FROM agg_category_months").fetchall()}
+        if not _has_table(con, view):
+            queries.execute(con, f"CREATE TEMP TABLE {view} AS {query}", **_scan_params(s, FAR_PAST, FAR_PAST))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {view}_months (mi BIGINT)")
+        have = {r[0] for r in con.execute(f"SELECT mi FROM {view}_months").fetchall()}
         for a, b in _runs([m for m in range(from_mi, to_mi + 1) if m not in have]):
-            queries.execute(con, f"INSERT INTO agg_user_categories {query}",
-                            **_scan_params(s, _month_start(a), _month_start(b + 1)))
-            con.execute("INSERT INTO agg_category_months SELECT unnest(range($a, $b + 1))", {"a": a, "b": b})
+            queries.execute(con, f"INSERT INTO {view} {query}", **_scan_params(s, _month_start(a), _month_start(b + 1)))
+            con.execute(f"INSERT INTO {view}_months SELECT unnest(range($a, $b + 1))", {"a": a, "b": b})
         return
     root = Path(root)
     lo, hi = con.execute("SELECT min(mi), max(mi) FROM agg_user_month").fetchall()[0]
     months = [m for m in range(max(from_mi, lo), min(to_mi, hi) + 1)]
-    missing = [m for m in months if not (root / "months" / month_label(m) / "user_categories.parquet").is_file()]
+    missing = [m for m in months if not (root / "months" / month_label(m) / f"{table}.parquet").is_file()]
     for a, b in _runs(missing):
-        staging = root / f".staging-categories-{os.getpid()}-{int(time.time() * 1000)}"
+        staging = root / f".staging-{table}-{os.getpid()}-{int(time.time() * 1000)}"
         try:
             p = _scan_params(s, _month_start(a), _month_start(b + 1))
             _partitioned(con, query, staging, **p)
             for mi in range(a, b + 1):
-                target = root / "months" / month_label(mi) / "user_categories.parquet"
-                tmp = target.with_name(f".user_categories.{os.getpid()}.parquet")
+                target = root / "months" / month_label(mi) / f"{table}.parquet"
+                tmp = target.with_name(f".{table}.{os.getpid()}.parquet")
                 _place(con, staging, mi, tmp, query, **p)
                 os.replace(tmp, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    files = [str(root / "months" / month_label(m) / "user_categories.parquet") for m in months]
+    files = [str(root / "months" / month_label(m) / f"{table}.parquet") for m in months]
     if files:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW agg_user_categories AS SELECT * FROM read_parquet({files})")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM read_parquet({files})")
     else:
         cols = queries.execute(con, f"DESCRIBE {query}", **_scan_params(s, FAR_PAST, FAR_PAST)).fetchall()
         select = ", ".join(f'NULL::{c[1]} AS "{c[0]}"' for c in cols)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW agg_user_categories AS SELECT {select} WHERE false")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {select} WHERE false")
 
 
 def _small_tables(con) -> None:
@@ -207,7 +215,8 @@ def in_memory(con, *, active_events=(), signal_events=("trip",)) -> Aggregates:
     s = settings(con, active_events, signal_events)
     _ids(con)
     queries.create_temp(con, "agg_user_month", "agg_user_month", **_scan_params(s, FAR_PAST, FAR_FUTURE))
-    con.execute("DROP TABLE IF EXISTS temp.agg_user_categories")
+    for table in ON_DEMAND:
+        con.execute(f"DROP TABLE IF EXISTS temp.agg_{table}")
     _remember(con, s, None)
     _small_tables(con)
     con.execute("CREATE OR REPLACE TEMP TABLE agg_registrations AS SELECT * FROM agg_reg")

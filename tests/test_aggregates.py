@@ -176,6 +176,9 @@ def test_cli_build_and_outputs_with_and_without_a_cache(small, tmp_path):
     out2 = run_cli("--config", cfg, "lifecycle").stdout
     shutil.rmtree(cache)
     assert run_cli("--config", cfg, "lifecycle").stdout == out2
+    shutil.rmtree(cache)
+    assert run_cli("--config", cfg, "campaigns").returncode == 0       # every analysis command builds first
+    assert (cache / "manifest.json").is_file()
     assert out1 != out2 or "2026-07" in out1
     bad = run_cli("--config", cfg, "--memory-limit", "lots", "build")
     assert bad.returncode == 2 and "memory_limit" in bad.stderr

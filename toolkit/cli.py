@@ -202,6 +202,7 @@ def holidays(ctx, data_dir, out, event_names, weeks):
     """One row per holiday window: its lift in daily users over comparable days, with a 95% interval."""
     from .holiday_lift import daily_users, holiday_lift
     cfg, store = _open(ctx, data_dir)
+    _build(cfg, store)
     names = [x.strip() for x in event_names.split(",") if x.strip()] if event_names else None
     daily = daily_users(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events,
                         event_names=names)
@@ -220,6 +221,7 @@ def campaigns(ctx, data_dir, out):
     """One row per campaign: goal metric per arm, difference, 95% interval, p-value, SRM flag, method."""
     from .campaign_effects import campaign_effects
     cfg, store = _open(ctx, data_dir)
+    _build(cfg, store)
     df = campaign_effects(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
     cols = ["campaign_id", "name", "metric", "treatment", "control", "difference", "ci_low", "ci_high", "p_value",
             "srm_flag", "method", "n_treatment", "n_control"]

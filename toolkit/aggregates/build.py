@@ -174,12 +174,15 @@ def _empty_snapshot(con) -> str:
             "FROM agg_empty_ids")
 
 
-def fold(con, first_mi: int, last_mi: int, *, prev: str | None, sink) -> None:
+def fold(con, first_mi: int, last_mi: int, *, prev: str | None, sink, before=None) -> None:
     """Step the lifecycle from month ``first_mi`` to ``last_mi``: ``prev`` is the relation of
     the snapshot of ``first_mi - 1`` (None: nobody yet); ``sink(mi)`` stores each month's
-    rows, the temporary table ``lifecycle_next``."""
+    rows, the temporary table ``lifecycle_next``; ``before(mi)``, if given, runs before
+    each step (the cached build points the activity views at the month's own files)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE lifecycle_prev AS {prev or _empty_snapshot(con)}")
     for mi in range(first_mi, last_mi + 1):
+        if before is not None:
+            before(mi)
         queries.create_temp(con, "lifecycle_next", "lifecycle_step", mi=mi)
         sink(mi)
         con.execute("DROP TABLE temp.lifecycle_prev")
@@ -508,7 +511,11 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
                 old.unlink()      # the month's counts follow its new snapshot
             con.execute(f"COPY lifecycle_next TO '{root / 'months' / month_label(mi) / 'snapshot.parquet'}' "
                         "(FORMAT parquet)")
-        fold(con, step_from, hi, prev=prev, sink=sink)
+        def month_only(mi):   # the step reads one month: one file each instead of every month's
+            for table, view in (("user_month", "agg_user_month"), ("registrations", "agg_registrations")):
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM "
+                            f"read_parquet('{root / 'months' / month_label(mi) / f'{table}.parquet'}')")
+        fold(con, step_from, hi, prev=prev, sink=sink, before=month_only)
     attach(con, root, lo, hi)
     write_manifest(root, {"format": FORMAT, "settings": key, "units": units, "months": months_meta,
                           "snapshots": [lo, hi]})

@@ -182,3 +182,16 @@ def test_cli_build_and_outputs_with_and_without_a_cache(small, tmp_path):
     assert out1 != out2 or "2026-07" in out1
     bad = run_cli("--config", cfg, "--memory-limit", "lots", "build")
     assert bad.returncode == 2 and "memory_limit" in bad.stderr
+
+
+def test_memory_limit_and_threads_reach_duckdb(small, tmp_path):
+    """The configuration's memory_limit and threads are the settings of the report's connection."""
+    from toolkit.context import open_report
+    data = _copy(small, tmp_path)
+    cfg = tmp_path / "toolkit.yaml"
+    cfg.write_text(f"data_dir: {data}\nmemory_limit: 1GB\nthreads: 1\n", encoding="utf-8")
+    ctx = open_report(config=str(cfg), month="2026-09")
+    threads, memory = ctx.store.con.execute(
+        "SELECT current_setting('threads'), current_setting('memory_limit')").fetchall()[0]
+    assert int(threads) == 1 and memory.startswith(("953", "1.0", "1000")), memory
+    assert ctx.monthly["month"].iloc[-1] == "2026-09"

@@ -22,8 +22,14 @@ class _Group(click.Group):
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except duckdb.Error as exc:  # a query failed on data that passed the checks: still no traceback
-            click.echo(f"error: the query engine failed: {str(exc).splitlines()[0]}. "
-                       "Run `toolkit validate DIR` to check the data.", err=True)
+            from .engine_errors import cause
+            hint = "" if ctx.invoked_subcommand == "validate" else " Run `toolkit validate DIR` to check the data."
+            click.echo(f"error: the query engine failed: {cause(exc)}.{hint}", err=True)
+            sys.exit(2)
+        except OSError as exc:  # a file could not be read or written: say which and why
+            where = exc.filename or "a file"
+            click.echo(f"error: cannot use {where}: {exc.strerror or exc}. Check the free space and the "
+                       "permissions of that folder.", err=True)
             sys.exit(2)
 
 
@@ -42,10 +48,15 @@ def _cfg(ctx, **overrides):
     return load_config(ctx.obj.get("config_path"), **overrides)
 
 
-def _open(ctx, data_dir, timezone=None, **overrides):
-    from .store import open_store
+def _open(ctx, data_dir, timezone=None, *, max_unusable_share=None, **overrides):
+    """The configuration and the opened store; what the store left out of the events is said once, on stderr."""
+    from .store import store_from_config
     cfg = _cfg(ctx, data_dir=data_dir, timezone=timezone, **overrides)
-    return cfg, open_store(cfg.data_dir, timezone=cfg.timezone)
+    store = store_from_config(cfg.with_overrides(max_unusable_share=max_unusable_share))
+    warning = store.checks.warning() if store.checks else None
+    if warning and max_unusable_share is None:   # validate (which lifts the threshold) lists them itself
+        click.echo(f"warning: {warning}", err=True)
+    return cfg, store
 
 
 @main.command()
@@ -73,7 +84,7 @@ def sample(ctx, out, users, months, end, seed):
 def validate(ctx, data_dir, timezone):
     """Print a health summary of DATA_DIR; exit non-zero on errors."""
     from .validate import validate as run_validate
-    _, store = _open(ctx, data_dir, timezone)
+    _, store = _open(ctx, data_dir, timezone, max_unusable_share=1.0)   # validate lists every problem itself
     health = run_validate(store)
     click.echo(health.render())
     if not health.ok:

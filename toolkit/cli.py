@@ -242,8 +242,9 @@ def ab(treatment, control, baseline, mde, alpha, power):
 
 
 def _month_or_last(store, month):
-    from .months import last_complete_month, month_str, parse_month
-    return month_str(parse_month(month, what="--month") if month else last_complete_month(store.con))
+    """--month checked against the data's months (default: the last complete month)."""
+    from .months import check_month
+    return check_month(month, store.con)
 
 
 @main.command()
@@ -276,10 +277,10 @@ def preferences(ctx, data_dir, month, threshold, out):
 def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
     """Select each scene rule's users for the month, hold out a control share, write the pushes."""
     from .lifecycle import Lifecycle
-    from .months import month_str, parse_month
+    from .months import check_month
     from .scenes import load_rules, select, write_pushes
     cfg, store = _open(ctx, data_dir)
-    month = month_str(parse_month(month, what="--month"))
+    month = check_month(month, store.con, shift=1)   # a push month follows the month whose state it selects on
     rule_table = load_rules(rules)
     lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
     pushes = select(lc, rule_table, month, churn_after=cfg.churn_after, seed=seed)
@@ -332,20 +333,12 @@ def export_users(ctx, data_dir, month, out, language, core_category):
 @click.pass_context
 def report(ctx, data_dir, month, missing, out, language, wait):
     """Render the monthly HTML reports of DATA_DIR into reports/YYYY-MM/."""
-    from .lifecycle import Lifecycle, month_label
-    from .months import last_complete_month, month_str, parse_month
-    from .report import NOTEBOOK_DIR, render_month, report_notebooks
+    from .report import NOTEBOOK_DIR, render_month, report_months, report_notebooks
     cfg, store = _open(ctx, data_dir, language=language)
     out_dir = Path(out) if out else cfg.reports_dir
-    last = last_complete_month(store.con)
-    if missing:
-        lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
-        first = month_label(lc.first_mi)
-        from .months import month_range
-        months = [month_str(m) for m in month_range(parse_month(first), last)]
-        months = [m for m in months if m > first and not (out_dir / m / "index.html").exists()]
-    else:
-        months = [month_str(parse_month(month) if month else last)]
+    months = report_months(store.con, out_dir, month=month, missing=missing)
+    config_file = find_config(ctx.obj.get("config_path"))
+    click.echo(f"Configuration: {config_file or 'package defaults (no toolkit.yaml found)'}")
     if not report_notebooks():
         click.echo(f"Data ready at {cfg.data_dir}; no report notebooks in {NOTEBOOK_DIR}, nothing to render.")
         return
@@ -353,8 +346,8 @@ def report(ctx, data_dir, month, missing, out, language, wait):
         click.echo(f"Every complete month already has a report in {out_dir}.")
         return
     for m in months:
-        render_month(cfg.data_dir, m, out_dir=out_dir, language=language,
-                     config=find_config(ctx.obj.get("config_path")), wait=wait, progress=click.echo)
+        render_month(cfg.data_dir, m, out_dir=out_dir, language=language, config=config_file, wait=wait,
+                     progress=click.echo, data_checks=store.checks.as_dict() if store.checks else None)
 
 
 if __name__ == "__main__":  # pragma: no cover

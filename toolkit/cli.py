@@ -182,13 +182,19 @@ def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, ret
 @click.pass_context
 def holidays(ctx, data_dir, out, event_names, weeks):
     """One row per holiday window: its lift in daily users over comparable days, with a 95% interval."""
+    from .holiday_calendar import calendar_notes, schedule_file
     from .holiday_lift import daily_users, holiday_lift
     cfg, store = _open(ctx, data_dir)
     names = [x.strip() for x in event_names.split(",") if x.strip()] if event_names else None
     daily = daily_users(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events,
                         event_names=names)
-    df = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks)
-    df = df[["name", "start", "end", "days", "lift", "ci_low", "ci_high", "festival", "name_zh", "last_year_lift"]]
+    schedule = schedule_file(cfg.holiday_schedule, store.data_dir)
+    df = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks, schedule=schedule)
+    if len(daily):
+        for note in calendar_notes(daily.index.min().date(), daily.index.max().date(), cfg.holiday_country, schedule):
+            click.echo(f"warning: {note}", err=True)
+    df = df[["name", "start", "end", "days", "lift", "ci_low", "ci_high", "festival", "name_zh", "last_year_lift",
+             "calendar"]]
     for c in ("start", "end"):
         df[c] = df[c].map(lambda d: d.isoformat())
     _write_frame(df, out)

@@ -28,6 +28,18 @@ class ReportContext:
         """What the store left out of the events (one line), for the page header; None when nothing."""
         return self.store.checks.warning() if self.store.checks else None
 
+    @property
+    def holiday_schedule(self):
+        """The official holiday schedule table: the configuration's ``holiday_schedule``, else
+        ``holiday_schedule.csv`` in the data folder when there is one, else None."""
+        from .holiday_calendar import schedule_file
+        return schedule_file(self.cfg.holiday_schedule, self.store.data_dir)
+
+    def calendar_notes(self, first, last) -> list[str]:
+        """Warnings for the years in [first, last] whose holiday calendar is an estimate."""
+        from .holiday_calendar import calendar_notes
+        return calendar_notes(first, last, self.cfg.holiday_country, self.holiday_schedule, self.language)
+
     def plan_months(self, text: str = "") -> list[str]:
         """The months to plan: the comma-separated text, or the three months after the report month."""
         if text.strip():

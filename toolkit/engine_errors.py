@@ -20,8 +20,9 @@ def cause(exc: BaseException, limit: int = 600) -> str:
     lines = []
     for line in str(exc).splitlines():
         line = line.strip()
-        if not line or _SETTINGS.match(line) or line.startswith(("Possible Solution", "* ", "Possible solutions")):
-            continue
+        if (not line or _SETTINGS.match(line) or set(line) <= {"^", " "}
+                or line.startswith(("Possible Solution", "* ", "Possible solutions", "LINE "))):
+            continue   # reader settings, suggestions meant for SQL users, the echoed query
         if line.startswith("Original Line:"):
             line = line if len(line) <= 120 else line[:117] + "..."
         lines.append(line)

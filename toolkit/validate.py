@@ -114,10 +114,12 @@ def validate(store: Store, *, now: datetime | None = None) -> Health:
     if s["rows"] == 0:
         h.errors.append(EmptyTableError(f"{ev} has no rows."))
     files = store.checks.files if store.checks else []
+    for col in ("user_id", "event_time", "event_name"):   # empty as read; values that do not parse come below
+        if files:
+            s[f"null_{col}"] = sum(getattr(f, f"null_{col}") for f in files)
     for col in ("user_id", "event_time", "event_name"):
         if s[f"null_{col}"]:
-            where = [f"{f.file} ({getattr(f, 'null_' + col) + getattr(f, 'bad_' + col, 0):,})" for f in files
-                     if getattr(f, "null_" + col) or getattr(f, "bad_" + col, 0)]
+            where = [f"{f.file} ({getattr(f, 'null_' + col):,})" for f in files if getattr(f, "null_" + col)]
             in_files = f" Files: {', '.join(where[:5])}{' ...' if len(where) > 5 else ''}." if where else ""
             h.errors.append(NullValueError(
                 f"{ev}: column {col!r} is empty in {s[f'null_{col}']:,} of {s['rows']:,} rows.{in_files} "

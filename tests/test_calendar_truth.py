@@ -82,3 +82,19 @@ def test_the_periods_section_warns_on_an_estimated_year(tmp_path):
     proc = run_cli("--config", cfg, "holidays", data)
     assert proc.returncode == 0 and f"warning: The holiday calendar for {EST} is estimated" in proc.stderr
     assert "estimated" in proc.stdout
+
+
+def test_the_documented_example_matches_the_official_schedule(tmp_path):
+    """docs/data.md shows the schedule layout with the 2026 Spring Festival; read as a supplied
+    schedule it gives the same window and make-up days as the library's official 2026."""
+    text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
+    block = text.split("```csv\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "holiday_schedule.csv"
+    path.write_text(block, encoding="utf-8")
+    span = (date(2026, 1, 20), date(2026, 3, 20))
+    supplied = [w for w in holiday_windows(*span, schedule=path) if w.festival == "spring_festival"]
+    official = [w for w in holiday_windows(*span) if w.festival == "spring_festival"]
+    assert [(w.start, w.end) for w in supplied] == [(w.start, w.end) for w in official] == \
+        [(date(2026, 2, 15), date(2026, 2, 23))]
+    assert country_calendar("CN", [2026], path).status(2026) == "supplied"
+    assert not is_day_off(date(2026, 2, 28), schedule=path) and not is_day_off(date(2026, 2, 28))

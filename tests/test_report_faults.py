@@ -75,6 +75,10 @@ def test_read_only_reports_folder(small, mounted):
     assert "Traceback" not in proc.stderr + proc.stdout
     assert f"Cannot write {out / ('.' + MONTH + '.lock')}: Read-only file system (errno 30)" in proc.stderr
     assert "previous report" in proc.stderr and _same(out, before)
+    # any other command writing there: the path and the cause, no traceback
+    proc = run_cli("lifecycle", small, "--out", out / "table.csv")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{out / 'table.csv'}: Read-only file system" in proc.stderr
 
 
 def test_full_disk_during_a_report(small, mounted):

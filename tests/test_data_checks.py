@@ -236,3 +236,15 @@ def _share(tmp_path, share):
     p = tmp_path / "share.yaml"
     p.write_text(f"max_unusable_share: {share}\n")
     return p
+
+
+def test_convert_names_the_encoding_and_takes_it(tmp_path):
+    d = tmp_path / "gbk"
+    _gbk_events(d)
+    out = tmp_path / "converted"
+    args = ("convert-transactions", d / "events.csv", "--out", out, "--user-col", "user_id", "--time-col", "event_time")
+    proc = run_cli(*args)
+    assert proc.returncode == 2 and "not UTF-8" in proc.stderr and "--encoding gb18030" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (out / "events.parquet").exists()
+    assert run_cli(*args, "--encoding", "gb18030").returncode == 0
+    assert set(pd.read_parquet(out / "events.parquet").user_id) == {1, 2}

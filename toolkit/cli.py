@@ -99,11 +99,12 @@ def validate(ctx, data_dir, timezone):
 @click.option("--amount-col", default=None, help="Column with the amount (writes orders.parquet too).")
 @click.option("--id-col", default=None, help="Column with the transaction id.")
 @click.option("--event-name", default="purchase", show_default=True, help="Name given to each event.")
-def convert_transactions_cmd(source, out, user_col, time_col, amount_col, id_col, event_name):
+@click.option("--encoding", default=None, help="Encoding of a CSV that is not UTF-8, e.g. gb18030.")
+def convert_transactions_cmd(source, out, user_col, time_col, amount_col, id_col, event_name, encoding):
     """Turn a transactions file (one row per purchase) into the event layout."""
     from .convert import convert_transactions
     r = convert_transactions(source, out, user_col=user_col, time_col=time_col, amount_col=amount_col,
-                             id_col=id_col, event_name=event_name)
+                             id_col=id_col, event_name=event_name, encoding=encoding)
     click.echo(f"Wrote {r['events']:,} events of {r['users']:,} users to {r['out']} "
                f"({r['skipped_without_user']:,} rows without a user skipped).")
 

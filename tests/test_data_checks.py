@@ -79,9 +79,15 @@ def test_a_future_event_moves_no_month(small, tmp_path):
     late = ref.head(1).copy()
     late["event_time"] = pd.Timestamp("2027-04-15 10:00")            # a year after the data, after "now"
     late.to_parquet(d / "events" / "events-2027-04.parquet", index=False)
+    users = pd.read_parquet(d / "users.parquet")
+    stray = users.tail(1).copy()                                      # and a registration a year ahead
+    stray["user_id"] = users.user_id.max() + 1
+    stray["registered_at"] = pd.Timestamp("2027-06-01 09:00")
+    pd.concat([users, stray]).to_parquet(d / "users.parquet", index=False)
     proc = run_cli("lifecycle", d)
     assert proc.returncode == 0 and proc.stdout == small[1]           # the table still ends in 2026-04
     assert "1 event(s) later than the data horizon" in proc.stderr and "events-2027-04.parquet" in proc.stderr
+    assert "1 user(s) of " in proc.stderr and "registered after the data horizon" in proc.stderr
     store = open_store(d)
     assert store.checks.future == 1 and store.checks.unusable == 0
     out = tmp_path / "reports"

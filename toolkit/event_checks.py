@@ -61,6 +61,8 @@ class EventChecks:
     timezone: str
     max_unusable_share: float = DEFAULT_MAX_UNUSABLE_SHARE
     files: list[FileCount] = field(default_factory=list)
+    future_users: int = 0          # users rows registered after the horizon (left out of ``users``)
+    users_source: str = ""
 
     @property
     def rows(self) -> int:
@@ -98,6 +100,9 @@ class EventChecks:
             parts.append(f"{self.future:,} event(s) later than the data horizon {self.horizon:%Y-%m-%d %H:%M} "
                          f"({self.timezone}) are left out: {self._future_text()}. Check the source system's clock "
                          "and time zone, or set `now:` in the configuration")
+        if self.future_users:
+            parts.append(f"{self.future_users:,} user(s) of {self.users_source} registered after the data horizon "
+                         f"{self.horizon:%Y-%m-%d %H:%M} are left out; check registered_at at the source")
         return ("; ".join(parts) + ".") if parts else None
 
     def check(self) -> None:
@@ -116,6 +121,6 @@ class EventChecks:
     def as_dict(self) -> dict:
         """For the run log and the report pages."""
         return {"source": self.source, "horizon": self.horizon.isoformat(sep=" ", timespec="minutes"),
-                "rows": self.rows, "unusable": self.unusable, "future": self.future,
+                "rows": self.rows, "unusable": self.unusable, "future": self.future, "future_users": self.future_users,
                 "max_unusable_share": self.max_unusable_share, "warning": self.warning(),
                 "files": [asdict(f) for f in self.files if f.unusable or f.future]}

@@ -319,6 +319,16 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
                     raise EmptyTableError(f"{src.describe()} has no rows. Export at least one event, or point "
                                           "data_dir at the folder that holds them.")
             view, exprs = _view_sql(con, src, id_type, timezone)
+            if name == "users":   # a registration after the horizon would stretch the months like a future event
+                con.execute(f"CREATE OR REPLACE TEMP VIEW users_all AS {view}")
+                cut = f"TIMESTAMP {_lit(horizon.isoformat(sep=' '))}"
+                con.execute(f"CREATE OR REPLACE TEMP VIEW users AS SELECT * FROM users_all "
+                            f"WHERE registered_at IS NULL OR registered_at <= {cut}")
+                if store.checks is not None:
+                    store.checks.future_users = con.execute(
+                        f"SELECT count(*) FROM users_all WHERE registered_at > {cut}").fetchone()[0]
+                    store.checks.users_source = src.describe()
+                continue
             if name != "events":
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {view}")
                 continue

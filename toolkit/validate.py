@@ -59,6 +59,8 @@ class Health:
         return "\n".join(lines)
 
 
+_AS_READ = {"events": "events_all", "users": "users_all"}
+
 # The key of each small table: a value that occurs twice makes joins count a row twice.
 KEYS = {"users": ["user_id"], "feature_map": ["event_name"], "campaigns": ["campaign_id"],
         "campaign_members": ["campaign_id", "user_id"], "pushes": ["push_id"]}
@@ -70,7 +72,7 @@ def _duplicate_keys(store: Store, h: Health) -> None:
         if not store.has(name):
             continue
         k = key[0] if len(key) == 1 else "(" + ", ".join(key) + ")"
-        store.con.execute(f"CREATE OR REPLACE TEMP VIEW keyed AS SELECT {k} AS k FROM {name}")
+        store.con.execute(f"CREATE OR REPLACE TEMP VIEW keyed AS SELECT {k} AS k FROM {_AS_READ.get(name, name)}")
         keys, surplus, example = queries.run(store.con, "duplicate_keys").fetchone()
         if keys:
             h.warnings.append(
@@ -97,12 +99,13 @@ def validate(store: Store, *, now: datetime | None = None) -> Health:
         if src.kind == "missing":
             h.tables[name] = "not present (optional)" if name != "events" else "MISSING"
             continue
-        n = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        view = _AS_READ.get(name, name)   # every row, also those the analyses leave out
+        n = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
         h.tables[name] = f"{n:,} rows from {src.location}"
         if n == 0 and name != "events":
             h.warnings.append(f"{src.describe()} has no rows; it is treated as absent.")
         if "user_id" in TABLES[name] and name != "events" and n:
-            nulls = con.execute(f"SELECT count(*) FROM {name} WHERE user_id IS NULL").fetchone()[0]
+            nulls = con.execute(f"SELECT count(*) FROM {view} WHERE user_id IS NULL").fetchone()[0]
             if nulls:
                 h.warnings.append(f"{src.describe()}: {nulls:,} row(s) have a user_id that is empty or not of the "
                                   "events' id type; they are ignored. Use the same ids as the events table.")

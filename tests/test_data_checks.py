@@ -115,12 +115,15 @@ def test_a_future_event_moves_no_month(small, tmp_path):
 ])
 def test_months_outside_the_data_are_refused(small, tmp_path, args, available):
     out = tmp_path / "reports"
+    out.mkdir()
+    (out / "index.html").write_text("<li>2026-03</li>")                # the list of months so far
     extra = ("--out", out) if args[0] == "report" else ()
     proc = run_cli(args[0], small[0], *args[1:], *extra, cwd=tmp_path)
     assert proc.returncode == 2
     assert f"available months are {available}" in proc.stderr and args[2] in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
-    assert not out.exists() and not (tmp_path / "u.csv").exists()     # no report, no index entry, no file
+    assert [p.name for p in out.iterdir()] == ["index.html"] and not (tmp_path / "u.csv").exists()
+    assert (out / "index.html").read_text() == "<li>2026-03</li>"       # no report, no new entry, no file
 
 
 def test_month_checks_of_notebooks_and_functions(small):

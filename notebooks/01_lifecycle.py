@@ -46,6 +46,8 @@ ctx = open_report(data_dir=data_dir, month=month, churn_after=churn_after, targe
                   config=config)
 monthly, lang = ctx.monthly, ctx.language
 display(Markdown(f"**{ctx.month}** · k = {ctx.churn_after} · {ctx.cfg.data_dir.name}"))
+if ctx.data_warning:  # rows the store left out of the events (empty or unparseable values, after the horizon)
+    display(Markdown(f"**⚠ {ctx.data_warning}**"))
 
 # %% [markdown]
 # ## Findings · 结论

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -48,17 +50,20 @@ ctx = open_report(data_dir=data_dir, month=month, language=language, config=conf
 lang, cfg = ctx.language, ctx.cfg
 daily = daily_users(ctx.store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
 daily = daily[daily.index.strftime("%Y-%m") <= ctx.month]
-lifts = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks)
+lifts = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks, schedule=ctx.holiday_schedule)
+notes = ctx.calendar_notes(daily.index.min().date(), daily.index.max().date()) if len(daily) else []
 effects = campaign_effects(ctx.store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
 effects = effects[effects["start_date"].astype(str).str[:7] <= ctx.month].reset_index(drop=True)
 display(Markdown(f"**{ctx.month}** · {calendar_version()} ({cfg.holiday_country})"))
+for note in notes:  # a year whose holiday schedule is not official yet
+    display(Markdown(f"**⚠ {note}**"))
 
 # %% [markdown]
 # ## Findings · 结论
 
 # %%
 display(Markdown("\n".join(f"- {s}" for s in period_findings(lifts, effects, lang))))
-_ = record_periods(ctx, lifts, effects)
+_ = record_periods(ctx, lifts, effects, notes=notes)
 
 # %% [markdown]
 # ## Holiday peaks · 节假日高峰

@@ -130,8 +130,11 @@ def test_rerunning_scenes_for_a_month_is_idempotent(sample_dir, tmp_path):
     june = after[after.sent_at.dt.strftime("%Y-%m") == "2026-06"]
     assert not june.push_id.duplicated().any()
     assert len(june) == len(select(Lifecycle(open_store(data).con), load_rules(), "2026-06"))
-    dry = run_cli("scenes", data, "--month", "2026-12", "--dry-run")
+    dry = run_cli("scenes", data, "--month", "2026-11", "--dry-run")
     assert dry.returncode == 0 and "push_id" in dry.stdout
+    # a push month selects on the state at the end of the month before, which the data must cover
+    late = run_cli("scenes", data, "--month", "2026-12", "--dry-run")
+    assert late.returncode == 2 and "available months are 2024-12 to 2026-11" in late.stderr
     assert len(pd.read_parquet(data / "pushes.parquet")) == len(after)
 
 

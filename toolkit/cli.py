@@ -22,8 +22,14 @@ class _Group(click.Group):
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except duckdb.Error as exc:  # a query failed on data that passed the checks: still no traceback
-            click.echo(f"error: the query engine failed: {str(exc).splitlines()[0]}. "
-                       "Run `toolkit validate DIR` to check the data.", err=True)
+            from .engine_errors import cause
+            hint = "" if ctx.invoked_subcommand == "validate" else " Run `toolkit validate DIR` to check the data."
+            click.echo(f"error: the query engine failed: {cause(exc)}.{hint}", err=True)
+            sys.exit(2)
+        except OSError as exc:  # a file could not be read or written: say which and why
+            where = exc.filename or "a file"
+            click.echo(f"error: cannot use {where}: {exc.strerror or exc}. Check the free space and the "
+                       "permissions of that folder.", err=True)
             sys.exit(2)
 
 
@@ -42,10 +48,15 @@ def _cfg(ctx, **overrides):
     return load_config(ctx.obj.get("config_path"), **overrides)
 
 
-def _open(ctx, data_dir, timezone=None, **overrides):
-    from .store import open_store
+def _open(ctx, data_dir, timezone=None, *, max_unusable_share=None, **overrides):
+    """The configuration and the opened store; what the store left out of the events is said once, on stderr."""
+    from .store import store_from_config
     cfg = _cfg(ctx, data_dir=data_dir, timezone=timezone, **overrides)
-    return cfg, open_store(cfg.data_dir, timezone=cfg.timezone)
+    store = store_from_config(cfg.with_overrides(max_unusable_share=max_unusable_share))
+    warning = store.checks.warning() if store.checks else None
+    if warning and max_unusable_share is None:   # validate (which lifts the threshold) lists them itself
+        click.echo(f"warning: {warning}", err=True)
+    return cfg, store
 
 
 @main.command()
@@ -73,7 +84,7 @@ def sample(ctx, out, users, months, end, seed):
 def validate(ctx, data_dir, timezone):
     """Print a health summary of DATA_DIR; exit non-zero on errors."""
     from .validate import validate as run_validate
-    _, store = _open(ctx, data_dir, timezone)
+    _, store = _open(ctx, data_dir, timezone, max_unusable_share=1.0)   # validate lists every problem itself
     health = run_validate(store)
     click.echo(health.render())
     if not health.ok:
@@ -88,11 +99,12 @@ def validate(ctx, data_dir, timezone):
 @click.option("--amount-col", default=None, help="Column with the amount (writes orders.parquet too).")
 @click.option("--id-col", default=None, help="Column with the transaction id.")
 @click.option("--event-name", default="purchase", show_default=True, help="Name given to each event.")
-def convert_transactions_cmd(source, out, user_col, time_col, amount_col, id_col, event_name):
+@click.option("--encoding", default=None, help="Encoding of a CSV that is not UTF-8, e.g. gb18030.")
+def convert_transactions_cmd(source, out, user_col, time_col, amount_col, id_col, event_name, encoding):
     """Turn a transactions file (one row per purchase) into the event layout."""
     from .convert import convert_transactions
     r = convert_transactions(source, out, user_col=user_col, time_col=time_col, amount_col=amount_col,
-                             id_col=id_col, event_name=event_name)
+                             id_col=id_col, event_name=event_name, encoding=encoding)
     click.echo(f"Wrote {r['events']:,} events of {r['users']:,} users to {r['out']} "
                f"({r['skipped_without_user']:,} rows without a user skipped).")
 
@@ -171,13 +183,19 @@ def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, ret
 @click.pass_context
 def holidays(ctx, data_dir, out, event_names, weeks):
     """One row per holiday window: its lift in daily users over comparable days, with a 95% interval."""
+    from .holiday_calendar import calendar_notes, schedule_file
     from .holiday_lift import daily_users, holiday_lift
     cfg, store = _open(ctx, data_dir)
     names = [x.strip() for x in event_names.split(",") if x.strip()] if event_names else None
     daily = daily_users(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events,
                         event_names=names)
-    df = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks)
-    df = df[["name", "start", "end", "days", "lift", "ci_low", "ci_high", "festival", "name_zh", "last_year_lift"]]
+    schedule = schedule_file(cfg.holiday_schedule, store.data_dir)
+    df = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks, schedule=schedule)
+    if len(daily):
+        for note in calendar_notes(daily.index.min().date(), daily.index.max().date(), cfg.holiday_country, schedule):
+            click.echo(f"warning: {note}", err=True)
+    df = df[["name", "start", "end", "days", "lift", "ci_low", "ci_high", "festival", "name_zh", "last_year_lift",
+             "calendar"]]
     for c in ("start", "end"):
         df[c] = df[c].map(lambda d: d.isoformat())
     _write_frame(df, out)
@@ -231,8 +249,9 @@ def ab(treatment, control, baseline, mde, alpha, power):
 
 
 def _month_or_last(store, month):
-    from .months import last_complete_month, month_str, parse_month
-    return month_str(parse_month(month, what="--month") if month else last_complete_month(store.con))
+    """--month checked against the data's months (default: the last complete month)."""
+    from .months import check_month
+    return check_month(month, store.con)
 
 
 @main.command()
@@ -265,10 +284,10 @@ def preferences(ctx, data_dir, month, threshold, out):
 def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
     """Select each scene rule's users for the month, hold out a control share, write the pushes."""
     from .lifecycle import Lifecycle
-    from .months import month_str, parse_month
+    from .months import check_month
     from .scenes import load_rules, select, write_pushes
     cfg, store = _open(ctx, data_dir)
-    month = month_str(parse_month(month, what="--month"))
+    month = check_month(month, store.con, shift=1)   # a push month follows the month whose state it selects on
     rule_table = load_rules(rules)
     lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
     pushes = select(lc, rule_table, month, churn_after=cfg.churn_after, seed=seed)
@@ -321,20 +340,12 @@ def export_users(ctx, data_dir, month, out, language, core_category):
 @click.pass_context
 def report(ctx, data_dir, month, missing, out, language, wait):
     """Render the monthly HTML reports of DATA_DIR into reports/YYYY-MM/."""
-    from .lifecycle import Lifecycle, month_label
-    from .months import last_complete_month, month_str, parse_month
-    from .report import NOTEBOOK_DIR, render_month, report_notebooks
+    from .report import NOTEBOOK_DIR, render_month, report_months, report_notebooks
     cfg, store = _open(ctx, data_dir, language=language)
     out_dir = Path(out) if out else cfg.reports_dir
-    last = last_complete_month(store.con)
-    if missing:
-        lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
-        first = month_label(lc.first_mi)
-        from .months import month_range
-        months = [month_str(m) for m in month_range(parse_month(first), last)]
-        months = [m for m in months if m > first and not (out_dir / m / "index.html").exists()]
-    else:
-        months = [month_str(parse_month(month) if month else last)]
+    months = report_months(store.con, out_dir, month=month, missing=missing)
+    config_file = find_config(ctx.obj.get("config_path"))
+    click.echo(f"Configuration: {config_file or 'package defaults (no toolkit.yaml found)'}")
     if not report_notebooks():
         click.echo(f"Data ready at {cfg.data_dir}; no report notebooks in {NOTEBOOK_DIR}, nothing to render.")
         return
@@ -342,8 +353,8 @@ def report(ctx, data_dir, month, missing, out, language, wait):
         click.echo(f"Every complete month already has a report in {out_dir}.")
         return
     for m in months:
-        render_month(cfg.data_dir, m, out_dir=out_dir, language=language,
-                     config=find_config(ctx.obj.get("config_path")), wait=wait, progress=click.echo)
+        render_month(cfg.data_dir, m, out_dir=out_dir, language=language, config=config_file, wait=wait,
+                     progress=click.echo, data_checks=store.checks.as_dict() if store.checks else None)
 
 
 if __name__ == "__main__":  # pragma: no cover

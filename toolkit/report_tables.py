@@ -159,10 +159,11 @@ def funnel_table(funnel: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def record_periods(ctx, lifts: pd.DataFrame, effects: pd.DataFrame) -> dict:
-    """Record the holiday lifts and campaign effects (METRICS_MIME, left out of the HTML)."""
+def record_periods(ctx, lifts: pd.DataFrame, effects: pd.DataFrame, notes: list[str] | None = None) -> dict:
+    """Record the holiday lifts and campaign effects (METRICS_MIME, left out of the HTML);
+    ``notes`` are warnings the summary page repeats (e.g. an estimated holiday calendar)."""
     from IPython.display import display
-    data = {"section": "periods", "month": ctx.month, "language": ctx.language,
+    data = {"section": "periods", "month": ctx.month, "language": ctx.language, "notes": list(notes or []),
             "holidays": [{k: (str(v) if k in ("start", "end") else _clean(v)) for k, v in r.items()}
                          for r in lifts.to_dict("records")],
             "campaigns": [{k: (str(v) if k in ("start_date", "end_date") else _clean(v)) for k, v in r.items()}

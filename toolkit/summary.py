@@ -101,8 +101,12 @@ def largest_movements(metrics: dict, n: int = 3) -> list[str]:
     return out
 
 
-def write_month_index(folder: Path, month: str, out_dir: Path, language: str | None = None) -> Path:
-    """reports/YYYY-MM/index.html: key numbers, the three largest movements, links to the sections."""
+def write_month_index(folder: Path, month: str, out_dir: Path, language: str | None = None,
+                      notes: list[str] | None = None) -> Path:
+    """reports/YYYY-MM/index.html: key numbers, the three largest movements, links to the sections.
+
+    ``notes``: lines the reader must see first (rows left out of the data, estimated holiday
+    calendars), shown under the title."""
     sections = sorted(folder.glob("[0-9][0-9]_*.html"))
     metrics = {}
     for nb in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
@@ -114,6 +118,7 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
     parts = [f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>",
              f"<title>{e(_h('title', lang))} {month}</title><style>{CSS}</style></head><body>",
              f"<h1>{e(_h('title', lang))} · {month}</h1>"]
+    parts += [f"<p class='data-note'>⚠ {e(n)}</p>" for n in notes or []]
     if lc:
         parts.append(f"<table><tr><th>{e(_h('metric', lang))}</th><th>{e(_h('value', lang))}</th>"
                      f"<th>{e(_h('mom', lang))}</th><th>{e(_h('yoy', lang))}</th></tr>")

@@ -6,9 +6,25 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .config import Config, load_config
+from .errors import MissingTableError
 from .lifecycle import Lifecycle
 from .months import add_months, last_complete_month, month_str, parse_month
 from .store import Store, open_store
+
+
+class NoDataError(MissingTableError):
+    """No data where the configuration points; in a notebook it shows as one paragraph, not a traceback."""
+
+    def _render_traceback_(self):  # IPython shows these lines instead of the traceback
+        return [str(self)]
+
+
+def _no_data(cfg: Config, detail: str) -> NoDataError:
+    where = "the package defaults" if cfg.source.endswith("defaults.yaml") else cfg.source
+    return NoDataError(f"No data to analyse: {detail} (data_dir from {where}). To explore the bundled sample, "
+                       "run `make sample` in the project folder; for your own data, set data_dir in a toolkit.yaml "
+                       "in your working folder (or the data_dir parameter of this notebook) to the folder holding "
+                       "your events table.")
 
 
 @dataclass
@@ -34,7 +50,12 @@ def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, ta
     """Resolve notebook parameters (empty or 0 = take the configuration's value)."""
     cfg = load_config(config or None, data_dir=data_dir or None, churn_after=churn_after or None,
                       target_active_rate=target or None, language=language or None)
-    store = open_store(cfg.data_dir, timezone=cfg.timezone)
+    if not cfg.data_dir.exists():
+        raise _no_data(cfg, f"the data folder {cfg.data_dir} does not exist")
+    try:
+        store = open_store(cfg.data_dir, timezone=cfg.timezone)
+    except MissingTableError as exc:
+        raise _no_data(cfg, str(exc).rstrip(".")) from None
     m = month_str(parse_month(month)) if month else month_str(last_complete_month(store.con))
     lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=m)
     return ReportContext(cfg=cfg, store=store, month=m, churn_after=cfg.churn_after, target=cfg.target_active_rate,

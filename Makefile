@@ -35,7 +35,8 @@ report: $(STAMP) $(DATA)/truth.json ## Render the latest complete month's report
 	$(BIN)/toolkit report $(DATA) $(if $(MONTH),--month $(MONTH),) $(ARGS)
 
 lab: $(STAMP) $(DATA)/truth.json ## Start JupyterLab on the notebooks, reading the sample (saves strip outputs)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ContentsManager.pre_save_hook=toolkit.lab.strip_outputs $(ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ContentsManager.pre_save_hook=toolkit.lab.strip_outputs \
+	  $(if $(filter 0,$(shell id -u)),--allow-root,) $(ARGS)
 
 test: $(STAMP) $(DATA)/truth.json ## Run the whole test suite (on the sample, generated when missing)
 	$(BIN)/python -m pytest $(ARGS)

@@ -1,9 +1,9 @@
-"""Ship the report notebooks inside the package.
+"""Ship the report notebooks (and the default scene rules they read) inside the package.
 
 The notebooks live in notebooks/ at the top of the repository (where JupyterLab
-opens them); a built wheel or a non-editable install carries copies in
-toolkit/notebooks/, where toolkit.report looks first.  Everything else is in
-pyproject.toml.
+opens them), the scene rules in data/; a built wheel or a non-editable install
+carries copies in toolkit/notebooks/ and toolkit/data/, where toolkit.report and
+toolkit.scenes look first.  Everything else is in pyproject.toml.
 """
 from pathlib import Path
 
@@ -22,6 +22,9 @@ class build_py_with_notebooks(build_py):
         target.mkdir(parents=True, exist_ok=True)
         for nb in sorted((HERE / "notebooks").glob("[0-9][0-9]_*.ipynb")):
             self.copy_file(str(nb), str(target / nb.name))
+        data = Path(self.build_lib) / "toolkit" / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        self.copy_file(str(HERE / "data" / "scene_rules.csv"), str(data / "scene_rules.csv"))
 
 
 setup(cmdclass={"build_py": build_py_with_notebooks})

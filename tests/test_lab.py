@@ -201,3 +201,16 @@ def test_notebook_runs_and_widgets_redraw_in_jupyterlab(lab, browser, stem):
                                                   else "".join(c["source"]) for c in saved["cells"]]
     finally:
         page.close()
+
+
+def test_the_readme_section_names_what_works():
+    """`make lab` is a listed target that serves notebooks/ with the save hook; the README says so."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Notebooks in JupyterLab", 1)[1].split("\n## ", 1)[0]
+    assert "make lab" in section and "jupytext --sync notebooks/*.py" in section
+    assert "make lab" in readme.split("## What you get", 1)[0], "named next to the two set-up commands"
+    listed = subprocess.run(["make", "help"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert "make lab" in listed
+    dry = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert "jupyter lab --ServerApp.root_dir=notebooks --ContentsManager.pre_save_hook=toolkit.lab.strip_outputs" \
+        in dry.replace("\\\n", " ").replace("  ", " ")

@@ -19,9 +19,11 @@ class NoDataError(MissingTableError):
         return [str(self)]
 
 
-def _no_data(cfg: Config, detail: str) -> NoDataError:
-    where = "the package defaults" if cfg.source.endswith("defaults.yaml") else cfg.source
-    return NoDataError(f"No data to analyse: {detail} (data_dir from {where}). To explore the bundled sample, "
+def _no_data(cfg: Config, detail: str, from_parameter: bool) -> NoDataError:
+    where = ("the data_dir parameter" if from_parameter
+             else "data_dir of the package defaults" if cfg.source.endswith("defaults.yaml")
+             else f"data_dir of {cfg.source}")
+    return NoDataError(f"No data to analyse: {detail} ({where}). To explore the bundled sample, "
                        "run `make sample` in the project folder; for your own data, set data_dir in a toolkit.yaml "
                        "in your working folder (or the data_dir parameter of this notebook) to the folder holding "
                        "your events table.")
@@ -51,11 +53,11 @@ def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, ta
     cfg = load_config(config or None, data_dir=data_dir or None, churn_after=churn_after or None,
                       target_active_rate=target or None, language=language or None)
     if not cfg.data_dir.exists():
-        raise _no_data(cfg, f"the data folder {cfg.data_dir} does not exist")
+        raise _no_data(cfg, f"the data folder {cfg.data_dir} does not exist", bool(data_dir))
     try:
         store = open_store(cfg.data_dir, timezone=cfg.timezone)
     except MissingTableError as exc:
-        raise _no_data(cfg, str(exc).rstrip(".")) from None
+        raise _no_data(cfg, str(exc).rstrip("."), bool(data_dir)) from None
     m = month_str(parse_month(month)) if month else month_str(last_complete_month(store.con))
     lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=m)
     return ReportContext(cfg=cfg, store=store, month=m, churn_after=cfg.churn_after, target=cfg.target_active_rate,

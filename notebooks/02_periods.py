@@ -113,3 +113,13 @@ display(styled(funnel_table(funnel.tail(6), lang)))
 fig, ax = plt.subplots(figsize=(12, 3.5))
 plot_stickiness(stickiness(daily, ctx.monthly), lang=lang, ax=ax)
 plt.show()
+
+# %% [markdown] tags=["interactive-only"]
+# ## Explore · 交互
+# In JupyterLab, pick a holiday window to see its daily users against its baseline, last year's same festival
+# beside it; pick a campaign to see its arms, the difference with its interval and the sample-ratio check.
+
+# %% tags=["interactive-only"]
+if interactive:
+    from toolkit.widgets import PeriodExplorer
+    display(PeriodExplorer(daily, lifts, effects, lang=lang, country=cfg.holiday_country, weeks=weeks).widget)

@@ -337,24 +337,25 @@ def export_users(ctx, data_dir, month, out, language, core_category):
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None, help="Report language.")
 @click.option("--wait", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another run of the same month to finish.")
+@click.option("--notebooks", "notebooks_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder of report notebooks NN_name.ipynb (default: the toolkit's own).")
 @click.pass_context
-def report(ctx, data_dir, month, missing, out, language, wait):
+def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir):
     """Render the monthly HTML reports of DATA_DIR into reports/YYYY-MM/."""
-    from .report import NOTEBOOK_DIR, render_month, report_months, report_notebooks
+    from .report import render_month, report_months, required_notebooks
+    required_notebooks(notebooks_dir)
     cfg, store = _open(ctx, data_dir, language=language)
     out_dir = Path(out) if out else cfg.reports_dir
     months = report_months(store.con, out_dir, month=month, missing=missing)
     config_file = find_config(ctx.obj.get("config_path"))
     click.echo(f"Configuration: {config_file or 'package defaults (no toolkit.yaml found)'}")
-    if not report_notebooks():
-        click.echo(f"Data ready at {cfg.data_dir}; no report notebooks in {NOTEBOOK_DIR}, nothing to render.")
-        return
     if not months:
         click.echo(f"Every complete month already has a report in {out_dir}.")
         return
     for m in months:
         render_month(cfg.data_dir, m, out_dir=out_dir, language=language, config=config_file, wait=wait,
-                     progress=click.echo, data_checks=store.checks.as_dict() if store.checks else None)
+                     notebooks_dir=notebooks_dir, progress=click.echo,
+                     data_checks=store.checks.as_dict() if store.checks else None)
 
 
 if __name__ == "__main__":  # pragma: no cover

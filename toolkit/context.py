@@ -6,9 +6,27 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .config import Config, find_config, load_config
+from .errors import MissingTableError
 from .lifecycle import Lifecycle
 from .months import add_months, check_month, month_str, parse_month
 from .store import Store, store_from_config
+
+
+class NoDataError(MissingTableError):
+    """No data where the configuration points; in a notebook it shows as one paragraph, not a traceback."""
+
+    def _render_traceback_(self):  # IPython shows these lines instead of the traceback
+        return [str(self)]
+
+
+def _no_data(cfg: Config, detail: str, from_parameter: bool) -> NoDataError:
+    where = ("the data_dir parameter" if from_parameter
+             else "data_dir of the package defaults" if cfg.source.endswith("defaults.yaml")
+             else f"data_dir of {cfg.source}")
+    return NoDataError(f"No data to analyse: {detail} ({where}). To explore the bundled sample, "
+                       "run `make sample` in the project folder; for your own data, set data_dir in a toolkit.yaml "
+                       "in your working folder (or the data_dir parameter of this notebook) to the folder holding "
+                       "your events table.")
 
 
 @dataclass
@@ -53,7 +71,12 @@ def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, ta
     cfg = load_config(config or None, data_dir=data_dir or None, churn_after=churn_after or None,
                       target_active_rate=target or None, language=language or None)
     found = find_config(config or None)
-    store = store_from_config(cfg)
+    if not cfg.data_dir.exists():
+        raise _no_data(cfg, f"the data folder {cfg.data_dir} does not exist", bool(data_dir))
+    try:
+        store = store_from_config(cfg)
+    except MissingTableError as exc:
+        raise _no_data(cfg, str(exc).rstrip("."), bool(data_dir)) from None
     m = check_month(month, store.con, what="month", skip_first=True)
     lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=m)
     return ReportContext(cfg=cfg, store=store, month=m, churn_after=cfg.churn_after, target=cfg.target_active_rate,

@@ -39,16 +39,23 @@ def daily_users(con, *, active_events=(), signal_events=("trip",), event_names=N
     return s.reindex(pd.date_range(s.index.min(), s.index.max(), freq="D"), fill_value=0.0)
 
 
+def baseline_days(daily: pd.Series, window, off_days: set, workdays: set, weeks: int) -> pd.Series:
+    """The window's baseline: days within ``weeks`` weeks of it on its weekdays, neither off nor make-up workdays."""
+    start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
+    wds = {d.weekday() for d in window.dates()}
+    lo, hi = start - timedelta(days=7 * weeks), end + timedelta(days=7 * weeks)
+    near = daily[(daily.index >= lo) & (daily.index <= hi)]
+    return near[[(d.date() not in off_days) and (d.date() not in workdays) and d.weekday() in wds
+                 and not (start <= d <= end) for d, v in near.items()]]
+
+
 def _fit(daily: pd.Series, window, off_days: set, workdays: set, weeks: int, alpha: float):
     start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
     inside = daily[(daily.index >= start) & (daily.index <= end)]
     if len(inside) < window.days:
         return None
     wds = {d.weekday() for d in window.dates()}
-    lo, hi = start - timedelta(days=7 * weeks), end + timedelta(days=7 * weeks)
-    near = daily[(daily.index >= lo) & (daily.index <= hi)]
-    base = near[[(d.date() not in off_days) and (d.date() not in workdays) and d.weekday() in wds
-                 and not (start <= d <= end) for d, v in near.items()]]
+    base = baseline_days(daily, window, off_days, workdays, weeks)
     if len(base) < 4 or base.sum() <= 0:
         return None
     if inside.sum() == 0:

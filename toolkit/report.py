@@ -20,13 +20,41 @@ from pathlib import Path
 
 from .errors import ReportError, WriteError
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
+PACKAGED_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"        # in an installed wheel (setup.py)
+SOURCE_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"   # in a source checkout / editable install
 INTERACTIVE_TAG = "interactive-only"
 
 
-def report_notebooks() -> list[Path]:
-    """The report sections, in order: notebooks/NN_*.ipynb."""
-    return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+def _notebook_dir() -> Path:
+    """The toolkit's own report notebooks: the copies shipped in the package, else notebooks/ of the checkout."""
+    for folder in (PACKAGED_NOTEBOOKS, SOURCE_NOTEBOOKS):
+        if any(folder.glob(NOTEBOOK_PATTERN)):
+            return folder
+    return SOURCE_NOTEBOOKS if SOURCE_NOTEBOOKS.is_dir() else PACKAGED_NOTEBOOKS
+
+
+NOTEBOOK_DIR = _notebook_dir()
+
+
+def report_notebooks(folder=None) -> list[Path]:
+    """The report sections, in order: NN_*.ipynb in ``folder`` (default: the toolkit's own)."""
+    return sorted(Path(folder or NOTEBOOK_DIR).glob(NOTEBOOK_PATTERN))
+
+
+def required_notebooks(folder=None) -> list[Path]:
+    """:func:`report_notebooks`, or a ReportError saying where none were found and what to do."""
+    notebooks = report_notebooks(folder)
+    if notebooks:
+        return notebooks
+    where = Path(folder or NOTEBOOK_DIR)
+    if folder:
+        fix = "pass --notebooks a folder holding them, or leave the option out to use the toolkit's own."
+    else:
+        fix = ("the toolkit was installed without its notebooks: reinstall it from the project folder "
+               "(`pip install .` ships them inside the package) or pass --notebooks DIR.")
+    raise ReportError(f"No report notebooks (files named like 01_lifecycle.ipynb) in {where}, so there is nothing "
+                      f"to render; {fix}")
 
 
 def section_name(nb: Path) -> str:
@@ -176,7 +204,8 @@ def _error_of(nb_path: Path) -> str:
 
 def render_month(data_dir, month: str, *, out_dir="reports", language: str | None = None, config: str | None = None,
                  churn_after: int | None = None, target: float | None = None, wait: float = 0.0,
-                 cell_timeout: int = 1800, progress=print, data_checks: dict | None = None) -> Path:
+                 cell_timeout: int = 1800, notebooks_dir=None, progress=print,
+                 data_checks: dict | None = None) -> Path:
     """Render every report section for ``month`` into ``out_dir/month``.
 
     ``config`` is the configuration file the notebooks read (None: their own lookup, see
@@ -191,9 +220,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
     from .summary import write_month_index, write_top_index
 
     out_dir = Path(out_dir).resolve()
-    notebooks = report_notebooks()
-    if not notebooks:
-        raise ReportError(f"No report notebooks in {NOTEBOOK_DIR}.")
+    notebooks = required_notebooks(notebooks_dir)
     params = {"data_dir": str(Path(data_dir).resolve()), "month": month, "interactive": False}
     for key, value in (("language", language), ("config", config and str(Path(config).resolve())),
                        ("churn_after", churn_after), ("target", target)):

@@ -21,7 +21,9 @@ from .preferences import preference_shares
 
 RULE_COLUMNS = ["rule_id", "priority", "state", "months_inactive", "tag", "content", "control_share"]
 PUSH_COLUMNS = ["push_id", "user_id", "sent_at", "rule_id", "content", "arm"]
-DEFAULT_RULES = Path(__file__).resolve().parent.parent / "data" / "scene_rules.csv"
+_SHIPPED_RULES = Path(__file__).resolve().parent / "data" / "scene_rules.csv"   # in an installed wheel (setup.py)
+DEFAULT_RULES = (_SHIPPED_RULES if _SHIPPED_RULES.is_file()
+                 else Path(__file__).resolve().parent.parent / "data" / "scene_rules.csv")
 
 
 def load_rules(path=None) -> pd.DataFrame:

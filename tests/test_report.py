@@ -46,7 +46,7 @@ def test_summary_numbers_match_the_lifecycle_table(rendered, sample_dir):
     cli = pd.read_csv(__import__("io").StringIO(run_cli("lifecycle", sample_dir).stdout)).set_index("month")
     row, prev = cli.loc["2026-10"], cli.loc["2026-09"]
     assert f"{row.active_rate:.1%}" in page and f"{int(row.mau):,}" in page
-    assert f"{(row.active_rate - prev.active_rate) * 100:+.1f} pt" in page
+    assert f"{(row.active_rate - prev.active_rate) * 100:+.1f} points" in page
     assert f"{(row.mau / cli.loc['2025-10', 'mau'] - 1) * 100:+.1f}%" in page     # year on year
     assert page.count("<li>") >= 4 and "01_lifecycle.html" in page                # movements + link
 

@@ -313,9 +313,12 @@ def export_users(ctx, data_dir, month, out, language, core_category):
     month = _month_or_last(store, month)
     lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=month)
     lang = language or cfg.language
-    df = user_detail(lc, month, churn_after=cfg.churn_after, core_category=core_category,
-                     lang=None if lang == "keys" else lang)
-    write_detail(df, out)
+    from .progress import Steps
+    with Steps(5, "export-users") as steps:
+        df = user_detail(lc, month, churn_after=cfg.churn_after, core_category=core_category,
+                         lang=None if lang == "keys" else lang, progress=steps)
+        steps.step(f"writing {len(df):,} rows to {Path(out).name}")
+        write_detail(df, out)
     click.echo(f"Wrote {len(df):,} users of {month} to {out}.")
 
 
@@ -350,7 +353,12 @@ def report(ctx, data_dir, month, missing, out, language, wait):
     if not months:
         click.echo(f"Every complete month already has a report in {out_dir}.")
         return
-    for m in months:
+    started = time.perf_counter()
+    for i, m in enumerate(months, 1):
+        if len(months) > 1:
+            done = time.perf_counter() - started
+            eta = f", about {done / (i - 1) * (len(months) - i + 1) / 60:.1f} min left" if i > 1 else ""
+            click.echo(f"Month {i} of {len(months)}: {m}{eta}")
         render_month(cfg.data_dir, m, out_dir=out_dir, language=language,
                      config=find_config(ctx.obj.get("config_path")), wait=wait, progress=click.echo)
 

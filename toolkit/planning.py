@@ -268,7 +268,7 @@ def judge(uplift: dict, rates: pd.DataFrame, best: pd.Series, margin: float = PL
     for c in uplift["rates"].split("+"):
         need = float(min(1.0, rates[c].max() + uplift["uplift"]))
         seen = float(best.get(c, np.nan))
-        excess = need - (seen if not np.isnan(seen) else 0.0)
+        excess = need - seen if not np.isnan(seen) else -np.inf   # no month seen: nothing to judge by
         if worst is None or excess > worst[0]:
             worst = (excess, need, seen)
     excess, need, seen = worst

@@ -64,7 +64,10 @@ def month_lock(out_dir: Path, month: str, wait: float = 0.0):
 
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-LANG_CODE = {"zh": "zh-CN", "en": "en"}
+LANG_CODE = {"zh": "zh", "en": "en"}   # ISO 639-1, as nbconvert takes it
+# the kernel's start-up warnings (e.g. "running over TCP without encryption": the kernel is local)
+# are for developers, not for the terminal or cron.log of a report run
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
 
 def page_header(data_dir, month: str, *, language: str | None = None, config=None) -> dict:
@@ -170,7 +173,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
                 try:
                     pm.execute_notebook(str(nb), str(executed), parameters=params, kernel_name="python3",
                                         progress_bar=False, cwd=os.getcwd(),
-                                        execution_timeout=cell_timeout)
+                                        execution_timeout=cell_timeout, extra_arguments=KERNEL_ARGS)
                 except Exception as exc:  # papermill raises its own error types; the notebook holds the detail
                     failed_dir = out_dir / "failed"
                     failed_dir.mkdir(exist_ok=True)

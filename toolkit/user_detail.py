@@ -27,18 +27,23 @@ COLUMNS = [  # key, English, Chinese
 
 
 def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_category: str = "car_control",
-                lang: str | None = None) -> pd.DataFrame:
+                lang: str | None = None, progress=None) -> pd.DataFrame:
     """One row per user entered by ``month``; columns as ``COLUMNS`` (keys, or headers in
-    ``lang`` 'en' / 'zh' when given)."""
+    ``lang`` 'en' / 'zh' when given).  ``progress`` (a ``progress.Steps``) hears of each step."""
+    tick = progress.step if progress is not None else (lambda label: None)
     from .lifecycle import STATE_ZH
     m = parse_month(month)
     start, end = add_months(m, -2), add_months(m, 1)
     p = {"start": pd.Timestamp(start).to_pydatetime(), "end": pd.Timestamp(end).to_pydatetime()}
+    tick("lifecycle states")
     states = lc.user_states(month, churn_after)
+    tick("last activity and signal")
     ev = queries.frame(lc.con, "user_detail", **p, core_category=core_category,
                        active_events=lc.active_events, signal_events=lc.signal_events)
+    tick("purchases and campaigns")
     oc = queries.frame(lc.con, "user_orders_campaigns", **p)
     names = lc.con.execute("SELECT user_id, any_value(nickname) AS nickname FROM users GROUP BY user_id").df()
+    tick("preference tags")
     prefs = preference_shares(lc.con, month, active_events=lc.active_events, signal_events=lc.signal_events,
                               users=states["user_id"])[["user_id", "primary_tag", "tags"]]
     df = (states[["user_id", "state"]].merge(names, on="user_id", how="left").merge(ev, on="user_id", how="left")

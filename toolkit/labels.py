@@ -23,7 +23,7 @@ CATEGORY_ZH = {"car_control": "控车", "content": "内容", "community": "社�
 CATEGORY_EN = {"car_control": "car control", "content": "content", "community": "community",
                "after_sales": "after-sales", "campaign": "campaign", "shop": "shop", "other": "other",
                "unknown": "no tag", "any": "any tag", "new": "newly entered"}
-METHOD = {"control arm": ("experiment (control arm)", "实验(对照组)"),
+METHOD = {"control arm": ("experiment with a control group", "实验(对照组)"),
           "diff-in-diff": ("difference-in-differences", "双重差分")}
 METRIC = {"active": ("active in the campaign", "活动期间活跃"), "activity": ("active in the campaign", "活动期间活跃"),
           "retention": ("active the month after", "次月活跃"), "purchase": ("purchased", "购买"),

@@ -202,14 +202,17 @@ class Plan:
                 continue
             names = (" + " if not zh else "、").join(L.rate(x, lang) for x in u["rates"].split("+"))
             if u["reachable"] and u.get("implausible"):
-                best = u["best_seen"]
-                lines.append(
-                    f"仅靠{names}不现实:需提升 {u['uplift'] * 100:.1f} 个百分点至 {u['needed_max']:.1%},"
-                    f"远高于数据中的最佳月份 {best:.1%}(超出 {PLAUSIBLE_MARGIN * 100:.0f} 个百分点以上即视为不现实);"
-                    "请组合提升多个指标。" if zh else
-                    f"Raising {names} alone is implausible: it would need a rise of {u['uplift'] * 100:.1f} points "
-                    f"to {u['needed_max']:.1%}, far above the best month in the data ({best:.1%}; more than "
-                    f"{PLAUSIBLE_MARGIN * 100:.0f} points above the best counts as implausible). Combine rates instead.")
+                best, combo = u["best_seen"], "+" in u["rates"]
+                if zh:
+                    lines.append(f"{'同时提升' if combo else '仅靠'}{names}不现实:需提升 {u['uplift'] * 100:.1f} 个百分点,"
+                                 f"最高需达 {u['needed_max']:.1%},远高于数据中的最佳月份 {best:.1%}"
+                                 f"(超出 {PLAUSIBLE_MARGIN * 100:.0f} 个百分点以上即视为不现实)"
+                                 + ("。" if combo else ";请组合提升多个指标。"))
+                else:
+                    lines.append(f"Raising {names}{'' if combo else ' alone'} is implausible: it would need a rise of "
+                                 f"{u['uplift'] * 100:.1f} points, to {u['needed_max']:.1%}, far above the best month "
+                                 f"in the data ({best:.1%}; more than {PLAUSIBLE_MARGIN * 100:.0f} points above the "
+                                 "best counts as implausible)" + ("." if combo else ". Combine rates instead."))
             elif u["reachable"]:
                 lines.append(f"{names} 提升 {u['uplift'] * 100:.1f} 个百分点即可达成。" if zh else
                              f"Raising {names} by {u['uplift'] * 100:.1f} points meets it.")

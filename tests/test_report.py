@@ -105,5 +105,8 @@ def test_missing_renders_every_month_without_a_report(tmp_path):
     proc = run_cli("report", data, "--out", out, "--missing")
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir() if p.is_dir() and p.name[0] != ".") == ["2026-02", "2026-03", "2026-04"]
+    assert "Month 1 of 3: 2026-02" in proc.stdout and re.search(r"Month 3 of 3: 2026-04, about [\d.]+ min left",
+                                                                  proc.stdout), proc.stdout
+    assert "Kernel is running over TCP" not in proc.stdout + proc.stderr
     again = run_cli("report", data, "--out", out, "--missing")
     assert "already has a report" in again.stdout

@@ -78,8 +78,11 @@ def page_header(data_dir, month: str, *, language: str | None = None, config=Non
     from .store import open_store
     cfg = load_config(config, data_dir=str(data_dir), language=language or None)
     lang = cfg.language
-    first, last = open_store(cfg.data_dir, timezone=cfg.timezone).con.execute(
-        "SELECT min(event_time), max(event_time) FROM events").fetchone()
+    try:
+        first, last = open_store(cfg.data_dir, timezone=cfg.timezone).con.execute(
+            "SELECT min(event_time), max(event_time) FROM events").fetchone()
+    except Exception:  # noqa: BLE001 - unreadable data: the first section fails with the clear message
+        first = last = None
     period = f"{first:%Y-%m-%d} – {last:%Y-%m-%d}" if first is not None else ""
     return {"lang": lang, "back": L.t("back", lang), "all_months": L.t("all_months", lang),
             "fields": [(L.t("dataset", lang), Path(cfg.data_dir).name), (L.t("period", lang), period),

@@ -318,7 +318,7 @@ def export_users(ctx, data_dir, month, out, language, core_category):
         df = user_detail(lc, month, churn_after=cfg.churn_after, core_category=core_category,
                          lang=None if lang == "keys" else lang, progress=steps)
         steps.step(f"writing {len(df):,} rows to {Path(out).name}")
-        write_detail(df, out)
+        write_detail(df, out, progress=steps)
     click.echo(f"Wrote {len(df):,} users of {month} to {out}.")
 
 

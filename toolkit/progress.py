@@ -33,6 +33,21 @@ class Steps:
                   file=self.stream, flush=True)
         self.n += 1
 
+    def rows(self, iterable, total: int, label: str, every: int = 1000):
+        """Yield from ``iterable`` (``total`` items) as part of the current step: a second bar on
+        a terminal, a line at each quarter in a log."""
+        if self.bar is not None:
+            from tqdm import tqdm
+            yield from tqdm(iterable, total=total, desc=f"  {label}", file=self.stream, leave=False,
+                            miniters=every, unit=" rows")
+            return
+        marks = {int(total * q / 4) for q in (1, 2, 3)}
+        for i, item in enumerate(iterable, 1):
+            yield item
+            if i in marks:
+                print(f"{self.desc} [{self.n}/{self.total}] {label}: {i:,} of {total:,} "
+                      f"({time.perf_counter() - self.t0:.1f}s)", file=self.stream, flush=True)
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.update(self.total - self.bar.n)

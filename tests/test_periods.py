@@ -246,3 +246,14 @@ def test_holidays_that_lower_activity_are_worded_as_drops():
 def test_scenes_need_rules_of_the_data_set(tiny_dir):
     proc = run_cli("scenes", tiny_dir, "--month", "2025-03", "--dry-run")
     assert proc.returncode == 2 and "No scene rules" in proc.stderr and "--rules" in proc.stderr
+
+
+def test_scene_rules_belong_to_their_data_set(tmp_path):
+    import json
+    from toolkit.scenes import DEFAULT_RULES, rules_for
+    assert rules_for(tmp_path) is None                                   # another data set: no car-app rules
+    (tmp_path / "truth.json").write_text(json.dumps({"generator": "toolkit.sample"}))
+    assert rules_for(tmp_path) == DEFAULT_RULES                          # an older sample without its copy
+    (tmp_path / "scene_rules.csv").write_text("rule_id,state,content\nX1,dormant,hello\n")
+    assert rules_for(tmp_path) == tmp_path / "scene_rules.csv"
+    assert rules_for(tmp_path, "other.csv") == type(tmp_path)("other.csv")

@@ -142,6 +142,10 @@ def test_export_users_xlsx_and_csv(sample_dir, tmp_path):
     x = tmp_path / "users.xlsx"
     proc = run_cli("export-users", sample_dir, "--month", "2026-10", "--out", x, "--lang", "zh")
     assert proc.returncode == 0, proc.stderr
+    # not on a terminal: one plain progress line per step, the last one the slow write
+    steps = [ln for ln in proc.stderr.splitlines() if ln.startswith("export-users [") and " rows: " not in ln]
+    assert len(steps) == 5 and steps[0].startswith("export-users [1/5]") and "users.xlsx" in steps[-1], proc.stderr
+    assert "export-users [5/5] rows: 10,000 of 20,000" in proc.stderr                  # the rows as they are written
     wb = openpyxl.load_workbook(x)
     ws = wb["users"]
     headers = [c.value for c in ws[1]]

@@ -169,7 +169,12 @@ def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, ret
                          "return_rate": return_rate}, method=rate_method)
     cols = ["month", "new", "mau", "cumulative", "active_rate", "retention_old", "retention_new", "wake_rate",
             "return_rate"]
-    click.echo(p.projection[cols].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    shown = p.projection[cols].copy()
+    for c in ("new", "mau", "cumulative"):       # users are whole people
+        shown[c] = shown[c].round().astype(int).map("{:,}".format)
+    for c in cols[4:]:
+        shown[c] = shown[c].map("{:.1%}".format)
+    click.echo(shown.to_string(index=False))
     click.echo()
     click.echo(p.summary())
 
@@ -276,7 +281,7 @@ def preferences(ctx, data_dir, month, threshold, out):
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", required=True, help="Push month YYYY-MM: users are selected on their state at the end of the month before.")
-@click.option("--rules", default=None, type=click.Path(dir_okay=False), help="Rules table (default: data/scene_rules.csv).")
+@click.option("--rules", default=None, type=click.Path(dir_okay=False), help="Rules table (default: scene_rules.csv in the data folder).")
 @click.option("--seed", type=int, default=2024, show_default=True, help="Seed of the held-out control draw.")
 @click.option("--dry-run", is_flag=True, help="List the pushes without writing them to the pushes table.")
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="With --dry-run: CSV or .json file.")
@@ -285,10 +290,14 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
     """Select each scene rule's users for the month, hold out a control share, write the pushes."""
     from .lifecycle import Lifecycle
     from .months import check_month
-    from .scenes import load_rules, select, write_pushes
+    from .scenes import load_rules, rules_for, select, write_pushes
     cfg, store = _open(ctx, data_dir)
     month = check_month(month, store.con, shift=1)   # a push month follows the month whose state it selects on
-    rule_table = load_rules(rules)
+    path = rules_for(cfg.data_dir, rules)
+    if path is None:
+        raise ToolkitError(f"No scene rules for {cfg.data_dir}: put scene_rules.csv (or .yaml) in that folder or "
+                           "pass --rules FILE (data/scene_rules.csv shows the columns).")
+    rule_table = load_rules(path)
     lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
     pushes = select(lc, rule_table, month, churn_after=cfg.churn_after, seed=seed)
     summary = pushes.groupby(["rule_id", "arm"]).size().unstack(fill_value=0)
@@ -323,9 +332,12 @@ def export_users(ctx, data_dir, month, out, language, core_category):
     month = _month_or_last(store, month)
     lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=month)
     lang = language or cfg.language
-    df = user_detail(lc, month, churn_after=cfg.churn_after, core_category=core_category,
-                     lang=None if lang == "keys" else lang)
-    write_detail(df, out)
+    from .progress import Steps
+    with Steps(5, "export-users") as steps:
+        df = user_detail(lc, month, churn_after=cfg.churn_after, core_category=core_category,
+                         lang=None if lang == "keys" else lang, progress=steps)
+        steps.step(f"writing {len(df):,} rows to {Path(out).name}")
+        write_detail(df, out, progress=steps)
     click.echo(f"Wrote {len(df):,} users of {month} to {out}.")
 
 
@@ -352,7 +364,12 @@ def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir):
     if not months:
         click.echo(f"Every complete month already has a report in {out_dir}.")
         return
-    for m in months:
+    started = time.perf_counter()
+    for i, m in enumerate(months, 1):
+        if len(months) > 1:
+            done = time.perf_counter() - started
+            eta = f", about {done / (i - 1) * (len(months) - i + 1) / 60:.1f} min left" if i > 1 else ""
+            click.echo(f"Month {i} of {len(months)}: {m}{eta}")
         render_month(cfg.data_dir, m, out_dir=out_dir, language=language, config=config_file, wait=wait,
                      notebooks_dir=notebooks_dir, progress=click.echo,
                      data_checks=store.checks.as_dict() if store.checks else None)

@@ -161,22 +161,59 @@ def write_error(exc: OSError, keep: Path) -> WriteError:
                       f"report in {keep} is unchanged.")
 
 
-def render_html(executed: Path, html: Path) -> None:
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+LANG_CODE = {"zh": "zh", "en": "en"}   # ISO 639-1, as nbconvert takes it
+# the kernel's start-up warnings (e.g. "running over TCP without encryption": the kernel is local)
+# are for developers, not for the terminal or cron.log of a report run
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+
+
+def page_header(data_dir, month: str, *, language: str | None = None, config=None) -> dict:
+    """What the header of every page says: the data set, its period, the configuration file used,
+    the report month and the generation time, in the report language."""
+    from . import labels as L
+    from .config import load_config
+    from .store import store_from_config
+    cfg = load_config(config, data_dir=str(data_dir), language=language or None)
+    lang = cfg.language
+    try:
+        first, last = store_from_config(cfg).con.execute(
+            "SELECT min(event_time), max(event_time) FROM events").fetchone()
+    except Exception:  # noqa: BLE001 - unreadable data: the first section fails with the clear message
+        first = last = None
+    period = f"{first:%Y-%m-%d} – {last:%Y-%m-%d}" if first is not None else ""
+    return {"lang": lang, "back": L.t("back", lang), "all_months": L.t("all_months", lang),
+            "fields": [(L.t("dataset", lang), Path(cfg.data_dir).name), (L.t("period", lang), period),
+                       (L.t("report_month", lang), month),
+                       (L.t("generated", lang), datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
+                       (L.t("config", lang), Path(cfg.source).name)]}
+
+
+def render_html(executed: Path, html: Path, header: dict | None = None, title: str = "") -> None:
     """One self-contained HTML file from an executed notebook: no code, no prompts,
-    no interactive-only cells; images are inline data URIs."""
+    no interactive-only cells, only the cells of the report's language (tagged lang-zh /
+    lang-en; untagged cells are shown in both); images are inline data URIs and nothing
+    is fetched from another host.  ``header`` (from :func:`page_header`) sets the page's
+    language and its header; ``title`` its <title>."""
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
     nb = nbformat.read(str(executed), as_version=4)
-    tags = TagRemovePreprocessor(remove_cell_tags={INTERACTIVE_TAG}, enabled=True)
+    lang = (header or {}).get("lang", "en")
+    other = "en" if lang == "zh" else "zh"
+    tags = TagRemovePreprocessor(remove_cell_tags={INTERACTIVE_TAG, f"lang-{other}"}, enabled=True)
     nb, _ = tags.preprocess(nb, {})
+    nb.metadata.pop("widgets", None)
+    if title:
+        nb.metadata["title"] = title
     from .report_tables import METRICS_MIME
     for cell in nb.cells:  # the recorded metrics are for machines: leave them out of the page
         if "outputs" in cell:
             cell.outputs = [o for o in cell.outputs if METRICS_MIME not in o.get("data", {})]
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True)
-    body, _ = exporter.from_notebook_node(nb)
+    exporter = HTMLExporter(template_name="toolkit_report", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            embed_images=True, language_code=LANG_CODE.get(lang, lang))
+    body, _ = exporter.from_notebook_node(nb, resources={"toolkit_header": header or {}})
     html.write_text(body, encoding="utf-8")
 
 
@@ -234,18 +271,19 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
     final = out_dir / month
     with month_lock(out_dir, month, wait, progress):
         reclaim_stale(out_dir, progress)
+        header = page_header(data_dir, month, language=language, config=config)
         tmp = out_dir / f".tmp-{month}-{os.getpid()}"
         try:
-            _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress)
+            _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header)
             notes = [data_checks["warning"]] if data_checks and data_checks.get("warning") else []
             notes += _section_notes(tmp)
-            write_month_index(tmp, month, out_dir, language or None, notes=notes)
+            write_month_index(tmp, month, out_dir, header["lang"], header=header, notes=notes)
             old = out_dir / f".old-{month}-{os.getpid()}"
             if final.exists():
                 final.rename(old)
             tmp.rename(final)
             shutil.rmtree(old, ignore_errors=True)
-            write_top_index(out_dir)
+            write_top_index(out_dir, header["lang"])
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             if isinstance(exc, OSError):
@@ -272,7 +310,8 @@ def _section_notes(folder: Path) -> list[str]:
     return notes
 
 
-def _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress) -> None:
+def _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header) -> None:
+    from . import labels as L
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for i, nb in enumerate(notebooks, 1):
@@ -282,7 +321,8 @@ def _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeou
         executed = tmp / f"{nb.stem}.ipynb"
         try:
             pm.execute_notebook(str(nb), str(executed), parameters=params, kernel_name="python3",
-                                progress_bar=False, cwd=os.getcwd(), execution_timeout=cell_timeout)
+                                progress_bar=False, cwd=os.getcwd(), execution_timeout=cell_timeout,
+                                extra_arguments=KERNEL_ARGS)
         except Exception as exc:  # papermill raises its own error types; the notebook holds the detail
             if isinstance(exc, OSError) or isinstance(getattr(exc, "__context__", None), OSError):
                 raise exc if isinstance(exc, OSError) else exc.__context__ from None
@@ -302,7 +342,7 @@ def _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeou
             raise ReportError(f"Section {name} failed for {month}: {detail}. {where}; the previous report in "
                               f"{out_dir / month} is unchanged.") from None
         t1 = time.perf_counter()
-        render_html(executed, tmp / f"{nb.stem}.html")
+        render_html(executed, tmp / f"{nb.stem}.html", header, f"{L.section(name, header['lang'])} · {month}")
         t2 = time.perf_counter()
         entry["sections"].append({"section": name, "execute_seconds": round(t1 - t0, 2),
                                   "render_seconds": round(t2 - t1, 2), "outcome": "ok"})

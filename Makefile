@@ -1,6 +1,8 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11:
 #   make report   environment + sample data + the latest month's reports
 #   make test     environment + the whole test suite
+# and one to explore:
+#   make lab      environment + sample data + JupyterLab on the notebooks
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -10,7 +12,7 @@ MONTH  ?=
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install sample report test bench clean-sample
+.PHONY: help install sample report lab test bench clean-sample
 
 help: ## List the targets with what they do
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,7 +34,11 @@ sample: $(STAMP) $(DATA)/truth.json ## Generate the bundled sample data set when
 report: $(STAMP) $(DATA)/truth.json ## Render the latest complete month's reports of the sample into reports/
 	$(BIN)/toolkit report $(DATA) $(if $(MONTH),--month $(MONTH),) $(ARGS)
 
-test: $(STAMP) ## Run the whole test suite
+lab: $(STAMP) $(DATA)/truth.json ## Start JupyterLab on the notebooks, reading the sample (saves strip outputs)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ContentsManager.pre_save_hook=toolkit.lab.strip_outputs \
+	  $(if $(filter 0,$(shell id -u)),--allow-root,) $(ARGS)
+
+test: $(STAMP) $(DATA)/truth.json ## Run the whole test suite (on the sample, generated when missing)
 	$(BIN)/python -m pytest $(ARGS)
 
 bench: $(STAMP) $(DATA)/truth.json ## Run every benchmark (slow, ~15 min; results go to docs/benchmarks.md by hand)

@@ -13,12 +13,18 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # Lifecycle: states, active rate and the four rates · 用户分群与月活率
+# %% [markdown] tags=["lang-en"]
+# # Lifecycle: states, active rate and the four rates
 #
 # Every user who has entered is in exactly one of seven states each month; the
-# monthly active rate (月活率) is the active states over all users, and this
-# month's active users come from last month's states through four rates.
+# monthly active rate is the active states over all users, and this month's
+# active users come from last month's states through four rates.
+
+# %% [markdown] tags=["lang-zh"]
+# # 用户分群与月活率
+#
+# 每位已进入的用户每月恰好处于七个分群之一;月活率是活跃分群占全部用户的比例,
+# 本月的活跃用户由上月各分群经 4 大指标转化而来。
 
 # %% tags=["parameters"]
 data_dir: str = ""        # data folder; empty means data_dir of toolkit.yaml
@@ -39,58 +45,82 @@ from toolkit.decomposition import decomposition, mau_bridge, transitions
 from toolkit.findings import lifecycle_findings
 from toolkit.planning import make_plan
 from toolkit.plots import plot_active_rate, plot_bridge, plot_rates, plot_states, plot_transitions, use_cjk_font
+from toolkit.labels import glossary, note
 from toolkit.report_tables import decomposition_table, lifecycle_summary_table, plan_tables, record, styled
 
 use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, churn_after=churn_after, target=target, language=language,
                   config=config)
 monthly, lang = ctx.monthly, ctx.language
-display(Markdown(f"**{ctx.month}** · k = {ctx.churn_after} · {ctx.cfg.data_dir.name}"))
+signal = bool(ctx.cfg.signal_events)
+if ctx.data_warning:  # rows the store left out of the events (empty or unparseable values, after the horizon)
+    display(Markdown(f"**⚠ {ctx.data_warning}**"))
 
-# %% [markdown]
-# ## Findings · 结论
+# %% [markdown] tags=["lang-en"]
+# ## Findings
+
+# %% [markdown] tags=["lang-zh"]
+# ## 结论
 
 # %%
 display(Markdown("\n".join(f"- {s}" for s in lifecycle_findings(monthly, ctx.month, ctx.target, lang))))
 _ = record(ctx, monthly)
 
-# %% [markdown]
-# ## States over time · 用户分群变化
+# %% [markdown] tags=["lang-en"]
+# ## States over time
+
+# %% [markdown] tags=["lang-zh"]
+# ## 用户分群变化
 
 # %%
 fig, ax = plt.subplots(figsize=(11, 4.5))
 plot_states(monthly, lang=lang, ax=ax)
 plt.show()
 
-# %% [markdown]
-# ## Active rate against target · 月活率与目标
+# %% [markdown] tags=["lang-en"]
+# ## Active rate against target
+
+# %% [markdown] tags=["lang-zh"]
+# ## 月活率与目标
 
 # %%
 fig, ax = plt.subplots(figsize=(11, 4))
 plot_active_rate(monthly, ctx.target, lang=lang, ax=ax)
 plt.show()
-display(styled(lifecycle_summary_table(monthly, lang)))
+display(styled(lifecycle_summary_table(monthly, lang), lang, "lifecycle"))
 
-# %% [markdown]
-# ## This month's active users, term by term · 月活拆解
+# %% [markdown] tags=["lang-en"]
+# ## This month's active users, term by term
 # MAU = new users + old active × old-user retention + last month's new × new-user retention + dormant × wake rate + churned × return rate.
 
+# %% [markdown] tags=["lang-zh"]
+# ## 月活拆解
+# 月活 = 当月新用户 + 老活跃用户 × 老用户次月留存率 + 上月新用户 × 新用户次月留存率 + 休眠用户 × 唤醒率 + 流失用户 × 回流率。
+
 # %%
-display(styled(decomposition_table(decomposition(monthly, ctx.month), lang)))
+display(styled(decomposition_table(decomposition(monthly, ctx.month), lang, signal=signal), lang, "decomposition"))
+if not signal:
+    display(Markdown(note("no_signal", lang)))
 fig, ax = plt.subplots(figsize=(9, 4))
 plot_bridge(mau_bridge(monthly, ctx.month), lang=lang, ax=ax)
 plt.show()
 
-# %% [markdown]
-# ## The four rates · 4大指标
+# %% [markdown] tags=["lang-en"]
+# ## The four rates
+
+# %% [markdown] tags=["lang-zh"]
+# ## 4大指标
 
 # %%
 fig, ax = plt.subplots(figsize=(11, 4))
 plot_rates(monthly, lang=lang, ax=ax)
 plt.show()
 
-# %% [markdown]
-# ## Where last month's users went · 用户群体迁移
+# %% [markdown] tags=["lang-en"]
+# ## Where last month's users went
+
+# %% [markdown] tags=["lang-zh"]
+# ## 用户群体迁移
 
 # %%
 counts, shares = transitions(ctx.lifecycle, ctx.month, ctx.churn_after)
@@ -98,16 +128,24 @@ fig, ax = plt.subplots(figsize=(9, 5.5))
 plot_transitions(shares, lang=lang, ax=ax)
 plt.show()
 
-# %% [markdown]
-# ## Plan · 预测达成目标
+# %% [markdown] tags=["lang-en"]
+# ## Plan
 # Rates default to the best of the last six months; new users to the mean of the last three.
+# A rise that needs a rate more than 10 points above the best month in the data is marked implausible.
+
+# %% [markdown] tags=["lang-zh"]
+# ## 预测达成目标
+# 各指标默认取近六个月的最佳值,新用户取近三个月的平均值。所需比率比数据中最佳月份高出 10 个百分点以上的提升标为不现实。
 
 # %%
 plan = make_plan(ctx.lifecycle, monthly, ctx.plan_months(plan_months), ctx.target, churn_after=ctx.churn_after)
 projection, uplifts = plan_tables(plan, lang)
-display(styled(projection))
-display(styled(uplifts))
+display(styled(projection, lang, "plan"))
+display(styled(uplifts, lang, "plan-rises"))
 display(Markdown("\n".join(f"- {s}" for s in plan.summary_lines(lang))))
+
+# %%
+display(Markdown(glossary("lifecycle", lang)))
 
 # %% [markdown] tags=["interactive-only"]
 # ## Explore · 交互

@@ -5,20 +5,29 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
 
-# %% [markdown]
-# # Periods: holiday peaks, campaigns, funnel and stickiness · 周期分析与活动效果
+# %% [markdown] tags=["lang-en"]
+# # Periods: holiday peaks, campaigns, funnel and stickiness
 #
-# Holiday windows are the runs of days off around a public holiday (make-up
-# working days 调休 included), from a maintained calendar. Each window's daily
+# Holiday windows are the runs of days off around a public holiday (with the
+# weekend make-up working days), from a maintained calendar. Each window's daily
 # users are compared with ordinary days on the same weekdays around it.
 # Campaigns with a control arm are read as experiments; without one, as a
 # difference-in-differences, which is weaker evidence.
+
+# %% [markdown] tags=["lang-zh"]
+# # 周期分析与活动效果
+#
+# 节假日窗口是公共假日前后连续的休息日(含调休),取自维护中的节假日日历。
+# 每个窗口的日活与前后几周同星期的平日比较。有对照组的活动按实验解读;
+# 没有对照组的按双重差分解读,证据较弱。
 
 # %% tags=["parameters"]
 data_dir: str = ""        # data folder; empty means data_dir of toolkit.yaml
@@ -35,45 +44,60 @@ from IPython.display import Markdown, display
 from toolkit.campaign_effects import campaign_effects
 from toolkit.context import open_report
 from toolkit.findings import period_findings
-from toolkit.holiday_calendar import calendar_version
 from toolkit.holiday_lift import daily_users, holiday_lift
 from toolkit.period_plots import (plot_campaign_effects, plot_daily_with_windows, plot_funnel, plot_holiday_lifts,
                                   plot_period_rates, plot_stickiness)
 from toolkit.periods import cohort_funnel, month_markers, period_view, stickiness
 from toolkit.plots import use_cjk_font
-from toolkit.report_tables import campaign_table, funnel_table, holiday_table, period_table, record_periods, styled
+from toolkit.labels import glossary, note
+from toolkit.report_tables import (campaign_table, funnel_notes, funnel_table, holiday_table, period_table,
+                                  record_periods, styled)
 
 use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, language=language, config=config)
 lang, cfg = ctx.language, ctx.cfg
 daily = daily_users(ctx.store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
 daily = daily[daily.index.strftime("%Y-%m") <= ctx.month]
-lifts = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks)
+lifts = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks, schedule=ctx.holiday_schedule)
+notes = ctx.calendar_notes(daily.index.min().date(), daily.index.max().date()) if len(daily) else []
 effects = campaign_effects(ctx.store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
 effects = effects[effects["start_date"].astype(str).str[:7] <= ctx.month].reset_index(drop=True)
-display(Markdown(f"**{ctx.month}** · {calendar_version()} ({cfg.holiday_country})"))
+for note in notes:  # a year whose holiday schedule is not official yet
+    display(Markdown(f"**⚠ {note}**"))
 
-# %% [markdown]
-# ## Findings · 结论
+# %% [markdown] tags=["lang-en"]
+# ## Findings
+
+# %% [markdown] tags=["lang-zh"]
+# ## 结论
 
 # %%
 display(Markdown("\n".join(f"- {s}" for s in period_findings(lifts, effects, lang))))
-_ = record_periods(ctx, lifts, effects)
+_ = record_periods(ctx, lifts, effects, notes=notes)
 
-# %% [markdown]
-# ## Holiday peaks · 节假日高峰
+# %% [markdown] tags=["lang-en"]
+# ## Holidays: peaks and drops
+
+# %% [markdown] tags=["lang-zh"]
+# ## 节假日高峰与低谷
 
 # %%
 fig, ax = plt.subplots(figsize=(12, 4))
 plot_daily_with_windows(daily, lifts, lang=lang, ax=ax)
 plt.show()
-fig, ax = plt.subplots(figsize=(10, 0.45 * max(len(lifts), 4) + 1))
-plot_holiday_lifts(lifts, lang=lang, ax=ax)
-plt.show()
-display(styled(holiday_table(lifts, lang)))
+if lifts["lift"].notna().any():
+    fig, ax = plt.subplots(figsize=(10, 0.45 * max(len(lifts), 4) + 1))
+    plot_holiday_lifts(lifts, lang=lang, ax=ax)
+    plt.show()
+    display(styled(holiday_table(lifts, lang), lang, "holidays"))
+else:
+    display(Markdown(note("no_holidays", lang)))
 
-# %% [markdown]
-# ## Rates by month, holiday and campaign months marked · 月度指标
+# %% [markdown] tags=["lang-en"]
+# ## Rates by month, holiday and campaign months marked
+
+# %% [markdown] tags=["lang-zh"]
+# ## 月度指标(标注节假日与活动月份)
 
 # %%
 markers = month_markers(list(ctx.monthly["month"]), ctx.store.con.execute("SELECT * FROM campaigns").df(),
@@ -82,29 +106,53 @@ view = period_view(ctx.monthly, markers)
 fig, ax = plt.subplots(figsize=(12, 4.5))
 plot_period_rates(view, lang=lang, ax=ax)
 plt.show()
-display(styled(period_table(view, lang)))
+display(styled(period_table(view, lang), lang, "rates-by-month"))
 
-# %% [markdown]
-# ## Campaign effects · 活动效果
+# %% [markdown] tags=["lang-en"]
+# ## Campaign effects
+
+# %% [markdown] tags=["lang-zh"]
+# ## 活动效果
 
 # %%
 if len(effects):
     fig, ax = plt.subplots(figsize=(9, 0.6 * len(effects) + 1.5))
     plot_campaign_effects(effects, lang=lang, ax=ax)
     plt.show()
-    display(styled(campaign_table(effects, lang)))
+    display(styled(campaign_table(effects, lang), lang, "campaigns"))
 else:
-    display(Markdown("No campaigns with members in the data. · 数据中没有活动。"))
+    display(Markdown(note("no_campaigns", lang)))
 
-# %% [markdown]
-# ## AARRR funnel by entry month and stickiness · 漏斗与粘性
+# %% [markdown] tags=["lang-en"]
+# ## AARRR funnel by entry month and stickiness
+
+# %% [markdown] tags=["lang-zh"]
+# ## 漏斗与粘性
 
 # %%
 funnel = cohort_funnel(ctx.lifecycle)
 fig, ax = plt.subplots(figsize=(12, 4))
 plot_funnel(funnel, lang=lang, ax=ax)
 plt.show()
-display(styled(funnel_table(funnel.tail(6), lang)))
+shown = funnel.tail(6)
+shown.attrs = funnel.attrs
+display(styled(funnel_table(shown, lang), lang, "funnel"))
+notes = funnel_notes(funnel, lang)
+if notes:
+    display(Markdown("\n".join(f"- {n}" for n in notes)))
 fig, ax = plt.subplots(figsize=(12, 3.5))
 plot_stickiness(stickiness(daily, ctx.monthly), lang=lang, ax=ax)
 plt.show()
+
+# %%
+display(Markdown(glossary("periods", lang)))
+
+# %% [markdown] tags=["interactive-only"]
+# ## Explore · 交互
+# In JupyterLab, pick a holiday window to see its daily users against its baseline, last year's same festival
+# beside it; pick a campaign to see its arms, the difference with its interval and the sample-ratio check.
+
+# %% tags=["interactive-only"]
+if interactive:
+    from toolkit.widgets import PeriodExplorer
+    display(PeriodExplorer(daily, lifts, effects, lang=lang, country=cfg.holiday_country, weeks=weeks).widget)

@@ -13,13 +13,19 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # Preferences and automated scenes · 用户偏好标签与自动化场景
+# %% [markdown] tags=["lang-en"]
+# # Preferences and automated scenes
 #
 # For each user, the share of active days in the last three months on which a
 # feature category was used; a user carries every tag whose share reaches the
 # threshold. Scene rules push content to users by state, months inactive and
 # tag, holding out a random control group to measure the effect.
+
+# %% [markdown] tags=["lang-zh"]
+# # 用户偏好标签与自动化场景
+#
+# 对每位用户,计算近三个月活跃天数中使用各功能类别的天数占比;占比达到阈值的类别即为用户的标签。
+# 自动化场景按分群、未活跃月数和标签向用户推送内容,并随机留出对照组以衡量效果。
 
 # %% tags=["parameters"]
 data_dir: str = ""        # data folder; empty means data_dir of toolkit.yaml
@@ -27,7 +33,7 @@ month: str = ""           # reporting month YYYY-MM; empty means the last comple
 language: str = ""        # zh or en; empty means the configuration's
 config: str = ""          # configuration file; empty means toolkit.yaml
 threshold: float = 0.3    # share of active days that makes a tag
-rules: str = ""           # scene rules file; empty means data/scene_rules.csv
+rules: str = ""           # scene rules file; empty means scene_rules.csv in the data folder (none: no scenes)
 interactive: bool = True  # show ipywidgets controls (reports run with False)
 
 # %%
@@ -39,8 +45,10 @@ from toolkit.findings import preference_findings
 from toolkit.preference_plots import plot_state_category, plot_tag_distribution, plot_tag_movement
 from toolkit.preferences import month_preferences, previous_month, state_category_matrix, tag_distribution, tag_movement
 from toolkit.plots import use_cjk_font
+from toolkit.labels import glossary, note
+from toolkit.preferences import categories
 from toolkit.report_tables import record_preferences, scene_table, styled, tag_table
-from toolkit.scenes import audience, evaluate, load_rules
+from toolkit.scenes import audience, evaluate, load_rules, rules_for
 
 use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, language=language, config=config)
@@ -49,52 +57,85 @@ prefs, states = month_preferences(ctx.lifecycle, ctx.month, ctx.churn_after, thr
 prev, _ = month_preferences(ctx.lifecycle, previous_month(ctx.month), ctx.churn_after, threshold=threshold)
 dist = tag_distribution(prefs)
 mean_share, tagged_share = state_category_matrix(prefs, states)
-rule_table = load_rules(rules or None)
+rules_file = rules_for(ctx.cfg.data_dir, rules or None)
+rule_table = load_rules(rules_file) if rules_file else None
+has_categories = len(categories(ctx.store.con)) > 1   # more than 'other': the data have a feature_map
 evaluation = evaluate(ctx.store.con, active_events=ctx.cfg.active_events, signal_events=ctx.cfg.signal_events)
 evaluation = evaluation[(evaluation["month"] == "all") | (evaluation["month"] <= ctx.month)]
-display(Markdown(f"**{ctx.month}** · threshold {threshold:.0%}"))
 
-# %% [markdown]
-# ## Findings · 结论
+# %% [markdown] tags=["lang-en"]
+# ## Findings
+
+# %% [markdown] tags=["lang-zh"]
+# ## 结论
 
 # %%
-display(Markdown("\n".join(f"- {s}" for s in preference_findings(dist, mean_share, evaluation, lang))))
+findings = preference_findings(dist, mean_share, evaluation, lang) if has_categories else [note("no_feature_map", lang)]
+display(Markdown("\n".join(f"- {s}" for s in findings)))
 _ = record_preferences(ctx, dist, evaluation)
 
-# %% [markdown]
-# ## Tag distribution · 标签分布
+# %% [markdown] tags=["lang-en"]
+# ## Tag distribution
+
+# %% [markdown] tags=["lang-zh"]
+# ## 标签分布
 
 # %%
-fig, ax = plt.subplots(figsize=(8, 4))
-plot_tag_distribution(dist, lang=lang, ax=ax)
-plt.show()
-display(styled(tag_table(dist, lang)))
+if has_categories:
+    fig, ax = plt.subplots(figsize=(8, 4))
+    plot_tag_distribution(dist, lang=lang, ax=ax)
+    plt.show()
+    display(styled(tag_table(dist, lang), lang, "tags"))
+else:
+    display(Markdown(note("no_feature_map", lang)))
 
-# %% [markdown]
-# ## Preferences by lifecycle state · 群体偏好
+# %% [markdown] tags=["lang-en"]
+# ## Preferences by lifecycle state
 
-# %%
-fig, ax = plt.subplots(figsize=(9, 5))
-plot_state_category(mean_share, lang=lang, ax=ax)
-plt.show()
-
-# %% [markdown]
-# ## How primary tags moved since last month · 标签迁移
+# %% [markdown] tags=["lang-zh"]
+# ## 群体偏好
 
 # %%
-fig, ax = plt.subplots(figsize=(9, 5.5))
-plot_tag_movement(tag_movement(prev, prefs), lang=lang, ax=ax)
-plt.show()
+if has_categories:
+    fig, ax = plt.subplots(figsize=(9, 5))
+    plot_state_category(mean_share, lang=lang, ax=ax)
+    plt.show()
+else:
+    display(Markdown(note("no_feature_map", lang)))
 
-# %% [markdown]
-# ## Scene rules · 自动化场景
+# %% [markdown] tags=["lang-en"]
+# ## How primary tags moved since last month
+
+# %% [markdown] tags=["lang-zh"]
+# ## 标签迁移
+
+# %%
+if has_categories:
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    plot_tag_movement(tag_movement(prev, prefs), lang=lang, ax=ax)
+    plt.show()
+else:
+    display(Markdown(note("no_feature_map", lang)))
+
+# %% [markdown] tags=["lang-en"]
+# ## Scene rules
 # Audience: users each rule would select for next month, from this month's states and tags.
 # Lift: reactivation within 30 days of the push, treatment minus control, over all months evaluated.
 
+# %% [markdown] tags=["lang-zh"]
+# ## 自动化场景
+# 受众:按本月的分群与标签,各规则下月将选中的用户。提升:推送后 30 天内的回访率,实验组减对照组,汇总所有已评估月份。
+
 # %%
-next_month = ctx.plan_months()[0]
-display(styled(scene_table(audience(ctx.lifecycle, rule_table, next_month, ctx.churn_after, basis=(states, prefs)),
-                           evaluation, lang)))
+if rule_table is not None:
+    next_month = ctx.plan_months()[0]
+    display(styled(scene_table(audience(ctx.lifecycle, rule_table, next_month, ctx.churn_after,
+                                        basis=(states, prefs)), evaluation, lang), lang, "scenes"))
+else:
+    display(Markdown(note("no_rules", lang)))
+
+# %%
+display(Markdown(glossary("preferences", lang)))
 
 # %% [markdown] tags=["interactive-only"]
 # ## Explore · 交互

@@ -87,7 +87,7 @@ def test_null_user_id_and_time_are_errors_of_validate(tmp_path):
                        "event_time": pd.to_datetime(["2025-01-01", None, "2025-01-02"]),
                        "event_name": ["a", "b", "c"]})
     write_table(tmp_path, "events", df)
-    h = validate(open_store(tmp_path))
+    h = validate(open_store(tmp_path, max_unusable_share=1.0))   # as `toolkit validate` opens it
     assert not h.ok
     kinds = {type(e) for e in h.errors}
     assert kinds == {NullValueError}
@@ -98,17 +98,20 @@ def test_null_user_id_and_time_are_errors_of_validate(tmp_path):
         h.raise_first()
 
 
-@pytest.mark.parametrize("setup, needle", [
-    (lambda d: (d / "events.csv").write_text("user_id,event_time,event_name\n1,later,a\n"), "not timestamps"),
-    (None, "does not exist"),
-    (lambda d: (d / "events.csv").write_text("uid,event_time,event_name\n1,2025-01-01,a\n"), "missing required"),
+@pytest.mark.parametrize("command, setup, needle", [
+    # validate lists unparseable times as a finding (exit 1); an analysis stops on them (exit 2)
+    ("lifecycle", lambda d: (d / "events.csv").write_text("user_id,event_time,event_name\n1,later,a\n"),
+     "not timestamps"),
+    ("validate", None, "does not exist"),
+    ("validate", lambda d: (d / "events.csv").write_text("uid,event_time,event_name\n1,2025-01-01,a\n"),
+     "missing required"),
 ])
-def test_cli_shows_one_clear_line_and_no_traceback(tmp_path, setup, needle):
+def test_cli_shows_one_clear_line_and_no_traceback(tmp_path, command, setup, needle):
     d = tmp_path / "data"
     if needle != "does not exist":
         d.mkdir()
         setup(d)
-    proc = run_cli("validate", d)
+    proc = run_cli(command, d)
     assert proc.returncode == 2
     assert needle in proc.stderr and proc.stderr.startswith("error: ")
     assert "Traceback" not in proc.stderr + proc.stdout

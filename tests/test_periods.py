@@ -205,3 +205,55 @@ def test_cli_ab():
     assert f"{sample_size(0.1, 0.02)['control']:,}" in proc.stdout
     bad = run_cli("ab", "--treatment", "60-100", "--control", "50/100")
     assert bad.returncode == 2 and "successes/users" in bad.stderr
+
+
+def test_funnel_steps_the_data_cannot_express_are_not_defined(tiny_dir, tmp_path):
+    from toolkit.report_tables import funnel_notes, funnel_table
+    f = cohort_funnel(Lifecycle(open_store(tiny_dir).con))            # categories, but no orders table
+    assert f.attrs["undefined"] == {"paying": "paying_undefined"}
+    assert f["paying_share"].isna().all() and f["activated_share"].notna().all()
+    shown = funnel_table(f, "en")
+    assert (shown["paid within 3 months"] == "not defined").all() and not (shown["activated"] == "not defined").any()
+    assert funnel_notes(f, "zh") == ["该数据无法定义付费:没有 orders 表。"]
+    # purchases only: no feature_map, every event an order
+    d = tmp_path / "shop"
+    times = pd.to_datetime(["2025-01-03", "2025-01-05", "2025-02-07", "2025-04-02"])
+    write_table(d, "events", pd.DataFrame({"user_id": [1, 2, 2, 3], "event_name": ["purchase"] * 4,
+                                           "event_time": times}))
+    write_table(d, "orders", pd.DataFrame({"user_id": [1, 2, 2, 3], "amount": [5.0, 6.0, 7.0, 8.0],
+                                           "order_time": times}))
+    g = cohort_funnel(Lifecycle(open_store(d).con))
+    assert set(g.attrs["undefined"]) == {"activated"}
+    assert (funnel_table(g, "zh")["激活"] == "无法定义").all()
+    assert any("100%" in n for n in funnel_notes(g, "en"))            # paying is 100% by construction
+
+
+def test_holidays_that_lower_activity_are_worded_as_drops():
+    from toolkit.findings import period_findings
+    lifts = pd.DataFrame([{"name": "Christmas Day", "name_zh": "圣诞节", "start": date(2010, 12, 25),
+                           "end": date(2010, 12, 28), "lift": 0.0, "ci_low": 0.0, "ci_high": 0.03,
+                           "last_year_lift": float("nan")},
+                          {"name": "Spring Bank Holiday", "name_zh": "春季银行假日", "start": date(2011, 5, 28),
+                           "end": date(2011, 5, 30), "lift": 0.21, "ci_low": 0.09, "ci_high": 0.46,
+                           "last_year_lift": float("nan")}])
+    en = period_findings(lifts, pd.DataFrame(columns=["method"]), "en")
+    assert en[0].startswith("No holiday window lifted daily users")
+    assert "Christmas Day 2010" in en[1] and "fell to 0.00x" in en[1] and "lifted" not in en[1]
+    zh = period_findings(lifts, pd.DataFrame(columns=["method"]), "zh")
+    assert "降至平日的 0.00 倍" in zh[1]
+
+
+def test_scenes_need_rules_of_the_data_set(tiny_dir):
+    proc = run_cli("scenes", tiny_dir, "--month", "2025-03", "--dry-run")
+    assert proc.returncode == 2 and "No scene rules" in proc.stderr and "--rules" in proc.stderr
+
+
+def test_scene_rules_belong_to_their_data_set(tmp_path):
+    import json
+    from toolkit.scenes import DEFAULT_RULES, rules_for
+    assert rules_for(tmp_path) is None                                   # another data set: no car-app rules
+    (tmp_path / "truth.json").write_text(json.dumps({"generator": "toolkit.sample"}))
+    assert rules_for(tmp_path) == DEFAULT_RULES                          # an older sample without its copy
+    (tmp_path / "scene_rules.csv").write_text("rule_id,state,content\nX1,dormant,hello\n")
+    assert rules_for(tmp_path) == tmp_path / "scene_rules.csv"
+    assert rules_for(tmp_path, "other.csv") == type(tmp_path)("other.csv")

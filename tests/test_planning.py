@@ -1,4 +1,5 @@
 """Target planning: a hand-worked projection, the inverse search, and the identity on real states."""
+import re
 import pandas as pd
 import pytest
 
@@ -126,3 +127,31 @@ def test_cli_plan(sample_dir):
     assert "average projected active rate" in proc.stdout and "2026-09" in proc.stdout
     bad = run_cli("plan", sample_dir, "--target", 85, "--months", "2026-07")
     assert bad.returncode == 2 and "0.85" in bad.stderr and "flag or parameter" in bad.stderr
+
+
+def test_an_implausible_single_rate_rise_is_flagged(sample_lc):
+    """A rate that would have to climb far above its best month is called implausible, in words,
+    and the combination of rates comes first."""
+    lc, mo = sample_lc
+    p = make_plan(lc, mo, ["2026-07", "2026-08", "2026-09"], 0.85)
+    best = mo[mo["month"] < "2026-07"][["retention_old", "retention_new", "wake_rate", "return_rate"]].max()
+    flagged = p.uplifts[p.uplifts["implausible"]]
+    assert len(flagged), p.uplifts
+    for _, u in p.uplifts.iterrows():
+        if u["reachable"] and u["uplift"] and "+" not in u["rates"]:
+            need = min(1.0, p.rates[u["rates"]].max() + u["uplift"])
+            assert u["needed_max"] == pytest.approx(need)
+            assert u["best_seen"] == pytest.approx(best[u["rates"]])
+            assert bool(u["implausible"]) == (need > best[u["rates"]] + 0.10)
+    en, zh = p.summary_lines("en"), p.summary_lines("zh")
+    assert sum("implausible" in s for s in en) == len(flagged)
+    assert sum("不现实" in s for s in zh) == len(flagged)
+    combo = [i for i, s in enumerate(en) if "retention + wake rate + return rate" in s]
+    assert combo == [1], en                                             # the combination of rates comes first
+
+
+def test_cli_plan_counts_whole_users(sample_dir):
+    proc = run_cli("plan", sample_dir, "--target", 0.85, "--months", "2026-07,2026-08,2026-09")
+    assert proc.returncode == 0, proc.stderr
+    table = proc.stdout.split("\n\n")[0]
+    assert not re.search(r"\d,?\d*\.\d{3}", table), table          # no fractional users like 3,077.333

@@ -131,8 +131,11 @@ def test_rerunning_scenes_for_a_month_is_idempotent(sample_dir, tmp_path):
     june = after[after.sent_at.dt.strftime("%Y-%m") == "2026-06"]
     assert not june.push_id.duplicated().any()
     assert len(june) == len(select(Lifecycle(open_store(data).con), load_rules(), "2026-06"))
-    dry = run_cli("scenes", data, "--month", "2026-12", "--dry-run")
+    dry = run_cli("scenes", data, "--month", "2026-11", "--dry-run")
     assert dry.returncode == 0 and "push_id" in dry.stdout
+    # a push month selects on the state at the end of the month before, which the data must cover
+    late = run_cli("scenes", data, "--month", "2026-12", "--dry-run")
+    assert late.returncode == 2 and "available months are 2024-12 to 2026-11" in late.stderr
     assert len(pd.read_parquet(data / "pushes.parquet")) == len(after)
 
 
@@ -140,6 +143,10 @@ def test_export_users_xlsx_and_csv(sample_dir, tmp_path):
     x = tmp_path / "users.xlsx"
     proc = run_cli("export-users", sample_dir, "--month", "2026-10", "--out", x, "--lang", "zh")
     assert proc.returncode == 0, proc.stderr
+    # not on a terminal: one plain progress line per step, the last one the slow write
+    steps = [ln for ln in proc.stderr.splitlines() if ln.startswith("export-users [") and " rows: " not in ln]
+    assert len(steps) == 5 and steps[0].startswith("export-users [1/5]") and "users.xlsx" in steps[-1], proc.stderr
+    assert "export-users [5/5] rows: 10,000 of 20,000" in proc.stderr                  # the rows as they are written
     wb = openpyxl.load_workbook(x)
     ws = wb["users"]
     headers = [c.value for c in ws[1]]

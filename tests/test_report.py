@@ -46,7 +46,7 @@ def test_summary_numbers_match_the_lifecycle_table(rendered, sample_dir):
     cli = pd.read_csv(__import__("io").StringIO(run_cli("lifecycle", sample_dir).stdout)).set_index("month")
     row, prev = cli.loc["2026-10"], cli.loc["2026-09"]
     assert f"{row.active_rate:.1%}" in page and f"{int(row.mau):,}" in page
-    assert f"{(row.active_rate - prev.active_rate) * 100:+.1f} pt" in page
+    assert f"{(row.active_rate - prev.active_rate) * 100:+.1f} points" in page
     assert f"{(row.mau / cli.loc['2025-10', 'mau'] - 1) * 100:+.1f}%" in page     # year on year
     assert page.count("<li>") >= 4 and "01_lifecycle.html" in page                # movements + link
 
@@ -105,5 +105,8 @@ def test_missing_renders_every_month_without_a_report(tmp_path):
     proc = run_cli("report", data, "--out", out, "--missing")
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir() if p.is_dir() and p.name[0] != ".") == ["2026-02", "2026-03", "2026-04"]
+    assert "Month 1 of 3: 2026-02" in proc.stdout and re.search(r"Month 3 of 3: 2026-04, about [\d.]+ min left",
+                                                                  proc.stdout), proc.stdout
+    assert "Kernel is running over TCP" not in proc.stdout + proc.stderr
     again = run_cli("report", data, "--out", out, "--missing")
     assert "already has a report" in again.stdout

@@ -1,25 +1,114 @@
-"""The JupyterLab controls: changing the month or the churn window redraws the charts."""
+"""The JupyterLab controls: every control redraws the charts it drives, in the session's language."""
 import matplotlib
 
 matplotlib.use("Agg")
 
+import pytest  # noqa: E402
+from matplotlib.ticker import PercentFormatter  # noqa: E402
+
+from toolkit.campaign_effects import campaign_effects  # noqa: E402
 from toolkit.context import open_report  # noqa: E402
-from toolkit.widgets import LifecycleExplorer  # noqa: E402
+from toolkit.holiday_lift import daily_users, holiday_lift  # noqa: E402
+from toolkit.plots import use_cjk_font  # noqa: E402
+from toolkit.preferences import month_preferences, state_category_matrix  # noqa: E402
+from toolkit.widgets import LifecycleExplorer, PeriodExplorer, PreferenceExplorer  # noqa: E402
 
 
-def test_explorer_redraws_on_change(sample_dir):
+@pytest.fixture(scope="module")
+def ctx_zh(sample_dir):
+    use_cjk_font()
+    return open_report(data_dir=str(sample_dir), month="2026-06", language="zh")
+
+
+def _pngs(ex):
+    return {k: im.value for k, im in ex.images.items()}
+
+
+def test_lifecycle_explorer_redraws_every_chart(sample_dir):
     ctx = open_report(data_dir=str(sample_dir), month="2026-06", language="en")
     ex = LifecycleExplorer(ctx)
-    first, png = ex.figure, ex.image.value
-    assert png[:4] == b"\x89PNG"
+    first = _pngs(ex)
+    assert all(v[:4] == b"\x89PNG" for v in first.values()) and len(first) == 5
     assert ex.month.value == "2026-06" and ex.churn_after.value == 2
+    assert ex.churn_after.continuous_update is False, "a slider drag must not redraw per step"
     ex.month.value = "2026-03"
-    assert ex.figure is not first and ex.image.value != png
-    bridge_labels = [t.get_text() for t in ex.figure.axes[2].get_xticklabels()]
+    second = _pngs(ex)
+    assert [k for k in first if first[k] == second[k]] == [], "every chart depends on the month"
+    bridge_labels = [t.get_text() for t in ex.figures["bridge"].axes[0].get_xticklabels()]
     assert "woken" in bridge_labels
-    second = ex.figure
     ex.churn_after.value = 1
-    assert ex.figure is not second
+    third = _pngs(ex)
+    # the active rate does not depend on the churn window; every other chart does
+    assert [k for k in first if second[k] == third[k]] == ["active_rate"]
     # with k = 1 there is no dormant state: its column of the transition heatmap is all zero
-    heat = ex.figure.axes[4]
+    heat = ex.figures["transitions"].axes[0]
     assert "dormant" in [t.get_text() for t in heat.get_xticklabels()]
+
+
+def test_lifecycle_explorer_speaks_the_session_language(ctx_zh):
+    ex = LifecycleExplorer(ctx_zh)
+    assert ex.month.description == "月份" and "流失标准" in ex.churn_after.description
+    assert ex.month.style.description_width == "initial", "descriptions are shown whole, not cut"
+    assert "用户分群变化" in ex.figures["states"].axes[0].get_title()
+
+
+@pytest.fixture(scope="module")
+def mean_share(ctx_zh):
+    prefs, states = month_preferences(ctx_zh.lifecycle, ctx_zh.month, ctx_zh.churn_after)
+    return state_category_matrix(prefs, states)[0]
+
+
+def test_preference_explorer_labels_and_combined_filters(mean_share):
+    ex = PreferenceExplorer(mean_share, "zh")
+    labels = [label for label, _ in ex.category.options]
+    assert "(全部)" in labels and "(all)" not in labels
+    assert "控车" in labels and "car_control" not in labels
+    assert "活跃用户" in [label for label, _ in ex.state.options]
+    ax = ex.figure.axes[0]
+    assert isinstance(ax.xaxis.get_major_formatter(), PercentFormatter)
+    png = ex.image.value
+    ex.state.value = "active"
+    state_only = ex.image.value
+    assert state_only != png and ex.figure.axes[0].get_title() == "活跃用户"
+    ex.category.value = "car_control"
+    both = ex.figure.axes[0]
+    assert ex.image.value != state_only
+    assert both.get_title().startswith("控车 · 活跃用户: "), "the state is not ignored when a category is chosen"
+    colors = {tuple(p.get_facecolor()) for p in both.patches}
+    assert len(colors) == 2, "the chosen state's bar stands out"
+    ex.state.value = "dormant"
+    assert ex.figure.axes[0].get_title().startswith("控车 · 休眠用户: ")
+
+
+@pytest.fixture(scope="module")
+def period_inputs(ctx_zh):
+    cfg = ctx_zh.cfg
+    daily = daily_users(ctx_zh.store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
+    lifts = holiday_lift(daily, country="CN")
+    effects = campaign_effects(ctx_zh.store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
+    return daily, lifts, effects
+
+
+def test_period_explorer_window_and_campaign(period_inputs):
+    daily, lifts, effects = period_inputs
+    assert len(lifts) > 4 and len(effects) >= 2
+    ex = PeriodExplorer(daily, lifts, effects, lang="zh")
+    assert ex.window.description == "节假日" and ex.campaign.description == "活动"
+    last = lifts.iloc[-1]
+    # the latest window has its festival a year earlier beside it
+    left, right = ex.figures["window"].axes[:2]
+    assert left.get_title().startswith(f"{last['name_zh']} {last['start']:%Y}")
+    assert right.get_title().startswith(f"去年同节日: {last['name_zh']} {last['start'].year - 1}")
+    assert [t.get_text() for t in left.get_legend().get_texts()] == ["日活跃用户", "节假日", "基线日(前后同星期几)"]
+    before = ex.images["window"].value
+    ex.window.value = 0
+    assert ex.images["window"].value != before
+    assert "去年同节日" in ex.figures["window"].axes[1].texts[0].get_text(), "the first window has no last year"
+    before = ex.images["campaign"].value
+    ex.campaign.value = 0
+    assert ex.images["campaign"].value != before
+    arms, diff = ex.figures["campaign"].axes[:2]
+    assert [t.get_text().split("\n")[0] for t in arms.get_xticklabels()] == ["实验组", "对照组"]
+    assert isinstance(arms.yaxis.get_major_formatter(), PercentFormatter)
+    assert "分组比例" in arms.get_title() or "SRM" in arms.get_title()
+    assert f"{effects.iloc[0]['difference']:+.1%}" in diff.get_title()

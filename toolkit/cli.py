@@ -22,8 +22,14 @@ class _Group(click.Group):
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except duckdb.Error as exc:  # a query failed on data that passed the checks: still no traceback
-            click.echo(f"error: the query engine failed: {str(exc).splitlines()[0]}. "
-                       "Run `toolkit validate DIR` to check the data.", err=True)
+            from .engine_errors import cause
+            hint = "" if ctx.invoked_subcommand == "validate" else " Run `toolkit validate DIR` to check the data."
+            click.echo(f"error: the query engine failed: {cause(exc)}.{hint}", err=True)
+            sys.exit(2)
+        except OSError as exc:  # a file could not be read or written: say which and why
+            where = exc.filename or "a file"
+            click.echo(f"error: cannot use {where}: {exc.strerror or exc}. Check the free space and the "
+                       "permissions of that folder.", err=True)
             sys.exit(2)
 
 
@@ -45,11 +51,16 @@ def _cfg(ctx, **overrides):
     return load_config(ctx.obj.get("config_path"), **{**ctx.obj.get("engine", {}), **overrides})
 
 
-def _open(ctx, data_dir, timezone=None, **overrides):
-    from .store import open_store
+def _open(ctx, data_dir, timezone=None, *, max_unusable_share=None, **overrides):
+    """The configuration and the opened store; what the store left out of the events is said once, on stderr."""
+    from .store import store_from_config
     cfg = _cfg(ctx, data_dir=data_dir, timezone=timezone, **overrides)
-    return cfg, open_store(cfg.data_dir, timezone=cfg.timezone, memory_limit=cfg.memory_limit or None,
-                           threads=cfg.threads or None)
+    store = store_from_config(cfg.with_overrides(max_unusable_share=max_unusable_share),
+                              memory_limit=cfg.memory_limit or None, threads=cfg.threads or None)
+    warning = store.checks.warning() if store.checks else None
+    if warning and max_unusable_share is None:   # validate (which lifts the threshold) lists them itself
+        click.echo(f"warning: {warning}", err=True)
+    return cfg, store
 
 
 def _build(cfg, store, *, rebuild=False, quiet=True):
@@ -104,7 +115,7 @@ def sample(ctx, out, users, months, end, seed):
 def validate(ctx, data_dir, timezone):
     """Print a health summary of DATA_DIR; exit non-zero on errors."""
     from .validate import validate as run_validate
-    _, store = _open(ctx, data_dir, timezone)
+    _, store = _open(ctx, data_dir, timezone, max_unusable_share=1.0)   # validate lists every problem itself
     health = run_validate(store)
     click.echo(health.render())
     if not health.ok:
@@ -119,11 +130,12 @@ def validate(ctx, data_dir, timezone):
 @click.option("--amount-col", default=None, help="Column with the amount (writes orders.parquet too).")
 @click.option("--id-col", default=None, help="Column with the transaction id.")
 @click.option("--event-name", default="purchase", show_default=True, help="Name given to each event.")
-def convert_transactions_cmd(source, out, user_col, time_col, amount_col, id_col, event_name):
+@click.option("--encoding", default=None, help="Encoding of a CSV that is not UTF-8, e.g. gb18030.")
+def convert_transactions_cmd(source, out, user_col, time_col, amount_col, id_col, event_name, encoding):
     """Turn a transactions file (one row per purchase) into the event layout."""
     from .convert import convert_transactions
     r = convert_transactions(source, out, user_col=user_col, time_col=time_col, amount_col=amount_col,
-                             id_col=id_col, event_name=event_name)
+                             id_col=id_col, event_name=event_name, encoding=encoding)
     click.echo(f"Wrote {r['events']:,} events of {r['users']:,} users to {r['out']} "
                f"({r['skipped_without_user']:,} rows without a user skipped).")
 
@@ -186,7 +198,12 @@ def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, ret
                          "return_rate": return_rate}, method=rate_method)
     cols = ["month", "new", "mau", "cumulative", "active_rate", "retention_old", "retention_new", "wake_rate",
             "return_rate"]
-    click.echo(p.projection[cols].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    shown = p.projection[cols].copy()
+    for c in ("new", "mau", "cumulative"):       # users are whole people
+        shown[c] = shown[c].round().astype(int).map("{:,}".format)
+    for c in cols[4:]:
+        shown[c] = shown[c].map("{:.1%}".format)
+    click.echo(shown.to_string(index=False))
     click.echo()
     click.echo(p.summary())
 
@@ -200,14 +217,20 @@ def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, ret
 @click.pass_context
 def holidays(ctx, data_dir, out, event_names, weeks):
     """One row per holiday window: its lift in daily users over comparable days, with a 95% interval."""
+    from .holiday_calendar import calendar_notes, schedule_file
     from .holiday_lift import daily_users, holiday_lift
     cfg, store = _open(ctx, data_dir)
     _build(cfg, store)
     names = [x.strip() for x in event_names.split(",") if x.strip()] if event_names else None
     daily = daily_users(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events,
                         event_names=names)
-    df = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks)
-    df = df[["name", "start", "end", "days", "lift", "ci_low", "ci_high", "festival", "name_zh", "last_year_lift"]]
+    schedule = schedule_file(cfg.holiday_schedule, store.data_dir)
+    df = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks, schedule=schedule)
+    if len(daily):
+        for note in calendar_notes(daily.index.min().date(), daily.index.max().date(), cfg.holiday_country, schedule):
+            click.echo(f"warning: {note}", err=True)
+    df = df[["name", "start", "end", "days", "lift", "ci_low", "ci_high", "festival", "name_zh", "last_year_lift",
+             "calendar"]]
     for c in ("start", "end"):
         df[c] = df[c].map(lambda d: d.isoformat())
     _write_frame(df, out)
@@ -262,8 +285,9 @@ def ab(treatment, control, baseline, mde, alpha, power):
 
 
 def _month_or_last(store, month):
-    from .months import last_complete_month, month_str, parse_month
-    return month_str(parse_month(month, what="--month") if month else last_complete_month(store.con))
+    """--month checked against the data's months (default: the last complete month)."""
+    from .months import check_month
+    return check_month(month, store.con)
 
 
 @main.command()
@@ -287,18 +311,22 @@ def preferences(ctx, data_dir, month, threshold, out):
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", required=True, help="Push month YYYY-MM: users are selected on their state at the end of the month before.")
-@click.option("--rules", default=None, type=click.Path(dir_okay=False), help="Rules table (default: data/scene_rules.csv).")
+@click.option("--rules", default=None, type=click.Path(dir_okay=False), help="Rules table (default: scene_rules.csv in the data folder).")
 @click.option("--seed", type=int, default=2024, show_default=True, help="Seed of the held-out control draw.")
 @click.option("--dry-run", is_flag=True, help="List the pushes without writing them to the pushes table.")
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="With --dry-run: CSV or .json file.")
 @click.pass_context
 def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
     """Select each scene rule's users for the month, hold out a control share, write the pushes."""
-    from .months import month_str, parse_month
-    from .scenes import load_rules, select, write_pushes
+    from .months import check_month
+    from .scenes import load_rules, rules_for, select, write_pushes
     cfg, store = _open(ctx, data_dir)
-    month = month_str(parse_month(month, what="--month"))
-    rule_table = load_rules(rules)
+    month = check_month(month, store.con, shift=1)   # a push month follows the month whose state it selects on
+    path = rules_for(cfg.data_dir, rules)
+    if path is None:
+        raise ToolkitError(f"No scene rules for {cfg.data_dir}: put scene_rules.csv (or .yaml) in that folder or "
+                           "pass --rules FILE (data/scene_rules.csv shows the columns).")
+    rule_table = load_rules(path)
     lc = _lifecycle(cfg, store)
     pushes = select(lc, rule_table, month, churn_after=cfg.churn_after, seed=seed)
     summary = pushes.groupby(["rule_id", "arm"]).size().unstack(fill_value=0)
@@ -332,9 +360,12 @@ def export_users(ctx, data_dir, month, out, language, core_category):
     month = _month_or_last(store, month)
     lc = _lifecycle(cfg, store, last_month=month)
     lang = language or cfg.language
-    df = user_detail(lc, month, churn_after=cfg.churn_after, core_category=core_category,
-                     lang=None if lang == "keys" else lang)
-    write_detail(df, out)
+    from .progress import Steps
+    with Steps(5, "export-users") as steps:
+        df = user_detail(lc, month, churn_after=cfg.churn_after, core_category=core_category,
+                         lang=None if lang == "keys" else lang, progress=steps)
+        steps.step(f"writing {len(df):,} rows to {Path(out).name}")
+        write_detail(df, out, progress=steps)
     click.echo(f"Wrote {len(df):,} users of {month} to {out}.")
 
 
@@ -346,33 +377,32 @@ def export_users(ctx, data_dir, month, out, language, core_category):
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None, help="Report language.")
 @click.option("--wait", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another run of the same month to finish.")
+@click.option("--notebooks", "notebooks_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder of report notebooks NN_name.ipynb (default: the toolkit's own).")
 @click.pass_context
-def report(ctx, data_dir, month, missing, out, language, wait):
+def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir):
     """Render the monthly HTML reports of DATA_DIR into reports/YYYY-MM/."""
-    from .lifecycle import month_label
-    from .months import last_complete_month, month_str, parse_month
-    from .report import NOTEBOOK_DIR, render_month, report_notebooks
+    from .report import render_month, report_months, required_notebooks
+    required_notebooks(notebooks_dir)
     cfg, store = _open(ctx, data_dir, language=language)
     out_dir = Path(out) if out else cfg.reports_dir
-    last = last_complete_month(store.con)
-    agg = _build(cfg, store, quiet=False)      # once per run: the notebooks open the result
-    if missing:
-        lc = _lifecycle(cfg, store, aggregates=agg)
-        first = month_label(lc.first_mi)
-        from .months import month_range
-        months = [month_str(m) for m in month_range(parse_month(first), last)]
-        months = [m for m in months if m > first and not (out_dir / m / "index.html").exists()]
-    else:
-        months = [month_str(parse_month(month) if month else last)]
-    if not report_notebooks():
-        click.echo(f"Data ready at {cfg.data_dir}; no report notebooks in {NOTEBOOK_DIR}, nothing to render.")
-        return
+    months = report_months(store.con, out_dir, month=month, missing=missing)
+    config_file = find_config(ctx.obj.get("config_path"))
+    click.echo(f"Configuration: {config_file or 'package defaults (no toolkit.yaml found)'}")
+    if months:
+        _build(cfg, store, quiet=False)      # once per run: the notebooks open the result
     if not months:
         click.echo(f"Every complete month already has a report in {out_dir}.")
         return
-    for m in months:
-        render_month(cfg.data_dir, m, out_dir=out_dir, language=language,
-                     config=find_config(ctx.obj.get("config_path")), wait=wait, progress=click.echo)
+    started = time.perf_counter()
+    for i, m in enumerate(months, 1):
+        if len(months) > 1:
+            done = time.perf_counter() - started
+            eta = f", about {done / (i - 1) * (len(months) - i + 1) / 60:.1f} min left" if i > 1 else ""
+            click.echo(f"Month {i} of {len(months)}: {m}{eta}")
+        render_month(cfg.data_dir, m, out_dir=out_dir, language=language, config=config_file, wait=wait,
+                     notebooks_dir=notebooks_dir, progress=click.echo,
+                     data_checks=store.checks.as_dict() if store.checks else None)
 
 
 if __name__ == "__main__":  # pragma: no cover

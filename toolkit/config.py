@@ -42,6 +42,10 @@ class Config:
     cache_dir: Path | None = None
     memory_limit: str = ""
     threads: int = 0
+    now: str = ""
+    max_unusable_share: float = 0.01
+    csv_options: dict = field(default_factory=dict)
+    holiday_schedule: Path | None = None
     source: str = field(default="defaults", compare=False)
 
     def with_overrides(self, **overrides) -> "Config":
@@ -62,8 +66,8 @@ def _coerce(values: dict) -> dict:
             if isinstance(v, str):
                 v = [s.strip() for s in v.split(",") if s.strip()]
             out[key] = tuple(v or ())
-    for key in ("data_dir", "reports_dir"):
-        if key in out:
+    for key in ("data_dir", "reports_dir", "holiday_schedule"):
+        if key in out and out[key] not in (None, ""):
             out[key] = Path(out[key])
     if "cache_dir" in out:
         out["cache_dir"] = Path(out["cache_dir"]) if out["cache_dir"] else None
@@ -74,6 +78,19 @@ def _coerce(values: dict) -> dict:
             out["threads"] = int(out["threads"] or 0)
         except (TypeError, ValueError):
             raise ConfigError(f"threads must be a whole number (0 = DuckDB's default), got {out['threads']!r}.") from None
+    if "now" in out:
+        out["now"] = "" if out["now"] is None else str(out["now"]).strip()
+    if "csv_options" in out:
+        if out["csv_options"] is None:
+            out["csv_options"] = {}
+        if not isinstance(out["csv_options"], dict):
+            raise ConfigError(f"csv_options must map table names to reader settings, e.g. "
+                              f"{{events: {{encoding: gb18030}}}}; got {out['csv_options']!r}.")
+    if "max_unusable_share" in out:
+        try:
+            out["max_unusable_share"] = float(out["max_unusable_share"])
+        except (TypeError, ValueError):
+            raise ConfigError(f"max_unusable_share must be a share like 0.01, got {out['max_unusable_share']!r}.") from None
     if "churn_after" in out:
         try:
             out["churn_after"] = int(out["churn_after"])
@@ -103,6 +120,16 @@ def _checked(cfg: Config) -> Config:
         raise ConfigError(f"threads ({cfg.source}) must be 0 (DuckDB's default: every core) or more, got {cfg.threads}.")
     if cfg.memory_limit and not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", cfg.memory_limit, re.I):
         raise ConfigError(f"memory_limit ({cfg.source}) must be a size such as 2GB or 512MB, got {cfg.memory_limit!r}.")
+    if not 0 <= cfg.max_unusable_share <= 1:
+        raise ConfigError(f"max_unusable_share ({cfg.source}) must be a share in [0, 1], e.g. 0.01 for 1%; "
+                          f"got {cfg.max_unusable_share}.")
+    if cfg.now:
+        from datetime import datetime
+        try:
+            datetime.fromisoformat(cfg.now)
+        except ValueError:
+            raise ConfigError(f"now ({cfg.source}) must be a date or time such as 2026-11-02 or "
+                              f"'2026-11-02 06:00', got {cfg.now!r}.") from None
     overlap = set(cfg.active_events) & set(cfg.signal_events)
     if overlap:
         raise ConfigError(f"Events {sorted(overlap)} are listed both as active_events and signal_events ({cfg.source}); "
@@ -168,7 +195,7 @@ def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
     p = find_config(path)
     if p is not None:
         values = _read_yaml(p)
-        for key in ("data_dir", "reports_dir", "cache_dir"):
+        for key in ("data_dir", "reports_dir", "cache_dir", "holiday_schedule"):
             if key in values and values[key] is not None and not Path(values[key]).is_absolute():
                 values[key] = str((p.resolve().parent / values[key]))
         cfg = replace(cfg, source=str(p)).with_overrides(**values)

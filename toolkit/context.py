@@ -6,10 +6,28 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .aggregates import build
-from .config import Config, load_config
+from .config import Config, find_config, load_config
+from .errors import MissingTableError
 from .lifecycle import Lifecycle
-from .months import add_months, last_complete_month, month_str, parse_month
-from .store import Store, open_store
+from .months import add_months, check_month, month_str, parse_month
+from .store import Store, store_from_config
+
+
+class NoDataError(MissingTableError):
+    """No data where the configuration points; in a notebook it shows as one paragraph, not a traceback."""
+
+    def _render_traceback_(self):  # IPython shows these lines instead of the traceback
+        return [str(self)]
+
+
+def _no_data(cfg: Config, detail: str, from_parameter: bool) -> NoDataError:
+    where = ("the data_dir parameter" if from_parameter
+             else "data_dir of the package defaults" if cfg.source.endswith("defaults.yaml")
+             else f"data_dir of {cfg.source}")
+    return NoDataError(f"No data to analyse: {detail} ({where}). To explore the bundled sample, "
+                       "run `make sample` in the project folder; for your own data, set data_dir in a toolkit.yaml "
+                       "in your working folder (or the data_dir parameter of this notebook) to the folder holding "
+                       "your events table.")
 
 
 @dataclass
@@ -22,6 +40,24 @@ class ReportContext:
     language: str
     lifecycle: Lifecycle
     monthly: pd.DataFrame
+    config_file: str = "package defaults"
+
+    @property
+    def data_warning(self) -> str | None:
+        """What the store left out of the events (one line), for the page header; None when nothing."""
+        return self.store.checks.warning() if self.store.checks else None
+
+    @property
+    def holiday_schedule(self):
+        """The official holiday schedule table: the configuration's ``holiday_schedule``, else
+        ``holiday_schedule.csv`` in the data folder when there is one, else None."""
+        from .holiday_calendar import schedule_file
+        return schedule_file(self.cfg.holiday_schedule, self.store.data_dir)
+
+    def calendar_notes(self, first, last) -> list[str]:
+        """Warnings for the years in [first, last] whose holiday calendar is an estimate."""
+        from .holiday_calendar import calendar_notes
+        return calendar_notes(first, last, self.cfg.holiday_country, self.holiday_schedule, self.language)
 
     def plan_months(self, text: str = "") -> list[str]:
         """The months to plan: the comma-separated text, or the three months after the report month."""
@@ -35,9 +71,14 @@ def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, ta
     """Resolve notebook parameters (empty or 0 = take the configuration's value)."""
     cfg = load_config(config or None, data_dir=data_dir or None, churn_after=churn_after or None,
                       target_active_rate=target or None, language=language or None)
-    store = open_store(cfg.data_dir, timezone=cfg.timezone, memory_limit=cfg.memory_limit or None,
-                       threads=cfg.threads or None)
-    m = month_str(parse_month(month)) if month else month_str(last_complete_month(store.con))
+    found = find_config(config or None)
+    if not cfg.data_dir.exists():
+        raise _no_data(cfg, f"the data folder {cfg.data_dir} does not exist", bool(data_dir))
+    try:
+        store = store_from_config(cfg, memory_limit=cfg.memory_limit or None, threads=cfg.threads or None)
+    except MissingTableError as exc:
+        raise _no_data(cfg, str(exc).rstrip("."), bool(data_dir)) from None
+    m = check_month(month, store.con, what="month", skip_first=True)
     # The report runner has built the aggregates before the notebooks start: this reuses them
     # (a notebook opened on its own builds or extends them first).
     agg = build(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
@@ -45,4 +86,5 @@ def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, ta
     lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=m,
                    aggregates=agg)
     return ReportContext(cfg=cfg, store=store, month=m, churn_after=cfg.churn_after, target=cfg.target_active_rate,
-                         language=cfg.language, lifecycle=lc, monthly=lc.monthly(cfg.churn_after))
+                         language=cfg.language, lifecycle=lc, monthly=lc.monthly(cfg.churn_after),
+                         config_file=str(found) if found else "package defaults")

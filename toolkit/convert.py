@@ -10,7 +10,10 @@ from pathlib import Path
 
 import duckdb
 
-from .errors import DataReadError, MissingColumnError, MissingTableError
+from .csv_sources import reader_sql
+from .engine_errors import cause, translate
+
+from .errors import DataReadError, EncodingError, MissingColumnError, MissingTableError
 
 
 def _lit(text: str) -> str:
@@ -22,7 +25,7 @@ def _q(ident: str) -> str:
 
 
 def convert_transactions(source, out, *, user_col: str, time_col: str, amount_col: str | None = None,
-                         id_col: str | None = None, event_name: str = "purchase") -> dict:
+                         id_col: str | None = None, event_name: str = "purchase", encoding: str | None = None) -> dict:
     """Write ``out/events.parquet`` (and ``out/orders.parquet`` when amounts are given).
 
     Parameters
@@ -33,6 +36,7 @@ def convert_transactions(source, out, *, user_col: str, time_col: str, amount_co
     amount_col : the amount paid; makes ``orders.parquet`` too.
     id_col : the transaction id, kept as ``order_id`` / the order's ``item``.
     event_name : name given to every event.
+    encoding : the CSV file's encoding when it is not UTF-8 (e.g. gb18030).
 
     Returns
     -------
@@ -42,12 +46,16 @@ def convert_transactions(source, out, *, user_col: str, time_col: str, amount_co
     if not source.is_file():
         raise MissingTableError(f"Transactions file {source} does not exist.")
     reader = (f"read_parquet({_lit(source)})" if source.suffix == ".parquet"
-              else f"read_csv({_lit(source)}, header = true)")
+              else reader_sql(str(source), {"encoding": encoding} if encoding else {}))
     con = duckdb.connect()
     try:
         cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
     except duckdb.Error as exc:
-        raise DataReadError(f"Cannot read {source}: {str(exc).splitlines()[0]}") from None
+        err = translate(exc, str(source), table="transactions", kind="csv" if "read_csv" in reader else "parquet")
+        if isinstance(err, EncodingError):
+            err = EncodingError(f"{source} is not UTF-8 ({cause(exc)}). Re-save it as UTF-8, or pass the encoding it "
+                                "was saved in, e.g. --encoding gb18030 for a GBK export from Excel.")
+        raise err from None
     wanted = {"--user-col": user_col, "--time-col": time_col, "--amount-col": amount_col, "--id-col": id_col}
     missing = {flag: c for flag, c in wanted.items() if c and c not in cols}
     if missing:
@@ -71,7 +79,7 @@ def convert_transactions(source, out, *, user_col: str, time_col: str, amount_co
             con.execute(f"COPY (SELECT user_id, event_time AS order_time, amount, {item} 1 AS quantity "
                         f"FROM tx ORDER BY order_time, user_id) TO {_lit(out / 'orders.parquet')} (FORMAT parquet)")
     except duckdb.Error as exc:
-        raise DataReadError(f"Cannot convert {source}: {str(exc).splitlines()[0]}. Check that {time_col!r} holds "
+        raise DataReadError(f"Cannot convert {source}: {cause(exc)}. Check that {time_col!r} holds "
                             f"dates or timestamps and {amount_col!r} numbers.") from None
     events, users = con.execute("SELECT count(*), count(DISTINCT user_id) FROM tx").fetchone()
     skipped = con.execute(f"SELECT count(*) FROM {reader} WHERE {_q(user_col)} IS NULL").fetchone()[0]

@@ -15,7 +15,7 @@ TERMS = [  # term, Chinese, pool column (month M-1), rate column, users column (
     ("new users retained", "上月新用户×新用户次月留存率", "new", "retention_new", "new_retained"),
     ("dormant users woken", "休眠用户×唤醒率", "dormant", "wake_rate", "woken"),
     ("churned users returned", "流失用户×回流率", "churned", "return_rate", "returned"),
-    ("  of which drove (signal)", "  其中有开车无APP活跃", "churned_signal", "return_rate_signal", "returned_signal"),
+    ("  of which with offline signal", "  其中有开车无APP活跃", "churned_signal", "return_rate_signal", "returned_signal"),
     ("  of which silent", "  其中无开车无APP活跃", "churned_silent", "return_rate_silent", "returned_silent"),
 ]
 

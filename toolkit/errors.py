@@ -44,3 +44,15 @@ class DataReadError(ToolkitError):
 
 class ReportError(ToolkitError):
     """A report run failed; the previous report is left as it was."""
+
+
+class EncodingError(DataReadError):
+    """A text file is not in the encoding it is read with (UTF-8 unless configured)."""
+
+
+class MonthRangeError(ConfigError):
+    """A month argument outside the months the data cover."""
+
+
+class WriteError(ReportError):
+    """Output could not be written (disk full, read-only folder, permission)."""

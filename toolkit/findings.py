@@ -80,6 +80,24 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
     return out
 
 
+def _holiday_sentence(r, direction: str, lang: str) -> str:
+    """One window's lift in words: 'lifted … to 1.35x' or 'fell to 0.21x of ordinary days'."""
+    name = r["name_zh"] if lang == "zh" else r["name"]
+    ly = r["last_year_lift"]
+    if lang == "zh":
+        head = "日活提升最大的节假日是" if direction == "up" else "日活下降最多的节假日是"
+        verb = "升至" if direction == "up" else "降至"
+        s = (f"{head}{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):日活{verb}平日的 "
+             f"{r['lift']:.2f} 倍(95%区间 {r['ci_low']:.2f}–{r['ci_high']:.2f})")
+        return s + (f",去年同节日为 {ly:.2f} 倍。" if not pd.isna(ly) else "。")
+    head = "The holiday that lifted daily users most was" if direction == "up" else \
+        "The holiday in which daily users fell most was"
+    verb = "rose to" if direction == "up" else "fell to"
+    s = (f"{head} {name} {r['start']:%Y} ({r['start']:%m-%d} to {r['end']:%m-%d}): daily users {verb} "
+         f"{r['lift']:.2f}x ordinary days (95% interval {r['ci_low']:.2f}–{r['ci_high']:.2f})")
+    return s + (f"; the same festival last year: {ly:.2f}x." if not pd.isna(ly) else ".")
+
+
 def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh") -> list[str]:
     """Which festival lifted daily users most (and against last year), and which
     campaigns had an effect that their interval supports."""
@@ -87,31 +105,28 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
     ok = lifts.dropna(subset=["lift"])
     if len(ok):
         top = ok.loc[ok["lift"].idxmax()]
-        name = top["name_zh"] if lang == "zh" else top["name"]
-        ly = top["last_year_lift"]
-        if lang == "zh":
-            s = (f"日活提升最大的节假日是{top['start']:%Y}年{name}({top['start']:%m-%d}至{top['end']:%m-%d}):"
-                 f"日活为平日的 {top['lift']:.2f} 倍(95%区间 {top['ci_low']:.2f}–{top['ci_high']:.2f})")
-            s += f",去年同节日为 {ly:.2f} 倍。" if not pd.isna(ly) else "。"
+        if top["lift"] >= 1:
+            out.append(_holiday_sentence(top, "up", lang))
         else:
-            s = (f"The holiday that lifted daily users most was {name} {top['start']:%Y} ({top['start']:%m-%d} to "
-                 f"{top['end']:%m-%d}): {top['lift']:.2f}x ordinary days (95% interval {top['ci_low']:.2f}–"
-                 f"{top['ci_high']:.2f})")
-            s += f"; the same festival last year: {ly:.2f}x." if not pd.isna(ly) else "."
-        out.append(s)
+            out.append("没有一个节假日提升了日活:每个节假日窗口的日活都低于平日。" if lang == "zh" else
+                       "No holiday window lifted daily users: every window was below ordinary days.")
+        low = ok.loc[ok["lift"].idxmin()]
+        if low["ci_high"] < 1:
+            out.append(_holiday_sentence(low, "down", lang))
     for _, r in effects.iterrows():
         sig = not pd.isna(r["ci_low"]) and (r["ci_low"] > 0 or r["ci_high"] < 0)
         weak = r["method"] != "control arm"
+        metric = L.metric(r["metric"], lang)
         if lang == "zh":
             verdict = "效果得到区间支持" if sig else "区间包含0,未见可确认的效果"
-            s = (f"活动 {r['campaign_id']}({r['name']}):{r['metric']} 实验组 {_pct(r['treatment'])},对照组 "
+            s = (f"活动 {r['campaign_id']}({r['name']}):{metric} 实验组 {_pct(r['treatment'])},对照组 "
                  f"{_pct(r['control'])},差 {r['difference'] * 100:+.1f} 个百分点"
                  f"(95%区间 {r['ci_low'] * 100:+.1f}~{r['ci_high'] * 100:+.1f}),{verdict}")
             s += "(双重差分,证据较弱)" if weak else ""
             s += ";分组比例异常(SRM),结果需复核。" if r["srm_flag"] else "。"
         else:
             verdict = "an effect the interval supports" if sig else "the interval includes zero: no confirmed effect"
-            s = (f"Campaign {r['campaign_id']} ({r['name']}): {r['metric']} {_pct(r['treatment'])} treatment vs "
+            s = (f"Campaign {r['campaign_id']} ({r['name']}): {metric} {_pct(r['treatment'])} treatment vs "
                  f"{_pct(r['control'])} control, {r['difference'] * 100:+.1f} points (95% interval "
                  f"{r['ci_low'] * 100:+.1f} to {r['ci_high'] * 100:+.1f}): {verdict}")
             s += " (difference-in-differences, weaker evidence)" if weak else ""
@@ -131,13 +146,13 @@ def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation
         top = d.loc[d["tagged_share"].idxmax()]
         out.append(f"最常见的偏好标签是{cat(top['category'], lang)}:{top['tagged_share']:.0%} 的活跃用户带有该标签。"
                    if lang == "zh" else
-                   f"The most common tag is {top['category']}: {top['tagged_share']:.0%} of users with activity carry it.")
+                   f"The most common tag is {cat(top['category'], lang)}: {top['tagged_share']:.0%} of users with activity carry it.")
     if not mean_share.empty:
         dev = mean_share - mean_share.mean()
         s, c = dev.stack().idxmax()
         out.append(f"「{L.state(s, lang)}」最偏好{cat(c, lang)}:平均占比 {mean_share.loc[s, c]:.0%},"
                    f"高于各分群平均 {dev.loc[s, c] * 100:.1f} 个百分点。" if lang == "zh" else
-                   f"'{L.state(s, lang)}' users lean most to {c}: mean share {mean_share.loc[s, c]:.0%}, "
+                   f"'{L.state(s, lang)}' users lean most to {cat(c, lang)}: mean share {mean_share.loc[s, c]:.0%}, "
                    f"{dev.loc[s, c] * 100:.1f} points above the average of the states.")
     for _, r in evaluation[evaluation["month"] == "all"].iterrows():
         if pd.isna(r["difference"]):

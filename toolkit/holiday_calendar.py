@@ -1,5 +1,16 @@
 """Holiday windows from the maintained `holidays` calendar (China by default).
 
+Calendar truth: China publishes each year's schedule (holidays and the make-up
+working days, 调休) in November of the year before.  For a later year the
+library only applies its rules: the festival days are right or nearly so, the
+make-up working days are missing.  :class:`HolidayCalendar` says per year
+whether its days are ``official`` (from the library's published schedules),
+``supplied`` (from the user's schedule table, which wins) or ``estimated``; a
+report that uses an estimated year says so.  The schedule table is a CSV with
+columns ``date, kind, name`` (kind ``holiday`` or ``workday``), one row per
+day, e.g. ``2027-02-06,holiday,春节`` and ``2027-02-20,workday,春节``; every year
+it lists replaces the library's days of that year.
+
 A day is *off* when it is a public holiday, or a Saturday/Sunday that is not a
 make-up working day (调休, ``weekend_workdays`` of the calendar).  A holiday
 window is a run of consecutive days off that contains at least one public
@@ -7,10 +18,13 @@ holiday, e.g. National Day 2025: 10-01 .. 10-08 (09-28 and 10-11 are worked).
 """
 from __future__ import annotations
 
+import csv
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
 
 import holidays
 
@@ -18,13 +32,13 @@ from .errors import ConfigError
 
 # Festival keys: one stable name per festival, so lunar festivals compare year on year.
 _FESTIVALS = [
-    ("spring_festival", "Spring Festival", "春节", ("Spring Festival", "Chinese New Year")),
-    ("national_day", "National Day", "国庆节", ("National Day",)),
-    ("labour_day", "Labour Day", "劳动节", ("Labor Day", "Labour Day")),
-    ("new_year", "New Year's Day", "元旦", ("New Year's Day",)),
-    ("qingming", "Tomb-Sweeping Day", "清明节", ("Tomb-Sweeping",)),
-    ("dragon_boat", "Dragon Boat Festival", "端午节", ("Dragon Boat",)),
-    ("mid_autumn", "Mid-Autumn Festival", "中秋节", ("Mid-Autumn",)),
+    ("spring_festival", "Spring Festival", "春节", ("Spring Festival", "Chinese New Year", "春节", "除夕")),
+    ("national_day", "National Day", "国庆节", ("National Day", "国庆")),
+    ("labour_day", "Labour Day", "劳动节", ("Labor Day", "Labour Day", "劳动节")),
+    ("new_year", "New Year's Day", "元旦", ("New Year's Day", "元旦")),
+    ("qingming", "Tomb-Sweeping Day", "清明节", ("Tomb-Sweeping", "清明")),
+    ("dragon_boat", "Dragon Boat Festival", "端午节", ("Dragon Boat", "端午")),
+    ("mid_autumn", "Mid-Autumn Festival", "中秋节", ("Mid-Autumn", "中秋")),
 ]
 _PRIORITY = [f[0] for f in _FESTIVALS]
 
@@ -61,23 +75,132 @@ def _festival_of(holiday_name: str):
     return re.sub(r"\W+", "_", clean.lower()).strip("_"), clean, clean
 
 
-def country_calendar(country: str, years):
-    try:
-        return holidays.country_holidays(country, years=years)
-    except NotImplementedError:
-        raise ConfigError(f"holiday_country {country!r} is not known to the holidays library; use an ISO code "
-                          "such as CN, HK, TW, SG or GB.") from None
+@dataclass
+class YearSchedule:
+    """One year of a supplied schedule: the holidays (date -> name) and the make-up working days."""
+    holidays: dict = field(default_factory=dict)
+    workdays: set = field(default_factory=set)
 
 
-def holiday_windows(start: date, end: date, country: str = "CN") -> list[HolidayWindow]:
+def load_schedule(path) -> dict[int, YearSchedule]:
+    """The schedule table (CSV: date, kind, name) by year; a ConfigError names a bad row."""
+    path = Path(path)
+    return _load_schedule(str(path.resolve()), path.stat().st_mtime_ns) if path.is_file() else {}
+
+
+@lru_cache(maxsize=8)
+def _load_schedule(path: str, _mtime: int) -> dict[int, YearSchedule]:
+    out: dict[int, YearSchedule] = {}
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"date", "kind", "name"} - set(reader.fieldnames or [])
+        if missing:
+            raise ConfigError(f"The holiday schedule {path} lacks column(s) {sorted(missing)}; it needs date, kind "
+                              "(holiday or workday) and name, e.g. 2027-02-06,holiday,春节.")
+        for i, row in enumerate(reader, 2):
+            try:
+                d = date.fromisoformat((row["date"] or "").strip())
+            except ValueError:
+                raise ConfigError(f"{path}, line {i}: date {row['date']!r} is not YYYY-MM-DD.") from None
+            kind = (row["kind"] or "").strip().lower()
+            year = out.setdefault(d.year, YearSchedule())
+            if kind == "holiday":
+                year.holidays[d] = (row["name"] or "").strip() or "holiday"
+            elif kind == "workday":
+                year.workdays.add(d)
+            else:
+                raise ConfigError(f"{path}, line {i}: kind {row['kind']!r} must be 'holiday' or 'workday' "
+                                  "(a make-up working day, 调休).")
+    return out
+
+
+class HolidayCalendar:
+    """The days off of a country over some years: the library's calendar, with the supplied
+    schedule's years replacing it, and per year whether the days are official."""
+
+    def __init__(self, country: str, years, schedule: dict[int, YearSchedule] | None = None):
+        years = sorted(set(years))
+        try:
+            base = holidays.country_holidays(country, years=years)
+        except NotImplementedError:
+            raise ConfigError(f"holiday_country {country!r} is not known to the holidays library; use an ISO "
+                              "code such as CN, HK, TW, SG or GB.") from None
+        schedule = schedule or {}
+        self.country = country
+        self.supplied = {y for y in years if y in schedule}
+        self._days = {d: base.get_list(d) for d in base if d.year not in self.supplied}
+        for y in self.supplied:
+            for d, name in schedule[y].holidays.items():
+                self._days[d] = [name]
+        base_work = set(getattr(base, "weekend_workdays", set()))
+        self.weekend_workdays = {d for d in base_work if d.year not in self.supplied}
+        for y in self.supplied:
+            self.weekend_workdays |= schedule[y].workdays
+        until = official_until(base)
+        self.estimated = {y for y in years if y not in self.supplied and until is not None and y > until}
+
+    def __contains__(self, d) -> bool:
+        return d in self._days
+
+    def get_list(self, d) -> list[str]:
+        return list(self._days.get(d, []))
+
+    def status(self, year: int) -> str:
+        """'supplied', 'estimated' or 'official'."""
+        return "supplied" if year in self.supplied else "estimated" if year in self.estimated else "official"
+
+
+def official_until(cal) -> int | None:
+    """The last year of the library's published schedules, for a country with make-up working
+    days (whose later years are estimates); None when the rules are the whole truth."""
+    if not getattr(cal, "weekend_workdays", None):
+        return None
+    special = getattr(cal, "special_public_holidays", {}) or {}
+    return max(special) if special else None
+
+
+def schedule_file(configured, data_dir) -> Path | None:
+    """The schedule table in use: the configured file, else ``holiday_schedule.csv`` in the data folder."""
+    if configured:
+        if not Path(configured).is_file():
+            raise ConfigError(f"holiday_schedule names {configured}, which does not exist; point it at a CSV with "
+                              "columns date, kind, name or remove the setting.")
+        return Path(configured)
+    default = Path(data_dir) / "holiday_schedule.csv"
+    return default if default.is_file() else None
+
+
+def country_calendar(country: str, years, schedule=None) -> HolidayCalendar:
+    """The calendar of ``country`` for ``years``; ``schedule`` is a schedule table path or loaded table."""
+    if schedule is not None and not isinstance(schedule, dict):
+        schedule = load_schedule(schedule)
+    return HolidayCalendar(country, years, schedule)
+
+
+def calendar_notes(first: date, last: date, country: str = "CN", schedule=None, lang: str = "en") -> list[str]:
+    """A warning per year in [first, last] whose calendar is estimated, in the report's language."""
+    cal = country_calendar(country, range(first.year, last.year + 1), schedule)
+    years = sorted(cal.estimated)
+    if not years:
+        return []
+    ys = ", ".join(map(str, years))
+    if lang == "zh":
+        return [f"{ys} 年的节假日安排为推算（{calendar_version()} 尚无官方安排）：缺少调休上班日，假期日期可能有误，"
+                "相关节日效应仅供参考。发布后请将官方安排写入数据目录的 holiday_schedule.csv（见 docs/data.md）。"]
+    return [f"The holiday calendar for {ys} is estimated ({calendar_version()} has no official schedule): make-up "
+            "working days are missing and holiday dates may be off, so those holiday lifts are provisional. Put the "
+            "official schedule in holiday_schedule.csv in the data folder once published (docs/data.md)."]
+
+
+def holiday_windows(start: date, end: date, country: str = "CN", schedule=None) -> list[HolidayWindow]:
     """Every holiday window that overlaps [start, end], in date order.
 
     Windows are computed on whole runs (a window crossing ``start`` or
     ``end`` keeps its full extent).  When a run holds two festivals (e.g.
     National Day and Mid-Autumn in 2025) it is named for the major one.
     """
-    cal = country_calendar(country, range(start.year - 1, end.year + 2))
-    workdays = set(getattr(cal, "weekend_workdays", set()))
+    cal = country_calendar(country, range(start.year - 1, end.year + 2), schedule)
+    workdays = cal.weekend_workdays
     lo, hi = start - timedelta(days=20), end + timedelta(days=20)
 
     def off(d: date) -> bool:
@@ -106,6 +229,6 @@ def holiday_windows(start: date, end: date, country: str = "CN") -> list[Holiday
     return windows
 
 
-def is_day_off(d: date, country: str = "CN") -> bool:
-    cal = country_calendar(country, [d.year])
-    return d in cal or (d.weekday() >= 5 and d not in set(getattr(cal, "weekend_workdays", set())))
+def is_day_off(d: date, country: str = "CN", schedule=None) -> bool:
+    cal = country_calendar(country, [d.year], schedule)
+    return d in cal or (d.weekday() >= 5 and d not in cal.weekend_workdays)

@@ -19,7 +19,7 @@ import statsmodels.api as sm
 from . import queries
 from .holiday_calendar import country_calendar, holiday_windows
 
-COLUMNS = ["festival", "name", "name_zh", "start", "end", "days", "lift", "ci_low", "ci_high", "baseline_days",
+COLUMNS = ["festival", "name", "name_zh", "start", "end", "days", "lift", "ci_low", "ci_high", "baseline_days", "calendar",
            "last_year_lift"]
 
 
@@ -43,16 +43,23 @@ def daily_users(con, *, active_events=(), signal_events=("trip",), event_names=N
     return s.reindex(pd.date_range(s.index.min(), s.index.max(), freq="D"), fill_value=0.0)
 
 
+def baseline_days(daily: pd.Series, window, off_days: set, workdays: set, weeks: int) -> pd.Series:
+    """The window's baseline: days within ``weeks`` weeks of it on its weekdays, neither off nor make-up workdays."""
+    start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
+    wds = {d.weekday() for d in window.dates()}
+    lo, hi = start - timedelta(days=7 * weeks), end + timedelta(days=7 * weeks)
+    near = daily[(daily.index >= lo) & (daily.index <= hi)]
+    return near[[(d.date() not in off_days) and (d.date() not in workdays) and d.weekday() in wds
+                 and not (start <= d <= end) for d, v in near.items()]]
+
+
 def _fit(daily: pd.Series, window, off_days: set, workdays: set, weeks: int, alpha: float):
     start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
     inside = daily[(daily.index >= start) & (daily.index <= end)]
     if len(inside) < window.days:
         return None
     wds = {d.weekday() for d in window.dates()}
-    lo, hi = start - timedelta(days=7 * weeks), end + timedelta(days=7 * weeks)
-    near = daily[(daily.index >= lo) & (daily.index <= hi)]
-    base = near[[(d.date() not in off_days) and (d.date() not in workdays) and d.weekday() in wds
-                 and not (start <= d <= end) for d, v in near.items()]]
+    base = baseline_days(daily, window, off_days, workdays, weeks)
     if len(base) < 4 or base.sum() <= 0:
         return None
     if inside.sum() == 0:
@@ -74,8 +81,12 @@ def _fit(daily: pd.Series, window, off_days: set, workdays: set, weeks: int, alp
     return float(np.exp(b)), float(np.exp(lo_b)), float(np.exp(hi_b)), len(base)
 
 
-def holiday_lift(daily: pd.Series, *, country: str = "CN", weeks: int = 3, alpha: float = 0.05) -> pd.DataFrame:
+def holiday_lift(daily: pd.Series, *, country: str = "CN", weeks: int = 3, alpha: float = 0.05,
+                 schedule=None) -> pd.DataFrame:
     """One row per holiday window inside the daily series (columns ``COLUMNS``), in date order.
+
+    ``schedule``: the official schedule table (path), whose years replace the library's.
+    ``calendar`` says whether the window's year is official, supplied or estimated.
 
     ``last_year_lift`` is the lift of the same festival's window a year earlier
     (by festival, not by date, since lunar festivals move).
@@ -83,9 +94,9 @@ def holiday_lift(daily: pd.Series, *, country: str = "CN", weeks: int = 3, alpha
     if daily.empty:
         return pd.DataFrame(columns=COLUMNS)
     first, last = daily.index.min().date(), daily.index.max().date()
-    windows = holiday_windows(first, last, country)
-    cal = country_calendar(country, range(first.year - 1, last.year + 2))
-    workdays = set(getattr(cal, "weekend_workdays", set()))
+    windows = holiday_windows(first, last, country, schedule)
+    cal = country_calendar(country, range(first.year - 1, last.year + 2), schedule)
+    workdays = cal.weekend_workdays
     off = {d for w in windows for d in w.dates()}
     rows = []
     for w in windows:
@@ -94,7 +105,8 @@ def holiday_lift(daily: pd.Series, *, country: str = "CN", weeks: int = 3, alpha
         r = _fit(daily, w, off, workdays, weeks, alpha)
         lift, lo, hi, nb = r if r else (np.nan, np.nan, np.nan, 0)
         rows.append({"festival": w.festival, "name": w.name, "name_zh": w.name_zh, "start": w.start, "end": w.end,
-                     "days": w.days, "lift": lift, "ci_low": lo, "ci_high": hi, "baseline_days": nb})
+                     "days": w.days, "lift": lift, "ci_low": lo, "ci_high": hi, "baseline_days": nb,
+                     "calendar": cal.status(w.start.year)})
     df = pd.DataFrame(rows, columns=COLUMNS[:-1])
     df["last_year_lift"] = np.nan
     for i, r in df.iterrows():

@@ -1,19 +1,50 @@
-"""Labels for charts and reports in English or Chinese (the analysts' terms of domain.md)."""
+"""Every word of a report in English or Chinese (the analysts' terms of domain.md).
+
+One report is in one language: headings, table headers, axis labels, legends,
+units and findings all come from here.  Raw keys (state, rate, category, method
+names) go through :func:`state`, :func:`rate`, :func:`category`, :func:`method`;
+names from the user's data (campaign names, push content) are shown as they are.
+"""
 from __future__ import annotations
+
+import math
 
 from .lifecycle import RATE_ZH, STATE_ZH
 
 STATE_EN = {"new": "new", "new_retained": "retained new", "active": "active", "woken": "woken",
             "returned": "returned", "dormant": "dormant", "churned": "churned",
-            "churned_signal": "churned, still drives", "churned_silent": "churned, silent",
-            "not entered": "not yet entered"}
+            "churned_signal": "churned, offline signal", "churned_silent": "churned, silent",
+            "not entered": "not yet entered", "any": "any state"}
 RATE_EN = {"retention_old": "old-user retention", "retention_new": "new-user retention", "wake_rate": "wake rate",
            "return_rate": "return rate", "active_rate": "monthly active rate"}
+CATEGORY_ZH = {"car_control": "控车", "content": "内容", "community": "社区", "after_sales": "售后",
+               "campaign": "活动", "shop": "商城", "other": "其他", "unknown": "无标签", "any": "任意标签",
+               "new": "新进入"}
+CATEGORY_EN = {"car_control": "car control", "content": "content", "community": "community",
+               "after_sales": "after-sales", "campaign": "campaign", "shop": "shop", "other": "other",
+               "unknown": "no tag", "any": "any tag", "new": "newly entered"}
+METHOD = {"control arm": ("experiment with a control group", "实验(对照组)"),
+          "diff-in-diff": ("difference-in-differences", "双重差分")}
+METRIC = {"active": ("active in the campaign", "活动期间活跃"), "activity": ("active in the campaign", "活动期间活跃"),
+          "retention": ("active the month after", "次月活跃"), "purchase": ("purchased", "购买"),
+          "order": ("purchased", "购买"), "trip": ("offline signal", "线下信号")}
+
 TEXT = {
+    # units and small words
     "users": ("users", "用户数"),
     "month": ("month", "月份"),
     "rate": ("rate", "比率"),
     "target": ("target", "目标"),
+    "points": ("points", "个百分点"),
+    "pts_unit": ("points", "百分点"),
+    "from": ("last month", "上月"),
+    "to": ("this month", "本月"),
+    "not entered": ("not yet entered", "未注册"),
+    "yes": ("yes", "是"),
+    "not_defined": ("not defined", "无法定义"),
+    "not_reachable": ("not reachable", "无法达成"),
+    "implausible": ("implausible", "不现实"),
+    # lifecycle charts
     "states_over_time": ("Users by lifecycle state", "用户分群变化"),
     "active_rate_vs_target": ("Monthly active rate against target", "月活率与目标"),
     "mau_bridge": ("From last month's MAU to this month's", "月活桥图:上月到本月"),
@@ -22,18 +53,192 @@ TEXT = {
     "from": ("last month", "上月"),
     "to": ("this month", "本月"),
     "not entered": ("not yet entered", "未注册"),
+    # the JupyterLab controls (toolkit/widgets.py, toolkit/period_detail.py)
+    "all": ("(all)", "(全部)"),
+    "all_states": ("all states", "全部分群"),
+    "state": ("state", "分群"),
+    "category": ("category", "类别"),
+    "churn_window": ("churn window k (months)", "流失标准 k(月)"),
+    "chosen_month": ("chosen month", "所选月份"),
+    "share_of_active_days": ("mean share of active days", "平均使用天数占比"),
+    "holiday_window": ("holiday window", "节假日"),
+    "campaign": ("campaign", "活动"),
+    "daily_users": ("daily active users", "日活跃用户"),
+    "baseline_days": ("baseline days (same weekdays around)", "基线日(前后同星期几)"),
+    "lift": ("lift", "提升"),
+    "no_lift": ("no lift (too few baseline days)", "无提升估计(基线日不足)"),
+    "no_last_year": ("no window of this festival a year earlier in the data", "数据中没有去年同节日"),
+    "last_year": ("same festival last year", "去年同节日"),
+    "treatment": ("treatment", "实验组"),
+    "control": ("control", "对照组"),
+    "difference": ("difference", "差值"),
+    "srm_ok": ("arm sizes as planned", "分组比例符合计划"),
+    "srm_flag": ("sample ratio mismatch: check the split", "样本比例不符(SRM):请检查分组"),
+    "no_campaigns": ("No campaigns with members in the data.", "数据中没有活动。"),
+    "no_windows": ("No holiday windows in the data.", "数据中没有节假日窗口。"),
+    "control arm": ("control arm", "对照组实验"),
+    "diff-in-diff": ("diff-in-diff", "双重差分"),
+    # page furniture
+    "report_title": ("Monthly operations report", "用户运营月报"),
+    "sec_lifecycle": ("Lifecycle: states and the four rates", "用户分群与4大指标"),
+    "sec_periods": ("Periods: holiday peaks, campaigns, funnel", "周期分析与活动效果"),
+    "sec_preferences": ("Preferences and automated scenes", "用户偏好标签与自动化场景"),
+    "back": ("← Summary of the month", "← 本月摘要"),
+    "all_months": ("All months", "所有月份"),
+    "dataset": ("Data set", "数据集"),
+    "period": ("Data period", "数据期间"),
+    "generated": ("Generated", "生成时间"),
+    "config": ("Configuration", "配置文件"),
+    "report_month": ("Report month", "报告月份"),
+    "download_csv": ("CSV", "下载CSV"),
+    # table headers
+    "metric": ("measure", "指标"),
+    "mau": ("monthly active users (MAU)", "月活跃用户"),
+    "cumulative": ("cumulative users", "累计用户"),
+    "term": ("term", "项目"),
+    "users_last_month": ("users last month", "上月人数"),
+    "users_this_month": ("users this month", "本月人数"),
+    "rates_raised": ("rates raised", "提升的指标"),
+    "rise_needed": ("rise needed (points)", "所需提升(百分点)"),
+    "rate_needed": ("rate needed (highest month)", "所需比率(最高月)"),
+    "best_seen": ("best seen in the data", "历史最佳"),
+    "average_rate": ("average active rate", "平均月活率"),
+    "verdict": ("verdict", "判断"),
+    "rise": ("rise", "上升"),
+    "drop": ("drop", "下降"),
+    "no_change": ("no clear change", "无明显变化"),
 }
 
 
-def t(key: str, lang: str = "zh") -> str:
-    en, zh = TEXT[key]
+def _pick(pair, lang):
+    en, zh = pair
     return zh if lang == "zh" else en
 
 
+def t(key: str, lang: str = "zh") -> str:
+    return _pick(TEXT[key], lang)
+
+
 def state(name: str, lang: str = "zh") -> str:
-    return (STATE_ZH.get(name, STATE_EN.get(name, name)) if name != "not entered" else t("not entered", lang)) \
-        if lang == "zh" else STATE_EN.get(name, name)
+    if lang == "zh":
+        if name == "not entered":
+            return t("not entered", lang)
+        return {"any": "任意分群"}.get(name) or STATE_ZH.get(name, name)
+    return STATE_EN.get(name, name)
 
 
 def rate(name: str, lang: str = "zh") -> str:
     return RATE_ZH.get(name, name) if lang == "zh" else RATE_EN.get(name, name)
+
+
+def category(name: str, lang: str = "zh") -> str:
+    """A preference category's label; a category the table does not know is shown as the data name it is."""
+    table = CATEGORY_ZH if lang == "zh" else CATEGORY_EN
+    return table.get(name, name)
+
+
+def method(name: str, lang: str = "zh") -> str:
+    return _pick(METHOD[name], lang) if name in METHOD else name
+
+
+def metric(name: str, lang: str = "zh") -> str:
+    """A campaign's goal metric: one of the rates, or a word of METRIC; else as the data name it."""
+    if name in RATE_EN:
+        return rate(name, lang)
+    return _pick(METRIC[name], lang) if name in METRIC else name
+
+
+def section(key: str, lang: str = "zh") -> str:
+    return t(f"sec_{key}", lang) if f"sec_{key}" in TEXT else key
+
+
+def points(x: float, lang: str = "zh", signed: bool = True) -> str:
+    """A difference of two rates in points: '+3.2 个百分点' / '+3.2 points'."""
+    v = x * 100
+    return f"{v:+.1f} {t('points', lang)}" if signed else f"{abs(v):.1f} {t('points', lang)}"
+
+
+def p_value(p) -> str:
+    """A p-value as a reader takes it: '< 0.001', else three decimals; '' when unknown."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return ""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def capital(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+NOTES = {
+    "no_signal": ("No offline signal is configured (signal_events is empty), so churned users are not split by it; "
+                  "list the signal's event names under signal_events in the configuration to add the split.",
+                  "配置中没有线下信号(signal_events 为空),流失用户不按信号拆分;在配置的 signal_events 中列出信号事件名即可加入。"),
+    "no_campaigns": ("No campaigns with members in the data; add campaigns and campaign_members tables to measure them.",
+                     "数据中没有带成员的活动;加入 campaigns 与 campaign_members 两张表即可评估活动效果。"),
+    "no_holidays": ("No holiday window with enough ordinary days around it in the data period.",
+                    "数据期间内没有前后有足够平日可比较的节假日窗口。"),
+    "no_feature_map": ("Preference categories come from the feature_map table (event name → category), and this "
+                       "data set has none, so there are no tags to show; add feature_map.csv to the data folder "
+                       "to see preferences.",
+                       "偏好类别来自 feature_map 表(事件名 → 类别),该数据集没有此表,因此没有可展示的标签;"
+                       "在数据文件夹中加入 feature_map.csv 即可查看偏好。"),
+    "no_rules": ("No scene rules for this data set: put scene_rules.csv (or .yaml) in the data folder, or pass the "
+                 "rules parameter, to list each rule's audience and lift.",
+                 "该数据集没有自动化场景规则:在数据文件夹中放入 scene_rules.csv(或 .yaml),或传入 rules 参数,"
+                 "即可列出各规则的受众与效果。"),
+    "activated_undefined": ("Activation is not defined for this data: it counts users of a feature (an event with a "
+                            "category in feature_map) in their entry month, and no event has a category.",
+                            "该数据无法定义激活:激活指注册当月使用过某个功能(feature_map 中有类别的事件),而数据中没有带类别的事件。"),
+    "paying_undefined": ("Paying is not defined for this data: there is no orders table.",
+                         "该数据无法定义付费:没有 orders 表。"),
+    "paying_trivial": ("Every user entered with a purchase, so paying is 100% by construction.",
+                       "每位用户都以一次购买进入,因此付费比例必然为 100%。"),
+    "no_tag_movement": ("No user carried a primary tag last month or this month.",
+                        "上月与本月都没有带主标签的用户。"),
+}
+
+GLOSSARY = {
+    "lifecycle": [
+        ("monthly active rate", "月活率", "monthly active users (MAU) over all users who have entered by the month's end.",
+         "当月活跃用户(MAU)÷ 截至月末累计进入的用户。"),
+        ("old-user retention", "老用户次月留存率", "share of last month's old active users active this month.",
+         "上月老活跃用户中本月仍活跃的比例。"),
+        ("new-user retention", "新用户次月留存率", "share of last month's new users active this month.",
+         "上月新用户中本月活跃的比例。"),
+        ("wake rate", "唤醒率", "share of last month's dormant users (inactive for less than the churn window) active "
+         "this month.", "上月休眠用户(未活跃月数少于流失标准)中本月活跃的比例。"),
+        ("return rate", "回流率", "share of last month's churned users (inactive for the churn window or longer) active "
+         "this month.", "上月流失用户(未活跃月数达到流失标准)中本月活跃的比例。"),
+    ],
+    "periods": [
+        ("daily users vs ordinary days", "日活/平日", "mean daily active users in a holiday window over ordinary days on "
+         "the same weekdays in the weeks around it; 1 means no change, below 1 a drop.",
+         "节假日窗口的日均活跃用户 ÷ 前后几周同星期的平日;1 表示无变化,低于 1 表示下降。"),
+        ("campaign difference", "活动差异", "goal metric of the treatment arm minus the control arm, in points.",
+         "实验组目标指标减对照组,单位为百分点。"),
+        ("funnel", "漏斗", "of the users entering in a month: activated (used a feature), retained next month, paid "
+         "within three months, referred.", "当月进入的用户中:激活(使用过功能)、次月留存、3个月内付费、推荐的比例。"),
+        ("stickiness", "粘性", "mean daily active users over monthly active users.", "日均活跃用户 ÷ 月活跃用户。"),
+    ],
+    "preferences": [
+        ("category share", "类别占比", "of a user's active days in the last three months, the share with an event of "
+         "the category.", "近三个月用户活跃天数中,使用过该类别的天数占比。"),
+        ("tag", "标签", "every category whose share reaches the threshold; the primary tag is the largest share.",
+         "占比达到阈值的每个类别;主标签为占比最大的类别。"),
+        ("scene lift", "场景提升", "reactivation within 30 days of the push, treatment minus control, in points.",
+         "推送后 30 天内回访率,实验组减对照组,单位为百分点。"),
+    ],
+}
+
+
+def note(key: str, lang: str = "zh") -> str:
+    """One line saying what is absent from the data and how to add it."""
+    return _pick(NOTES[key], lang)
+
+
+def glossary(section_key: str, lang: str = "zh") -> str:
+    """The section's glossary as Markdown: a heading and one line per term (domain.md)."""
+    head = "### 术语说明" if lang == "zh" else "### Glossary"
+    lines = [f"- **{zh if lang == 'zh' else en}**:{dzh}" if lang == "zh" else f"- **{en}**: {den}"
+             for en, zh, den, dzh in GLOSSARY[section_key]]
+    return "\n".join([head, *lines])

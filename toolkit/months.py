@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .errors import ConfigError
+from .errors import ConfigError, MonthRangeError
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -49,7 +49,44 @@ def last_complete_month(con) -> date:
     last_day = con.execute("SELECT CAST(max(event_time) AS DATE) FROM events").fetchone()[0]
     if last_day is None:
         raise ConfigError("The events table is empty, so it has no complete month.")
+    return _last_complete(last_day)
+
+
+def _last_complete(last_day: date) -> date:
     first = date(last_day.year, last_day.month, 1)
     if add_months(first, 1).toordinal() - 1 == last_day.toordinal():
         return first
     return add_months(first, -1)
+
+
+def data_months(con) -> tuple[date, date]:
+    """(first month with events, last complete month) of the cleaned events, as first-of-month dates."""
+    from . import queries
+    first_day, last_day = queries.run(con, "data_months").fetchone()
+    if first_day is None:
+        raise ConfigError("The events table has no usable rows, so it has no complete month.")
+    return date(first_day.year, first_day.month, 1), _last_complete(last_day)
+
+
+def check_month(text: str | None, con, *, what: str = "--month", shift: int = 0, skip_first: bool = False) -> str:
+    """The month ``text`` (default: the last complete month + ``shift``) checked against the data.
+
+    The accepted months run from the first month with events (the one after it with
+    ``skip_first``, for reports, which compare with the month before) to the last complete
+    month, both moved by ``shift`` (a push month is the month after the state it selects on).
+    A month outside raises MonthRangeError naming the available range, earliest first.
+    """
+    first, last = data_months(con)
+    lo, hi = add_months(first, shift + (1 if skip_first else 0)), add_months(last, shift)
+    if not text:
+        if hi < lo:
+            raise MonthRangeError(f"The data ({month_str(first)} to {month_str(last)}) have no complete month "
+                                  f"to use for {what}; they need events up to the last day of a month.")
+        return month_str(hi)
+    m = parse_month(text, what=what)
+    if not lo <= m <= hi:
+        available = f"{month_str(lo)} to {month_str(hi)}" if lo <= hi else "none"
+        raise MonthRangeError(f"{what} {month_str(m)} is outside the data: the available months are {available} "
+                              f"(events from {month_str(first)}, last complete month {month_str(last)}). "
+                              "Pick a month in that range, or add the data for the month.")
+    return month_str(m)

@@ -11,8 +11,11 @@ from .lifecycle import RATES
 from .plots import _ax
 
 _T = {"daily": ("Daily active users, holiday windows shaded", "日活跃用户(阴影为节假日)"),
-      "lifts": ("Lift of daily users in each holiday window (95% interval)", "节假日日活提升(95%区间)"),
+      "lifts": ("Daily users in each holiday window against ordinary days (95% interval)",
+                "节假日日活相对平日(95%区间)"),
       "last_year": ("same festival last year", "去年同节日"),
+      "lift_axis": ("daily users vs ordinary days (1 = no change; left of 1 = a drop)",
+                    "日活相对平日的倍数(1 = 无变化,小于 1 为下降)"),
       "rates": ("Rates by month; holiday months ▲, campaign months ●", "月度指标(▲节假日月 ●活动月)"),
       "effects": ("Campaign effect on the goal metric (treatment − control, 95% interval)",
                   "活动效果(实验组−对照组,95%区间)"),
@@ -44,13 +47,17 @@ def plot_holiday_lifts(lifts: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
     df = lifts.dropna(subset=["lift"]).reset_index(drop=True)
     names = [f"{(r['name_zh'] if lang == 'zh' else r['name'])} {r['start']:%Y}" for _, r in df.iterrows()]
     y = np.arange(len(df))
-    ax.barh(y, df["lift"] - 1, left=1, color="#4C78A8", **kwargs)
+    # bars start at 1.0 (no change): rightward for a rise, leftward (and red) for a drop
+    colors = ["#54A24B" if v >= 1 else "#E45756" for v in df["lift"]]
+    ax.barh(y, df["lift"] - 1, left=1, color=colors, **kwargs)
     ax.errorbar(df["lift"], y, xerr=[df["lift"] - df["ci_low"], df["ci_high"] - df["lift"]], fmt="none", ecolor="k")
-    ax.scatter(df["last_year_lift"], y, marker="D", color="#E45756", zorder=3, label=_t("last_year", lang))
+    if df["last_year_lift"].notna().any():
+        ax.scatter(df["last_year_lift"], y, marker="D", color="#4C78A8", zorder=3, label=_t("last_year", lang))
+        ax.legend(loc="lower right")
     ax.axvline(1, color="grey", lw=0.8)
     ax.set_yticks(y, names)
+    ax.set_xlabel(_t("lift_axis", lang))
     ax.set_title(_t("lifts", lang))
-    ax.legend(loc="lower right")
     return ax
 
 
@@ -81,7 +88,7 @@ def plot_campaign_effects(effects: pd.DataFrame, *, lang="zh", ax=None, **kwargs
         ax.errorbar(r["difference"], i, xerr=[[r["difference"] - r["ci_low"]], [r["ci_high"] - r["difference"]]],
                     fmt="o", mfc="white" if hollow else "#4C78A8", color="#4C78A8", capsize=4, **kwargs)
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set_yticks(y, [f"{r['campaign_id']} {r['name']} ({r['method']})" for _, r in effects.iterrows()])
+    ax.set_yticks(y, [f"{r['campaign_id']} {r['name']} ({L.method(r['method'], lang)})" for _, r in effects.iterrows()])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(_t("effects", lang))
     return ax

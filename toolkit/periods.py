@@ -66,6 +66,16 @@ def cohort_funnel(lc: Lifecycle, *, referral_events=()) -> pd.DataFrame:
     # steps not yet observable for the latest cohorts are empty, not zero
     df["retained"] = df["retained"].astype(float).where(mi + 1 <= lc.last_mi)
     df["paying"] = df["paying"].astype(float).where(mi + 2 <= lc.last_mi)
+    # steps the data cannot express are not defined, not 0%: activation needs feature_map categories,
+    # paying an orders table
+    undefined = {}
+    if not lc.con.execute("SELECT count(*) FROM feature_map WHERE coalesce(trim(category), '') <> ''").fetchone()[0]:
+        undefined["activated"] = "activated_undefined"
+    if not lc.con.execute("SELECT count(*) FROM orders").fetchone()[0]:
+        undefined["paying"] = "paying_undefined"
+    for c in undefined:
+        df[c] = np.nan
     for c in ("activated", "retained", "paying", "referring"):
         df[f"{c}_share"] = np.where(df["acquired"] > 0, df[c].astype(float) / df["acquired"], np.nan)
+    df.attrs["undefined"] = undefined
     return df

@@ -12,6 +12,8 @@ from .errors import ConfigError
 from .lifecycle import RATES, Lifecycle
 from .months import add_months, month_str, parse_month
 
+PLAUSIBLE_MARGIN = 0.10   # a needed rate more than 10 points above the best month seen is called implausible
+
 
 @dataclass
 class StartState:
@@ -191,11 +193,27 @@ class Plan:
             lines = [f"Plan for {', '.join(self.months)} from the states of {self.start.month}: average projected "
                      f"active rate {self.average_rate:.1%} against a target of {self.target:.1%} "
                      f"({'met' if self.met else 'not met'})."]
-        for _, u in self.uplifts.iterrows():
+        ups = self.uplifts
+        if "implausible" in ups:   # plausible rises first, the combination of all four before single rates
+            ups = ups.assign(_order=[(bool(u.get("implausible")) or not u["reachable"], "+" not in u["rates"])
+                                     for _, u in ups.iterrows()]).sort_values("_order", kind="stable")
+        for _, u in ups.iterrows():
             if u["uplift"] == 0:
                 continue
             names = (" + " if not zh else "、").join(L.rate(x, lang) for x in u["rates"].split("+"))
-            if u["reachable"]:
+            if u["reachable"] and u.get("implausible"):
+                best, combo = u["best_seen"], "+" in u["rates"]
+                if zh:
+                    lines.append(f"{'同时提升' if combo else '仅靠'}{names}不现实:需提升 {u['uplift'] * 100:.1f} 个百分点,"
+                                 f"最高需达 {u['needed_max']:.1%},远高于数据中的最佳月份 {best:.1%}"
+                                 f"(超出 {PLAUSIBLE_MARGIN * 100:.0f} 个百分点以上即视为不现实)"
+                                 + ("。" if combo else ";请组合提升多个指标。"))
+                else:
+                    lines.append(f"Raising {names}{'' if combo else ' alone'} is implausible: it would need a rise of "
+                                 f"{u['uplift'] * 100:.1f} points, to {u['needed_max']:.1%}, far above the best month "
+                                 f"in the data ({best:.1%}; more than {PLAUSIBLE_MARGIN * 100:.0f} points above the "
+                                 "best counts as implausible)" + ("." if combo else ". Combine rates instead."))
+            elif u["reachable"]:
                 lines.append(f"{names} 提升 {u['uplift'] * 100:.1f} 个百分点即可达成。" if zh else
                              f"Raising {names} by {u['uplift'] * 100:.1f} points meets it.")
             else:
@@ -238,4 +256,24 @@ def make_plan(lc: Lifecycle, monthly: pd.DataFrame, months: list[str], target: f
     proj = project(start, months, nu, r)
     ups = [required_uplift(start, months, nu, r, target, [c]) for c in RATES]
     ups.append(required_uplift(start, months, nu, r, target, RATES))
-    return Plan(target, months, start, r, nu, proj, pd.DataFrame(ups))
+    best = monthly[monthly["month"] < months[0]][RATES].max()
+    return Plan(target, months, start, r, nu, proj, pd.DataFrame([judge(u, r, best) for u in ups]))
+
+
+def judge(uplift: dict, rates: pd.DataFrame, best: pd.Series, margin: float = PLAUSIBLE_MARGIN) -> dict:
+    """Add to a ``required_uplift`` result the highest rate it needs (``needed_max``), the best value of
+    that rate seen in the data (``best_seen``) and ``implausible``: the needed rate exceeds the best
+    seen by more than ``margin``; with several rates raised, the one furthest beyond its best counts."""
+    out = dict(uplift, needed_max=None, best_seen=None, implausible=False)
+    if not uplift["reachable"] or not uplift["uplift"]:
+        return out
+    worst = None
+    for c in uplift["rates"].split("+"):
+        need = float(min(1.0, rates[c].max() + uplift["uplift"]))
+        seen = float(best.get(c, np.nan))
+        excess = need - seen if not np.isnan(seen) else -np.inf   # no month seen: nothing to judge by
+        if worst is None or excess > worst[0]:
+            worst = (excess, need, seen)
+    excess, need, seen = worst
+    out.update(needed_max=need, best_seen=None if np.isnan(seen) else seen, implausible=bool(excess > margin))
+    return out

@@ -8,12 +8,11 @@ from matplotlib.ticker import PercentFormatter
 from . import labels as L
 from .plots import _ax
 
-CATEGORY_ZH = {"car_control": "控车", "content": "内容", "community": "社区", "after_sales": "售后",
-               "campaign": "活动", "shop": "商城", "other": "其他", "unknown": "未知"}
 
 
 def cat(name: str, lang: str = "zh") -> str:
-    return CATEGORY_ZH.get(name, name) if lang == "zh" else name
+    """A category's label in the report language (labels.category)."""
+    return L.category(name, lang)
 
 
 def plot_tag_distribution(dist, *, lang="zh", ax=None, **kwargs):
@@ -43,7 +42,7 @@ def plot_tag_movement(moves, *, lang="zh", ax=None, **kwargs):
     """Users by primary tag last month (rows) and this month (columns), row shares."""
     ax = _ax(ax, (9, 5.5))
     shares = moves.div(moves.sum(axis=1), axis=0)
-    shares.index = [cat(c, lang) if c != "new" else ("新进入" if lang == "zh" else "newly entered") for c in shares.index]
+    shares.index = [cat(c, lang) for c in shares.index]
     shares.columns = [cat(c, lang) for c in shares.columns]
     sns.heatmap(shares, annot=True, fmt=".0%", cmap="Purples", vmin=0, vmax=1, cbar=False, ax=ax, **kwargs)
     ax.set_title("主标签迁移(行占比)" if lang == "zh" else "How primary tags moved since last month (row shares)")

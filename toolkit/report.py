@@ -18,27 +18,103 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from .errors import ReportError
+from .errors import ReportError, WriteError
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
+PACKAGED_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"        # in an installed wheel (setup.py)
+SOURCE_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"   # in a source checkout / editable install
 INTERACTIVE_TAG = "interactive-only"
 
 
-def report_notebooks() -> list[Path]:
-    """The report sections, in order: notebooks/NN_*.ipynb."""
-    return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+def _notebook_dir() -> Path:
+    """The toolkit's own report notebooks: the copies shipped in the package, else notebooks/ of the checkout."""
+    for folder in (PACKAGED_NOTEBOOKS, SOURCE_NOTEBOOKS):
+        if any(folder.glob(NOTEBOOK_PATTERN)):
+            return folder
+    return SOURCE_NOTEBOOKS if SOURCE_NOTEBOOKS.is_dir() else PACKAGED_NOTEBOOKS
+
+
+NOTEBOOK_DIR = _notebook_dir()
+
+
+def report_notebooks(folder=None) -> list[Path]:
+    """The report sections, in order: NN_*.ipynb in ``folder`` (default: the toolkit's own)."""
+    return sorted(Path(folder or NOTEBOOK_DIR).glob(NOTEBOOK_PATTERN))
+
+
+def required_notebooks(folder=None) -> list[Path]:
+    """:func:`report_notebooks`, or a ReportError saying where none were found and what to do."""
+    notebooks = report_notebooks(folder)
+    if notebooks:
+        return notebooks
+    where = Path(folder or NOTEBOOK_DIR)
+    if folder:
+        fix = "pass --notebooks a folder holding them, or leave the option out to use the toolkit's own."
+    else:
+        fix = ("the toolkit was installed without its notebooks: reinstall it from the project folder "
+               "(`pip install .` ships them inside the package) or pass --notebooks DIR.")
+    raise ReportError(f"No report notebooks (files named like 01_lifecycle.ipynb) in {where}, so there is nothing "
+                      f"to render; {fix}")
 
 
 def section_name(nb: Path) -> str:
     return nb.stem.split("_", 1)[1]
 
 
+def report_months(con, out_dir, *, month: str | None = None, missing: bool = False) -> list[str]:
+    """The months a report run renders: ``month`` checked against the data (default: the last
+    complete month), or with ``missing`` every month from the second month of data to the last
+    complete one that has no ``out_dir/YYYY-MM/index.html`` yet.  Months come from the cleaned
+    events, so a stray event after the data horizon moves none of them."""
+    from .months import check_month, data_months, month_range, month_str
+    if not missing:
+        return [check_month(month, con, skip_first=True)]
+    first, last = data_months(con)
+    return [month_str(m) for m in month_range(first, last)[1:]
+            if not (Path(out_dir) / month_str(m) / "index.html").exists()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reclaim_stale(out_dir: Path, progress=print) -> list[str]:
+    """Remove the temporary folders of runs that were killed (their process is gone), and put
+    back a month's previous report that a killed run had moved aside; one line each."""
+    said = []
+    for p in sorted(out_dir.glob(".tmp-*-*")) + sorted(out_dir.glob(".old-*-*")):
+        kind, _, rest = p.name[1:].partition("-")
+        month, _, pid = rest.rpartition("-")
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        final = out_dir / month
+        if kind == "old" and not final.exists():
+            p.rename(final)
+            said.append(f"Restored the report {final} that a run (pid {pid}) which did not finish had moved to {p}.")
+        else:
+            shutil.rmtree(p)
+            said.append(f"Removed {p}, left behind by a run (pid {pid}) that did not finish.")
+    for line in said:
+        progress(line)
+    return said
+
+
 @contextmanager
-def month_lock(out_dir: Path, month: str, wait: float = 0.0):
-    """An exclusive lock for one month's output; waits up to ``wait`` seconds, then fails clearly."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+def month_lock(out_dir: Path, month: str, wait: float = 0.0, progress=None):
+    """An exclusive lock for one month's output; waits up to ``wait`` seconds, then fails clearly.
+    A lock left by a killed run is free (the system releases it) and is reclaimed with a line saying so."""
     path = out_dir / f".{month}.lock"
-    fh = open(path, "a+")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "a+")
+    except OSError as exc:
+        raise write_error(exc, out_dir / month) from None
     deadline = time.monotonic() + wait
     while True:
         try:
@@ -53,38 +129,100 @@ def month_lock(out_dir: Path, month: str, wait: float = 0.0):
                                   "Wait for it to finish, or pass --wait SECONDS to queue behind it.") from None
             time.sleep(0.2)
     fh.seek(0)
-    fh.truncate()
-    fh.write(f"pid {os.getpid()} since {datetime.now():%Y-%m-%d %H:%M:%S}")
-    fh.flush()
+    previous = fh.read().strip()
+    if previous and progress:   # a finished run empties the file: text left in it is a killed run's
+        progress(f"Reclaimed the lock {path} of a run that did not finish ({previous}).")
+    try:
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} since {datetime.now():%Y-%m-%d %H:%M:%S}")
+        fh.flush()
+    except OSError as exc:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+        raise write_error(exc, out_dir / month) from None
     try:
         yield
     finally:
+        try:
+            fh.seek(0)
+            fh.truncate()
+        except OSError:
+            pass
         fcntl.flock(fh, fcntl.LOCK_UN)
         fh.close()
 
 
-def render_html(executed: Path, html: Path) -> None:
+def write_error(exc: OSError, keep: Path) -> WriteError:
+    """A WriteError naming the path that could not be written and why; the report at ``keep`` is untouched."""
+    where = exc.filename or keep.parent
+    return WriteError(f"Cannot write {where}: {exc.strerror or exc} (errno {exc.errno}). Free space or fix the "
+                      f"permissions of {Path(where).parent if exc.filename else where}, then run again; the previous "
+                      f"report in {keep} is unchanged.")
+
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+LANG_CODE = {"zh": "zh", "en": "en"}   # ISO 639-1, as nbconvert takes it
+# the kernel's start-up warnings (e.g. "running over TCP without encryption": the kernel is local)
+# are for developers, not for the terminal or cron.log of a report run
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+
+
+def page_header(data_dir, month: str, *, language: str | None = None, config=None) -> dict:
+    """What the header of every page says: the data set, its period, the configuration file used,
+    the report month and the generation time, in the report language."""
+    from . import labels as L
+    from .config import load_config
+    from .store import store_from_config
+    cfg = load_config(config, data_dir=str(data_dir), language=language or None)
+    lang = cfg.language
+    try:
+        first, last = store_from_config(cfg).con.execute(
+            "SELECT min(event_time), max(event_time) FROM events").fetchone()
+    except Exception:  # noqa: BLE001 - unreadable data: the first section fails with the clear message
+        first = last = None
+    period = f"{first:%Y-%m-%d} – {last:%Y-%m-%d}" if first is not None else ""
+    return {"lang": lang, "back": L.t("back", lang), "all_months": L.t("all_months", lang),
+            "fields": [(L.t("dataset", lang), Path(cfg.data_dir).name), (L.t("period", lang), period),
+                       (L.t("report_month", lang), month),
+                       (L.t("generated", lang), datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
+                       (L.t("config", lang), Path(cfg.source).name)]}
+
+
+def render_html(executed: Path, html: Path, header: dict | None = None, title: str = "") -> None:
     """One self-contained HTML file from an executed notebook: no code, no prompts,
-    no interactive-only cells; images are inline data URIs."""
+    no interactive-only cells, only the cells of the report's language (tagged lang-zh /
+    lang-en; untagged cells are shown in both); images are inline data URIs and nothing
+    is fetched from another host.  ``header`` (from :func:`page_header`) sets the page's
+    language and its header; ``title`` its <title>."""
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
     nb = nbformat.read(str(executed), as_version=4)
-    tags = TagRemovePreprocessor(remove_cell_tags={INTERACTIVE_TAG}, enabled=True)
+    lang = (header or {}).get("lang", "en")
+    other = "en" if lang == "zh" else "zh"
+    tags = TagRemovePreprocessor(remove_cell_tags={INTERACTIVE_TAG, f"lang-{other}"}, enabled=True)
     nb, _ = tags.preprocess(nb, {})
+    nb.metadata.pop("widgets", None)
+    if title:
+        nb.metadata["title"] = title
     from .report_tables import METRICS_MIME
     for cell in nb.cells:  # the recorded metrics are for machines: leave them out of the page
         if "outputs" in cell:
             cell.outputs = [o for o in cell.outputs if METRICS_MIME not in o.get("data", {})]
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True)
-    body, _ = exporter.from_notebook_node(nb)
+    exporter = HTMLExporter(template_name="toolkit_report", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            embed_images=True, language_code=LANG_CODE.get(lang, lang))
+    body, _ = exporter.from_notebook_node(nb, resources={"toolkit_header": header or {}})
     html.write_text(body, encoding="utf-8")
 
 
-def _log(out_dir: Path, entry: dict) -> None:
-    with open(out_dir / "run.log", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+def _log(out_dir: Path, entry: dict, progress=print) -> None:
+    try:
+        with open(out_dir / "run.log", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+    except OSError as exc:   # the run's outcome stands; say that its record is missing
+        progress(f"warning: could not append to {out_dir / 'run.log'}: {exc.strerror or exc}.")
 
 
 def _error_of(nb_path: Path) -> str:
@@ -103,19 +241,23 @@ def _error_of(nb_path: Path) -> str:
 
 def render_month(data_dir, month: str, *, out_dir="reports", language: str | None = None, config: str | None = None,
                  churn_after: int | None = None, target: float | None = None, wait: float = 0.0,
-                 cell_timeout: int = 1800, progress=print) -> Path:
+                 cell_timeout: int = 1800, notebooks_dir=None, progress=print,
+                 data_checks: dict | None = None) -> Path:
     """Render every report section for ``month`` into ``out_dir/month``.
 
-    Returns the month's folder.  Raises ReportError (previous report untouched,
-    failed notebook kept under ``out_dir/failed/``) when a section fails.
+    ``config`` is the configuration file the notebooks read (None: their own lookup, see
+    toolkit.config); it is written to the run log.  ``data_checks`` (EventChecks.as_dict of the
+    caller's store) goes to the run log, and its warning to the top of the month's page.
+
+    Returns the month's folder.  Raises ReportError (previous report untouched, failed
+    notebook kept under ``out_dir/failed/``) when a section fails, and WriteError, naming the
+    path and the cause, when the output cannot be written (disk full, read-only, permission).
     """
     import papermill as pm
     from .summary import write_month_index, write_top_index
 
     out_dir = Path(out_dir).resolve()
-    notebooks = report_notebooks()
-    if not notebooks:
-        raise ReportError(f"No report notebooks in {NOTEBOOK_DIR}.")
+    notebooks = required_notebooks(notebooks_dir)
     params = {"data_dir": str(Path(data_dir).resolve()), "month": month, "interactive": False}
     for key, value in (("language", language), ("config", config and str(Path(config).resolve())),
                        ("churn_after", churn_after), ("target", target)):
@@ -123,54 +265,85 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
             params[key] = value
     started = time.perf_counter()
     entry = {"started": datetime.now().isoformat(timespec="seconds"), "month": month, "parameters": params,
-             "sections": []}
-    with month_lock(out_dir, month, wait):
+             "config": str(Path(config).resolve()) if config else "package defaults", "sections": []}
+    if data_checks:
+        entry["data_checks"] = data_checks
+    final = out_dir / month
+    with month_lock(out_dir, month, wait, progress):
+        reclaim_stale(out_dir, progress)
+        header = page_header(data_dir, month, language=language, config=config)
         tmp = out_dir / f".tmp-{month}-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
         try:
-            for i, nb in enumerate(notebooks, 1):
-                name = section_name(nb)
-                progress(f"[{i}/{len(notebooks)}] {name}: running")
-                t0 = time.perf_counter()
-                executed = tmp / f"{nb.stem}.ipynb"
-                try:
-                    pm.execute_notebook(str(nb), str(executed), parameters=params, kernel_name="python3",
-                                        progress_bar=False, cwd=os.getcwd(),
-                                        execution_timeout=cell_timeout)
-                except Exception as exc:  # papermill raises its own error types; the notebook holds the detail
-                    failed_dir = out_dir / "failed"
-                    failed_dir.mkdir(exist_ok=True)
-                    kept = failed_dir / f"{month}-{nb.stem}.ipynb"
-                    if executed.exists():
-                        shutil.copy2(executed, kept)
-                    detail = _error_of(kept) if kept.exists() else str(exc).strip().splitlines()[-1]
-                    entry["sections"].append({"section": name, "seconds": round(time.perf_counter() - t0, 2),
-                                              "outcome": "failed", "error": detail})
-                    raise ReportError(f"Section {name} failed for {month}: {detail}. The executed notebook with the "
-                                      f"failing cell is kept at {kept}; the previous report in {out_dir / month} "
-                                      "is unchanged.") from None
-                t1 = time.perf_counter()
-                render_html(executed, tmp / f"{nb.stem}.html")
-                t2 = time.perf_counter()
-                entry["sections"].append({"section": name, "execute_seconds": round(t1 - t0, 2),
-                                          "render_seconds": round(t2 - t1, 2), "outcome": "ok"})
-                progress(f"[{i}/{len(notebooks)}] {name}: done in {t2 - t0:.1f}s")
-            write_month_index(tmp, month, out_dir, language or None)
-            final = out_dir / month
+            _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header)
+            notes = [data_checks["warning"]] if data_checks and data_checks.get("warning") else []
+            notes += _section_notes(tmp)
+            write_month_index(tmp, month, out_dir, header["lang"], header=header, notes=notes)
             old = out_dir / f".old-{month}-{os.getpid()}"
             if final.exists():
                 final.rename(old)
             tmp.rename(final)
             shutil.rmtree(old, ignore_errors=True)
-            write_top_index(out_dir)
+            write_top_index(out_dir, header["lang"])
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(exc, OSError):
+                exc = write_error(exc, final)
             entry.update(outcome="failed", seconds=round(time.perf_counter() - started, 2),
                          error=str(exc) or type(exc).__name__)
-            _log(out_dir, entry)
+            _log(out_dir, entry, progress)
+            if isinstance(exc, WriteError):
+                raise exc from None
             raise
     entry.update(outcome="ok", seconds=round(time.perf_counter() - started, 2))
-    _log(out_dir, entry)
+    _log(out_dir, entry, progress)
     progress(f"Report for {month}: {final / 'index.html'} ({entry['seconds']:.0f}s)")
     return final
+
+
+def _section_notes(folder: Path) -> list[str]:
+    """Warnings the sections recorded for the summary page (e.g. an estimated holiday calendar)."""
+    from .report_tables import read_metrics
+    notes = []
+    for nb in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+        for m in read_metrics(nb):
+            notes += [n for n in m.get("notes", []) if n not in notes]
+    return notes
+
+
+def _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header) -> None:
+    from . import labels as L
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for i, nb in enumerate(notebooks, 1):
+        name = section_name(nb)
+        progress(f"[{i}/{len(notebooks)}] {name}: running")
+        t0 = time.perf_counter()
+        executed = tmp / f"{nb.stem}.ipynb"
+        try:
+            pm.execute_notebook(str(nb), str(executed), parameters=params, kernel_name="python3",
+                                progress_bar=False, cwd=os.getcwd(), execution_timeout=cell_timeout,
+                                extra_arguments=KERNEL_ARGS)
+        except Exception as exc:  # papermill raises its own error types; the notebook holds the detail
+            if isinstance(exc, OSError) or isinstance(getattr(exc, "__context__", None), OSError):
+                raise exc if isinstance(exc, OSError) else exc.__context__ from None
+            kept = out_dir / "failed" / f"{month}-{nb.stem}.ipynb"
+            try:
+                kept.parent.mkdir(exist_ok=True)
+                if executed.exists():
+                    shutil.copy2(executed, kept)
+            except OSError as copy_exc:   # e.g. the disk is full: the failure still gets its message
+                kept.unlink(missing_ok=True)
+                progress(f"warning: could not keep the failed notebook at {kept}: {copy_exc.strerror or copy_exc}.")
+            detail = _error_of(kept) if kept.exists() else str(exc).strip().splitlines()[-1]
+            entry["sections"].append({"section": name, "seconds": round(time.perf_counter() - t0, 2),
+                                      "outcome": "failed", "error": detail})
+            where = f"The executed notebook with the failing cell is kept at {kept}" if kept.exists() else \
+                "The executed notebook could not be kept"
+            raise ReportError(f"Section {name} failed for {month}: {detail}. {where}; the previous report in "
+                              f"{out_dir / month} is unchanged.") from None
+        t1 = time.perf_counter()
+        render_html(executed, tmp / f"{nb.stem}.html", header, f"{L.section(name, header['lang'])} · {month}")
+        t2 = time.perf_counter()
+        entry["sections"].append({"section": name, "execute_seconds": round(t1 - t0, 2),
+                                  "render_seconds": round(t2 - t1, 2), "outcome": "ok"})
+        progress(f"[{i}/{len(notebooks)}] {name}: done in {t2 - t0:.1f}s")

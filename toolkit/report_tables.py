@@ -13,9 +13,32 @@ from .lifecycle import RATES
 METRICS_MIME = "application/vnd.toolkit.metrics+json"
 
 
-def styled(df: pd.DataFrame):
-    """A table for display without the row numbers."""
-    return df.style.hide(axis="index")
+_TABLES_READY = False
+
+
+def styled(df: pd.DataFrame, lang: str = "zh", name: str = "table"):
+    """A table for the report: sortable in the page and downloadable as CSV, with no network.
+
+    itables in its offline mode: the first table of a notebook also outputs the
+    DataTables library inline, so the rendered page needs nothing from another host;
+    where scripts do not run (a mail client), the plain table shows instead.
+    Returns an object for ``display``.
+    """
+    global _TABLES_READY
+    import itables.options as opt
+    from IPython.display import HTML
+    from itables.javascript import generate_init_offline_itables_html, to_html_datatable
+    opt.display_logo_when_loading = False
+    opt.warn_on_undocumented_option = False
+    head = ""
+    if not _TABLES_READY:
+        head = generate_init_offline_itables_html(opt.dt_bundle)
+        _TABLES_READY = True
+    html = head + to_html_datatable(df.reset_index(drop=True), showIndex=False, paging=False, connected=False,
+                             classes="display compact", order=[], autoWidth=False,
+                             layout={"topStart": "buttons", "topEnd": None, "bottomStart": None, "bottomEnd": None},
+                             buttons=[{"extend": "csvHtml5", "text": L.t("download_csv", lang), "title": name}])
+    return HTML(html)
 
 
 def _fmt_pct(x):
@@ -26,43 +49,60 @@ def _fmt_int(x):
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{int(round(x)):,}"
 
 
+def _by_month(rows: list[tuple[str, pd.Series]], months: pd.Series, lang: str) -> pd.DataFrame:
+    """A table with one row per measure and one column per month, so that it stays narrow
+    however many measures it has (it fits a 1,280-pixel window and an A4 page in landscape)."""
+    rows = [(name, vals) for name, vals in rows if (vals.astype(str) != "").any()]   # no row of blanks
+    out = pd.DataFrame({L.t("metric", lang): [name for name, _ in rows]})
+    for i, m in enumerate(months):
+        out[m] = [vals.iloc[i] for _, vals in rows]
+    return out
+
+
 def lifecycle_summary_table(monthly: pd.DataFrame, lang: str = "zh", last: int = 6) -> pd.DataFrame:
-    """The last months: MAU, cumulative users, active rate and the four rates."""
-    df = monthly.tail(last)
-    out = pd.DataFrame({L.t("month", lang): df["month"]})
-    for c in ("new", "mau", "cumulative"):
-        name = {"new": L.state("new", lang), "mau": "MAU 月活" if lang == "zh" else "MAU",
-                "cumulative": "累计用户" if lang == "zh" else "cumulative users"}[c]
-        out[name] = df[c].map(_fmt_int)
-    for c in ["active_rate", *RATES]:
-        out[L.rate(c, lang)] = df[c].map(_fmt_pct)
-    return out.reset_index(drop=True)
+    """The last months (columns): new users, MAU, cumulative users, active rate and the four rates (rows)."""
+    df = monthly.tail(last).reset_index(drop=True)
+    rows = [(L.state("new", lang), df["new"].map(_fmt_int)), (L.t("mau", lang), df["mau"].map(_fmt_int)),
+            (L.t("cumulative", lang), df["cumulative"].map(_fmt_int))]
+    rows += [(L.rate(c, lang), df[c].map(_fmt_pct)) for c in ["active_rate", *RATES]]
+    return _by_month(rows, df["month"], lang)
 
 
-def decomposition_table(dec: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    cols = {"term": ("term", "项目"), "pool": ("users last month", "上月人数"), "rate": ("rate", "比率"),
-            "users": ("users this month", "本月人数")}
-    name = lambda c: cols[c][1] if lang == "zh" else cols[c][0]  # noqa: E731
+def decomposition_table(dec: pd.DataFrame, lang: str = "zh", signal: bool = True) -> pd.DataFrame:
+    """The terms of the identity; without an offline signal configured, no 'of which' rows."""
+    if not signal:
+        dec = dec[~dec["term"].str.startswith("  of which")]
     return pd.DataFrame({
-        name("term"): dec["term_zh"] if lang == "zh" else dec["term"],
-        name("pool"): dec["pool"].map(_fmt_int), name("rate"): dec["rate"].map(_fmt_pct),
-        name("users"): dec["users"].map(_fmt_int)})
+        L.t("term", lang): dec["term_zh"] if lang == "zh" else dec["term"],
+        L.t("users_last_month", lang): dec["pool"].map(_fmt_int), L.t("rate", lang): dec["rate"].map(_fmt_pct),
+        L.t("users_this_month", lang): dec["users"].map(_fmt_int)})
 
 
 def plan_tables(plan, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
-    p = plan.projection
-    proj = pd.DataFrame({L.t("month", lang): p["month"], L.state("new", lang): p["new"].map(_fmt_int),
-                         "MAU": p["mau"].map(_fmt_int), L.rate("active_rate", lang): p["active_rate"].map(_fmt_pct)})
-    for c in RATES:
-        proj[L.rate(c, lang)] = p[c].map(_fmt_pct)
+    """The projection (months as columns, whole users) and the rise each rate needs, with the
+    verdict: met already, a rise, implausible (beyond the best seen by more than the margin), not reachable."""
+    p = plan.projection.reset_index(drop=True)
+    rows = [(L.state("new", lang), p["new"].map(_fmt_int)), (L.t("mau", lang), p["mau"].map(_fmt_int)),
+            (L.rate("active_rate", lang), p["active_rate"].map(_fmt_pct))]
+    rows += [(L.rate(c, lang), p[c].map(_fmt_pct)) for c in RATES]
+    proj = _by_month(rows, p["month"], lang)
     u = plan.uplifts
-    names = [" + ".join(L.rate(x, lang) for x in r.split("+")) for r in u["rates"]]
+    names = [(" + " if lang != "zh" else "、").join(L.rate(x, lang) for x in r.split("+")) for r in u["rates"]]
+
+    def verdict(r):
+        if not r["reachable"]:
+            return L.t("not_reachable", lang)
+        if r.get("implausible"):
+            return L.t("implausible", lang)
+        return ""
     ups = pd.DataFrame({
-        ("提升的指标" if lang == "zh" else "rates raised"): names,
-        ("所需提升(百分点)" if lang == "zh" else "rise needed (points)"):
-            [f"{x * 100:.1f}" if x is not None and not pd.isna(x) else ("无法达成" if lang == "zh" else "not reachable")
-             for x in u["uplift"]],
-        ("平均月活率" if lang == "zh" else "average active rate"): u["average_rate"].map(_fmt_pct)})
+        L.t("rates_raised", lang): names,
+        L.t("rise_needed", lang): [f"{x * 100:.1f}" if x is not None and not pd.isna(x) else ""
+                                   for x in u["uplift"]],
+        L.t("rate_needed", lang): [_fmt_pct(x) for x in u.get("needed_max", pd.Series([None] * len(u)))],
+        L.t("best_seen", lang): [_fmt_pct(x) for x in u.get("best_seen", pd.Series([None] * len(u)))],
+        L.t("average_rate", lang): u["average_rate"].map(_fmt_pct),
+        L.t("verdict", lang): [verdict(r) for _, r in u.iterrows()]})
     return proj, ups
 
 
@@ -105,64 +145,74 @@ def read_metrics(notebook_path) -> list[dict]:
 
 
 def holiday_table(lifts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """Holiday windows ranked by lift, last year's same festival beside."""
+    """Holiday windows ranked by daily users against ordinary days, last year's same festival beside."""
     df = lifts.dropna(subset=["lift"]).sort_values("lift", ascending=False)
     zh = lang == "zh"
     return pd.DataFrame({
         ("节假日" if zh else "holiday"): df["name_zh"] if zh else df["name"],
         ("开始" if zh else "start"): df["start"].astype(str), ("结束" if zh else "end"): df["end"].astype(str),
         ("天数" if zh else "days"): df["days"],
-        ("日活提升" if zh else "lift"): df["lift"].map(lambda v: f"{v:.2f}x"),
+        ("日活/平日" if zh else "daily users vs ordinary days"): df["lift"].map(lambda v: f"{v:.2f}x"),
         ("95%区间" if zh else "95% interval"): [f"{a:.2f}–{b:.2f}" for a, b in zip(df["ci_low"], df["ci_high"])],
+        ("方向" if zh else "direction"): [L.t("rise" if lo > 1 else "drop" if hi < 1 else "no_change", lang)
+                                        for lo, hi in zip(df["ci_low"], df["ci_high"])],
         ("去年同节日" if zh else "last year"): df["last_year_lift"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}x")})
 
 
 def period_table(view: pd.DataFrame, lang: str = "zh", last: int = 6) -> pd.DataFrame:
-    df = view.tail(last)
+    """The last months (columns): each rate, its change on last month and on last year (points), the markers."""
+    df = view.tail(last).reset_index(drop=True)
     zh = lang == "zh"
-    out = pd.DataFrame({L.t("month", lang): df["month"]})
+    pts = lambda v: "" if pd.isna(v) else f"{v * 100:+.1f}"  # noqa: E731
+    rows = []
     for c in ["active_rate", *RATES]:
-        out[L.rate(c, lang)] = df[c].map(_fmt_pct)
-        out[(L.rate(c, lang) + (" 环比" if zh else " MoM"))] = df[f"{c}_mom"].map(
-            lambda v: "" if pd.isna(v) else f"{v * 100:+.1f}")
-        out[(L.rate(c, lang) + (" 同比" if zh else " YoY"))] = df[f"{c}_yoy"].map(
-            lambda v: "" if pd.isna(v) else f"{v * 100:+.1f}")
-    out["节假日" if zh else "holidays"] = df["holidays"].fillna("")
-    out["活动" if zh else "campaigns"] = df["campaigns"].fillna("")
-    return out.reset_index(drop=True)
+        rows.append((L.rate(c, lang), df[c].map(_fmt_pct)))
+        rows.append((("  环比(百分点)" if zh else "  vs last month (points)"), df[f"{c}_mom"].map(pts)))
+        rows.append((("  同比(百分点)" if zh else "  vs last year (points)"), df[f"{c}_yoy"].map(pts)))
+    rows.append((("节假日" if zh else "holidays"), df["holidays"].fillna("")))
+    rows.append((("活动" if zh else "campaigns"), df["campaigns"].fillna("")))
+    return _by_month(rows, df["month"], lang)
 
 
 def campaign_table(effects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     zh = lang == "zh"
     return pd.DataFrame({
-        ("活动" if zh else "campaign"): effects["campaign_id"] + " " + effects["name"],
-        ("目标指标" if zh else "goal metric"): effects["metric"],
+        ("活动" if zh else "campaign"): effects["campaign_id"].astype(str) + " " + effects["name"].astype(str),
+        ("目标指标" if zh else "goal metric"): effects["metric"].map(lambda m: L.metric(m, lang)),
         ("实验组" if zh else "treatment"): effects["treatment"].map(_fmt_pct),
         ("对照组" if zh else "control"): effects["control"].map(_fmt_pct),
         ("差异(百分点)" if zh else "difference (points)"): effects["difference"].map(lambda v: f"{v * 100:+.1f}"),
         ("95%区间" if zh else "95% interval"): [f"{a * 100:+.1f} ~ {b * 100:+.1f}" for a, b in
                                                zip(effects["ci_low"], effects["ci_high"])],
-        ("p值" if zh else "p-value"): effects["p_value"].map(lambda v: "" if pd.isna(v) else f"{v:.3g}"),
-        ("分组比例异常" if zh else "SRM"): effects["srm_flag"].map(lambda v: ("是" if zh else "yes") if v else ""),
-        ("方法" if zh else "method"): effects["method"],
-        ("样本量" if zh else "n"): [f"{a:,} / {b:,}" for a, b in zip(effects["n_treatment"], effects["n_control"])]})
+        ("p值" if zh else "p-value"): effects["p_value"].map(L.p_value),
+        ("分组比例异常" if zh else "SRM"): effects["srm_flag"].map(lambda v: L.t("yes", lang) if v else ""),
+        ("方法" if zh else "method"): effects["method"].map(lambda m: L.method(m, lang)),
+        ("样本量" if zh else "users"): [f"{a:,} / {b:,}" for a, b in zip(effects["n_treatment"], effects["n_control"])]})
+
+
+FUNNEL_STEPS = {"activated": ("activated", "激活"), "retained": ("retained next month", "次月留存"),
+                "paying": ("paid within 3 months", "3个月内付费"), "referring": ("referred", "推荐")}
 
 
 def funnel_table(funnel: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Each cohort's steps as shares; a step the data cannot express reads 'not defined'."""
     zh = lang == "zh"
+    undefined = funnel.attrs.get("undefined", {})
     out = pd.DataFrame({("注册月" if zh else "cohort"): funnel["cohort"],
                         ("新用户" if zh else "acquired"): funnel["acquired"].map(_fmt_int)})
-    for c, (en, cn) in {"activated": ("activated", "激活"), "retained": ("retained", "次月留存"),
-                        "paying": ("paying", "付费"), "referring": ("referring", "推荐")}.items():
-        if funnel[c].notna().any():
+    for c, (en, cn) in FUNNEL_STEPS.items():
+        if c in undefined:
+            out[cn if zh else en] = L.t("not_defined", lang)
+        elif funnel[c].notna().any():
             out[cn if zh else en] = funnel[f"{c}_share"].map(_fmt_pct)
     return out.reset_index(drop=True)
 
 
-def record_periods(ctx, lifts: pd.DataFrame, effects: pd.DataFrame) -> dict:
-    """Record the holiday lifts and campaign effects (METRICS_MIME, left out of the HTML)."""
+def record_periods(ctx, lifts: pd.DataFrame, effects: pd.DataFrame, notes: list[str] | None = None) -> dict:
+    """Record the holiday lifts and campaign effects (METRICS_MIME, left out of the HTML);
+    ``notes`` are warnings the summary page repeats (e.g. an estimated holiday calendar)."""
     from IPython.display import display
-    data = {"section": "periods", "month": ctx.month, "language": ctx.language,
+    data = {"section": "periods", "month": ctx.month, "language": ctx.language, "notes": list(notes or []),
             "holidays": [{k: (str(v) if k in ("start", "end") else _clean(v)) for k, v in r.items()}
                          for r in lifts.to_dict("records")],
             "campaigns": [{k: (str(v) if k in ("start_date", "end_date") else _clean(v)) for k, v in r.items()}
@@ -171,11 +221,20 @@ def record_periods(ctx, lifts: pd.DataFrame, effects: pd.DataFrame) -> dict:
     return data
 
 
+def funnel_notes(funnel: pd.DataFrame, lang: str = "zh") -> list[str]:
+    """One line per funnel step the data cannot express, and for a paying step that is 100% by construction."""
+    undefined = funnel.attrs.get("undefined", {})
+    out = [L.note(key, lang) for key in undefined.values()]
+    paying = funnel["paying_share"].dropna()
+    if "paying" not in undefined and len(paying) and (paying == 1).all():
+        out.append(L.note("paying_trivial", lang))
+    return out
+
+
 def tag_table(dist: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    from .preference_plots import cat
     zh = lang == "zh"
     d = dist[~((dist["category"] == "other") & (dist["tagged"] == 0))]
-    return pd.DataFrame({("类别" if zh else "category"): [cat(c, lang) for c in d["category"]],
+    return pd.DataFrame({("类别" if zh else "category"): [L.category(c, lang) for c in d["category"]],
                          ("带标签用户" if zh else "users tagged"): d["tagged"].map(_fmt_int),
                          ("占活跃用户" if zh else "share of users with activity"): d["tagged_share"].map(_fmt_pct),
                          ("主标签用户" if zh else "primary tag of"): d["primary"].map(_fmt_int),
@@ -183,9 +242,9 @@ def tag_table(dist: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def scene_table(rules: pd.DataFrame, evaluation: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    from .preference_plots import cat
     zh = lang == "zh"
     ev = evaluation[evaluation["month"] == "all"].set_index("rule_id") if len(evaluation) else pd.DataFrame()
+
     def lift(rule):
         if rule not in ev.index or pd.isna(ev.loc[rule, "difference"]):
             return ""
@@ -193,9 +252,9 @@ def scene_table(rules: pd.DataFrame, evaluation: pd.DataFrame, lang: str = "zh")
         return f"{r['difference'] * 100:+.1f} ({r['ci_low'] * 100:+.1f} ~ {r['ci_high'] * 100:+.1f})"
     return pd.DataFrame({
         ("规则" if zh else "rule"): rules["rule_id"],
-        ("分群" if zh else "state"): [L.state(s, lang) if s != "any" else s for s in rules["state"]],
+        ("分群" if zh else "state"): [L.state(s, lang) for s in rules["state"]],
         ("未活跃月数" if zh else "months inactive"): rules["months_inactive"].map(lambda v: "" if pd.isna(v) else int(v)),
-        ("标签" if zh else "tag"): [cat(t, lang) if t != "any" else t for t in rules["tag"]],
+        ("标签" if zh else "tag"): [L.category(t, lang) for t in rules["tag"]],
         ("推送内容" if zh else "content"): rules["content"],
         ("对照组比例" if zh else "control share"): rules["control_share"].map(_fmt_pct),
         ("下月受众" if zh else "audience next month"): rules["audience"].map(_fmt_int),

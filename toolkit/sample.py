@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -302,6 +303,8 @@ def generate_sample(out, *, users: int = 50_000, months: int = 24, end: str = "2
     fm = [{"event_name": n, "category": c} for c, names in CATEGORIES.items() for n in names]
     fm += [{"event_name": APP_OPEN, "category": ""}, {"event_name": TRIP, "category": ""}]
     pd.DataFrame(fm).to_csv(out / "feature_map.csv", index=False)
+    from .scenes import DEFAULT_RULES
+    shutil.copyfile(DEFAULT_RULES, out / "scene_rules.csv")   # the car-app scene rules belong to this data set
     _empty_members = pd.DataFrame({"campaign_id": pd.Series(dtype=str), "user_id": pd.Series(dtype="int64"),
                                    "arm": pd.Series(dtype=str)})
     mem = pd.concat(members, ignore_index=True) if members else _empty_members

@@ -21,7 +21,34 @@ from .preferences import preference_shares
 
 RULE_COLUMNS = ["rule_id", "priority", "state", "months_inactive", "tag", "content", "control_share"]
 PUSH_COLUMNS = ["push_id", "user_id", "sent_at", "rule_id", "content", "arm"]
-DEFAULT_RULES = Path(__file__).resolve().parent.parent / "data" / "scene_rules.csv"
+_SHIPPED_RULES = Path(__file__).resolve().parent / "data" / "scene_rules.csv"   # in an installed wheel (setup.py)
+DEFAULT_RULES = (_SHIPPED_RULES if _SHIPPED_RULES.is_file()
+                 else Path(__file__).resolve().parent.parent / "data" / "scene_rules.csv")
+
+
+RULE_FILES = ("scene_rules.csv", "scene_rules.yaml", "scene_rules.yml")
+
+
+def rules_for(data_dir, explicit=None) -> Path | None:
+    """The scene rules of a data set: the file given, else ``scene_rules.csv`` (or .yaml) in the data
+    folder, else None.  Rules belong to a data set: the car-app rules of ``data/scene_rules.csv`` are
+    written into the sample's folder by ``toolkit sample`` and apply to it alone (also to a sample
+    written before that, recognised by its ``truth.json``)."""
+    if explicit:
+        return Path(explicit)
+    for name in RULE_FILES:
+        p = Path(data_dir) / name
+        if p.is_file():
+            return p
+    truth = Path(data_dir) / "truth.json"     # a sample generated before the rules were copied into it
+    if truth.is_file():
+        import json
+        try:
+            if json.loads(truth.read_text(encoding="utf-8")).get("generator") == "toolkit.sample":
+                return DEFAULT_RULES
+        except (ValueError, OSError):
+            pass
+    return None
 
 
 def load_rules(path=None) -> pd.DataFrame:

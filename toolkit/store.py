@@ -18,14 +18,19 @@ can join it.  Nothing is loaded into pandas here.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
-from .errors import (ColumnTypeError, DataReadError, EmptyTableError, MissingColumnError,
-                     MissingTableError, TimestampParseError)
+from . import queries
+from .csv_sources import check_options, reader_sql
+from .engine_errors import translate
+from .errors import (ColumnTypeError, EmptyTableError, MissingColumnError, MissingTableError, TimestampParseError,
+                     ToolkitError)
+from .event_checks import DEFAULT_MAX_UNUSABLE_SHARE, EventChecks, FileCount
 
 # Column kinds: id, time, text, number, date.  Required columns per table.
 TABLES: dict[str, dict[str, str]] = {
@@ -56,6 +61,7 @@ class Source:
     name: str
     kind: str
     location: str
+    sniffed: dict = field(default_factory=dict)   # CSV: the types the sniffer guessed, by column
 
     def describe(self) -> str:
         return {"missing": f"{self.name} (not present)"}.get(self.kind, self.location)
@@ -68,6 +74,7 @@ class Store:
     data_dir: Path
     timezone: str
     sources: dict[str, Source] = field(default_factory=dict)
+    checks: EventChecks | None = None   # rows left out of ``events`` (counted once, when opened)
 
     def has(self, name: str) -> bool:
         """Whether the table is present in the data directory (not an empty stand-in view)."""
@@ -122,12 +129,40 @@ def _find_sources(data_dir: Path, con: duckdb.DuckDBPyConnection) -> dict[str, S
     return sources
 
 
-def _raw_relation_sql(src: Source) -> str:
+def _raw_relation_sql(con, src: Source, options: dict, file_column: str | None = None) -> str:
+    """The relation that reads a source as it is; CSV time and id columns are read as text."""
     if src.kind == "parquet":
-        return f"read_parquet({_lit(src.location)}, union_by_name = true)"
+        extra = f", filename = {_lit(file_column)}" if file_column else ""
+        return f"read_parquet({_lit(src.location)}, union_by_name = true{extra})"
     if src.kind == "csv":
-        return f"read_csv({_lit(src.location)}, header = true)"
+        sniffed = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {reader_sql(src.location, options)}")
+                   .fetchall()}
+        lower = {k.lower(): k for k in sniffed}
+        text_cols = {lower[c.lower()]: "VARCHAR" for c, kind in TABLES[src.name].items()
+                     if kind in ("time", "id") and c.lower() in lower}
+        src.sniffed = sniffed
+        return reader_sql(src.location, options, text_cols)
     return f"src.main.{_q(src.name)}"
+
+
+def _check_parquet_folder(con, src: Source) -> None:
+    """Every file of a folder source must have the table's required columns; name the ones that do not."""
+    if src.kind != "parquet" or "*" not in src.location:
+        return
+    rows = con.execute("SELECT file_name, lower(name) FROM parquet_schema(?)", [src.location]).fetchall()
+    names: dict[str, set[str]] = {}
+    for f, n in rows:
+        names.setdefault(f, set()).add(n)
+    need = [c.lower() for c in TABLES[src.name]]
+    odd = {f: [c for c in need if c not in cols] for f, cols in names.items()}
+    odd = {f: miss for f, miss in odd.items() if miss}
+    if odd:
+        first = sorted(odd)[0]
+        raise MissingColumnError(
+            f"{len(odd)} of the {len(names)} files of {src.location} lack required column(s): {first} has no "
+            f"{odd[first]}" + (f" (and {len(odd) - 1} more: {', '.join(sorted(odd)[1:4])})" if len(odd) > 1 else "")
+            + f"; its columns differ from the other files'. Every file of the {src.name} folder needs "
+            f"{list(TABLES[src.name])}: rename the column in that file (or move the file out of the folder).")
 
 
 def _columns(con, name: str) -> dict[str, str]:
@@ -136,6 +171,8 @@ def _columns(con, name: str) -> dict[str, str]:
 
 
 def _time_expr(con, src: Source, col: str, ctype: str, tz: str) -> str:
+    """The normalising expression of a time column; text that does not parse raises, except in
+    ``events``, whose unparseable rows are counted and left out (event_checks)."""
     c = _q(col)
     base = ctype.upper()
     if base.startswith("TIMESTAMP WITH TIME ZONE") or base == "TIMESTAMPTZ":
@@ -145,6 +182,8 @@ def _time_expr(con, src: Source, col: str, ctype: str, tz: str) -> str:
     if base == "VARCHAR":
         expr = (f"CASE WHEN regexp_matches({c}, {_lit(_TZ_SUFFIX)}) "
                 f"THEN timezone({_lit(tz)}, TRY_CAST({c} AS TIMESTAMPTZ)) ELSE TRY_CAST({c} AS TIMESTAMP) END")
+        if src.name == "events":
+            return expr
         bad = con.execute(
             f"SELECT count(*), any_value({c}) FROM raw_{src.name} "
             f"WHERE {c} IS NOT NULL AND trim({c}) <> '' AND ({expr}) IS NULL").fetchone()
@@ -160,7 +199,8 @@ def _time_expr(con, src: Source, col: str, ctype: str, tz: str) -> str:
         "e.g. to_timestamp(seconds).")
 
 
-def _view_sql(con, src: Source, id_type: str, tz: str) -> str:
+def _view_sql(con, src: Source, id_type: str, tz: str) -> tuple[str, dict[str, tuple[str, str]]]:
+    """The SELECT of a table's view, and per required column (expression as read, normalised expression)."""
     spec = TABLES[src.name]
     cols = _columns(con, src.name)
     lower = {k.lower(): k for k in cols}
@@ -169,18 +209,21 @@ def _view_sql(con, src: Source, id_type: str, tz: str) -> str:
         raise MissingColumnError(
             f"{src.describe()}: missing required column(s) {missing}; it has {list(cols)}. "
             f"The {src.name} table needs {list(spec)} (domain.md section 1); rename or add the columns.")
-    select = []
+    select, exprs = [], {}
     for col, kind in spec.items():
         actual = lower[col.lower()]
         ctype = cols[actual].upper()
         c = _q(actual)
         if kind == "id":
             if src.name == "events":
-                if ctype not in _INT_TYPES and ctype != "VARCHAR":
+                guessed = src.sniffed.get(actual, ctype).upper()
+                if guessed not in _INT_TYPES and guessed != "VARCHAR":
                     raise ColumnTypeError(
-                        f"{src.describe()}: column {actual!r} has type {ctype}; user ids must be whole numbers "
+                        f"{src.describe()}: column {actual!r} has type {guessed}; user ids must be whole numbers "
                         "or text. If they were read as decimals (e.g. 17850.0), cast them to integers.")
-                expr = c
+                # CSV ids are read as text; where the sniffer saw whole numbers they stay numbers, and a
+                # value further down that is not one is counted as unusable instead of stopping the query
+                expr = f"TRY_CAST({c} AS BIGINT)" if guessed in _INT_TYPES and ctype == "VARCHAR" else c
             else:
                 expr = c if ctype == id_type else f"TRY_CAST({c} AS {id_type})"
         elif kind == "time":
@@ -200,17 +243,20 @@ def _view_sql(con, src: Source, id_type: str, tz: str) -> str:
             expr = f"CAST({c} AS DOUBLE)"
         else:
             expr = c if ctype == "VARCHAR" else f"CAST({c} AS VARCHAR)"
+        raw = f"NULLIF(trim({c}), '')" if ctype == "VARCHAR" and kind == "time" else c
+        exprs[col] = (raw, expr)
         select.append(f"{expr} AS {_q(col)}")
     extra = [k for k in cols if k.lower() not in spec]
     select += [_q(k) for k in extra]
     for col, kind in OPTIONAL.get(src.name, {}).items():
         if col.lower() not in lower:
             select.append(f"CAST(NULL AS {_EMPTY_TYPE[kind]}) AS {_q(col)}")
-    return f"SELECT {', '.join(select)} FROM raw_{src.name}"
+    return f"SELECT {', '.join(select)} FROM raw_{src.name}", exprs
 
 
 def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBPyConnection | None = None,
-               memory_limit: str | None = None, threads: int | None = None) -> Store:
+               memory_limit: str | None = None, threads: int | None = None, now: datetime | str | None = None,
+               max_unusable_share: float = DEFAULT_MAX_UNUSABLE_SHARE, csv_options: dict | None = None) -> Store:
     """Open a data directory as DuckDB views.
 
     Parameters
@@ -220,16 +266,24 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
     con : connection to create the views in (a new in-memory one if None).
         The source files are never written: a .duckdb source is attached read-only.
     memory_limit, threads : DuckDB settings for a new connection.
+    now : the data horizon, business-local: events later than it are left out of ``events``
+        (default: the wall clock in ``timezone``).
+    max_unusable_share : above this share of event rows that cannot be used (empty user_id,
+        event_time or event_name, a time that is not a timestamp), opening fails.
+    csv_options : per table, settings of the CSV reader (see csv_sources).
 
     Returns
     -------
-    Store, whose ``con`` has the views events, users, feature_map, campaigns,
-    campaign_members, pushes and orders.
+    Store, whose ``con`` has the views events (the usable rows up to the horizon), events_all
+    (every row, for validation), users, feature_map, campaigns, campaign_members, pushes and
+    orders; ``store.checks`` counts what ``events`` leaves out, per source file.
     """
     data_dir = Path(data_dir)
     if not data_dir.exists():
         raise MissingTableError(f"Data directory {data_dir} does not exist. Create it with "
                                 "`toolkit sample --out DIR` or point --data / data_dir at your event files.")
+    horizon = _horizon(now, timezone)
+    csv_options = csv_options or {}
     if con is None:
         con = duckdb.connect(":memory:")
     # Text read as zone-aware by the CSV sniffer, without an offset of its own, is then
@@ -249,46 +303,105 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
     id_type = "BIGINT"
     for name in TABLES:  # events first: its user_id type is the one the others follow
         src = sources[name]
+        options = check_options(name, csv_options.get(name)) if src.kind == "csv" else {}
         try:
             if src.kind == "missing":
                 cols = ", ".join(f"CAST(NULL AS {id_type if k == 'id' else _EMPTY_TYPE[k]}) AS {_q(c)}"
                                  for c, k in {**TABLES[name], **OPTIONAL.get(name, {})}.items())
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {cols} WHERE false")
                 continue
-            con.execute(f"CREATE OR REPLACE TEMP VIEW raw_{name} AS SELECT * FROM {_raw_relation_sql(src)}")
+            _check_parquet_folder(con, src)
+            relation = _raw_relation_sql(con, src, options)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW raw_{name} AS SELECT * FROM {relation}")
             if name == "events":
                 first = con.execute("SELECT 1 FROM raw_events LIMIT 1").fetchall()
                 if not first:
                     raise EmptyTableError(f"{src.describe()} has no rows. Export at least one event, or point "
                                           "data_dir at the folder that holds them.")
-            view = _view_sql(con, src, id_type, timezone)
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {view}")
-            if name == "events":
-                id_type = con.execute("SELECT typeof(user_id) FROM events LIMIT 1").fetchone()[0]
-        except duckdb.Error as exc:
-            raise DataReadError(f"Cannot read {src.describe()}: {_short(exc)}. Check that the file is a "
-                                f"valid {src.kind} file with a header row.") from None
+            view, exprs = _view_sql(con, src, id_type, timezone)
+            if name == "users":   # a registration after the horizon would stretch the months like a future event
+                con.execute(f"CREATE OR REPLACE TEMP VIEW users_all AS {view}")
+                cut = f"TIMESTAMP {_lit(horizon.isoformat(sep=' '))}"
+                con.execute(f"CREATE OR REPLACE TEMP VIEW users AS SELECT * FROM users_all "
+                            f"WHERE registered_at IS NULL OR registered_at <= {cut}")
+                if store.checks is not None:
+                    store.checks.future_users = con.execute(
+                        f"SELECT count(*) FROM users_all WHERE registered_at > {cut}").fetchone()[0]
+                    store.checks.users_source = src.describe()
+                continue
+            if name != "events":
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {view}")
+                continue
+            con.execute(f"CREATE OR REPLACE TEMP VIEW events_all AS {view}")
+            id_type = con.execute("SELECT typeof(user_id) FROM events_all LIMIT 1").fetchone()[0]
+            store.checks = _count_checks(con, src, exprs, options, horizon, timezone, max_unusable_share)
+            store.checks.check()
+            con.execute(f"CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM events_all WHERE user_id IS NOT NULL "
+                        f"AND event_time IS NOT NULL AND event_name IS NOT NULL "
+                        f"AND event_time <= TIMESTAMP {_lit(horizon.isoformat(sep=' '))}")
+        except (duckdb.Error, OSError) as exc:
+            raise translate(exc, src.describe(), table=name, kind=src.kind) from None
     return store
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return re.sub(r"\s+", " ", text)[:300]
-
-
-def open_events_file(path, *, timezone: str = "Asia/Shanghai") -> duckdb.DuckDBPyConnection:
+def open_events_file(path, *, timezone: str = "Asia/Shanghai", csv_options: dict | None = None
+                     ) -> duckdb.DuckDBPyConnection:
     """A new connection whose ``events`` view reads the one Parquet or CSV file ``path``
-    (e.g. one file of an ``events/`` folder), normalised as :func:`open_store` does.
-    The aggregate layer uses it to find which months a changed file holds."""
+    (e.g. one file of an ``events/`` folder), normalised as :func:`open_store` does (every row:
+    the aggregate layer uses it only to find which months a changed file holds)."""
     path = Path(path)
     con = duckdb.connect(":memory:")
     con.execute(f"SET TimeZone = {_lit(timezone)}")
     con.execute("SET enable_progress_bar = false")
     src = Source("events", "csv" if path.name.endswith((".csv", ".csv.gz")) else "parquet", str(path))
+    options = check_options("events", (csv_options or {}).get("events")) if src.kind == "csv" else {}
     try:
-        con.execute(f"CREATE TEMP VIEW raw_events AS SELECT * FROM {_raw_relation_sql(src)}")
-        con.execute(f"CREATE TEMP VIEW events AS {_view_sql(con, src, 'BIGINT', timezone)}")
-    except duckdb.Error as exc:
-        raise DataReadError(f"Cannot read {path}: {_short(exc)}. Check that the file is a valid {src.kind} "
-                            "file with a header row.") from None
+        con.execute(f"CREATE TEMP VIEW raw_events AS SELECT * FROM {_raw_relation_sql(con, src, options)}")
+        view, _ = _view_sql(con, src, "BIGINT", timezone)
+        con.execute(f"CREATE TEMP VIEW events AS {view}")
+    except (duckdb.Error, OSError) as exc:
+        raise translate(exc, src.describe(), table="events", kind=src.kind) from None
     return con
+
+
+def _horizon(now, timezone: str) -> datetime:
+    """The data horizon as a naive business-local time: ``now`` as given, or the wall clock."""
+    if now is None or now == "":
+        return datetime.now(ZoneInfo(timezone)).replace(tzinfo=None, microsecond=0)
+    if isinstance(now, datetime):
+        return now.astimezone(ZoneInfo(timezone)).replace(tzinfo=None) if now.tzinfo else now
+    try:
+        parsed = datetime.fromisoformat(str(now).strip())
+    except ValueError:
+        raise ToolkitError(f"now must be a date or time such as 2026-11-02 or 2026-11-02 06:00, got {now!r}.") from None
+    if parsed.tzinfo:
+        return parsed.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+    if len(str(now).strip()) == 10:   # a date: the whole day is before the horizon
+        parsed = parsed.replace(hour=23, minute=59, second=59)
+    return parsed
+
+
+_FILE_COL = "_toolkit_source_file"
+
+
+def _count_checks(con, src: Source, exprs: dict, options: dict, horizon: datetime, timezone: str,
+                  share: float) -> EventChecks:
+    """One scan of the events source: per file, the rows ``events`` leaves out and why."""
+    per_file = src.kind == "parquet" and "*" in src.location
+    relation = _raw_relation_sql(con, src, options, _FILE_COL if per_file else None)
+    file_expr = _q(_FILE_COL) if per_file else _lit(src.describe())
+    (uid_raw, uid), (t_raw, t), (_, name) = exprs["user_id"], exprs["event_time"], exprs["event_name"]
+    checked = (f"SELECT {file_expr} AS file, {uid_raw} AS user_id_raw, {uid} AS user_id, {t_raw} AS time_raw, "
+               f"{t} AS event_time, {name} AS event_name FROM {relation}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW event_check_rows AS {checked}")
+    cur = queries.run(con, "event_checks", horizon=horizon)
+    cols = [d[0] for d in cur.description]
+    files = [FileCount(**dict(zip(cols, row))) for row in cur.fetchall()]
+    return EventChecks(source=src.describe(), horizon=horizon, timezone=timezone, max_unusable_share=share,
+                       files=files)
+
+
+def store_from_config(cfg, **kwargs) -> Store:
+    """Open the configured data folder with the configuration's time zone, horizon, threshold and CSV settings."""
+    return open_store(cfg.data_dir, timezone=cfg.timezone, now=cfg.now or None,
+                      max_unusable_share=cfg.max_unusable_share, csv_options=cfg.csv_options, **kwargs)

@@ -13,15 +13,14 @@ from .report_tables import read_metrics
 
 CSS = """body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em auto;max-width:60em;
 color:#222}table{border-collapse:collapse}td,th{padding:.35em .8em;border-bottom:1px solid #ddd;text-align:right}
-th:first-child,td:first-child{text-align:left}.up{color:#2a7d2a}.down{color:#b22}h1{font-weight:500}"""
+th:first-child,td:first-child{text-align:left}.meta{color:#555;font-size:13px}.up{color:#2a7d2a}.down{color:#b22}h1{font-weight:500}"""
 
 HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": ("metric", "指标"),
         "value": ("this month", "本月"), "mom": ("vs last month", "环比"), "yoy": ("vs last year", "同比"),
         "moves": ("Largest movements", "本月最大变化"), "sections": ("Sections", "报告章节"),
         "months": ("Rendered months", "已生成的月份"), "target": ("target", "目标"),
-        "lifecycle": ("Lifecycle: states and the four rates", "用户分群与4大指标"),
-        "periods": ("Periods: holiday peaks, campaigns, funnel", "周期分析与活动效果"),
-        "preferences": ("Preferences and automated scenes", "用户偏好标签与自动化场景"),
+        "lifecycle": L.TEXT["sec_lifecycle"], "periods": L.TEXT["sec_periods"],
+        "preferences": L.TEXT["sec_preferences"], "na": ("not available", "无数据"),
         "mau": ("monthly active users (MAU)", "月活跃用户"), "new": ("new users", "新用户")}
 
 
@@ -34,7 +33,7 @@ def _num(v):
     return v is not None and not (isinstance(v, float) and math.isnan(v))
 
 
-def _change(series, months, month, back, is_rate):
+def _change(series, months, month, back, is_rate, lang="en"):
     """(text, sign) of the change from ``back`` months earlier, or ('', 0) when unknown."""
     if month not in months:
         return "", 0
@@ -46,7 +45,7 @@ def _change(series, months, month, back, is_rate):
         return "", 0
     if is_rate:
         d = (a - b) * 100
-        return f"{d:+.1f} pt", (d > 0) - (d < 0)
+        return f"{d:+.1f} {L.t('points', lang)}", (d > 0) - (d < 0)
     if b == 0:
         return "", 0
     d = (a / b - 1) * 100
@@ -60,11 +59,11 @@ def key_numbers(metrics: dict) -> list[dict]:
     for key, is_rate in (("active_rate", True), ("mau", False), ("new", False), *[(r, True) for r in RATES]):
         v = s[key][months.index(month)]
         name = L.rate(key, lang) if is_rate else _h(key, lang)
-        value = (f"{v:.1%}" if is_rate else f"{int(v):,}") if _num(v) else "n/a"
+        value = (f"{v:.1%}" if is_rate else f"{int(v):,}") if _num(v) else _h("na", lang)
         if key == "active_rate":
             value += f" ({_h('target', lang)} {metrics['target']:.0%})"
-        mom, sign = _change(s[key], months, month, 1, is_rate)
-        yoy, _ = _change(s[key], months, month, 12, is_rate)
+        mom, sign = _change(s[key], months, month, 1, is_rate, lang)
+        yoy, _ = _change(s[key], months, month, 12, is_rate, lang)
         rows.append({"key": key, "name": name, "value": value, "mom": mom, "yoy": yoy, "sign": sign})
     return rows
 
@@ -101,8 +100,12 @@ def largest_movements(metrics: dict, n: int = 3) -> list[str]:
     return out
 
 
-def write_month_index(folder: Path, month: str, out_dir: Path, language: str | None = None) -> Path:
-    """reports/YYYY-MM/index.html: key numbers, the three largest movements, links to the sections."""
+def write_month_index(folder: Path, month: str, out_dir: Path, language: str | None = None,
+                      header: dict | None = None, notes: list[str] | None = None) -> Path:
+    """reports/YYYY-MM/index.html: key numbers, the three largest movements, links to the sections.
+
+    ``header`` (report.page_header) is shown under the title; ``notes``: lines the reader must
+    see first (rows left out of the data, estimated holiday calendars)."""
     sections = sorted(folder.glob("[0-9][0-9]_*.html"))
     metrics = {}
     for nb in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
@@ -114,6 +117,9 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
     parts = [f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>",
              f"<title>{e(_h('title', lang))} {month}</title><style>{CSS}</style></head><body>",
              f"<h1>{e(_h('title', lang))} · {month}</h1>"]
+    if header:
+        parts.append("<p class='meta'>" + " · ".join(f"{e(k)}: {e(v)}" for k, v in header["fields"]) + "</p>")
+    parts += [f"<p class='data-note'>⚠ {e(n)}</p>" for n in notes or []]
     if lc:
         parts.append(f"<table><tr><th>{e(_h('metric', lang))}</th><th>{e(_h('value', lang))}</th>"
                      f"<th>{e(_h('mom', lang))}</th><th>{e(_h('yoy', lang))}</th></tr>")
@@ -136,13 +142,16 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
     return path
 
 
-def write_top_index(out_dir: Path) -> Path:
-    """reports/index.html: every rendered month, newest first."""
+def write_top_index(out_dir: Path, language: str | None = None) -> Path:
+    """reports/index.html: every rendered month, newest first, in the language of the latest run."""
     months = sorted((p.name for p in out_dir.iterdir() if p.is_dir() and len(p.name) == 7 and p.name[4] == "-"
                      and (p / "index.html").exists()), reverse=True)
+    lang = language or "zh"
+    title = html.escape(_h("title", lang))
     items = "".join(f"<li><a href='{m}/index.html'>{m}</a></li>" for m in months)
-    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Reports · 用户运营月报</title>"
-            f"<style>{CSS}</style></head><body><h1>用户运营月报 · Monthly reports</h1><ul>{items}</ul></body></html>")
+    page = (f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
+            f"<title>{title}</title><style>{CSS}</style></head><body><h1>{title}</h1>"
+            f"<h2>{html.escape(_h('months', lang))}</h2><ul>{items}</ul></body></html>")
     path = out_dir / "index.html"
     path.write_text(page, encoding="utf-8")
     return path

@@ -27,21 +27,26 @@ COLUMNS = [  # key, English, Chinese
 
 
 def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_category: str = "car_control",
-                lang: str | None = None) -> pd.DataFrame:
+                lang: str | None = None, progress=None) -> pd.DataFrame:
     """One row per user entered by ``month``; columns as ``COLUMNS`` (keys, or headers in
-    ``lang`` 'en' / 'zh' when given)."""
+    ``lang`` 'en' / 'zh' when given).  ``progress`` (a ``progress.Steps``) hears of each step."""
+    tick = progress.step if progress is not None else (lambda label: None)
     from .lifecycle import STATE_ZH
     m = parse_month(month)
     start, end = add_months(m, -2), add_months(m, 1)
     p = {"start": pd.Timestamp(start).to_pydatetime(), "end": pd.Timestamp(end).to_pydatetime()}
     from .aggregates.build import ensure_monthly
+    tick("lifecycle states")
     states = lc.user_states(month, churn_after)
+    tick("last activity and signal")
     end_mi = end.year * 12 + end.month - 1
     ensure_monthly(lc.con, "user_last", lc.aggregates.first_mi, end_mi - 1, active_events=lc.active_events,
                    signal_events=lc.signal_events)
     ev = queries.frame(lc.con, "user_detail", start_mi=end_mi - 3, end_mi=end_mi, core_category=core_category)
+    tick("purchases and campaigns")
     oc = queries.frame(lc.con, "user_orders_campaigns", **p)
     names = lc.con.execute("SELECT user_id, any_value(nickname) AS nickname FROM users GROUP BY user_id").df()
+    tick("preference tags")
     prefs = preference_shares(lc.con, month, active_events=lc.active_events, signal_events=lc.signal_events,
                               users=states["user_id"])[["user_id", "primary_tag", "tags"]]
     df = (states[["user_id", "state"]].merge(names, on="user_id", how="left").merge(ev, on="user_id", how="left")
@@ -56,22 +61,31 @@ def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_categor
     return df
 
 
-def write_detail(df: pd.DataFrame, out) -> Path:
+def write_detail(df: pd.DataFrame, out, progress=None) -> Path:
     """CSV (UTF-8 with BOM, so Excel shows Chinese) or .xlsx with a frozen header row,
-    filters and column widths fitted to the content."""
+    filters and column widths fitted to the content.  ``progress`` (a ``progress.Steps``)
+    shows the rows written to the workbook, the slow part of a large export."""
     out = Path(out)
     if out.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
         from openpyxl.utils import get_column_letter
-        with pd.ExcelWriter(out, engine="openpyxl") as xw:
-            df.to_excel(xw, index=False, sheet_name="users")
-            ws = xw.sheets["users"]
-            ws.freeze_panes = "A2"
-            ws.auto_filter.ref = ws.dimensions
-            for i, col in enumerate(df.columns, 1):
-                sample = df[col].head(500).map(lambda v: len(str(v)) if pd.notna(v) else 0)
-                width = max([len(str(col)) * (2 if any(ord(ch) > 127 for ch in str(col)) else 1)]
-                            + ([int(sample.max())] if len(sample) else []))
-                ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "users"
+        ws.append([str(c) for c in df.columns])
+        cells = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
+        if progress is not None:
+            cells = progress.rows(cells, len(df), "rows")
+        for row in cells:
+            ws.append(row)
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
+        for i, col in enumerate(df.columns, 1):
+            sample = df[col].head(500).map(lambda v: len(str(v)) if pd.notna(v) else 0)
+            width = max([len(str(col)) * (2 if any(ord(ch) > 127 for ch in str(col)) else 1)]
+                        + ([int(sample.max())] if len(sample) else []))
+            ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
+        wb.save(out)
     else:
         df.to_csv(out, index=False, encoding="utf-8-sig")
     return out

@@ -59,6 +59,29 @@ class Health:
         return "\n".join(lines)
 
 
+_AS_READ = {"events": "events_all", "users": "users_all"}
+
+# The key of each small table: a value that occurs twice makes joins count a row twice.
+KEYS = {"users": ["user_id"], "feature_map": ["event_name"], "campaigns": ["campaign_id"],
+        "campaign_members": ["campaign_id", "user_id"], "pushes": ["push_id"]}
+
+
+def _duplicate_keys(store: Store, h: Health) -> None:
+    """One finding per small table whose key is not unique."""
+    for name, key in KEYS.items():
+        if not store.has(name):
+            continue
+        k = key[0] if len(key) == 1 else "(" + ", ".join(key) + ")"
+        store.con.execute(f"CREATE OR REPLACE TEMP VIEW keyed AS SELECT {k} AS k FROM {_AS_READ.get(name, name)}")
+        keys, surplus, example = queries.run(store.con, "duplicate_keys").fetchone()
+        if keys:
+            h.warnings.append(
+                f"{store.sources[name].describe()}: {keys:,} {'/'.join(key)} value(s) occur more than once "
+                f"({surplus:,} surplus row(s), e.g. {example}); a {name} row must be unique by {'/'.join(key)}. "
+                "Remove the repeated rows at the source: joins count such a row twice"
+                + (" and events before registered_at are judged against the wrong row." if name == "users" else "."))
+
+
 def validate(store: Store, *, now: datetime | None = None) -> Health:
     """Check a store's tables and summarise the events.
 
@@ -70,18 +93,19 @@ def validate(store: Store, *, now: datetime | None = None) -> Health:
     """
     con, h = store.con, Health()
     if now is None:
-        now = datetime.now(ZoneInfo(store.timezone)).replace(tzinfo=None)
+        now = store.checks.horizon if store.checks else datetime.now(ZoneInfo(store.timezone)).replace(tzinfo=None)
     for name in TABLES:
         src = store.sources[name]
         if src.kind == "missing":
             h.tables[name] = "not present (optional)" if name != "events" else "MISSING"
             continue
-        n = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        view = _AS_READ.get(name, name)   # every row, also those the analyses leave out
+        n = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
         h.tables[name] = f"{n:,} rows from {src.location}"
         if n == 0 and name != "events":
             h.warnings.append(f"{src.describe()} has no rows; it is treated as absent.")
         if "user_id" in TABLES[name] and name != "events" and n:
-            nulls = con.execute(f"SELECT count(*) FROM {name} WHERE user_id IS NULL").fetchone()[0]
+            nulls = con.execute(f"SELECT count(*) FROM {view} WHERE user_id IS NULL").fetchone()[0]
             if nulls:
                 h.warnings.append(f"{src.describe()}: {nulls:,} row(s) have a user_id that is empty or not of the "
                                   "events' id type; they are ignored. Use the same ids as the events table.")
@@ -92,11 +116,27 @@ def validate(store: Store, *, now: datetime | None = None) -> Health:
     s = dict(zip(cols, row))
     if s["rows"] == 0:
         h.errors.append(EmptyTableError(f"{ev} has no rows."))
+    files = store.checks.files if store.checks else []
+    for col in ("user_id", "event_time", "event_name"):   # empty as read; values that do not parse come below
+        if files:
+            s[f"null_{col}"] = sum(getattr(f, f"null_{col}") for f in files)
     for col in ("user_id", "event_time", "event_name"):
         if s[f"null_{col}"]:
+            where = [f"{f.file} ({getattr(f, 'null_' + col):,})" for f in files if getattr(f, "null_" + col)]
+            in_files = f" Files: {', '.join(where[:5])}{' ...' if len(where) > 5 else ''}." if where else ""
             h.errors.append(NullValueError(
-                f"{ev}: column {col!r} is empty in {s[f'null_{col}']:,} of {s['rows']:,} rows. "
+                f"{ev}: column {col!r} is empty in {s[f'null_{col}']:,} of {s['rows']:,} rows.{in_files} "
                 f"Every event needs a {col}; drop or fill those rows before loading."))
+    for f in files:
+        for col in ("user_id", "event_time"):
+            n = getattr(f, f"bad_{col}")
+            if n:
+                h.errors.append(NullValueError(
+                    f"{f.file}: column {col!r} has {n:,} value(s) that cannot be read (e.g. "
+                    f"{getattr(f, f'bad_{col}_example')!r}); the analyses leave those rows out. "
+                    + ("Write times as 'YYYY-MM-DD HH:MM:SS' or with a zone offset such as '+08:00'."
+                       if col == "event_time" else "Use whole numbers for every id, or text ids throughout.")))
+    _duplicate_keys(store, h)
     before = queries.run(con, "events_before_registration").fetchone()
     s["before_registration"] = before[0]
     h.summary = s

@@ -1,77 +1,134 @@
-"""ipywidgets controls for JupyterLab: pick a month and a churn window, the charts redraw."""
+"""ipywidgets controls for JupyterLab: each section's explorer redraws its charts when a control changes.
+
+Every explorer shows its charts as PNGs in ``ipywidgets.Image`` widgets (one per
+chart, in ``images``; the last figures drawn are in ``figures``) rather than
+through an ``Output`` widget, so nothing depends on capturing display output
+(which can stall a notebook run without a front end).  Labels come from
+:mod:`toolkit.labels` in the session's language; sliders report only when
+released (``continuous_update=False``), so dragging does not queue a redraw
+per step; PNGs are cut to their drawn extent, so no label is cut off.
+"""
 from __future__ import annotations
 
 import io
 
 import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import PercentFormatter
 
+from . import labels as L
 from .decomposition import mau_bridge, transitions
 from .plots import plot_active_rate, plot_bridge, plot_rates, plot_states, plot_transitions
 
-
-def lifecycle_figure(ctx, month: str, churn_after: int):
-    """The lifecycle charts for one month and churn window, on one figure."""
-    monthly = ctx.lifecycle.monthly(churn_after)
-    fig, axes = plt.subplots(3, 2, figsize=(14, 13))
-    plot_states(monthly, lang=ctx.language, ax=axes[0, 0])
-    plot_active_rate(monthly, ctx.target, lang=ctx.language, ax=axes[0, 1])
-    plot_bridge(mau_bridge(monthly, month), lang=ctx.language, ax=axes[1, 0])
-    plot_rates(monthly, lang=ctx.language, ax=axes[1, 1])
-    _, shares = transitions(ctx.lifecycle, month, churn_after)
-    plot_transitions(shares, lang=ctx.language, ax=axes[2, 0])
-    axes[2, 1].axis("off")
-    fig.tight_layout()
-    return fig
+_STYLE = {"description_width": "initial"}
 
 
 def _png(fig) -> bytes:
     """The figure as PNG bytes for an ``ipywidgets.Image``; the figure is closed."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80)
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
     plt.close(fig)
     return buf.getvalue()
 
 
-class LifecycleExplorer:
-    """A month dropdown and a churn-window slider; every change redraws the charts.
+def _images(names):
+    import ipywidgets as w
+    return {n: w.Image(format="png", layout=w.Layout(max_width="100%", height="auto")) for n in names}
 
-    ``widget`` is what the notebook displays; ``figure`` is the last figure drawn.
-    The charts are shown as a PNG in an ``ipywidgets.Image`` rather than through
-    an ``Output`` widget, so nothing depends on capturing display output (which
-    can stall a notebook run without a front end).
+
+def _grid(images, columns: int = 2):
+    import ipywidgets as w
+    return w.GridBox(list(images.values()), layout=w.Layout(grid_template_columns=f"repeat({columns}, 1fr)"))
+
+
+def _mark_month(ax, months, month):
+    """Shade the chosen month on a chart whose x axis is the months in order."""
+    months = list(months)
+    if month in months:
+        i = months.index(month)
+        ax.axvspan(i - 0.5, i + 0.5, color="grey", alpha=0.2, zorder=0)
+    return ax
+
+
+def lifecycle_figures(ctx, month: str, churn_after: int, monthly=None) -> dict:
+    """The five lifecycle charts for one month and churn window, one figure each; each marks or is of ``month``."""
+    monthly = ctx.lifecycle.monthly(churn_after) if monthly is None else monthly
+    lang, out = ctx.language, {}
+    fig, ax = plt.subplots(figsize=(9, 4))
+    _mark_month(plot_states(monthly, lang=lang, ax=ax), monthly["month"], month)
+    out["states"] = fig
+    fig, ax = plt.subplots(figsize=(9, 4))
+    _mark_month(plot_active_rate(monthly, ctx.target, lang=lang, ax=ax), monthly["month"], month)
+    out["active_rate"] = fig
+    fig, ax = plt.subplots(figsize=(9, 4))
+    plot_bridge(mau_bridge(monthly, month), lang=lang, ax=ax)
+    ax.set_title(f"{ax.get_title()} · {month}")
+    out["bridge"] = fig
+    fig, ax = plt.subplots(figsize=(9, 4))
+    _mark_month(plot_rates(monthly, lang=lang, ax=ax), monthly["month"], month)
+    out["rates"] = fig
+    fig, ax = plt.subplots(figsize=(8, 5))
+    _, shares = transitions(ctx.lifecycle, month, churn_after)
+    plot_transitions(shares, lang=lang, ax=ax)
+    ax.set_title(f"{ax.get_title()} · {month}")
+    out["transitions"] = fig
+    return out
+
+
+class LifecycleExplorer:
+    """A month dropdown and a churn-window slider; either change redraws all five charts.
+
+    ``widget`` is what the notebook displays.
     """
+
+    CHARTS = ("states", "active_rate", "bridge", "rates", "transitions")
 
     def __init__(self, ctx):
         import ipywidgets as w
-        self.ctx = ctx
+        self.ctx, lang = ctx, ctx.language
+        self._monthly = {ctx.churn_after: ctx.monthly}
         months = list(ctx.monthly["month"].iloc[1:])
         self.month = w.Dropdown(options=months, value=ctx.month if ctx.month in months else months[-1],
-                                description="month / 月份")
-        self.churn_after = w.IntSlider(value=ctx.churn_after, min=1, max=6, description="k / 流失标准")
-        self.image = w.Image(format="png")
-        self.figure = None
+                                description=L.t("month", lang), style=_STYLE)
+        self.churn_after = w.IntSlider(value=ctx.churn_after, min=1, max=6, description=L.t("churn_window", lang),
+                                       continuous_update=False, style=_STYLE,
+                                       layout=w.Layout(width="360px"))
+        self.images = _images(self.CHARTS)
+        self.figures = {}
         self.month.observe(self.redraw, "value")
         self.churn_after.observe(self.redraw, "value")
-        self.widget = w.VBox([w.HBox([self.month, self.churn_after]), self.image])
+        self.widget = w.VBox([w.HBox([self.month, self.churn_after]), _grid(self.images)])
         self.redraw()
 
     def redraw(self, *_):
-        self.figure = lifecycle_figure(self.ctx, self.month.value, self.churn_after.value)
-        self.image.value = _png(self.figure)
+        k = self.churn_after.value
+        if k not in self._monthly:
+            self._monthly[k] = self.ctx.lifecycle.monthly(k)
+        self.figures = lifecycle_figures(self.ctx, self.month.value, k, self._monthly[k])
+        for name, fig in self.figures.items():
+            self.images[name].value = _png(fig)
 
 
 class PreferenceExplorer:
-    """Pick a lifecycle state (its category shares) or a category (its share across states)."""
+    """Pick a lifecycle state, a category, or both.
+
+    - a state: its mean share of active days per category, all states' mean as markers;
+    - a category: its share in each state;
+    - both: the category across states with the chosen state highlighted and its share in the title.
+    """
 
     def __init__(self, mean_share, lang: str = "zh"):
         import ipywidgets as w
-        from . import labels as L
+        from .preference_plots import cat
         self.mean_share, self.lang = mean_share, lang
-        self.state = w.Dropdown(options=[("(all)", "")] + [(L.state(s, lang), s) for s in mean_share.index],
-                                description="state / 分群")
-        self.category = w.Dropdown(options=[("(all)", "")] + [(c, c) for c in mean_share.columns],
-                                   description="category / 类别")
-        self.image = w.Image(format="png")
+        everything = L.t("all", lang)
+        self.state = w.Dropdown(options=[(everything, "")] + [(L.state(s, lang), s) for s in mean_share.index],
+                                description=L.t("state", lang), style=_STYLE)
+        self.category = w.Dropdown(options=[(everything, "")] + [(cat(c, lang), c) for c in mean_share.columns],
+                                   description=L.t("category", lang), style=_STYLE)
+        self.images = _images(["shares"])
+        self.image = self.images["shares"]
+        self.figures = {}
         self.figure = None
         self.state.observe(self.redraw, "value")
         self.category.observe(self.redraw, "value")
@@ -80,16 +137,94 @@ class PreferenceExplorer:
 
     def redraw(self, *_):
         from .preference_plots import cat
-        from . import labels as L
+        lang, state, category = self.lang, self.state.value, self.category.value
         fig, ax = plt.subplots(figsize=(8, 4))
-        if self.category.value:
-            s = self.mean_share[self.category.value]
-            ax.barh([L.state(x, self.lang) for x in s.index], s.to_numpy(), color="#54A24B")
-            ax.set_title(cat(self.category.value, self.lang))
+        if category:
+            s = self.mean_share[category]
+            colors = ["#E45756" if x == state else "#54A24B" for x in s.index]
+            ax.barh([L.state(x, lang) for x in s.index], s.to_numpy(), color=colors)
+            title = cat(category, lang)
+            if state:
+                title += f" · {L.state(state, lang)}: {s.get(state, np.nan):.0%}"
         else:
-            row = self.mean_share.loc[self.state.value] if self.state.value else self.mean_share.mean()
-            ax.barh([cat(c, self.lang) for c in row.index], row.to_numpy(), color="#4C78A8")
-            ax.set_title(L.state(self.state.value, self.lang) if self.state.value else "all states")
+            mean = self.mean_share.mean()
+            row = self.mean_share.loc[state] if state else mean
+            labels = [cat(c, lang) for c in row.index]
+            ax.barh(labels, row.to_numpy(), color="#4C78A8")
+            if state:
+                ax.scatter(mean.to_numpy(), labels, marker="|", s=300, color="k", zorder=3,
+                           label=L.t("all_states", lang))
+                ax.legend(loc="lower right", fontsize=8)
+            title = L.state(state, lang) if state else L.t("all_states", lang)
+        ax.set_xlabel(L.t("share_of_active_days", lang))
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
         ax.invert_yaxis()
-        self.figure = fig
+        ax.set_title(title)
+        self.figure = self.figures["shares"] = fig
         self.image.value = _png(fig)
+
+
+class PeriodExplorer:
+    """Pick a holiday window (its daily users against its baseline, last year's same festival beside it)
+    and a campaign (its arms, the difference with its interval, the sample-ratio check)."""
+
+    def __init__(self, daily, lifts, effects, *, lang: str = "zh", country: str = "CN", weeks: int = 3):
+        import ipywidgets as w
+        from .period_detail import window_label
+        self.daily, self.lifts, self.effects = daily, lifts.reset_index(drop=True), effects.reset_index(drop=True)
+        self.lang, self.country, self.weeks = lang, country, weeks
+        windows = [(window_label(r, lang), i) for i, r in self.lifts.iterrows()]
+        self.window = w.Dropdown(options=windows, value=windows[-1][1] if windows else None,
+                                 description=L.t("holiday_window", lang), style=_STYLE,
+                                 layout=w.Layout(width="420px"))
+        camps = [(f"{r['campaign_id']} {r['name']}", i) for i, r in self.effects.iterrows()]
+        self.campaign = w.Dropdown(options=camps, value=camps[-1][1] if camps else None,
+                                   description=L.t("campaign", lang), style=_STYLE, layout=w.Layout(width="420px"))
+        self.images = _images(["window", "campaign"])
+        self.figures = {}
+        self.window.observe(self.redraw_window, "value")
+        self.campaign.observe(self.redraw_campaign, "value")
+        self.widget = w.VBox([self.window, self.images["window"], self.campaign, self.images["campaign"]])
+        self.redraw_window()
+        self.redraw_campaign()
+
+    def _note(self, key):
+        fig, ax = plt.subplots(figsize=(6, 0.8))
+        ax.axis("off")
+        ax.text(0, 0.5, L.t(key, self.lang), va="center")
+        return fig
+
+    def redraw_window(self, *_):
+        from .period_detail import last_year_index, plot_window_detail, window_detail
+        i = self.window.value
+        if i is None:
+            fig = self._note("no_windows")
+        else:
+            fig, (a, b) = plt.subplots(1, 2, figsize=(14, 4), sharey=True)
+            plot_window_detail(window_detail(self.daily, self.lifts, i, country=self.country, weeks=self.weeks),
+                               lang=self.lang, ax=a)
+            j = last_year_index(self.lifts, i)
+            if j is None:
+                b.axis("off")
+                b.text(0.5, 0.5, L.t("no_last_year", self.lang), ha="center", va="center", transform=b.transAxes)
+            else:
+                plot_window_detail(window_detail(self.daily, self.lifts, j, country=self.country,
+                                                 weeks=self.weeks), lang=self.lang, ax=b)
+                b.set_title(f"{L.t('last_year', self.lang)}: {b.get_title()}", fontsize=10)
+            fig.tight_layout()
+        self.figures["window"] = fig
+        self.images["window"].value = _png(fig)
+
+    def redraw_campaign(self, *_):
+        from .period_detail import plot_campaign_arms, plot_campaign_difference
+        i = self.campaign.value
+        if i is None:
+            fig = self._note("no_campaigns")
+        else:
+            row = self.effects.loc[i]
+            fig, (a, b) = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [1, 1.4]})
+            plot_campaign_arms(row, lang=self.lang, ax=a)
+            plot_campaign_difference(row, lang=self.lang, ax=b)
+            fig.tight_layout()
+        self.figures["campaign"] = fig
+        self.images["campaign"].value = _png(fig)

@@ -1,4 +1,4 @@
--- Health of the events table: one row.
+-- Health of the events table as read (every row, also those the analyses leave out): one row.
 -- rows, distinct users, first and last event time, nulls in the required
 -- columns, exact duplicate rows (equal in every column), and events after $now.
 SELECT
@@ -11,4 +11,4 @@ SELECT
     count(*) - count(event_name)                         AS null_event_name,
     count(*) - count(DISTINCT e)                         AS duplicate_rows,
     count(*) FILTER (WHERE event_time > $now)            AS future_events
-FROM events AS e
+FROM events_all AS e

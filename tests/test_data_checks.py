@@ -1,0 +1,259 @@
+"""Wrong data as a new user brings it: rows the analyses cannot use are counted per file and
+said once (or stop the run above the threshold), events after the data horizon move nothing,
+month arguments are checked against the data, and engine errors keep their cause."""
+from __future__ import annotations
+
+import io
+import shutil
+
+import pandas as pd
+import pytest
+
+from conftest import run_cli, write_table
+from toolkit.errors import ColumnTypeError, EncodingError, MissingColumnError, MonthRangeError, NullValueError
+from toolkit.months import check_month
+from toolkit.report import report_months
+from toolkit.sample import generate_sample
+from toolkit.store import open_store
+from toolkit.validate import validate
+
+END = "2026-04"
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """A small sample (800 users, 2026-01 .. 2026-04) and its lifecycle table as the CLI writes it."""
+    d = tmp_path_factory.mktemp("small") / "data"
+    generate_sample(d, users=800, months=4, end=END, seed=5)
+    proc = run_cli("lifecycle", d, check=True)
+    assert proc.stderr == ""
+    return d, proc.stdout
+
+
+def _copy(small, tmp_path):
+    d = tmp_path / "data"
+    shutil.copytree(small[0], d)
+    return d
+
+
+def _bad_rows_file(d):
+    """One more monthly file with three unusable events: no user, no time, no name."""
+    df = pd.DataFrame({"user_id": pd.array([None, 5, 6], dtype="Int64"),
+                       "event_time": pd.to_datetime([f"{END}-03 10:00", None, f"{END}-03 11:00"]),
+                       "event_name": ["app_open", "app_open", None]})
+    ref = pd.read_parquet(next((d / "events").glob("*.parquet")))
+    for c in ref.columns.difference(df.columns):
+        df[c] = None
+    path = d / "events" / "events-extra.parquet"
+    df[ref.columns].astype({c: ref[c].dtype for c in ref.columns if c not in ("user_id", "event_time", "event_name")
+                            and ref[c].dtype != object}).to_parquet(path, index=False)
+    return path
+
+
+def test_null_rows_are_reported_by_every_command_and_the_threshold_stops_the_run(small, tmp_path):
+    d = _copy(small, tmp_path)
+    bad = _bad_rows_file(d)
+    for args in (("lifecycle", d), ("preferences", d, "--month", END)):
+        proc = run_cli(*args)
+        assert proc.returncode == 0, proc.stderr
+        err = proc.stderr
+        assert err.startswith("warning: 3 of 17,328 events") and err.count("\n") == 1, err   # one line
+        assert str(bad) in err and "'user_id' has 1 value(s) that are empty" in err
+        assert "'event_time' has 1" in err and "'event_name' has 1" in err and "toolkit validate" in err
+        assert "Traceback" not in err
+    assert run_cli("lifecycle", d).stdout == small[1]          # the rows are left out, nothing else changes
+    # above the threshold the same facts stop the run
+    (tmp_path / "strict.yaml").write_text("max_unusable_share: 0.0001\n")
+    proc = run_cli("--config", tmp_path / "strict.yaml", "lifecycle", d)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "more than the 0% allowed (max_unusable_share)" in proc.stderr and str(bad) in proc.stderr
+    assert "Traceback" not in proc.stderr
+    # validate lists them as errors, per file
+    v = run_cli("validate", d)
+    assert v.returncode == 1 and f"Files: {bad} (1)" in v.stdout
+
+
+def test_a_future_event_moves_no_month(small, tmp_path):
+    d = _copy(small, tmp_path)
+    ref = pd.read_parquet(d / "events" / f"events-{END}.parquet")
+    late = ref.head(1).copy()
+    late["event_time"] = pd.Timestamp("2027-04-15 10:00")            # a year after the data, after "now"
+    late.to_parquet(d / "events" / "events-2027-04.parquet", index=False)
+    users = pd.read_parquet(d / "users.parquet")
+    stray = users.tail(1).copy()                                      # and a registration a year ahead
+    stray["user_id"] = users.user_id.max() + 1
+    stray["registered_at"] = pd.Timestamp("2027-06-01 09:00")
+    pd.concat([users, stray]).to_parquet(d / "users.parquet", index=False)
+    proc = run_cli("lifecycle", d)
+    assert proc.returncode == 0 and proc.stdout == small[1]           # the table still ends in 2026-04
+    assert "1 event(s) later than the data horizon" in proc.stderr and "events-2027-04.parquet" in proc.stderr
+    assert "1 user(s) of " in proc.stderr and "registered after the data horizon" in proc.stderr
+    store = open_store(d)
+    assert store.checks.future == 1 and store.checks.unusable == 0
+    out = tmp_path / "reports"
+    assert report_months(store.con, out) == [END]                     # the report's default month
+    for m in ("2026-02", "2026-03", END):                             # every month already rendered ...
+        (out / m).mkdir(parents=True)
+        (out / m / "index.html").write_text("old")
+    assert report_months(store.con, out, missing=True) == []          # ... so the cron line renders nothing
+    proc = run_cli("report", d, "--out", out, "--missing")
+    assert proc.returncode == 0 and "Every complete month already has a report" in proc.stdout
+    assert "later than the data horizon" in proc.stderr
+    # with the horizon set to the data's end, the same event is left out by configuration
+    cfg = tmp_path / "asof.yaml"
+    cfg.write_text("now: 2026-04-30\n")
+    proc = run_cli("--config", cfg, "lifecycle", d)
+    assert proc.stdout == small[1] and "2026-04-30 23:59" in proc.stderr
+
+
+@pytest.mark.parametrize("args, available", [
+    (("preferences", "--month", "1999-01"), "2026-01 to 2026-04"),
+    (("preferences", "--month", "2030-01"), "2026-01 to 2026-04"),
+    (("export-users", "--month", "2026-06", "--out", "u.csv"), "2026-01 to 2026-04"),
+    (("report", "--month", "1999-01"), "2026-02 to 2026-04"),
+    (("report", "--month", "2026-05"), "2026-02 to 2026-04"),
+])
+def test_months_outside_the_data_are_refused(small, tmp_path, args, available):
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "index.html").write_text("<li>2026-03</li>")                # the list of months so far
+    extra = ("--out", out) if args[0] == "report" else ()
+    proc = run_cli(args[0], small[0], *args[1:], *extra, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert f"available months are {available}" in proc.stderr and args[2] in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert [p.name for p in out.iterdir()] == ["index.html"] and not (tmp_path / "u.csv").exists()
+    assert (out / "index.html").read_text() == "<li>2026-03</li>"       # no report, no new entry, no file
+
+
+def test_month_checks_of_notebooks_and_functions(small):
+    con = open_store(small[0]).con
+    assert check_month(None, con) == END and check_month("2026-01", con) == "2026-01"
+    with pytest.raises(MonthRangeError, match="available months are 2026-02 to 2026-04"):
+        check_month("2026-01", con, skip_first=True)
+    from toolkit.context import open_report
+    with pytest.raises(MonthRangeError, match="month 1999-01 is outside the data"):
+        open_report(data_dir=str(small[0]), month="1999-01")
+
+
+def test_a_file_of_a_folder_without_a_required_column_is_named(small, tmp_path):
+    d = _copy(small, tmp_path)
+    odd = d / "events" / "events-2026-03.parquet"
+    pd.read_parquet(odd).rename(columns={"event_name": "name"}).to_parquet(odd, index=False)
+    with pytest.raises(MissingColumnError) as e:
+        open_store(d)
+    msg = str(e.value)
+    assert str(odd) in msg and "'event_name'" in msg and "1 of the 4 files" in msg
+    proc = run_cli("lifecycle", d)
+    assert proc.returncode == 2 and str(odd) in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _gbk_events(d):
+    d.mkdir()
+    text = "user_id,event_time,event_name\n1,2026-01-05 10:00:00,打开应用\n2,2026-01-06 10:00:00,远程解锁\n"
+    (d / "events.csv").write_bytes(text.encode("gbk"))
+
+
+def test_a_gbk_csv_is_named_and_readable_with_its_encoding(tmp_path):
+    d = tmp_path / "gbk"
+    _gbk_events(d)
+    with pytest.raises(EncodingError) as e:
+        open_store(d)
+    msg = str(e.value)
+    assert str(d / "events.csv") in msg and "not UTF-8" in msg and "not utf-8 encoded" in msg
+    assert "encoding: gb18030" in msg
+    store = open_store(d, csv_options={"events": {"encoding": "gb18030"}})
+    names = {r[0] for r in store.sql("SELECT event_name FROM events").fetchall()}
+    assert names == {"打开应用", "远程解锁"}
+    cfg = tmp_path / "toolkit.yaml"
+    cfg.write_text("csv_options:\n  events: {encoding: gb18030}\n", encoding="utf-8")
+    assert run_cli("validate", d, cwd=tmp_path).returncode == 0
+    proc = run_cli("validate", d)                                       # without the setting
+    assert proc.returncode == 2 and "not UTF-8" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_field_longer_than_the_reader_allows_suggests_settings(tmp_path):
+    d = tmp_path / "long"
+    d.mkdir()
+    (d / "events.csv").write_text("user_id,event_time,event_name\n1,2026-01-05 10:00:00," + "x" * 2_100_000
+                                  + "\n2,2026-01-06 10:00:00,b\n")
+    proc = run_cli("lifecycle", d)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "Maximum line size" in proc.stderr and "max_line_size" in proc.stderr and "types" in proc.stderr
+    store = open_store(d, csv_options={"events": {"max_line_size": 5_000_000}})
+    assert store.sql("SELECT count(*) FROM events").fetchone()[0] == 2
+
+
+def test_a_bad_value_far_down_a_csv_is_counted_not_a_crash(tmp_path):
+    d = tmp_path / "late"
+    d.mkdir()
+    rows = "".join(f"{i % 500},2026-0{1 + i % 3}-{1 + i % 27:02d} 10:00:00,app_open\n" for i in range(70_000))
+    (d / "events.csv").write_text("user_id,event_time,event_name\n" + rows + "7,31/02/2026 10:00,app_open\n"
+                                  + "u-8,2026-03-01 10:00:00,app_open\n")
+    (d / "users.csv").write_text("user_id,registered_at\n" + "".join(f"{i},2026-01-01\n" for i in range(30_000))
+                                 + "u-77,2026-01-01\n")
+    proc = run_cli("lifecycle", d)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert "2 of 70,002 events" in proc.stderr and "'31/02/2026 10:00'" in proc.stderr and "'u-8'" in proc.stderr
+    v = run_cli("validate", d)
+    assert v.returncode == 1 and "Traceback" not in v.stderr
+    assert "'31/02/2026 10:00'" in v.stdout and "run `toolkit validate" not in v.stdout + v.stderr
+    assert "users.csv: 1 row(s) have a user_id that is empty or not of the events' id type" in v.stdout
+
+
+def test_conversion_errors_name_the_column_and_the_value():
+    from toolkit.engine_errors import translate
+    import duckdb
+    con = duckdb.connect()
+    with pytest.raises(duckdb.Error) as e:
+        con.execute("SELECT CAST('u-77' AS BIGINT)")
+    err = translate(e.value, "users.csv", table="users")
+    assert isinstance(err, ColumnTypeError) and "'u-77'" in str(err) and "users.csv" in str(err)
+
+
+def test_duplicate_keys_of_small_tables_are_their_own_finding(tmp_path):
+    write_table(tmp_path, "events", pd.DataFrame({"user_id": [1, 2], "event_time": pd.to_datetime(
+        ["2026-01-02", "2026-01-03"]), "event_name": ["a", "b"]}))
+    write_table(tmp_path, "users", pd.DataFrame({"user_id": [1, 1, 2], "registered_at": pd.to_datetime(
+        ["2026-01-01", "2026-01-05", "2026-01-01"])}))
+    write_table(tmp_path, "feature_map", [{"event_name": "a", "category": "x"}, {"event_name": "a", "category": "y"},
+                                          {"event_name": "b", "category": "x"}], fmt="csv")
+    h = validate(open_store(tmp_path))
+    text = "\n".join(h.warnings)
+    assert "users.parquet: 1 user_id value(s) occur more than once (1 surplus row(s), e.g. 1)" in text
+    assert "feature_map.csv: 1 event_name value(s) occur more than once" in text
+    assert h.ok                                                      # a warning, not an error
+    proc = run_cli("validate", tmp_path)
+    assert "occur more than once" in proc.stdout
+
+
+def test_validate_counts_null_rows_as_read(tmp_path):
+    df = pd.DataFrame({"user_id": pd.array([1, None, 3], dtype="Int64"),
+                       "event_time": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03"]),
+                       "event_name": ["a", "b", "c"]})
+    write_table(tmp_path, "events", df)
+    with pytest.raises(NullValueError, match=r"1 of 3 events \(33.3%\) cannot be used"):
+        open_store(tmp_path)
+    store = open_store(tmp_path, max_unusable_share=0.5)
+    assert store.sql("SELECT count(*) FROM events").fetchone()[0] == 2
+    assert store.sql("SELECT count(*) FROM events_all").fetchone()[0] == 3
+    frame = pd.read_csv(io.StringIO(run_cli("--config", _share(tmp_path, 0.5), "lifecycle", tmp_path).stdout))
+    assert frame["mau"].tolist() == [2]
+
+
+def _share(tmp_path, share):
+    p = tmp_path / "share.yaml"
+    p.write_text(f"max_unusable_share: {share}\n")
+    return p
+
+
+def test_convert_names_the_encoding_and_takes_it(tmp_path):
+    d = tmp_path / "gbk"
+    _gbk_events(d)
+    out = tmp_path / "converted"
+    args = ("convert-transactions", d / "events.csv", "--out", out, "--user-col", "user_id", "--time-col", "event_time")
+    proc = run_cli(*args)
+    assert proc.returncode == 2 and "not UTF-8" in proc.stderr and "--encoding gb18030" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (out / "events.parquet").exists()
+    assert run_cli(*args, "--encoding", "gb18030").returncode == 0
+    assert set(pd.read_parquet(out / "events.parquet").user_id) == {1, 2}

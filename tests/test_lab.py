@@ -1,0 +1,218 @@
+"""The analyst's JupyterLab, for real: a JupyterLab server from the virtual environment
+on a free local port with a token, each notebook opened in headless Chromium and run
+through the UI, every widget control changed and its chart seen to change; saving
+strips the outputs.  The notebooks are copies in a folder of their own next to a
+toolkit.yaml (as an analyst would keep them), so the configuration is found from
+the kernel's working folder.  Screenshots go to tests/artifacts/lab/."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+ARTIFACTS = ROOT / "tests" / "artifacts" / "lab"
+JUPYTER = Path(sys.executable).parent / "jupyter"
+TOKEN = "toolkit-lab-test"
+HASHES = """async () => Promise.all(Array.from(document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .widget-image')).map(async img => {
+        if (!img.src) return '';
+        const buf = await (await fetch(img.src)).arrayBuffer();
+        const d = await crypto.subtle.digest('SHA-256', buf);
+        return Array.from(new Uint8Array(d)).map(b => b.toString(16).padStart(2, '0')).join('');
+    }))"""
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(sample_dir, tmp_path_factory):
+    """(base URL, folder served) of a running JupyterLab on copies of the report notebooks."""
+    if not JUPYTER.exists():
+        pytest.fail(f"{JUPYTER} is missing: jupyterlab is a dependency, run `make install`.")
+    root = tmp_path_factory.mktemp("lab")
+    work = root / "analysis"
+    work.mkdir()
+    for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.*")):
+        shutil.copy2(nb, work / nb.name)
+    shutil.copy2(ROOT / "jupytext.toml", work / "jupytext.toml")
+    (work / "toolkit.yaml").write_text(f"data_dir: {sample_dir}\nlanguage: zh\n", encoding="utf-8")
+    settings = root / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    # every cell stays in the page (no windowing), so the test can read each output
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    news = root / "settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)  # no news pop-up over the charts in the screenshots
+    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
+                                                                      "checkForUpdates": False}))
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "TOOLKIT_CONFIG"}
+    env.update(JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_RUNTIME_DIR=str(root / "runtime"),
+               MPLBACKEND="module://matplotlib_inline.backend_inline")
+    log = open(root / "server.log", "w")
+    proc = subprocess.Popen([str(JUPYTER), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--port={port}",
+                             "--port-retries=0", f"--IdentityProvider.token={TOKEN}",
+                             f"--ServerApp.root_dir={work}", f"--LabApp.user_settings_dir={root / 'settings'}",
+                             f"--LabApp.workspaces_dir={root / 'workspaces'}",
+                             "--ContentsManager.pre_save_hook=toolkit.lab.strip_outputs",
+                             *(["--allow-root"] if os.geteuid() == 0 else [])],
+                            cwd=str(root), env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"JupyterLab exited: {(root / 'server.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not answer within 60 s")
+        yield base, work
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("Chromium is not installed: `make install` installs it with apt when run as root; "
+                    "otherwise install the chromium package to run the browser test.")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def _hashes(page):
+    return page.evaluate(HASHES)
+
+
+def _wait_changed(page, before, indexes, timeout=90):
+    """Wait until the images at ``indexes`` differ from ``before``; returns the new hashes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = _hashes(page)
+        if len(now) == len(before) and all(now[i] and now[i] != before[i] for i in indexes):
+            time.sleep(0.5)
+            return _hashes(page)
+        page.wait_for_timeout(500)
+    raise AssertionError(f"charts {indexes} did not change within {timeout}s: {before} -> {_hashes(page)}")
+
+
+def _run_all(page, stem):
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=60_000)
+    # the kernel has started and is idle (status bar: "Python 3 (ipykernel) | Idle")
+    page.wait_for_function("() => Array.from(document.querySelectorAll('.jp-StatusBar-TextItem'))"
+                           ".some(e => /\\| Idle/.test(e.textContent))", timeout=120_000)
+    page.click(".lm-MenuBar-item:has-text('Run')")
+    page.click(".lm-Menu-item:has(.lm-Menu-itemLabel:text-is('Run All Cells'))")
+    try:
+        page.wait_for_function("""() => {
+            const prompts = Array.from(document.querySelectorAll(
+                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')).map(p => p.textContent);
+            return prompts.length > 0 && prompts.every(t => /\\[\\d+\\]/.test(t));
+        }""", timeout=300_000)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / f"{stem}-timeout.png"))
+        raise
+    errors = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+        )).map(e => e.innerText).filter(t => /Traceback|Error|Exception/.test(t))""")
+    assert not errors, f"{stem}: a cell shows an error: {errors[0][:1500]}"
+
+
+CONTROLS = {  # notebook: [(kind, index among its kind, images that must change)]
+    "01_lifecycle": [("select", 0, [0, 1, 2, 3, 4]), ("slider", 0, [0, 2, 3, 4])],
+    "02_periods": [("select", 0, [0]), ("select", 1, [1])],
+    "03_preferences": [("select", 0, [0]), ("select", 1, [0])],
+}
+
+
+def _change(page, kind, index):
+    scope = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+    if kind == "select":
+        sel = page.locator(f"{scope} .widget-dropdown select").nth(index)
+        sel.scroll_into_view_if_needed()
+        options = sel.locator("option").all_inner_texts()
+        current = sel.evaluate("s => s.selectedIndex")
+        sel.select_option(index=(current + len(options) // 2) % len(options))  # well inside the range
+        return options
+    handle = page.locator(f"{scope} .widget-slider .noUi-handle").nth(index)
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    handle.press("ArrowRight")
+    return []
+
+
+@pytest.mark.parametrize("stem", list(CONTROLS))
+def test_notebook_runs_and_widgets_redraw_in_jupyterlab(lab, browser, stem):
+    base, work = lab
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{base}/lab/tree/{stem}.ipynb?token={TOKEN}&reset", timeout=120_000)
+        _run_all(page, stem)
+        page.screenshot(path=str(ARTIFACTS / f"{stem}-ran.png"))
+        widget = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox").last
+        widget.scroll_into_view_if_needed()
+        before = _hashes(page)
+        assert before and all(before), f"{stem}: the explorer shows no chart"
+        widget.screenshot(path=str(ARTIFACTS / f"{stem}-widgets.png"))
+        labels = page.evaluate("""() => Array.from(document.querySelectorAll(
+            '.jp-NotebookPanel:not(.lm-mod-hidden) .widget-label')).filter(l => l.offsetParent)
+            .map(l => [l.textContent, l.scrollWidth <= l.clientWidth + 1])""")
+        assert labels and all(whole for _, whole in labels), f"{stem}: labels cut: {labels}"
+        for step, (kind, index, images) in enumerate(CONTROLS[stem]):
+            options = _change(page, kind, index)
+            assert "(all)" not in options and "car_control" not in options, options
+            before = _wait_changed(page, before, images)
+            widget.screenshot(path=str(ARTIFACTS / f"{stem}-changed-{step}-{kind}{index}.png"))
+        page.keyboard.press("Control+s")
+        page.wait_for_function("() => !document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) "
+                               ".jp-mod-dirty')", timeout=30_000)
+        time.sleep(1)
+        saved = json.loads((work / f"{stem}.ipynb").read_text(encoding="utf-8"))
+        code = [c for c in saved["cells"] if c["cell_type"] == "code"]
+        assert code and not [c for c in code if c["outputs"] or c["execution_count"]], "saved with outputs"
+        assert "widgets" not in saved["metadata"]
+        import jupytext
+        pair = jupytext.read(work / f"{stem}.py")
+        assert [c.source for c in pair.cells] == [c["source"] if isinstance(c["source"], str)
+                                                  else "".join(c["source"]) for c in saved["cells"]]
+    finally:
+        page.close()
+
+
+def test_the_readme_section_names_what_works():
+    """`make lab` is a listed target that serves notebooks/ with the save hook; the README says so."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Notebooks in JupyterLab", 1)[1].split("\n## ", 1)[0]
+    assert "make lab" in section and "jupytext --sync notebooks/*.py" in section
+    assert "make lab" in readme.split("## What you get", 1)[0], "named next to the two set-up commands"
+    listed = subprocess.run(["make", "help"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert "make lab" in listed
+    dry = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert "jupyter lab --ServerApp.root_dir=notebooks --ContentsManager.pre_save_hook=toolkit.lab.strip_outputs" \
+        in dry.replace("\\\n", " ").replace("  ", " ")

@@ -1,0 +1,144 @@
+"""Faults around a report run: a full disk, a read-only reports folder, a run killed with
+SIGKILL; and the configuration the run actually used.  Each fault ends in one error naming
+the path and the cause, no traceback, and the previous report byte-identical."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from conftest import ROOT, run_cli
+from toolkit.report_tables import read_metrics
+from toolkit.sample import generate_sample
+
+MONTH = "2026-04"
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    d = tmp_path_factory.mktemp("faults") / "data"
+    generate_sample(d, users=600, months=3, end=MONTH, seed=3)
+    return d
+
+
+def _previous(out: Path) -> dict:
+    """A previous report of the month (its bytes are what must survive)."""
+    folder = out / MONTH
+    folder.mkdir(parents=True)
+    (folder / "index.html").write_bytes("<h1>旧报告 previous</h1>".encode())
+    (folder / "01_lifecycle.html").write_bytes(b"<p>old section</p>" * 50)
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def _same(out: Path, before: dict) -> bool:
+    return {p.name: p.read_bytes() for p in (out / MONTH).iterdir()} == before
+
+
+@pytest.fixture
+def mounted(tmp_path):
+    """mount(size, read_only) -> a fresh tmpfs folder; skipped unless root and mount works."""
+    mounts = []
+
+    def make(size: str, read_only: bool = False) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip("write-fault tests mount a tmpfs and need root")
+        point = tmp_path / f"mnt{len(mounts)}"
+        point.mkdir()
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)], capture_output=True)
+        if r.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode().strip()}")
+        mounts.append(point)
+        return point
+
+    yield make
+    for point in reversed(mounts):
+        subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+def test_read_only_reports_folder(small, mounted):
+    out = mounted("1m")
+    before = _previous(out)
+    r = subprocess.run(["mount", "-o", "remount,ro", str(out)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot remount read-only: {r.stderr.decode().strip()}")
+    proc = run_cli("report", small, "--out", out, "--month", MONTH)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert f"Cannot write {out / ('.' + MONTH + '.lock')}: Read-only file system (errno 30)" in proc.stderr
+    assert "previous report" in proc.stderr and _same(out, before)
+    # any other command writing there: the path and the cause, no traceback
+    proc = run_cli("lifecycle", small, "--out", out / "table.csv")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{out / 'table.csv'}: Read-only file system" in proc.stderr
+
+
+def test_full_disk_during_a_report(small, mounted):
+    out = mounted("160k")
+    before = _previous(out)
+    proc = run_cli("report", small, "--out", out, "--month", MONTH)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert f"Cannot write {out}" in proc.stderr and "No space left on device (errno 28)" in proc.stderr
+    assert f"the previous report in {out / MONTH} is unchanged" in proc.stderr
+    assert _same(out, before) and not list(out.glob(".tmp-*"))
+    log = [json.loads(x) for x in (out / "run.log").read_text().splitlines()]
+    assert log[-1]["outcome"] == "failed" and "errno 28" in log[-1]["error"]
+
+
+def test_killed_run_is_cleaned_by_the_next_which_uses_the_nearest_configuration(small, tmp_path):
+    """kill -9 of a real run leaves its temporary folder; the next run, started in an analyst's folder
+    with its own toolkit.yaml and data with a null row, removes it, reclaims the lock, says so, renders
+    with that configuration, names the file, and carries the data warning to the page and the log."""
+    data = tmp_path / "data"
+    shutil.copytree(small, data)
+    ref = pd.read_parquet(data / "events" / f"events-{MONTH}.parquet")
+    bad = ref.head(1).copy()
+    bad["event_name"] = None
+    bad.to_parquet(data / "events" / "events-late-export.parquet", index=False)
+    out = tmp_path / "reports"
+    before = _previous(out)
+    first = subprocess.Popen([sys.executable, "-m", "toolkit", "report", str(data), "--out", str(out), "--month",
+                              MONTH], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob(f".tmp-{MONTH}-{first.pid}/*.ipynb")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(first.pid, signal.SIGKILL)                       # the run and its kernel, as the OOM killer would
+    first.wait()
+    stale = out / f".tmp-{MONTH}-{first.pid}"
+    assert stale.is_dir() and _same(out, before)               # left behind; the previous report untouched
+
+    analyst = tmp_path / "analyst"
+    analyst.mkdir()
+    cfg = analyst / "toolkit.yaml"
+    cfg.write_text("churn_after: 1\nsignal_events: []\nlanguage: en\n", encoding="utf-8")
+    proc = run_cli("report", data, "--out", out, "--month", MONTH, cwd=analyst)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"Removed {stale}, left behind by a run (pid {first.pid}) that did not finish." in proc.stdout
+    assert f"Reclaimed the lock {out / ('.' + MONTH + '.lock')}" in proc.stdout
+    assert not stale.exists()
+    assert f"Configuration: {cfg}" in proc.stdout
+    assert "warning: 1 of" in proc.stderr and "events-late-export.parquet" in proc.stderr
+    log = json.loads((out / "run.log").read_text().splitlines()[-1])
+    assert log["outcome"] == "ok" and log["config"] == str(cfg)
+    assert log["data_checks"]["unusable"] == 1 and "events-late-export.parquet" in log["data_checks"]["warning"]
+    page = (out / MONTH / "index.html").read_text(encoding="utf-8")
+    assert "events-late-export.parquet" in page and "data-note" in page
+    metrics = read_metrics(out / MONTH / "01_lifecycle.ipynb")[0]
+    assert metrics["churn_after"] == 1 and metrics["language"] == "en"
+    nb = nbformat.read(str(out / MONTH / "01_lifecycle.ipynb"), as_version=4)
+    assert nb.metadata["papermill"]["parameters"]["config"] == str(cfg)
+    # the same numbers as the CLI gives in that folder
+    cli = pd.read_csv(__import__("io").StringIO(run_cli("lifecycle", data, cwd=analyst).stdout)).set_index("month")
+    assert metrics["current"]["mau"] == cli.loc[MONTH, "mau"]
+    assert metrics["current"]["churned"] == cli.loc[MONTH, "churned"]

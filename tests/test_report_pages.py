@@ -1,0 +1,189 @@
+"""The rendered pages as a manager reads them, on the sample and on real-shaped data that
+no car-app rule fits: one language, no raw keys, nothing fetched from another host, a
+title, a language and a header on every page, tables that fit an A4 page in landscape.
+Each data set and language is rendered once (module fixtures); screenshots and a PDF go
+to tests/artifacts/."""
+import re
+import shutil
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import ROOT, run_cli
+from toolkit.convert import convert_transactions
+
+REAL = ROOT.parent / "shared" / "realdata" / "online_retail_invoices.csv"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
+# our own English headings and units that must not appear in a Chinese page
+EN_WORDS = ["Findings", "Glossary", "points", "pt", "control arm", "any", "users", "Summary", "rate", "month",
+            "target", "not defined", "Holidays", "retention", "treatment", "Lifecycle", "Campaign effects"]
+RAW_KEYS = ["retention_old", "retention_new", "wake_rate", "return_rate", "active_rate", "car_control",
+            "after_sales", "new_retained", "churned_signal", "churned_silent", "diff-in-diff"]
+BAD_VALUES = re.compile(r"\b(nan|NaN|None|inf|-inf)\b|Traceback|Error\b")
+
+pytestmark = pytest.mark.skipif(not REAL.is_file(), reason=f"real data not present at {REAL}")
+
+
+def _render(tmp, data, lang, **conf):
+    cfg = {"data_dir": data, "signal_events": "[]", "language": lang, "reports_dir": tmp / "reports", **conf}
+    path = tmp / "toolkit.yaml"
+    path.write_text("".join(f"{k}: {v}\n" for k, v in cfg.items()), encoding="utf-8")
+    proc = run_cli("--config", path, "report", cwd=tmp)
+    assert proc.returncode == 0, proc.stderr
+    assert "Kernel is running over TCP" not in proc.stdout + proc.stderr
+    return tmp / "reports"
+
+
+@pytest.fixture(scope="module")
+def retail_data(tmp_path_factory):
+    out = tmp_path_factory.mktemp("retail-data")
+    convert_transactions(REAL, out, user_col="CustomerID", time_col="InvoiceDate", amount_col="TotalPrice",
+                         id_col="InvoiceNo")
+    return out
+
+
+@pytest.fixture(scope="module")
+def pages(retail_data, rendered_reports, tmp_path_factory):
+    """{(case, lang): reports folder}: the retail shop (GB) in both languages, the same invoices
+    in Chinese business time with China's calendar, and the sample in both languages."""
+    out = {}
+    for lang in ("en", "zh"):
+        out[("retail", lang)] = _render(tmp_path_factory.mktemp(f"retail-{lang}"), retail_data, lang,
+                                        timezone="Europe/London", holiday_country="GB", target_active_rate=0.3)
+        out[("sample", lang)] = rendered_reports[lang][0]
+    # real-shaped data that no car-app rule fits: the invoices shifted to Chinese business time
+    tmp = tmp_path_factory.mktemp("retail-cn")
+    raw = pd.read_csv(REAL)
+    raw["InvoiceDate"] = (pd.to_datetime(raw["InvoiceDate"]) + pd.Timedelta(hours=8)).dt.strftime("%Y-%m-%d %H:%M:%S")
+    raw.to_csv(tmp / "invoices.csv", index=False)
+    convert_transactions(tmp / "invoices.csv", tmp / "data", user_col="CustomerID", time_col="InvoiceDate",
+                         amount_col="TotalPrice", id_col="InvoiceNo")
+    out[("retail-cn", "zh")] = _render(tmp, tmp / "data", "zh", timezone="Asia/Shanghai", holiday_country="CN",
+                                       target_active_rate=0.3)
+    return out
+
+
+def _data_names(folder):
+    """Texts that come from the user's data (shown as they are): scene rule contents, campaign names."""
+    names = []
+    month = sorted(p for p in folder.iterdir() if p.is_dir() and p.name[:2] == "20")[-1]
+    import nbformat
+    for nb in month.glob("*.ipynb"):
+        params = nbformat.read(str(nb), as_version=4).metadata["papermill"]["parameters"]
+        data = ROOT / params["data_dir"] if not str(params["data_dir"]).startswith("/") else params["data_dir"]
+        for f in ("scene_rules.csv",):
+            p = type(folder)(data) / f
+            if p.is_file():
+                names += list(pd.read_csv(p)["content"].astype(str))
+        p = type(folder)(data) / "campaigns.csv"
+        if p.is_file():
+            names += list(pd.read_csv(p)["name"].astype(str))
+        break
+    return month, names
+
+
+def _visible_text(html):
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style"]):
+        tag.decompose()
+    for tag in soup.select("[hidden]"):
+        tag.decompose()
+    return soup, soup.get_text(" ")
+
+
+CASES = [("retail", "en"), ("retail", "zh"), ("retail-cn", "zh"), ("sample", "en"), ("sample", "zh")]
+
+
+@pytest.mark.parametrize("case,lang", CASES)
+def test_pages_speak_one_language_and_stand_alone(pages, case, lang):
+    folder = pages[(case, lang)]
+    month, names = _data_names(folder)
+    files = sorted(month.glob("*.html")) + [folder / "index.html"]
+    assert len(files) == 5
+    for f in files:
+        html = f.read_text(encoding="utf-8")
+        soup, text = _visible_text(html)
+        for n in names:
+            text = text.replace(n, " ")
+        where = f"{case}/{lang}/{f.name}"
+        assert soup.html.get("lang", "").startswith(lang), where
+        assert soup.title and soup.title.get_text(strip=True), where
+        assert not re.search(r"<script[^>]+src=[\"']?(https?:)?//", html), where
+        assert not re.search(r"<link[^>]+href=[\"']?(https?:)?//", html), where
+        assert not BAD_VALUES.search(text), (where, BAD_VALUES.search(text).group(0))
+        for key in RAW_KEYS:
+            assert key not in text, (where, key)
+        if lang == "en":
+            assert not CJK.search(text), (where, text[max(0, CJK.search(text).start() - 60):CJK.search(text).end() + 20])
+        else:
+            for word in EN_WORDS:
+                assert not re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text), (where, word)
+        if f.name[:2].isdigit():          # a section page: header, link back to the month's summary
+            assert soup.select_one("header.toolkit-header a[href='index.html']"), where
+            header = soup.select_one("header.toolkit-header").get_text(" ")
+            assert month.name in header and re.search(r"\d{4}-\d{2}-\d{2} – \d{4}-\d{2}-\d{2}", header), where
+            assert "toolkit.yaml" in header, where
+
+
+def test_sections_fit_the_retail_data(pages):
+    month = pages[("retail", "en")] / "2011-11"
+    text = {f.stem: _visible_text(f.read_text(encoding="utf-8"))[1] for f in month.glob("0*.html")}
+    assert "lifted daily users most" not in text["02_periods"]
+    assert "fell to 0.00x" in text["02_periods"]                           # the shop closed at Christmas
+    assert "Activation is not defined" in text["02_periods"] and "not defined" in text["02_periods"]
+    assert "feature_map" in text["03_preferences"] and "No scene rules" in text["03_preferences"]
+    assert "remote-control" not in text["03_preferences"]                  # the car-app rules stay with the sample
+    assert "offline signal" not in text["01_lifecycle"].split("Glossary")[0].replace(
+        "No offline signal is configured", "")                              # no signal rows
+    zh = _visible_text((pages[("retail", "zh")] / "2011-11" / "02_periods.html").read_text(encoding="utf-8"))[1]
+    assert "降至平日的 0.00 倍" in zh and "术语说明" in zh
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("Chromium is not installed (`make install` installs it when run as root).")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def test_tables_sort_download_and_fit_the_window_and_an_a4_page(pages, browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    for (case, lang), folder in pages.items():
+        month = sorted(p for p in folder.iterdir() if p.is_dir() and p.name[:2] == "20")[-1]
+        for f in sorted(month.glob("0*.html")):
+            page.goto(f.as_uri())
+            page.wait_for_load_state("load")
+            n_tables = page.evaluate("document.querySelectorAll('table[id^=itables_]').length")
+            if n_tables:                  # every table is sortable (DataTables ran, offline) with a CSV button
+                page.wait_for_function(f"document.querySelectorAll('table.dataTable').length == {n_tables}",
+                                       timeout=20000)
+                assert page.evaluate("document.querySelectorAll('.dt-buttons button').length") == n_tables
+                assert page.evaluate("document.querySelectorAll('table.dataTable th .dt-column-order').length") > 0
+            widest = page.evaluate("Math.max(...Array.from(document.querySelectorAll('table')).map("
+                                   "t => t.getBoundingClientRect().right))")
+            assert widest <= 1280, (case, lang, f.name, widest)
+            page.screenshot(path=str(ARTIFACTS / f"pages-{case}-{lang}-{f.stem}.png"), full_page=True)
+    # printed: A4 landscape is 297 mm wide, less 2 x 10 mm margins = 277 mm = 1047 CSS pixels
+    page.set_viewport_size({"width": 1047, "height": 740})
+    page.emulate_media(media="print")
+    for case, lang in (("sample", "zh"), ("sample", "en"), ("retail", "zh")):
+        month = sorted(p for p in pages[(case, lang)].iterdir() if p.is_dir() and p.name[:2] == "20")[-1]
+        for f in sorted(month.glob("0*.html")):
+            page.goto(f.as_uri())
+            page.wait_for_load_state("load")
+            page.pdf(path=str(ARTIFACTS / f"pages-{case}-{lang}-{f.stem}.pdf"), format="A4", landscape=True,
+                     margin={"top": "10mm", "bottom": "10mm", "left": "10mm", "right": "10mm"})
+            widths = page.evaluate("Array.from(document.querySelectorAll('table'))"
+                                   ".map(t => t.getBoundingClientRect().right)")
+            assert max(widths, default=0) <= 1047, (case, lang, f.name, widths)
+    page.close()

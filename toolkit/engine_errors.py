@@ -1,0 +1,66 @@
+"""DuckDB and Arrow errors turned into toolkit errors that keep their cause.
+
+DuckDB's messages put the useful fact on a later line (``This file is not
+utf-8 encoded``, ``Error when converting column "user_id". Could not convert
+string "u-77"``) and then a block of reader settings.  :func:`translate` keeps
+the cause lines, drops the settings block and the echoed data line, and adds
+what the user can do.
+"""
+from __future__ import annotations
+
+import re
+
+from .errors import ColumnTypeError, DataReadError, EncodingError, ToolkitError
+
+_SETTINGS = re.compile(r"^\s*[a-z_]+ = ")
+
+
+def cause(exc: BaseException, limit: int = 600) -> str:
+    """Every line of an engine message that says what went wrong, joined into one line."""
+    lines = []
+    for line in str(exc).splitlines():
+        line = line.strip()
+        if (not line or _SETTINGS.match(line) or set(line) <= {"^", " "}
+                or line.startswith(("Possible Solution", "* ", "Possible solutions", "LINE "))):
+            continue   # reader settings, suggestions meant for SQL users, the echoed query
+        if line.startswith("Original Line:"):
+            line = line if len(line) <= 120 else line[:117] + "..."
+        lines.append(line)
+    text = re.sub(r"\s+", " ", " ".join(lines)).strip() or type(exc).__name__
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def translate(exc: BaseException, where: str, *, table: str = "", kind: str = "") -> ToolkitError:
+    """A ToolkitError for an engine error raised while reading ``where`` (a file or table)."""
+    text = str(exc)
+    why = cause(exc)
+    if "not utf-8 encoded" in text or "Invalid unicode" in text or "invalid UTF8" in text.lower():
+        return EncodingError(
+            f"{where} is not UTF-8 ({why}). Re-save it as UTF-8, or set `encoding:` for this table in the "
+            f"configuration, e.g. csv_options: {{{table or 'events'}: {{encoding: gb18030}}}} for a GBK/GB18030 "
+            "export from Excel.")
+    m = re.search(r'converting column "([^"]+)"\. Could not convert string "([^"]*)" to \'?(\w+)', text)
+    if m:
+        col, value, typ = m.groups()
+        line = re.search(r"Line: (\d+)", text)
+        at = f" at line {int(line.group(1)):,}" if line else ""
+        return ColumnTypeError(
+            f"{where}: column {col!r} holds {value!r}{at}, which is not {typ}; the first rows looked like "
+            f"{typ}. Correct the value, or give the column's type explicitly: "
+            f"csv_options: {{{table or 'TABLE'}: {{types: {{{col}: VARCHAR}}}}}}.")
+    m = re.search(r"Could not convert string '([^']*)' to (\w+)", text) or \
+        re.search(r'Could not convert string "([^"]*)" to \'?(\w+)', text)
+    if m:
+        col = re.search(r'column "([^"]+)"', text)
+        return ColumnTypeError(
+            f"{where}: {'column ' + repr(col.group(1)) + ' holds' if col else 'a value'} {m.group(1)!r}, which is "
+            f"not {m.group(2)}. Correct the value at the source ({why}).")
+    if "sniff" in text.lower() or "Maximum line size" in text or "max_line_size" in text:
+        example = (f"csv_options: {{{table or 'events'}: {{max_line_size: 20000000, types: "
+                   "{user_id: VARCHAR, event_time: VARCHAR, event_name: VARCHAR}}}")
+        return DataReadError(
+            f"Cannot work out the layout of {where} ({why}). Give the reader explicit settings in the "
+            f"configuration, e.g. {example}, or re-export the file with one header row and no field "
+            "longer than 2 MB.")
+    return DataReadError(f"Cannot read {where}: {why}. Check that it is a valid {kind or 'data'} file"
+                         f"{' with a header row' if kind == 'csv' else ''}.")

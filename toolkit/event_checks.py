@@ -1,0 +1,126 @@
+"""What the store leaves out of the events, counted once per opened store.
+
+The analyses read the view ``events``, which holds only the rows they can use:
+a user_id, a parseable event_time and an event_name, no later than the data
+horizon (the run's "now").  The view ``events_all`` keeps every row for
+``toolkit validate``.  This module counts what was left out, per source file,
+in one scan, and turns the counts into one warning line (stderr, run log,
+report page) or, above ``max_unusable_share`` of the rows, into an error.
+Events after the horizon are reported but do not count towards the share:
+they are usable later, when the clock has caught up with them.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from .errors import NullValueError, TimestampParseError
+
+DEFAULT_MAX_UNUSABLE_SHARE = 0.01
+
+_CAUSES = [  # (count field, example field, column, what is wrong)
+    ("null_user_id", None, "user_id", "empty"),
+    ("bad_user_id", "bad_user_id_example", "user_id", "not whole numbers"),
+    ("null_event_time", None, "event_time", "empty"),
+    ("bad_event_time", "bad_event_time_example", "event_time", "not timestamps"),
+    ("null_event_name", None, "event_name", "empty"),
+]
+
+
+@dataclass
+class FileCount:
+    """Counts for one source file (or the one table of a .duckdb source)."""
+    file: str
+    rows: int
+    null_user_id: int = 0
+    bad_user_id: int = 0
+    bad_user_id_example: str | None = None
+    null_event_time: int = 0
+    bad_event_time: int = 0
+    bad_event_time_example: str | None = None
+    null_event_name: int = 0
+    unusable: int = 0
+    future: int = 0
+
+    def causes(self) -> list[str]:
+        out = []
+        for key, example, column, what in _CAUSES:
+            n = getattr(self, key)
+            if n:
+                ex = getattr(self, example) if example else None
+                out.append(f"column {column!r} has {n:,} value(s) that are {what}"
+                           + (f" (e.g. {ex!r})" if ex is not None else ""))
+        return out
+
+
+@dataclass
+class EventChecks:
+    """The rows left out of ``events``: per file, the horizon and the allowed share."""
+    source: str
+    horizon: datetime
+    timezone: str
+    max_unusable_share: float = DEFAULT_MAX_UNUSABLE_SHARE
+    files: list[FileCount] = field(default_factory=list)
+    future_users: int = 0          # users rows registered after the horizon (left out of ``users``)
+    users_source: str = ""
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files)
+
+    @property
+    def unusable(self) -> int:
+        return sum(f.unusable for f in self.files)
+
+    @property
+    def future(self) -> int:
+        return sum(f.future for f in self.files)
+
+    @property
+    def share(self) -> float:
+        return self.unusable / self.rows if self.rows else 0.0
+
+    def _unusable_text(self) -> str:
+        parts = [f"{f.file}: {', '.join(f.causes())}" for f in self.files if f.unusable]
+        return "; ".join(parts)
+
+    def _future_text(self) -> str:
+        files = [f"{f.file} ({f.future:,})" for f in self.files if f.future]
+        return ", ".join(files[:5]) + (f" and {len(files) - 5} more file(s)" if len(files) > 5 else "")
+
+    def warning(self) -> str | None:
+        """One line saying what was left out and what to do, or None when nothing was."""
+        parts = []
+        if self.unusable:
+            parts.append(f"{self.unusable:,} of {self.rows:,} events ({self.share:.2%}) cannot be used and are left "
+                         f"out: {self._unusable_text()}. Fill or drop those rows at the source (`toolkit validate` "
+                         f"lists them); above {self.max_unusable_share:.0%} of the rows (max_unusable_share) "
+                         "the run stops")
+        if self.future:
+            parts.append(f"{self.future:,} event(s) later than the data horizon {self.horizon:%Y-%m-%d %H:%M} "
+                         f"({self.timezone}) are left out: {self._future_text()}. Check the source system's clock "
+                         "and time zone, or set `now:` in the configuration")
+        if self.future_users:
+            parts.append(f"{self.future_users:,} user(s) of {self.users_source} registered after the data horizon "
+                         f"{self.horizon:%Y-%m-%d %H:%M} are left out; check registered_at at the source")
+        return ("; ".join(parts) + ".") if parts else None
+
+    def check(self) -> None:
+        """Raise when more than ``max_unusable_share`` of the rows cannot be used."""
+        if not self.unusable or self.share <= self.max_unusable_share:
+            return
+        bad_time = sum(f.bad_event_time for f in self.files)
+        cls = TimestampParseError if bad_time * 2 >= self.unusable else NullValueError
+        hint = ("Write times as 'YYYY-MM-DD HH:MM:SS' (business-local time) or with a zone offset such as '+08:00'. "
+                if bad_time else "")
+        raise cls(f"{self.source}: {self.unusable:,} of {self.rows:,} events ({self.share:.1%}) cannot be used, more "
+                  f"than the {self.max_unusable_share:.0%} allowed (max_unusable_share): {self._unusable_text()}. "
+                  f"{hint}Fill or drop those rows at the source, or raise max_unusable_share in the configuration "
+                  "to leave them out.")
+
+    def as_dict(self) -> dict:
+        """For the run log and the report pages."""
+        return {"source": self.source, "horizon": self.horizon.isoformat(sep=" ", timespec="minutes"),
+                "rows": self.rows, "unusable": self.unusable, "future": self.future, "future_users": self.future_users,
+                "max_unusable_share": self.max_unusable_share, "warning": self.warning(),
+                "files": [asdict(f) for f in self.files if f.unusable or f.future]}

@@ -62,8 +62,8 @@ lifts = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks, schedule=c
 notes = ctx.calendar_notes(daily.index.min().date(), daily.index.max().date()) if len(daily) else []
 effects = campaign_effects(ctx.store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
 effects = effects[effects["start_date"].astype(str).str[:7] <= ctx.month].reset_index(drop=True)
-for note in notes:  # a year whose holiday schedule is not official yet
-    display(Markdown(f"**⚠ {note}**"))
+for calendar_note in notes:  # a year whose holiday schedule is not official yet
+    display(Markdown(f"**⚠ {calendar_note}**"))
 
 # %% [markdown] tags=["lang-en"]
 # ## Findings

@@ -195,3 +195,36 @@ def test_memory_limit_and_threads_reach_duckdb(small, tmp_path):
         "SELECT current_setting('threads'), current_setting('memory_limit')").fetchall()[0]
     assert int(threads) == 1 and memory.startswith(("953", "1.0", "1000")), memory
     assert ctx.monthly["month"].iloc[-1] == "2026-09"
+
+
+def test_a_cache_of_other_queries_is_rebuilt(small, tmp_path):
+    """A cache written by another version of the aggregate queries (another format in its
+    manifest) is rebuilt whole, never read with columns the queries no longer produce."""
+    import json
+
+    from toolkit.aggregates.cache import FORMAT, MANIFEST, cache_root
+    data = _copy(small, tmp_path)
+    _results(data)
+    manifest = cache_root(data) / MANIFEST
+    man = json.loads(manifest.read_text(encoding="utf-8"))
+    assert man["format"] == FORMAT
+    man["format"] = "1-an-older-version"
+    manifest.write_text(json.dumps(man), encoding="utf-8")
+    res = build(open_store(data), signal_events=SIGNAL)
+    assert len(res.computed) == 8 and not res.reused
+    assert json.loads(manifest.read_text(encoding="utf-8"))["format"] == FORMAT
+
+
+def test_the_cache_format_follows_the_aggregate_queries(tmp_path, monkeypatch):
+    """Editing a query that writes a kept table changes the format, so old caches rebuild."""
+    from toolkit.aggregates import cache
+    sql = tmp_path / "sql"
+    shutil.copytree(cache._SQL, sql)
+    monkeypatch.setattr(cache, "_SQL", sql)
+    before = cache._format()
+    assert before == cache.FORMAT
+    (sql / "other_query.sql").write_text("SELECT 1", encoding="utf-8")     # not a kept table's query
+    assert cache._format() == before
+    step = sql / "agg_user_month.sql"
+    step.write_text(step.read_text(encoding="utf-8") + "\n-- another column\n", encoding="utf-8")
+    assert cache._format() != before

@@ -13,7 +13,20 @@ import os
 from pathlib import Path
 
 MANIFEST = "manifest.json"
-FORMAT = 1      # bump when the layout or the meaning of a table changes: every cache rebuilds
+LAYOUT = 1      # bump when the layout or the meaning of a table changes outside the SQL: every cache rebuilds
+_SQL = Path(__file__).resolve().parent.parent / "sql"
+
+
+def _format() -> str:
+    """The cache format: LAYOUT and a digest of the queries that write the kept tables, so that a
+    cache written by another version of them is rebuilt, never read with the wrong columns."""
+    digest = hashlib.sha256()
+    for path in sorted([*_SQL.glob("agg_*.sql"), *_SQL.glob("lifecycle_*.sql")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{LAYOUT}-{digest.hexdigest()[:16]}"
+
+
+FORMAT = _format()
 
 
 def cache_root(data_dir, cache_dir=None) -> Path:

@@ -91,3 +91,21 @@ def rendered_reports(sample_dir, tmp_path_factory):
         assert proc.returncode == 0, proc.stderr
         out[lang] = (folder, proc)
     return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium driven by Playwright, one per test module; skips
+    with what to install when Chromium is missing."""
+    import shutil
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("Chromium is not installed: `make install` installs it with apt when run as root; "
+                    "otherwise install the chromium package to run the browser tests.")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()

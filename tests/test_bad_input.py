@@ -131,3 +131,12 @@ def test_every_error_is_a_toolkit_error():
     for cls in (ColumnTypeError, DataReadError, EmptyTableError, MissingColumnError, MissingTableError,
                 NullValueError, TimestampParseError):
         assert issubclass(cls, ToolkitError)
+
+
+def test_a_duckdb_file_that_is_not_a_database(tmp_path):
+    (tmp_path / "events.duckdb").write_bytes(b"this is not a DuckDB database" * 200)
+    with pytest.raises(DataReadError, match="Cannot open the DuckDB file .*events.duckdb"):
+        open_store(tmp_path)
+    proc = run_cli("validate", tmp_path)
+    assert proc.returncode == 2 and "Cannot open the DuckDB file" in proc.stderr
+    assert "Traceback" not in proc.stderr

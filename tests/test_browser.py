@@ -1,7 +1,6 @@
 """Open the rendered reports in headless Chromium as a reader would: every image
 loads, no error text, every link resolves.  Screenshots go to tests/artifacts/."""
 import re
-import shutil
 from urllib.parse import unquote, urlparse
 
 import pytest
@@ -13,19 +12,10 @@ ERROR_TEXT = re.compile(r"Traceback|\b[A-Z]\w*Error\b|\bException\b")
 
 
 @pytest.fixture(scope="module")
-def page():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.skip("Chromium is not installed: `make install` installs it with apt when run as root; "
-                    "otherwise install the chromium package to run the browser test.")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        pg = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield pg
-        browser.close()
+def page(browser):
+    pg = browser.new_page(viewport={"width": 1280, "height": 900})
+    yield pg
+    pg.close()
 
 
 def _check(page, path, shot):

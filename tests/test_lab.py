@@ -90,20 +90,6 @@ def lab(sample_dir, tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.skip("Chromium is not installed: `make install` installs it with apt when run as root; "
-                    "otherwise install the chromium package to run the browser test.")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
-
 
 def _hashes(page):
     return page.evaluate(HASHES)

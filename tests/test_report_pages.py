@@ -4,7 +4,6 @@ title, a language and a header on every page, tables that fit an A4 page in land
 Each data set and language is rendered once (module fixtures); screenshots and a PDF go
 to tests/artifacts/."""
 import re
-import shutil
 
 import pandas as pd
 import pytest
@@ -113,6 +112,7 @@ def test_pages_speak_one_language_and_stand_alone(pages, case, lang):
         assert not re.search(r"<script[^>]+src=[\"']?(https?:)?//", html), where
         assert not re.search(r"<link[^>]+href=[\"']?(https?:)?//", html), where
         assert not BAD_VALUES.search(text), (where, BAD_VALUES.search(text).group(0))
+        assert "ITables" not in text and "init_notebook_mode" not in text, where   # notes for notebook users
         for key in RAW_KEYS:
             assert key not in text, (where, key)
         if lang == "en":
@@ -140,19 +140,6 @@ def test_sections_fit_the_retail_data(pages):
     zh = _visible_text((pages[("retail", "zh")] / "2011-11" / "02_periods.html").read_text(encoding="utf-8"))[1]
     assert "降至平日的 0.00 倍" in zh and "术语说明" in zh
 
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.skip("Chromium is not installed (`make install` installs it when run as root).")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
 
 
 def test_tables_sort_download_and_fit_the_window_and_an_a4_page(pages, browser):

@@ -50,9 +50,6 @@ TEXT = {
     "mau_bridge": ("From last month's MAU to this month's", "月活桥图:上月到本月"),
     "four_rates": ("The four rates", "4大指标"),
     "transitions": ("Where last month's users went (share of row)", "用户群体迁移(行占比)"),
-    "from": ("last month", "上月"),
-    "to": ("this month", "本月"),
-    "not entered": ("not yet entered", "未注册"),
     # the JupyterLab controls (toolkit/widgets.py, toolkit/period_detail.py)
     "all": ("(all)", "(全部)"),
     "all_states": ("all states", "全部分群"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 from contextlib import contextmanager
@@ -214,6 +215,9 @@ def render_html(executed: Path, html: Path, header: dict | None = None, title: s
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             embed_images=True, language_code=LANG_CODE.get(lang, lang))
     body, _ = exporter.from_notebook_node(nb, resources={"toolkit_header": header or {}})
+    # itables' <noscript> note ("is your notebook trusted?") is for notebook users: a reader whose
+    # mail client blocks scripts sees the plain table beside it, and nothing about notebooks
+    body = re.sub(r"<noscript>(?:(?!</noscript>).)*init_notebook_mode.*?</noscript>", "", body, flags=re.S)
     html.write_text(body, encoding="utf-8")
 
 

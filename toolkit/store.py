@@ -28,8 +28,8 @@ import duckdb
 from . import queries
 from .csv_sources import check_options, reader_sql
 from .engine_errors import translate
-from .errors import (ColumnTypeError, EmptyTableError, MissingColumnError, MissingTableError, TimestampParseError,
-                     ToolkitError)
+from .errors import (ColumnTypeError, DataReadError, EmptyTableError, MissingColumnError, MissingTableError,
+                     TimestampParseError, ToolkitError)
 from .event_checks import DEFAULT_MAX_UNUSABLE_SHARE, EventChecks, FileCount
 
 # Column kinds: id, time, text, number, date.  Required columns per table.

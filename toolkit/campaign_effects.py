@@ -55,6 +55,7 @@ def campaign_effects(con, *, active_events=(), signal_events=("trip",), alpha: f
     if camps.empty:
         return pd.DataFrame(columns=COLUMNS)
     ensure(con, active_events=active_events, signal_events=signal_events)
+    queries.run(con, "day_span_mask")
     queries.create_temp(con, "campaign_periods", "campaign_periods")
     arms = queries.frame(con, "campaign_arms")
     rows = []

@@ -163,6 +163,7 @@ def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), 
     first when ``con`` has none)."""
     from .aggregates import ensure
     ensure(con, active_events=active_events, signal_events=signal_events)
+    queries.run(con, "day_span_mask")
     df = queries.frame(con, "scene_evaluation", days=days)
     rows = []
     if df.empty:

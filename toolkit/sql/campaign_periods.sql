@@ -17,8 +17,5 @@ months AS (
     WHERE first_day <= last_day
 )
 SELECT campaign_id, period, mi,
-       ((1::UBIGINT << (CASE WHEN mi = year(last_day) * 12 + month(last_day) - 1
-                             THEN day(last_day) ELSE 31 END)::UBIGINT) - 1::UBIGINT)
-       & ~((1::UBIGINT << (CASE WHEN mi = year(first_day) * 12 + month(first_day) - 1
-                               THEN day(first_day) - 1 ELSE 0 END)::UBIGINT) - 1::UBIGINT) AS mask
+       day_span_mask(mi, first_day, last_day) AS mask   -- day_span_mask.sql
 FROM months

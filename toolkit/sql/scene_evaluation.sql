@@ -14,10 +14,7 @@ spans AS (                -- the days after each push day, month by month
 ),
 masks AS (                -- bit d - 1 for each day d of month mi inside the span
     SELECT user_id, sent_day, mi,
-           ((1::UBIGINT << (CASE WHEN mi = year(last_day) * 12 + month(last_day) - 1
-                                 THEN day(last_day) ELSE 31 END)::UBIGINT) - 1::UBIGINT)
-           & ~((1::UBIGINT << (CASE WHEN mi = year(first_day) * 12 + month(first_day) - 1
-                                   THEN day(first_day) - 1 ELSE 0 END)::UBIGINT) - 1::UBIGINT) AS mask
+           day_span_mask(mi, first_day, last_day) AS mask   -- day_span_mask.sql
     FROM spans
 ),
 hits AS (

@@ -402,7 +402,7 @@ def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir):
             click.echo(f"Month {i} of {len(months)}: {m}{eta}")
         render_month(cfg.data_dir, m, out_dir=out_dir, language=language, config=config_file, wait=wait,
                      notebooks_dir=notebooks_dir, progress=click.echo,
-                     data_checks=store.checks.as_dict() if store.checks else None)
+                     data_checks=store.checks.as_dict() if store.checks else None, store=store)
 
 
 if __name__ == "__main__":  # pragma: no cover

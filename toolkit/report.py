@@ -169,16 +169,17 @@ LANG_CODE = {"zh": "zh", "en": "en"}   # ISO 639-1, as nbconvert takes it
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
 
-def page_header(data_dir, month: str, *, language: str | None = None, config=None) -> dict:
+def page_header(data_dir, month: str, *, language: str | None = None, config=None, store=None) -> dict:
     """What the header of every page says: the data set, its period, the configuration file used,
-    the report month and the generation time, in the report language."""
+    the report month and the generation time, in the report language.  ``store``: the caller's
+    opened store (the CLI's), so that the data are not opened and checked a second time."""
     from . import labels as L
     from .config import load_config
     from .store import store_from_config
     cfg = load_config(config, data_dir=str(data_dir), language=language or None)
     lang = cfg.language
     try:
-        first, last = store_from_config(cfg).con.execute(
+        first, last = (store or store_from_config(cfg)).con.execute(
             "SELECT min(event_time), max(event_time) FROM events").fetchone()
     except Exception:  # noqa: BLE001 - unreadable data: the first section fails with the clear message
         first = last = None
@@ -246,12 +247,13 @@ def _error_of(nb_path: Path) -> str:
 def render_month(data_dir, month: str, *, out_dir="reports", language: str | None = None, config: str | None = None,
                  churn_after: int | None = None, target: float | None = None, wait: float = 0.0,
                  cell_timeout: int = 1800, notebooks_dir=None, progress=print,
-                 data_checks: dict | None = None) -> Path:
+                 data_checks: dict | None = None, store=None) -> Path:
     """Render every report section for ``month`` into ``out_dir/month``.
 
     ``config`` is the configuration file the notebooks read (None: their own lookup, see
     toolkit.config); it is written to the run log.  ``data_checks`` (EventChecks.as_dict of the
-    caller's store) goes to the run log, and its warning to the top of the month's page.
+    caller's store) goes to the run log, and its warning to the top of the month's page; ``store``
+    (that store) gives the pages' data period without opening the data again.
 
     Returns the month's folder.  Raises ReportError (previous report untouched, failed
     notebook kept under ``out_dir/failed/``) when a section fails, and WriteError, naming the
@@ -275,7 +277,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
     final = out_dir / month
     with month_lock(out_dir, month, wait, progress):
         reclaim_stale(out_dir, progress)
-        header = page_header(data_dir, month, language=language, config=config)
+        header = page_header(data_dir, month, language=language, config=config, store=store)
         tmp = out_dir / f".tmp-{month}-{os.getpid()}"
         try:
             _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header)

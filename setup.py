@@ -2,8 +2,8 @@
 
 The notebooks live in notebooks/ at the top of the repository (where JupyterLab
 opens them), the scene rules in data/; a built wheel or a non-editable install
-carries copies in toolkit/notebooks/ and toolkit/data/, where toolkit.report and
-toolkit.scenes look first.  Everything else is in pyproject.toml.
+carries copies in toolkit/notebooks/ and toolkit/shipped/, where toolkit.report.runner and
+toolkit.analyses.scenes look first.  Everything else is in pyproject.toml.
 """
 from pathlib import Path
 
@@ -22,7 +22,7 @@ class build_py_with_notebooks(build_py):
         target.mkdir(parents=True, exist_ok=True)
         for nb in sorted((HERE / "notebooks").glob("[0-9][0-9]_*.ipynb")):
             self.copy_file(str(nb), str(target / nb.name))
-        data = Path(self.build_lib) / "toolkit" / "data"
+        data = Path(self.build_lib) / "toolkit" / "shipped"
         data.mkdir(parents=True, exist_ok=True)
         self.copy_file(str(HERE / "data" / "scene_rules.csv"), str(data / "scene_rules.csv"))
 

@@ -38,14 +38,14 @@ import duckdb
 from common import ROOT, rounds, spread
 
 from toolkit.aggregates import build
-from toolkit.campaign_effects import campaign_effects
-from toolkit.holiday_lift import daily_users
-from toolkit.lifecycle import Lifecycle
-from toolkit.periods import cohort_funnel
-from toolkit.preferences import month_preferences, previous_month
-from toolkit.sample import generate_sample
-from toolkit.scenes import evaluate
-from toolkit.store import open_store
+from toolkit.analyses.campaign_effects import campaign_effects
+from toolkit.analyses.holiday_lift import daily_users
+from toolkit.analyses.lifecycle import Lifecycle
+from toolkit.analyses.periods import cohort_funnel
+from toolkit.analyses.preferences import month_preferences, previous_month
+from toolkit.data.sample import generate_sample
+from toolkit.analyses.scenes import evaluate
+from toolkit.data.store import open_store
 
 FLOOR_SQL = """CREATE OR REPLACE TEMP TABLE floor AS
 SELECT DISTINCT user_id, year(event_time) * 12 + month(event_time) - 1 AS mi

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from common import bench_store, rounds, spread
 
-from toolkit.lifecycle import Lifecycle
+from toolkit.analyses.lifecycle import Lifecycle
 
 FLOOR_SQL = """CREATE OR REPLACE TEMP TABLE floor AS
 SELECT DISTINCT user_id, year(event_time) * 12 + month(event_time) - 1 AS mi

@@ -13,7 +13,7 @@ import argparse
 import duckdb
 from common import bench_store, ratio, rounds
 
-from toolkit.preferences import preference_shares
+from toolkit.analyses.preferences import preference_shares
 
 FLOOR_SQL = """CREATE OR REPLACE TEMP TABLE floor AS
 SELECT DISTINCT e.user_id, CAST(e.event_time AS DATE) AS day, f.category

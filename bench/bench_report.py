@@ -24,8 +24,8 @@ import papermill as pm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from toolkit.report import render_month  # noqa: E402
-from toolkit.sample import generate_sample  # noqa: E402
+from toolkit.report.runner import render_month  # noqa: E402
+from toolkit.data.sample import generate_sample  # noqa: E402
 
 
 def kernel_startup(tmp: Path) -> float:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 GEN = """
 import json, resource, sys, time
-from toolkit.sample import generate_sample
+from toolkit.data.sample import generate_sample
 t0 = time.perf_counter()
 truth = generate_sample(sys.argv[1], users=int(sys.argv[2]), months=24, end="2026-10", seed=7)
 print(json.dumps({"seconds": time.perf_counter() - t0, "events": truth["events"],

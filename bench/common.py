@@ -11,8 +11,8 @@ import duckdb
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from toolkit.sample import generate_sample  # noqa: E402
-from toolkit.store import open_store  # noqa: E402
+from toolkit.data.sample import generate_sample  # noqa: E402
+from toolkit.data.store import open_store  # noqa: E402
 
 
 def bench_store(users: int, memory_limit: str):

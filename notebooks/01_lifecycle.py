@@ -40,13 +40,13 @@ interactive: bool = True  # show ipywidgets controls (reports run with False)
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from toolkit.context import open_report
-from toolkit.decomposition import decomposition, mau_bridge, transitions
-from toolkit.findings import lifecycle_findings
-from toolkit.planning import make_plan
-from toolkit.plots import plot_active_rate, plot_bridge, plot_rates, plot_states, plot_transitions, use_cjk_font
-from toolkit.labels import glossary, note
-from toolkit.report_tables import decomposition_table, lifecycle_summary_table, plan_tables, record, styled
+from toolkit.report.context import open_report
+from toolkit.analyses.decomposition import decomposition, mau_bridge, transitions
+from toolkit.report.findings import lifecycle_findings
+from toolkit.analyses.planning import make_plan
+from toolkit.report.plots import plot_active_rate, plot_bridge, plot_rates, plot_states, plot_transitions, use_cjk_font
+from toolkit.report.labels import glossary, note
+from toolkit.report.tables import decomposition_table, lifecycle_summary_table, plan_tables, record, styled
 
 use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, churn_after=churn_after, target=target, language=language,
@@ -153,5 +153,5 @@ display(Markdown(glossary("lifecycle", lang)))
 
 # %% tags=["interactive-only"]
 if interactive:
-    from toolkit.widgets import LifecycleExplorer
+    from toolkit.report.widgets import LifecycleExplorer
     display(LifecycleExplorer(ctx).widget)

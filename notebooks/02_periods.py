@@ -41,16 +41,16 @@ interactive: bool = True  # show ipywidgets controls (reports run with False)
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from toolkit.campaign_effects import campaign_effects
-from toolkit.context import open_report
-from toolkit.findings import period_findings
-from toolkit.holiday_lift import daily_users, holiday_lift
-from toolkit.period_plots import (plot_campaign_effects, plot_daily_with_windows, plot_funnel, plot_holiday_lifts,
+from toolkit.analyses.campaign_effects import campaign_effects
+from toolkit.report.context import open_report
+from toolkit.report.findings import period_findings
+from toolkit.analyses.holiday_lift import daily_users, holiday_lift
+from toolkit.report.period_plots import (plot_campaign_effects, plot_daily_with_windows, plot_funnel, plot_holiday_lifts,
                                   plot_period_rates, plot_stickiness)
-from toolkit.periods import cohort_funnel, month_markers, period_view, stickiness
-from toolkit.plots import use_cjk_font
-from toolkit.labels import glossary, note
-from toolkit.report_tables import (campaign_table, funnel_notes, funnel_table, holiday_table, period_table,
+from toolkit.analyses.periods import cohort_funnel, month_markers, period_view, stickiness
+from toolkit.report.plots import use_cjk_font
+from toolkit.report.labels import glossary, note
+from toolkit.report.tables import (campaign_table, funnel_notes, funnel_table, holiday_table, period_table,
                                   record_periods, styled)
 
 use_cjk_font()
@@ -154,5 +154,5 @@ display(Markdown(glossary("periods", lang)))
 
 # %% tags=["interactive-only"]
 if interactive:
-    from toolkit.widgets import PeriodExplorer
+    from toolkit.report.widgets import PeriodExplorer
     display(PeriodExplorer(daily, lifts, effects, lang=lang, country=cfg.holiday_country, weeks=weeks).widget)

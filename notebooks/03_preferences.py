@@ -40,15 +40,15 @@ interactive: bool = True  # show ipywidgets controls (reports run with False)
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from toolkit.context import open_report
-from toolkit.findings import preference_findings
-from toolkit.preference_plots import plot_state_category, plot_tag_distribution, plot_tag_movement
-from toolkit.preferences import month_preferences, previous_month, state_category_matrix, tag_distribution, tag_movement
-from toolkit.plots import use_cjk_font
-from toolkit.labels import glossary, note
-from toolkit.preferences import categories
-from toolkit.report_tables import record_preferences, scene_table, styled, tag_table
-from toolkit.scenes import audience, evaluate, load_rules, rules_for
+from toolkit.report.context import open_report
+from toolkit.report.findings import preference_findings
+from toolkit.report.preference_plots import plot_state_category, plot_tag_distribution, plot_tag_movement
+from toolkit.analyses.preferences import month_preferences, previous_month, state_category_matrix, tag_distribution, tag_movement
+from toolkit.report.plots import use_cjk_font
+from toolkit.report.labels import glossary, note
+from toolkit.analyses.preferences import categories
+from toolkit.report.tables import record_preferences, scene_table, styled, tag_table
+from toolkit.analyses.scenes import audience, evaluate, load_rules, rules_for
 
 use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, language=language, config=config)
@@ -143,5 +143,5 @@ display(Markdown(glossary("preferences", lang)))
 
 # %% tags=["interactive-only"]
 if interactive:
-    from toolkit.widgets import PreferenceExplorer
+    from toolkit.report.widgets import PreferenceExplorer
     display(PreferenceExplorer(mean_share, lang).widget)

@@ -70,7 +70,7 @@ def run_cli(*args, cwd=None, check=False):
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory):
     """A generated sample (20,000 users, 24 months to 2026-10), shared by the tests that read planted effects."""
-    from toolkit.sample import generate_sample
+    from toolkit.data.sample import generate_sample
     d = tmp_path_factory.mktemp("sample")
     generate_sample(d, users=SAMPLE_USERS, months=24, end="2026-10", seed=11)
     return d

@@ -16,12 +16,12 @@ from conftest import run_cli
 from toolkit.aggregates import build, in_memory
 from toolkit.aggregates.build import ensure_categories
 from toolkit.aggregates.tables import VIEW
-from toolkit.holiday_lift import daily_users
-from toolkit.lifecycle import Lifecycle, month_index
-from toolkit.preferences import preference_shares
-from toolkit.sample import generate_sample
-from toolkit.store import open_store
-from toolkit.user_detail import user_detail
+from toolkit.analyses.holiday_lift import daily_users
+from toolkit.analyses.lifecycle import Lifecycle, month_index
+from toolkit.analyses.preferences import preference_shares
+from toolkit.data.sample import generate_sample
+from toolkit.data.store import open_store
+from toolkit.analyses.user_detail import user_detail
 
 SIGNAL = ["trip"]
 
@@ -186,7 +186,7 @@ def test_cli_build_and_outputs_with_and_without_a_cache(small, tmp_path):
 
 def test_memory_limit_and_threads_reach_duckdb(small, tmp_path):
     """The configuration's memory_limit and threads are the settings of the report's connection."""
-    from toolkit.context import open_report
+    from toolkit.report.context import open_report
     data = _copy(small, tmp_path)
     cfg = tmp_path / "toolkit.yaml"
     cfg.write_text(f"data_dir: {data}\nmemory_limit: 1GB\nthreads: 1\n", encoding="utf-8")

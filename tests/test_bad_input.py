@@ -6,8 +6,8 @@ import pytest
 from conftest import events, run_cli, write_table
 from toolkit.errors import (ColumnTypeError, DataReadError, EmptyTableError, MissingColumnError, MissingTableError,
                             NullValueError, TimestampParseError, ToolkitError)
-from toolkit.store import open_store
-from toolkit.validate import validate
+from toolkit.data.store import open_store
+from toolkit.data.validate import validate
 
 
 def test_missing_events_file(tmp_path):

@@ -11,10 +11,10 @@ import papermill as pm
 import pytest
 
 from conftest import ROOT, run_cli
-from toolkit.holiday_calendar import calendar_notes, country_calendar, holiday_windows, is_day_off, official_until
-from toolkit.holiday_lift import holiday_lift
-from toolkit.report_tables import read_metrics
-from toolkit.sample import generate_sample
+from toolkit.analyses.holiday_calendar import calendar_notes, country_calendar, holiday_windows, is_day_off, official_until
+from toolkit.analyses.holiday_lift import holiday_lift
+from toolkit.report.tables import read_metrics
+from toolkit.data.sample import generate_sample
 
 # The first year the installed library has no official Chinese schedule for (2027 in holidays 0.109).
 EST = official_until(holidays.country_holidays("CN", years=2026)) + 1

@@ -12,10 +12,10 @@ import pytest
 from conftest import run_cli, write_table
 from toolkit.errors import ColumnTypeError, EncodingError, MissingColumnError, MonthRangeError, NullValueError
 from toolkit.months import check_month
-from toolkit.report import report_months
-from toolkit.sample import generate_sample
-from toolkit.store import open_store
-from toolkit.validate import validate
+from toolkit.report.runner import report_months
+from toolkit.data.sample import generate_sample
+from toolkit.data.store import open_store
+from toolkit.data.validate import validate
 
 END = "2026-04"
 
@@ -131,7 +131,7 @@ def test_month_checks_of_notebooks_and_functions(small):
     assert check_month(None, con) == END and check_month("2026-01", con) == "2026-01"
     with pytest.raises(MonthRangeError, match="available months are 2026-02 to 2026-04"):
         check_month("2026-01", con, skip_first=True)
-    from toolkit.context import open_report
+    from toolkit.report.context import open_report
     with pytest.raises(MonthRangeError, match="month 1999-01 is outside the data"):
         open_report(data_dir=str(small[0]), month="1999-01")
 
@@ -202,7 +202,7 @@ def test_a_bad_value_far_down_a_csv_is_counted_not_a_crash(tmp_path):
 
 
 def test_conversion_errors_name_the_column_and_the_value():
-    from toolkit.engine_errors import translate
+    from toolkit.data.engine_errors import translate
     import duckdb
     con = duckdb.connect()
     with pytest.raises(duckdb.Error) as e:

@@ -41,7 +41,7 @@ def test_the_wheel_ships_the_report_notebooks(wheel):
     repo = {p.name: _sha(p.read_bytes()) for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))}
     assert shipped == repo
     assert "toolkit/sql/health_events.sql" in names and "toolkit/defaults.yaml" in names
-    assert "toolkit/data/scene_rules.csv" in names   # the preferences section's default rules
+    assert "toolkit/shipped/scene_rules.csv" in names   # the preferences section's default rules
 
 
 def test_a_non_editable_install_renders_the_report(wheel, sample_dir, tmp_path):
@@ -53,7 +53,7 @@ def test_a_non_editable_install_renders_the_report(wheel, sample_dir, tmp_path):
     env["PYTHONPATH"] = str(site)   # the installed copy comes before the checkout's editable one
     away = tmp_path / "elsewhere"   # no toolkit.yaml here or above, no notebooks/ folder
     away.mkdir()
-    where = subprocess.run([sys.executable, "-c", "import toolkit.report as r; print(r.__file__); "
+    where = subprocess.run([sys.executable, "-c", "import toolkit.report.runner as r; print(r.__file__); "
                             "print(r.NOTEBOOK_DIR)"], capture_output=True, text=True, env=env, cwd=away)
     module, notebooks = where.stdout.split()
     assert module.startswith(str(site)) and notebooks == str(site / "toolkit" / "notebooks"), where.stdout
@@ -76,7 +76,7 @@ def test_an_empty_notebook_folder_fails_clearly(tiny_dir, tmp_path):
 
 
 def test_an_install_without_notebooks_says_how_to_fix_it(tmp_path, monkeypatch):
-    from toolkit import report
+    from toolkit.report import runner as report
     monkeypatch.setattr(report, "NOTEBOOK_DIR", tmp_path)
     with pytest.raises(ReportError, match="reinstall it from the project folder"):
         report.required_notebooks()

@@ -7,11 +7,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from toolkit import labels as L  # noqa: E402
-from toolkit.lifecycle import Lifecycle  # noqa: E402
-from toolkit.decomposition import mau_bridge, transitions  # noqa: E402
-from toolkit.plots import plot_bridge, plot_rates, plot_states, plot_transitions, use_cjk_font  # noqa: E402
-from toolkit.store import open_store  # noqa: E402
+from toolkit.report import labels as L  # noqa: E402
+from toolkit.analyses.lifecycle import Lifecycle  # noqa: E402
+from toolkit.analyses.decomposition import mau_bridge, transitions  # noqa: E402
+from toolkit.report.plots import plot_bridge, plot_rates, plot_states, plot_transitions, use_cjk_font  # noqa: E402
+from toolkit.data.store import open_store  # noqa: E402
 
 
 def test_chinese_charts_have_every_glyph(sample_dir):

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from conftest import run_cli, write_table
-from toolkit.lifecycle import COLUMNS, Lifecycle, lifecycle_table
-from toolkit.store import open_store
+from toolkit.analyses.lifecycle import COLUMNS, Lifecycle, lifecycle_table
+from toolkit.data.store import open_store
 
 APP = {"U1": [1, 2, 3, 4, 5, 6], "U2": [1, 4], "U3": [2, 4, 5, 6], "U4": [2, 3]}
 TRIPS = {"U4": [5], "U6": [2, 6]}

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lifecycle_reference import reference_counts, reference_states
-from toolkit.lifecycle import STATES, Lifecycle, month_label
+from toolkit.analyses.lifecycle import STATES, Lifecycle, month_label
 
 BASE = 2024 * 12  # month index of 2024-01
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.lifecycle import Lifecycle
+from toolkit.analyses.lifecycle import Lifecycle
 from toolkit.months import add_months, month_range, month_str, parse_month
-from toolkit.store import open_store
+from toolkit.data.store import open_store
 
 POOL_OF = {"retention_old": ("new_retained", "active", "woken", "returned"), "retention_new": ("new",),
            "wake_rate": ("dormant",), "return_rate": ("churned",)}

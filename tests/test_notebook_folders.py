@@ -9,8 +9,8 @@ import papermill as pm
 import pytest
 
 from conftest import ROOT
-from toolkit.report import report_notebooks
-from toolkit.report_tables import read_metrics
+from toolkit.report.runner import report_notebooks
+from toolkit.report.tables import read_metrics
 
 NOTEBOOKS = report_notebooks()
 

@@ -9,13 +9,13 @@ import pytest
 from scipy.stats import norm
 
 from conftest import run_cli, write_table
-from toolkit.abtest import sample_ratio_mismatch, sample_size, two_proportions
-from toolkit.campaign_effects import campaign_effects
-from toolkit.holiday_calendar import holiday_windows, is_day_off
-from toolkit.holiday_lift import daily_users, holiday_lift
-from toolkit.lifecycle import Lifecycle
-from toolkit.periods import cohort_funnel, stickiness
-from toolkit.store import open_store
+from toolkit.analyses.abtest import sample_ratio_mismatch, sample_size, two_proportions
+from toolkit.analyses.campaign_effects import campaign_effects
+from toolkit.analyses.holiday_calendar import holiday_windows, is_day_off
+from toolkit.analyses.holiday_lift import daily_users, holiday_lift
+from toolkit.analyses.lifecycle import Lifecycle
+from toolkit.analyses.periods import cohort_funnel, stickiness
+from toolkit.data.store import open_store
 
 # The official schedules (国务院办公厅 notices for 2025 and 2026).
 OFFICIAL = [
@@ -208,7 +208,7 @@ def test_cli_ab():
 
 
 def test_funnel_steps_the_data_cannot_express_are_not_defined(tiny_dir, tmp_path):
-    from toolkit.report_tables import funnel_notes, funnel_table
+    from toolkit.report.tables import funnel_notes, funnel_table
     f = cohort_funnel(Lifecycle(open_store(tiny_dir).con))            # categories, but no orders table
     assert f.attrs["undefined"] == {"paying": "paying_undefined"}
     assert f["paying_share"].isna().all() and f["activated_share"].notna().all()
@@ -229,7 +229,7 @@ def test_funnel_steps_the_data_cannot_express_are_not_defined(tiny_dir, tmp_path
 
 
 def test_holidays_that_lower_activity_are_worded_as_drops():
-    from toolkit.findings import period_findings
+    from toolkit.report.findings import period_findings
     lifts = pd.DataFrame([{"name": "Christmas Day", "name_zh": "圣诞节", "start": date(2010, 12, 25),
                            "end": date(2010, 12, 28), "lift": 0.0, "ci_low": 0.0, "ci_high": 0.03,
                            "last_year_lift": float("nan")},
@@ -250,7 +250,7 @@ def test_scenes_need_rules_of_the_data_set(tiny_dir):
 
 def test_scene_rules_belong_to_their_data_set(tmp_path):
     import json
-    from toolkit.scenes import DEFAULT_RULES, rules_for
+    from toolkit.analyses.scenes import DEFAULT_RULES, rules_for
     assert rules_for(tmp_path) is None                                   # another data set: no car-app rules
     (tmp_path / "truth.json").write_text(json.dumps({"generator": "toolkit.sample"}))
     assert rules_for(tmp_path) == DEFAULT_RULES                          # an older sample without its copy

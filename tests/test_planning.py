@@ -4,11 +4,11 @@ import pandas as pd
 import pytest
 
 from conftest import run_cli
-from toolkit.decomposition import decomposition, mau_bridge, transitions
+from toolkit.analyses.decomposition import decomposition, mau_bridge, transitions
 from toolkit.errors import ConfigError
-from toolkit.lifecycle import RATES, Lifecycle
-from toolkit.planning import StartState, default_rates, make_plan, project, required_uplift
-from toolkit.store import open_store
+from toolkit.analyses.lifecycle import RATES, Lifecycle
+from toolkit.analyses.planning import StartState, default_rates, make_plan, project, required_uplift
+from toolkit.data.store import open_store
 
 M2 = ["2026-01", "2026-02"]
 R = pd.DataFrame({"retention_old": 0.9, "retention_new": 0.5, "wake_rate": 0.3, "return_rate": 0.1}, index=M2)

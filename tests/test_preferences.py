@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from conftest import run_cli, write_table
-from toolkit.lifecycle import Lifecycle
-from toolkit.preferences import month_preferences, preference_shares, state_category_matrix, tag_distribution
-from toolkit.scenes import evaluate, load_rules, select
-from toolkit.store import open_store
-from toolkit.user_detail import COLUMNS, user_detail
+from toolkit.analyses.lifecycle import Lifecycle
+from toolkit.analyses.preferences import month_preferences, preference_shares, state_category_matrix, tag_distribution
+from toolkit.analyses.scenes import evaluate, load_rules, select
+from toolkit.data.store import open_store
+from toolkit.analyses.user_detail import COLUMNS, user_detail
 
 FEATURES = [{"event_name": "remote_unlock", "category": "car_control"},
             {"event_name": "article_view", "category": "content"},
@@ -186,7 +186,7 @@ def test_cli_preferences(sample_dir):
 
 def test_tag_indicators_match_splitting_each_row():
     """The vectorised tag membership (one split per distinct combination) against a split per row."""
-    from toolkit.preferences import tag_indicators
+    from toolkit.analyses.preferences import tag_indicators
     rng = np.random.default_rng(5)
     cats = ["car_control", "content", "community", "other"]
     tags = pd.Series([",".join(c for c in cats if rng.random() < 0.4) for _ in range(500)] + [None])

@@ -3,10 +3,10 @@
 import pytest
 
 from conftest import ROOT, run_cli
-from toolkit.convert import convert_transactions
+from toolkit.data.convert import convert_transactions
 from toolkit.errors import MissingColumnError
-from toolkit.store import open_store
-from toolkit.validate import validate
+from toolkit.data.store import open_store
+from toolkit.data.validate import validate
 
 REAL = ROOT.parent / "shared" / "realdata" / "online_retail_invoices.csv"
 # Known figures of the file (its README): new customers per month, 2010-12 .. 2011-12.
@@ -83,7 +83,7 @@ def test_reports_render_on_the_real_data(retail, tmp_path):
 
 def test_closed_shop_holidays_have_a_lift_of_zero(retail):
     assert run_cli("holidays", retail).returncode == 0
-    from toolkit.holiday_lift import daily_users, holiday_lift
+    from toolkit.analyses.holiday_lift import daily_users, holiday_lift
     lifts = holiday_lift(daily_users(open_store(retail).con, signal_events=()), country="GB")
     xmas = lifts[lifts["name"].str.contains("Christmas")].iloc[0]
     assert xmas["lift"] == 0 and xmas["ci_low"] == 0 and 0 < xmas["ci_high"] < 0.2   # the shop was closed

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import run_cli
 from toolkit.errors import ReportError
-from toolkit.report import month_lock, render_month
-from toolkit.sample import generate_sample
+from toolkit.report.runner import month_lock, render_month
+from toolkit.data.sample import generate_sample
 
 
 @pytest.fixture(scope="module")

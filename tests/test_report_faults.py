@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, run_cli
-from toolkit.report_tables import read_metrics
-from toolkit.sample import generate_sample
+from toolkit.report.tables import read_metrics
+from toolkit.data.sample import generate_sample
 
 MONTH = "2026-04"
 

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import ROOT, run_cli
-from toolkit.convert import convert_transactions
+from toolkit.data.convert import convert_transactions
 
 REAL = ROOT.parent / "shared" / "realdata" / "online_retail_invoices.csv"
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from conftest import SAMPLE_USERS, run_cli
-from toolkit.sample import generate_sample
-from toolkit.store import open_store
-from toolkit.validate import validate
+from toolkit.data.sample import generate_sample
+from toolkit.data.store import open_store
+from toolkit.data.validate import validate
 
 
 def _digest(folder):

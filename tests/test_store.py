@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import events, write_table
-from toolkit.store import open_store
+from toolkit.data.store import open_store
 
 ROWS = [(1, "2025-01-31 23:30:00", "app_open"), (2, "2025-02-01 00:10:00", "remote_unlock"),
         (2, "2025-03-15 12:00:00", "article_view")]

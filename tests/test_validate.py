@@ -2,8 +2,8 @@
 from datetime import datetime
 
 from conftest import run_cli
-from toolkit.store import open_store
-from toolkit.validate import validate
+from toolkit.data.store import open_store
+from toolkit.data.validate import validate
 
 
 def test_health_facts(tiny_dir):

@@ -6,12 +6,12 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
-from toolkit.campaign_effects import campaign_effects  # noqa: E402
-from toolkit.context import open_report  # noqa: E402
-from toolkit.holiday_lift import daily_users, holiday_lift  # noqa: E402
-from toolkit.plots import use_cjk_font  # noqa: E402
-from toolkit.preferences import month_preferences, state_category_matrix  # noqa: E402
-from toolkit.widgets import LifecycleExplorer, PeriodExplorer, PreferenceExplorer  # noqa: E402
+from toolkit.analyses.campaign_effects import campaign_effects  # noqa: E402
+from toolkit.report.context import open_report  # noqa: E402
+from toolkit.analyses.holiday_lift import daily_users, holiday_lift  # noqa: E402
+from toolkit.report.plots import use_cjk_font  # noqa: E402
+from toolkit.analyses.preferences import month_preferences, state_category_matrix  # noqa: E402
+from toolkit.report.widgets import LifecycleExplorer, PeriodExplorer, PreferenceExplorer  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ class _Group(click.Group):
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except duckdb.Error as exc:  # a query failed on data that passed the checks: still no traceback
-            from .engine_errors import cause
+            from .data.engine_errors import cause
             hint = "" if ctx.invoked_subcommand == "validate" else " Run `toolkit validate DIR` to check the data."
             click.echo(f"error: the query engine failed: {cause(exc)}.{hint}", err=True)
             sys.exit(2)
@@ -53,7 +53,7 @@ def _cfg(ctx, **overrides):
 
 def _open(ctx, data_dir, timezone=None, *, max_unusable_share=None, **overrides):
     """The configuration and the opened store; what the store left out of the events is said once, on stderr."""
-    from .store import store_from_config
+    from .data.store import store_from_config
     cfg = _cfg(ctx, data_dir=data_dir, timezone=timezone, **overrides)
     store = store_from_config(cfg.with_overrides(max_unusable_share=max_unusable_share),
                               memory_limit=cfg.memory_limit or None, threads=cfg.threads or None)
@@ -74,7 +74,7 @@ def _build(cfg, store, *, rebuild=False, quiet=True):
 
 
 def _lifecycle(cfg, store, last_month=None, aggregates=None):
-    from .lifecycle import Lifecycle
+    from .analyses.lifecycle import Lifecycle
     agg = aggregates or _build(cfg, store)
     return Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events,
                      last_month=last_month, aggregates=agg)
@@ -100,7 +100,7 @@ def build_cmd(ctx, data_dir, rebuild):
 @click.pass_context
 def sample(ctx, out, users, months, end, seed):
     """Write the synthetic car-app sample with planted effects (truth.json)."""
-    from .sample import generate_sample
+    from .data.sample import generate_sample
     out = Path(out) if out else _cfg(ctx).data_dir
     t0 = time.perf_counter()
     truth = generate_sample(out, users=users, months=months, end=end, seed=seed)
@@ -114,7 +114,7 @@ def sample(ctx, out, users, months, end, seed):
 @click.pass_context
 def validate(ctx, data_dir, timezone):
     """Print a health summary of DATA_DIR; exit non-zero on errors."""
-    from .validate import validate as run_validate
+    from .data.validate import validate as run_validate
     _, store = _open(ctx, data_dir, timezone, max_unusable_share=1.0)   # validate lists every problem itself
     health = run_validate(store)
     click.echo(health.render())
@@ -133,7 +133,7 @@ def validate(ctx, data_dir, timezone):
 @click.option("--encoding", default=None, help="Encoding of a CSV that is not UTF-8, e.g. gb18030.")
 def convert_transactions_cmd(source, out, user_col, time_col, amount_col, id_col, event_name, encoding):
     """Turn a transactions file (one row per purchase) into the event layout."""
-    from .convert import convert_transactions
+    from .data.convert import convert_transactions
     r = convert_transactions(source, out, user_col=user_col, time_col=time_col, amount_col=amount_col,
                              id_col=id_col, event_name=event_name, encoding=encoding)
     click.echo(f"Wrote {r['events']:,} events of {r['users']:,} users to {r['out']} "
@@ -157,7 +157,7 @@ def _write_frame(df, out):
 @click.pass_context
 def lifecycle(ctx, data_dir, churn_after, out):
     """Write the monthly lifecycle table: states, MAU, active rate and the four rates."""
-    from .lifecycle import COLUMNS
+    from .analyses.lifecycle import COLUMNS
     cfg, store = _open(ctx, data_dir, churn_after=churn_after)
     df = _lifecycle(cfg, store).monthly(cfg.churn_after)
     _write_frame(df[COLUMNS], out)
@@ -179,7 +179,7 @@ def lifecycle(ctx, data_dir, churn_after, out):
 def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, retention_old, retention_new,
          wake_rate, return_rate):
     """Project the active rate for the plan months and what it takes to meet the target."""
-    from .planning import make_plan
+    from .analyses.planning import make_plan
     cfg, store = _open(ctx, data_dir, churn_after=churn_after, target_active_rate=target)
     month_list = [m.strip() for m in months.split(",") if m.strip()]
     nu = None
@@ -217,8 +217,8 @@ def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, ret
 @click.pass_context
 def holidays(ctx, data_dir, out, event_names, weeks):
     """One row per holiday window: its lift in daily users over comparable days, with a 95% interval."""
-    from .holiday_calendar import calendar_notes, schedule_file
-    from .holiday_lift import daily_users, holiday_lift
+    from .analyses.holiday_calendar import calendar_notes, schedule_file
+    from .analyses.holiday_lift import daily_users, holiday_lift
     cfg, store = _open(ctx, data_dir)
     _build(cfg, store)
     names = [x.strip() for x in event_names.split(",") if x.strip()] if event_names else None
@@ -242,7 +242,7 @@ def holidays(ctx, data_dir, out, event_names, weeks):
 @click.pass_context
 def campaigns(ctx, data_dir, out):
     """One row per campaign: goal metric per arm, difference, 95% interval, p-value, SRM flag, method."""
-    from .campaign_effects import campaign_effects
+    from .analyses.campaign_effects import campaign_effects
     cfg, store = _open(ctx, data_dir)
     _build(cfg, store)
     df = campaign_effects(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
@@ -260,7 +260,7 @@ def campaigns(ctx, data_dir, out):
 @click.option("--power", type=float, default=0.8, show_default=True)
 def ab(treatment, control, baseline, mde, alpha, power):
     """A/B test on two proportions (difference, interval, p-value), or the users needed per arm."""
-    from .abtest import sample_size, two_proportions
+    from .analyses.abtest import sample_size, two_proportions
 
     def parse(text, flag):
         try:
@@ -298,7 +298,7 @@ def _month_or_last(store, month):
 @click.pass_context
 def preferences(ctx, data_dir, month, threshold, out):
     """Per user: the share of active days on which each category was used (last 3 months), tags, primary tag."""
-    from .preferences import month_preferences
+    from .analyses.preferences import month_preferences
     if not 0 < threshold <= 1:
         raise ToolkitError(f"--threshold must be a share in (0, 1], got {threshold}.")
     cfg, store = _open(ctx, data_dir)
@@ -319,7 +319,7 @@ def preferences(ctx, data_dir, month, threshold, out):
 def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
     """Select each scene rule's users for the month, hold out a control share, write the pushes."""
     from .months import check_month
-    from .scenes import load_rules, rules_for, select, write_pushes
+    from .analyses.scenes import load_rules, rules_for, select, write_pushes
     cfg, store = _open(ctx, data_dir)
     month = check_month(month, store.con, shift=1)   # a push month follows the month whose state it selects on
     path = rules_for(cfg.data_dir, rules)
@@ -353,7 +353,7 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
 @click.pass_context
 def export_users(ctx, data_dir, month, out, language, core_category):
     """One row per user for the month (state, last activity, tags, purchases, campaigns): CSV or Excel."""
-    from .user_detail import user_detail, write_detail
+    from .analyses.user_detail import user_detail, write_detail
     if not str(out).lower().endswith((".csv", ".xlsx")):
         raise ToolkitError(f"--out must end in .csv or .xlsx, got {out}.")
     cfg, store = _open(ctx, data_dir)
@@ -382,7 +382,7 @@ def export_users(ctx, data_dir, month, out, language, core_category):
 @click.pass_context
 def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir):
     """Render the monthly HTML reports of DATA_DIR into reports/YYYY-MM/."""
-    from .report import render_month, report_months, required_notebooks
+    from .report.runner import render_month, report_months, required_notebooks
     required_notebooks(notebooks_dir)
     cfg, store = _open(ctx, data_dir, language=language)
     out_dir = Path(out) if out else cfg.reports_dir

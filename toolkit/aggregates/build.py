@@ -37,7 +37,7 @@ import numpy as np
 
 from .. import queries
 from ..errors import ConfigError
-from ..store import Store, open_events_file
+from ..data.store import Store, open_events_file
 from .cache import FORMAT, cache_root, read_manifest, write_manifest
 from .tables import Aggregates, attach, month_label
 

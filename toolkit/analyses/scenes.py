@@ -12,18 +12,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import queries
+from .. import queries
 from .abtest import two_proportions
-from .errors import ConfigError, ToolkitError
+from ..errors import ConfigError, ToolkitError
 from .lifecycle import STATES, Lifecycle
-from .months import add_months, month_str, parse_month
+from ..months import add_months, month_str, parse_month
 from .preferences import preference_shares
 
 RULE_COLUMNS = ["rule_id", "priority", "state", "months_inactive", "tag", "content", "control_share"]
 PUSH_COLUMNS = ["push_id", "user_id", "sent_at", "rule_id", "content", "arm"]
-_SHIPPED_RULES = Path(__file__).resolve().parent / "data" / "scene_rules.csv"   # in an installed wheel (setup.py)
+_SHIPPED_RULES = Path(__file__).resolve().parents[1] / "shipped" / "scene_rules.csv"   # in an installed wheel (setup.py)
 DEFAULT_RULES = (_SHIPPED_RULES if _SHIPPED_RULES.is_file()
-                 else Path(__file__).resolve().parent.parent / "data" / "scene_rules.csv")
+                 else Path(__file__).resolve().parents[2] / "data" / "scene_rules.csv")
 
 
 RULE_FILES = ("scene_rules.csv", "scene_rules.yaml", "scene_rules.yml")
@@ -161,7 +161,7 @@ def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), 
     ``days`` days (the days after the push day) for treatment and control, the difference,
     its interval and p-value.  Activity comes from the monthly aggregates (computed in memory
     first when ``con`` has none)."""
-    from .aggregates import ensure
+    from ..aggregates import ensure
     ensure(con, active_events=active_events, signal_events=signal_events)
     queries.run(con, "day_span_mask")
     df = queries.frame(con, "scene_evaluation", days=days)

@@ -33,9 +33,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import ConfigError
-from .holiday_calendar import calendar_version, holiday_windows
-from .months import add_months, month_range, month_str, parse_month
+from ..errors import ConfigError
+from ..analyses.holiday_calendar import calendar_version, holiday_windows
+from ..months import add_months, month_range, month_str, parse_month
 
 CATEGORIES: dict[str, list[str]] = {
     "car_control": ["remote_unlock", "remote_lock", "remote_climate", "car_locate"],
@@ -303,7 +303,7 @@ def generate_sample(out, *, users: int = 50_000, months: int = 24, end: str = "2
     fm = [{"event_name": n, "category": c} for c, names in CATEGORIES.items() for n in names]
     fm += [{"event_name": APP_OPEN, "category": ""}, {"event_name": TRIP, "category": ""}]
     pd.DataFrame(fm).to_csv(out / "feature_map.csv", index=False)
-    from .scenes import DEFAULT_RULES
+    from ..analyses.scenes import DEFAULT_RULES
     shutil.copyfile(DEFAULT_RULES, out / "scene_rules.csv")   # the car-app scene rules belong to this data set
     _empty_members = pd.DataFrame({"campaign_id": pd.Series(dtype=str), "user_id": pd.Series(dtype="int64"),
                                    "arm": pd.Series(dtype=str)})

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
+from ..errors import ConfigError
 from .lifecycle import RATES, Lifecycle
-from .months import add_months, month_str, parse_month
+from ..months import add_months, month_str, parse_month
 
 PLAUSIBLE_MARGIN = 0.10   # a needed rate more than 10 points above the best month seen is called implausible
 
@@ -184,7 +184,7 @@ class Plan:
 
     def summary_lines(self, lang: str = "en") -> list[str]:
         """The plan in plain words: the projected average, then what each rate would need."""
-        from . import labels as L
+        from ..report import labels as L
         zh = lang == "zh"
         if zh:
             lines = [f"以 {self.start.month} 的用户分群为起点,{'、'.join(self.months)} 的预测平均月活率为 "

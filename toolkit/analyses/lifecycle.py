@@ -18,9 +18,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from . import queries
-from .errors import ConfigError
-from .months import parse_month
+from .. import queries
+from ..errors import ConfigError
+from ..months import parse_month
 
 STATES = ["new", "new_retained", "active", "woken", "returned", "dormant", "churned"]
 ACTIVE_STATES = ["new", "new_retained", "active", "woken", "returned"]
@@ -74,7 +74,7 @@ class Lifecycle:
 
     def __init__(self, con, *, active_events=(), signal_events=("trip",), last_month: str | None = None,
                  aggregates=None):
-        from .aggregates import in_memory
+        from ..aggregates import in_memory
         self.con = con
         self.active_events = list(active_events or [])
         self.signal_events = list(signal_events or [])
@@ -112,7 +112,7 @@ class Lifecycle:
                              "CREATE OR REPLACE TEMP VIEW lifecycle_current AS SELECT * FROM lifecycle_snapshots "
                              "UNION ALL SELECT * FROM lifecycle_extension")
             return
-        from .aggregates.build import fold
+        from ..aggregates.build import fold
         if self._extended_to == self.aggregates.last_mi:
             self.con.execute("CREATE OR REPLACE TEMP TABLE lifecycle_extension AS "
                              "SELECT * FROM lifecycle_snapshots WHERE false")
@@ -153,7 +153,7 @@ class Lifecycle:
         root = self.aggregates.root
         if root is None:
             return queries.execute(self.con, text, k=k, from_mi=self.first_mi, to_mi=self.last_mi).df()
-        from .aggregates.build import cache_counts
+        from ..aggregates.build import cache_counts
         cached_to = min(self.last_mi, self.aggregates.last_mi)
         files = cache_counts(self.con, root, text, k, self.first_mi, cached_to)
         parts = [self.con.execute(f"SELECT * FROM read_parquet({files})").df()] if files else []

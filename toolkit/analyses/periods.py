@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import queries
+from .. import queries
 from .holiday_calendar import holiday_windows
 from .lifecycle import RATES, Lifecycle, month_label
-from .months import parse_month
+from ..months import parse_month
 
 MAJOR_FESTIVALS = ("spring_festival", "labour_day", "national_day")
 

@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from . import queries
+from .. import queries
 from .csv_sources import check_options, reader_sql
 from .engine_errors import translate
-from .errors import (ColumnTypeError, DataReadError, EmptyTableError, MissingColumnError, MissingTableError,
+from ..errors import (ColumnTypeError, DataReadError, EmptyTableError, MissingColumnError, MissingTableError,
                      TimestampParseError, ToolkitError)
 from .event_checks import DEFAULT_MAX_UNUSABLE_SHARE, EventChecks, FileCount
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import ConfigError
+from ..errors import ConfigError
 from .lifecycle import STATES, Lifecycle
-from .months import add_months, month_str, parse_month
+from ..months import add_months, month_str, parse_month
 
 TERMS = [  # term, Chinese, pool column (month M-1), rate column, users column (month M)
     ("new users", "当月新用户", None, None, "new"),

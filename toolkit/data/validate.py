@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from . import queries
-from .errors import EmptyTableError, NullValueError, ToolkitError
+from .. import queries
+from ..errors import EmptyTableError, NullValueError, ToolkitError
 from .store import TABLES, Store
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .lifecycle import RATE_ZH, STATE_ZH
+from ..analyses.lifecycle import RATE_ZH, STATE_ZH
 
 STATE_EN = {"new": "new", "new_retained": "retained new", "active": "active", "woken": "woken",
             "returned": "returned", "dormant": "dormant", "churned": "churned",

@@ -13,7 +13,7 @@ import duckdb
 from .csv_sources import reader_sql
 from .engine_errors import cause, translate
 
-from .errors import DataReadError, EncodingError, MissingColumnError, MissingTableError
+from ..errors import DataReadError, EncodingError, MissingColumnError, MissingTableError
 
 
 def _lit(text: str) -> str:

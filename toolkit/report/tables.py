@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from . import labels as L
-from .lifecycle import RATES
+from ..analyses.lifecycle import RATES
 
 METRICS_MIME = "application/vnd.toolkit.metrics+json"
 

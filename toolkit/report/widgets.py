@@ -4,7 +4,7 @@ Every explorer shows its charts as PNGs in ``ipywidgets.Image`` widgets (one per
 chart, in ``images``; the last figures drawn are in ``figures``) rather than
 through an ``Output`` widget, so nothing depends on capturing display output
 (which can stall a notebook run without a front end).  Labels come from
-:mod:`toolkit.labels` in the session's language; sliders report only when
+:mod:`toolkit.report.labels` in the session's language; sliders report only when
 released (``continuous_update=False``), so dragging does not queue a redraw
 per step; PNGs are cut to their drawn extent, so no label is cut off.
 """
@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.ticker import PercentFormatter
 
 from . import labels as L
-from .decomposition import mau_bridge, transitions
+from ..analyses.decomposition import mau_bridge, transitions
 from .plots import plot_active_rate, plot_bridge, plot_rates, plot_states, plot_transitions
 
 _STYLE = {"description_width": "initial"}

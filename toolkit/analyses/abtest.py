@@ -8,7 +8,7 @@ from scipy import stats
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_effectsize, proportions_ztest
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 
 def two_proportions(success_t: int, n_t: int, success_c: int, n_c: int, alpha: float = 0.05) -> dict:

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .aggregates import build
-from .config import Config, find_config, load_config
-from .errors import MissingTableError
-from .lifecycle import Lifecycle
-from .months import add_months, check_month, month_str, parse_month
-from .store import Store, store_from_config
+from ..aggregates import build
+from ..config import Config, find_config, load_config
+from ..errors import MissingTableError
+from ..analyses.lifecycle import Lifecycle
+from ..months import add_months, check_month, month_str, parse_month
+from ..data.store import Store, store_from_config
 
 
 class NoDataError(MissingTableError):
@@ -51,12 +51,12 @@ class ReportContext:
     def holiday_schedule(self):
         """The official holiday schedule table: the configuration's ``holiday_schedule``, else
         ``holiday_schedule.csv`` in the data folder when there is one, else None."""
-        from .holiday_calendar import schedule_file
+        from ..analyses.holiday_calendar import schedule_file
         return schedule_file(self.cfg.holiday_schedule, self.store.data_dir)
 
     def calendar_notes(self, first, last) -> list[str]:
         """Warnings for the years in [first, last] whose holiday calendar is an estimate."""
-        from .holiday_calendar import calendar_notes
+        from ..analyses.holiday_calendar import calendar_notes
         return calendar_notes(first, last, self.cfg.holiday_country, self.holiday_schedule, self.language)
 
     def plan_months(self, text: str = "") -> list[str]:

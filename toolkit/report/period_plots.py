@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
 from . import labels as L
-from .lifecycle import RATES
+from ..analyses.lifecycle import RATES
 from .plots import _ax
 
 _T = {"daily": ("Daily active users, holiday windows shaded", "日活跃用户(阴影为节假日)"),

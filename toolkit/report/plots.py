@@ -10,7 +10,7 @@ from matplotlib import font_manager
 from matplotlib.ticker import PercentFormatter
 
 from . import labels as L
-from .lifecycle import RATES, STATES
+from ..analyses.lifecycle import RATES, STATES
 
 PALETTE = dict(zip(STATES, ["#4C78A8", "#72B7B2", "#54A24B", "#EECA3B", "#F58518", "#B279A2", "#9D755D"]))
 _CJK = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "Source Han Sans SC",

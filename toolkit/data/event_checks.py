@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from .errors import NullValueError, TimestampParseError
+from ..errors import NullValueError, TimestampParseError
 
 DEFAULT_MAX_UNUSABLE_SHARE = 0.01
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from . import queries
+from .. import queries
 from .holiday_calendar import country_calendar, holiday_windows
 
 COLUMNS = ["festival", "name", "name_zh", "start", "end", "days", "lift", "ci_low", "ci_high", "baseline_days", "calendar",
@@ -30,7 +30,7 @@ def daily_users(con, *, active_events=(), signal_events=("trip",), event_names=N
     Read from the daily aggregate (``agg_daily``); other event lists than the offline signal
     are counted from the events.
     """
-    from .aggregates import ensure
+    from ..aggregates import ensure
     if event_names and set(event_names) != set(signal_events):
         df = queries.frame(con, "daily_event_users", event_names=list(event_names))
     else:

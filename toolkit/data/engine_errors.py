@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import ColumnTypeError, DataReadError, EncodingError, ToolkitError
+from ..errors import ColumnTypeError, DataReadError, EncodingError, ToolkitError
 
 _SETTINGS = re.compile(r"^\s*[a-z_]+ = ")
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import queries
+from .. import queries
 from .lifecycle import Lifecycle
-from .months import add_months, parse_month
+from ..months import add_months, parse_month
 from .preferences import preference_shares
 
 COLUMNS = [  # key, English, Chinese
@@ -35,7 +35,7 @@ def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_categor
     m = parse_month(month)
     start, end = add_months(m, -2), add_months(m, 1)
     p = {"start": pd.Timestamp(start).to_pydatetime(), "end": pd.Timestamp(end).to_pydatetime()}
-    from .aggregates.build import ensure_monthly
+    from ..aggregates.build import ensure_monthly
     tick("lifecycle states")
     states = lc.user_states(month, churn_after)
     tick("last activity and signal")

@@ -8,8 +8,8 @@ import math
 from pathlib import Path
 
 from . import labels as L
-from .lifecycle import RATES
-from .report_tables import read_metrics
+from ..analyses.lifecycle import RATES
+from .tables import read_metrics
 
 CSS = """body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em auto;max-width:60em;
 color:#222}table{border-collapse:collapse}td,th{padding:.35em .8em;border-bottom:1px solid #ddd;text-align:right}

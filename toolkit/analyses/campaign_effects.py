@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from . import queries
+from .. import queries
 from .abtest import sample_ratio_mismatch, two_proportions
 
 COLUMNS = ["campaign_id", "name", "metric", "treatment", "control", "difference", "ci_low", "ci_high", "p_value",
@@ -50,7 +50,7 @@ def campaign_effects(con, *, active_events=(), signal_events=("trip",), alpha: f
     Activity comes from the day masks of the monthly aggregates (computed in memory first
     when ``con`` has none), never from the events.
     """
-    from .aggregates import ensure
+    from ..aggregates import ensure
     camps = con.execute("SELECT * FROM campaigns ORDER BY campaign_id").df()
     if camps.empty:
         return pd.DataFrame(columns=COLUMNS)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import holidays
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 # Festival keys: one stable name per festival, so lunar festivals compare year on year.
 _FESTIVALS = [

@@ -2,7 +2,7 @@
 
 A window's detail is its daily users from ``weeks`` weeks before to ``weeks``
 weeks after it, with the baseline days the lift is measured against
-(:func:`toolkit.holiday_lift.baseline_days`); last year's window of the same
+(:func:`toolkit.analyses.holiday_lift.baseline_days`); last year's window of the same
 festival is the latest earlier row of ``lifts`` with that festival within 400
 days.  A campaign's detail is its row of ``campaign_effects``: the goal metric
 per arm (Wilson 95% interval for a control-arm test), the difference with its
@@ -19,8 +19,8 @@ from matplotlib.ticker import PercentFormatter
 from statsmodels.stats.proportion import proportion_confint
 
 from . import labels as L
-from .holiday_calendar import HolidayWindow, country_calendar, holiday_windows
-from .holiday_lift import baseline_days
+from ..analyses.holiday_calendar import HolidayWindow, country_calendar, holiday_windows
+from ..analyses.holiday_lift import baseline_days
 from .plots import _ax
 
 

@@ -19,11 +19,11 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from .errors import ReportError, WriteError
+from ..errors import ReportError, WriteError
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
-PACKAGED_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"        # in an installed wheel (setup.py)
-SOURCE_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"   # in a source checkout / editable install
+PACKAGED_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"        # in an installed wheel (setup.py)
+SOURCE_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"   # in a source checkout / editable install
 INTERACTIVE_TAG = "interactive-only"
 
 
@@ -67,7 +67,7 @@ def report_months(con, out_dir, *, month: str | None = None, missing: bool = Fal
     complete month), or with ``missing`` every month from the second month of data to the last
     complete one that has no ``out_dir/YYYY-MM/index.html`` yet.  Months come from the cleaned
     events, so a stray event after the data horizon moves none of them."""
-    from .months import check_month, data_months, month_range, month_str
+    from ..months import check_month, data_months, month_range, month_str
     if not missing:
         return [check_month(month, con, skip_first=True)]
     first, last = data_months(con)
@@ -174,8 +174,8 @@ def page_header(data_dir, month: str, *, language: str | None = None, config=Non
     the report month and the generation time, in the report language.  ``store``: the caller's
     opened store (the CLI's), so that the data are not opened and checked a second time."""
     from . import labels as L
-    from .config import load_config
-    from .store import store_from_config
+    from ..config import load_config
+    from ..data.store import store_from_config
     cfg = load_config(config, data_dir=str(data_dir), language=language or None)
     lang = cfg.language
     try:
@@ -208,7 +208,7 @@ def render_html(executed: Path, html: Path, header: dict | None = None, title: s
     nb.metadata.pop("widgets", None)
     if title:
         nb.metadata["title"] = title
-    from .report_tables import METRICS_MIME
+    from .tables import METRICS_MIME
     for cell in nb.cells:  # the recorded metrics are for machines: leave them out of the page
         if "outputs" in cell:
             cell.outputs = [o for o in cell.outputs if METRICS_MIME not in o.get("data", {})]
@@ -308,7 +308,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
 
 def _section_notes(folder: Path) -> list[str]:
     """Warnings the sections recorded for the summary page (e.g. an estimated holiday calendar)."""
-    from .report_tables import read_metrics
+    from .tables import read_metrics
     notes = []
     for nb in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
         for m in read_metrics(nb):

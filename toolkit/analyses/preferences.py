@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import queries
+from .. import queries
 from .lifecycle import Lifecycle
-from .months import add_months, month_str, parse_month
+from ..months import add_months, month_str, parse_month
 
 UNKNOWN, OTHER = "unknown", "other"
 
@@ -35,7 +35,7 @@ def build_preference_users(con, month: str, *, window_months: int = 3, active_ev
     """Materialise ``preference_users`` for the window ending with ``month``, from the
     monthly aggregates (computed in memory first when ``con`` has none); returns the
     window's first and last month index."""
-    from .aggregates.build import ensure_categories
+    from ..aggregates.build import ensure_categories
     m = parse_month(month)
     to_mi = m.year * 12 + m.month - 1
     window = dict(from_mi=to_mi - (window_months - 1), to_mi=to_mi)

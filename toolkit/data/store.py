@@ -422,7 +422,7 @@ def store_from_config(cfg, **kwargs) -> Store:
     events are read by Spark only: their id type is asked of Spark and ``events`` is empty here."""
     if getattr(cfg, "engine", "duckdb") == "spark" and (cfg.events_table or cfg.events_path):
         from ..aggregates.engines.spark import SparkEngine
-        probe = SparkEngine(None, timezone=cfg.timezone, horizon=_horizon(cfg.now or None, cfg.timezone),
+        probe = SparkEngine(timezone=cfg.timezone, horizon=_horizon(cfg.now or None, cfg.timezone),
                             master=cfg.spark_master, conf=cfg.spark_conf, events_table=cfg.events_table,
                             events_path=cfg.events_path, csv_options=cfg.csv_options)
         kwargs["events_elsewhere"] = (probe.id_sql_type(), probe.describe())

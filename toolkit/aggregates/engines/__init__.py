@@ -22,13 +22,14 @@ Both engines have one interface, :class:`ScanEngine`:
 from __future__ import annotations
 
 import re
+import weakref
 from pathlib import Path
 from typing import Protocol
 
 from ...errors import ConfigError
 
 ENGINES = ("duckdb", "spark")
-_BY_CONNECTION: dict[int, "ScanEngine"] = {}
+_BY_CONNECTION: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # connection -> its engine
 SQL_DIR = Path(__file__).resolve().parent.parent.parent / "sql"
 
 
@@ -57,13 +58,16 @@ def event_scans() -> list[str]:
 
 def use(con, engine: "ScanEngine") -> None:
     """Run the event scans of connection ``con`` (its builds and on-demand months) on ``engine``."""
-    _BY_CONNECTION[id(con)] = engine
+    if getattr(engine, "name", "") == "duckdb" and getattr(engine, "con", con) is con:
+        _BY_CONNECTION.pop(con, None)        # the default
+    else:
+        _BY_CONNECTION[con] = engine
 
 
 def engine_of(con) -> "ScanEngine":
     """The scan engine registered for ``con`` (:func:`use`), else DuckDB in ``con`` itself."""
-    engine = _BY_CONNECTION.get(id(con))
-    if engine is not None and getattr(engine, "con", con) is con:
+    engine = _BY_CONNECTION.get(con)
+    if engine is not None:
         return engine
     from .duckdb import DuckDBEngine
     return DuckDBEngine(con)

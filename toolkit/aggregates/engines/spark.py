@@ -96,15 +96,14 @@ def spark_session(master: str = "local[2]", conf: dict | None = None, timezone: 
 class SparkEngine:
     """Event scans on Spark, writing Parquet for the cache (see the module text).
 
-    ``con`` is the store's DuckDB connection (the engine serves it); ``source`` the store's
-    events source when the events are read from the data folder."""
+    ``source`` is the store's events source when the events are read from the data folder
+    (the engine keeps no reference to the store's connection)."""
     name = "spark"
     retype = True
 
-    def __init__(self, con, *, timezone: str, horizon: datetime, master: str = "local[2]",
+    def __init__(self, *, timezone: str, horizon: datetime, master: str = "local[2]",
                  conf: dict | None = None, events_table: str = "", events_path: str = "", source=None,
                  id_type: str = "", csv_options: dict | None = None):
-        self.con = con
         self.timezone = timezone
         self.horizon = horizon
         self.master = master or "local[2]"
@@ -126,7 +125,7 @@ class SparkEngine:
                               "them to Parquet (COPY events TO 'events.parquet'), or name a catalog table "
                               "(events_table:) or a path Spark reads (events_path:).")
         id_type = "" if external else store.con.execute("SELECT typeof(user_id) FROM events_all LIMIT 1").fetchone()[0]
-        return cls(store.con, timezone=store.timezone, horizon=store.horizon, master=master, conf=conf,
+        return cls(timezone=store.timezone, horizon=store.horizon, master=master, conf=conf,
                    events_table=events_table, events_path=events_path, source=None if external else src,
                    id_type=id_type, csv_options=csv_options)
 

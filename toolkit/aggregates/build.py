@@ -294,7 +294,7 @@ def _event_units(store: Store, known: dict, engine) -> dict:
     counting the months of new or changed files only (on the scan ``engine``).  Events that are
     not in the data folder (a Spark catalog table or remote path) are one unit, counted each run."""
     if getattr(engine, "external", False):
-        return {engine.describe(): {"stat": None, "months": {str(m): n for m, n in engine.source_months()}}}
+        return {engine.describe(): {"stat": [], "months": {str(m): n for m, n in engine.source_months()}}}
     files = _event_files(store)
     base = Path(store.data_dir)
     units = {}

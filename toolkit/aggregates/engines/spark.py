@@ -18,6 +18,7 @@ table (``events_table``, e.g. a Hive table ``ods.app_events``).
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import warnings
@@ -89,7 +90,7 @@ def spark_session(master: str = "local[2]", conf: dict | None = None, timezone: 
         raise EngineError(f"engine: spark could not start a session on master {master!r}: {_cause(exc)}. "
                           "Check spark_master and spark_conf in the configuration.") from None
     spark.conf.set("spark.sql.session.timeZone", timezone)
-    spark.sparkContext.setLogLevel("ERROR")
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)   # the query failures we report
     return spark
 
 
@@ -175,7 +176,7 @@ class SparkEngine:
 
     def _translate(self, exc) -> Exception:
         text = str(exc)
-        cls = getattr(exc, "getErrorClass", lambda: "")() or ""
+        cls = (getattr(exc, "getCondition", None) or getattr(exc, "getErrorClass", lambda: ""))() or ""
         if "TABLE_OR_VIEW_NOT_FOUND" in cls or "TABLE_OR_VIEW_NOT_FOUND" in text:
             return MissingTableError(
                 f"Spark has no table {self.events_table!r} (events_table in the configuration): {_cause(exc)}. "
@@ -229,7 +230,7 @@ class SparkEngine:
         name_expr = n if name.dataType.simpleString() == "string" else f"CAST({n} AS STRING)"
         select = [f"{uid_expr} AS user_id", f"{t_expr} AS event_time", f"{name_expr} AS event_name"]
         if with_file:
-            select.append("_metadata.file_path AS source_file")
+            select.append("toolkit_source_file AS source_file")
         return select
 
     def register(self) -> None:
@@ -287,6 +288,7 @@ class SparkEngine:
         if not paths:
             return {}
         df = self._read(paths)
+        df = df.selectExpr("*", "_metadata.file_path AS toolkit_source_file")
         df.createOrReplaceTempView("toolkit_raw_event_files")
         select = ", ".join(self._normalised(df, with_file=True))
         self.spark.sql(f"CREATE OR REPLACE TEMP VIEW event_files AS SELECT {select} FROM toolkit_raw_event_files")

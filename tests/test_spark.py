@@ -30,7 +30,7 @@ from toolkit.analyses.user_detail import user_detail
 from toolkit.config import load_config
 from toolkit.data.sample import generate_sample
 from toolkit.data.store import store_from_config
-from toolkit.errors import ConfigError, EngineError, MissingTableError
+from toolkit.errors import ConfigError, MissingTableError
 
 pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e '.[spark]')")
 pytestmark = pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"),

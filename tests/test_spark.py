@@ -151,7 +151,8 @@ def test_engine_settings_are_checked():
 
 def test_every_event_scan_runs_on_spark(spark, sample, tmp_path):
     """Each agg_*.sql that reads events (found from the files: a scan added later is run here
-    too) gives the same rows on Spark as on DuckDB, over a range of months."""
+    too) gives the same rows on Spark as on DuckDB, over a range of months, whether Spark writes
+    the files (local mode) or its rows are collected to the driver (a cluster)."""
     from datetime import datetime
     from toolkit.aggregates.build import _place, _scan_params, settings
     from toolkit.aggregates.engines.duckdb import DuckDBEngine
@@ -169,17 +170,24 @@ def test_every_event_scan_runs_on_spark(spark, sample, tmp_path):
             want = sorted(tuple(r) for r in queries.execute(store.con, query, **p).fetchall())
             assert [tuple(r) for r in got] == want, name
             continue
-        for eng, where in ((engine, tmp_path / f"s-{name}"), (DuckDBEngine(store.con), tmp_path / f"d-{name}")):
+        duck = DuckDBEngine(store.con)
+        # Spark writing the files (local mode) and Spark's rows collected to the driver (a cluster)
+        for label, eng, collect in (("write", engine, False), ("collect", engine, True), ("duck", duck, None)):
+            engine.collect = collect
+            where = tmp_path / f"{label}-{name}"
             eng.partitioned(query, where, **p)
             for mi in (2026 * 12 + 5, 2026 * 12 + 6):
                 _place(store.con, where, mi, where / f"{mi}.parquet", query, retype=eng.retype, **p)
+        engine.collect = None
         for mi in (2026 * 12 + 5, 2026 * 12 + 6):
-            a, b = tmp_path / f"s-{name}" / f"{mi}.parquet", tmp_path / f"d-{name}" / f"{mi}.parquet"
-            assert con.execute(f"DESCRIBE SELECT * FROM '{a}'").fetchall() == \
-                con.execute(f"DESCRIBE SELECT * FROM '{b}'").fetchall(), name
+            b = tmp_path / f"duck-{name}" / f"{mi}.parquet"
             assert con.execute(f"SELECT count(*) FROM '{b}'").fetchone()[0] > 0
-            assert con.execute(f"SELECT count(*) FROM ((FROM '{a}' EXCEPT ALL FROM '{b}') UNION ALL "
-                               f"(FROM '{b}' EXCEPT ALL FROM '{a}'))").fetchone()[0] == 0, name
+            for label in ("write", "collect"):
+                a = tmp_path / f"{label}-{name}" / f"{mi}.parquet"
+                assert con.execute(f"DESCRIBE SELECT * FROM '{a}'").fetchall() == \
+                    con.execute(f"DESCRIBE SELECT * FROM '{b}'").fetchall(), (name, label)
+                assert con.execute(f"SELECT count(*) FROM ((FROM '{a}' EXCEPT ALL FROM '{b}') UNION ALL "
+                                   f"(FROM '{b}' EXCEPT ALL FROM '{a}'))").fetchone()[0] == 0, (name, label)
 
 
 def test_sample_on_spark_equals_duckdb_and_extends_incrementally(spark, sample, tmp_path):

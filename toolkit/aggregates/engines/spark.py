@@ -73,7 +73,9 @@ def spark_session(master: str = "local[2]", conf: dict | None = None, timezone: 
         defaults["spark.sql.shuffle.partitions"] = str(max(2, 2 * n))
     settings = {**defaults, **{str(k): str(v) for k, v in (conf or {}).items()},
                 "spark.sql.session.timeZone": timezone}
-    builder = SparkSession.builder.master(master or "local[2]").appName("user-ops-toolkit")
+    builder = SparkSession.builder.appName("user-ops-toolkit")
+    if not os.environ.get("PYSPARK_GATEWAY_PORT"):     # under spark-submit, its --master and --conf rule
+        builder = builder.master(master or "local[2]")
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
@@ -116,6 +118,7 @@ class SparkEngine:
         self.csv_options = (csv_options or {}).get("events") or {}
         self._spark = None
         self._registered = False
+        self.collect: bool | None = None     # None: collect on a cluster, let Spark write in local mode
 
     @classmethod
     def for_store(cls, store, *, master="local[2]", conf=None, events_table="", events_path="", csv_options=None):
@@ -268,12 +271,35 @@ class SparkEngine:
                                 "This is a toolkit bug if the events are readable: report it with the "
                                 "message.") from None
 
+    def collects(self) -> bool:
+        """Whether the aggregates come back to the driver (a cluster: the executors cannot write
+        to this machine's cache folder) rather than being written by the executors (local mode)."""
+        if self.collect is not None:
+            return bool(self.collect)
+        return not self.spark.sparkContext.master.startswith("local")
+
     def partitioned(self, query: str, folder: Path, **params) -> None:
-        """Write ``query`` (DuckDB dialect, with a column ``mi``) as Parquet under ``folder/mi=<mi>/``
-        (the partition column is in the folder names only; ``_place`` puts it back)."""
+        """Write ``query`` (DuckDB dialect, with a column ``mi``) as Parquet under ``folder/mi=<mi>/``.
+        Local mode: Spark writes the files (the partition column is in the folder names only;
+        ``_place`` puts it back).  On a cluster the rows (one per user and month: small next to
+        the events) come to the driver as Arrow and are written here by DuckDB."""
         from pyspark.errors import PySparkException
         df = self._run(query, **params)
         try:
+            if self.collects():
+                table = df.toArrow() if hasattr(df, "toArrow") else df._collect_as_arrow()
+                import duckdb
+                import pyarrow as pa
+                if isinstance(table, list):
+                    table = pa.Table.from_batches(table, schema=None) if table else None
+                if table is None or table.num_rows == 0:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    return
+                local = duckdb.connect()
+                local.register("spark_rows", table)
+                local.execute(f"COPY (SELECT * FROM spark_rows) TO '{folder}' (FORMAT parquet, PARTITION_BY (mi))")
+                local.close()
+                return
             df.write.mode("overwrite").partitionBy("mi").parquet(str(folder))
         except PySparkException as exc:
             raise DataReadError(f"Spark could not compute or write the aggregates of {self.describe()} to "

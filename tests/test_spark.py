@@ -264,3 +264,31 @@ def test_no_java_is_a_toolkit_error(sample, tmp_path):
     assert proc.returncode != 0
     assert "could not start Java" in proc.stderr and "openjdk-17" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_csv_events_with_zone_offsets_on_spark(spark, tmp_path):
+    """Text times in a CSV: naive ones are business-local, ones with an offset are converted to
+    the business zone before the month and day are cut (2026-01-31 20:30 -05:00 is 2026-02-01
+    09:30 in Shanghai: February, day 1), rows without a user or a parseable time are left out,
+    and rows after the horizon too: the same files on both engines."""
+    data = tmp_path / "csv"
+    data.mkdir()
+    (data / "events.csv").write_text(
+        "user_id,event_time,event_name\n"
+        "1,2026-01-05 10:00:00,app_open\n"
+        "1,2026-01-31 20:30:00-05:00,app_open\n"        # Shanghai: 2026-02-01 09:30
+        "2,2026-01-31T23:59:59,trip\n"
+        "2,2026-02-28 23:00:00+08:00,article_view\n"
+        "3,2026-02-10 08:00:00,mystery_click\n"
+        ",2026-02-11 08:00:00,app_open\n"               # no user: left out
+        "4,not a time,app_open\n"                       # unparseable: left out
+        "5,2027-01-01 00:00:00,app_open\n",             # after the horizon: left out
+        encoding="utf-8")
+    kw = dict(max_unusable_share=0.5)
+    rd, _ = _build(_cfg(data, tmp_path / "duck", "duckdb", **kw))
+    rs, _ = _build(_cfg(data, tmp_path / "spark", "spark", **kw))
+    assert rd.computed == rs.computed == [2026 * 12 + 0, 2026 * 12 + 1]
+    _same_files(rd.root, rs.root)
+    feb = duckdb.connect().execute(
+        f"SELECT user_id, q_days, s_days FROM '{rs.root}/months/2026-02/user_month.parquet' ORDER BY 1").fetchall()
+    assert feb == [(1, 1, 0), (2, 1 << 27, 0), (3, 1 << 9, 0)]

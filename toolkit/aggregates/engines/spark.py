@@ -27,11 +27,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from ... import queries
+from ...data.store import _TZ_SUFFIX      # the same zone-offset pattern as the DuckDB store
 from ...errors import ColumnTypeError, ConfigError, DataReadError, EngineError, MissingColumnError, \
     MissingTableError
 from .transpile import to_spark
 
-_TZ_SUFFIX = r"\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?\\s*(Z|[+-]\\d{2}(:?\\d{2})?)$"
 _INTEGRAL = ("tinyint", "smallint", "int", "bigint")
 
 

@@ -79,7 +79,9 @@ def spark_session(master: str = "local[2]", conf: dict | None = None, timezone: 
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
-        spark = builder.getOrCreate()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)   # pyspark's notes on the pandas version
+            spark = builder.getOrCreate()
     except Exception as exc:   # no Java, a bad master URL, an unreachable cluster
         text = str(exc)
         if "JAVA_GATEWAY_EXITED" in text or "JAVA_HOME" in text or "Java gateway" in text or \

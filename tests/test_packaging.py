@@ -17,7 +17,8 @@ def _pins(specs):
 
 def test_environment_yml_mirrors_pyproject():
     py = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    deps = _pins(py["project"]["dependencies"] + py["project"]["optional-dependencies"]["dev"])
+    extras = py["project"]["optional-dependencies"]
+    deps = _pins(py["project"]["dependencies"] + extras["dev"] + extras["spark"])
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = _pins([d for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))])
     assert conda == deps

@@ -39,12 +39,15 @@ class _Group(click.Group):
                    "in this folder or a parent, else the package defaults).")
 @click.option("--memory-limit", default=None, help="DuckDB memory limit, e.g. 2GB (overrides memory_limit).")
 @click.option("--threads", type=int, default=None, help="DuckDB threads (overrides threads; 0 = one per core).")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None,
+              help="Where the event scans (the monthly aggregates) run (overrides engine): duckdb on this "
+                   "machine, or spark on the configured spark_master.")
 @click.pass_context
-def main(ctx, config_path, memory_limit, threads):
+def main(ctx, config_path, memory_limit, threads, engine):
     """User operations analytics over event data (用户运营分析)."""
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
-    ctx.obj["engine"] = {"memory_limit": memory_limit, "threads": threads}
+    ctx.obj["engine"] = {"memory_limit": memory_limit, "threads": threads, "engine": engine}
 
 
 def _cfg(ctx, **overrides):
@@ -65,9 +68,9 @@ def _open(ctx, data_dir, timezone=None, *, max_unusable_share=None, **overrides)
 
 def _build(cfg, store, *, rebuild=False, quiet=True):
     """Bring the aggregates up to date (once per command); returns them."""
-    from .aggregates import build
+    from .aggregates import build, engines
     res = build(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
-                cache_dir=cfg.cache_dir, rebuild=rebuild)
+                cache_dir=cfg.cache_dir, rebuild=rebuild, engine=engines.from_config(cfg, store))
     if not quiet:
         click.echo(res.describe())
     return res.aggregates

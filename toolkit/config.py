@@ -46,6 +46,11 @@ class Config:
     max_unusable_share: float = 0.01
     csv_options: dict = field(default_factory=dict)
     holiday_schedule: Path | None = None
+    engine: str = "duckdb"
+    spark_master: str = "local[2]"
+    spark_conf: dict = field(default_factory=dict)
+    events_table: str = ""
+    events_path: str = ""
     source: str = field(default="defaults", compare=False)
 
     def with_overrides(self, **overrides) -> "Config":
@@ -86,6 +91,18 @@ def _coerce(values: dict) -> dict:
         if not isinstance(out["csv_options"], dict):
             raise ConfigError(f"csv_options must map table names to reader settings, e.g. "
                               f"{{events: {{encoding: gb18030}}}}; got {out['csv_options']!r}.")
+    for key in ("engine", "spark_master", "events_table", "events_path"):
+        if key in out:
+            out[key] = "" if out[key] is None else str(out[key]).strip()
+    if "engine" in out:
+        out["engine"] = out["engine"].lower() or "duckdb"
+    if "spark_conf" in out:
+        if out["spark_conf"] is None:
+            out["spark_conf"] = {}
+        if not isinstance(out["spark_conf"], dict):
+            raise ConfigError(f"spark_conf must map Spark settings to values, e.g. "
+                              f"{{spark.executor.memory: 4g}}; got {out['spark_conf']!r}.")
+        out["spark_conf"] = {str(k): str(v) for k, v in out["spark_conf"].items()}
     if "max_unusable_share" in out:
         try:
             out["max_unusable_share"] = float(out["max_unusable_share"])
@@ -130,6 +147,14 @@ def _checked(cfg: Config) -> Config:
         except ValueError:
             raise ConfigError(f"now ({cfg.source}) must be a date or time such as 2026-11-02 or "
                               f"'2026-11-02 06:00', got {cfg.now!r}.") from None
+    if cfg.engine not in ("duckdb", "spark"):
+        raise ConfigError(f"engine ({cfg.source}) must be duckdb (the default, on this machine) or spark "
+                          f"(the event scans on a Spark session), got {cfg.engine!r}.")
+    if (cfg.events_table or cfg.events_path) and cfg.engine != "spark":
+        raise ConfigError(f"events_table / events_path ({cfg.source}) are read by Spark only: set engine: spark, "
+                          "or remove them and put the events in data_dir.")
+    if cfg.events_table and cfg.events_path:
+        raise ConfigError(f"Give either events_table or events_path ({cfg.source}), not both.")
     overlap = set(cfg.active_events) & set(cfg.signal_events)
     if overlap:
         raise ConfigError(f"Events {sorted(overlap)} are listed both as active_events and signal_events ({cfg.source}); "

@@ -56,3 +56,7 @@ class MonthRangeError(ConfigError):
 
 class WriteError(ReportError):
     """Output could not be written (disk full, read-only folder, permission)."""
+
+
+class EngineError(ToolkitError):
+    """The configured scan engine (Spark) cannot run: not installed, no Java, no cluster."""

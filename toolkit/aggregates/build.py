@@ -37,12 +37,16 @@ import numpy as np
 
 from .. import queries
 from ..errors import ConfigError
-from ..data.store import Store, open_events_file
+from ..data.store import Store
+from . import engines
 from .cache import FORMAT, cache_root, read_manifest, write_manifest
 from .tables import Aggregates, attach, month_label
 
 FAR_PAST, FAR_FUTURE = datetime(1, 1, 1), datetime(9999, 12, 1)
 MONTH_FILES = ("user_month", "registrations", "orders", "daily")
+# The event scans written with every month (agg_<name>.sql, one file per month, run on the scan
+# engine); the ON_DEMAND ones below are written when a section first needs the month.
+MONTH_SCANS = ("user_month",)
 
 
 def _month_start(mi: int) -> datetime:
@@ -108,15 +112,16 @@ def ensure_monthly(con, table: str, from_mi: int, to_mi: int, *, active_events=(
     lo, hi = con.execute("SELECT min(mi), max(mi) FROM agg_user_month").fetchall()[0]
     months = [m for m in range(max(from_mi, lo), min(to_mi, hi) + 1)]
     missing = [m for m in months if not (root / "months" / month_label(m) / f"{table}.parquet").is_file()]
+    engine = engines.engine_of(con)
     for a, b in _runs(missing):
         staging = root / f".staging-{table}-{os.getpid()}-{int(time.time() * 1000)}"
         try:
             p = _scan_params(s, _month_start(a), _month_start(b + 1))
-            _partitioned(con, query, staging, **p)
+            engine.partitioned(query, staging, **p)
             for mi in range(a, b + 1):
                 target = root / "months" / month_label(mi) / f"{table}.parquet"
                 tmp = target.with_name(f".{table}.{os.getpid()}.parquet")
-                _place(con, staging, mi, tmp, query, **p)
+                _place(con, staging, mi, tmp, query, retype=engine.retype, **p)
                 os.replace(tmp, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -204,7 +209,7 @@ def fold_into(con, table: str, first_mi: int, last_mi: int) -> None:
 
 def _ids(con) -> None:
     """``agg_empty_ids``: no rows, a user_id of the events' type (for typed empty tables)."""
-    id_type = con.execute("SELECT typeof(user_id) FROM events LIMIT 1").fetchone()
+    id_type = con.execute("SELECT column_type FROM (DESCRIBE SELECT user_id FROM events)").fetchone()
     id_type = id_type[0] if id_type else "BIGINT"
     con.execute(f"CREATE OR REPLACE TEMP TABLE agg_empty_ids AS SELECT NULL::{id_type} AS user_id WHERE false")
 
@@ -284,9 +289,12 @@ def _months_from_statistics(con, path: Path):
     return [(first.year * 12 + first.month - 1, rows)]
 
 
-def _event_units(store: Store, known: dict) -> dict:
+def _event_units(store: Store, known: dict, engine) -> dict:
     """{relative path: {"stat": [size, mtime_ns], "months": {mi: rows}}} of the events source,
-    counting the months of new or changed files only."""
+    counting the months of new or changed files only (on the scan ``engine``).  Events that are
+    not in the data folder (a Spark catalog table or remote path) are one unit, counted each run."""
+    if getattr(engine, "external", False):
+        return {engine.describe(): {"stat": [], "months": {str(m): n for m, n in engine.source_months()}}}
     files = _event_files(store)
     base = Path(store.data_dir)
     units = {}
@@ -296,6 +304,7 @@ def _event_units(store: Store, known: dict) -> dict:
         files, single = [path], True
     else:
         single = False
+    to_read = {}
     for path in files:
         rel = str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
         stat = _stat(path)
@@ -303,19 +312,21 @@ def _event_units(store: Store, known: dict) -> dict:
         if old and old.get("stat") == stat:
             units[rel] = old
             continue
-        rows = None if single else _months_from_statistics(store.con, path)
+        rows = engine.source_months() if single else _months_from_statistics(store.con, path)
         if rows is None:
-            con = store.con if single else open_events_file(path, timezone=store.timezone)
-            rows = queries.run(con, "agg_source_months").fetchall()
-            if not single:
-                con.close()
+            to_read[path] = (rel, stat)
+            continue
         units[rel] = {"stat": stat, "months": {str(int(m)): int(n) for m, n in rows}}
-    return units
+    for path, rows in engine.file_months(list(to_read), timezone=store.timezone).items():
+        rel, stat = to_read[path]
+        units[rel] = {"stat": stat, "months": {str(int(m)): int(n) for m, n in rows}}
+    return dict(sorted(units.items()))
 
 
-def fingerprints(store: Store, known_units: dict) -> tuple[dict, dict]:
-    """({month index: fingerprint}, units) of every month with a source row."""
-    units = _event_units(store, known_units)
+def fingerprints(store: Store, known_units: dict, engine=None) -> tuple[dict, dict]:
+    """({month index: fingerprint}, units) of every month with a source row (the events' rows
+    counted on the scan ``engine``, default DuckDB in the store's connection)."""
+    units = _event_units(store, known_units, engine or engines.engine_of(store.con))
     fp: dict[int, dict] = defaultdict(dict)
     for rel, info in sorted(units.items()):
         for m, rows in info["months"].items():
@@ -377,11 +388,19 @@ def _partitioned(con, query: str, folder: Path, **params) -> None:
                          "WRITE_PARTITION_COLUMNS true)", **params)
 
 
-def _place(con, staged: Path, mi: int, target: Path, empty_of: str, **params) -> None:
+def _place(con, staged: Path, mi: int, target: Path, empty_of: str, *, retype: bool = False, **params) -> None:
     """Move the staged partition of month ``mi`` to ``target``; a month without rows gets an
-    empty file of the same columns (from ``empty_of``, a query described, not run)."""
+    empty file of the same columns (from ``empty_of``, a query described, not run).  ``retype``
+    (files another engine wrote): the columns are cast to the DuckDB query's types, in its
+    order, with ``mi`` from the folder name, so the file equals the one DuckDB writes."""
     files = sorted((staged / f"mi={mi}").glob("*.parquet"))
-    if len(files) == 1:
+    if retype and files:
+        cols = queries.execute(con, f"DESCRIBE {empty_of}", **params).fetchall()
+        select = ", ".join(f'CAST({int(mi)} AS {c[1]}) AS "mi"' if c[0] == "mi" else f'CAST("{c[0]}" AS {c[1]}) AS "{c[0]}"'
+                           for c in cols)
+        con.execute(f"COPY (SELECT {select} FROM read_parquet({[str(f) for f in files]}, hive_partitioning = false)) "
+                    f"TO '{target}' (FORMAT parquet)")
+    elif len(files) == 1:
         files[0].rename(target)
     elif files:
         con.execute(f"COPY (SELECT * FROM read_parquet({[str(f) for f in files]})) TO '{target}' (FORMAT parquet)")
@@ -391,18 +410,21 @@ def _place(con, staged: Path, mi: int, target: Path, empty_of: str, **params) ->
         con.execute(f"COPY (SELECT {select} WHERE false) TO '{target}' (FORMAT parquet)")
 
 
-def _compute_months(store: Store, s: dict, months: list[int], root: Path) -> None:
+def _compute_months(store: Store, s: dict, months: list[int], root: Path, engine=None) -> None:
     """Compute and write the aggregates of ``months``: one scan of the events per run of
-    consecutive months, written per month in the same pass."""
+    consecutive months and per query of ``MONTH_SCANS`` (on the scan ``engine``), written per
+    month in the same pass."""
     con = store.con
+    engine = engine or engines.engine_of(con)
     staging = root / f".staging-{os.getpid()}-{int(time.time() * 1000)}"
-    scan = queries.load("agg_user_month")
+    scans = {name: queries.load(f"agg_{name}") for name in MONTH_SCANS}
     try:
         for a, b in _runs(months):
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir(parents=True)
             p = _scan_params(s, _month_start(a), _month_start(b + 1))
-            _partitioned(con, scan, staging / "user_month", **p)
+            for name, scan in scans.items():
+                engine.partitioned(scan, staging / name, **p)
             run = dict(lo=a, hi=b)
             small = {"registrations": "SELECT * FROM agg_reg WHERE mi BETWEEN $lo AND $hi",
                      "orders": "SELECT * FROM agg_ord WHERE mi BETWEEN $lo AND $hi"}
@@ -411,7 +433,8 @@ def _compute_months(store: Store, s: dict, months: list[int], root: Path) -> Non
             for mi in range(a, b + 1):
                 tmp = staging / month_label(mi)
                 tmp.mkdir()
-                _place(con, staging / "user_month", mi, tmp / "user_month.parquet", scan, **p)
+                for name, scan in scans.items():
+                    _place(con, staging / name, mi, tmp / f"{name}.parquet", scan, retype=engine.retype, **p)
                 for name, query in small.items():
                     _place(con, staging / name, mi, tmp / f"{name}.parquet", query, **run)
                 rows = _daily_rows(con, f"read_parquet('{tmp / 'user_month.parquet'}')", mi)
@@ -445,10 +468,15 @@ def cache_counts(con, root: Path, text: str, k: int, from_mi: int, to_mi: int) -
 
 
 def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=None,
-          rebuild: bool = False) -> BuildResult:
+          rebuild: bool = False, engine=None) -> BuildResult:
     """Bring the cached aggregates and lifecycle snapshots of ``store`` up to date and register
-    them in ``store.con`` (see ``tables``).  Returns what was done."""
+    them in ``store.con`` (see ``tables``).  ``engine``: where the event scans run (see
+    ``engines``; default the one registered for the connection, else DuckDB).  Returns what was
+    done."""
     t0 = time.perf_counter()
+    if engine is not None:
+        engines.use(store.con, engine)
+    engine = engines.engine_of(store.con)
     root = cache_root(store.data_dir, cache_dir)
     root.mkdir(parents=True, exist_ok=True)
     con = store.con
@@ -460,7 +488,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
         man = {}
     _ids(con)
     _small_tables(con)
-    fp, units = fingerprints(store, man.get("units", {}) if man else {})
+    fp, units = fingerprints(store, man.get("units", {}) if man else {}, engine)
     if not fp:
         raise ConfigError(f"No events with a time and no registrations in {store.data_dir}: nothing to aggregate.")
     lo, hi = min(fp), max(fp)
@@ -496,7 +524,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
     for m in res.removed:
         shutil.rmtree(root / "months" / month_label(m), ignore_errors=True)
     if todo:
-        _compute_months(store, s, todo, root)
+        _compute_months(store, s, todo, root, engine)
     for m in todo:
         months_meta[str(m)] = {"source": fp.get(m, {})}
     _remember(con, s, root)
@@ -526,10 +554,10 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
 
 
 def open_aggregates(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=None,
-                    rebuild: bool = False, cache: bool = True) -> Aggregates:
+                    rebuild: bool = False, cache: bool = True, engine=None) -> Aggregates:
     """The aggregates of ``store`` registered in ``store.con``: from the cache (built or
     extended first), or computed in memory with ``cache=False``."""
     if not cache:
         return in_memory(store.con, active_events=active_events, signal_events=signal_events)
     return build(store, active_events=active_events, signal_events=signal_events, cache_dir=cache_dir,
-                 rebuild=rebuild).aggregates
+                 rebuild=rebuild, engine=engine).aggregates

@@ -75,6 +75,7 @@ class Store:
     timezone: str
     sources: dict[str, Source] = field(default_factory=dict)
     checks: EventChecks | None = None   # rows left out of ``events`` (counted once, when opened)
+    horizon: datetime | None = None     # the data horizon: later events are left out (business-local)
 
     def has(self, name: str) -> bool:
         """Whether the table is present in the data directory (not an empty stand-in view)."""
@@ -256,7 +257,8 @@ def _view_sql(con, src: Source, id_type: str, tz: str) -> tuple[str, dict[str, t
 
 def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBPyConnection | None = None,
                memory_limit: str | None = None, threads: int | None = None, now: datetime | str | None = None,
-               max_unusable_share: float = DEFAULT_MAX_UNUSABLE_SHARE, csv_options: dict | None = None) -> Store:
+               max_unusable_share: float = DEFAULT_MAX_UNUSABLE_SHARE, csv_options: dict | None = None,
+               events_elsewhere: tuple[str, str] | None = None) -> Store:
     """Open a data directory as DuckDB views.
 
     Parameters
@@ -271,6 +273,9 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
     max_unusable_share : above this share of event rows that cannot be used (empty user_id,
         event_time or event_name, a time that is not a timestamp), opening fails.
     csv_options : per table, settings of the CSV reader (see csv_sources).
+    events_elsewhere : (user_id type, description) when the events are read by another engine
+        (engine: spark with events_table or events_path): ``events`` is then an empty view of
+        that id type and no event checks are made; the other tables are read from ``data_dir``.
 
     Returns
     -------
@@ -295,16 +300,26 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     sources = _find_sources(data_dir, con)
+    if events_elsewhere is not None:
+        id_type, where = events_elsewhere
+        sources["events"] = Source("events", "external", where)
     if sources["events"].kind == "missing":
         raise MissingTableError(
             f"No events table in {data_dir}: expected events.parquet, an events/ folder of Parquet files, "
             "events.csv(.gz) or a .duckdb file with an events table (columns user_id, event_time, event_name).")
-    store = Store(con=con, data_dir=data_dir, timezone=timezone, sources=sources)
+    store = Store(con=con, data_dir=data_dir, timezone=timezone, sources=sources, horizon=horizon)
     id_type = "BIGINT"
     for name in TABLES:  # events first: its user_id type is the one the others follow
         src = sources[name]
         options = check_options(name, csv_options.get(name)) if src.kind == "csv" else {}
         try:
+            if src.kind == "external":
+                id_type = events_elsewhere[0]
+                cols = ", ".join(f"CAST(NULL AS {id_type if k == 'id' else _EMPTY_TYPE[k]}) AS {_q(c)}"
+                                 for c, k in TABLES[name].items())
+                for view in ("events_all", "events"):
+                    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {cols} WHERE false")
+                continue
             if src.kind == "missing":
                 cols = ", ".join(f"CAST(NULL AS {id_type if k == 'id' else _EMPTY_TYPE[k]}) AS {_q(c)}"
                                  for c, k in {**TABLES[name], **OPTIONAL.get(name, {})}.items())
@@ -402,6 +417,14 @@ def _count_checks(con, src: Source, exprs: dict, options: dict, horizon: datetim
 
 
 def store_from_config(cfg, **kwargs) -> Store:
-    """Open the configured data folder with the configuration's time zone, horizon, threshold and CSV settings."""
+    """Open the configured data folder with the configuration's time zone, horizon, threshold and CSV
+    settings.  With ``engine: spark`` and events elsewhere (``events_table`` / ``events_path``) the
+    events are read by Spark only: their id type is asked of Spark and ``events`` is empty here."""
+    if getattr(cfg, "engine", "duckdb") == "spark" and (cfg.events_table or cfg.events_path):
+        from ..aggregates.engines.spark import SparkEngine
+        probe = SparkEngine(timezone=cfg.timezone, horizon=_horizon(cfg.now or None, cfg.timezone),
+                            master=cfg.spark_master, conf=cfg.spark_conf, events_table=cfg.events_table,
+                            events_path=cfg.events_path, csv_options=cfg.csv_options)
+        kwargs["events_elsewhere"] = (probe.id_sql_type(), probe.describe())
     return open_store(cfg.data_dir, timezone=cfg.timezone, now=cfg.now or None,
                       max_unusable_share=cfg.max_unusable_share, csv_options=cfg.csv_options, **kwargs)

@@ -81,8 +81,9 @@ def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, ta
     m = check_month(month, store.con, what="month", skip_first=True)
     # The report runner has built the aggregates before the notebooks start: this reuses them
     # (a notebook opened on its own builds or extends them first).
+    from ..aggregates import engines
     agg = build(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
-                cache_dir=cfg.cache_dir).aggregates
+                cache_dir=cfg.cache_dir, engine=engines.from_config(cfg, store)).aggregates
     lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=m,
                    aggregates=agg)
     return ReportContext(cfg=cfg, store=store, month=m, churn_after=cfg.churn_after, target=cfg.target_active_rate,

@@ -1,0 +1,294 @@
+"""The aggregate layer on Apache Spark (engine: spark, local mode) writes the same monthly
+aggregate files as DuckDB, and everything read from them (the lifecycle for churn windows 1, 2
+and 3, one month's states, preferences, cohorts, daily users and holiday lifts, user detail) is
+the same: on a small generated sample (with an incremental month and a late two-month file
+appended), on the real retail data, and with the events read from a Spark catalog table.
+Spark's failures (no Java, a missing table, a bad path) are toolkit errors naming the cause.
+
+One Spark session serves the module; each test builds with DuckDB and with Spark and compares
+the files (same columns, types and rows) and the tables computed from them."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from conftest import ROOT, run_cli
+from toolkit.aggregates import build
+from toolkit.aggregates.build import ensure_monthly, ON_DEMAND
+from toolkit.aggregates.engines import event_scans, from_config
+from toolkit.aggregates.engines.transpile import to_spark
+from toolkit.analyses.holiday_lift import daily_users, holiday_lift
+from toolkit.analyses.lifecycle import Lifecycle
+from toolkit.analyses.periods import cohort_funnel
+from toolkit.analyses.preferences import preference_shares
+from toolkit.analyses.user_detail import user_detail
+from toolkit.config import load_config
+from toolkit.data.sample import generate_sample
+from toolkit.data.store import store_from_config
+from toolkit.errors import ConfigError, MissingTableError
+
+pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e '.[spark]')")
+pytestmark = pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"),
+                                reason="no Java runtime (scripts/setup-system.sh installs OpenJDK 17)")
+REAL = ROOT.parent / "shared" / "realdata" / "online_retail_invoices.csv"
+SIGNAL = ("trip",)
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory):
+    """The module's one Spark session (local[2]), with a warehouse in a temporary folder."""
+    from toolkit.aggregates.engines.spark import spark_session
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    session = spark_session("local[2]", {"spark.sql.warehouse.dir": str(warehouse)}, "Asia/Shanghai")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """A small generated data set, one Parquet file per month in events/."""
+    out = tmp_path_factory.mktemp("spark") / "data"
+    generate_sample(out, users=3000, months=8, end="2026-10", seed=11)
+    return out
+
+
+def _cfg(data, cache, engine, **kw):
+    return load_config(None, data_dir=str(data), cache_dir=str(cache), engine=engine, now="2026-11-20",
+                       signal_events=list(kw.pop("signal_events", SIGNAL)), **kw)
+
+
+def _build(cfg):
+    """(build result, store) of a build with the configuration's engine."""
+    store = store_from_config(cfg)
+    res = build(store, active_events=cfg.active_events, signal_events=cfg.signal_events, cache_dir=cfg.cache_dir,
+                engine=from_config(cfg, store))
+    return res, store
+
+
+def _results(res, store, cfg, month: str) -> dict:
+    """Every table the analyses read, computed from the build's files (on-demand months included)."""
+    con, agg = store.con, res.aggregates
+    for table in ON_DEMAND:    # written on the engine of the build (per month, when first needed)
+        ensure_monthly(con, table, agg.first_mi, agg.last_mi, active_events=cfg.active_events,
+                       signal_events=cfg.signal_events)
+    lc = Lifecycle(con, active_events=cfg.active_events, signal_events=cfg.signal_events, aggregates=agg)
+    daily = daily_users(con, active_events=cfg.active_events, signal_events=cfg.signal_events)
+    out = {f"k{k}": lc.monthly(k) for k in (1, 2, 3)}
+    out |= {"states": lc.user_states(month, 2), "detail": user_detail(lc, month), "cohorts": cohort_funnel(lc),
+            "prefs": preference_shares(con, month, active_events=cfg.active_events, signal_events=cfg.signal_events),
+            "daily": daily.to_frame("users"), "holidays": holiday_lift(daily, country="CN")}
+    return out
+
+
+def _same_files(a: Path, b: Path) -> int:
+    """Every aggregate file of cache ``a`` has its twin in ``b`` with the same columns, types and rows."""
+    con = duckdb.connect()
+    files = sorted((a / "months").rglob("*.parquet"))
+    assert files
+    for f in files:
+        g = b / f.relative_to(a)
+        assert g.is_file(), f"{g} missing"
+        ta = con.execute(f"DESCRIBE SELECT * FROM '{f}'").fetchall()
+        tb = con.execute(f"DESCRIBE SELECT * FROM '{g}'").fetchall()
+        assert [r[:2] for r in ta] == [r[:2] for r in tb], f.relative_to(a)
+        differ = con.execute(f"SELECT count(*) FROM ((SELECT * FROM '{f}' EXCEPT ALL SELECT * FROM '{g}') UNION ALL "
+                             f"(SELECT * FROM '{g}' EXCEPT ALL SELECT * FROM '{f}'))").fetchone()[0]
+        assert differ == 0, f"{f.relative_to(a)}: {differ} rows differ"
+    assert sorted(p.relative_to(b) for p in (b / "months").rglob("*.parquet")) == [f.relative_to(a) for f in files]
+    return len(files)
+
+
+def _same_tables(x: dict, y: dict) -> None:
+    for name in x:
+        pd.testing.assert_frame_equal(x[name].reset_index(drop=True), y[name].reset_index(drop=True),
+                                      check_dtype=False, check_exact=False, rtol=1e-12, atol=1e-12, obj=name)
+
+
+def _both(data, tmp, month, **kw):
+    duck_cfg, spark_cfg = _cfg(data, tmp / "duck", "duckdb", **kw), _cfg(data, tmp / "spark", "spark", **kw)
+    rd, sd = _build(duck_cfg)
+    rs, ss = _build(spark_cfg)
+    assert (rd.computed, rd.recomputed, rd.reused) == (rs.computed, rs.recomputed, rs.reused)
+    tables = _results(rd, sd, duck_cfg, month), _results(rs, ss, spark_cfg, month)
+    return rd, rs, tables
+
+
+# ---------------------------------------------------------------- transpiling (no Spark)
+
+
+def test_transpiled_queries_lose_the_duckdb_only_constructs():
+    text = to_spark("SELECT list_extract($c, list_position($n, e)) AS x, len($a) = 0 AS y, "
+                    "(q::UBIGINT << d)::UINTEGER AS z FROM t WHERE t >= $start",
+                    {"c": ["x", ""], "n": ["a", "b"], "a": [], "start": pd.Timestamp("2026-01-01").to_pydatetime()})
+    assert "TRY_ELEMENT_AT(ARRAY('x', ''), NULLIF(CAST(ARRAY_POSITION(ARRAY('a', 'b'), e) AS INT), 0))" in text
+    assert "SIZE(CAST(ARRAY() AS ARRAY<STRING>)) = 0" in text
+    assert "UINT" not in text and "CAST(q AS BIGINT)" in text and "SHIFTLEFT" in text
+    assert "CAST('2026-01-01 00:00:00' AS TIMESTAMP_NTZ)" in text and "$" not in text
+
+
+def test_event_scans_are_found_from_the_query_files():
+    scans = event_scans()
+    assert {"agg_user_month", "agg_user_categories", "agg_user_last", "agg_source_months"} <= set(scans)
+    assert "agg_registrations" not in scans and "agg_orders" not in scans      # small tables: DuckDB
+
+
+def test_engine_settings_are_checked():
+    with pytest.raises(ConfigError, match="engine.*duckdb.*spark"):
+        load_config(None, engine="presto")
+    with pytest.raises(ConfigError, match="set engine: spark"):
+        load_config(None, events_table="ods.events")
+    with pytest.raises(ConfigError, match="spark_conf must map"):
+        load_config(None, engine="spark", spark_conf="spark.executor.memory=4g")
+
+
+# ---------------------------------------------------------------- Spark equals DuckDB
+
+
+def test_every_event_scan_runs_on_spark(spark, sample, tmp_path):
+    """Each agg_*.sql that reads events (found from the files: a scan added later is run here
+    too) gives the same rows on Spark as on DuckDB, over a range of months, whether Spark writes
+    the files (local mode) or its rows are collected to the driver (a cluster)."""
+    from datetime import datetime
+    from toolkit.aggregates.build import _place, _scan_params, settings
+    from toolkit.aggregates.engines.duckdb import DuckDBEngine
+    from toolkit import queries
+    cfg = _cfg(sample, tmp_path / "c", "spark")
+    store = store_from_config(cfg)
+    engine = from_config(cfg, store)
+    s = settings(store.con, cfg.active_events, cfg.signal_events, cfg.timezone)
+    p = _scan_params(s, datetime(2026, 6, 1), datetime(2026, 8, 1))
+    con = duckdb.connect()
+    for name in event_scans():
+        query = queries.load(name)
+        if "mi" not in [c[0] for c in queries.execute(store.con, f"DESCRIBE {query}", **p).fetchall()]:
+            got = sorted(engine._run(query, **p).collect())
+            want = sorted(tuple(r) for r in queries.execute(store.con, query, **p).fetchall())
+            assert [tuple(r) for r in got] == want, name
+            continue
+        duck = DuckDBEngine(store.con)
+        # Spark writing the files (local mode) and Spark's rows collected to the driver (a cluster)
+        for label, eng, collect in (("write", engine, False), ("collect", engine, True), ("duck", duck, None)):
+            engine.collect = collect
+            where = tmp_path / f"{label}-{name}"
+            eng.partitioned(query, where, **p)
+            for mi in (2026 * 12 + 5, 2026 * 12 + 6):
+                _place(store.con, where, mi, where / f"{mi}.parquet", query, retype=eng.retype, **p)
+        engine.collect = None
+        for mi in (2026 * 12 + 5, 2026 * 12 + 6):
+            b = tmp_path / f"duck-{name}" / f"{mi}.parquet"
+            assert con.execute(f"SELECT count(*) FROM '{b}'").fetchone()[0] > 0
+            for label in ("write", "collect"):
+                a = tmp_path / f"{label}-{name}" / f"{mi}.parquet"
+                assert con.execute(f"DESCRIBE SELECT * FROM '{a}'").fetchall() == \
+                    con.execute(f"DESCRIBE SELECT * FROM '{b}'").fetchall(), (name, label)
+                assert con.execute(f"SELECT count(*) FROM ((FROM '{a}' EXCEPT ALL FROM '{b}') UNION ALL "
+                                   f"(FROM '{b}' EXCEPT ALL FROM '{a}'))").fetchone()[0] == 0, (name, label)
+
+
+def test_sample_on_spark_equals_duckdb_and_extends_incrementally(spark, sample, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(sample, data)
+    october = data / "events" / "events-2026-10.parquet"
+    held = tmp_path / "held.parquet"
+    october.rename(held)
+    rd, rs, (duck, spk) = _both(data, tmp_path, "2026-08")
+    assert len(rs.computed) == 8
+    assert _same_files(rd.root, rs.root) >= 8 * 5
+    _same_tables(duck, spk)
+    assert duck["k2"]["mau"].sum() > 1000 and len(duck["prefs"]) > 0 and duck["holidays"] is not None
+    # an incremental month, and a late file with events in two past months (read, not taken from statistics)
+    held.rename(october)
+    pd.DataFrame({"user_id": [1, 2, 99999], "event_time": pd.to_datetime(["2026-05-17 10:00:00", "2026-07-31 23:59:59",
+                                                                         "2026-07-02 08:00:00"]),
+                  "event_name": ["app_open", "article_view", "trip"]}).to_parquet(data / "events" / "late.parquet")
+    rd, rs, (duck, spk) = _both(data, tmp_path, "2026-10")
+    assert sorted(rs.recomputed) == [2026 * 12 + 4, 2026 * 12 + 6, 2026 * 12 + 9] and len(rs.reused) == 5
+    _same_files(rd.root, rs.root)
+    _same_tables(duck, spk)
+
+
+@pytest.mark.skipif(not REAL.is_file(), reason=f"real data not present at {REAL}")
+def test_real_retail_data_on_spark_equals_duckdb(spark, tmp_path):
+    """The real invoices (converted as the real-data tests do: one events.parquet, orders,
+    Europe/London, no signal events)."""
+    data = tmp_path / "retail"
+    proc = run_cli("convert-transactions", REAL, "--out", data, "--user-col", "CustomerID", "--time-col",
+                   "InvoiceDate", "--amount-col", "TotalPrice", "--id-col", "InvoiceNo")
+    assert proc.returncode == 0, proc.stderr
+    rd, rs, (duck, spk) = _both(data, tmp_path, "2011-11", signal_events=(), timezone="Europe/London")
+    assert len(rs.computed) == 13
+    _same_files(rd.root, rs.root)
+    _same_tables(duck, spk)
+    assert list(duck["k2"]["new"])[:3] == [885, 417, 380]
+
+
+def test_events_from_a_spark_catalog_table(spark, sample, tmp_path):
+    """The events read from a catalog table (a local Parquet table in the test's warehouse);
+    the users, orders and feature map from the data folder."""
+    data = tmp_path / "data"
+    shutil.copytree(sample, data, ignore=shutil.ignore_patterns("events"))
+    spark.sql("DROP TABLE IF EXISTS toolkit_test_events")
+    spark.sql(f"CREATE TABLE toolkit_test_events USING parquet LOCATION '{sample / 'events'}'")
+    duck_cfg = _cfg(sample, tmp_path / "duck", "duckdb")
+    table_cfg = _cfg(data, tmp_path / "table", "spark", events_table="toolkit_test_events")
+    rd, sd = _build(duck_cfg)
+    rt, st = _build(table_cfg)
+    assert st.sources["events"].kind == "external" and len(rt.computed) == 8
+    _same_files(rd.root, rt.root)
+    again, _ = _build(table_cfg)           # the table's rows per month are its fingerprint
+    assert len(again.reused) == 8 and not again.computed
+
+
+def test_spark_errors_name_the_cause(spark, sample, tmp_path):
+    with pytest.raises(MissingTableError, match=r"no table 'no_such_db.events'.*SHOW TABLES"):
+        _build(_cfg(sample, tmp_path / "a", "spark", events_table="no_such_db.events"))
+    with pytest.raises(MissingTableError, match=r"no events at .*nowhere.*events_path"):
+        _build(_cfg(sample, tmp_path / "b", "spark", events_path=str(tmp_path / "nowhere")))
+
+
+def test_no_java_is_a_toolkit_error(sample, tmp_path):
+    """Without Java, `toolkit --engine spark build` stops with the fix, not a traceback."""
+    env = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "SPARK_HOME")}
+    env["JAVA_HOME"] = str(tmp_path / "no-java")
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                  if not (Path(p) / "java").exists())
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "toolkit", "--engine", "spark", "build", str(sample)],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode != 0
+    assert "could not start Java" in proc.stderr and "openjdk-17" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_csv_events_with_zone_offsets_on_spark(spark, tmp_path):
+    """Text times in a CSV: naive ones are business-local, ones with an offset are converted to
+    the business zone before the month and day are cut (2026-01-31 20:30 -05:00 is 2026-02-01
+    09:30 in Shanghai: February, day 1), rows without a user or a parseable time are left out,
+    and rows after the horizon too: the same files on both engines."""
+    data = tmp_path / "csv"
+    data.mkdir()
+    (data / "events.csv").write_text(
+        "user_id,event_time,event_name\n"
+        "1,2026-01-05 10:00:00,app_open\n"
+        "1,2026-01-31 20:30:00-05:00,app_open\n"        # Shanghai: 2026-02-01 09:30
+        "2,2026-01-31T23:59:59,trip\n"
+        "2,2026-02-28 23:00:00+08:00,article_view\n"
+        "3,2026-02-10 08:00:00,mystery_click\n"
+        ",2026-02-11 08:00:00,app_open\n"               # no user: left out
+        "4,not a time,app_open\n"                       # unparseable: left out
+        "5,2027-01-01 00:00:00,app_open\n",             # after the horizon: left out
+        encoding="utf-8")
+    kw = dict(max_unusable_share=0.5)
+    rd, _ = _build(_cfg(data, tmp_path / "duck", "duckdb", **kw))
+    rs, _ = _build(_cfg(data, tmp_path / "spark", "spark", **kw))
+    assert rd.computed == rs.computed == [2026 * 12 + 0, 2026 * 12 + 1]
+    _same_files(rd.root, rs.root)
+    feb = duckdb.connect().execute(
+        f"SELECT user_id, q_days, s_days FROM '{rs.root}/months/2026-02/user_month.parquet' ORDER BY 1").fetchall()
+    assert feb == [(1, 1, 0), (2, 1 << 27, 0), (3, 1 << 9, 0)]

@@ -202,13 +202,6 @@ def fold_into(con, table: str, first_mi: int, last_mi: int) -> None:
     con.execute("DROP VIEW temp.lifecycle_prev")
 
 
-def fold_all(con, first_mi: int, last_mi: int) -> tuple[str, dict]:
-    """The query of every snapshot row of months ``first_mi`` .. ``last_mi`` from nobody
-    before them: the same rows as :func:`fold` from ``prev=None``, in one set-based query
-    (lifecycle_fold.sql) instead of a step per month; for full builds."""
-    return queries.load("lifecycle_fold"), {"lo": int(first_mi), "hi": int(last_mi)}
-
-
 def _ids(con) -> None:
     """``agg_empty_ids``: no rows, a user_id of the events' type (for typed empty tables)."""
     id_type = con.execute("SELECT typeof(user_id) FROM events LIMIT 1").fetchone()
@@ -236,8 +229,8 @@ def in_memory(con, *, active_events=(), signal_events=("trip",)) -> Aggregates:
     if lo is None:
         raise ConfigError("No events with a user and a time, and no registrations: nothing to aggregate.")
     con.execute("DROP TABLE IF EXISTS temp.agg_daily")      # computed when first asked for: ensure()
-    text, params = fold_all(con, lo, hi)
-    queries.execute(con, f"CREATE OR REPLACE TEMP TABLE lifecycle_snapshots AS {text}", **params)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE lifecycle_snapshots AS {_empty_snapshot(con)}")
+    fold_into(con, "lifecycle_snapshots", lo, hi)
     return Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), None)
 
 
@@ -451,24 +444,6 @@ def cache_counts(con, root: Path, text: str, k: int, from_mi: int, to_mi: int) -
     return [str(path(m)) for m in range(from_mi, to_mi + 1)]
 
 
-def _snapshots_at_once(con, root: Path, lo: int, hi: int) -> None:
-    """Write the snapshots of every month of a full build: the set-based fold
-    (lifecycle_fold.sql) in one partitioned COPY, then one file moved per month."""
-    text, params = fold_all(con, lo, hi)
-    staging = root / f".staging-snapshots-{os.getpid()}-{int(time.time() * 1000)}"
-    try:
-        _partitioned(con, text, staging, **params)
-        for mi in range(lo, hi + 1):
-            folder = root / "months" / month_label(mi)
-            for old in folder.glob("counts-k*.parquet"):
-                old.unlink()      # the month's counts follow its new snapshot
-            tmp = folder / f".snapshot.{os.getpid()}.parquet"
-            _place(con, staging, mi, tmp, text, **params)
-            os.replace(tmp, folder / "snapshot.parquet")
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
 def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=None,
           rebuild: bool = False) -> BuildResult:
     """Bring the cached aggregates and lifecycle snapshots of ``store`` up to date and register
@@ -526,9 +501,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
         months_meta[str(m)] = {"source": fp.get(m, {})}
     _remember(con, s, root)
     attach(con, root, lo, hi, snapshots=False)
-    if step_from == lo:
-        _snapshots_at_once(con, root, lo, hi)
-    elif step_from is not None:
+    if step_from is not None:
         prev = None
         if step_from > lo:
             prev = f"SELECT * FROM read_parquet('{root / 'months' / month_label(step_from - 1) / 'snapshot.parquet'}')"

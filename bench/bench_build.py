@@ -15,7 +15,8 @@ Tables printed:
    month, then every analysis the report runs on the aggregates) at 48 months of history
    against 12 months, at the same monthly volume (users scaled with the months);
 3. ``--report``: ``toolkit report`` wall time per section with no cache and with a warm
-   one, and the peak resident memory of the run (largest process) under --memory-limit.
+   one (sections one at a time and two at a time, interleaved rounds), and the peak
+   resident memory of the run (all its processes summed, and the largest) under --memory-limit.
 
 Data: `toolkit sample` with the given number of users (about 100 events per user over
 24 months: 100,000 users is 10M events), generated once into bench/out/ and reused.
@@ -26,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -72,15 +72,16 @@ def linked_copy(data: Path, to: Path) -> Path:
     return to
 
 
-def open_(data: Path, memory_limit: str):
+def open_(data: Path, memory_limit: str, cache_dir=None):
     con = duckdb.connect()
     con.execute(f"SET temp_directory = '{OUT / 'spill'}'")
-    return open_store(data, con=con, memory_limit=memory_limit)
+    return open_store(data, con=con, memory_limit=memory_limit, cache_dir=cache_dir)
 
 
 def build_table(users_list, repeat, memory_limit):
-    print("| users | events | floor s | full build s | full / floor | append 1 month s | append / full |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| users | events | floor s | open, cold s | build, cold s | open + build / floor | build / floor | "
+          "append 1 month s | append / (open + build) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in users_list:
         data = linked_copy(sample(n), OUT / f"build-{n}")
         cache_full, cache_inc = OUT / f"cache-full-{n}", OUT / f"cache-inc-{n}"
@@ -89,18 +90,24 @@ def build_table(users_list, repeat, memory_limit):
         store = open_(data, memory_limit)
         events = store.con.execute("SELECT count(*) FROM events").fetchone()[0]
 
+        timed_open = []
+
         def full():
+            # nothing kept: opening the store checks every file, the build computes every month
             shutil.rmtree(cache_full, ignore_errors=True)
-            return build(open_(data, memory_limit), cache_dir=cache_full)
+            t0 = time.perf_counter()
+            st = open_(data, memory_limit, cache_full)
+            timed_open.append(time.perf_counter() - t0)
+            return build(st, cache_dir=cache_full)
 
         def append():
             # untimed set-up of the round: the cache of the 23 months before (the last month
             # has registrations and orders, so its folder exists without its events)
             last.unlink()
-            build(open_(data, memory_limit), cache_dir=cache_inc)
+            build(open_(data, memory_limit, cache_inc), cache_dir=cache_inc)
             last.symlink_to(target)
             t0 = time.perf_counter()
-            res = build(open_(data, memory_limit), cache_dir=cache_inc)
+            res = build(open_(data, memory_limit, cache_inc), cache_dir=cache_inc)
             res.seconds = time.perf_counter() - t0
             return res
 
@@ -114,10 +121,15 @@ def build_table(users_list, repeat, memory_limit):
         fns = {"floor": lambda: store.con.execute(FLOOR_SQL), "full": full, "append": append_timed}
         out, med, times = rounds(fns, repeat)
         times["append"] = timed_append                       # the step after the set-up only
+        times["open"] = timed_open
+        times["build"] = [f - o for f, o in zip(times["full"], timed_open)]
         assert not out["append"].computed and len(out["append"].recomputed) == 1, out["append"].describe()
-        med_append = sorted(timed_append)[len(timed_append) // 2]
-        print(f"| {n:,} | {events:,} | {med['floor']:.2f} | {med['full']:.2f} | {spread(times, 'full', 'floor')} | "
-              f"{med_append:.2f} | {spread(times, 'append', 'full')} |", flush=True)
+
+        def med_of(name):
+            return sorted(times[name])[len(times[name]) // 2]
+        print(f"| {n:,} | {events:,} | {med['floor']:.2f} | {med_of('open'):.2f} | {med_of('build'):.2f} | "
+              f"{spread(times, 'full', 'floor')} | {spread(times, 'build', 'floor')} | {med_of('append'):.2f} | "
+              f"{spread(times, 'append', 'full')} |", flush=True)
 
 
 def monthly_run(data: Path, cache: Path, memory_limit: str) -> float:
@@ -126,10 +138,10 @@ def monthly_run(data: Path, cache: Path, memory_limit: str) -> float:
     last = sorted((data / "events").glob("*.parquet"))[-1]
     target = last.resolve()
     last.unlink()
-    build(open_(data, memory_limit), cache_dir=cache)
+    build(open_(data, memory_limit, cache), cache_dir=cache)
     last.symlink_to(target)
     t0 = time.perf_counter()
-    store = open_(data, memory_limit)
+    store = open_(data, memory_limit, cache)
     agg = build(store, cache_dir=cache).aggregates
     month = "2026-10"
     lc = Lifecycle(store.con, aggregates=agg, last_month=month)
@@ -150,7 +162,7 @@ def history_table(users: int, repeat: int, memory_limit: str):
         data = linked_copy(sample(users * months // 24, months), OUT / f"hist-{months}")
         cache = OUT / f"cache-hist-{months}"
         shutil.rmtree(cache, ignore_errors=True)
-        build(open_(data, memory_limit), cache_dir=cache)
+        build(open_(data, memory_limit, cache), cache_dir=cache)
         runs[f"m{months}"] = (lambda d=data, c=cache: monthly_run(d, c, memory_limit))
     secs = {name: [] for name in runs}
     for _ in range(repeat):
@@ -163,33 +175,83 @@ def history_table(users: int, repeat: int, memory_limit: str):
         print(f"| {name[1:]} months | {med:.2f} | {spread(secs, name, 'm12')} |")
 
 
-def report_table(users: int, memory_limit: str, month: str = "2026-10"):
-    """``toolkit report`` with no cache and with the cache it left, per section; peak memory."""
+class TreeMemory:
+    """Peak resident memory of a process and its children, summed (two kernels running at once
+    add up), sampled every 0.2 s by a thread; also the largest single process."""
+
+    def __init__(self, pid: int):
+        import threading
+        import psutil
+        self.proc, self.peak_sum, self.peak_one = psutil.Process(pid), 0, 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        import psutil
+        while not self.done.is_set():
+            try:
+                rss = [p.memory_info().rss for p in [self.proc, *self.proc.children(recursive=True)]]
+            except psutil.Error:
+                rss = []
+            if rss:
+                self.peak_sum, self.peak_one = max(self.peak_sum, sum(rss)), max(self.peak_one, max(rss))
+            self.done.wait(0.2)
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+
+
+def report_run(data: Path, cache: Path, memory_limit: str, jobs: int, month: str = "2026-10") -> dict:
+    """One ``toolkit report`` run: wall time, build time, per-section seconds, peak memory."""
+    tmp = Path(tempfile.mkdtemp())
+    cfg = tmp / "toolkit.yaml"
+    cfg.write_text(f"data_dir: {data}\ncache_dir: {cache}\nmemory_limit: {memory_limit}\n", encoding="utf-8")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "--config", str(cfg), "report", "--month", month,
+                             "--out", str(tmp / "reports"), "--jobs", str(jobs)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tmp, env={**os.environ, "TOOLKIT_CONFIG": str(cfg)})
+    mem = TreeMemory(proc.pid)
+    stdout, stderr = proc.communicate()
+    mem.stop()
+    wall = time.perf_counter() - t0
+    assert proc.returncode == 0, stderr[-2000:]
+    build_s = next((ln for ln in stdout.splitlines() if ln.startswith("Aggregates in")), "")
+    build_s = float(build_s.rsplit("; ", 1)[-1].rstrip("s.")) if build_s else float("nan")
+    log = json.loads((tmp / "reports" / "run.log").read_text().splitlines()[-1])
+    sections = {s["section"]: s["execute_seconds"] + s["render_seconds"] for s in log["sections"]}
+    shutil.rmtree(tmp, ignore_errors=True)
+    return {"wall": wall, "build": build_s, "sections": sections, "sum_mb": mem.peak_sum / 2**20,
+            "one_mb": mem.peak_one / 2**20}
+
+
+def report_table(users: int, memory_limit: str, repeat: int = 1):
+    """``toolkit report`` with no cache (sections one at a time), then with the cache it left,
+    sections one at a time (--jobs 1) and two at a time (--jobs 2) in interleaved rounds; per
+    section seconds (execution + rendering; with --jobs 2 they overlap), peak memory."""
     data = sample(users)
     cache = OUT / f"cache-report-{users}"
-    print(f"| run (memory_limit {memory_limit}) | build s | " + "section s | " * 3 + "total s | peak RSS MB |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for label in ("no cache", "warm cache"):
-        if label == "no cache":
-            shutil.rmtree(cache, ignore_errors=True)
-        tmp = Path(tempfile.mkdtemp())
-        cfg = tmp / "toolkit.yaml"
-        cfg.write_text(f"data_dir: {data}\ncache_dir: {cache}\nmemory_limit: {memory_limit}\n", encoding="utf-8")
-        t0 = time.perf_counter()
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        proc = subprocess.run([sys.executable, "-m", "toolkit", "--config", str(cfg), "report", "--month", month,
-                               "--out", str(tmp / "reports")], capture_output=True, text=True, cwd=tmp,
-                              env={**os.environ, "TOOLKIT_CONFIG": str(cfg)})
-        wall = time.perf_counter() - t0
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        build_s = next((ln for ln in proc.stdout.splitlines() if ln.startswith("Aggregates in")), "")
-        build_s = build_s.rsplit("; ", 1)[-1].rstrip("s.") if build_s else "?"
-        log = json.loads((tmp / "reports" / "run.log").read_text().splitlines()[-1])
-        cells = " | ".join(f"{s['section']} {s['execute_seconds'] + s['render_seconds']:.1f}" for s in log["sections"])
-        print(f"| {label} | {build_s} | {cells} | {wall:.1f} | "
-              f"{max(peak, before) / 1024:.0f}{'' if peak > before else ' (not above an earlier run)'} |", flush=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    runs = [("no cache, --jobs 1", report_run(data, cache, memory_limit, 1))]
+    warm = {1: [], 2: []}
+    for _ in range(repeat):
+        for jobs in (1, 2):
+            warm[jobs].append(report_run(data, cache, memory_limit, jobs))
+    for jobs in (1, 2):
+        by_wall = sorted(warm[jobs], key=lambda r: r["wall"])
+        runs.append((f"warm cache, --jobs {jobs} (median of {repeat})", by_wall[len(by_wall) // 2]))
+    names = list(runs[0][1]["sections"])
+    print(f"| run (memory_limit {memory_limit}) | build s | " + " | ".join(f"{n} s" for n in names) +
+          " | wall s | peak RSS MB, all processes | largest process MB |")
+    print("|---|" + "---:|" * (len(names) + 4))
+    for label, r in runs:
+        print(f"| {label} | {r['build']:.1f} | " + " | ".join(f"{r['sections'][n]:.1f}" for n in names) +
+              f" | {r['wall']:.1f} | {r['sum_mb']:.0f} | {r['one_mb']:.0f} |", flush=True)
+    if repeat:
+        ratio = sorted(b["wall"] / a["wall"] for a, b in zip(warm[1], warm[2]))
+        print(f"\nwarm cache, --jobs 2 / --jobs 1 wall time: {ratio[len(ratio) // 2]:.2f}x "
+              f"({ratio[0]:.2f}-{ratio[-1]:.2f} over {repeat} rounds)")
 
 
 def main():
@@ -205,7 +267,7 @@ def main():
           "times are medians, ratios the median of the per-round ratios (lowest-highest round)")
     if args.report:
         for n in args.users:
-            report_table(n, args.memory_limit)
+            report_table(n, args.memory_limit, args.repeat)
     elif args.history:
         history_table(args.history_users, args.repeat, args.memory_limit)
     else:

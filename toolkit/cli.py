@@ -382,8 +382,11 @@ def export_users(ctx, data_dir, month, out, language, core_category):
               help="Seconds to wait for another run of the same month to finish.")
 @click.option("--notebooks", "notebooks_dir", default=None, type=click.Path(file_okay=False),
               help="Folder of report notebooks NN_name.ipynb (default: the toolkit's own).")
+@click.option("--jobs", type=int, default=None,
+              help="Sections run at once, each in its own kernel (default: one per core, up to 2; "
+                   "1 on a small machine: each section has its own memory_limit).")
 @click.pass_context
-def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir):
+def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir, jobs):
     """Render the monthly HTML reports of DATA_DIR into reports/YYYY-MM/."""
     from .report.runner import render_month, report_months, required_notebooks
     required_notebooks(notebooks_dir)
@@ -405,7 +408,7 @@ def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir):
             click.echo(f"Month {i} of {len(months)}: {m}{eta}")
         render_month(cfg.data_dir, m, out_dir=out_dir, language=language, config=config_file, wait=wait,
                      notebooks_dir=notebooks_dir, progress=click.echo,
-                     data_checks=store.checks.as_dict() if store.checks else None, store=store)
+                     data_checks=store.checks.as_dict() if store.checks else None, store=store, jobs=jobs)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,7 +18,9 @@ can join it.  Nothing is loaded into pandas here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import os
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -258,7 +260,7 @@ def _view_sql(con, src: Source, id_type: str, tz: str) -> tuple[str, dict[str, t
 def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBPyConnection | None = None,
                memory_limit: str | None = None, threads: int | None = None, now: datetime | str | None = None,
                max_unusable_share: float = DEFAULT_MAX_UNUSABLE_SHARE, csv_options: dict | None = None,
-               events_elsewhere: tuple[str, str] | None = None) -> Store:
+               events_elsewhere: tuple[str, str] | None = None, cache_dir=None) -> Store:
     """Open a data directory as DuckDB views.
 
     Parameters
@@ -276,6 +278,9 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
     events_elsewhere : (user_id type, description) when the events are read by another engine
         (engine: spark with events_table or events_path): ``events`` is then an empty view of
         that id type and no event checks are made; the other tables are read from ``data_dir``.
+    cache_dir : where the aggregates are cached (None: the default place, see
+        toolkit.aggregates.cache; False: keep nothing); the per-file counts of the event
+        checks of a folder of Parquet files are kept there, so unchanged files are not reread.
 
     Returns
     -------
@@ -349,7 +354,8 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
                 continue
             con.execute(f"CREATE OR REPLACE TEMP VIEW events_all AS {view}")
             id_type = con.execute("SELECT typeof(user_id) FROM events_all LIMIT 1").fetchone()[0]
-            store.checks = _count_checks(con, src, exprs, options, horizon, timezone, max_unusable_share)
+            cache = None if cache_dir is False else _checks_cache(data_dir, cache_dir)
+            store.checks = _count_checks(con, src, exprs, options, horizon, timezone, max_unusable_share, cache)
             store.checks.check()
             con.execute(f"CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM events_all WHERE user_id IS NOT NULL "
                         f"AND event_time IS NOT NULL AND event_name IS NOT NULL "
@@ -399,21 +405,100 @@ def _horizon(now, timezone: str) -> datetime:
 _FILE_COL = "_toolkit_source_file"
 
 
+CHECKS_FILE = "event-checks.json"
+
+
 def _count_checks(con, src: Source, exprs: dict, options: dict, horizon: datetime, timezone: str,
-                  share: float) -> EventChecks:
-    """One scan of the events source: per file, the rows ``events`` leaves out and why."""
+                  share: float, cache: Path | None = None) -> EventChecks:
+    """One scan of the events source: per file, the rows ``events`` leaves out and why.
+
+    For a folder of Parquet files with a ``cache`` folder, each file's counts are kept in
+    ``cache/event-checks.json`` with the file's size and modification time, and reused while
+    the file is unchanged, had no row after the horizon of the run that counted it, and its
+    latest usable time is not after this run's horizon (so its count of future rows is still 0): a monthly run scans only the new or changed files, not the
+    whole history.  The cache is never needed: without it (or unwritable) every file is read."""
     per_file = src.kind == "parquet" and "*" in src.location
-    relation = _raw_relation_sql(con, src, options, _FILE_COL if per_file else None)
-    file_expr = _q(_FILE_COL) if per_file else _lit(src.describe())
     (uid_raw, uid), (t_raw, t), (_, name) = exprs["user_id"], exprs["event_time"], exprs["event_name"]
-    checked = (f"SELECT {file_expr} AS file, {uid_raw} AS user_id_raw, {uid} AS user_id, {t_raw} AS time_raw, "
-               f"{t} AS event_time, {name} AS event_name FROM {relation}")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW event_check_rows AS {checked}")
-    cur = queries.run(con, "event_checks", horizon=horizon)
-    cols = [d[0] for d in cur.description]
-    files = [FileCount(**dict(zip(cols, row))) for row in cur.fetchall()]
+    key = json.dumps([CHECKS_FORMAT, timezone, exprs, options], sort_keys=True, default=str)
+    kept, todo, stats, old = {}, None, {}, {}
+    if per_file and cache is not None:
+        paths = [r[0] for r in con.execute("SELECT file FROM glob(?)", [src.location]).fetchall()]
+        stats = {p: _file_stat(p) for p in paths}
+        old = _read_checks(cache, key)
+        for p in paths:
+            hit = old.get(p)
+            if hit and hit["stat"] == stats[p] and hit["counts"]["future"] == 0 and (
+                    hit["last_time"] is None or datetime.fromisoformat(hit["last_time"]) <= horizon):
+                kept[p] = FileCount(**hit["counts"])
+        todo = [p for p in paths if p not in kept]
+    files: list[FileCount] = []
+    last: dict = {}
+    if todo is None or todo:
+        if todo is None:
+            relation = _raw_relation_sql(con, src, options, _FILE_COL if per_file else None)
+        else:     # the new or changed files only
+            relation = (f"read_parquet([{', '.join(_lit(p) for p in todo)}], union_by_name = true, "
+                        f"filename = {_lit(_FILE_COL)})")
+        file_expr = _q(_FILE_COL) if per_file else _lit(src.describe())
+        checked = (f"SELECT {file_expr} AS file, {uid_raw} AS user_id_raw, {uid} AS user_id, {t_raw} AS time_raw, "
+                   f"{t} AS event_time, {name} AS event_name FROM {relation}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW event_check_rows AS {checked}")
+        cur = queries.run(con, "event_checks", horizon=horizon)
+        cols = [d[0] for d in cur.description]
+        for row in cur.fetchall():
+            d = dict(zip(cols, row))
+            last[d["file"]] = d.pop("last_time")
+            files.append(FileCount(**d))
+    if todo is not None:
+        _write_checks(cache, key, {f.file: {"stat": stats.get(f.file), "counts": asdict(f),
+                                            "last_time": last[f.file].isoformat() if last.get(f.file) else None}
+                                   for f in files if f.file in stats},
+                      {p: old[p] for p in kept})
+        files = sorted([*kept.values(), *files], key=lambda f: f.file)
     return EventChecks(source=src.describe(), horizon=horizon, timezone=timezone, max_unusable_share=share,
                        files=files)
+
+
+CHECKS_FORMAT = 1
+
+
+def _file_stat(path: str) -> list | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _read_checks(cache: Path, key: str) -> dict:
+    try:
+        got = json.loads((cache / CHECKS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return got.get("files", {}) if got.get("key") == key else {}
+
+
+def _write_checks(cache: Path, key: str, new: dict, kept: dict) -> None:
+    """Keep the counts of the files just read beside those reused (written atomically; a cache
+    that cannot be written is skipped: the next run reads the files again)."""
+    if not new:
+        return
+    files = {**kept, **{p: v for p, v in new.items() if v["stat"] is not None}}
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = cache / f".{CHECKS_FILE}.{os.getpid()}"
+        tmp.write_text(json.dumps({"key": key, "files": files}, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, cache / CHECKS_FILE)
+    except OSError:
+        pass
+
+
+def _checks_cache(data_dir, cache_dir) -> Path | None:
+    from ..aggregates.cache import cache_root
+    try:
+        return cache_root(data_dir, cache_dir)
+    except OSError:
+        return None
 
 
 def store_from_config(cfg, **kwargs) -> Store:
@@ -427,4 +512,5 @@ def store_from_config(cfg, **kwargs) -> Store:
                             events_path=cfg.events_path, csv_options=cfg.csv_options)
         kwargs["events_elsewhere"] = (probe.id_sql_type(), probe.describe())
     return open_store(cfg.data_dir, timezone=cfg.timezone, now=cfg.now or None,
-                      max_unusable_share=cfg.max_unusable_share, csv_options=cfg.csv_options, **kwargs)
+                      max_unusable_share=cfg.max_unusable_share, csv_options=cfg.csv_options,
+                      **{"cache_dir": cfg.cache_dir, **kwargs})

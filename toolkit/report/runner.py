@@ -247,13 +247,14 @@ def _error_of(nb_path: Path) -> str:
 def render_month(data_dir, month: str, *, out_dir="reports", language: str | None = None, config: str | None = None,
                  churn_after: int | None = None, target: float | None = None, wait: float = 0.0,
                  cell_timeout: int = 1800, notebooks_dir=None, progress=print,
-                 data_checks: dict | None = None, store=None) -> Path:
+                 data_checks: dict | None = None, store=None, jobs: int | None = None) -> Path:
     """Render every report section for ``month`` into ``out_dir/month``.
 
     ``config`` is the configuration file the notebooks read (None: their own lookup, see
     toolkit.config); it is written to the run log.  ``data_checks`` (EventChecks.as_dict of the
     caller's store) goes to the run log, and its warning to the top of the month's page; ``store``
-    (that store) gives the pages' data period without opening the data again.
+    (that store) gives the pages' data period without opening the data again.  ``jobs``: sections
+    run at once (default: one per core, up to two; see :func:`report_jobs`).
 
     Returns the month's folder.  Raises ReportError (previous report untouched, failed
     notebook kept under ``out_dir/failed/``) when a section fails, and WriteError, naming the
@@ -280,7 +281,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
         header = page_header(data_dir, month, language=language, config=config, store=store)
         tmp = out_dir / f".tmp-{month}-{os.getpid()}"
         try:
-            _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header)
+            _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header, jobs)
             notes = [data_checks["warning"]] if data_checks and data_checks.get("warning") else []
             notes += _section_notes(tmp)
             write_month_index(tmp, month, out_dir, header["lang"], header=header, notes=notes)
@@ -316,40 +317,85 @@ def _section_notes(folder: Path) -> list[str]:
     return notes
 
 
-def _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header) -> None:
-    from . import labels as L
+def report_jobs(jobs: int | None, sections: int) -> int:
+    """How many sections run at once: ``jobs``, or by default one per core up to two (each
+    section is a kernel of its own, with its own DuckDB and its own memory_limit)."""
+    if jobs is None:
+        jobs = min(2, os.cpu_count() or 1)
+    if int(jobs) < 1:
+        raise ReportError(f"--jobs must be at least 1 (sections run at once), got {jobs}.")
+    return max(1, min(int(jobs), sections))
+
+
+def _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header,
+                  jobs: int | None = None) -> None:
+    """Run and render every section into ``tmp``, ``jobs`` at a time (each in its own kernel).
+    Sections are independent: one failing stops those not started yet, lets the running ones
+    finish, and raises the failure of the first failing section in section order."""
+    from concurrent.futures import ThreadPoolExecutor
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    for i, nb in enumerate(notebooks, 1):
-        name = section_name(nb)
-        progress(f"[{i}/{len(notebooks)}] {name}: running")
-        t0 = time.perf_counter()
-        executed = tmp / f"{nb.stem}.ipynb"
+    jobs = report_jobs(jobs, len(notebooks))
+    results: dict[int, tuple[dict, BaseException | None]] = {}
+    if jobs == 1:
+        for i, nb in enumerate(notebooks, 1):
+            results[i] = _run_section(pm, i, nb, len(notebooks), tmp, out_dir, month, params, cell_timeout,
+                                      progress, header)
+            if results[i][1] is not None:
+                break
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {i: pool.submit(_run_section, pm, i, nb, len(notebooks), tmp, out_dir, month, params,
+                                      cell_timeout, progress, header) for i, nb in enumerate(notebooks, 1)}
+            for i, fut in futures.items():
+                results[i] = fut.result()
+                if results[i][1] is not None:
+                    for later in futures.values():
+                        later.cancel()
+                    for j, other in futures.items():   # the ones already running finish
+                        if j > i and not other.cancelled():
+                            results[j] = other.result()
+                    break
+    for i in sorted(results):
+        entry["sections"].append(results[i][0])
+    for i in sorted(results):
+        if results[i][1] is not None:
+            raise results[i][1]
+
+
+def _run_section(pm, i, nb, total, tmp, out_dir, month, params, cell_timeout, progress, header):
+    """Run and render one section: (its run-log entry, None) or (entry, the error to raise)."""
+    from . import labels as L
+    name = section_name(nb)
+    progress(f"[{i}/{total}] {name}: running")
+    t0 = time.perf_counter()
+    executed = tmp / f"{nb.stem}.ipynb"
+    try:
+        pm.execute_notebook(str(nb), str(executed), parameters=params, kernel_name="python3",
+                            progress_bar=False, cwd=os.getcwd(), execution_timeout=cell_timeout,
+                            extra_arguments=KERNEL_ARGS)
+    except Exception as exc:  # papermill raises its own error types; the notebook holds the detail
+        failed = {"section": name, "seconds": round(time.perf_counter() - t0, 2), "outcome": "failed"}
+        if isinstance(exc, OSError) or isinstance(getattr(exc, "__context__", None), OSError):
+            err = exc if isinstance(exc, OSError) else exc.__context__
+            return {**failed, "error": str(err)}, err
+        kept = out_dir / "failed" / f"{month}-{nb.stem}.ipynb"
         try:
-            pm.execute_notebook(str(nb), str(executed), parameters=params, kernel_name="python3",
-                                progress_bar=False, cwd=os.getcwd(), execution_timeout=cell_timeout,
-                                extra_arguments=KERNEL_ARGS)
-        except Exception as exc:  # papermill raises its own error types; the notebook holds the detail
-            if isinstance(exc, OSError) or isinstance(getattr(exc, "__context__", None), OSError):
-                raise exc if isinstance(exc, OSError) else exc.__context__ from None
-            kept = out_dir / "failed" / f"{month}-{nb.stem}.ipynb"
-            try:
-                kept.parent.mkdir(exist_ok=True)
-                if executed.exists():
-                    shutil.copy2(executed, kept)
-            except OSError as copy_exc:   # e.g. the disk is full: the failure still gets its message
-                kept.unlink(missing_ok=True)
-                progress(f"warning: could not keep the failed notebook at {kept}: {copy_exc.strerror or copy_exc}.")
-            detail = _error_of(kept) if kept.exists() else str(exc).strip().splitlines()[-1]
-            entry["sections"].append({"section": name, "seconds": round(time.perf_counter() - t0, 2),
-                                      "outcome": "failed", "error": detail})
-            where = f"The executed notebook with the failing cell is kept at {kept}" if kept.exists() else \
-                "The executed notebook could not be kept"
-            raise ReportError(f"Section {name} failed for {month}: {detail}. {where}; the previous report in "
-                              f"{out_dir / month} is unchanged.") from None
-        t1 = time.perf_counter()
-        render_html(executed, tmp / f"{nb.stem}.html", header, f"{L.section(name, header['lang'])} · {month}")
-        t2 = time.perf_counter()
-        entry["sections"].append({"section": name, "execute_seconds": round(t1 - t0, 2),
-                                  "render_seconds": round(t2 - t1, 2), "outcome": "ok"})
-        progress(f"[{i}/{len(notebooks)}] {name}: done in {t2 - t0:.1f}s")
+            kept.parent.mkdir(exist_ok=True)
+            if executed.exists():
+                shutil.copy2(executed, kept)
+        except OSError as copy_exc:   # e.g. the disk is full: the failure still gets its message
+            kept.unlink(missing_ok=True)
+            progress(f"warning: could not keep the failed notebook at {kept}: {copy_exc.strerror or copy_exc}.")
+        detail = _error_of(kept) if kept.exists() else str(exc).strip().splitlines()[-1]
+        where = f"The executed notebook with the failing cell is kept at {kept}" if kept.exists() else \
+            "The executed notebook could not be kept"
+        return {**failed, "error": detail}, ReportError(
+            f"Section {name} failed for {month}: {detail}. {where}; the previous report in "
+            f"{out_dir / month} is unchanged.")
+    t1 = time.perf_counter()
+    render_html(executed, tmp / f"{nb.stem}.html", header, f"{L.section(name, header['lang'])} · {month}")
+    t2 = time.perf_counter()
+    progress(f"[{i}/{total}] {name}: done in {t2 - t0:.1f}s")
+    return {"section": name, "execute_seconds": round(t1 - t0, 2), "render_seconds": round(t2 - t1, 2),
+            "outcome": "ok"}, None

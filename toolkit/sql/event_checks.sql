@@ -2,6 +2,7 @@
 -- Reads the view `event_check_rows` (made by the store from the source): file, user_id_raw / user_id (as read / as normalised), time_raw / event_time,
 -- event_name.  A value that is present as read but empty after normalising did not parse.
 -- future: usable rows later than $horizon (the run's "now"), left out of every analysis.
+-- last_time: the latest usable time (a file's counts are reused while it is not after the horizon).
 SELECT
     file,
     count(*)                                                                           AS rows,
@@ -16,7 +17,8 @@ SELECT
     count(*) FILTER (WHERE event_name IS NULL)                                         AS null_event_name,
     count(*) FILTER (WHERE user_id IS NULL OR event_time IS NULL OR event_name IS NULL) AS unusable,
     count(*) FILTER (WHERE user_id IS NOT NULL AND event_name IS NOT NULL AND event_time > $horizon)
-                                                                                       AS future
+                                                                                       AS future,
+    max(event_time) FILTER (WHERE user_id IS NOT NULL AND event_name IS NOT NULL)      AS last_time
 FROM event_check_rows
 GROUP BY file
 ORDER BY file

@@ -1,0 +1,70 @@
+"""Report sections run concurrently (``jobs``): they overlap in time, come out in section order,
+and a failing section is reported by name while the previous report stays untouched."""
+import json
+
+import nbformat
+import pytest
+
+from toolkit.errors import ReportError
+from toolkit.report.runner import render_month, report_jobs
+
+
+def _notebook(path, body: str):
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('data_dir = ""\nmonth = ""\ninteractive = False')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+
+
+def _sections(folder, stamps, fail: str = ""):
+    folder.mkdir(exist_ok=True)
+    for name in ("01_first", "02_second", "03_third"):
+        body = (f"import time, json\nt0 = time.time()\ntime.sleep(2)\n"
+                f"open({str(stamps / name)!r}, 'w').write(json.dumps([t0, time.time()]))\nprint('{name} done')")
+        if name == fail:
+            body += "\nraise ValueError('planted failure')"
+        _notebook(folder / f"{name}.ipynb", body)
+
+
+def test_sections_run_two_at_a_time_and_keep_their_order(sample_dir, tmp_path):
+    stamps = tmp_path / "stamps"
+    stamps.mkdir()
+    _sections(tmp_path / "nbs", stamps)
+    out = tmp_path / "reports"
+    render_month(sample_dir, "2026-10", out_dir=out, notebooks_dir=tmp_path / "nbs", jobs=2, progress=lambda s: None)
+    spans = {p.name: json.loads(p.read_text()) for p in stamps.iterdir()}
+    # the first two sections were running at the same time (each sleeps 2 s)
+    a, b = spans["01_first"], spans["02_second"]
+    assert a[0] < b[1] and b[0] < a[1], spans
+    assert all((out / "2026-10" / f"{n}.html").exists() for n in spans)
+    log = json.loads((out / "run.log").read_text().splitlines()[-1])
+    assert log["outcome"] == "ok" and [s["section"] for s in log["sections"]] == ["first", "second", "third"]
+
+
+def test_a_failing_section_among_concurrent_ones_keeps_the_previous_report(sample_dir, tmp_path):
+    stamps = tmp_path / "stamps"
+    stamps.mkdir()
+    _sections(tmp_path / "nbs", stamps)
+    out = tmp_path / "reports"
+    render_month(sample_dir, "2026-10", out_dir=out, notebooks_dir=tmp_path / "nbs", jobs=2, progress=lambda s: None)
+    before = (out / "2026-10" / "01_first.html").read_bytes()
+    _sections(tmp_path / "nbs", stamps, fail="02_second")
+    with pytest.raises(ReportError) as e:
+        render_month(sample_dir, "2026-10", out_dir=out, notebooks_dir=tmp_path / "nbs", jobs=2,
+                     progress=lambda s: None)
+    assert "Section second failed" in str(e.value) and "planted failure" in str(e.value)
+    assert (out / "failed" / "2026-10-02_second.ipynb").exists()
+    assert (out / "2026-10" / "01_first.html").read_bytes() == before
+    assert not list(out.glob(".tmp-*"))
+    log = json.loads((out / "run.log").read_text().splitlines()[-1])
+    assert log["outcome"] == "failed"
+    assert [(s["section"], s["outcome"]) for s in log["sections"]][:2] == [("first", "ok"), ("second", "failed")]
+
+
+def test_jobs_default_and_bounds():
+    assert report_jobs(None, 3) in (1, 2)
+    assert report_jobs(5, 3) == 3 and report_jobs(1, 3) == 1
+    with pytest.raises(ReportError, match="at least 1"):
+        report_jobs(0, 3)

@@ -291,3 +291,25 @@ def test_event_checks_are_kept_per_file_and_reread_only_when_a_file_changes(smal
     # the horizon moves past the late row: its file's future row is now an ordinary one
     later = open_store(d, cache_dir=cache, now="2027-05-01").checks.as_dict()
     assert later["future"] == 0 and later == open_store(d, cache_dir=False, now="2027-05-01").checks.as_dict()
+
+
+def test_the_data_period_comes_from_the_checks_and_equals_a_scan(small, tmp_path):
+    """The first and last kept event times (the data period of the page header, the months a
+    command accepts) are taken from the event checks, kept per file: they equal a scan of the
+    cleaned events with and without the kept counts, with bad rows and a row after the horizon,
+    and follow the horizon when it moves past that row."""
+    from toolkit.months import data_months, event_span
+    from toolkit import queries
+    d = _copy(small, tmp_path)
+    cache = tmp_path / "cache"
+    _bad_rows_file(d)
+    ref = pd.read_parquet(d / "events" / f"events-{END}.parquet").head(1).copy()
+    ref["event_time"] = pd.Timestamp("2027-04-15 10:00")
+    ref.to_parquet(d / "events" / "events-2027-04.parquet", index=False)
+    for now in (None, "2027-05-01"):
+        for cache_dir in (False, cache, cache):   # no cache, counts made and kept, counts reused
+            store = open_store(d, cache_dir=cache_dir, now=now)
+            scanned = tuple(queries.run(store.con, "event_span_scan").fetchone())
+            assert event_span(store.con) == scanned, (now, cache_dir)
+            assert data_months(store.con)[0].isoformat()[:7] == scanned[0].isoformat()[:7]
+        assert (scanned[1].year, scanned[1].month) == ((2027, 4) if now else (int(END[:4]), int(END[5:7])))

@@ -40,16 +40,28 @@ def months_between(a: date, b: date) -> int:
     return (b.year - a.year) * 12 + b.month - a.month
 
 
+def event_span(con) -> tuple:
+    """(first, last) event time of the cleaned ``events`` (business-local; (None, None) when empty).
+
+    A store opened by ``toolkit.data.store`` knows them from its event checks (the
+    ``events_span`` table, kept per file with the counts), so no scan is needed; any
+    other connection with an ``events`` view is scanned once."""
+    from . import queries
+    has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'events_span' "
+                      "AND temporary").fetchone()[0]
+    return tuple(queries.run(con, "event_span" if has else "event_span_scan").fetchone())
+
+
 def last_complete_month(con) -> date:
     """The latest month whose last day the events reach (business-local).
 
     A month counts as complete when the data has events on its last day or
     later; otherwise the month before the last event is the last complete one.
     """
-    last_day = con.execute("SELECT CAST(max(event_time) AS DATE) FROM events").fetchone()[0]
-    if last_day is None:
+    last = event_span(con)[1]
+    if last is None:
         raise ConfigError("The events table is empty, so it has no complete month.")
-    return _last_complete(last_day)
+    return _last_complete(last.date())
 
 
 def _last_complete(last_day: date) -> date:
@@ -61,11 +73,10 @@ def _last_complete(last_day: date) -> date:
 
 def data_months(con) -> tuple[date, date]:
     """(first month with events, last complete month) of the cleaned events, as first-of-month dates."""
-    from . import queries
-    first_day, last_day = queries.run(con, "data_months").fetchone()
-    if first_day is None:
+    first, last = event_span(con)
+    if first is None:
         raise ConfigError("The events table has no usable rows, so it has no complete month.")
-    return date(first_day.year, first_day.month, 1), _last_complete(last_day)
+    return date(first.year, first.month, 1), _last_complete(last.date())
 
 
 def check_month(text: str | None, con, *, what: str = "--month", shift: int = 0, skip_first: bool = False) -> str:

@@ -63,6 +63,8 @@ class EventChecks:
     files: list[FileCount] = field(default_factory=list)
     future_users: int = 0          # users rows registered after the horizon (left out of ``users``)
     users_source: str = ""
+    span: tuple = (None, None)     # earliest and latest time of the rows ``events`` keeps
+
 
     @property
     def rows(self) -> int:

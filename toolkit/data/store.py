@@ -360,6 +360,9 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
             con.execute(f"CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM events_all WHERE user_id IS NOT NULL "
                         f"AND event_time IS NOT NULL AND event_name IS NOT NULL "
                         f"AND event_time <= TIMESTAMP {_lit(horizon.isoformat(sep=' '))}")
+            # the period of the kept events, from the counts just made (or kept): months.event_span reads it
+            con.execute("CREATE OR REPLACE TEMP TABLE events_span AS SELECT CAST(? AS TIMESTAMP) AS first_time, "
+                        "CAST(? AS TIMESTAMP) AS last_time", list(store.checks.span))
         except (duckdb.Error, OSError) as exc:
             raise translate(exc, src.describe(), table=name, kind=src.kind) from None
     return store
@@ -420,7 +423,7 @@ def _count_checks(con, src: Source, exprs: dict, options: dict, horizon: datetim
     per_file = src.kind == "parquet" and "*" in src.location
     (uid_raw, uid), (t_raw, t), (_, name) = exprs["user_id"], exprs["event_time"], exprs["event_name"]
     key = json.dumps([CHECKS_FORMAT, timezone, exprs, options], sort_keys=True, default=str)
-    kept, todo, stats, old = {}, None, {}, {}
+    kept, todo, stats, old, spans = {}, None, {}, {}, {}
     if per_file and cache is not None:
         paths = [r[0] for r in con.execute("SELECT file FROM glob(?)", [src.location]).fetchall()]
         stats = {p: _file_stat(p) for p in paths}
@@ -430,6 +433,7 @@ def _count_checks(con, src: Source, exprs: dict, options: dict, horizon: datetim
             if hit and hit["stat"] == stats[p] and hit["counts"]["future"] == 0 and (
                     hit["last_time"] is None or datetime.fromisoformat(hit["last_time"]) <= horizon):
                 kept[p] = FileCount(**hit["counts"])
+                spans[p] = tuple(None if v is None else datetime.fromisoformat(v) for v in hit["span"])
         todo = [p for p in paths if p not in kept]
     files: list[FileCount] = []
     last: dict = {}
@@ -448,18 +452,22 @@ def _count_checks(con, src: Source, exprs: dict, options: dict, horizon: datetim
         for row in cur.fetchall():
             d = dict(zip(cols, row))
             last[d["file"]] = d.pop("last_time")
+            spans[d["file"]] = (d.pop("span_first"), d.pop("span_last"))
             files.append(FileCount(**d))
     if todo is not None:
         _write_checks(cache, key, {f.file: {"stat": stats.get(f.file), "counts": asdict(f),
-                                            "last_time": last[f.file].isoformat() if last.get(f.file) else None}
+                                            "last_time": last[f.file].isoformat() if last.get(f.file) else None,
+                                            "span": [None if v is None else v.isoformat() for v in spans[f.file]]}
                                    for f in files if f.file in stats},
                       {p: old[p] for p in kept})
         files = sorted([*kept.values(), *files], key=lambda f: f.file)
+    firsts = [a for a, _ in spans.values() if a is not None]
+    lasts = [b for _, b in spans.values() if b is not None]
     return EventChecks(source=src.describe(), horizon=horizon, timezone=timezone, max_unusable_share=share,
-                       files=files)
+                       files=files, span=(min(firsts, default=None), max(lasts, default=None)))
 
 
-CHECKS_FORMAT = 1
+CHECKS_FORMAT = 2      # 2: each file's span of kept times
 
 
 def _file_stat(path: str) -> list | None:

@@ -176,11 +176,11 @@ def page_header(data_dir, month: str, *, language: str | None = None, config=Non
     from . import labels as L
     from ..config import load_config
     from ..data.store import store_from_config
+    from ..months import event_span
     cfg = load_config(config, data_dir=str(data_dir), language=language or None)
     lang = cfg.language
     try:
-        first, last = (store or store_from_config(cfg)).con.execute(
-            "SELECT min(event_time), max(event_time) FROM events").fetchone()
+        first, last = event_span((store or store_from_config(cfg)).con)
     except Exception:  # noqa: BLE001 - unreadable data: the first section fails with the clear message
         first = last = None
     period = f"{first:%Y-%m-%d} – {last:%Y-%m-%d}" if first is not None else ""

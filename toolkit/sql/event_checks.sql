@@ -3,6 +3,8 @@
 -- event_name.  A value that is present as read but empty after normalising did not parse.
 -- future: usable rows later than $horizon (the run's "now"), left out of every analysis.
 -- last_time: the latest usable time (a file's counts are reused while it is not after the horizon).
+-- span_first / span_last: the earliest and latest time of the rows `events` keeps (usable, not after
+-- $horizon): the period of the data, kept with the counts so that a run need not scan for it.
 SELECT
     file,
     count(*)                                                                           AS rows,
@@ -18,7 +20,11 @@ SELECT
     count(*) FILTER (WHERE user_id IS NULL OR event_time IS NULL OR event_name IS NULL) AS unusable,
     count(*) FILTER (WHERE user_id IS NOT NULL AND event_name IS NOT NULL AND event_time > $horizon)
                                                                                        AS future,
-    max(event_time) FILTER (WHERE user_id IS NOT NULL AND event_name IS NOT NULL)      AS last_time
+    max(event_time) FILTER (WHERE user_id IS NOT NULL AND event_name IS NOT NULL)      AS last_time,
+    min(event_time) FILTER (WHERE user_id IS NOT NULL AND event_name IS NOT NULL AND event_time <= $horizon)
+                                                                                       AS span_first,
+    max(event_time) FILTER (WHERE user_id IS NOT NULL AND event_name IS NOT NULL AND event_time <= $horizon)
+                                                                                       AS span_last
 FROM event_check_rows
 GROUP BY file
 ORDER BY file

@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SPARK  := $(VENV)/.installed-spark
 DATA   ?= data/sample
 MONTH  ?=
 ARGS   ?=
@@ -20,9 +21,15 @@ help: ## List the targets with what they do
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@bash scripts/setup-system.sh
 	@touch $(STAMP)
+
+# the optional Spark engine (pyspark and Java): installed for the tests, not for the reports
+$(SPARK): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	@bash scripts/setup-system.sh spark
+	@touch $(SPARK)
 
 install: $(STAMP) ## Create the virtual environment (.venv) and install the toolkit when needed
 
@@ -38,7 +45,7 @@ lab: $(STAMP) $(DATA)/truth.json ## Start JupyterLab on the notebooks, reading t
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ContentsManager.pre_save_hook=toolkit.lab.strip_outputs \
 	  $(if $(filter 0,$(shell id -u)),--allow-root,) $(ARGS)
 
-test: $(STAMP) $(DATA)/truth.json ## Run the whole test suite (on the sample, generated when missing)
+test: $(STAMP) $(SPARK) $(DATA)/truth.json ## Run the whole test suite (on the sample, generated when missing)
 	$(BIN)/python -m pytest $(ARGS)
 
 bench: $(STAMP) $(DATA)/truth.json ## Run every benchmark (slow, ~15 min; results go to docs/benchmarks.md by hand)

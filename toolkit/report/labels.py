@@ -188,6 +188,9 @@ NOTES = {
                             "该数据无法定义激活:激活指注册当月使用过某个功能(feature_map 中有类别的事件),而数据中没有带类别的事件。"),
     "paying_undefined": ("Paying is not defined for this data: there is no orders table.",
                          "该数据无法定义付费:没有 orders 表。"),
+    "referring_undefined": ("Referral is not defined for this data: no referral events are configured "
+                            "(referral_events in toolkit.yaml, e.g. [invite_sent, share]).",
+                            "该数据无法定义推荐:未配置推荐事件(toolkit.yaml 中的 referral_events,例如 [invite_sent, share])。"),
     "paying_trivial": ("Every user entered with a purchase, so paying is 100% by construction.",
                        "每位用户都以一次购买进入,因此付费比例必然为 100%。"),
     "no_tag_movement": ("No user carried a primary tag last month or this month.",

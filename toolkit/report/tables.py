@@ -194,6 +194,10 @@ FUNNEL_STEPS = {"activated": ("activated", "激活"), "retained": ("retained nex
                 "paying": ("paid within 3 months", "3个月内付费"), "referring": ("referred", "推荐")}
 
 
+FUNNEL_REVENUE = {"revenue_per_user": ("revenue per user (3 months)", "人均收入(3个月内)"),
+                  "revenue_per_payer": ("revenue per payer (3 months)", "付费用户人均收入(3个月内)")}
+
+
 def funnel_table(funnel: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Each cohort's steps as shares; a step the data cannot express reads 'not defined'."""
     zh = lang == "zh"
@@ -205,6 +209,12 @@ def funnel_table(funnel: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             out[cn if zh else en] = L.t("not_defined", lang)
         elif funnel[c].notna().any():
             out[cn if zh else en] = funnel[f"{c}_share"].map(_fmt_pct)
+    if "revenue_per_user" in funnel:
+        for c, (en, cn) in FUNNEL_REVENUE.items():
+            if "revenue" in undefined:
+                out[cn if zh else en] = L.t("not_defined", lang)
+            elif funnel[c].notna().any():
+                out[cn if zh else en] = funnel[c].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
     return out.reset_index(drop=True)
 
 
@@ -224,7 +234,7 @@ def record_periods(ctx, lifts: pd.DataFrame, effects: pd.DataFrame, notes: list[
 def funnel_notes(funnel: pd.DataFrame, lang: str = "zh") -> list[str]:
     """One line per funnel step the data cannot express, and for a paying step that is 100% by construction."""
     undefined = funnel.attrs.get("undefined", {})
-    out = [L.note(key, lang) for key in undefined.values()]
+    out = [L.note(key, lang) for key in dict.fromkeys(undefined.values())]
     paying = funnel["paying_share"].dropna()
     if "paying" not in undefined and len(paying) and (paying == 1).all():
         out.append(L.note("paying_trivial", lang))

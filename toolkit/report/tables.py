@@ -278,3 +278,32 @@ def record_preferences(ctx, dist: pd.DataFrame, evaluation: pd.DataFrame) -> dic
             "scenes": [{k: _clean(v) for k, v in r.items()} for r in evaluation.to_dict("records")]}
     display({METRICS_MIME: json.loads(json.dumps(data, default=str))}, raw=True)
     return data
+
+
+def segment_table(seg_monthly: pd.DataFrame, month: str, lang: str = "zh") -> pd.DataFrame:
+    """One row per segment for ``month``: users (cumulative), MAU, the active rate and the four
+    rates within the segment (every segment, small ones too: this is the export view)."""
+    from .cohort_plots import segment_label
+    m = seg_monthly[seg_monthly["month"] == month]
+    out = pd.DataFrame({L.t("segment", lang): [segment_label(s, lang) for s in m["segment"]],
+                        L.t("cumulative", lang): m["cumulative"].map(_fmt_int),
+                        L.t("mau", lang): m["mau"].map(_fmt_int),
+                        L.rate("active_rate", lang): m["active_rate"].map(_fmt_pct)})
+    for r in RATES:
+        out[L.rate(r, lang)] = m[r].map(_fmt_pct)
+    return out.reset_index(drop=True)
+
+
+def record_cohorts(ctx, table: pd.DataFrame, seg_monthly: pd.DataFrame | None, by: str) -> dict:
+    """Record the cohort triangle (sizes and shares) and the report month's numbers per segment
+    (METRICS_MIME, left out of the HTML), for the tests and the runner."""
+    from IPython.display import display
+    ages = [c for c in table.columns if c.startswith("m") and c[1:].isdigit()]
+    data = {"section": "cohorts", "month": ctx.month, "language": ctx.language, "by": by,
+            "cohorts": {r["cohort"]: {"size": int(r["size"]), **{a: _clean(r[a]) for a in ages}}
+                        for r in table.to_dict("records")},
+            "segments": {} if seg_monthly is None else
+            {r["segment"]: {k: _clean(r[k]) for k in ("cumulative", "mau", "active_rate", *RATES)}
+             for r in seg_monthly[seg_monthly["month"] == ctx.month].to_dict("records")}}
+    display({METRICS_MIME: json.loads(json.dumps(data))}, raw=True)
+    return data

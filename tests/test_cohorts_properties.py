@@ -38,6 +38,8 @@ def _lifecycle(log):
                        "registered_at": pd.Series([datetime((BASE + regs[u]) // 12, (BASE + regs[u]) % 12 + 1, 2)
                                                    if u in regs else None for u in ids], dtype="datetime64[us]"),
                        "channel": pd.Series([seg.get(u) for u in ids], dtype=object)})
+    con.register("ev", ev)
+    con.register("us", us)
     con.execute("CREATE TABLE events AS SELECT * FROM ev")
     con.execute("CREATE TABLE users AS SELECT user_id, registered_at, channel::VARCHAR AS channel FROM us")
     return Lifecycle(con, signal_events=["trip"])

@@ -22,6 +22,7 @@ import argparse
 import duckdb
 from common import bench_store, rounds, spread
 
+from toolkit.analyses import cohorts
 from toolkit.analyses.cohorts import cohort_table, segment_monthly
 from toolkit.analyses.lifecycle import Lifecycle
 
@@ -29,6 +30,7 @@ from toolkit.analyses.lifecycle import Lifecycle
 def _breakdown(lc):
     lc.con.execute("DROP TABLE IF EXISTS temp.agg_user_segments")          # read the users table every round
     lc.con.execute("DROP TABLE IF EXISTS temp.agg_user_segments_columns")
+    cohorts._CELLS.clear()                                                   # and compute the breakdown again
     return segment_monthly(lc, "channel", 2), cohort_table(lc, by="channel")
 
 

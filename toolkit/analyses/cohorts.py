@@ -16,14 +16,31 @@ add up to the whole table.  Users without a value are the segment ``unknown``.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
 from .. import queries
 from ..aggregates.segments import UNKNOWN, check_column, ensure_segments
-from .lifecycle import STATES, Lifecycle, _check_k, month_label, monthly_from_counts
+from .lifecycle import ACTIVE_STATES, STATES, Lifecycle, _check_k, month_label, monthly_from_counts
 
 OTHER = "other"
+_CELLS: "weakref.WeakKeyDictionary[Lifecycle, dict]" = weakref.WeakKeyDictionary()
+
+
+def segment_cells(lc: Lifecycle, by: str, churn_after: int = 2) -> pd.DataFrame:
+    """The rows of ``sql/lifecycle_segment_cells.sql`` (segment, cohort_mi, mi, state, n, signal)
+    for the users column ``by`` (already checked) and churn window k, computed once per
+    lifecycle, column and k: the breakdown's states and its cohorts both come from them."""
+    k = _check_k(churn_after)
+    cache = _CELLS.setdefault(lc, {})
+    key = (lc.last_mi, by, k)
+    if key not in cache:
+        lc.monthly_states_ready()
+        text = queries.with_cte("lifecycle_segment_cells", "lifecycle_states")
+        cache[key] = queries.execute(lc.con, text, k=k, by=by, from_mi=lc.first_mi, to_mi=lc.last_mi).df()
+    return cache[key]
 
 
 def _segments(lc: Lifecycle, by: str | None, configured) -> str:
@@ -39,8 +56,15 @@ def cohort_counts(lc: Lifecycle, *, by: str | None = None, segment_columns=None)
     ``users`` (cohort size), ``active``.  ``segment_columns``: the columns a breakdown may use
     (default: ``by`` itself, when it is a users column)."""
     by = _segments(lc, by, segment_columns if segment_columns is not None else [by])
-    lc.monthly_states_ready()
-    df = queries.frame(lc.con, "cohort_retention", by=by, to_mi=lc.last_mi)
+    if by:   # from the breakdown's cells (any churn window: activity does not depend on it)
+        have = [key[2] for key in _CELLS.get(lc, {}) if key[:2] == (lc.last_mi, by)]
+        cells = segment_cells(lc, by, have[0] if have else 2)
+        act = cells["state"].isin(ACTIVE_STATES)
+        df = (cells.assign(active=np.where(act, cells["n"], 0)).groupby(["segment", "cohort_mi", "mi"], sort=False)
+              [["n", "active"]].sum().rename(columns={"n": "users"}).reset_index())
+    else:
+        lc.monthly_states_ready()
+        df = queries.frame(lc.con, "cohort_retention", to_mi=lc.last_mi)
     df["age"] = (df["mi"] - df["cohort_mi"]).astype(int)
     df = df.sort_values(["segment", "cohort_mi", "mi"], ignore_index=True)
     df.insert(1, "cohort", [month_label(int(m)) for m in df["cohort_mi"]])
@@ -83,18 +107,15 @@ def segment_counts(lc: Lifecycle, by: str, churn_after: int = 2, *, segment_colu
     """The raw monthly counts of :meth:`Lifecycle.counts` per segment of the users column ``by``:
     one row per segment and month (``segment``, ``mi``, the seven states, signal splits,
     ``cumulative``)."""
-    k = _check_k(churn_after)
     by = _segments(lc, by, segment_columns if segment_columns is not None else [by])
-    lc.monthly_states_ready()
-    text = queries.with_cte("lifecycle_segment_counts", "lifecycle_states")
-    rows = queries.execute(lc.con, text, k=k, by=by, from_mi=lc.first_mi, to_mi=lc.last_mi).df()
+    rows = segment_cells(lc, by, churn_after).groupby(["segment", "mi", "state"], sort=False)[["n", "signal"]] \
+        .sum().reset_index()
     months = np.arange(lc.first_mi, lc.last_mi + 1)
     segs = sorted(rows["segment"].unique(), key=lambda s: (s == UNKNOWN, str(s)))
     index = pd.MultiIndex.from_product([segs, months], names=["segment", "mi"])
-    n = rows.pivot_table(index=["segment", "mi"], columns="state", values="n", aggfunc="sum").reindex(
-        index=index, columns=STATES).fillna(0).astype("int64")
-    sig = rows.pivot_table(index=["segment", "mi"], columns="state", values="signal", aggfunc="sum").reindex(
-        index=index, columns=["churned", "returned"]).fillna(0).astype("int64")
+    wide = rows.set_index(["segment", "mi", "state"])[["n", "signal"]].unstack("state")
+    n = wide["n"].reindex(index=index, columns=STATES).fillna(0).astype("int64")
+    sig = wide["signal"].reindex(index=index, columns=["churned", "returned"]).fillna(0).astype("int64")
     out = n.reset_index()
     out["churned_signal"] = sig["churned"].to_numpy()
     out["returned_signal"] = sig["returned"].to_numpy()

@@ -179,7 +179,7 @@ plt.show()
 # %% [markdown] tags=["lang-zh"]
 # ## 细分
 # 按用户字段的每个取值分别计算分群与 4 大指标,各细分相加等于整体。没有取值的用户归为"未知";
-# 图中用户数少于 segment_min_users 的细分合并为"其他"(表格保留所有细分)。
+# 图中用户数少于配置下限的细分合并为"其他"(表格保留所有细分)。
 
 # %%
 columns = offered_columns(ctx.store.con, ctx.cfg.segment_columns)

@@ -65,7 +65,7 @@ TEXT = {
     "segment_active_rate": ("Monthly active rate by", "月活率,按"),
     "segment_retention": ("Share of the cohort active, by months since entry, by", "同期用户留存曲线,按"),
     "no_segments": ("No users column to break down by: segment_columns of the configuration names none that the "
-                    "users table has.", "没有可用于细分的用户字段:配置 segment_columns 中的字段在 users 表中都不存在。"),
+                    "users table has.", "没有可用于细分的用户字段:配置 segment_columns 中的字段在用户表中都不存在。"),
     # the JupyterLab controls (toolkit/widgets.py, toolkit/period_detail.py)
     "all": ("(all)", "(全部)"),
     "all_states": ("all states", "全部分群"),

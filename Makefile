@@ -54,6 +54,7 @@ bench: $(STAMP) $(DATA)/truth.json ## Run every benchmark (slow, ~15 min; result
 	$(BIN)/python bench/bench_build.py --users 100000 --repeat 3
 	$(BIN)/python bench/bench_build.py --history --repeat 3
 	$(BIN)/python bench/bench_preferences.py
+	$(BIN)/python bench/bench_cohorts.py --users 100000 --repeat 5
 	$(BIN)/python bench/bench_report.py --data $(DATA)
 
 clean-sample: ## Remove the generated sample data

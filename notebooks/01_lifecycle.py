@@ -34,6 +34,7 @@ target: float = 0.0       # target monthly active rate, e.g. 0.85; 0 means the c
 plan_months: str = ""     # months to plan, comma-separated; empty means the three months after `month`
 language: str = ""        # zh or en; empty means the configuration's
 config: str = ""          # configuration file; empty means toolkit.yaml
+by: str = ""              # users column to break down by (segment_columns); empty means the first the data has
 interactive: bool = True  # show ipywidgets controls (reports run with False)
 
 # %%
@@ -46,7 +47,13 @@ from toolkit.report.findings import lifecycle_findings
 from toolkit.analyses.planning import make_plan
 from toolkit.report.plots import plot_active_rate, plot_bridge, plot_rates, plot_states, plot_transitions, use_cjk_font
 from toolkit.report.labels import glossary, note
-from toolkit.report.tables import decomposition_table, lifecycle_summary_table, plan_tables, record, styled
+from toolkit.report.tables import (decomposition_table, lifecycle_summary_table, plan_tables, record, record_cohorts,
+                                   segment_table, styled)
+from toolkit.aggregates.segments import offered_columns
+from toolkit.analyses.cohorts import cohort_counts, cohort_table, layer_cake, segment_monthly
+from toolkit.report import labels as L
+from toolkit.report.cohort_plots import (plot_cohort_heatmap, plot_layer_cake, plot_segment_rate,
+                                         plot_segment_retention, retention_curves)
 
 use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, churn_after=churn_after, target=target, language=language,
@@ -144,14 +151,63 @@ display(styled(projection, lang, "plan"))
 display(styled(uplifts, lang, "plan-rises"))
 display(Markdown("\n".join(f"- {s}" for s in plan.summary_lines(lang))))
 
+# %% [markdown] tags=["lang-en"]
+# ## Retention cohorts
+# Each row is the users entering in a month; each column the share of them active that many months after entry
+# (month 0 is the entry month, always 100%). Below, this month's active users stacked by the month they entered.
+
+# %% [markdown] tags=["lang-zh"]
+# ## 留存矩阵
+# 每行为同月进入的用户,每列为进入后第几个月仍活跃的比例(第 0 月即进入当月,恒为 100%)。
+# 下图为各月活跃用户按进入月份分层。
+
+# %%
+cohort_long = cohort_counts(ctx.lifecycle)
+cohorts = cohort_table(ctx.lifecycle, long=cohort_long)
+plot_cohort_heatmap(cohorts, lang=lang)
+plt.show()
+fig, ax = plt.subplots(figsize=(11, 4.5))
+plot_layer_cake(layer_cake(ctx.lifecycle, long=cohort_long), lang=lang, ax=ax)
+plt.show()
+
+# %% [markdown] tags=["lang-en"]
+# ## By segment
+# The lifecycle within each value of a users column: every segment has its own states and rates, and the
+# segments add up to the whole. Users without a value are "unknown"; in the charts, segments with fewer users
+# than `segment_min_users` are drawn together as "other" (the table keeps every segment).
+
+# %% [markdown] tags=["lang-zh"]
+# ## 细分
+# 按用户字段的每个取值分别计算分群与 4 大指标,各细分相加等于整体。没有取值的用户归为"未知";
+# 图中用户数少于配置下限的细分合并为"其他"(表格保留所有细分)。
+
+# %%
+columns = offered_columns(ctx.store.con, ctx.cfg.segment_columns)
+seg_by = by or (columns[0] if columns else "")
+seg_monthly = None
+if seg_by:
+    seg_monthly = segment_monthly(ctx.lifecycle, seg_by, ctx.churn_after, segment_columns=ctx.cfg.segment_columns)
+    seg_counts = cohort_table(ctx.lifecycle, by=seg_by, counts=True, segment_columns=ctx.cfg.segment_columns)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(14, 4.5))
+    plot_segment_rate(seg_monthly, seg_by, min_users=ctx.cfg.segment_min_users, lang=lang, ax=a)
+    plot_segment_retention(retention_curves(seg_counts, ctx.cfg.segment_min_users), seg_by, lang=lang, ax=b)
+    plt.show()
+    display(styled(segment_table(seg_monthly, ctx.month, lang), lang, f"segments-{seg_by}"))
+else:
+    display(Markdown(L.t("no_segments", lang)))
+_ = record_cohorts(ctx, cohorts, seg_monthly, seg_by)
+
 # %%
 display(Markdown(glossary("lifecycle", lang)))
 
 # %% [markdown] tags=["interactive-only"]
 # ## Explore · 交互
-# In JupyterLab, pick a month and a churn window to redraw the charts.
+# In JupyterLab, pick a month and a churn window to redraw the charts; below, pick a users column and a rate
+# to see them by segment.
 
 # %% tags=["interactive-only"]
 if interactive:
-    from toolkit.report.widgets import LifecycleExplorer
+    from toolkit.report.widgets import LifecycleExplorer, SegmentExplorer
     display(LifecycleExplorer(ctx).widget)
+    if columns:
+        display(SegmentExplorer(ctx, columns, seg_by, min_users=ctx.cfg.segment_min_users).widget)

@@ -130,7 +130,7 @@ else:
 # ## 漏斗与粘性
 
 # %%
-funnel = cohort_funnel(ctx.lifecycle)
+funnel = cohort_funnel(ctx.lifecycle, referral_events=ctx.cfg.referral_events)
 fig, ax = plt.subplots(figsize=(12, 4))
 plot_funnel(funnel, lang=lang, ax=ax)
 plt.show()

@@ -130,7 +130,10 @@ def _run_all(page, stem):
 
 
 CONTROLS = {  # notebook: [(kind, index among its kind, images that must change)]
-    "01_lifecycle": [("select", 0, [0, 1, 2, 3, 4]), ("slider", 0, [0, 2, 3, 4])],
+    # the lifecycle explorer (month, churn window; images 0-4), then the segment explorer (the users column to
+    # break down by, the rate; images 5-6)
+    "01_lifecycle": [("select", 0, [0, 1, 2, 3, 4]), ("slider", 0, [0, 2, 3, 4]), ("select", 1, [5, 6]),
+                     ("select", 2, [5])],
     "02_periods": [("select", 0, [0]), ("select", 1, [1])],
     "03_preferences": [("select", 0, [0]), ("select", 1, [0])],
 }

@@ -30,11 +30,11 @@ def logs(draw):
 
 def _con(events, registrations):
     con = duckdb.connect()
-    ev = pd.DataFrame({"user_id": [u for u, _, _ in events],
+    ev = pd.DataFrame({"user_id": [u for u, _, _ in events],  # noqa: F841 - read by name in the SQL below
                        "event_time": [datetime((BASE + m) // 12, (BASE + m) % 12 + 1, 1 + (i % 27), 12)
                                       for i, (_, m, _) in enumerate(events)],
                        "event_name": [n for _, _, n in events]})
-    us = pd.DataFrame({"user_id": list(registrations),
+    us = pd.DataFrame({"user_id": list(registrations),  # noqa: F841
                        "registered_at": [datetime((BASE + m) // 12, (BASE + m) % 12 + 1, 2) for m in registrations.values()]},
                       columns=["user_id", "registered_at"]).astype({"user_id": "int64", "registered_at": "datetime64[us]"})
     con.execute("CREATE TABLE events AS SELECT * FROM ev")

@@ -75,7 +75,33 @@ def test_lifecycle_notebook_records_the_cli_numbers(sample_dir, tmp_path):
     for key in ("mau", "cumulative", "active_rate", "dormant", "churned_signal"):
         assert _same(float(cli.loc["2026-10", key]), m["current"][key])
     pngs = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
-    assert pngs >= 5
+    assert pngs >= 8          # five lifecycle charts, the cohort heatmap, the layer cake, the segment view
+    # the cohort heatmap and the segment view record the numbers `toolkit cohorts` and `lifecycle --by` write
+    co = next(x for x in read_metrics(out) if x["section"] == "cohorts")
+    assert co["by"] == "channel"                               # the first of segment_columns the data has
+    cli = pd.read_csv(__import__("io").StringIO(run_cli("cohorts", sample_dir, "--month", "2026-10",
+                                                        check=True).stdout)).set_index("cohort")
+    assert list(co["cohorts"]) == list(cli.index)
+    for cohort, row in co["cohorts"].items():
+        assert row["size"] == cli.loc[cohort, "size"] and row["m0"] == 1
+        assert _same(None if pd.isna(cli.loc[cohort, "m1"]) else float(cli.loc[cohort, "m1"]), row["m1"])
+    seg = pd.read_csv(__import__("io").StringIO(run_cli("lifecycle", sample_dir, "--by", "channel",
+                                                        check=True).stdout))
+    seg = seg[seg.month == "2026-10"].set_index("segment")
+    assert set(co["segments"]) == set(seg.index)
+    for s, row in co["segments"].items():
+        assert row["mau"] == seg.loc[s, "mau"] and _same(float(seg.loc[s, "active_rate"]), row["active_rate"])
+    assert sum(r["cumulative"] for r in co["segments"].values()) == m["current"]["cumulative"]
+    text = "".join(c.source for c in nb.cells)
+    assert "plot_cohort_heatmap" in text and "plot_segment_rate" in text
+
+
+def test_lifecycle_notebook_breaks_down_by_the_by_parameter(sample_dir, tmp_path):
+    out = tmp_path / "lifecycle-city.ipynb"
+    _execute("01_lifecycle", out, data_dir=str(sample_dir), month="2026-10", language="zh", by="city",
+             interactive=False)
+    co = next(x for x in read_metrics(out) if x["section"] == "cohorts")
+    assert co["by"] == "city" and "杭州" in co["segments"]
 
 
 def test_lifecycle_notebook_with_widgets_under_papermill(sample_dir, tmp_path):

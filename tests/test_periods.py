@@ -210,11 +210,14 @@ def test_cli_ab():
 def test_funnel_steps_the_data_cannot_express_are_not_defined(tiny_dir, tmp_path):
     from toolkit.report.tables import funnel_notes, funnel_table
     f = cohort_funnel(Lifecycle(open_store(tiny_dir).con))            # categories, but no orders table
-    assert f.attrs["undefined"] == {"paying": "paying_undefined"}
+    assert f.attrs["undefined"] == {"paying": "paying_undefined", "revenue": "paying_undefined",
+                                    "referring": "referring_undefined"}
     assert f["paying_share"].isna().all() and f["activated_share"].notna().all()
     shown = funnel_table(f, "en")
     assert (shown["paid within 3 months"] == "not defined").all() and not (shown["activated"] == "not defined").any()
-    assert funnel_notes(f, "zh") == ["该数据无法定义付费:没有 orders 表。"]
+    assert (shown["revenue per payer (3 months)"] == "not defined").all() and (shown["referred"] == "not defined").all()
+    assert funnel_notes(f, "zh")[0] == "该数据无法定义付费:没有 orders 表。"      # once for paying and revenue
+    assert len(funnel_notes(f, "zh")) == 2 and "referral_events" in funnel_notes(f, "en")[1]
     # purchases only: no feature_map, every event an order
     d = tmp_path / "shop"
     times = pd.to_datetime(["2025-01-03", "2025-01-05", "2025-02-07", "2025-04-02"])
@@ -223,7 +226,7 @@ def test_funnel_steps_the_data_cannot_express_are_not_defined(tiny_dir, tmp_path
     write_table(d, "orders", pd.DataFrame({"user_id": [1, 2, 2, 3], "amount": [5.0, 6.0, 7.0, 8.0],
                                            "order_time": times}))
     g = cohort_funnel(Lifecycle(open_store(d).con))
-    assert set(g.attrs["undefined"]) == {"activated"}
+    assert set(g.attrs["undefined"]) == {"activated", "referring"}
     assert (funnel_table(g, "zh")["激活"] == "无法定义").all()
     assert any("100%" in n for n in funnel_notes(g, "en"))            # paying is 100% by construction
 

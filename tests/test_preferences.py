@@ -108,7 +108,10 @@ def test_scene_evaluation_recovers_the_planted_lift(sample_dir, truth):
     ev = evaluate(con, days=30)
     r = ev[(ev.rule_id == "R1") & (ev.month == "all")].iloc[0]
     planted = truth["scene_rules"][0]["wake_lift"]
-    assert r["ci_low"] <= planted <= r["ci_high"], (r["difference"], r["ci_low"], r["ci_high"])
+    # within 3.5 standard errors, the tolerance of the other planted-effect tests (tests/test_sample.py):
+    # a 95% interval misses the planted value in one sample of twenty
+    se = (r["ci_high"] - r["ci_low"]) / (2 * 1.96)
+    assert abs(r["difference"] - planted) < 3.5 * se, (r["difference"], r["ci_low"], r["ci_high"])
     assert r["n_control"] > 100 and r["p_value"] < 0.001
 
 

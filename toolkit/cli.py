@@ -156,14 +156,58 @@ def _write_frame(df, out):
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--churn-after", "churn_after", type=int, default=None, help="Churn window k in months (1-12).")
+@click.option("--by", "by", default=None,
+              help="Break the table down by a column of the users table (one of segment_columns, e.g. channel).")
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="CSV or .json file (default: stdout).")
 @click.pass_context
-def lifecycle(ctx, data_dir, churn_after, out):
-    """Write the monthly lifecycle table: states, MAU, active rate and the four rates."""
+def lifecycle(ctx, data_dir, churn_after, by, out):
+    """Write the monthly lifecycle table: states, MAU, active rate and the four rates (per segment with --by)."""
     from .analyses.lifecycle import COLUMNS
     cfg, store = _open(ctx, data_dir, churn_after=churn_after)
-    df = _lifecycle(cfg, store).monthly(cfg.churn_after)
-    _write_frame(df[COLUMNS], out)
+    lc = _lifecycle(cfg, store)
+    if by:
+        from .analyses.cohorts import segment_monthly
+        df = segment_monthly(lc, by, cfg.churn_after, segment_columns=cfg.segment_columns)
+        _write_frame(df[["segment", *COLUMNS]], out)
+        return
+    _write_frame(lc.monthly(cfg.churn_after)[COLUMNS], out)
+
+
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--month", default=None, help="Last month YYYY-MM (default: the last complete month).")
+@click.option("--by", "by", default=None,
+              help="One triangle per value of a users column (one of segment_columns, e.g. city).")
+@click.option("--counts", is_flag=True, help="Active users instead of shares of the cohort.")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="CSV or .json file (default: stdout).")
+@click.pass_context
+def cohorts(ctx, data_dir, month, by, counts, out):
+    """Retention cohorts (留存矩阵): one row per entry month, its size and the share active m0, m1, ... months after entry."""
+    from .analyses.cohorts import cohort_table
+    cfg, store = _open(ctx, data_dir)
+    month = _month_or_last(store, month)
+    lc = _lifecycle(cfg, store, last_month=month)
+    _write_frame(cohort_table(lc, by=by, counts=counts, segment_columns=cfg.segment_columns), out)
+
+
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--month", default=None, help="Last month YYYY-MM (default: the last complete month).")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="CSV or .json file (default: stdout).")
+@click.pass_context
+def funnel(ctx, data_dir, month, out):
+    """AARRR funnel per entry month: acquired, activated, retained, paying, referring (counts and shares), revenue per user and per payer."""
+    from .analyses.periods import cohort_funnel
+    cfg, store = _open(ctx, data_dir)
+    month = _month_or_last(store, month)
+    lc = _lifecycle(cfg, store, last_month=month)
+    df = cohort_funnel(lc, referral_events=cfg.referral_events)
+    cols = ["cohort", "acquired", "activated", "retained", "paying", "referring", "activated_share", "retained_share",
+            "paying_share", "referring_share", "revenue", "revenue_per_user", "revenue_per_payer"]
+    for step, reason in df.attrs.get("undefined", {}).items():
+        from .report.labels import note
+        click.echo(f"note: {step}: {note(reason, 'en')}", err=True)
+    _write_frame(df[cols], out)
 
 
 @main.command()

@@ -51,6 +51,9 @@ class Config:
     spark_conf: dict = field(default_factory=dict)
     events_table: str = ""
     events_path: str = ""
+    segment_columns: tuple[str, ...] = ("channel", "city")
+    segment_min_users: int = 100
+    referral_events: tuple[str, ...] = ()
     source: str = field(default="defaults", compare=False)
 
     def with_overrides(self, **overrides) -> "Config":
@@ -65,7 +68,7 @@ class Config:
 
 def _coerce(values: dict) -> dict:
     out = dict(values)
-    for key in ("active_events", "signal_events"):
+    for key in ("active_events", "signal_events", "segment_columns", "referral_events"):
         if key in out:
             v = out[key]
             if isinstance(v, str):
@@ -108,6 +111,11 @@ def _coerce(values: dict) -> dict:
             out["max_unusable_share"] = float(out["max_unusable_share"])
         except (TypeError, ValueError):
             raise ConfigError(f"max_unusable_share must be a share like 0.01, got {out['max_unusable_share']!r}.") from None
+    if "segment_min_users" in out:
+        try:
+            out["segment_min_users"] = int(out["segment_min_users"] or 0)
+        except (TypeError, ValueError):
+            raise ConfigError(f"segment_min_users must be a whole number of users, got {out['segment_min_users']!r}.") from None
     if "churn_after" in out:
         try:
             out["churn_after"] = int(out["churn_after"])

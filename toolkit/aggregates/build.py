@@ -81,7 +81,7 @@ def _remember(con, s: dict, root: Path | None) -> None:
                 {"root": str(root) if root else None, "settings": json.dumps(s)})
 
 
-ON_DEMAND = ("user_categories", "user_last")     # per-month tables computed when a section first needs the month
+ON_DEMAND = ("user_categories", "user_last", "user_events")     # per-month tables computed when a section first needs the month
 
 
 def ensure_categories(con, from_mi: int, to_mi: int, *, active_events=(), signal_events=("trip",)) -> None:

@@ -48,34 +48,50 @@ def stickiness(daily: pd.Series, monthly: pd.DataFrame) -> pd.DataFrame:
 
 
 def cohort_funnel(lc: Lifecycle, *, referral_events=()) -> pd.DataFrame:
-    """AARRR per entry-month cohort: acquired, activated, retained, paying, referring and each step's share.
+    """AARRR per entry-month cohort: acquired, activated, retained, paying, revenue, referring,
+    each step's share of the cohort, and revenue per user and per payer.
 
-    Retained (active the month after entry) is empty for the last cohort and paying
-    (an order within the entry month and the two after) for the last two: their
-    windows are not over yet.  Referring is empty without ``referral_events``.
+    Retained (active the month after entry) is empty for the last cohort; paying and revenue
+    (orders within the entry month and the two after, ``orders.amount``) for the last two:
+    their windows are not over yet.  Referring counts users with an event of
+    ``referral_events`` (the configuration's list) since entry, from the monthly aggregate of
+    event names; without referral events it is not defined.  Steps the data cannot express
+    are NaN and named in ``attrs["undefined"]`` (step: label key of the reason).
     """
+    from ..aggregates.build import ensure_monthly
     lc.monthly_states_ready()
     if referral_events:
-        queries.create_temp(lc.con, "referring_users", "referring_users", referral_events=list(referral_events))
+        ensure_monthly(lc.con, "user_events", lc.first_mi, lc.last_mi, active_events=lc.active_events,
+                       signal_events=lc.signal_events)
+        queries.create_temp(lc.con, "funnel_referring", "funnel_referring", referral_events=list(referral_events),
+                            to_mi=lc.last_mi)
     else:
-        lc.con.execute("CREATE OR REPLACE TEMP TABLE referring_users AS SELECT user_id FROM agg_registrations WHERE false")
-    df = queries.frame(lc.con, "cohort_funnel", with_referral=bool(referral_events))
+        lc.con.execute("CREATE OR REPLACE TEMP TABLE funnel_referring AS SELECT user_id FROM agg_registrations WHERE false")
+    df = queries.frame(lc.con, "cohort_funnel")
     df = df[df["mi"] <= lc.last_mi].reset_index(drop=True)
     mi = df.pop("mi").astype(int)
     df.insert(0, "cohort", [month_label(m) for m in mi])
     # steps not yet observable for the latest cohorts are empty, not zero
     df["retained"] = df["retained"].astype(float).where(mi + 1 <= lc.last_mi)
-    df["paying"] = df["paying"].astype(float).where(mi + 2 <= lc.last_mi)
+    for c in ("paying", "revenue"):
+        df[c] = df[c].astype(float).where(mi + 2 <= lc.last_mi)
     # steps the data cannot express are not defined, not 0%: activation needs feature_map categories,
-    # paying an orders table
+    # paying and revenue an orders table, referring the referral events
     undefined = {}
     if not lc.con.execute("SELECT count(*) FROM feature_map WHERE coalesce(trim(category), '') <> ''").fetchone()[0]:
         undefined["activated"] = "activated_undefined"
     if not lc.con.execute("SELECT count(*) FROM orders").fetchone()[0]:
         undefined["paying"] = "paying_undefined"
+        undefined["revenue"] = "paying_undefined"
+    if not referral_events:
+        undefined["referring"] = "referring_undefined"
     for c in undefined:
         df[c] = np.nan
     for c in ("activated", "retained", "paying", "referring"):
         df[f"{c}_share"] = np.where(df["acquired"] > 0, df[c].astype(float) / df["acquired"], np.nan)
+    df["revenue_per_user"] = np.where(df["acquired"] > 0, df["revenue"] / df["acquired"].where(df["acquired"] > 0, 1),
+                                      np.nan)
+    df["revenue_per_payer"] = np.where(df["paying"] > 0, df["revenue"] / df["paying"].where(df["paying"] > 0, 1),
+                                       np.nan)
     df.attrs["undefined"] = undefined
     return df

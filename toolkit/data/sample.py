@@ -85,11 +85,29 @@ SCENE = {"rule_id": "R1", "state": "dormant", "months_inactive": 1, "tag": "any"
          "sent_day": 1, "sent_hour": 8, "active_months": 12}
 CHANNELS = ["app_store", "dealer", "referral", "ad"]
 CITIES = ["上海", "北京", "广州", "深圳", "杭州", "成都", "武汉", "南京"]
+# Segment effects on new-user retention (the cohort's month-1 retention): the named channel and
+# city multiply the planted chance; the other values share a factor that keeps the mean over
+# all users (channel and city are drawn uniformly) at the planted rate, so the rates of
+# LIFECYCLE are still recovered as a whole.
+SEGMENT_RETENTION = {"channel": ("ad", 0.80), "city": ("杭州", 1.15)}
 ITEMS = ["洗车券 car-wash voucher", "车载香氛 air freshener", "保养套餐 service pack", "脚垫 floor mats"]
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, *key]))
+
+
+def _segment_retention(channel: np.ndarray, city: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Per user, the factor on their chance of new-user retention (SEGMENT_RETENTION), and
+    the planted factors for truth.json: {column: {value: factor}}."""
+    factor, planted = np.ones(len(channel)), {}
+    for column, codes, values in (("channel", channel, CHANNELS), ("city", city, CITIES)):
+        name, f = SEGMENT_RETENTION[column]
+        others = (len(values) - f) / (len(values) - 1)
+        per_value = np.where(np.array(values) == name, f, others)
+        factor *= per_value[codes]
+        planted[column] = {v: float(x) for v, x in zip(values, per_value)}
+    return factor, planted
 
 
 def _campaign_year(months: list[date]):
@@ -173,6 +191,7 @@ def generate_sample(out, *, users: int = 50_000, months: int = 24, end: str = "2
         for c in CAMPAIGNS:
             camp_by_month[month_list.index(date(cyear, 1 + c["month_offset"], 1))] = c
     scene_from = max(2, M - SCENE["active_months"])
+    segment_factor, segment_planted = _segment_retention(channel, city)
     active = np.zeros((M, N), dtype=bool)
     members, pushes, camp_rows = [], [], []
     for m in range(M):
@@ -187,7 +206,7 @@ def generate_sample(out, *, users: int = 50_000, months: int = 24, end: str = "2
             else:
                 dormant = churned = np.zeros(N, dtype=bool)
             p = np.zeros(N)
-            p[was_new] = probs["retention_new"][grp[was_new]]
+            p[was_new] = probs["retention_new"][grp[was_new]] * segment_factor[was_new]
             p[old_active] = probs["retention_old"][grp[old_active]]
             p[dormant] = probs["wake_rate"][grp[dormant]]
             p[churned] = probs["return_rate"][grp[churned]]
@@ -338,6 +357,11 @@ def generate_sample(out, *, users: int = 50_000, months: int = 24, end: str = "2
                        "month": month_str(date(cyear, 1 + c["month_offset"], 1))}
                       for c in CAMPAIGNS] if cyear else [],
         "scene_rules": [{**SCENE, "first_month": month_str(month_list[scene_from])}] if scene_from < M else [],
+        "segments": {"retention_new_factor": segment_planted,
+                     "lower": {"channel": SEGMENT_RETENTION["channel"][0]},
+                     "higher": {"city": SEGMENT_RETENTION["city"][0]}},
+        "segments_note": "New-user retention of a user is the planted rate of their group times the factor of their "
+                         "channel times the factor of their city (users table); the factors average to 1 over users.",
         "scene_note": "Pushed users (dormant in M-1, treatment arm) get wake_lift added to their chance of "
                       "being active in the push month M.",
     }

@@ -50,6 +50,22 @@ TEXT = {
     "mau_bridge": ("From last month's MAU to this month's", "月活桥图:上月到本月"),
     "four_rates": ("The four rates", "4大指标"),
     "transitions": ("Where last month's users went (share of row)", "用户群体迁移(行占比)"),
+    # retention cohorts and breakdowns by segment (toolkit/report/cohort_plots.py)
+    "cohort_heatmap": ("Retention by entry month (share of the cohort active)", "留存矩阵(同期进入用户中活跃的比例)"),
+    "layer_cake": ("Active users by entry month", "月活跃用户按进入月份分层"),
+    "months_since_entry": ("months since entry", "进入后月数"),
+    "entry_month": ("entry month", "进入月份"),
+    "cohort_size": ("users", "人数"),
+    "earlier_cohorts": ("earlier", "更早"),
+    "segment": ("segment", "细分"),
+    "breakdown": ("break down by", "细分维度"),
+    "no_breakdown": ("(none)", "(不细分)"),
+    "segment_unknown": ("unknown", "未知"),
+    "segment_other": ("other (small segments)", "其他(小细分合并)"),
+    "segment_active_rate": ("Monthly active rate by", "月活率,按"),
+    "segment_retention": ("Share of the cohort active, by months since entry, by", "同期用户留存曲线,按"),
+    "no_segments": ("No users column to break down by: segment_columns of the configuration names none that the "
+                    "users table has.", "没有可用于细分的用户字段:配置 segment_columns 中的字段在用户表中都不存在。"),
     # the JupyterLab controls (toolkit/widgets.py, toolkit/period_detail.py)
     "all": ("(all)", "(全部)"),
     "all_states": ("all states", "全部分群"),
@@ -188,6 +204,9 @@ NOTES = {
                             "该数据无法定义激活:激活指注册当月使用过某个功能(feature_map 中有类别的事件),而数据中没有带类别的事件。"),
     "paying_undefined": ("Paying is not defined for this data: there is no orders table.",
                          "该数据无法定义付费:没有 orders 表。"),
+    "referring_undefined": ("Referral is not defined for this data: no referral events are configured "
+                            "(referral_events in toolkit.yaml, e.g. [invite_sent, share]).",
+                            "该数据无法定义推荐:未配置推荐事件(toolkit.yaml 中的 referral_events,例如 [invite_sent, share])。"),
     "paying_trivial": ("Every user entered with a purchase, so paying is 100% by construction.",
                        "每位用户都以一次购买进入,因此付费比例必然为 100%。"),
     "no_tag_movement": ("No user carried a primary tag last month or this month.",
@@ -206,6 +225,8 @@ GLOSSARY = {
          "this month.", "上月休眠用户(未活跃月数少于流失标准)中本月活跃的比例。"),
         ("return rate", "回流率", "share of last month's churned users (inactive for the churn window or longer) active "
          "this month.", "上月流失用户(未活跃月数达到流失标准)中本月活跃的比例。"),
+        ("retention cohort", "留存矩阵", "users entering in a month; m0, m1, ... is the share of them active that many "
+         "months after entry (m0 is always 100%).", "同月进入的用户;m0、m1……为进入后第几个月仍活跃的比例(m0 恒为 100%)。"),
     ],
     "periods": [
         ("daily users vs ordinary days", "日活/平日", "mean daily active users in a holiday window over ordinary days on "
@@ -215,6 +236,9 @@ GLOSSARY = {
          "实验组目标指标减对照组,单位为百分点。"),
         ("funnel", "漏斗", "of the users entering in a month: activated (used a feature), retained next month, paid "
          "within three months, referred.", "当月进入的用户中:激活(使用过功能)、次月留存、3个月内付费、推荐的比例。"),
+        ("revenue per user / payer", "人均收入 / 付费用户人均收入", "the cohort's order amounts in the entry month "
+         "and the two after, over its users / over its paying users.",
+         "同期用户在进入当月及之后两个月的订单金额 ÷ 用户数 / ÷ 付费用户数。"),
         ("stickiness", "粘性", "mean daily active users over monthly active users.", "日均活跃用户 ÷ 月活跃用户。"),
     ],
     "preferences": [

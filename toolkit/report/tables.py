@@ -194,6 +194,10 @@ FUNNEL_STEPS = {"activated": ("activated", "激活"), "retained": ("retained nex
                 "paying": ("paid within 3 months", "3个月内付费"), "referring": ("referred", "推荐")}
 
 
+FUNNEL_REVENUE = {"revenue_per_user": ("revenue per user (3 months)", "人均收入(3个月内)"),
+                  "revenue_per_payer": ("revenue per payer (3 months)", "付费用户人均收入(3个月内)")}
+
+
 def funnel_table(funnel: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Each cohort's steps as shares; a step the data cannot express reads 'not defined'."""
     zh = lang == "zh"
@@ -205,6 +209,12 @@ def funnel_table(funnel: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             out[cn if zh else en] = L.t("not_defined", lang)
         elif funnel[c].notna().any():
             out[cn if zh else en] = funnel[f"{c}_share"].map(_fmt_pct)
+    if "revenue_per_user" in funnel:
+        for c, (en, cn) in FUNNEL_REVENUE.items():
+            if "revenue" in undefined:
+                out[cn if zh else en] = L.t("not_defined", lang)
+            elif funnel[c].notna().any():
+                out[cn if zh else en] = funnel[c].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
     return out.reset_index(drop=True)
 
 
@@ -224,7 +234,7 @@ def record_periods(ctx, lifts: pd.DataFrame, effects: pd.DataFrame, notes: list[
 def funnel_notes(funnel: pd.DataFrame, lang: str = "zh") -> list[str]:
     """One line per funnel step the data cannot express, and for a paying step that is 100% by construction."""
     undefined = funnel.attrs.get("undefined", {})
-    out = [L.note(key, lang) for key in undefined.values()]
+    out = [L.note(key, lang) for key in dict.fromkeys(undefined.values())]
     paying = funnel["paying_share"].dropna()
     if "paying" not in undefined and len(paying) and (paying == 1).all():
         out.append(L.note("paying_trivial", lang))
@@ -267,4 +277,33 @@ def record_preferences(ctx, dist: pd.DataFrame, evaluation: pd.DataFrame) -> dic
             "tags": [{k: _clean(v) for k, v in r.items()} for r in dist.to_dict("records")],
             "scenes": [{k: _clean(v) for k, v in r.items()} for r in evaluation.to_dict("records")]}
     display({METRICS_MIME: json.loads(json.dumps(data, default=str))}, raw=True)
+    return data
+
+
+def segment_table(seg_monthly: pd.DataFrame, month: str, lang: str = "zh") -> pd.DataFrame:
+    """One row per segment for ``month``: users (cumulative), MAU, the active rate and the four
+    rates within the segment (every segment, small ones too: this is the export view)."""
+    from .cohort_plots import segment_label
+    m = seg_monthly[seg_monthly["month"] == month]
+    out = pd.DataFrame({L.t("segment", lang): [segment_label(s, lang) for s in m["segment"]],
+                        L.t("cumulative", lang): m["cumulative"].map(_fmt_int),
+                        L.t("mau", lang): m["mau"].map(_fmt_int),
+                        L.rate("active_rate", lang): m["active_rate"].map(_fmt_pct)})
+    for r in RATES:
+        out[L.rate(r, lang)] = m[r].map(_fmt_pct)
+    return out.reset_index(drop=True)
+
+
+def record_cohorts(ctx, table: pd.DataFrame, seg_monthly: pd.DataFrame | None, by: str) -> dict:
+    """Record the cohort triangle (sizes and shares) and the report month's numbers per segment
+    (METRICS_MIME, left out of the HTML), for the tests and the runner."""
+    from IPython.display import display
+    ages = [c for c in table.columns if c.startswith("m") and c[1:].isdigit()]
+    data = {"section": "cohorts", "month": ctx.month, "language": ctx.language, "by": by,
+            "cohorts": {r["cohort"]: {"size": int(r["size"]), **{a: _clean(r[a]) for a in ages}}
+                        for r in table.to_dict("records")},
+            "segments": {} if seg_monthly is None else
+            {r["segment"]: {k: _clean(r[k]) for k in ("cumulative", "mau", "active_rate", *RATES)}
+             for r in seg_monthly[seg_monthly["month"] == ctx.month].to_dict("records")}}
+    display({METRICS_MIME: json.loads(json.dumps(data))}, raw=True)
     return data

@@ -228,3 +228,54 @@ class PeriodExplorer:
             fig.tight_layout()
         self.figures["campaign"] = fig
         self.images["campaign"].value = _png(fig)
+
+
+class SegmentExplorer:
+    """Pick the users column to break down by (of the offered ``columns``) and a rate: one line per
+    segment of the rate over the months, and each segment's retention curve (share of its
+    cohorts active by months since entry).  Segments below ``min_users`` are drawn as 'other'.
+    Each column's breakdown is computed once (SQL over the snapshots) and kept."""
+
+    RATE_CHOICES = ("active_rate", "retention_new", "retention_old", "wake_rate", "return_rate")
+
+    def __init__(self, ctx, columns, by: str | None = None, *, min_users: int = 0):
+        import ipywidgets as w
+        self.ctx, lang = ctx, ctx.language
+        self.min_users = min_users
+        self._data = {}
+        columns = list(columns)
+        self.by = w.Dropdown(options=columns, value=by if by in columns else columns[0],
+                             description=L.t("breakdown", lang), style=_STYLE)
+        self.rate = w.Dropdown(options=[(L.rate(r, lang), r) for r in self.RATE_CHOICES], value="active_rate",
+                               description=L.t("rate", lang), style=_STYLE)
+        self.images = _images(["rate", "retention"])
+        self.figures = {}
+        self.by.observe(self.redraw, "value")
+        self.rate.observe(self.redraw, "value")
+        self.widget = w.VBox([w.HBox([self.by, self.rate]), _grid(self.images)])
+        self.redraw()
+
+    def data(self, by: str):
+        """(segment monthly table, retention curves) of ``by`` for the context's churn window."""
+        if by not in self._data:
+            from ..analyses.cohorts import cohort_table, segment_monthly
+            from .cohort_plots import retention_curves
+            cols = self.ctx.cfg.segment_columns
+            seg = segment_monthly(self.ctx.lifecycle, by, self.ctx.churn_after, segment_columns=cols)
+            counts = cohort_table(self.ctx.lifecycle, by=by, counts=True, segment_columns=cols)
+            self._data[by] = (seg, retention_curves(counts, self.min_users))
+        return self._data[by]
+
+    def redraw(self, *_):
+        from .cohort_plots import plot_segment_rate, plot_segment_retention
+        by, lang = self.by.value, self.ctx.language
+        seg, curves = self.data(by)
+        fig, ax = plt.subplots(figsize=(9, 4))
+        _mark_month(plot_segment_rate(seg, by, rate=self.rate.value, min_users=self.min_users, lang=lang, ax=ax),
+                    seg["month"].unique(), self.ctx.month)
+        self.figures["rate"] = fig
+        fig, ax = plt.subplots(figsize=(8, 4))
+        plot_segment_retention(curves, by, lang=lang, ax=ax)
+        self.figures["retention"] = fig
+        for name, f in self.figures.items():
+            self.images[name].value = _png(f)

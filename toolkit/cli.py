@@ -342,6 +342,33 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
                f"{summary.to_string()}")
 
 
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--month", default=None, help="Month YYYY-MM (default: the last complete month).")
+@click.option("--window", type=int, default=12, show_default=True, help="Months of orders (or activity) scored.")
+@click.option("--bins", type=int, default=5, show_default=True, help="Quantile bins of each score (2-10).")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False),
+              help="CSV or .json file for the per-user tiers (user ids); without it only the summary is printed.")
+@click.pass_context
+def rfm(ctx, data_dir, month, window, bins, out):
+    """RFM value tiers (用户价值分层) at the end of the month: a summary per tier, and per user with --out."""
+    from .analyses.value import TIER_ZH, tier_summary, user_tiers
+    cfg, store = _open(ctx, data_dir)
+    month = _month_or_last(store, month)
+    lc = _lifecycle(cfg, store, last_month=month)
+    df = user_tiers(lc, month, churn_after=cfg.churn_after, window=window, bins=bins)
+    scored = df[df["tier"].notna()].copy()
+    scored.attrs = dict(df.attrs)
+    summary = tier_summary(scored)
+    summary.insert(1, "tier_zh", summary["tier"].map(TIER_ZH))
+    mode = "RFM" if df.attrs["mode"] == "rfm" else "RF (no orders in the data: recency and frequency of activity)"
+    click.echo(f"{mode} tiers of {month}, window {window} months, {bins} bins:")
+    click.echo(summary.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    if out:
+        _write_frame(df, out)
+        click.echo(f"Wrote {len(df):,} users of {month} to {out}.")
+
+
 @main.command("export-users")
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", default=None, help="Month YYYY-MM (default: the last complete month).")

@@ -125,10 +125,10 @@ plt.show()
 if risk is None:
     display(Markdown(L.t("vr_no_churn", lang)))
 else:
-    head = (f"训练月份 {risk.train_months[0]} 至 {risk.train_months[1]},验证月 {risk.validation_month},"
-            f"评估月 {risk.eval_month}。" if lang == "zh" else
-            f"Trained on {risk.train_months[0]} to {risk.train_months[1]}, chosen on {risk.validation_month}, "
-            f"evaluated on {risk.eval_month}.")
+    head = (f"在验证月 {risk.validation_month} 上选用模型(以其之前的月份训练);评估月 {risk.eval_month}"
+            f"(以 {risk.train_months[0]} 至 {risk.train_months[1]} 训练)。" if lang == "zh" else
+            f"Model chosen on {risk.validation_month} (trained on the months before it); evaluated on "
+            f"{risk.eval_month} after training on {risk.train_months[0]} to {risk.train_months[1]}.")
     display(Markdown(head))
     display(styled(V.evaluation_table(risk.evaluation, lang), lang, "churn_model"))
     fig, ax = plt.subplots(figsize=(5.5, 5))

@@ -197,6 +197,8 @@ def churn_risk(lc, month: str, *, churn_after: int = 2, train_months: int = 6, l
     month ``month``; ``lc`` a ``Lifecycle`` whose last month is ``month``.  ``threads``
     limits the models' OpenMP/BLAS threads (0: the library's default, one per core): on a
     shared machine one thread is many times faster than threads fighting for the cores."""
+    import sklearn.ensemble  # noqa: F401 - load the OpenMP runtime first: threadpoolctl limits the loaded ones
+    import sklearn.linear_model  # noqa: F401
     from threadpoolctl import threadpool_limits
     with threadpool_limits(limits=int(threads) if threads else None):
         return _churn_risk(lc, month, churn_after=churn_after, train_months=train_months, lang=lang,
@@ -279,7 +281,10 @@ def scene_for(scores: pd.DataFrame, rules: pd.DataFrame, tags: pd.DataFrame) -> 
 def risk_by(scores: pd.DataFrame, column: str) -> pd.DataFrame:
     """Users, mean probability and expected users inactive next month by ``column``."""
     g = scores.groupby(column, observed=True)["probability"]
-    return pd.DataFrame({"users": g.size(), "mean_probability": g.mean(), "expected_inactive": g.sum()}).reset_index()
+    out = pd.DataFrame({"users": g.size(), "mean_probability": g.mean(), "expected_inactive": g.sum()})
+    if column == "state":                       # the lifecycle order, not the alphabet
+        out = out.reindex([s for s in ACTIVE_STATES if s in out.index])
+    return out.reset_index()
 
 
 def user_risk(lc, month: str, *, churn_after: int = 2, rules: pd.DataFrame | None = None, lang: str = "en",

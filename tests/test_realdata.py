@@ -97,27 +97,3 @@ def test_closed_shop_holidays_have_a_lift_of_zero(retail):
     assert xmas["lift"] == 0 and xmas["ci_low"] == 0 and 0 < xmas["ci_high"] < 0.2   # the shop was closed
     assert lifts["lift"].notna().sum() >= 5
 
-
-def test_value_risk_in_chinese_on_the_real_data_names_no_customer(retail, tmp_path):
-    """The value-and-risk section alone (a notebooks folder holding only it), in Chinese."""
-    import re
-    import shutil
-
-    import pandas as pd
-    from toolkit.report.tables import read_metrics
-    only = tmp_path / "nb"
-    only.mkdir()
-    shutil.copy(ROOT / "notebooks" / "04_value_risk.ipynb", only)
-    conf = tmp_path / "retail.yaml"
-    conf.write_text(f"data_dir: {retail}\ntimezone: Europe/London\nsignal_events: []\nlanguage: zh\n"
-                    f"holiday_country: GB\nreports_dir: {tmp_path / 'reports'}\n")
-    proc = run_cli("--config", conf, "report", "--notebooks", only)
-    assert proc.returncode == 0, proc.stderr
-    month = tmp_path / "reports" / "2011-11"
-    page = (month / "04_value_risk.html").read_text(encoding="utf-8")
-    assert "用户价值与流失预警" in page and "重要价值客户" in page and "基线:仅按最近活跃" in page
-    vr = [m for m in read_metrics(month / "04_value_risk.ipynb") if m["section"] == "value_risk"][0]
-    assert all(0 <= x["auc"] <= 1 for x in vr["churn"]["models"])
-    ids = set(pd.read_parquet(retail / "events.parquet", columns=["user_id"])["user_id"].astype(str))
-    text = re.sub(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", "", page)
-    assert not set(re.findall(r"(?<![\d.,])\d{5}(?![\d.,])", text)) & ids      # customer ids are 5 digits

@@ -143,8 +143,8 @@ TEXT = {
                       "这些相关系数背后不足 12 个月:仅作线索,不作结论。"),
     "vr_no_ideas": ("No ideas.csv in the data folder: write one (idea, target_state, target_tag, impact, "
                     "confidence, ease, owner) to rank ideas by ICE.",
-                    "数据文件夹中没有 ideas.csv:写入一份(idea, target_state, target_tag, impact, confidence, ease, owner)"
-                    "即可按 ICE 排序。"),
+                    "数据文件夹中没有 ideas.csv:按 docs/data.md 所列的列(想法、目标分群与标签、影响、信心、容易度、负责人)"
+                    "写入一份即可按 ICE 排序。"),
     "vr_no_churn": ("Too few months of data for the churn model (it needs a training, a validation and an "
                     "evaluation month before this one).",
                     "数据月份太少,无法建立流失预警模型(本月之前至少需要训练、验证、评估各一个月)。"),

@@ -175,19 +175,24 @@ def reasons(model, df: pd.DataFrame, ref: dict, *, lang: str = "en", n: int = 3)
             Xr[:, FEATURES.index(c)] = ref[c]
         lift[:, j] = p - model.predict_proba(Xr)[:, 1]
     order = np.argsort(-lift, axis=1)[:, :n]
-    word = {g: WORDS[g][1 if lang == "zh" else 0] for g in names}
-    values = {g: (df["state"].to_numpy() if g == "state" else df[g].to_numpy()) for g in names}
-    out = []
-    for i in range(len(df)):
-        parts = []
-        for j in order[i]:
-            if lift[i, j] <= 0.001:
-                break
-            g = names[j]
-            v = values[g][i]
-            shown = v if isinstance(v, str) else (f"{math.expm1(v):,.0f}" if g == "amount_3m" else f"{v:g}")
-            parts.append(f"{word[g]} {shown}")
-        out.append("; ".join(parts))
+    texts = np.empty((len(df), len(names)), dtype=object)
+    for j, g in enumerate(names):
+        word = WORDS[g][1 if lang == "zh" else 0]
+        if g == "state":
+            shown = df["state"].astype(str)
+        elif g in ("signal_3m", "campaign_3m"):
+            shown = df[g].map({1.0: "是" if lang == "zh" else "yes", 0.0: "否" if lang == "zh" else "no"})
+        elif g == "amount_3m":
+            shown = np.expm1(df[g]).map("{:,.0f}".format)
+        else:
+            shown = df[g].map("{:g}".format)
+        texts[:, j] = (word + " " + shown).to_numpy()
+    picked = np.take_along_axis(texts, order, axis=1)
+    raises = np.take_along_axis(lift, order, axis=1) > 0.001     # sorted: once one does not raise, none after
+    out = np.where(raises[:, 0], picked[:, 0], "").astype(object)
+    for k in range(1, order.shape[1]):
+        out = out + np.where(raises[:, k], "; " + picked[:, k].astype(str), "").astype(object)
+    out = list(out)
     return p, out
 
 

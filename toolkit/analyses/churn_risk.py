@@ -56,6 +56,7 @@ WORDS = {  # feature -> (English, Chinese), the reasons in words
     "state": ("lifecycle state", "用户分群"),
 }
 TOP_SHARE = 0.10
+MAX_TRAIN_ROWS = 300_000   # a fit learns from at most this many user-months (a random draw, fixed seed)
 
 
 def _mi(month: str) -> int:
@@ -151,7 +152,13 @@ class ChurnRisk:
         return float(self.scores["probability"].sum())
 
 
+def _cap(df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """At most ``MAX_TRAIN_ROWS`` rows, drawn at random (reproducibly) when there are more."""
+    return df.sample(MAX_TRAIN_ROWS, random_state=seed) if len(df) > MAX_TRAIN_ROWS else df
+
+
 def _fit(model, df):
+    df = _cap(df)
     return model.fit(df[FEATURES].to_numpy(), df["inactive_next"].to_numpy().astype(int))
 
 
@@ -241,7 +248,8 @@ def _churn_risk(lc, month, *, churn_after, train_months, lang, with_reasons, see
     probs = {}
     for name, model in {**_models(seed), "baseline": _baseline()}.items():
         if name == "baseline":
-            model.fit(train_e[["recency_days"]].to_numpy(), train_e["inactive_next"].astype(int))
+            capped = _cap(train_e)
+            model.fit(capped[["recency_days"]].to_numpy(), capped["inactive_next"].astype(int))
             p = model.predict_proba(ev[["recency_days"]].to_numpy())[:, 1]
         else:
             p = _fit(model, train_e).predict_proba(ev[FEATURES].to_numpy())[:, 1]

@@ -56,6 +56,7 @@ bench: $(STAMP) $(DATA)/truth.json ## Run every benchmark (slow, ~15 min; result
 	$(BIN)/python bench/bench_preferences.py
 	$(BIN)/python bench/bench_cohorts.py --users 100000 --repeat 5
 	$(BIN)/python bench/bench_report.py --data $(DATA)
+	$(BIN)/python bench/bench_value.py --repeat 3
 
 clean-sample: ## Remove the generated sample data
 	rm -rf $(DATA)

@@ -22,7 +22,8 @@ END = "2026-04"
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    """A small sample (800 users, 2026-01 .. 2026-04) and its lifecycle table as the CLI writes it."""
+    """A small sample (800 users, 2026-01 .. 2026-04: 17,230 events with the planted churn) and its lifecycle
+    table as the CLI writes it."""
     d = tmp_path_factory.mktemp("small") / "data"
     generate_sample(d, users=800, months=4, end=END, seed=5)
     proc = run_cli("lifecycle", d, check=True)

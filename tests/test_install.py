@@ -63,7 +63,7 @@ def test_a_non_editable_install_renders_the_report(wheel, sample_dir, tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     month = out / "2026-10"
     assert sorted(p.name for p in month.glob("*.html")) == ["01_lifecycle.html", "02_periods.html",
-                                                             "03_preferences.html", "index.html"]
+                                                             "03_preferences.html", "04_value_risk.html", "index.html"]
 
 
 def test_an_empty_notebook_folder_fails_clearly(tiny_dir, tmp_path):

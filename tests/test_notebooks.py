@@ -17,7 +17,8 @@ NOTEBOOKS = report_notebooks()
 
 
 def test_there_are_report_notebooks():
-    assert [p.name for p in NOTEBOOKS] == ["01_lifecycle.ipynb", "02_periods.ipynb", "03_preferences.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == ["01_lifecycle.ipynb", "02_periods.ipynb", "03_preferences.ipynb",
+                                         "04_value_risk.ipynb"]
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
@@ -138,3 +139,23 @@ def test_preferences_notebook_records_the_cli_numbers(sample_dir, tmp_path):
     assert tags["unknown"]["primary"] == int((cli.primary_tag == "unknown").sum())
     r1 = [s for s in m["scenes"] if s["rule_id"] == "R1" and s["month"] == "all"][0]
     assert 0.05 < r1["difference"] < 0.2
+
+
+def test_value_risk_notebook_records_the_cli_numbers(sample_dir, tmp_path):
+    out = tmp_path / "value_risk.ipynb"
+    nb = _execute("04_value_risk", out, data_dir=str(sample_dir), month="2026-10", language="en", interactive=False)
+    m = [x for x in read_metrics(out) if x["section"] == "value_risk"][0]
+    assert m["mode"] == "rfm" and m["ideas"] == 5 and m["kpi_months"] >= 12
+    from toolkit.analyses.lifecycle import Lifecycle
+    from toolkit.analyses.value import rfm_scores
+    from toolkit.data.store import open_store
+    con = open_store(sample_dir).con
+    Lifecycle(con)
+    counts = rfm_scores(con, "2026-10")["tier"].value_counts()          # what `toolkit rfm` counts
+    assert {t["tier"]: t["users"] for t in m["tiers"] if t["users"]} == counts.to_dict()
+    churn = m["churn"]
+    assert churn["eval_month"] == "2026-09" and {x["model"] for x in churn["models"]} == {"logistic", "boosting",
+                                                                                          "baseline"}
+    for x in churn["models"]:
+        assert 0 <= x["auc"] <= 1 and 0 <= x["precision_top"] <= 1 and 0 <= x["recall_top"] <= 1
+    assert sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])) >= 4

@@ -177,6 +177,9 @@ def test_user_detail_by_hand(pref_dir):
     assert str(d.loc["A", "last_core_time"]) == "2025-03-20 09:00:00"
     assert d.loc["B", "state"] == "churned" and d.loc["B", "primary_tag"] == "unknown"
     assert d.loc["C", "last_event"] == "mystery_click" and d.loc["C", "last_feature"] == "post_view"
+    # RF tiers (no orders), 12 months to 2025-03, 5 bins, n = 3: recency A 11, C 22, B 150 days -> R scores
+    # 4, 2, 1 (1 + floor(5 * (rank - 1) / 3)); active days A 4, C 2, B 1 -> F 4, 2, 1; high = score > 2.5
+    assert d["tier"].to_dict() == {"A": "value", "B": "win_back", "C": "win_back"}
 
 
 def test_cli_preferences(sample_dir):

@@ -76,9 +76,17 @@ def test_reports_render_on_the_real_data(retail, tmp_path):
     assert proc.returncode == 0, proc.stderr
     month = tmp_path / "reports" / "2011-11"                 # data end 2011-12-09: November is the last complete
     assert sorted(p.name for p in month.glob("*.html")) == ["01_lifecycle.html", "02_periods.html",
-                                                           "03_preferences.html", "index.html"]
+                                                           "03_preferences.html", "04_value_risk.html", "index.html"]
     periods = (month / "02_periods.html").read_text(encoding="utf-8")
     assert "Christmas" in periods and "Good Friday" in periods        # the GB calendar, not China's
+    from toolkit.report.tables import read_metrics
+    vr = [m for m in read_metrics(month / "04_value_risk.ipynb") if m["section"] == "value_risk"][0]
+    assert vr["mode"] == "rfm" and vr["churn"]["eval_month"] == "2011-10"
+    for x in vr["churn"]["models"]:                     # purchases: the model runs and states its AUC and baseline
+        assert 0 <= x["auc"] <= 1 and 0 <= x["precision_top"] <= 1 and 0 <= x["calibration_error"] <= 1
+    page = (month / "04_value_risk.html").read_text(encoding="utf-8")
+    auc = {x["model"]: x["auc"] for x in vr["churn"]["models"]}
+    assert "baseline: recency alone" in page and f"{auc['baseline']:.3f}" in page and f"{auc[vr['churn']['chosen']]:.3f}" in page
 
 
 def test_closed_shop_holidays_have_a_lift_of_zero(retail):
@@ -88,3 +96,4 @@ def test_closed_shop_holidays_have_a_lift_of_zero(retail):
     xmas = lifts[lifts["name"].str.contains("Christmas")].iloc[0]
     assert xmas["lift"] == 0 and xmas["ci_low"] == 0 and 0 < xmas["ci_high"] < 0.2   # the shop was closed
     assert lifts["lift"].notna().sum() >= 5
+

@@ -24,7 +24,8 @@ def test_latest_complete_month_is_rendered(rendered):
     month = out / "2026-10"
     assert (month / "index.html").exists() and (month / "01_lifecycle.html").exists()
     assert (month / "02_periods.html").exists() and (month / "03_preferences.html").exists()
-    assert "[1/3] lifecycle: running" in proc.stdout and "[3/3] preferences: done" in proc.stdout
+    assert "[1/4] lifecycle: running" in proc.stdout and "[3/4] preferences: done" in proc.stdout
+    assert "[4/4] value_risk: done" in proc.stdout and (month / "04_value_risk.html").exists()
     nb = nbformat.read(str(month / "01_lifecycle.ipynb"), as_version=4)
     assert nb.metadata["papermill"]["parameters"]["month"] == "2026-10"
     assert nb.metadata["papermill"]["parameters"]["interactive"] is False
@@ -36,7 +37,7 @@ def test_latest_complete_month_is_rendered(rendered):
     assert "2026-10/index.html" in top
     log = [json.loads(x) for x in (out / "run.log").read_text().splitlines()]
     assert log[-1]["outcome"] == "ok" and [x["section"] for x in log[-1]["sections"]] == ["lifecycle", "periods",
-                                                                                           "preferences"]
+                                                                                           "preferences", "value_risk"]
     assert {"execute_seconds", "render_seconds"} <= set(log[-1]["sections"][0])
 
 

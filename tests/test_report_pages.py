@@ -76,6 +76,10 @@ def _data_names(folder):
             p = type(folder)(data) / f
             if p.is_file():
                 names += list(pd.read_csv(p)["content"].astype(str))
+        p = type(folder)(data) / "ideas.csv"                   # ideas are the analyst's text
+        if p.is_file():
+            ideas = pd.read_csv(p)
+            names += list(ideas["idea"].astype(str)) + list(ideas["owner"].dropna().astype(str))
         p = type(folder)(data) / "campaigns.csv"
         if p.is_file():
             names += list(pd.read_csv(p)["name"].astype(str))
@@ -100,7 +104,7 @@ def test_pages_speak_one_language_and_stand_alone(pages, case, lang):
     folder = pages[(case, lang)]
     month, names = _data_names(folder)
     files = sorted(month.glob("*.html")) + [folder / "index.html"]
-    assert len(files) == 5
+    assert len(files) == 6
     for f in files:
         html = f.read_text(encoding="utf-8")
         soup, text = _visible_text(html)
@@ -127,7 +131,7 @@ def test_pages_speak_one_language_and_stand_alone(pages, case, lang):
             assert "toolkit.yaml" in header, where
 
 
-def test_sections_fit_the_retail_data(pages):
+def test_sections_fit_the_retail_data(pages, retail_data):
     month = pages[("retail", "en")] / "2011-11"
     text = {f.stem: _visible_text(f.read_text(encoding="utf-8"))[1] for f in month.glob("0*.html")}
     assert "lifted daily users most" not in text["02_periods"]
@@ -139,6 +143,11 @@ def test_sections_fit_the_retail_data(pages):
         "No offline signal is configured", "")                              # no signal rows
     zh = _visible_text((pages[("retail", "zh")] / "2011-11" / "02_periods.html").read_text(encoding="utf-8"))[1]
     assert "降至平日的 0.00 倍" in zh and "术语说明" in zh
+    vr = (pages[("retail", "zh")] / "2011-11" / "04_value_risk.html").read_text(encoding="utf-8")
+    assert "重要价值客户" in vr and "基线:仅按最近活跃" in vr and "ideas.csv" in vr
+    ids = set(pd.read_parquet(retail_data / "events.parquet", columns=["user_id"])["user_id"].astype(str))
+    bare = re.sub(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", "", vr)
+    assert not set(re.findall(r"(?<![\d.,])\d{5}(?![\d.,])", bare)) & ids     # no customer id (5 digits)
 
 
 

@@ -389,6 +389,78 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
                f"{summary.to_string()}")
 
 
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--month", default=None, help="Month YYYY-MM (default: the last complete month).")
+@click.option("--window", type=int, default=12, show_default=True, help="Months of orders (or activity) scored.")
+@click.option("--bins", type=int, default=5, show_default=True, help="Quantile bins of each score (2-10).")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False),
+              help="CSV or .json file for the per-user tiers (user ids); without it only the summary is printed.")
+@click.pass_context
+def rfm(ctx, data_dir, month, window, bins, out):
+    """RFM value tiers (用户价值分层) at the end of the month: a summary per tier, and per user with --out."""
+    from .analyses.value import TIER_ZH, tier_summary, user_tiers
+    cfg, store = _open(ctx, data_dir)
+    month = _month_or_last(store, month)
+    lc = _lifecycle(cfg, store, last_month=month)
+    df = user_tiers(lc, month, churn_after=cfg.churn_after, window=window, bins=bins)
+    scored = df[df["tier"].notna()].copy()
+    scored.attrs = dict(df.attrs)
+    summary = tier_summary(scored)
+    summary.insert(1, "tier_zh", summary["tier"].map(TIER_ZH))
+    mode = "RFM" if df.attrs["mode"] == "rfm" else "RF (no orders in the data: recency and frequency of activity)"
+    click.echo(f"{mode} tiers of {month}, window {window} months, {bins} bins:")
+    click.echo(summary.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    if out:
+        _write_frame(df, out)
+        click.echo(f"Wrote {len(df):,} users of {month} to {out}.")
+
+
+@main.command("churn-risk")
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--month", default=None, help="Month YYYY-MM whose active users are scored (default: the last complete month).")
+@click.option("--train-months", type=int, default=6, show_default=True, help="Months of known outcome each model learns from.")
+@click.option("--rules", default=None, type=click.Path(dir_okay=False), help="Scene rules (default: scene_rules.csv in the data folder).")
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None, help="Language of the reasons.")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="CSV or .json file (default: stdout).")
+@click.pass_context
+def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, out):
+    """Per user active in the month: the probability of being inactive next month, the three features
+    that raise it most and the scene rule that would reach the user; the model's out-of-time accuracy on stderr."""
+    from .analyses.churn_risk import describe, user_risk
+    from .analyses.scenes import load_rules, rules_for
+    cfg, store = _open(ctx, data_dir)
+    month = _month_or_last(store, month)
+    lc = _lifecycle(cfg, store, last_month=month)
+    path = rules_for(cfg.data_dir, rules)
+    df, r = user_risk(lc, month, churn_after=cfg.churn_after, rules=load_rules(path) if path else None,
+                      lang=language or cfg.language, train_months=train_months)
+    click.echo(describe(r), err=True)
+    _write_frame(df, out)
+    if out:
+        click.echo(f"Wrote {len(df):,} users of {month} to {out}.")
+
+
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--month", default=None, help="Month YYYY-MM whose users give the reach (default: the last complete month).")
+@click.option("--file", "ideas_path", default=None, type=click.Path(dir_okay=False),
+              help="Ideas table (default: ideas.csv in the data folder).")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="CSV or .json file (default: stdout).")
+@click.pass_context
+def ideas(ctx, data_dir, month, ideas_path, out):
+    """ICE ranking (ICE 排序法): each idea's reach this month beside impact, confidence, ease and their product."""
+    from .analyses.ideas import COLUMNS, ideas_file, month_ideas
+    cfg, store = _open(ctx, data_dir)
+    path = ideas_file(cfg.data_dir, ideas_path)
+    if path is None:
+        raise ToolkitError(f"No ideas for {cfg.data_dir}: put ideas.csv (columns {', '.join(COLUMNS)}) in that "
+                           "folder or pass --file FILE.")
+    month = _month_or_last(store, month)
+    lc = _lifecycle(cfg, store, last_month=month)
+    _write_frame(month_ideas(lc, month, path, churn_after=cfg.churn_after), out)
+
+
 @main.command("export-users")
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", default=None, help="Month YYYY-MM (default: the last complete month).")

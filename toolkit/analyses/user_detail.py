@@ -23,6 +23,7 @@ COLUMNS = [  # key, English, Chinese
     ("last_order_time", "last purchase time", "最近购买时间"), ("last_order_amount", "last purchase amount", "最近购买金额"),
     ("last_order_item", "last purchase item", "最近购买商品"),
     ("campaigns_3m", "campaigns joined (3 months)", "近3个月参与活动"), ("tags", "preference tags", "偏好标签"),
+    ("tier", "value tier (RFM)", "价值分层"),
 ]
 
 
@@ -45,17 +46,21 @@ def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_categor
     ev = queries.frame(lc.con, "user_detail", start_mi=end_mi - 3, end_mi=end_mi, core_category=core_category)
     tick("purchases and campaigns")
     oc = queries.frame(lc.con, "user_orders_campaigns", **p)
+    from .value import TIER_EN, TIER_ZH, rfm_scores
+    tiers = rfm_scores(lc.con, month)[["user_id", "tier"]]
     names = lc.con.execute("SELECT user_id, any_value(nickname) AS nickname FROM users GROUP BY user_id").df()
     tick("preference tags")
     prefs = preference_shares(lc.con, month, active_events=lc.active_events, signal_events=lc.signal_events,
                               users=states["user_id"])[["user_id", "primary_tag", "tags"]]
     df = (states[["user_id", "state"]].merge(names, on="user_id", how="left").merge(ev, on="user_id", how="left")
-          .merge(oc, on="user_id", how="left").merge(prefs, on="user_id", how="left"))
+          .merge(oc, on="user_id", how="left").merge(prefs, on="user_id", how="left").merge(tiers, on="user_id", how="left"))
     df["drove_3m"] = df["drove_3m"].fillna(False).astype(bool)
     df = df[[k for k, _, _ in COLUMNS]].sort_values("user_id", ignore_index=True)
     if lang == "zh":
         df["state"] = df["state"].map(STATE_ZH)
         df["drove_3m"] = df["drove_3m"].map({True: "是", False: "否"})
+    if lang in ("en", "zh"):
+        df["tier"] = df["tier"].map(TIER_ZH if lang == "zh" else TIER_EN)
     if lang in ("en", "zh"):
         df.columns = [zh if lang == "zh" else en for _, en, zh in COLUMNS]
     return df

@@ -7,7 +7,8 @@ event-store layout:
   events of six categories) and the offline signal ``trip``;
 * ``users.parquet``, ``orders.parquet``, ``pushes.parquet``,
   ``campaign_members.parquet``; ``feature_map.csv``, ``campaigns.csv``;
-* ``truth.json``: every planted effect; ``truth_users.parquet``: each user's
+* ``truth.json``: every planted effect; ``truth_churn.parquet``: the planted chance of
+  going inactive next month per active user (last months); ``truth_users.parquet``: each user's
   planted group (driver or not), primary category and daily activity rate.
 
 Deterministic for a seed and independent of today's date: every random draw
@@ -83,6 +84,11 @@ CAMPAIGNS = [  # month offset from the campaign year's January
 SCENE = {"rule_id": "R1", "state": "dormant", "months_inactive": 1, "tag": "any",
          "content": "用车知识推送 car-care tips", "control_share": 0.10, "wake_lift": 0.12,
          "sent_day": 1, "sent_hour": 8, "active_months": 12}
+CHURN_MODEL = {  # planted churn: log-odds of staying active next month move with observable behaviour
+    "active_days": 0.12,        # per active day in the month (more use, more likely to stay)
+    "active_days_drop": -0.25,  # per active day fewer than in the month before (falling use)
+}
+CHURN_TRUTH_MONTHS = 6          # months (before the last) whose per-user planted probability is written
 CHANNELS = ["app_store", "dealer", "referral", "ad"]
 CITIES = ["上海", "北京", "广州", "深圳", "杭州", "成都", "武汉", "南京"]
 # Segment effects on new-user retention (the cohort's month-1 retention): the named channel and
@@ -137,6 +143,48 @@ def _pick_weighted_day(rng, weights: np.ndarray) -> np.ndarray:
     return np.minimum((cum < r[:, None]).sum(axis=1), weights.shape[1] - 1)
 
 
+def _active_day_hits(seed: int, m: int, act: np.ndarray, entry: np.ndarray, reg_day: np.ndarray,
+                     daily_rate: np.ndarray, mult: np.ndarray):
+    """The users active in month ``m`` (indices) and their days of app use (bool, users x days):
+    each day with the user's daily rate times the day's holiday lift, never before registration,
+    at least one day.  Its own random stream, so the chain (which needs the day counts for the
+    planted churn) and the event writer draw the same days."""
+    rr = _rng(seed, 2, m, 1)
+    nd = len(mult)
+    first_day = np.where(entry == m, reg_day - 1, 0)
+    idx = np.nonzero(act)[0]
+    allowed = np.arange(nd)[None, :] >= first_day[idx][:, None]
+    hit = (rr.random((len(idx), nd)) < daily_rate[idx, None] * mult[None, :]) & allowed
+    none = ~hit.any(axis=1)
+    if none.any():
+        forced = _pick_weighted_day(rr, allowed[none] * mult[None, :])
+        hit[np.nonzero(none)[0], forced] = True
+    return idx, hit
+
+
+def _planted_retention(p: np.ndarray, pools: list[np.ndarray], days: np.ndarray, days_before: np.ndarray) -> np.ndarray:
+    """The planted churn (truth.json "churn_model"): for the users of each pool (users active
+    last month, by state and offline-signal group), the chance of being active this month
+    moves on the log-odds scale with last month's active days and their drop from the month
+    before (``CHURN_MODEL``), with each pool's intercept set so that the pool's mean chance is
+    still its lifecycle rate in ``p`` (the planted monthly rates hold on average)."""
+    out = p.copy()
+    x = CHURN_MODEL["active_days"] * days + CHURN_MODEL["active_days_drop"] * np.maximum(days_before - days, 0)
+    for pool in pools:
+        if not pool.any():
+            continue
+        target, xs = float(p[pool].mean()), x[pool]
+        lo, hi = -30.0, 30.0
+        for _ in range(50):                      # the intercept: bisection on the pool's mean chance
+            mid = (lo + hi) / 2
+            if (1 / (1 + np.exp(-(mid + xs)))).mean() < target:
+                lo = mid
+            else:
+                hi = mid
+        out[pool] = 1 / (1 + np.exp(-((lo + hi) / 2 + xs)))
+    return out
+
+
 def _write_parquet(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", use_dictionary=True)
 
@@ -183,6 +231,9 @@ def generate_sample(out, *, users: int = 50_000, months: int = 24, end: str = "2
                   + reg_sec * np.timedelta64(1, "s")).astype("datetime64[us]")
 
     # ---- lifecycle chain, campaigns and scene pushes -----------------------------------------
+    windows = holiday_windows(month_list[0], date(end_m.year, end_m.month, int(days_in[-1])))
+    days_used = np.zeros((M, N), dtype=np.int8)      # active days per month (the planted churn reads them)
+    churn_truth = []
     grp = driver.astype(np.int64)  # 1 = driver
     probs = {k: np.array([v["non_driver"], v["driver"]]) for k, v in LIFECYCLE.items()}
     cyear = _campaign_year(month_list)
@@ -206,10 +257,14 @@ def generate_sample(out, *, users: int = 50_000, months: int = 24, end: str = "2
             else:
                 dormant = churned = np.zeros(N, dtype=bool)
             p = np.zeros(N)
-            p[was_new] = probs["retention_new"][grp[was_new]] * segment_factor[was_new]
+            p[was_new] = probs["retention_new"][grp[was_new]]
             p[old_active] = probs["retention_old"][grp[old_active]]
             p[dormant] = probs["wake_rate"][grp[dormant]]
             p[churned] = probs["return_rate"][grp[churned]]
+            before = days_used[m - 2] if m >= 2 else np.zeros(N, dtype=np.int8)
+            p = _planted_retention(p, [was_new & (grp == g) for g in (0, 1)] + [old_active & (grp == g) for g in (0, 1)],
+                                   days_used[m - 1].astype(float), before.astype(float))
+            p[was_new] *= segment_factor[was_new]     # after the churn model, which sets each pool's mean
             c = camp_by_month.get(m)
             if c is not None:
                 pool = {"retention_new": was_new, "return_rate": churned, "retention_old": old_active}[c["goal_metric"]]
@@ -237,10 +292,16 @@ def generate_sample(out, *, users: int = 50_000, months: int = 24, end: str = "2
                     "rule_id": SCENE["rule_id"], "content": SCENE["content"],
                     "arm": np.where(control, "control", "treatment")}))
             act = act | ((entry < m) & (rr.random(N) < np.minimum(p, 1.0)))
+            if m >= M - CHURN_TRUTH_MONTHS:
+                pool = np.nonzero(was_new | old_active)[0]
+                churn_truth.append(pd.DataFrame({"user_id": user_ids[pool], "month": month_str(month_list[m - 1]),
+                                                 "p_inactive_next": 1 - np.minimum(p[pool], 1.0)}))
         active[m] = act
+        hidx, hits = _active_day_hits(seed, m, act, entry, reg_day, daily_rate,
+                                      _day_multipliers(month_list[m], windows))
+        days_used[m, hidx] = hits.sum(axis=1)
 
     # ---- events, month by month -------------------------------------------------------------
-    windows = holiday_windows(month_list[0], date(end_m.year, end_m.month, int(days_in[-1])))
     q = np.full((N, len(_CAT_LIST)), OTHER_DAY_P, dtype=np.float32)
     q[np.arange(N), primary] = PRIMARY_DAY_P
     dictionary = pa.array(EVENT_NAMES, type=pa.string())
@@ -250,13 +311,7 @@ def generate_sample(out, *, users: int = 50_000, months: int = 24, end: str = "2
         nd = int(days_in[m])
         mult = _day_multipliers(month_list[m], windows)
         first_day = np.where(entry == m, reg_day - 1, 0)               # 0-based first allowed day
-        idx = np.nonzero(active[m])[0]
-        allowed = np.arange(nd)[None, :] >= first_day[idx][:, None]
-        hit = (rr.random((len(idx), nd)) < daily_rate[idx, None] * mult[None, :]) & allowed
-        none = ~hit.any(axis=1)
-        if none.any():
-            forced = _pick_weighted_day(rr, allowed[none] * mult[None, :])
-            hit[np.nonzero(none)[0], forced] = True
+        idx, hit = _active_day_hits(seed, m, active[m], entry, reg_day, daily_rate, mult)
         du, dd = np.nonzero(hit)
         du = idx[du]
         # app opens: one per active day
@@ -324,6 +379,8 @@ def generate_sample(out, *, users: int = 50_000, months: int = 24, end: str = "2
     pd.DataFrame(fm).to_csv(out / "feature_map.csv", index=False)
     from ..analyses.scenes import DEFAULT_RULES
     shutil.copyfile(DEFAULT_RULES, out / "scene_rules.csv")   # the car-app scene rules belong to this data set
+    from ..analyses.ideas import write_sample_ideas
+    write_sample_ideas(out)                                    # the ideas to rank (ICE), as an analyst keeps them
     _empty_members = pd.DataFrame({"campaign_id": pd.Series(dtype=str), "user_id": pd.Series(dtype="int64"),
                                    "arm": pd.Series(dtype=str)})
     mem = pd.concat(members, ignore_index=True) if members else _empty_members
@@ -339,6 +396,9 @@ def generate_sample(out, *, users: int = 50_000, months: int = 24, end: str = "2
         od["order_time"] = od["order_time"].astype("datetime64[us]")
         _write_parquet(pa.Table.from_pandas(od, preserve_index=False), out / "orders.parquet")
 
+    if churn_truth:
+        _write_parquet(pa.Table.from_pandas(pd.concat(churn_truth, ignore_index=True), preserve_index=False),
+                       out / "truth_churn.parquet")
     truth = {
         "generator": "toolkit.sample", "seed": seed, "users": N, "events": int(total_events),
         "months": [month_str(x) for x in month_list], "timezone": "Asia/Shanghai", "churn_after": 2,
@@ -362,6 +422,17 @@ def generate_sample(out, *, users: int = 50_000, months: int = 24, end: str = "2
                      "higher": {"city": SEGMENT_RETENTION["city"][0]}},
         "segments_note": "New-user retention of a user is the planted rate of their group times the factor of their "
                          "channel times the factor of their city (users table); the factors average to 1 over users.",
+        "churn_model": {
+            "outcome": "inactive in M+1, for the users active in M",
+            "log_odds_active_next": CHURN_MODEL,
+            "features": {"active_days": "days with a qualifying event in M",
+                         "active_days_drop": "max(0, active days in M-1 - active days in M)"},
+            "intercept": "per month, for each of new users and old active users by offline-signal group, set so "
+                         "the group's mean chance is its lifecycle rate (retention_new / retention_old)",
+            "then": "new users' chance is multiplied by their segment factor (see segments), campaign "
+                     "treatment arms add their lift; the draw is the only noise",
+            "per_user": "truth_churn.parquet (user_id, month M, p_inactive_next) for the last "
+                        f"{CHURN_TRUTH_MONTHS} months with an outcome"},
         "scene_note": "Pushed users (dormant in M-1, treatment arm) get wake_lift added to their chance of "
                       "being active in the push month M.",
     }

@@ -96,6 +96,7 @@ TEXT = {
     "sec_lifecycle": ("Lifecycle: states and the four rates", "用户分群与4大指标"),
     "sec_periods": ("Periods: holiday peaks, campaigns, funnel", "周期分析与活动效果"),
     "sec_preferences": ("Preferences and automated scenes", "用户偏好标签与自动化场景"),
+    "sec_value_risk": ("Value and risk", "用户价值与流失预警"),
     "back": ("← Summary of the month", "← 本月摘要"),
     "all_months": ("All months", "所有月份"),
     "dataset": ("Data set", "数据集"),
@@ -120,6 +121,49 @@ TEXT = {
     "rise": ("rise", "上升"),
     "drop": ("drop", "下降"),
     "no_change": ("no clear change", "无明显变化"),
+    # value and risk (notebook 04)
+    "vr_tier": ("value tier", "价值分层"),
+    "vr_no_tier": ("not scored (no order or activity in the window)", "未分层(窗口内无购买或活跃)"),
+    "vr_share": ("share of scored users", "用户占比"),
+    "vr_recency": ("mean recency (days)", "平均最近间隔(天)"),
+    "vr_frequency": ("mean frequency", "平均频次"),
+    "vr_revenue": ("revenue in the window", "窗口内金额"),
+    "vr_revenue_share": ("share of revenue", "金额占比"),
+    "vr_tier_state": ("Users by value tier and lifecycle state", "价值分层 × 用户分群"),
+    "vr_rf_note": ("This data set has no orders: tiers use recency and frequency of activity only (RF), "
+                   "without the monetary score.",
+                   "该数据集没有订单:分层仅使用活跃的最近间隔与频次(RF),没有金额维度。"),
+    "vr_model": ("model (✓ chosen)", "模型(✓ 选用)"),
+    "vr_precision": ("precision, top 10%", "前10%精确率"),
+    "vr_recall": ("recall, top 10%", "前10%召回率"),
+    "vr_calibration_gap": ("calibration gap", "校准误差"),
+    "vr_expected": ("expected inactive", "预计不活跃人数"),
+    "vr_observed": ("observed inactive", "实际不活跃人数"),
+    "vr_validation_auc": ("AUC, validation month", "验证月 AUC"),
+    "vr_perfect": ("perfect calibration", "完美校准"),
+    "vr_predicted": ("predicted probability", "预测概率"),
+    "vr_observed_share": ("observed share inactive", "实际不活跃比例"),
+    "vr_calibration": ("Calibration on the evaluation month", "评估月校准曲线"),
+    "vr_mean_risk": ("mean probability of inactivity next month", "下月不活跃平均概率"),
+    "vr_group": ("group", "群体"),
+    "vr_rank": ("rank", "排名"),
+    "vr_idea": ("idea", "想法"),
+    "vr_target": ("target", "目标人群"),
+    "vr_everyone": ("everyone", "全部用户"),
+    "vr_reach": ("reach (users this month)", "覆盖人数(本月)"),
+    "vr_impact": ("impact", "影响"),
+    "vr_confidence": ("confidence", "信心"),
+    "vr_ease": ("ease", "容易度"),
+    "vr_owner": ("owner", "负责人"),
+    "vr_few_months": ("Fewer than 12 months behind these correlations: treat them as hints, not findings.",
+                      "这些相关系数背后不足 12 个月:仅作线索,不作结论。"),
+    "vr_no_ideas": ("No ideas.csv in the data folder: write one (idea, target_state, target_tag, impact, "
+                    "confidence, ease, owner) to rank ideas by ICE.",
+                    "数据文件夹中没有 ideas.csv:按 docs/data.md 所列的列(想法、目标分群与标签、影响、信心、容易度、负责人)"
+                    "写入一份即可按 ICE 排序。"),
+    "vr_no_churn": ("Too few months of data for the churn model (it needs a training, a validation and an "
+                    "evaluation month before this one).",
+                    "数据月份太少,无法建立流失预警模型(本月之前至少需要训练、验证、评估各一个月)。"),
 }
 
 
@@ -240,6 +284,20 @@ GLOSSARY = {
          "and the two after, over its users / over its paying users.",
          "同期用户在进入当月及之后两个月的订单金额 ÷ 用户数 / ÷ 付费用户数。"),
         ("stickiness", "粘性", "mean daily active users over monthly active users.", "日均活跃用户 ÷ 月活跃用户。"),
+    ],
+    "value_risk": [
+        ("RFM tiers", "RFM 价值分层", "recency (days since the last order), frequency (orders) and monetary (amount) "
+         "over the window, each scored by quantile; high = above the middle score. Without orders: activity (RF).",
+         "窗口内的最近购买间隔、购买次数与金额,按分位数打分;高于中间分为“高”。无订单时按活跃计算(RF)。"),
+        ("churn probability", "流失概率", "the chance that a user active this month is inactive next month, from the "
+         "model chosen on a validation month.", "本月活跃用户下月不活跃的概率,由验证月选出的模型给出。"),
+        ("out-of-time AUC", "样本外 AUC", "how well the risk ranks users who went inactive above those who did not, on "
+         "the latest month whose outcome is known (0.5 = chance, 1 = perfect).",
+         "在最近一个已知结果的月份上,风险排序区分次月不活跃与活跃用户的能力(0.5 为随机,1 为完美)。"),
+        ("correlation", "相关系数", "Spearman on monthly levels, Pearson on month-on-month changes; an association, "
+         "not a cause.", "月度水平用 Spearman,环比变化用 Pearson;表示相关,不代表因果。"),
+        ("ICE", "ICE", "impact × confidence × ease, each 1-10, scored by the analyst; reach is shown beside it.",
+         "影响 × 信心 × 容易度,各 1-10 分,由分析师打分;覆盖人数列在旁边。"),
     ],
     "preferences": [
         ("category share", "类别占比", "of a user's active days in the last three months, the share with an event of "

@@ -20,7 +20,7 @@ HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": 
         "moves": ("Largest movements", "本月最大变化"), "sections": ("Sections", "报告章节"),
         "months": ("Rendered months", "已生成的月份"), "target": ("target", "目标"),
         "lifecycle": L.TEXT["sec_lifecycle"], "periods": L.TEXT["sec_periods"],
-        "preferences": L.TEXT["sec_preferences"], "na": ("not available", "无数据"),
+        "preferences": L.TEXT["sec_preferences"], "value_risk": L.TEXT["sec_value_risk"], "na": ("not available", "无数据"),
         "mau": ("monthly active users (MAU)", "月活跃用户"), "new": ("new users", "新用户")}
 
 

@@ -1,0 +1,113 @@
+"""Churn early warning: features by hand, the metrics by hand, and on the sample the model
+against the recency baseline and against the planted model of truth.json."""
+from __future__ import annotations
+
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from conftest import run_cli, write_table
+from toolkit.analyses.churn_risk import churn_features, churn_risk, metrics, scene_for
+from toolkit.analyses.lifecycle import Lifecycle
+from toolkit.data.store import open_store
+
+# Bounds stated in docs/methodology.md (churn early warning)
+AUC_MARGIN = 0.03          # the model's out-of-time AUC within this of the planted model's AUC
+CALIBRATION_BOUND = 0.03   # mean absolute gap of the calibration curve (10 quantile bins)
+BASELINE_GAIN = 0.05       # the model's AUC above the recency baseline's by at least this
+
+
+def test_features_by_hand(tmp_path):
+    """Month 2025-03 (31 days), k = 2:
+        user 1: Jan days 2, 3; Feb day 10; Mar days 5, 29 (+ trip Mar 7); Apr active -> recency 31 - 29 = 2,
+                days 2 / 1 / 2, trend +1, signal days 1, inactive_next 0, tenure 2, state active
+        user 2: Mar day 31 only (entered Mar); no April -> recency 0, days 1/0/0, new, inactive_next 1
+        user 3: Jan day 1 only; not active in Mar -> no row"""
+    ev = [(1, "2025-01-02 10:00"), (1, "2025-01-03 10:00"), (1, "2025-02-10 10:00"), (1, "2025-03-05 10:00"),
+          (1, "2025-03-29 23:00"), (1, "2025-04-02 10:00"), (2, "2025-03-31 09:00"), (3, "2025-01-01 09:00"),
+          (3, "2025-05-01 09:00")]
+    rows = [(u, t, "app_open") for u, t in ev] + [(1, "2025-03-07 10:00", "trip")]
+    write_table(tmp_path, "events", pd.DataFrame({"user_id": [r[0] for r in rows],
+                                                  "event_time": pd.to_datetime([r[1] for r in rows]),
+                                                  "event_name": [r[2] for r in rows]}))
+    lc = Lifecycle(open_store(tmp_path).con, signal_events=["trip"], last_month="2025-04")
+    df = churn_features(lc, 2025 * 12 + 2, 2025 * 12 + 2).set_index("user_id")
+    assert sorted(df.index) == [1, 2]
+    u1, u2 = df.loc[1], df.loc[2]
+    assert (u1["recency_days"], u1["days_0"], u1["days_1"], u1["days_2"], u1["trend"]) == (2, 2, 1, 2, 1)
+    assert u1["signal_days"] == 1 and u1["signal_3m"] == 1 and u1["tenure_months"] == 2
+    assert u1["state"] == "active" and u1["state_active"] == 1 and u1["inactive_next"] == 0
+    assert (u2["recency_days"], u2["days_0"], u2["days_1"], u2["state"], u2["inactive_next"]) == (0, 1, 0, "new", 1)
+
+
+def test_metrics_by_hand():
+    # 20 users, 4 inactive next month; risk ranks users 0..19 in order; inactive: 0, 1, 5, 12.
+    y = np.zeros(20, dtype=int)
+    y[[0, 1, 5, 12]] = 1
+    p = np.linspace(0.95, 0.0, 20)
+    m = metrics(y, p)
+    # top 10% = 2 users (0, 1): both inactive -> precision 2/2, recall 2/4
+    assert m["precision_top"] == 1.0 and m["recall_top"] == 0.5
+    # AUC: pairs (positive above negative) / (4 * 16): user 0: 16, 1: 16, 5: 16 - 3 = 13, 12: 16 - 9 = 7 -> 52/64
+    assert m["auc"] == pytest.approx(52 / 64)
+    assert m["expected"] == pytest.approx(p.sum()) and m["observed"] == 4
+
+
+def test_scene_rule_reaching_the_user():
+    rules = pd.DataFrame({"rule_id": ["R9", "R1", "R2"], "priority": [1, 2, 3],
+                          "state": ["churned", "dormant", "dormant"], "months_inactive": [np.nan, 1, np.nan],
+                          "tag": ["any", "content", "any"]})
+    scores = pd.DataFrame({"user_id": [1, 2, 3]})
+    tags = pd.DataFrame({"user_id": [1, 2], "tags": ["content,shop", "shop"]})
+    # R9 selects churned users (not next month's state); user 1 has the content tag -> R1; others R2
+    assert list(scene_for(scores, rules, tags)) == ["R1", "R2", "R2"]
+
+
+@pytest.fixture(scope="module")
+def sample_risk(sample_dir):
+    lc = Lifecycle(open_store(sample_dir).con, last_month="2026-10")
+    return churn_risk(lc, "2026-10")
+
+
+def test_model_beats_recency_and_nears_the_planted_model(sample_risk, sample_dir):
+    r = sample_risk
+    assert r.eval_month == "2026-09" and r.validation_month == "2026-08"
+    ev = r.evaluation.set_index("model")
+    chosen = ev.loc[r.chosen]
+    truth = pd.read_parquet(sample_dir / "truth_churn.parquet")
+    e = r.eval_frame.merge(truth[truth["month"] == "2026-09"], on="user_id", how="left")
+    assert e["p_inactive_next"].notna().all()                     # the same users as the planted model's
+    planted = roc_auc_score(e["inactive_next"], e["p_inactive_next"])
+    assert chosen["auc"] > ev.loc["baseline", "auc"] + BASELINE_GAIN
+    assert chosen["auc"] == pytest.approx(planted, abs=AUC_MARGIN), (chosen["auc"], planted)
+    assert chosen["calibration_error"] < CALIBRATION_BOUND
+    # expected inactive users of the evaluation month near the observed number
+    assert chosen["expected"] == pytest.approx(chosen["observed"], rel=0.1)
+    assert set(ev.index) == {"logistic", "boosting", "baseline"}
+    assert ((ev[["auc", "precision_top", "recall_top"]] >= 0) & (ev[["auc", "precision_top", "recall_top"]] <= 1)).all().all()
+
+
+def test_scores_and_reasons(sample_risk):
+    s = sample_risk.scores
+    assert s["probability"].between(0, 1).all() and s["state"].isin(
+        ["new", "new_retained", "active", "woken", "returned"]).all()
+    assert s["inactive_next"].isna().all()                        # the report month's outcome is not known
+    risky = s.nlargest(50, "probability")
+    assert (risky["reasons"].str.len() > 0).all()
+    assert risky["reasons"].str.split("; ").map(len).max() <= 3
+    assert sample_risk.expected_inactive == pytest.approx(s["probability"].sum())
+
+
+def test_churn_risk_cli(sample_dir, tmp_path):
+    out = tmp_path / "risk.csv"
+    proc = run_cli("churn-risk", sample_dir, "--month", "2026-10", "--out", out, "--lang", "en")
+    assert proc.returncode == 0, proc.stderr
+    assert "Out of time on 2026-09" in proc.stderr and "baseline" in proc.stderr
+    df = pd.read_csv(out, keep_default_na=False)
+    assert list(df.columns) == ["user_id", "state", "probability", "reasons", "scene_rule"]
+    assert df["probability"].is_monotonic_decreasing
+    assert set(df["scene_rule"]) <= {"R1", ""} and (df["scene_rule"] == "R1").all()   # R1: dormant, any tag
+    bad = run_cli("churn-risk", sample_dir, "--month", "2024-12")
+    assert bad.returncode == 2 and "earlier months" in bad.stderr

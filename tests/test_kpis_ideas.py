@@ -1,0 +1,95 @@
+"""KPI correlations and the ICE ranking on hand-worked tables."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+from toolkit.analyses.ideas import load_ideas, rank_ideas
+from toolkit.analyses.kpis import KPIS, MIN_MONTHS, correlations, describe_pairs, strongest_pairs
+from toolkit.errors import ConfigError
+
+
+def _kpis(n):
+    months = [f"2025-{m:02d}" for m in range(1, 13)] + [f"2026-{m:02d}" for m in range(1, 13)]
+    df = pd.DataFrame({"month": months[:n]})
+    x = np.arange(n, dtype=float)
+    df["active_rate"] = x                       # rises
+    df["retention_old"] = -x ** 3               # falls: Spearman -1 with active_rate, any shape
+    df["retention_new"] = [1.0, 3.0, 2.0, 4.0, 3.0, 5.0, 4.0, 6.0, 5.0, 7.0, 6.0, 8.0, 7.0, 9.0][:n]
+    df["wake_rate"] = 0.5                       # never varies: no correlation
+    for c in KPIS:
+        if c not in df:
+            df[c] = np.nan
+    return df
+
+
+def test_correlations_by_hand():
+    c = correlations(_kpis(6))
+    s, p = c["spearman"], c["pearson_change"]
+    assert s.loc["active_rate", "retention_old"] == pytest.approx(-1.0)
+    # retention_new (1, 3, 2, 4, 3, 5) against 0..5; its ranks with ties averaged: (1, 3.5, 2, 5, 3.5, 6).
+    # Spearman = Pearson of the ranks, both means 3.5: covariance sum (r - 3.5)(i - 3.5) =
+    # (-2.5)(-2.5) + 0(-1.5) + (-1.5)(-0.5) + (1.5)(0.5) + 0(1.5) + (2.5)(2.5) = 14.0;
+    # sums of squares 17.0 (ranks) and 17.5 (positions) -> 14 / sqrt(17 * 17.5) = 0.8118
+    assert s.loc["active_rate", "retention_new"] == pytest.approx(14 / np.sqrt(17 * 17.5))
+    # changes of retention_new: +2, -1, +2, -1, +2 against active_rate's constant +1: no Pearson (constant)
+    assert np.isnan(p.loc["active_rate", "retention_new"])
+    assert np.isnan(s.loc["wake_rate", "active_rate"])           # a constant KPI has no correlation
+    assert c["n_spearman"].loc["active_rate", "retention_old"] == 6 and c["n_change"].loc["active_rate", "wake_rate"] == 5
+    assert c["n_spearman"].loc["active_rate", "new"] == 0          # a KPI without values
+
+
+def test_strongest_pairs_flag_few_months_and_say_association():
+    c = correlations(_kpis(6))
+    pairs = strongest_pairs(c["spearman"], c["n_spearman"])
+    assert len(pairs) == 3 and pairs["few_months"].all() and 6 < MIN_MONTHS
+    assert {pairs.loc[0, "a"], pairs.loc[0, "b"]} == {"active_rate", "retention_old"}
+    assert pairs["correlation"].abs().is_monotonic_decreasing
+    words = describe_pairs(pairs, "en")
+    assert all("not a cause" in w and "possibly chance" in w for w in words)
+    assert all("不代表因果" in w for w in describe_pairs(pairs, "zh"))
+    c14 = correlations(_kpis(14))
+    assert not strongest_pairs(c14["spearman"], c14["n_spearman"])["few_months"].any()
+
+
+IDEAS = """idea,target_state,target_tag,impact,confidence,ease,owner
+wake dormant drivers,dormant,car_control,7,6,8,A
+win back churned,churned,,8,4,5,B
+everyone,any,any,6,7,8,C
+tiny,new,,2,2,2,
+"""
+USERS = pd.DataFrame({"user_id": range(8),
+                      "state": ["dormant", "dormant", "dormant", "churned", "churned", "new", "active", "active"],
+                      "tags": ["car_control,content", "content", "car_control", "", None, "shop", "car_control", ""]})
+
+
+def test_ice_by_hand(tmp_path):
+    f = tmp_path / "ideas.csv"
+    f.write_text(IDEAS, encoding="utf-8")
+    r = rank_ideas(load_ideas(f), USERS).set_index("idea")
+    # ICE: 7*6*8 = 336, 8*4*5 = 160, 6*7*8 = 336, 2*2*2 = 8; the 336 tie goes to the larger reach
+    # reach: dormant with car_control tag = users 0, 2 -> 2; churned = 3, 4 -> 2; everyone = 8; new = 1
+    assert r["ice"].to_dict() == {"everyone": 336, "wake dormant drivers": 336, "win back churned": 160, "tiny": 8}
+    assert r["reach"].to_dict() == {"everyone": 8, "wake dormant drivers": 2, "win back churned": 2, "tiny": 1}
+    assert r["rank"].to_dict() == {"everyone": 1, "wake dormant drivers": 2, "win back churned": 3, "tiny": 4}
+
+
+@pytest.mark.parametrize("row, msg", [("x,dormant,,11,5,5,", "impact"), ("x,sleeping,,5,5,5,", "target_state"),
+                                      ("x,dormant,,5,,5,", "confidence")])
+def test_bad_ideas_say_what_and_where(tmp_path, row, msg):
+    f = tmp_path / "ideas.csv"
+    f.write_text("idea,target_state,target_tag,impact,confidence,ease,owner\n" + row + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=msg):
+        load_ideas(f)
+
+
+def test_ideas_cli_on_the_sample(sample_dir):
+    proc = run_cli("ideas", sample_dir, "--month", "2026-10")
+    assert proc.returncode == 0, proc.stderr
+    df = pd.read_csv(io.StringIO(proc.stdout))
+    assert list(df["rank"]) == list(range(1, len(df) + 1)) and len(df) == 5
+    assert (df["reach"] > 0).all() and df["ice"].is_monotonic_decreasing

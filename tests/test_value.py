@@ -1,0 +1,177 @@
+"""RFM value tiers on hand-worked fixtures, and score invariants on any data.
+
+Orders fixture (month 2025-03, window 3 months = 2025-01 .. 2025-03, 4 bins; every user
+opens the app on 2025-01-02, user 5 again on 2025-04-02 so that March is complete):
+
+    user  orders (date: amount)                      R (days to 03-31)  F  M
+    1     02-10: 50, 03-30: 100                      1                  2  150
+    2     03-30: 300                                 1                  1  300
+    3     01-05: 20, 01-06: 20, 02-01: 20            58                 3  60
+    4     2024-12-20: 500 (before the window)        -                  -  -    not scored
+    5     (none)                                     -                  -  -    not scored
+    6     03-15: 40                                  16                 1  40
+
+n = 4 scored users, bins = 4: score = 1 + floor(4 * (rank - 1) / 4) = rank (RANK(), ties
+share the first rank).
+    R, best = most recent: 3 (58) rank 1, 6 (16) rank 2, 1 and 2 (1 day) rank 3 and 3
+        -> r 3:1 6:2 1:3 2:3; high (> 2): 1, 2
+    F ascending: 2 and 6 (1 order) rank 1, 1 (2) rank 3, 3 (3) rank 4
+        -> f 2:1 6:1 1:3 3:4; high: 1, 3
+    M ascending: 6 (40) 1, 3 (60) 2, 1 (150) 3, 2 (300) 4 -> high: 1, 2
+    tiers: 1 RFM high -> important_value; 2 R,M -> important_develop; 3 F -> general_keep;
+           6 none -> general_win_back.  Revenue 550: 150, 300, 60, 40.
+"""
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import run_cli, write_table
+from toolkit import queries
+from toolkit.analyses.lifecycle import Lifecycle
+from toolkit.analyses.value import rfm_scores, tier_state_matrix, tier_summary
+from toolkit.data.store import open_store
+
+ORDERS = [(1, "2025-02-10 12:00:00", 50.0), (1, "2025-03-30 12:00:00", 100.0), (2, "2025-03-30 09:00:00", 300.0),
+          (3, "2025-01-05 10:00:00", 20.0), (3, "2025-01-06 10:00:00", 20.0), (3, "2025-02-01 10:00:00", 20.0),
+          (4, "2024-12-20 10:00:00", 500.0), (6, "2025-03-15 10:00:00", 40.0)]
+
+
+def _events(rows):
+    return pd.DataFrame({"user_id": [r[0] for r in rows], "event_time": pd.to_datetime([r[1] for r in rows]),
+                         "event_name": [r[2] for r in rows]})
+
+
+@pytest.fixture(scope="module")
+def orders_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("rfm")
+    write_table(d, "events", _events([(u, "2025-01-02 10:00:00", "app_open") for u in range(1, 7)]
+                                     + [(5, "2025-04-02 10:00:00", "app_open")]   # March is complete
+                                     + [(u, t, "purchase") for u, t, _ in ORDERS]))
+    write_table(d, "orders", pd.DataFrame({"user_id": [o[0] for o in ORDERS],
+                                           "order_time": pd.to_datetime([o[1] for o in ORDERS]),
+                                           "amount": [o[2] for o in ORDERS]}))
+    return d
+
+
+@pytest.fixture(scope="module")
+def events_dir(tmp_path_factory):
+    """No orders (RF).  Month 2025-03, window 3, 4 bins:
+        user  qualifying days            R (to 03-31)  F (active days)
+        a=1   03-01, 03-31               0             2
+        b=2   03-31                      0             1
+        c=3   02-26, 02-27, 02-28        31            3
+        d=4   01-10                      80            1
+        e=5   2024-12-05                 -             -   not scored
+    R rank (most recent best): d 1, c 2, a 3, b 3 -> high a, b
+    F rank: b 1, d 1, a 3, c 4 -> high a, c
+    tiers: a value, b develop, c keep, d win_back."""
+    d = tmp_path_factory.mktemp("rf")
+    write_table(d, "events", _events([(1, "2025-03-01 10:00:00", "app_open"), (1, "2025-03-31 22:00:00", "app_open"),
+                                      (2, "2025-03-31 08:00:00", "app_open"), (3, "2025-02-26 08:00:00", "app_open"),
+                                      (3, "2025-02-27 08:00:00", "app_open"), (3, "2025-02-28 08:00:00", "app_open"),
+                                      (4, "2025-01-10 08:00:00", "app_open"), (5, "2024-12-05 08:00:00", "app_open")]))
+    return d
+
+
+def _scores(d, **kw):
+    con = open_store(d).con
+    lc = Lifecycle(con, signal_events=[])
+    return lc, rfm_scores(con, "2025-03", window=3, bins=4, **kw)
+
+
+def test_rfm_scores_and_tiers_by_hand(orders_dir):
+    lc, s = _scores(orders_dir)
+    assert s.attrs["mode"] == "rfm"
+    s = s.set_index("user_id")
+    assert list(s.index) == [1, 2, 3, 6]                      # 4: order before the window; 5: no order
+    assert s["recency_days"].to_dict() == {1: 1, 2: 1, 3: 58, 6: 16}
+    assert s["frequency"].to_dict() == {1: 2, 2: 1, 3: 3, 6: 1}
+    assert s["monetary"].to_dict() == {1: 150.0, 2: 300.0, 3: 60.0, 6: 40.0}
+    assert s["r_score"].to_dict() == {1: 3, 2: 3, 3: 1, 6: 2}  # the tie (1 day) shares rank 3
+    assert s["f_score"].to_dict() == {1: 3, 2: 1, 3: 4, 6: 1}  # the tie (1 order) shares rank 1
+    assert s["m_score"].to_dict() == {1: 3, 2: 4, 3: 2, 6: 1}
+    assert s["tier"].to_dict() == {1: "important_value", 2: "important_develop", 3: "general_keep",
+                                   6: "general_win_back"}
+    summ = tier_summary(s.reset_index().assign()).set_index("tier")
+    assert summ.loc["important_develop", "revenue_share"] == pytest.approx(300 / 550)
+    assert summ.loc["important_value", "revenue_share"] == pytest.approx(150 / 550)
+    assert summ.loc["important_keep", "users"] == 0 and summ["users"].sum() == 4
+    assert summ["share"].sum() == pytest.approx(1.0)
+
+
+def test_tier_by_state_matrix_counts_unscored_users(orders_dir):
+    lc, s = _scores(orders_dir)
+    states = lc.user_states("2025-03", 2)
+    mat = tier_state_matrix(s, states)
+    assert mat.values.sum() == 6                               # every user entered by March
+    assert mat.loc["none"].sum() == 2                          # users 4 and 5
+    # user 2 ordered (a qualifying purchase event) in March after January only: woken (inactive Feb)
+    assert mat.loc["important_develop", "woken"] == 1
+
+
+def test_rf_tiers_without_orders(events_dir):
+    _, s = _scores(events_dir)
+    assert s.attrs["mode"] == "rf"
+    s = s.set_index("user_id")
+    assert list(s.index) == [1, 2, 3, 4]
+    assert s["recency_days"].to_dict() == {1: 0, 2: 0, 3: 31, 4: 80}
+    assert s["frequency"].to_dict() == {1: 2, 2: 1, 3: 3, 4: 1}
+    assert s["monetary"].isna().all() and s["m_score"].isna().all()
+    assert s["r_score"].to_dict() == {1: 3, 2: 3, 3: 2, 4: 1}
+    assert s["f_score"].to_dict() == {1: 3, 2: 1, 3: 4, 4: 1}
+    assert s["tier"].to_dict() == {1: "value", 2: "develop", 3: "keep", 4: "win_back"}
+    summ = tier_summary(s.reset_index())
+    assert list(summ["tier"]) == ["value", "develop", "keep", "win_back"] and summ["revenue_share"].isna().all()
+
+
+def test_rfm_cli_writes_ids_to_a_file(orders_dir, tmp_path):
+    out = tmp_path / "tiers.csv"
+    proc = run_cli("rfm", orders_dir, "--month", "2025-03", "--window", "3", "--bins", "4", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    df = pd.read_csv(out)
+    assert len(df) == 6 and df.set_index("user_id").loc[1, "tier"] == "important_value"
+    assert pd.isna(df.set_index("user_id").loc[5, "tier"])
+    assert "important_value" in proc.stdout or "重要价值" in proc.stdout     # the tier summary on screen
+    bad = run_cli("rfm", orders_dir, "--month", "2025-03", "--bins", "1")
+    assert bad.returncode == 2 and "--bins" in bad.stderr
+
+
+# ---- invariants on any data ----------------------------------------------------------------
+
+def _run_sql(recency, freq, money, bins):
+    """The scoring query on an in-memory store: user i ordered freq[i] times for money[i],
+    the last order recency[i] days before 2025-03-31."""
+    con = duckdb.connect()
+    n = len(recency)
+    con.execute("CREATE TABLE agg_user_month (user_id BIGINT, mi BIGINT, q_days UINTEGER)")
+    con.execute("CREATE TABLE agg_orders AS SELECT * FROM (VALUES (0::BIGINT, 0::BIGINT, 0::BIGINT, 0.0::DOUBLE)) "
+                "t(user_id, mi, orders, amount) WHERE false")
+    con.executemany("INSERT INTO agg_orders VALUES (?, ?, ?, ?)",
+                    [(i, 2025 * 12 + 2, int(freq[i]), float(money[i])) for i in range(n)])
+    con.execute("CREATE TABLE orders (user_id BIGINT, order_time TIMESTAMP)")
+    con.executemany("INSERT INTO orders VALUES (?, TIMESTAMP '2025-03-31 12:00:00' - to_days(?))",
+                    [(i, int(recency[i])) for i in range(n)])
+    from datetime import date, datetime
+    return queries.frame(con, "value_rfm", from_mi=2025 * 12, end_mi=2025 * 12 + 2, bins=bins, orders=True,
+                         start=datetime(2025, 1, 1), end=datetime(2025, 4, 1), month_end=date(2025, 3, 31))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 80), st.integers(1, 6), st.integers(1, 5)), min_size=1, max_size=30),
+       st.integers(2, 7))
+def test_scores_are_monotone_and_ties_share_a_score(rows, bins):
+    rec, freq, money = (np.array(x) for x in zip(*rows))
+    df = _run_sql(rec, freq, money * 10.0, bins).sort_values("user_id")
+    for col, score, better in (("recency_days", "r_score", -1), ("frequency", "f_score", 1),
+                               ("monetary", "m_score", 1)):
+        v, s = df[col].to_numpy() * better, df[score].to_numpy()
+        assert s.min() >= 1 and s.max() <= bins
+        assert s.min() == 1                                    # the worst value always scores 1
+        for i in range(len(v)):                                # a better value never scores lower; ties equal
+            assert (s[v > v[i]] >= s[i]).all() and (s[v == v[i]] == s[i]).all()
+    assert ((df["r_score"] > bins / 2) == df["r_high"]).all()

@@ -1,0 +1,329 @@
+"""Churn early warning (流失预警, domain.md section 10; seed 000 建立流失预警机制).
+
+For every user active in month M: the probability of being inactive in M + 1, from
+behaviour computed in DuckDB over the monthly aggregates (``sql/churn_features.sql``):
+recency in days, active days in each of the last three months and their trend, feature
+categories used, the offline signal, orders, campaign membership, tenure and lifecycle
+state.  scikit-learn fits two models, a logistic regression (with scaling) and a
+gradient-boosted model (``HistGradientBoostingClassifier``).
+
+Months, for report month M (the last month whose activity is known):
+
+* evaluation month E = M - 1, the latest month whose outcome (activity in M) is known;
+* validation month V = E - 1: both models are trained on the ``train_months`` months
+  before V and the one with the higher ROC AUC on V is chosen;
+* both are then trained on the months before E and evaluated *out of time* on E: ROC AUC,
+  precision and recall among the top 10% by risk, a calibration curve (and its mean
+  absolute gap), beside the same figures for the baseline, a logistic regression on
+  recency alone;
+* the chosen model, trained on the months before M, scores the users active in M.
+
+The reasons given per user are the three features whose value raises the user's risk
+most: the drop in probability when the feature is set to the training months' typical
+value (median; the most common lifecycle state), largest first, positive only.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import queries
+from ..errors import ConfigError
+from ..months import parse_month
+
+NUMERIC = ["recency_days", "days_0", "days_1", "days_2", "trend", "signal_days", "signal_3m", "categories_3m",
+           "orders_3m", "amount_3m", "campaign_3m", "tenure_months"]
+ACTIVE_STATES = ["new", "new_retained", "active", "woken", "returned"]
+STATE_COLS = [f"state_{s}" for s in ACTIVE_STATES]
+FEATURES = NUMERIC + STATE_COLS
+GROUPS = {**{c: [c] for c in NUMERIC}, "state": STATE_COLS}
+WORDS = {  # feature -> (English, Chinese), the reasons in words
+    "recency_days": ("days since last active", "距最近活跃天数"),
+    "days_0": ("active days this month", "本月活跃天数"),
+    "days_1": ("active days last month", "上月活跃天数"),
+    "days_2": ("active days two months ago", "前月活跃天数"),
+    "trend": ("change in active days from last month", "活跃天数环比变化"),
+    "signal_days": ("offline-signal days this month", "本月线下信号天数"),
+    "signal_3m": ("offline signal in the last 3 months", "近3个月有线下信号"),
+    "categories_3m": ("feature categories used (3 months)", "近3个月使用功能类别数"),
+    "orders_3m": ("orders (3 months)", "近3个月订单数"),
+    "amount_3m": ("order amount (3 months)", "近3个月订单金额"),
+    "campaign_3m": ("campaign member (3 months)", "近3个月参与活动"),
+    "tenure_months": ("months since entry", "注册月数"),
+    "state": ("lifecycle state", "用户分群"),
+}
+TOP_SHARE = 0.10
+MAX_TRAIN_ROWS = 300_000   # a fit learns from at most this many user-months (a random draw, fixed seed)
+
+
+def _mi(month: str) -> int:
+    m = parse_month(month)
+    return m.year * 12 + m.month - 1
+
+
+def churn_features(lc, from_mi: int, to_mi: int, *, churn_after: int = 2) -> pd.DataFrame:
+    """One row per user active in each month ``from_mi`` .. ``to_mi``: the columns of
+    ``sql/churn_features.sql`` plus ``trend`` and the state indicators; ``inactive_next``
+    is NaN where the outcome is not known (after ``lc``'s last month)."""
+    from ..aggregates.build import ensure_categories
+    ensure_categories(lc.con, from_mi - 2, to_mi, active_events=lc.active_events, signal_events=lc.signal_events)
+    lc.monthly_states_ready()
+    text = queries.with_cte("churn_features", "lifecycle_states")
+    df = queries.execute(lc.con, text, k=int(churn_after), from_mi=int(from_mi), to_mi=int(to_mi),
+                         last_mi=int(lc.last_mi)).df()
+    return _prepare(df)
+
+
+def _prepare(df: pd.DataFrame) -> pd.DataFrame:
+    df["trend"] = df["days_0"] - df["days_1"]
+    for c in ("signal_3m", "campaign_3m"):
+        df[c] = df[c].astype(float)
+    df["amount_3m"] = np.log1p(df["amount_3m"].clip(lower=0))
+    for s, c in zip(ACTIVE_STATES, STATE_COLS):
+        df[c] = (df["state"] == s).astype(float)
+    df["inactive_next"] = df["inactive_next"].astype("float")
+    return df
+
+
+def _models(seed: int = 0) -> dict:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    return {"logistic": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+            "boosting": HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=15,
+                                                       min_samples_leaf=50, l2_regularization=1.0,
+                                                       early_stopping=False, random_state=seed)}
+
+
+def _baseline():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+
+
+def metrics(y, p, *, top: float = TOP_SHARE, bins: int = 10) -> dict:
+    """ROC AUC, precision and recall among the ``top`` share by risk (ties broken by order),
+    the calibration curve (``bins`` quantile bins) and its mean absolute gap, the base rate
+    and the number of users."""
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import roc_auc_score
+    y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
+    n_top = max(1, math.ceil(top * len(y)))
+    flagged = np.zeros(len(y), dtype=bool)
+    flagged[np.argsort(-p, kind="stable")[:n_top]] = True
+    hits = int(y[flagged].sum())
+    two = len(np.unique(y)) == 2
+    true, pred = calibration_curve(y, p, n_bins=bins, strategy="quantile") if two else (np.array([]), np.array([]))
+    return {"auc": float(roc_auc_score(y, p)) if two else float("nan"),
+            "precision_top": hits / n_top, "recall_top": hits / y.sum() if y.sum() else float("nan"),
+            "calibration_error": float(np.mean(np.abs(true - pred))) if len(true) else float("nan"),
+            "calibration": pd.DataFrame({"predicted": pred, "observed": true}),
+            "base_rate": float(y.mean()) if len(y) else float("nan"), "users": int(len(y)),
+            "expected": float(p.sum()), "observed": int(y.sum())}
+
+
+@dataclass
+class ChurnRisk:
+    """The result of ``churn_risk``: ``scores`` one row per user active in the month
+    (user_id, state, probability, reasons, the features); ``evaluation`` one row per model
+    (logistic, boosting, baseline) with the out-of-time figures on ``eval_month``;
+    ``calibration`` the curves (model, predicted, observed); ``chosen`` the model picked on
+    ``validation_month`` (``validation`` its AUCs)."""
+    month: str
+    eval_month: str
+    validation_month: str
+    train_months: list
+    chosen: str
+    validation: dict
+    evaluation: pd.DataFrame
+    calibration: pd.DataFrame
+    scores: pd.DataFrame
+    eval_frame: pd.DataFrame = field(repr=False, default=None)
+    reference: dict = field(repr=False, default=None)
+
+    @property
+    def expected_inactive(self) -> float:
+        """Expected number of this month's active users inactive next month (sum of probabilities)."""
+        return float(self.scores["probability"].sum())
+
+
+def _cap(df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """At most ``MAX_TRAIN_ROWS`` rows, drawn at random (reproducibly) when there are more."""
+    return df.sample(MAX_TRAIN_ROWS, random_state=seed) if len(df) > MAX_TRAIN_ROWS else df
+
+
+def _fit(model, df):
+    df = _cap(df)
+    return model.fit(df[FEATURES].to_numpy(), df["inactive_next"].to_numpy().astype(int))
+
+
+def _reference(train: pd.DataFrame) -> dict:
+    ref = {c: float(train[c].median()) for c in NUMERIC}
+    top_state = train["state"].mode().iloc[0] if len(train) else "active"
+    ref.update({c: float(c == f"state_{top_state}") for c in STATE_COLS})
+    return ref
+
+
+def reasons(model, df: pd.DataFrame, ref: dict, *, lang: str = "en", n: int = 3) -> tuple[np.ndarray, list[str]]:
+    """The model's probability for each row of ``df`` and, in words, the ``n`` features whose
+    value raises it most (see the module docstring); one prediction per feature group."""
+    X = df[FEATURES].to_numpy(dtype=float)
+    p = model.predict_proba(X)[:, 1]
+    names = list(GROUPS)
+    lift = np.empty((len(df), len(names)))
+    for j, g in enumerate(names):
+        Xr = X.copy()
+        for c in GROUPS[g]:
+            Xr[:, FEATURES.index(c)] = ref[c]
+        lift[:, j] = p - model.predict_proba(Xr)[:, 1]
+    order = np.argsort(-lift, axis=1)[:, :n]
+    texts = np.empty((len(df), len(names)), dtype=object)
+    for j, g in enumerate(names):
+        word = WORDS[g][1 if lang == "zh" else 0]
+        if g == "state":
+            shown = df["state"].astype(str)
+        elif g in ("signal_3m", "campaign_3m"):
+            shown = df[g].map({1.0: "是" if lang == "zh" else "yes", 0.0: "否" if lang == "zh" else "no"})
+        elif g == "amount_3m":
+            shown = np.expm1(df[g]).map("{:,.0f}".format)
+        else:
+            shown = df[g].map("{:g}".format)
+        texts[:, j] = (word + " " + shown).to_numpy()
+    picked = np.take_along_axis(texts, order, axis=1)
+    raises = np.take_along_axis(lift, order, axis=1) > 0.001     # sorted: once one does not raise, none after
+    out = np.where(raises[:, 0], picked[:, 0], "").astype(object)
+    for k in range(1, order.shape[1]):
+        out = out + np.where(raises[:, k], "; " + picked[:, k].astype(str), "").astype(object)
+    out = list(out)
+    return p, out
+
+
+def churn_risk(lc, month: str, *, churn_after: int = 2, train_months: int = 6, lang: str = "en",
+               with_reasons: bool = True, seed: int = 0, threads: int = 1) -> ChurnRisk:
+    """Fit, choose, evaluate out of time and score (see the module docstring) for report
+    month ``month``; ``lc`` a ``Lifecycle`` whose last month is ``month``.  ``threads``
+    limits the models' OpenMP/BLAS threads (0: the library's default, one per core): on a
+    shared machine one thread is many times faster than threads fighting for the cores."""
+    import sklearn.ensemble  # noqa: F401 - load the OpenMP runtime first: threadpoolctl limits the loaded ones
+    import sklearn.linear_model  # noqa: F401
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=int(threads) if threads else None):
+        return _churn_risk(lc, month, churn_after=churn_after, train_months=train_months, lang=lang,
+                           with_reasons=with_reasons, seed=seed)
+
+
+def _churn_risk(lc, month, *, churn_after, train_months, lang, with_reasons, seed) -> ChurnRisk:
+    M = _mi(month)
+    if M > lc.last_mi:
+        raise ConfigError(f"Month {month} is after the data: churn risk needs the month's activity.")
+    E, V = M - 1, M - 2
+    first = lc.first_mi + 2                          # the first month with three months of history behind it
+    n = int(train_months)
+    if n < 1:
+        raise ConfigError(f"train_months must be at least 1, got {train_months}.")
+    if V - 1 < lc.first_mi:
+        raise ConfigError(f"Churn risk for {month} needs at least three earlier months of data (train, validate, "
+                          "evaluate); pick a later month.")
+    lo = max(lc.first_mi, min(first, V - 1), V - n)
+    df = churn_features(lc, lo, M, churn_after=churn_after)
+    from .lifecycle import month_label
+
+    def months(a, b):
+        return df[(df["mi"] >= a) & (df["mi"] <= b)]
+    # choose on the validation month V: train on the n months before it
+    train_v, val = months(max(lo, V - n), V - 1), months(V, V)
+    fitted, auc_v = {}, {}
+    for name, model in _models(seed).items():
+        fitted[name] = _fit(model, train_v)
+        auc_v[name] = metrics(val["inactive_next"], fitted[name].predict_proba(val[FEATURES].to_numpy())[:, 1])["auc"]
+    chosen = max(auc_v, key=lambda k: -1 if np.isnan(auc_v[k]) else auc_v[k])
+    # evaluate out of time on E: train on the n months before it
+    train_e, ev = months(max(lo, E - n), E - 1), months(E, E)
+    rows, curves = [], []
+    probs = {}
+    for name, model in {**_models(seed), "baseline": _baseline()}.items():
+        if name == "baseline":
+            capped = _cap(train_e)
+            model.fit(capped[["recency_days"]].to_numpy(), capped["inactive_next"].astype(int))
+            p = model.predict_proba(ev[["recency_days"]].to_numpy())[:, 1]
+        else:
+            p = _fit(model, train_e).predict_proba(ev[FEATURES].to_numpy())[:, 1]
+        probs[name] = p
+        m = metrics(ev["inactive_next"], p)
+        curves.append(m.pop("calibration").assign(model=name))
+        rows.append({"model": name, **m, "chosen": name == chosen, "validation_auc": auc_v.get(name, np.nan)})
+    eval_frame = ev[["user_id", "mi", "state", "inactive_next"]].assign(**{f"p_{k}": v for k, v in probs.items()})
+    # score month M with the chosen model trained on the n months before it
+    train_m, now = months(max(lo, M - n), M - 1), months(M, M).reset_index(drop=True)
+    final = _fit(_models(seed)[chosen], train_m)
+    ref = _reference(train_m)
+    if with_reasons:
+        p, why = reasons(final, now, ref, lang=lang)
+    else:
+        p, why = final.predict_proba(now[FEATURES].to_numpy())[:, 1], [""] * len(now)
+    scores = now.assign(probability=p, reasons=why)
+    return ChurnRisk(month=month, eval_month=month_label(E), validation_month=month_label(V),
+                     train_months=[month_label(max(lo, E - n)), month_label(E - 1)], chosen=chosen,
+                     validation=auc_v, evaluation=pd.DataFrame(rows), calibration=pd.concat(curves, ignore_index=True),
+                     scores=scores, eval_frame=eval_frame, reference=ref)
+
+
+def scene_for(scores: pd.DataFrame, rules: pd.DataFrame, tags: pd.DataFrame) -> pd.Series:
+    """Per row of ``scores``: the id of the scene rule (first by priority) that would reach the
+    user if they go inactive next month (dormant, one month inactive, a matching tag), else ''."""
+    df = scores[["user_id"]].merge(tags[["user_id", "tags"]], on="user_id", how="left")
+    tag_list = df["tags"].fillna("").str.split(",")
+    out = pd.Series([""] * len(df), index=scores.index)
+    for _, r in rules.sort_values("priority", kind="stable").iterrows():
+        if r["state"] not in ("dormant", "any"):
+            continue
+        if not pd.isna(r["months_inactive"]) and int(r["months_inactive"]) != 1:
+            continue
+        m = np.ones(len(df), dtype=bool) if r["tag"] == "any" else \
+            np.array([r["tag"] in t for t in tag_list], dtype=bool)
+        m &= (out == "").to_numpy()
+        out[m] = r["rule_id"]
+    return out
+
+
+def risk_by(scores: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Users, mean probability and expected users inactive next month by ``column``."""
+    g = scores.groupby(column, observed=True)["probability"]
+    out = pd.DataFrame({"users": g.size(), "mean_probability": g.mean(), "expected_inactive": g.sum()})
+    if column == "state":                       # the lifecycle order, not the alphabet
+        out = out.reindex([s for s in ACTIVE_STATES if s in out.index])
+    return out.reset_index()
+
+
+def user_risk(lc, month: str, *, churn_after: int = 2, rules: pd.DataFrame | None = None, lang: str = "en",
+              train_months: int = 6, result: ChurnRisk | None = None) -> tuple[pd.DataFrame, ChurnRisk]:
+    """The CLI's file: one row per user active in ``month``, riskiest first: user_id, state,
+    probability, reasons (three features in words), scene_rule (the rule that would reach
+    the user next month, '' if none); and the ``ChurnRisk`` it came from."""
+    from .preferences import preference_shares
+    r = result or churn_risk(lc, month, churn_after=churn_after, train_months=train_months, lang=lang)
+    df = r.scores[["user_id", "state", "probability", "reasons"]].copy()
+    if rules is not None and len(rules):
+        tags = preference_shares(lc.con, month, active_events=lc.active_events, signal_events=lc.signal_events,
+                                 users=df["user_id"])
+        df["scene_rule"] = scene_for(df, rules, tags).to_numpy()
+    else:
+        df["scene_rule"] = ""
+    return df.sort_values(["probability", "user_id"], ascending=[False, True], ignore_index=True), r
+
+
+def describe(r: ChurnRisk) -> str:
+    """The evaluation in a few lines (for the CLI)."""
+    lines = [f"Churn risk of {r.month}: chosen model {r.chosen} (validation AUC on {r.validation_month}: "
+             + ", ".join(f"{k} {v:.3f}" for k, v in r.validation.items()) + ").",
+             f"Out of time on {r.eval_month} (trained on {r.train_months[0]} .. {r.train_months[1]}):"]
+    for _, e in r.evaluation.iterrows():
+        lines.append(f"  {e['model']:<9} AUC {e['auc']:.3f}, top 10%: precision {e['precision_top']:.1%}, "
+                     f"recall {e['recall_top']:.1%}; calibration gap {e['calibration_error']:.3f}")
+    lines.append(f"Expected inactive next month: {r.expected_inactive:,.0f} of {len(r.scores):,} active users.")
+    return "\n".join(lines)

@@ -1,0 +1,185 @@
+"""Tables, charts, findings and the recorded figures of the value-and-risk section
+(用户价值与流失预警).  Each ``plot_x(df, ..., ax=None, **kwargs)`` draws on ``ax`` (a new one
+when None), forwards ``kwargs`` and returns the axis.  Nothing here shows a user id."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import PercentFormatter
+
+from . import labels as L
+from .plots import _ax
+from .tables import METRICS_MIME, _clean
+from ..analyses.value import TIER_EN, TIER_ZH
+
+KPI_WORDS = {"active_rate": None, "retention_old": None, "retention_new": None, "wake_rate": None,
+             "return_rate": None, "new": ("new users", "新用户"), "dau_mau": ("DAU/MAU", "日活/月活"),
+             "holiday_days": ("holiday days", "节假日天数"), "campaigns": ("campaigns", "活动数"),
+             "pushes": ("pushes sent", "推送数")}
+MODEL_WORDS = {"logistic": ("logistic regression", "逻辑回归"), "boosting": ("gradient boosting", "梯度提升树"),
+               "baseline": ("baseline: recency alone", "基线:仅按最近活跃")}
+
+
+def tier(key: str, lang: str) -> str:
+    if key == "none":
+        return L.t("vr_no_tier", lang)
+    return (TIER_ZH if lang == "zh" else TIER_EN).get(key, key)
+
+
+def kpi(key: str, lang: str) -> str:
+    w = KPI_WORDS.get(key)
+    return L.rate(key, lang) if w is None else (w[1] if lang == "zh" else w[0])
+
+
+def model(key: str, lang: str) -> str:
+    w = MODEL_WORDS[key]
+    return w[1] if lang == "zh" else w[0]
+
+
+def _pct(x):
+    return "" if pd.isna(x) else f"{x:.1%}"
+
+
+def tier_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
+    rf = summary["revenue"].isna().all()
+    out = pd.DataFrame({L.t("vr_tier", lang): [tier(k, lang) for k in summary["tier"]],
+                        L.t("users", lang): summary["users"].map("{:,}".format),
+                        L.t("vr_share", lang): summary["share"].map(_pct),
+                        L.t("vr_recency", lang): summary["recency_days"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}"),
+                        L.t("vr_frequency", lang): summary["frequency"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")})
+    if not rf:
+        out[L.t("vr_revenue", lang)] = summary["revenue"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+        out[L.t("vr_revenue_share", lang)] = summary["revenue_share"].map(_pct)
+    return out
+
+
+def plot_tier_state(matrix: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
+    """Heatmap of users by value tier (rows) and lifecycle state (columns)."""
+    ax = _ax(ax, (9, 5))
+    m = matrix.loc[:, matrix.sum() > 0]
+    sns.heatmap(m, annot=True, fmt=",d", cmap="Blues", cbar=False, ax=ax,
+                yticklabels=[tier(k, lang) for k in m.index], xticklabels=[L.state(s, lang) for s in m.columns],
+                **kwargs)
+    ax.set_xlabel(L.t("state", lang))
+    ax.set_ylabel(L.t("vr_tier", lang))
+    ax.set_title(L.t("vr_tier_state", lang))
+    return ax
+
+
+def evaluation_table(evaluation: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        L.t("vr_model", lang): [model(k, lang) + (" ✓" if c else "") for k, c in zip(evaluation["model"], evaluation["chosen"])],
+        "AUC": evaluation["auc"].map(lambda v: f"{v:.3f}"),
+        L.t("vr_precision", lang): evaluation["precision_top"].map(_pct),
+        L.t("vr_recall", lang): evaluation["recall_top"].map(_pct),
+        L.t("vr_calibration_gap", lang): evaluation["calibration_error"].map(lambda v: f"{v:.3f}"),
+        L.t("vr_expected", lang): evaluation["expected"].map(lambda v: f"{v:,.0f}"),
+        L.t("vr_observed", lang): evaluation["observed"].map("{:,}".format),
+        L.t("vr_validation_auc", lang): evaluation["validation_auc"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")})
+
+
+def plot_calibration(curves: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
+    """Observed against predicted share inactive next month, per model (10 quantile bins)."""
+    ax = _ax(ax, (5.5, 5))
+    hi = max(0.05, float(np.nanmax(curves[["predicted", "observed"]].to_numpy())) if len(curves) else 1.0)
+    ax.plot([0, hi], [0, hi], color="#999999", lw=1, ls="--", label=L.t("vr_perfect", lang))
+    for name, g in curves.groupby("model", sort=False):
+        ax.plot(g["predicted"], g["observed"], marker="o", label=model(name, lang), **kwargs)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(L.t("vr_predicted", lang))
+    ax.set_ylabel(L.t("vr_observed_share", lang))
+    ax.set_title(L.t("vr_calibration", lang))
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_risk_by(table: pd.DataFrame, column: str, *, lang="zh", names=None, ax=None, **kwargs):
+    """Mean probability of going inactive next month per group (bars), users in the label."""
+    ax = _ax(ax, (8, 4))
+    names = names or (lambda k: k)
+    lab = [f"{names(k)} ({n:,})" for k, n in zip(table[column], table["users"])]
+    ax.barh(lab, table["mean_probability"], color="#E45756", **kwargs)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.invert_yaxis()
+    ax.set_xlabel(L.t("vr_mean_risk", lang))
+    return ax
+
+
+def risk_table(table: pd.DataFrame, column: str, lang: str, names=None) -> pd.DataFrame:
+    names = names or (lambda k: k)
+    return pd.DataFrame({L.t("vr_group", lang): [names(k) for k in table[column]],
+                         L.t("users", lang): table["users"].map("{:,}".format),
+                         L.t("vr_mean_risk", lang): table["mean_probability"].map(_pct),
+                         L.t("vr_expected", lang): table["expected_inactive"].map(lambda v: f"{v:,.0f}")})
+
+
+def plot_kpi_heatmap(corr: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
+    """Correlation heatmap of the monthly KPIs (-1 .. 1; empty where a KPI never varied)."""
+    ax = _ax(ax, (8, 6.5))
+    names = [kpi(k, lang) for k in corr.columns]
+    sns.heatmap(corr.astype(float), vmin=-1, vmax=1, center=0, cmap="RdBu_r", annot=True, fmt=".2f",
+                annot_kws={"fontsize": 7}, xticklabels=names, yticklabels=names, ax=ax, **kwargs)
+    return ax
+
+
+def ideas_table(ranked: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        L.t("vr_rank", lang): ranked["rank"], L.t("vr_idea", lang): ranked["idea"],
+        L.t("vr_target", lang): [" · ".join(x for x in (L.state(s, lang) if s != "any" else "",
+                                                         L.category(t, lang) if t != "any" else "") if x)
+                                 or L.t("vr_everyone", lang) for s, t in zip(ranked["target_state"], ranked["target_tag"])],
+        L.t("vr_reach", lang): ranked["reach"].map("{:,}".format),
+        L.t("vr_impact", lang): ranked["impact"].map("{:g}".format),
+        L.t("vr_confidence", lang): ranked["confidence"].map("{:g}".format),
+        L.t("vr_ease", lang): ranked["ease"].map("{:g}".format),
+        "ICE": ranked["ice"].map("{:g}".format), L.t("vr_owner", lang): ranked["owner"]})
+
+
+def findings(summary, risk, pairs_words, ranked, lang: str, mode: str) -> list[str]:
+    """The section's findings in a few sentences."""
+    out = []
+    zh = lang == "zh"
+    if mode == "rf":
+        out.append(L.t("vr_rf_note", lang))
+    if len(summary) and summary["users"].sum():
+        col = "revenue_share" if summary["revenue_share"].notna().any() else "share"
+        top = summary.loc[summary[col].idxmax()]
+        what = L.t("vr_revenue_share", lang) if col == "revenue_share" else L.t("vr_share", lang)
+        out.append(f"{tier(top['tier'], lang)}:{what} {top[col]:.1%}(用户占 {top['share']:.1%})。" if zh else
+                   f"{tier(top['tier'], lang)} holds the largest {what}: {top[col]:.1%} ({top['share']:.1%} of scored users).")
+    if risk is not None:
+        ev = risk.evaluation.set_index("model")
+        c, b = ev.loc[risk.chosen], ev.loc["baseline"]
+        out.append((f"流失预警模型({model(risk.chosen, lang)})在 {risk.eval_month} 的样本外 AUC 为 {c['auc']:.3f},"
+                    f"仅按最近活跃的基线为 {b['auc']:.3f};风险最高的 10% 用户中 {c['precision_top']:.0%} 次月未活跃。") if zh else
+                   (f"The churn model ({model(risk.chosen, lang)}) scored an out-of-time AUC of {c['auc']:.3f} on "
+                    f"{risk.eval_month}, against {b['auc']:.3f} for recency alone; of the riskiest 10%, "
+                    f"{c['precision_top']:.0%} were inactive the month after."))
+        out.append(f"预计本月活跃用户中约 {risk.expected_inactive:,.0f} 人下月不活跃(共 {len(risk.scores):,} 人)。" if zh else
+                   f"About {risk.expected_inactive:,.0f} of this month's {len(risk.scores):,} active users are "
+                   "expected to be inactive next month.")
+    out += pairs_words[:1]
+    if ranked is not None and len(ranked):
+        r = ranked.iloc[0]
+        out.append(f"ICE 排名第一的想法:{r['idea']}(ICE {r['ice']:g},覆盖 {r['reach']:,} 人)。" if zh else
+                   f"The top idea by ICE: {r['idea']} (ICE {r['ice']:g}, reaching {r['reach']:,} users).")
+    return out
+
+
+def record_value_risk(ctx, summary, risk, corr, ranked, mode) -> dict:
+    """The section's figures as a machine-readable output (left out of the HTML)."""
+    from IPython.display import display
+    data = {"section": "value_risk", "month": ctx.month, "language": ctx.language, "mode": mode,
+            "tiers": [{k: _clean(v) for k, v in r.items()} for r in summary.to_dict("records")],
+            "kpi_months": int(corr["n_spearman"].to_numpy().max()) if corr is not None else 0,
+            "ideas": int(len(ranked)) if ranked is not None else 0}
+    if risk is not None:
+        data["churn"] = {"chosen": risk.chosen, "eval_month": risk.eval_month, "expected": risk.expected_inactive,
+                         "active_users": int(len(risk.scores)),
+                         "models": [{k: _clean(v) for k, v in r.items()} for r in risk.evaluation.to_dict("records")]}
+    display({METRICS_MIME: json.loads(json.dumps(data, default=str))}, raw=True)
+    return data

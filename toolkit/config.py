@@ -66,6 +66,17 @@ class Config:
         return _checked(replace(self, **_coerce(clean)))
 
 
+def _mapping(out: dict, key: str, what: str) -> bool:
+    """Check that setting ``key`` (when given) is a mapping of ``what``; empty means {}."""
+    if key not in out:
+        return False
+    if out[key] is None:
+        out[key] = {}
+    if not isinstance(out[key], dict):
+        raise ConfigError(f"{key} must map {what}; got {out[key]!r}.")
+    return True
+
+
 def _coerce(values: dict) -> dict:
     out = dict(values)
     for key in ("active_events", "signal_events", "segment_columns", "referral_events"):
@@ -88,23 +99,13 @@ def _coerce(values: dict) -> dict:
             raise ConfigError(f"threads must be a whole number (0 = DuckDB's default), got {out['threads']!r}.") from None
     if "now" in out:
         out["now"] = "" if out["now"] is None else str(out["now"]).strip()
-    if "csv_options" in out:
-        if out["csv_options"] is None:
-            out["csv_options"] = {}
-        if not isinstance(out["csv_options"], dict):
-            raise ConfigError(f"csv_options must map table names to reader settings, e.g. "
-                              f"{{events: {{encoding: gb18030}}}}; got {out['csv_options']!r}.")
+    _mapping(out, "csv_options", "table names to reader settings, e.g. {events: {encoding: gb18030}}")
     for key in ("engine", "spark_master", "events_table", "events_path"):
         if key in out:
             out[key] = "" if out[key] is None else str(out[key]).strip()
     if "engine" in out:
         out["engine"] = out["engine"].lower() or "duckdb"
-    if "spark_conf" in out:
-        if out["spark_conf"] is None:
-            out["spark_conf"] = {}
-        if not isinstance(out["spark_conf"], dict):
-            raise ConfigError(f"spark_conf must map Spark settings to values, e.g. "
-                              f"{{spark.executor.memory: 4g}}; got {out['spark_conf']!r}.")
+    if _mapping(out, "spark_conf", "Spark settings to values, e.g. {spark.executor.memory: 4g}"):
         out["spark_conf"] = {str(k): str(v) for k, v in out["spark_conf"].items()}
     if "max_unusable_share" in out:
         try:

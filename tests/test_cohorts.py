@@ -111,8 +111,11 @@ def test_small_segments_are_other_in_charts_only(lc):
 
 
 def test_breakdown_by_a_column_that_is_not_offered(lc):
-    with pytest.raises(ConfigError, match="no column 'colour'"):
+    with pytest.raises(ConfigError, match="no column 'colour'. Breakdowns offered: channel, city ") as e:
         cohort_table(lc, by="colour", segment_columns=["channel", "city"])
+    assert "its other columns (nickname)" in str(e.value)   # what could be added to the configuration
+    with pytest.raises(ConfigError, match=r"offered: channel \(.*its other columns \(.*city.*\) can be added"):
+        cohort_table(lc, by="colour", segment_columns=["channel"])
     with pytest.raises(ConfigError, match="segment_columns"):
         segment_monthly(lc, "city", 2, segment_columns=["channel"])
 

@@ -93,3 +93,32 @@ def test_ideas_cli_on_the_sample(sample_dir):
     df = pd.read_csv(io.StringIO(proc.stdout))
     assert list(df["rank"]) == list(range(1, len(df) + 1)) and len(df) == 5
     assert (df["reach"] > 0).all() and df["ice"].is_monotonic_decreasing
+
+
+def test_unreadable_ideas_files_say_how_to_fix_them(tmp_path):
+    """An ideas.csv saved in another encoding or left empty, and a score left empty: one message
+    naming the file and the fix (no pandas error, no numpy value in the text)."""
+    f = tmp_path / "ideas.csv"
+    f.write_bytes(IDEAS.replace("wake dormant drivers", "唤醒休眠车主").encode("gbk"))
+    with pytest.raises(ConfigError, match=r"ideas.csv is not UTF-8 text .* CSV UTF-8"):
+        load_ideas(f)
+    f.write_text("", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"cannot be read as a CSV table .* header row"):
+        load_ideas(f)
+    f.write_text("idea,target_state,target_tag,impact,confidence,ease,owner\nx,dormant,,,5,5,\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_ideas(f)
+    assert "impact (empty)" in str(e.value) and "np." not in str(e.value)
+
+
+def test_an_unknown_target_tag_is_refused_naming_the_tags(tmp_path, sample_dir):
+    d = tmp_path / "data"
+    d.mkdir()
+    for p in sample_dir.iterdir():
+        (d / p.name).symlink_to(p)
+    (d / "ideas.csv").unlink()
+    (d / "ideas.csv").write_text("idea,target_state,target_tag,impact,confidence,ease,owner\n"
+                                 "x,dormant,cars,5,5,5,\n", encoding="utf-8")
+    proc = run_cli("ideas", d, "--month", "2026-10")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "target_tag cars is not a preference tag" in proc.stderr and "car_control" in proc.stderr

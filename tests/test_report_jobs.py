@@ -55,6 +55,7 @@ def test_a_failing_section_among_concurrent_ones_keeps_the_previous_report(sampl
         render_month(sample_dir, "2026-10", out_dir=out, notebooks_dir=tmp_path / "nbs", jobs=2,
                      progress=lambda s: None)
     assert "Section second failed" in str(e.value) and "planted failure" in str(e.value)
+    assert f"the previous report in {out / '2026-10'} is unchanged." in str(e.value)
     assert (out / "failed" / "2026-10-02_second.ipynb").exists()
     assert (out / "2026-10" / "01_first.html").read_bytes() == before
     assert not list(out.glob(".tmp-*"))
@@ -68,3 +69,17 @@ def test_jobs_default_and_bounds():
     assert report_jobs(5, 3) == 3 and report_jobs(1, 3) == 1
     with pytest.raises(ReportError, match="at least 1"):
         report_jobs(0, 3)
+
+
+def test_a_failing_first_run_says_nothing_was_written(sample_dir, tmp_path):
+    """With no previous report of the month the message does not promise one."""
+    stamps = tmp_path / "stamps"
+    stamps.mkdir()
+    _sections(tmp_path / "nbs", stamps, fail="01_first")
+    out = tmp_path / "reports"
+    with pytest.raises(ReportError) as e:
+        render_month(sample_dir, "2026-10", out_dir=out, notebooks_dir=tmp_path / "nbs", jobs=1,
+                     progress=lambda s: None)
+    msg = str(e.value)
+    assert f"nothing was written to {out / '2026-10'}." in msg and "previous report" not in msg
+    assert ".." not in msg and not (out / "2026-10").exists()

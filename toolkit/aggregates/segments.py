@@ -41,8 +41,11 @@ def check_column(con, by: str, configured) -> str:
         raise ConfigError(f"--by {by}: there is no users table in the data folder, so there is nothing to break "
                           "down by; add users.parquet (or .csv) with a column such as channel or city.")
     if by not in have or by in ("user_id", "registered_at"):
-        raise ConfigError(f"--by {by}: the users table has no column {by!r}; its columns are "
-                          f"{', '.join(c for c in have if c not in ('user_id', 'registered_at'))}.")
+        others = [c for c in have if c not in ("user_id", "registered_at", *offered)]
+        raise ConfigError(f"--by {by}: the users table has no column {by!r}. Breakdowns offered: "
+                          f"{', '.join(offered) or 'none'} (segment_columns of the configuration)"
+                          + (f"; its other columns ({', '.join(others)}) can be added to segment_columns." if others
+                             else "."))
     raise ConfigError(f"--by {by}: the column is not in segment_columns of the configuration "
                       f"({', '.join(configured) or 'empty'}); add it there to offer it as a breakdown.")
 

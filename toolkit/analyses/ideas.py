@@ -46,7 +46,14 @@ def load_ideas(path) -> pd.DataFrame:
     if not path.is_file():
         raise ConfigError(f"Ideas file {path} does not exist: write one with the columns {', '.join(COLUMNS)} "
                           "(docs/data.md shows an example).")
-    df = pd.read_csv(path, encoding="utf-8-sig", dtype={"target_state": str, "target_tag": str, "owner": str})
+    try:
+        df = pd.read_csv(path, encoding="utf-8-sig", dtype={"target_state": str, "target_tag": str, "owner": str})
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start + 1} cannot be read): save it as "
+                          "CSV UTF-8 (Excel: Save As > CSV UTF-8).") from None
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        raise ConfigError(f"{path} cannot be read as a CSV table ({str(exc).strip().splitlines()[-1]}): it needs a "
+                          f"header row with the columns {', '.join(COLUMNS)} and one row per idea.") from None
     missing = [c for c in ("idea", *SCORES) if c not in df.columns]
     if missing:
         raise ConfigError(f"{path}: missing column(s) {', '.join(missing)}; the columns are {', '.join(COLUMNS)}.")
@@ -59,7 +66,8 @@ def load_ideas(path) -> pd.DataFrame:
         bad = df.index[v.isna() | (v < 1) | (v > 10)]
         if len(bad):
             i = bad[0]
-            raise ConfigError(f"{path}: row {i + 2} ({df.loc[i, 'idea']!r}) has {c} {df.loc[i, c]!r}; "
+            raise ConfigError(f"{path}: row {i + 2} ({df.loc[i, 'idea']}) has {c} "
+                              f"{'(empty)' if pd.isna(df.loc[i, c]) else repr(str(df.loc[i, c]))}; "
                               "scores are numbers from 1 to 10.")
         df[c] = v.astype(float)
     bad = df[~df["target_state"].isin(STATES + ["any"])]
@@ -96,8 +104,12 @@ def rank_ideas(ideas: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
 
 def month_ideas(lc, month: str, path, *, churn_after: int = 2) -> pd.DataFrame:
     """``rank_ideas`` for the users entered by ``month`` (states and preference tags of the month)."""
-    from .preferences import preference_shares
+    from .preferences import categories, preference_shares
     ideas = load_ideas(path)
+    unknown = sorted(set(ideas["target_tag"]) - {"any", *categories(lc.con)})
+    if unknown:
+        raise ConfigError(f"{path}: target_tag {', '.join(unknown)} is not a preference tag of these data; use one "
+                          f"of {', '.join(categories(lc.con))} (the feature_map categories) or any.")
     states = lc.user_states(month, churn_after)
     if (ideas["target_tag"] != "any").any():
         prefs = preference_shares(lc.con, month, active_events=lc.active_events, signal_events=lc.signal_events,

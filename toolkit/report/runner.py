@@ -390,9 +390,10 @@ def _run_section(pm, i, nb, total, tmp, out_dir, month, params, cell_timeout, pr
         detail = _error_of(kept) if kept.exists() else str(exc).strip().splitlines()[-1]
         where = f"The executed notebook with the failing cell is kept at {kept}" if kept.exists() else \
             "The executed notebook could not be kept"
+        kept_report = (f"the previous report in {out_dir / month} is unchanged" if (out_dir / month).exists()
+                       else f"nothing was written to {out_dir / month}")
         return {**failed, "error": detail}, ReportError(
-            f"Section {name} failed for {month}: {detail}. {where}; the previous report in "
-            f"{out_dir / month} is unchanged.")
+            f"Section {name} failed for {month}: {detail.rstrip('.')}. {where}; {kept_report}.")
     t1 = time.perf_counter()
     render_html(executed, tmp / f"{nb.stem}.html", header, f"{L.section(name, header['lang'])} · {month}")
     t2 = time.perf_counter()

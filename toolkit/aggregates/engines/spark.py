@@ -58,7 +58,7 @@ def spark_session(master: str = "local[2]", conf: dict | None = None, timezone: 
             from pyspark.sql import SparkSession
     except ImportError:
         raise EngineError("engine: spark needs pyspark, which is not installed. Install the extra: "
-                          "pip install -e '.[spark]' (or `make install`), or set engine: duckdb.") from None
+                          "pip install -e '.[spark]' (`make test` does), or set engine: duckdb.") from None
     cores = re.fullmatch(r"local\[(\d+|\*)\]", master or "")
     defaults = {
         "spark.ui.enabled": "false",

@@ -20,8 +20,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import sqlglot
-from sqlglot import exp
+try:
+    import sqlglot
+    from sqlglot import exp
+except ImportError:   # the spark extra is not installed: say how to install it, no traceback
+    from ...errors import EngineError
+    raise EngineError("engine: spark needs sqlglot and pyspark, which are not installed. Install the extra: "
+                      "pip install -e '.[spark]' (`make test` does), or set engine: duckdb.") from None
 
 _UNSIGNED = {
     exp.DataType.Type.UTINYINT: exp.DataType.Type.SMALLINT,

@@ -143,13 +143,16 @@ else:
 
 # %%
 if risk is not None:
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-    V.plot_risk_by(by_state, "state", lang=lang, names=lambda s: L.state(s, lang), ax=axes[0])
-    V.plot_risk_by(by_tag, "primary_tag", lang=lang, names=lambda c: L.category(c, lang), ax=axes[1])
+    with_tags = len(by_tag) > 1     # without feature categories every user has the same tag: no one-bar chart
+    fig, axes = plt.subplots(1, 2 if with_tags else 1, figsize=(12 if with_tags else 6, 4), squeeze=False)
+    V.plot_risk_by(by_state, "state", lang=lang, names=lambda s: L.state(s, lang), ax=axes[0, 0])
+    if with_tags:
+        V.plot_risk_by(by_tag, "primary_tag", lang=lang, names=lambda c: L.category(c, lang), ax=axes[0, 1])
     plt.tight_layout()
     plt.show()
     display(styled(V.risk_table(by_state, "state", lang, lambda s: L.state(s, lang)), lang, "risk_by_state"))
-    display(styled(V.risk_table(by_tag, "primary_tag", lang, lambda c: L.category(c, lang)), lang, "risk_by_tag"))
+    if with_tags:
+        display(styled(V.risk_table(by_tag, "primary_tag", lang, lambda c: L.category(c, lang)), lang, "risk_by_tag"))
 
 # %% [markdown] tags=["lang-en"]
 # ## KPI correlations

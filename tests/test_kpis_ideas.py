@@ -122,3 +122,21 @@ def test_an_unknown_target_tag_is_refused_naming_the_tags(tmp_path, sample_dir):
     proc = run_cli("ideas", d, "--month", "2026-10")
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert "target_tag cars is not a preference tag" in proc.stderr and "car_control" in proc.stderr
+
+
+
+def test_the_kpi_heatmap_leaves_out_kpis_that_never_varied():
+    """Data without campaigns or pushes: those KPIs have no correlation and no empty row or
+    column in the chart; every other KPI is drawn."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from toolkit.analyses.kpis import KPIS, correlations
+    from toolkit.report.value_risk import kpi, plot_kpi_heatmap
+    kpis = pd.DataFrame({"month": [f"2026-{m:02d}" for m in range(1, 13)]})
+    for i, k in enumerate(KPIS):
+        kpis[k] = [0.0] * 12 if k in ("campaigns", "pushes") else [float((m * (i + 2)) % 11) for m in range(12)]
+    corr = correlations(kpis)["spearman"]
+    assert corr["campaigns"].isna().all() and corr["pushes"].isna().all()
+    ax = plot_kpi_heatmap(corr, lang="en")
+    drawn = [t.get_text() for t in ax.get_xticklabels()]
+    assert drawn == [kpi(k, "en") for k in KPIS if k not in ("campaigns", "pushes")]

@@ -159,3 +159,7 @@ def test_value_risk_notebook_records_the_cli_numbers(sample_dir, tmp_path):
     for x in churn["models"]:
         assert 0 <= x["auc"] <= 1 and 0 <= x["precision_top"] <= 1 and 0 <= x["recall_top"] <= 1
     assert sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])) >= 4
+    from toolkit.report.labels import t
+    risk_tables = [o for c in nb.cells for o in c.get("outputs", [])
+                   if t("vr_mean_risk", "en") in str(o.get("data", {}).get("text/html", ""))]
+    assert len(risk_tables) == 2                      # by state and by primary tag (the sample has categories)

@@ -155,3 +155,18 @@ def test_cli_plan_counts_whole_users(sample_dir):
     assert proc.returncode == 0, proc.stderr
     table = proc.stdout.split("\n\n")[0]
     assert not re.search(r"\d,?\d*\.\d{3}", table), table          # no fractional users like 3,077.333
+
+
+def test_a_target_met_at_the_average_rates_says_so_in_the_table(sample_lc):
+    """A target below what the average rates give needs no rise: every row says it is met,
+    in the page's language, instead of an empty verdict."""
+    from toolkit.report.labels import t
+    from toolkit.report.tables import plan_tables
+    lc, mo = sample_lc
+    p = make_plan(lc, mo, ["2026-07", "2026-08", "2026-09"], 0.01)
+    assert (p.uplifts["uplift"] == 0).all()
+    for lang in ("en", "zh"):
+        _, ups = plan_tables(p, lang)
+        assert (ups[t("verdict", lang)] == t("met_already", lang)).all(), ups
+    hard = plan_tables(make_plan(lc, mo, ["2026-07", "2026-08", "2026-09"], 0.85), "en")[1]
+    assert not (hard[t("verdict", "en")] == t("met_already", "en")).any()

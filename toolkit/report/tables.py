@@ -94,6 +94,8 @@ def plan_tables(plan, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
             return L.t("not_reachable", lang)
         if r.get("implausible"):
             return L.t("implausible", lang)
+        if r["uplift"] is not None and not pd.isna(r["uplift"]) and r["uplift"] <= 0:
+            return L.t("met_already", lang)       # the projection at average rates reaches the target
         return ""
     ups = pd.DataFrame({
         L.t("rates_raised", lang): names,

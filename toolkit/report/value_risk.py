@@ -118,10 +118,14 @@ def risk_table(table: pd.DataFrame, column: str, lang: str, names=None) -> pd.Da
 
 
 def plot_kpi_heatmap(corr: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
-    """Correlation heatmap of the monthly KPIs (-1 .. 1; empty where a KPI never varied)."""
+    """Correlation heatmap of the monthly KPIs (-1 .. 1).  A KPI that never varied in the data
+    (e.g. no campaigns or pushes at all) has no correlation and is left out of the chart."""
     ax = _ax(ax, (8, 6.5))
+    corr = corr.astype(float)
+    keep = [k for k in corr.columns if corr[k].notna().any()]
+    corr = corr.loc[keep, keep]
     names = [kpi(k, lang) for k in corr.columns]
-    sns.heatmap(corr.astype(float), vmin=-1, vmax=1, center=0, cmap="RdBu_r", annot=True, fmt=".2f",
+    sns.heatmap(corr, vmin=-1, vmax=1, center=0, cmap="RdBu_r", annot=True, fmt=".2f",
                 annot_kws={"fontsize": 7}, xticklabels=names, yticklabels=names, ax=ax, **kwargs)
     return ax
 

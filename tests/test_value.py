@@ -175,3 +175,13 @@ def test_scores_are_monotone_and_ties_share_a_score(rows, bins):
         for i in range(len(v)):                                # a better value never scores lower; ties equal
             assert (s[v > v[i]] >= s[i]).all() and (s[v == v[i]] == s[i]).all()
     assert ((df["r_score"] > bins / 2) == df["r_high"]).all()
+
+
+def test_value_findings_start_each_sentence_with_a_capital():
+    """Tier names are written in lower case inside sentences; a finding that starts with one is capitalised."""
+    from toolkit.report.value_risk import findings
+    summary = pd.DataFrame({"tier": ["important_value", "general_win_back"], "users": [10, 30],
+                            "share": [0.25, 0.75], "revenue_share": [0.8, 0.2]})
+    out = findings(summary, None, [], None, "en", "rfm")
+    assert out and all(s[0].isupper() for s in out), out
+    assert findings(summary, None, [], None, "zh", "rfm")[0].startswith("重要价值")

@@ -171,7 +171,7 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str) -> list[s
         r = ranked.iloc[0]
         out.append(f"ICE 排名第一的想法:{r['idea']}(ICE {r['ice']:g},覆盖 {r['reach']:,} 人)。" if zh else
                    f"The top idea by ICE: {r['idea']} (ICE {r['ice']:g}, reaching {r['reach']:,} users).")
-    return out
+    return [s[:1].upper() + s[1:] for s in out]     # a sentence starts with a capital (tier names are lower case)
 
 
 def record_value_risk(ctx, summary, risk, corr, ranked, mode) -> dict:

@@ -292,3 +292,20 @@ def test_csv_events_with_zone_offsets_on_spark(spark, tmp_path):
     feb = duckdb.connect().execute(
         f"SELECT user_id, q_days, s_days FROM '{rs.root}/months/2026-02/user_month.parquet' ORDER BY 1").fetchall()
     assert feb == [(1, 1, 0), (2, 1 << 27, 0), (3, 1 << 9, 0)]
+
+
+def test_a_spark_build_prints_the_toolkit_lines_only(tmp_path):
+    """A scheduled run's log: `toolkit --engine spark build` writes the build's own summary, not
+    Spark's start-up notes or Java log lines (the driver's logging configuration turns them off;
+    the Java runtime's own note on its incubator modules is the one line left)."""
+    import subprocess
+    import sys
+    from toolkit.data.sample import generate_sample
+    data = tmp_path / "data"
+    generate_sample(data, users=200, months=3, end="2026-10", seed=3)
+    proc = subprocess.run([sys.executable, "-m", "toolkit", "--engine", "spark", "build", str(data)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    lines = [x for x in (proc.stdout + proc.stderr).splitlines() if x.strip()]
+    noise = [x for x in lines if not x.startswith(("Aggregates in", "WARNING: Using incubator modules"))]
+    assert any(x.startswith("Aggregates in") for x in lines) and not noise, lines

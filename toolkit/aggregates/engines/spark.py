@@ -49,6 +49,9 @@ def _cause(exc: BaseException) -> str:
     return re.sub(r"\s+", " ", text)[:400]
 
 
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
+
+
 def spark_session(master: str = "local[2]", conf: dict | None = None, timezone: str = "Asia/Shanghai"):
     """The Spark session (one per process; a second call with other settings gets the same
     session, with the time zone set again).  Raises EngineError when pyspark or Java is missing."""
@@ -65,7 +68,9 @@ def spark_session(master: str = "local[2]", conf: dict | None = None, timezone: 
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
         "spark.sql.sources.partitionOverwriteMode": "static",
-        "spark.log.level": "OFF",      # failures are reported as toolkit errors, not as Java logs
+        # failures are reported as toolkit errors, not as Java logs, and Spark's start-up notes are
+        # not printed either: the driver's logging configuration turns them off
+        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{LOG_CONFIG}",
     }
     if cores:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")    # a small local run: few shuffle partitions, so few files per month

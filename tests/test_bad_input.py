@@ -140,3 +140,14 @@ def test_a_duckdb_file_that_is_not_a_database(tmp_path):
     proc = run_cli("validate", tmp_path)
     assert proc.returncode == 2 and "Cannot open the DuckDB file" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["lifecycle", "rfm", "churn-risk", "cohorts", "export-users"])
+def test_an_out_file_in_a_missing_folder_is_refused_before_any_work(sample_dir, tmp_path, command):
+    """Every command writing a file checks its folder first, in one line naming it (not after
+    minutes of work, and not as a disk-space message)."""
+    target = tmp_path / "no-such-folder" / "out.csv"
+    args = ["--month", "2026-10"] if command == "export-users" else []
+    proc = run_cli(command, sample_dir, "--out", target, *args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"the folder {target.parent} does not exist" in proc.stderr

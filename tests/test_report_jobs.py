@@ -28,12 +28,18 @@ def _sections(folder, stamps, fail: str = ""):
         _notebook(folder / f"{name}.ipynb", body)
 
 
-def test_sections_run_two_at_a_time_and_keep_their_order(sample_dir, tmp_path):
+def _first_report(sample_dir, tmp_path):
+    """The three sections rendered once, two at a time: (their time stamps' folder, the reports folder)."""
     stamps = tmp_path / "stamps"
     stamps.mkdir()
     _sections(tmp_path / "nbs", stamps)
     out = tmp_path / "reports"
     render_month(sample_dir, "2026-10", out_dir=out, notebooks_dir=tmp_path / "nbs", jobs=2, progress=lambda s: None)
+    return stamps, out
+
+
+def test_sections_run_two_at_a_time_and_keep_their_order(sample_dir, tmp_path):
+    stamps, out = _first_report(sample_dir, tmp_path)
     spans = {p.name: json.loads(p.read_text()) for p in stamps.iterdir()}
     # the first two sections were running at the same time (each sleeps 2 s)
     a, b = spans["01_first"], spans["02_second"]
@@ -44,11 +50,7 @@ def test_sections_run_two_at_a_time_and_keep_their_order(sample_dir, tmp_path):
 
 
 def test_a_failing_section_among_concurrent_ones_keeps_the_previous_report(sample_dir, tmp_path):
-    stamps = tmp_path / "stamps"
-    stamps.mkdir()
-    _sections(tmp_path / "nbs", stamps)
-    out = tmp_path / "reports"
-    render_month(sample_dir, "2026-10", out_dir=out, notebooks_dir=tmp_path / "nbs", jobs=2, progress=lambda s: None)
+    stamps, out = _first_report(sample_dir, tmp_path)
     before = (out / "2026-10" / "01_first.html").read_bytes()
     _sections(tmp_path / "nbs", stamps, fail="02_second")
     with pytest.raises(ReportError) as e:

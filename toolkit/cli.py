@@ -70,12 +70,14 @@ def _cfg(ctx, **overrides):
     return load_config(ctx.obj.get("config_path"), **{**ctx.obj.get("engine", {}), **overrides})
 
 
-def _open(ctx, data_dir, timezone=None, *, max_unusable_share=None, **overrides):
+def _open(ctx, data_dir, timezone=None, *, max_unusable_share=None, build_now=True, **overrides):
     """The configuration and the opened store; what the store left out of the events is said once, on stderr."""
     from .data.store import store_from_config
     cfg = _cfg(ctx, data_dir=data_dir, timezone=timezone, **overrides)
     store = store_from_config(cfg.with_overrides(max_unusable_share=max_unusable_share),
                               memory_limit=cfg.memory_limit or None, threads=cfg.threads or None)
+    if store.sources["events"].kind == "external" and build_now:
+        _build(cfg, store)       # events another engine reads: their period (the months commands accept) comes from the build
     warning = store.checks.warning() if store.checks else None
     if warning and max_unusable_share is None:   # validate (which lifts the threshold) lists them itself
         click.echo(f"warning: {warning}", err=True)
@@ -85,8 +87,14 @@ def _open(ctx, data_dir, timezone=None, *, max_unusable_share=None, **overrides)
 def _build(cfg, store, *, rebuild=False, quiet=True):
     """Bring the aggregates up to date (once per command); returns them."""
     from .aggregates import build, engines
+    done = getattr(store, "built", None)
+    if done is not None and not rebuild:
+        if not quiet:
+            click.echo(done.describe())
+        return done.aggregates
     res = build(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
                 cache_dir=cfg.cache_dir, rebuild=rebuild, engine=engines.from_config(cfg, store))
+    store.built = res
     if not quiet:
         click.echo(res.describe())
     return res.aggregates
@@ -105,7 +113,7 @@ def _lifecycle(cfg, store, last_month=None, aggregates=None):
 @click.pass_context
 def build_cmd(ctx, data_dir, rebuild):
     """Bring the monthly aggregates and lifecycle snapshots of DATA_DIR up to date and say what was done."""
-    cfg, store = _open(ctx, data_dir)
+    cfg, store = _open(ctx, data_dir, build_now=False)
     _build(cfg, store, rebuild=rebuild, quiet=False)
 
 

@@ -481,7 +481,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
     root.mkdir(parents=True, exist_ok=True)
     con = store.con
     s = settings(con, active_events, signal_events, store.timezone)
-    key = hashlib.sha256(json.dumps(s, sort_keys=True).encode()).hexdigest()
+    key = _settings_key(s)
     man = read_manifest(root)
     if rebuild or man.get("format") != FORMAT or man.get("settings") != key:
         shutil.rmtree(root / "months", ignore_errors=True)
@@ -489,6 +489,10 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
     _ids(con)
     _small_tables(con)
     fp, units = fingerprints(store, man.get("units", {}) if man else {}, engine)
+    span = None
+    if getattr(engine, "external", False):    # events the store's checks do not read: their period comes from here
+        span = [t.isoformat(sep=" ") if t is not None else None for t in engine.span()]
+        _set_span(con, span)
     if not fp:
         raise ConfigError(f"No events with a time and no registrations in {store.data_dir}: nothing to aggregate.")
     lo, hi = min(fp), max(fp)
@@ -545,12 +549,57 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
                             f"read_parquet('{root / 'months' / month_label(mi) / f'{table}.parquet'}')")
         fold(con, step_from, hi, prev=prev, sink=sink, before=month_only)
     attach(con, root, lo, hi)
+    if engine.name == "spark":
+        # the per-month tables sections otherwise compute when first needed: here, so that a
+        # report's notebook kernels read files and never start a Spark session of their own
+        for table in ON_DEMAND:
+            ensure_monthly(con, table, lo, hi, active_events=active_events, signal_events=signal_events)
     write_manifest(root, {"format": FORMAT, "settings": key, "units": units, "months": months_meta,
-                          "snapshots": [lo, hi]})
+                          "snapshots": [lo, hi], **({"span": span, "id_type": _id_type(con)} if span else {})})
     res.stepped_from = step_from
     res.aggregates = Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), root)
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def _settings_key(s: dict) -> str:
+    return hashlib.sha256(json.dumps(s, sort_keys=True).encode()).hexdigest()
+
+
+def _id_type(con) -> str:
+    return con.execute("SELECT column_type FROM (DESCRIBE SELECT user_id FROM agg_empty_ids)").fetchone()[0]
+
+
+def _set_span(con, span) -> None:
+    """``events_span`` (see toolkit.months.event_span) from (first, last) ISO times."""
+    con.execute("CREATE OR REPLACE TEMP TABLE events_span AS SELECT CAST(? AS TIMESTAMP) AS first_time, "
+                "CAST(? AS TIMESTAMP) AS last_time", list(span))
+
+
+def open_built(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=None) -> Aggregates | None:
+    """The aggregates of the last complete build of ``store`` with these settings, registered
+    as a build registers them but without looking at the source; None when there is none.
+
+    For events another engine reads (engine: spark with events_table or events_path), where
+    even the fingerprints are a Spark job: a report's notebooks read what the run's build
+    (``toolkit report`` builds first) wrote, and the data period kept with it."""
+    root = cache_root(store.data_dir, cache_dir)
+    man = read_manifest(root)
+    con = store.con
+    s = settings(con, active_events, signal_events, store.timezone)
+    if man.get("format") != FORMAT or man.get("settings") != _settings_key(s) or not man.get("snapshots"):
+        return None
+    lo, hi = man["snapshots"]
+    if not all((root / "months" / month_label(m) / f"{t}.parquet").is_file()
+               for m in range(lo, hi + 1) for t in (*MONTH_FILES, "snapshot")):
+        return None
+    if man.get("span"):
+        _set_span(con, man["span"])
+    _ids(con)
+    _small_tables(con)
+    _remember(con, s, root)
+    attach(con, root, lo, hi)
+    return Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), root)
 
 
 def open_aggregates(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=None,

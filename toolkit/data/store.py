@@ -78,6 +78,7 @@ class Store:
     sources: dict[str, Source] = field(default_factory=dict)
     checks: EventChecks | None = None   # rows left out of ``events`` (counted once, when opened)
     horizon: datetime | None = None     # the data horizon: later events are left out (business-local)
+    built: object = None                # the BuildResult of the command that opened it, once it has built
 
     def has(self, name: str) -> bool:
         """Whether the table is present in the data directory (not an empty stand-in view)."""
@@ -501,6 +502,15 @@ def _write_checks(cache: Path, key: str, new: dict, kept: dict) -> None:
         pass
 
 
+def _built_id_type(cfg) -> str | None:
+    """The events' user id type the last build of ``cfg``'s data recorded (events read elsewhere)."""
+    from ..aggregates.cache import cache_root, read_manifest
+    try:
+        return read_manifest(cache_root(cfg.data_dir, cfg.cache_dir)).get("id_type")
+    except OSError:
+        return None
+
+
 def _checks_cache(data_dir, cache_dir) -> Path | None:
     from ..aggregates.cache import cache_root
     try:
@@ -509,16 +519,19 @@ def _checks_cache(data_dir, cache_dir) -> Path | None:
         return None
 
 
-def store_from_config(cfg, **kwargs) -> Store:
+def store_from_config(cfg, *, built_id_type: bool = False, **kwargs) -> Store:
     """Open the configured data folder with the configuration's time zone, horizon, threshold and CSV
     settings.  With ``engine: spark`` and events elsewhere (``events_table`` / ``events_path``) the
-    events are read by Spark only: their id type is asked of Spark and ``events`` is empty here."""
+    events are read by Spark only: their id type is asked of Spark and ``events`` is empty here.
+    ``built_id_type``: take that type from the last build's manifest instead, when it has one (a
+    report's notebooks, which read that build and so need no Spark session)."""
     if getattr(cfg, "engine", "duckdb") == "spark" and (cfg.events_table or cfg.events_path):
         from ..aggregates.engines.spark import SparkEngine
         probe = SparkEngine(timezone=cfg.timezone, horizon=_horizon(cfg.now or None, cfg.timezone),
                             master=cfg.spark_master, conf=cfg.spark_conf, events_table=cfg.events_table,
                             events_path=cfg.events_path, csv_options=cfg.csv_options)
-        kwargs["events_elsewhere"] = (probe.id_sql_type(), probe.describe())
+        kept = _built_id_type(cfg) if built_id_type else None
+        kwargs["events_elsewhere"] = (kept or probe.id_sql_type(), probe.describe())
     return open_store(cfg.data_dir, timezone=cfg.timezone, now=cfg.now or None,
                       max_unusable_share=cfg.max_unusable_share, csv_options=cfg.csv_options,
                       **{"cache_dir": cfg.cache_dir, **kwargs})

@@ -75,15 +75,27 @@ def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, ta
     if not cfg.data_dir.exists():
         raise _no_data(cfg, f"the data folder {cfg.data_dir} does not exist", bool(data_dir))
     try:
-        store = store_from_config(cfg, memory_limit=cfg.memory_limit or None, threads=cfg.threads or None)
+        store = store_from_config(cfg, memory_limit=cfg.memory_limit or None, threads=cfg.threads or None,
+                                  built_id_type=True)
     except MissingTableError as exc:
         raise _no_data(cfg, str(exc).rstrip("."), bool(data_dir)) from None
-    m = check_month(month, store.con, what="month", skip_first=True)
     # The report runner has built the aggregates before the notebooks start: this reuses them
-    # (a notebook opened on its own builds or extends them first).
+    # (a notebook opened on its own builds or extends them first).  Events another engine reads
+    # (Spark with events_table or events_path) are not looked at again: the notebook reads the
+    # last build (`toolkit build` or `toolkit report` refresh it), with the data period kept in it.
     from ..aggregates import engines
-    agg = build(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
-                cache_dir=cfg.cache_dir, engine=engines.from_config(cfg, store)).aggregates
+    from ..aggregates.build import open_built
+    engine = engines.from_config(cfg, store)
+    agg = None
+    if getattr(engine, "external", False):
+        agg = open_built(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
+                         cache_dir=cfg.cache_dir)
+    else:
+        check_month(month, store.con, what="month", skip_first=True)   # before a build: a wrong month fails fast
+    if agg is None:
+        agg = build(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
+                    cache_dir=cfg.cache_dir, engine=engine).aggregates
+    m = check_month(month, store.con, what="month", skip_first=True)
     lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=m,
                    aggregates=agg)
     return ReportContext(cfg=cfg, store=store, month=m, churn_after=cfg.churn_after, target=cfg.target_active_rate,

@@ -13,6 +13,8 @@ Both engines have one interface, :class:`ScanEngine`:
   a time, as :func:`toolkit.data.store.open_events_file` reads a file);
 * ``source_months()`` the same for a source that is not a folder of local files (a catalog
   table, a remote path): rows per month of the usable events;
+* ``span()`` the first and the last usable event time of such a source (business-local), which
+  the store's event checks give for local files;
 * ``retype``: whether the files it writes need their columns cast to the DuckDB query's types
   when placed (Spark has no unsigned integers and does not write the partition column).
 
@@ -42,6 +44,8 @@ class ScanEngine(Protocol):
     def file_months(self, paths: list[Path]) -> dict[Path, list[tuple[int, int]]]: ...
 
     def source_months(self) -> list[tuple[int, int]] | None: ...
+
+    def span(self) -> tuple: ...
 
 
 def event_scans() -> list[str]:

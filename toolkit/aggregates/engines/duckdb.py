@@ -34,3 +34,7 @@ class DuckDBEngine:
     def source_months(self):
         """Rows per month of the connection's ``events`` view (a single file or table source)."""
         return [(int(m), int(n)) for m, n in queries.run(self.con, "agg_source_months").fetchall()]
+
+    def span(self) -> tuple:
+        """(first, last) usable event time of the connection's ``events`` view."""
+        return tuple(queries.run(self.con, "agg_source_span").fetchone())

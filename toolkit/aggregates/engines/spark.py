@@ -316,6 +316,11 @@ class SparkEngine:
         """Rows per month of the usable events (a table or remote path has no file fingerprints)."""
         return [(int(r[0]), int(r[1])) for r in self._run(queries.load("agg_source_months")).collect()]
 
+    def span(self) -> tuple:
+        """(first, last) usable event time (naive, business-local); (None, None) without events."""
+        first, last = self._run(queries.load("agg_source_span")).collect()[0]
+        return first, last
+
     def file_months(self, paths, **_) -> dict:
         """Per file, its rows per month (every row with a time), in one Spark job."""
         if not paths:

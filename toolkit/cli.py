@@ -167,8 +167,27 @@ def convert_transactions_cmd(source, out, user_col, time_col, amount_col, id_col
                f"({r['skipped_without_user']:,} rows without a user skipped).")
 
 
+def _tidy(df):
+    """The frame as an analyst reads it in Excel: counts that pandas holds as floats (a column
+    with gaps, or summed) written as whole numbers, other numbers rounded to 6 decimals
+    (shares to 0.0001%, amounts to a millionth) instead of 17 significant digits."""
+    import pandas as pd
+    df = df.copy()
+    for col in df.columns:
+        s = df[col]
+        if not pd.api.types.is_float_dtype(s):
+            continue
+        known = s.dropna()
+        if len(known) and (known == known.round()).all() and known.abs().max() < 2 ** 53:
+            df[col] = s.astype("Int64")
+        else:
+            df[col] = s.round(6)
+    return df
+
+
 def _write_frame(df, out):
-    """CSV or JSON (by extension) to a file, CSV to stdout when out is None."""
+    """CSV or JSON (by extension) to a file, CSV to stdout when out is None (see _tidy)."""
+    df = _tidy(df)
     if out is None:
         click.echo(df.to_csv(index=False), nl=False)
     elif str(out).lower().endswith(".json"):

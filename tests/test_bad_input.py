@@ -151,3 +151,34 @@ def test_an_out_file_in_a_missing_folder_is_refused_before_any_work(sample_dir, 
     proc = run_cli(command, sample_dir, "--out", target, *args)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert f"the folder {target.parent} does not exist" in proc.stderr
+
+
+def test_a_cut_short_parquet_file_says_what_to_do(sample_dir, tmp_path):
+    """A month file cut short while copying (or a users file that is not Parquet): one line naming
+    the file and the fix, and a report run that stops on it says so in the reports' run.log too
+    (a cron reader looks there), leaving the reports folder's earlier lines alone."""
+    import json
+    import shutil
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data, ignore=shutil.ignore_patterns(".toolkit-cache"))
+    (data / "users.parquet").write_text("not parquet")
+    proc = run_cli("lifecycle", data)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "users.parquet" in proc.stderr and "copy or export it again" in proc.stderr \
+        and "remove it if the users table is not needed" in proc.stderr
+    shutil.copy(sample_dir / "users.parquet", data / "users.parquet")
+    last = sorted((data / "events").glob("*.parquet"))[-1]
+    last.write_bytes(last.read_bytes()[:1000])
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "run.log").write_text('{"outcome": "ok"}\n', encoding="utf-8")
+    proc = run_cli("report", data, "--out", out)
+    assert proc.returncode == 2 and last.name in proc.stderr and "copy or export it again" in proc.stderr
+    log = [json.loads(x) for x in (out / "run.log").read_text(encoding="utf-8").splitlines()]
+    assert len(log) == 2 and log[0] == {"outcome": "ok"}
+    assert log[1]["outcome"] == "failed" and last.name in log[1]["error"]
+
+
+def test_a_month_that_does_not_exist_is_named(sample_dir):
+    proc = run_cli("cohorts", sample_dir, "--month", "2026-13")
+    assert proc.returncode == 2 and "has no month 13" in proc.stderr and "Traceback" not in proc.stderr

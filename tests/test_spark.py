@@ -361,3 +361,25 @@ def test_events_from_a_path_give_the_months_and_notebooks_need_no_spark(tmp_path
     assert out.returncode == 0, out.stderr
     month, rows, prefs, started = out.stdout.split()
     assert month.startswith("2026-10") and int(rows) >= 3 and int(prefs) > 0 and started == "False", out.stdout
+    # validate: the events Spark reads are not checked here, which is said, not reported as an empty table
+    val = run_cli("--config", cfg_file, "validate", cwd=tmp_path)
+    assert val.returncode == 0, val.stdout + val.stderr
+    assert "read by Spark" in val.stdout and "events has no rows" not in val.stdout
+
+
+def test_a_damaged_file_spark_reads_is_one_line(tmp_path):
+    """A month file cut short while copying, read by Spark: one line naming the fix, no Java stack."""
+    import yaml
+    full = tmp_path / "full"
+    generate_sample(full, users=200, months=3, end="2026-10", seed=5)
+    last = sorted((full / "events").glob("*.parquet"))[-1]
+    last.write_bytes(last.read_bytes()[:1000])
+    cfg_file = tmp_path / "toolkit.yaml"
+    cfg_file.write_text(yaml.safe_dump({"data_dir": str(full), "cache_dir": str(tmp_path / "cache"),
+                                        "engine": "spark", "events_path": str(full / "events"),
+                                        "now": "2026-11-20"}), encoding="utf-8")
+    proc = run_cli("--config", cfg_file, "build", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    errors = [x for x in proc.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and "copy or export it again" in errors[0], proc.stderr
+    assert "Traceback" not in proc.stderr and "Py4J" not in proc.stderr and "\tat " not in proc.stderr

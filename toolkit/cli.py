@@ -3,6 +3,7 @@ lets its flags override it.  Bad input ends with one clear line and exit code 2,
 never a traceback."""
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -46,6 +47,14 @@ class _Group(click.Group):
             where = exc.filename or "a file"
             click.echo(f"error: cannot use {where}: {exc.strerror or exc}. Check the free space and the "
                        "permissions of that folder.", err=True)
+            sys.exit(2)
+        except Exception as exc:
+            if not type(exc).__module__.startswith(("py4j", "pyspark")):
+                raise
+            # Spark failed where the engine did not expect it: one line, not a Java stack
+            text = " ".join(str(exc).split("\n")[0].split())[:300]
+            click.echo(f"error: Spark failed: {text}. Check the events Spark reads (events_path / events_table) "
+                       "and the Spark settings; `toolkit --engine duckdb ...` runs without Spark.", err=True)
             sys.exit(2)
 
 
@@ -142,7 +151,7 @@ def sample(ctx, out, users, months, end, seed):
 def validate(ctx, data_dir, timezone):
     """Print a health summary of DATA_DIR; exit non-zero on errors."""
     from .data.validate import validate as run_validate
-    _, store = _open(ctx, data_dir, timezone, max_unusable_share=1.0)   # validate lists every problem itself
+    _, store = _open(ctx, data_dir, timezone, max_unusable_share=1.0, build_now=False)   # lists every problem itself
     health = run_validate(store)
     click.echo(health.render())
     if not health.ok:
@@ -178,7 +187,8 @@ def _tidy(df):
         if not pd.api.types.is_float_dtype(s):
             continue
         known = s.dropna()
-        if len(known) and (known == known.round()).all() and known.abs().max() < 2 ** 53:
+        share = re.search(r"share|rate|^m\d+$", str(col))        # shares and rates stay decimals, even 0 and 1
+        if not share and len(known) and (known == known.round()).all() and known.abs().max() < 2 ** 53:
             df[col] = s.astype("Int64")
         else:
             df[col] = s.round(6)
@@ -194,6 +204,8 @@ def _write_frame(df, out):
         Path(out).write_text(df.to_json(orient="records", force_ascii=False, indent=1), encoding="utf-8")
     else:
         df.to_csv(out, index=False)
+    if out is not None:
+        click.echo(f"Wrote {len(df):,} rows to {out}.")
 
 
 @main.command()
@@ -456,7 +468,6 @@ def rfm(ctx, data_dir, month, window, bins, out):
     click.echo(summary.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     if out:
         _write_frame(df, out)
-        click.echo(f"Wrote {len(df):,} users of {month} to {out}.")
 
 
 @main.command("churn-risk")
@@ -480,8 +491,6 @@ def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, out):
                       lang=language or cfg.language, train_months=train_months)
     click.echo(describe(r), err=True)
     _write_frame(df, out)
-    if out:
-        click.echo(f"Wrote {len(df):,} users of {month} to {out}.")
 
 
 @main.command()
@@ -531,6 +540,23 @@ def export_users(ctx, data_dir, month, out, language, core_category):
     click.echo(f"Wrote {len(df):,} users of {month} to {out}.")
 
 
+def _log_failed_start(ctx, data_dir, out, month, exc) -> None:
+    """A line in the reports folder's run.log for a report run that failed before any month
+    started (data or configuration that cannot be opened); nothing when that folder is unknown."""
+    from datetime import datetime
+    from .report.runner import _log
+    try:
+        out_dir = Path(out) if out else _cfg(ctx, data_dir=data_dir).reports_dir
+    except Exception:      # the configuration itself is what failed: no folder to log to
+        return
+    if not Path(out_dir).is_dir():
+        return
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    _log(Path(out_dir), {"started": datetime.now().isoformat(timespec="seconds"), "month": month,
+                         "data_dir": str(data_dir or ""), "outcome": "failed", "error": text[:1000]},
+         progress=lambda m: click.echo(m, err=True))
+
+
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", default=None, help="Reporting month YYYY-MM (default: the last complete month).")
@@ -549,13 +575,17 @@ def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir, jo
     """Render the monthly HTML reports of DATA_DIR into reports/YYYY-MM/."""
     from .report.runner import render_month, report_months, required_notebooks
     required_notebooks(notebooks_dir)
-    cfg, store = _open(ctx, data_dir, language=language)
-    out_dir = Path(out) if out else cfg.reports_dir
-    months = report_months(store.con, out_dir, month=month, missing=missing)
-    config_file = find_config(ctx.obj.get("config_path"))
-    click.echo(f"Configuration: {config_file or 'package defaults (no toolkit.yaml found)'}")
-    if months:
-        _build(cfg, store, quiet=False)      # once per run: the notebooks open the result
+    try:
+        cfg, store = _open(ctx, data_dir, language=language)
+        out_dir = Path(out) if out else cfg.reports_dir
+        months = report_months(store.con, out_dir, month=month, missing=missing)
+        config_file = find_config(ctx.obj.get("config_path"))
+        click.echo(f"Configuration: {config_file or 'package defaults (no toolkit.yaml found)'}")
+        if months:
+            _build(cfg, store, quiet=False)      # once per run: the notebooks open the result
+    except Exception as exc:      # before any month started: the run log says so too (a cron reader looks there)
+        _log_failed_start(ctx, data_dir, out, month, exc)
+        raise
     if not months:
         click.echo(f"Every complete month already has a report in {out_dir}.")
         return

@@ -12,8 +12,10 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 def parse_month(text: str, *, what: str = "month") -> date:
     """'2026-02' -> date(2026, 2, 1); a clear ConfigError otherwise."""
     m = _MONTH.match(str(text).strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
+    if not m:
         raise ConfigError(f"{what} must be written YYYY-MM (e.g. 2026-02), got {text!r}.")
+    if not 1 <= int(m.group(2)) <= 12:
+        raise ConfigError(f"{what} {text!r} has no month {m.group(2)}: the month is 01 to 12 (e.g. 2026-02).")
     return date(int(m.group(1)), int(m.group(2)), 1)
 
 

@@ -62,5 +62,12 @@ def translate(exc: BaseException, where: str, *, table: str = "", kind: str = ""
             f"Cannot work out the layout of {where} ({why}). Give the reader explicit settings in the "
             f"configuration, e.g. {example}, or re-export the file with one header row and no field "
             "longer than 2 MB.")
+    if kind == "parquet" and re.search(r"magic bytes|footer|too small to be a Parquet|Invalid Input Error: File",
+                                       text, re.I):
+        return DataReadError(
+            f"Cannot read {where}: {why}. The file is not a complete Parquet file (cut short while copying, or "
+            "another format under a .parquet name): copy or export it again"
+            + (", or move it out of the data folder." if table in ("", "events") else
+               f", or remove it if the {table} table is not needed."))
     return DataReadError(f"Cannot read {where}: {why}. Check that it is a valid {kind or 'data'} file"
-                         f"{' with a header row' if kind == 'csv' else ''}.")
+                         f"{' with a header row' if kind == 'csv' else ''}, or export it again.")

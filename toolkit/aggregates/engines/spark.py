@@ -43,6 +43,28 @@ def _lit(text: str) -> str:
     return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def _spark_errors() -> tuple:
+    """The exceptions a Spark call raises: pyspark's own, and a Java error passed through py4j
+    (e.g. a Parquet file whose footer cannot be read)."""
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+    return PySparkException, Py4JError
+
+
+def _java_cause(exc: BaseException) -> str:
+    """The first line of the innermost Java exception (it names the file and what is wrong),
+    when ``exc`` carries one; else of ``exc``."""
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        try:
+            while java.getCause() is not None:
+                java = java.getCause()
+            return re.sub(r"\s+", " ", str(java.toString()).split("\n")[0].strip())[:400]
+        except Exception:     # the gateway may be gone: fall back to the Python side's text
+            pass
+    return _cause(exc)
+
+
 def _cause(exc: BaseException) -> str:
     text = getattr(exc, "getMessage", lambda: str(exc))() if hasattr(exc, "getMessage") else str(exc)
     text = text.split("\n")[0].strip()
@@ -161,6 +183,7 @@ class SparkEngine:
     def _read(self, paths=None):
         """The raw DataFrame of the events (or of the given files)."""
         from pyspark.errors import AnalysisException
+        from py4j.protocol import Py4JError
         spark = self.spark
         try:
             if paths is None and self.events_table:
@@ -179,6 +202,10 @@ class SparkEngine:
             return reader.parquet(*where)
         except AnalysisException as exc:
             raise self._translate(exc) from None
+        except Py4JError as exc:
+            raise DataReadError(f"Spark cannot read the events at {self.describe()}: {_java_cause(exc)}. "
+                                "If a file is damaged (cut short while copying, not Parquet), copy or export "
+                                "it again, or move it out of the folder.") from None
 
     def _local_location(self) -> str:
         loc = self.source.location
@@ -268,15 +295,23 @@ class SparkEngine:
     # ------------------------------------------------------------ the interface
 
     def _run(self, query: str, **params):
-        from pyspark.errors import PySparkException
         self.register()
         text = to_spark(query, params)
         try:
             return self.spark.sql(text)
-        except PySparkException as exc:
-            raise DataReadError(f"Spark could not run an aggregate query over {self.describe()}: {_cause(exc)}. "
+        except _spark_errors() as exc:
+            raise DataReadError(f"Spark could not run an aggregate query over {self.describe()}: {_java_cause(exc)}. "
                                 "This is a toolkit bug if the events are readable: report it with the "
                                 "message.") from None
+
+    def _collect(self, df) -> list:
+        """The rows of ``df``; a failure (a file that cannot be read, a lost executor) is a toolkit error."""
+        try:
+            return df.collect()
+        except _spark_errors() as exc:
+            raise DataReadError(f"Spark failed reading the events at {self.describe()}: {_java_cause(exc)}. "
+                                "If a file is damaged (cut short while copying, not Parquet), copy or export "
+                                "it again, or move it out of the folder.") from None
 
     def collects(self) -> bool:
         """Whether the aggregates come back to the driver (a cluster: the executors cannot write
@@ -290,7 +325,6 @@ class SparkEngine:
         Local mode: Spark writes the files (the partition column is in the folder names only;
         ``_place`` puts it back).  On a cluster the rows (one per user and month: small next to
         the events) come to the driver as Arrow and are written here by DuckDB."""
-        from pyspark.errors import PySparkException
         df = self._run(query, **params)
         try:
             if self.collects():
@@ -308,17 +342,19 @@ class SparkEngine:
                 local.close()
                 return
             df.write.mode("overwrite").partitionBy("mi").parquet(str(folder))
-        except PySparkException as exc:
+        except _spark_errors() as exc:
             raise DataReadError(f"Spark could not compute or write the aggregates of {self.describe()} to "
-                                f"{folder}: {_cause(exc)}.") from None
+                                f"{folder}: {_java_cause(exc)}. If an events file is damaged (cut short while "
+                                "copying, not Parquet), copy or export it again, or move it out of the "
+                                "folder.") from None
 
     def source_months(self):
         """Rows per month of the usable events (a table or remote path has no file fingerprints)."""
-        return [(int(r[0]), int(r[1])) for r in self._run(queries.load("agg_source_months")).collect()]
+        return [(int(r[0]), int(r[1])) for r in self._collect(self._run(queries.load("agg_source_months")))]
 
     def span(self) -> tuple:
         """(first, last) usable event time (naive, business-local); (None, None) without events."""
-        first, last = self._run(queries.load("agg_source_span")).collect()[0]
+        first, last = self._collect(self._run(queries.load("agg_source_span")))[0]
         return first, last
 
     def file_months(self, paths, **_) -> dict:
@@ -332,7 +368,7 @@ class SparkEngine:
         self.spark.sql(f"CREATE OR REPLACE TEMP VIEW event_files AS SELECT {select} FROM toolkit_raw_event_files")
         by_name = {Path(p).resolve(): p for p in paths}
         out = {p: [] for p in paths}
-        for f, mi, rows in self.spark.sql(to_spark(queries.load("source_file_months"))).collect():
+        for f, mi, rows in self._collect(self.spark.sql(to_spark(queries.load("source_file_months")))):
             path = Path(unquote(urlparse(f).path)).resolve()
             out[by_name.get(path, path)].append((int(mi), int(rows)))
         return out

@@ -269,3 +269,15 @@ def test_scene_rules_belong_to_their_data_set(tmp_path):
     (tmp_path / "scene_rules.csv").write_text("rule_id,state,content\nX1,dormant,hello\n")
     assert rules_for(tmp_path) == tmp_path / "scene_rules.csv"
     assert rules_for(tmp_path, "other.csv") == type(tmp_path)("other.csv")
+
+
+def test_a_region_has_its_own_days_off():
+    """holiday_country GB-ENG: England's Easter Monday and summer bank holiday, which the UK-wide
+    calendar leaves out (the retail shop's report missed them); an unknown region is one clear error."""
+    from toolkit.analyses.holiday_calendar import HolidayCalendar
+    from toolkit.errors import ConfigError
+    easter_monday, august = date(2011, 4, 25), date(2011, 8, 29)
+    assert is_day_off(easter_monday, "GB-ENG") and is_day_off(august, "GB-ENG")
+    assert not is_day_off(easter_monday, "GB") and not is_day_off(august, "GB")
+    with pytest.raises(ConfigError, match="GB-XX.*region such as GB-ENG"):
+        HolidayCalendar("GB-XX", [2011])

@@ -120,11 +120,13 @@ class HolidayCalendar:
 
     def __init__(self, country: str, years, schedule: dict[int, YearSchedule] | None = None):
         years = sorted(set(years))
+        # a region's own days: ISO 3166-2, e.g. GB-ENG (England's Easter Monday and August bank holiday)
+        code, _, subdiv = str(country).partition("-")
         try:
-            base = holidays.country_holidays(country, years=years)
+            base = holidays.country_holidays(code, subdiv=subdiv or None, years=years)
         except NotImplementedError:
             raise ConfigError(f"holiday_country {country!r} is not known to the holidays library; use an ISO "
-                              "code such as CN, HK, TW, SG or GB.") from None
+                              "code such as CN, HK, TW, SG or GB, or a region such as GB-ENG or US-CA.") from None
         schedule = schedule or {}
         self.country = country
         self.supplied = {y for y in years if y in schedule}

@@ -99,11 +99,11 @@ def describe_pairs(pairs: pd.DataFrame, lang: str = "en", name=lambda k, lang: k
         a, b, v = name(r["a"], lang), name(r["b"], lang), r["correlation"]
         if lang == "zh":
             way = "同向变动" if v > 0 else "反向变动"
-            warn = f",仅 {r['months']} 个月,可能是偶然" if r["few_months"] else ""
+            warn = ",月份太少,可能是偶然" if r["few_months"] else ""
             out.append(f"{a}与{b}{way}(相关系数 {v:+.2f},{r['months']} 个月{warn});这是相关,不代表因果。")
         else:
             way = "moved together" if v > 0 else "moved in opposite directions"
-            warn = f"; only {r['months']} months, possibly chance" if r["few_months"] else ""
+            warn = "; too few months, possibly chance" if r["few_months"] else ""
             out.append(f"{a} and {b} {way} (correlation {v:+.2f}, {r['months']} months{warn}): an association, "
                        "not a cause.")
     return out

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import queries
-from ..aggregates.segments import UNKNOWN, check_column, ensure_segments
+from ..aggregates.segments import UNKNOWN, cache_cells, check_column, ensure_segments
 from .lifecycle import ACTIVE_STATES, STATES, Lifecycle, _check_k, month_label, monthly_from_counts
 
 OTHER = "other"
@@ -32,21 +32,35 @@ _CELLS: "weakref.WeakKeyDictionary[Lifecycle, dict]" = weakref.WeakKeyDictionary
 def segment_cells(lc: Lifecycle, by: str, churn_after: int = 2) -> pd.DataFrame:
     """The rows of ``sql/lifecycle_segment_cells.sql`` (segment, cohort_mi, mi, state, n, signal)
     for the users column ``by`` (already checked) and churn window k, computed once per
-    lifecycle, column and k: the breakdown's states and its cohorts both come from them."""
+    lifecycle, column and k: the breakdown's states and its cohorts both come from them.
+    With a cache, each month's cells are kept beside its snapshot (``cache_cells``: computed
+    when first asked for, then read), so a monthly run joins one month, not the whole history;
+    months after the cached ones (a report month after the data) are computed in memory."""
     k = _check_k(churn_after)
     cache = _CELLS.setdefault(lc, {})
     key = (lc.last_mi, by, k)
     if key not in cache:
         lc.monthly_states_ready()
         text = queries.with_cte("lifecycle_segment_cells", "lifecycle_states")
-        cache[key] = queries.execute(lc.con, text, k=k, by=by, from_mi=lc.first_mi, to_mi=lc.last_mi).df()
+        root = lc.aggregates.root
+        if root is None:
+            ensure_segments(lc.con, [by])
+            cache[key] = queries.execute(lc.con, text, k=k, by=by, from_mi=lc.first_mi, to_mi=lc.last_mi).df()
+            return cache[key]
+        cached_to = min(lc.last_mi, lc.aggregates.last_mi)
+        files = cache_cells(lc.con, root, text, by, k, lc.first_mi, cached_to)
+        parts = [lc.con.execute(f"SELECT * FROM read_parquet({files})").df()] if files else []
+        if lc.last_mi > cached_to or not parts:
+            ensure_segments(lc.con, [by])
+            parts.append(queries.execute(lc.con, text, k=k, by=by, from_mi=max(cached_to + 1, lc.first_mi),
+                                         to_mi=lc.last_mi).df())
+        cache[key] = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return cache[key]
 
 
 def _segments(lc: Lifecycle, by: str | None, configured) -> str:
     if by:
         check_column(lc.con, by, configured)
-    ensure_segments(lc.con, [by] if by else [])      # the table exists (empty) without a breakdown
     return by or ""
 
 

@@ -43,11 +43,12 @@ SEGMENTS_FILE = "segments.json"
 
 
 def _users_columns(con) -> list[str]:
-    have = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'users'").fetchone()[0] + \
-        con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'users'").fetchone()[0]
-    if not have:
-        return []
-    return [r[0] for r in con.execute("DESCRIBE SELECT * FROM users").fetchall()]
+    """The columns of the ``users`` table or view ([] without one), from the catalog (no read)."""
+    rows = con.execute("SELECT database_name, column_name FROM duckdb_columns() WHERE table_name = 'users' "
+                       "AND schema_name = 'main' AND database_name IN ('temp', current_database()) "
+                       "ORDER BY column_index").fetchall()
+    db = "temp" if any(r[0] == "temp" for r in rows) else None      # a temporary view hides a table
+    return [c for d, c in rows if db is None or d == db]
 
 
 def offered_columns(con, configured) -> list[str]:
@@ -177,33 +178,43 @@ def cells_name(by: str, k: int, digest: str) -> str:
     return f"counts-k{int(k)}-by-{_column_part(by)}-{digest}.parquet"
 
 
-def cache_cells(con, root: Path, text: str, by: str, k: int, from_mi: int, to_mi: int) -> list[str]:
-    """The files of the segment cells (query ``text``, the rows of lifecycle_segment_cells.sql
-    over ``lifecycle_states``) of the users column ``by`` for churn window ``k`` and months
-    ``from_mi`` .. ``to_mi``, writing those missing (one query per run of missing months; the
-    cells of the same column and k for another lookup are deleted)."""
+def keep_months(con, root: Path, name: str, text: str, from_mi: int, to_mi: int, *, stale: str | None = None,
+                **params) -> list[str]:
+    """The files ``months/<month>/<name>`` of months ``from_mi`` .. ``to_mi`` of the cache
+    ``root``: the month's rows of query ``text`` (with a column ``mi``, run with ``from_mi``,
+    ``to_mi`` and ``params``), writing those missing, one query per run of missing months.
+    ``stale``: a pattern of the files this one replaces in a month folder (deleted when it is
+    written).  Name them ``counts-*``: the build deletes those when it steps the month again."""
     from .build import _partitioned, _place, _runs
     from .tables import month_label
-    digest = lookup_digest(con, root, by)
-    name = cells_name(by, k, digest)
 
     def path(mi):
         return root / "months" / month_label(mi) / name
     missing = [m for m in range(from_mi, to_mi + 1) if not path(m).is_file()]
-    if missing:
-        ensure_segments(con, [by])
-    stale = f"counts-k{int(k)}-by-{_column_part(by)}-*.parquet"
     for a, b in _runs(missing):
-        staging = root / f".staging-segments-{os.getpid()}-{int(time.time() * 1000)}"
+        staging = root / f".staging-{name}-{os.getpid()}-{int(time.time() * 1000)}"
         try:
-            _partitioned(con, text, staging, k=k, by=by, from_mi=a, to_mi=b)
+            _partitioned(con, text, staging, from_mi=a, to_mi=b, **params)
             for mi in range(a, b + 1):
-                for old in path(mi).parent.glob(stale):
+                for old in path(mi).parent.glob(stale) if stale else ():
                     if old.name != name:
                         old.unlink(missing_ok=True)
                 tmp = path(mi).with_name(f".{name}.{os.getpid()}")
-                _place(con, staging, mi, tmp, text, k=k, by=by, from_mi=a, to_mi=b)
+                _place(con, staging, mi, tmp, text, from_mi=a, to_mi=b, **params)
                 os.replace(tmp, path(mi))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return [str(path(m)) for m in range(from_mi, to_mi + 1)]
+
+
+def cache_cells(con, root: Path, text: str, by: str, k: int, from_mi: int, to_mi: int) -> list[str]:
+    """The files of the segment cells (query ``text``, the rows of lifecycle_segment_cells.sql
+    over ``lifecycle_states``) of the users column ``by`` for churn window ``k`` and months
+    ``from_mi`` .. ``to_mi``, writing those missing (:func:`keep_months`; the cells of the same
+    column and k for another lookup are deleted)."""
+    name = cells_name(by, k, lookup_digest(con, root, by))
+    from .tables import month_label
+    if any(not (root / "months" / month_label(m) / name).is_file() for m in range(from_mi, to_mi + 1)):
+        ensure_segments(con, [by])
+    return keep_months(con, root, name, text, from_mi, to_mi, stale=f"counts-k{int(k)}-by-{_column_part(by)}-*.parquet",
+                       k=k, by=by)

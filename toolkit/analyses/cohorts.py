@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import queries
-from ..aggregates.segments import cache_cells, check_column, ensure_segments, keep_months
+from ..aggregates.segments import UNKNOWN, cache_cells, check_column, ensure_segments, keep_months
 from .lifecycle import ACTIVE_STATES, STATES, Lifecycle, _check_k, month_label, monthly_from_counts
 
 OTHER = "other"
@@ -32,20 +32,19 @@ _CELLS: "weakref.WeakKeyDictionary[Lifecycle, dict]" = weakref.WeakKeyDictionary
 _TABLES = itertools.count()
 
 
-def _cells_table(lc: Lifecycle, by: str, k: int) -> str:
-    """A temporary table of the rows of ``sql/lifecycle_segment_cells.sql`` (segment, cohort_mi,
-    mi, state, n, signal) for the users column ``by`` (already checked) and churn window ``k``,
-    made once per lifecycle, column and k: the breakdown's states and its cohorts both come
-    from it.  With a cache, each month's cells are kept beside its snapshot
-    (``segments.cache_cells``: computed when first asked for, then read), so a monthly run
-    joins one month, not the whole history; months after the cached ones (a report month
-    after the data) are computed in memory."""
+def _cells(lc: Lifecycle, by: str, k: int) -> dict:
+    """The rows of ``sql/lifecycle_segment_cells.sql`` (segment, cohort_mi, mi, state, n, signal)
+    for the users column ``by`` (already checked) and churn window ``k``, as numpy arrays, made
+    once per lifecycle, column and k: the breakdown's states and its cohorts both come from
+    them (a few rows per segment, cohort, month and state).  With a cache, each month's cells
+    are kept beside its snapshot (``segments.cache_cells``: computed when first asked for, then
+    read), so a monthly run joins one month, not the whole history; months after the cached
+    ones (a report month after the data) are computed in memory."""
     cache = _CELLS.setdefault(lc, {})
     key = (lc.last_mi, by, k)
     if key not in cache:
         lc.monthly_states_ready()
         text = queries.with_cte("lifecycle_segment_cells", "lifecycle_states")
-        table = f"segment_cells_{next(_TABLES)}"
         root = lc.aggregates.root
         cached_to = lc.first_mi - 1 if root is None else min(lc.last_mi, lc.aggregates.last_mi)
         parts = []
@@ -55,22 +54,39 @@ def _cells_table(lc: Lifecycle, by: str, k: int) -> str:
         if lc.last_mi > cached_to:
             ensure_segments(lc.con, [by])
             parts.append(text)
-        queries.execute(lc.con, f"CREATE TEMP TABLE {table} AS " + "\nUNION ALL\n".join(f"({p})" for p in parts),
-                        k=k, by=by, from_mi=cached_to + 1, to_mi=lc.last_mi)
-        cache[key] = table
-    lc.con.execute(f"CREATE OR REPLACE TEMP VIEW segment_cells AS SELECT * FROM {cache[key]}")
+        cache[key] = queries.execute(lc.con, "\nUNION ALL\n".join(f"({p})" for p in parts), k=k, by=by,
+                                     from_mi=cached_to + 1, to_mi=lc.last_mi).fetchnumpy()
     return cache[key]
 
 
 def segment_cells(lc: Lifecycle, by: str, churn_after: int = 2) -> pd.DataFrame:
     """The rows of ``sql/lifecycle_segment_cells.sql`` (segment, cohort_mi, mi, state, n, signal)
     for the users column ``by`` (already checked) and churn window k."""
-    return lc.con.execute(f"SELECT * FROM {_cells_table(lc, by, _check_k(churn_after))}").df()
+    return pd.DataFrame(_cells(lc, by, _check_k(churn_after)))
+
+
+def _segment_codes(segment) -> tuple[list, np.ndarray]:
+    """(segments in name order with ``unknown`` last, the code of each row: its place there)."""
+    codes, names = pd.factorize(np.asarray(segment, dtype=object))
+    names = [str(x) for x in names]
+    order = sorted(range(len(names)), key=lambda i: (names[i] == UNKNOWN, names[i]))
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    return [names[i] for i in order], rank[codes]
+
+
+def _state_codes(state) -> np.ndarray:
+    """The place of each row's state in ``STATES``."""
+    codes, names = pd.factorize(np.asarray(state, dtype=object))
+    return np.array([STATES.index(x) for x in names], dtype=np.int64)[codes]
 
 
 def _segments(lc: Lifecycle, by: str | None, configured) -> str:
     if by:
-        check_column(lc.con, by, configured)
+        checked = _CELLS.setdefault(lc, {})
+        if ("checked", by, tuple(configured)) not in checked:
+            check_column(lc.con, by, configured)
+            checked[("checked", by, tuple(configured))] = True
     return by or ""
 
 
@@ -99,11 +115,22 @@ def cohort_counts(lc: Lifecycle, *, by: str | None = None, segment_columns=None)
     by = _segments(lc, by, segment_columns if segment_columns is not None else [by])
     if by:   # from the breakdown's cells (any churn window: activity does not depend on it)
         have = [key[2] for key in _CELLS.get(lc, {}) if key[:2] == (lc.last_mi, by)]
-        _cells_table(lc, by, have[0] if have else 2)
-        df = queries.frame(lc.con, "segment_cohort_counts", active=ACTIVE_STATES, to_mi=lc.last_mi)
-    else:
+        c = _cells(lc, by, have[0] if have else 2)
+        names, code = _segment_codes(c["segment"])
+        lo, span = lc.first_mi, lc.last_mi - lc.first_mi + 1
+        cohort = np.asarray(c["cohort_mi"], dtype=np.int64) - lo
+        mi = np.asarray(c["mi"], dtype=np.int64) - lo
+        n = np.asarray(c["n"], dtype=np.int64)
+        is_active = np.isin(np.arange(len(STATES)), [STATES.index(x) for x in ACTIVE_STATES])[_state_codes(c["state"])]
+        key, row = np.unique((code * span + cohort) * span + mi, return_inverse=True)
+        df = pd.DataFrame({"segment": np.asarray(names, dtype=object)[key // (span * span)],
+                           "cohort_mi": key // span % span + lo, "mi": key % span + lo,
+                           "users": np.bincount(row.ravel(), n, len(key)).astype(np.int64),
+                           "active": np.bincount(row.ravel(), n * is_active,
+                                                 len(key)).astype(np.int64)})
+    else:     # in the order of the breakdown's rows (np.unique sorts its keys)
         df = _cohort_rows(lc)
-    df = df.sort_values(["segment", "cohort_mi", "mi"], ignore_index=True)
+        df = df.iloc[np.lexsort((df["mi"].to_numpy(), df["cohort_mi"].to_numpy()))].reset_index(drop=True)
     labels = {m: month_label(int(m)) for m in range(lc.first_mi, lc.last_mi + 1)}
     cohort, mi = df["cohort_mi"].to_numpy(), df["mi"].to_numpy()
     return pd.DataFrame({"segment": df["segment"].to_numpy(), "cohort": [labels.get(m) or month_label(m) for m in cohort],
@@ -117,8 +144,10 @@ def cohort_table(lc: Lifecycle, *, by: str | None = None, counts: bool = False, 
     ``m0``, ``m1``, ... (the share of the cohort active that many months after entry; NaN for
     months after the last month).  ``counts``: active users instead of shares.  Without ``by``
     there is no ``segment`` column."""
-    long = cohort_counts(lc, by=by, segment_columns=segment_columns) if long is None else long
-    long = long.sort_values(["segment", "cohort", "age"], ignore_index=True) if len(long) else long
+    if long is None:      # sorted by segment, cohort and month
+        long = cohort_counts(lc, by=by, segment_columns=segment_columns)
+    elif len(long):
+        long = long.sort_values(["segment", "cohort", "age"], ignore_index=True)
     seg, coh = long["segment"].to_numpy(dtype=object), long["cohort"].to_numpy(dtype=object)
     age = long["age"].to_numpy(dtype=np.int64)
     users, active = long["users"].to_numpy(dtype=np.int64), long["active"].to_numpy(dtype=np.int64)
@@ -154,8 +183,20 @@ def segment_counts(lc: Lifecycle, by: str, churn_after: int = 2, *, segment_colu
     one row per segment and month (``segment``, ``mi``, the seven states, signal splits,
     ``cumulative``); segments in name order, ``unknown`` last."""
     by = _segments(lc, by, segment_columns if segment_columns is not None else [by])
-    _cells_table(lc, by, _check_k(churn_after))
-    return queries.frame(lc.con, "segment_state_counts", from_mi=lc.first_mi, to_mi=lc.last_mi)
+    c = _cells(lc, by, _check_k(churn_after))
+    names, code = _segment_codes(c["segment"])
+    span = lc.last_mi - lc.first_mi + 1
+    state = _state_codes(c["state"])
+    at = (code * span + np.asarray(c["mi"], dtype=np.int64) - lc.first_mi) * len(STATES) + state
+    size = len(names) * span * len(STATES)
+    n = np.bincount(at, np.asarray(c["n"], dtype=np.int64), size).astype(np.int64).reshape(-1, len(STATES))
+    sig = np.bincount(at, np.asarray(c["signal"], dtype=np.int64), size).astype(np.int64).reshape(-1, len(STATES))
+    out = pd.DataFrame({"segment": np.repeat(np.asarray(names, dtype=object), span),
+                        "mi": np.tile(np.arange(lc.first_mi, lc.last_mi + 1), len(names)),
+                        **{s: n[:, i] for i, s in enumerate(STATES)},
+                        "churned_signal": sig[:, STATES.index("churned")],
+                        "returned_signal": sig[:, STATES.index("returned")], "cumulative": n.sum(axis=1)})
+    return out
 
 
 def segment_monthly(lc: Lifecycle, by: str, churn_after: int = 2, *, segment_columns=None) -> pd.DataFrame:

@@ -75,7 +75,8 @@ def main():
         print(f"{n:,} users: {res.describe()} (build {time.perf_counter() - t0:.1f}s, not timed below)", flush=True)
         events = con.execute("SELECT count(*) FROM events").fetchone()[0]
         lc = Lifecycle(con, aggregates=res.aggregates)
-        lc.monthly(2)                  # the kept state counts and segment cells exist before the rounds
+        lc.monthly(2)                  # the kept state counts, cohort counts and segment cells exist before the rounds
+        cohort_table(lc)
         _breakdown(lc)
         fns = {"lifecycle": lambda: lc.monthly(2), "cohorts": lambda: cohort_table(lc),
                "by": lambda: _breakdown(lc), "cold": _cold(lc, res.root)}

@@ -17,6 +17,7 @@ from toolkit.analyses import cohorts
 from toolkit.analyses.cohorts import cohort_table, segment_monthly
 from toolkit.analyses.lifecycle import Lifecycle
 from toolkit.data.store import open_store
+from toolkit.errors import ConfigError
 
 # The hand-worked fixture of test_cohorts.py, one events file per month (so a new or late file
 # changes only its months):
@@ -162,3 +163,11 @@ def test_a_new_month_or_a_late_event_computes_only_the_months_stepped(seg_dir, t
     cohorts._CELLS.clear()
     pd.testing.assert_frame_equal(got.reset_index(), segment_monthly(_cached(seg_dir, tmp_path / "fresh"),
                                                                      "channel", 2))
+
+
+def test_a_breakdown_without_a_users_table_says_so(tmp_path):
+    d = tmp_path / "no-users"
+    _write_month(d, "2025-01")
+    lc = Lifecycle(open_store(d).con, signal_events=())
+    with pytest.raises(ConfigError, match="--by channel: there is no users table in the data folder"):
+        segment_monthly(lc, "channel", 2)

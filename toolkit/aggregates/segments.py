@@ -64,9 +64,9 @@ def check_column(con, by: str, configured) -> str:
     offered = offered_columns(con, configured)
     if by in offered:
         return by
-    if not have:
-        raise ConfigError(f"--by {by}: there is no users table in the data folder, so there is nothing to break "
-                          "down by; add users.parquet (or .csv) with a column such as channel or city.")
+    if not have or not con.execute("SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1)").fetchone()[0]:
+        raise ConfigError(f"--by {by}: there is no users table in the data folder (or it has no rows), so there is "
+                          "nothing to break down by; add users.parquet (or .csv) with a column such as channel or city.")
     if by not in have or by in ("user_id", "registered_at"):
         others = [c for c in have if c not in ("user_id", "registered_at", *offered)]
         raise ConfigError(f"--by {by}: the users table has no column {by!r}. Breakdowns offered: "

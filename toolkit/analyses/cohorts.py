@@ -17,7 +17,6 @@ add up to the whole table.  Users without a value are the segment ``unknown``.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import weakref
 
 import numpy as np
@@ -29,7 +28,6 @@ from .lifecycle import ACTIVE_STATES, STATES, Lifecycle, _check_k, month_label, 
 
 OTHER = "other"
 _CELLS: "weakref.WeakKeyDictionary[Lifecycle, dict]" = weakref.WeakKeyDictionary()
-_TABLES = itertools.count()
 
 
 def _cells(lc: Lifecycle, by: str, k: int) -> dict:
@@ -117,9 +115,10 @@ def cohort_counts(lc: Lifecycle, *, by: str | None = None, segment_columns=None)
         have = [key[2] for key in _CELLS.get(lc, {}) if key[:2] == (lc.last_mi, by)]
         c = _cells(lc, by, have[0] if have else 2)
         names, code = _segment_codes(c["segment"])
-        lo, span = lc.first_mi, lc.last_mi - lc.first_mi + 1
-        cohort = np.asarray(c["cohort_mi"], dtype=np.int64) - lo
-        mi = np.asarray(c["mi"], dtype=np.int64) - lo
+        cohort, mi = np.asarray(c["cohort_mi"], dtype=np.int64), np.asarray(c["mi"], dtype=np.int64)
+        lo = min(lc.first_mi, int(cohort.min())) if len(cohort) else lc.first_mi     # one key per
+        span = max(lc.last_mi, int(mi.max()) if len(mi) else 0) - lo + 1              # segment, cohort, month
+        cohort, mi = cohort - lo, mi - lo
         n = np.asarray(c["n"], dtype=np.int64)
         is_active = np.isin(np.arange(len(STATES)), [STATES.index(x) for x in ACTIVE_STATES])[_state_codes(c["state"])]
         key, row = np.unique((code * span + cohort) * span + mi, return_inverse=True)
@@ -133,8 +132,8 @@ def cohort_counts(lc: Lifecycle, *, by: str | None = None, segment_columns=None)
         df = df.iloc[np.lexsort((df["mi"].to_numpy(), df["cohort_mi"].to_numpy()))].reset_index(drop=True)
     labels = {m: month_label(int(m)) for m in range(lc.first_mi, lc.last_mi + 1)}
     cohort, mi = df["cohort_mi"].to_numpy(), df["mi"].to_numpy()
-    return pd.DataFrame({"segment": df["segment"].to_numpy(), "cohort": [labels.get(m) or month_label(m) for m in cohort],
-                         "month": [labels.get(m) or month_label(m) for m in mi], "age": (mi - cohort).astype(int),
+    return pd.DataFrame({"segment": df["segment"].to_numpy(), "cohort": [labels.get(m) or month_label(int(m)) for m in cohort],
+                         "month": [labels.get(m) or month_label(int(m)) for m in mi], "age": (mi - cohort).astype(int),
                          "users": df["users"].to_numpy(), "active": df["active"].to_numpy()})
 
 
@@ -207,7 +206,7 @@ def segment_monthly(lc: Lifecycle, by: str, churn_after: int = 2, *, segment_col
     # one pass of monthly_from_counts over every segment's months, with a row of zeros before each
     # segment (dropped after), so that no rate of a segment's first month reads another's pools
     starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]]) if len(seg) else np.array([], dtype=int)
-    cols = {c: np.insert(counts[c].to_numpy(), starts, counts["mi"].iloc[0] if c == "mi" else 0)
+    cols = {c: np.insert(counts[c].to_numpy(), starts, lc.first_mi if c == "mi" else 0)
             for c in counts.columns if c != "segment"}
     keep = np.ones(len(seg) + len(starts), dtype=bool)
     keep[starts + np.arange(len(starts))] = False

@@ -189,8 +189,10 @@ if seg_by:
     seg_monthly = segment_monthly(ctx.lifecycle, seg_by, ctx.churn_after, segment_columns=ctx.cfg.segment_columns)
     seg_counts = cohort_table(ctx.lifecycle, by=seg_by, counts=True, segment_columns=ctx.cfg.segment_columns)
     fig, (a, b) = plt.subplots(1, 2, figsize=(14, 4.5))
-    plot_segment_rate(seg_monthly, seg_by, min_users=ctx.cfg.segment_min_users, lang=lang, ax=a)
-    plot_segment_retention(retention_curves(seg_counts, ctx.cfg.segment_min_users), seg_by, lang=lang, ax=b)
+    plot_segment_rate(seg_monthly, seg_by, min_users=ctx.cfg.segment_min_users, lang=lang,
+                      names=ctx.cfg.segment_names, ax=a)
+    plot_segment_retention(retention_curves(seg_counts, ctx.cfg.segment_min_users), seg_by, lang=lang,
+                           names=ctx.cfg.segment_names, ax=b)
     plt.show()
     display(styled(segment_table(seg_monthly, ctx.month, lang), lang, f"segments-{seg_by}"))
 else:

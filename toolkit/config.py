@@ -53,6 +53,7 @@ class Config:
     events_path: str = ""
     segment_columns: tuple[str, ...] = ("channel", "city")
     segment_min_users: int = 100
+    segment_names: dict = field(default_factory=dict)
     referral_events: tuple[str, ...] = ()
     source: str = field(default="defaults", compare=False)
 
@@ -105,6 +106,17 @@ def _coerce(values: dict) -> dict:
             out[key] = "" if out[key] is None else str(out[key]).strip()
     if "engine" in out:
         out["engine"] = out["engine"].lower() or "duckdb"
+    if _mapping(out, "segment_names", "users columns to their names in charts, per language, "
+                                      "e.g. {channel: {zh: 渠道, en: Channel}}"):
+        names = {}
+        for col, v in out["segment_names"].items():
+            if isinstance(v, str):
+                v = {"zh": v, "en": v}
+            if not isinstance(v, dict) or not all(isinstance(x, str) and x.strip() for x in v.values()):
+                raise ConfigError(f"segment_names: the name of {col!r} must be a text or a mapping of languages "
+                                  f"to texts, e.g. {{zh: 渠道, en: Channel}}; got {v!r}.")
+            names[str(col)] = {str(lang): x.strip() for lang, x in v.items()}
+        out["segment_names"] = names
     if _mapping(out, "spark_conf", "Spark settings to values, e.g. {spark.executor.memory: 4g}"):
         out["spark_conf"] = {str(k): str(v) for k, v in out["spark_conf"].items()}
     if "max_unusable_share" in out:

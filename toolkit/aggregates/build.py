@@ -40,6 +40,7 @@ from ..errors import ConfigError
 from ..data.store import Store
 from . import engines
 from .cache import FORMAT, cache_root, read_manifest, write_manifest
+from .segments import remember_users
 from .tables import Aggregates, attach, month_label
 
 FAR_PAST, FAR_FUTURE = datetime(1, 1, 1), datetime(9999, 12, 1)
@@ -532,6 +533,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
     for m in todo:
         months_meta[str(m)] = {"source": fp.get(m, {})}
     _remember(con, s, root)
+    remember_users(con, store)      # what the kept segment cells of a breakdown depend on (segments.py)
     attach(con, root, lo, hi, snapshots=False)
     if step_from is not None:
         prev = None

@@ -16,38 +16,93 @@ add up to the whole table.  Users without a value are the segment ``unknown``.
 """
 from __future__ import annotations
 
+import hashlib
 import weakref
 
 import numpy as np
 import pandas as pd
 
 from .. import queries
-from ..aggregates.segments import UNKNOWN, check_column, ensure_segments
+from ..aggregates.segments import UNKNOWN, cache_cells, check_column, ensure_segments, keep_months
 from .lifecycle import ACTIVE_STATES, STATES, Lifecycle, _check_k, month_label, monthly_from_counts
 
 OTHER = "other"
 _CELLS: "weakref.WeakKeyDictionary[Lifecycle, dict]" = weakref.WeakKeyDictionary()
 
 
-def segment_cells(lc: Lifecycle, by: str, churn_after: int = 2) -> pd.DataFrame:
+def _cells(lc: Lifecycle, by: str, k: int) -> dict:
     """The rows of ``sql/lifecycle_segment_cells.sql`` (segment, cohort_mi, mi, state, n, signal)
-    for the users column ``by`` (already checked) and churn window k, computed once per
-    lifecycle, column and k: the breakdown's states and its cohorts both come from them."""
-    k = _check_k(churn_after)
+    for the users column ``by`` (already checked) and churn window ``k``, as numpy arrays, made
+    once per lifecycle, column and k: the breakdown's states and its cohorts both come from
+    them (a few rows per segment, cohort, month and state).  With a cache, each month's cells
+    are kept beside its snapshot (``segments.cache_cells``: computed when first asked for, then
+    read), so a monthly run joins one month, not the whole history; months after the cached
+    ones (a report month after the data) are computed in memory."""
     cache = _CELLS.setdefault(lc, {})
     key = (lc.last_mi, by, k)
     if key not in cache:
         lc.monthly_states_ready()
         text = queries.with_cte("lifecycle_segment_cells", "lifecycle_states")
-        cache[key] = queries.execute(lc.con, text, k=k, by=by, from_mi=lc.first_mi, to_mi=lc.last_mi).df()
+        root = lc.aggregates.root
+        cached_to = lc.first_mi - 1 if root is None else min(lc.last_mi, lc.aggregates.last_mi)
+        parts = []
+        if cached_to >= lc.first_mi:
+            files = cache_cells(lc.con, root, text, by, k, lc.first_mi, cached_to)
+            parts.append(f"SELECT * FROM read_parquet({files})")
+        if lc.last_mi > cached_to:
+            ensure_segments(lc.con, [by])
+            parts.append(text)
+        cache[key] = queries.execute(lc.con, "\nUNION ALL\n".join(f"({p})" for p in parts), k=k, by=by,
+                                     from_mi=cached_to + 1, to_mi=lc.last_mi).fetchnumpy()
     return cache[key]
+
+
+def segment_cells(lc: Lifecycle, by: str, churn_after: int = 2) -> pd.DataFrame:
+    """The rows of ``sql/lifecycle_segment_cells.sql`` (segment, cohort_mi, mi, state, n, signal)
+    for the users column ``by`` (already checked) and churn window k."""
+    return pd.DataFrame(_cells(lc, by, _check_k(churn_after)))
+
+
+def _segment_codes(segment) -> tuple[list, np.ndarray]:
+    """(segments in name order with ``unknown`` last, the code of each row: its place there)."""
+    codes, names = pd.factorize(np.asarray(segment, dtype=object))
+    names = [str(x) for x in names]
+    order = sorted(range(len(names)), key=lambda i: (names[i] == UNKNOWN, names[i]))
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    return [names[i] for i in order], rank[codes]
+
+
+def _state_codes(state) -> np.ndarray:
+    """The place of each row's state in ``STATES``."""
+    codes, names = pd.factorize(np.asarray(state, dtype=object))
+    return np.array([STATES.index(x) for x in names], dtype=np.int64)[codes]
 
 
 def _segments(lc: Lifecycle, by: str | None, configured) -> str:
     if by:
-        check_column(lc.con, by, configured)
-    ensure_segments(lc.con, [by] if by else [])      # the table exists (empty) without a breakdown
+        checked = _CELLS.setdefault(lc, {})
+        if ("checked", by, tuple(configured)) not in checked:
+            check_column(lc.con, by, configured)
+            checked[("checked", by, tuple(configured))] = True
     return by or ""
+
+
+def _cohort_rows(lc: Lifecycle) -> pd.DataFrame:
+    """The rows of ``sql/cohort_retention.sql`` up to the lifecycle's last month; with a cache,
+    each month's rows are kept beside its snapshot (``counts-cohorts-<query>.parquet``)."""
+    lc.monthly_states_ready()
+    root = lc.aggregates.root
+    cached_to = lc.first_mi - 1 if root is None else min(lc.last_mi, lc.aggregates.last_mi)
+    if cached_to < lc.first_mi:
+        return queries.frame(lc.con, "cohort_retention", from_mi=lc.first_mi, to_mi=lc.last_mi)
+    text = queries.load("cohort_retention")
+    name = f"counts-cohorts-{hashlib.sha256(text.encode()).hexdigest()[:12]}.parquet"
+    files = keep_months(lc.con, root, name, text, lc.first_mi, cached_to, stale="counts-cohorts-*.parquet")
+    query = f"SELECT * FROM read_parquet({files})"
+    if lc.last_mi > cached_to:
+        query += f" UNION ALL ({text})"
+    return queries.execute(lc.con, query, from_mi=cached_to + 1, to_mi=lc.last_mi).df()
 
 
 def cohort_counts(lc: Lifecycle, *, by: str | None = None, segment_columns=None) -> pd.DataFrame:
@@ -58,18 +113,28 @@ def cohort_counts(lc: Lifecycle, *, by: str | None = None, segment_columns=None)
     by = _segments(lc, by, segment_columns if segment_columns is not None else [by])
     if by:   # from the breakdown's cells (any churn window: activity does not depend on it)
         have = [key[2] for key in _CELLS.get(lc, {}) if key[:2] == (lc.last_mi, by)]
-        cells = segment_cells(lc, by, have[0] if have else 2)
-        act = cells["state"].isin(ACTIVE_STATES)
-        df = (cells.assign(active=np.where(act, cells["n"], 0)).groupby(["segment", "cohort_mi", "mi"], sort=False)
-              [["n", "active"]].sum().rename(columns={"n": "users"}).reset_index())
-    else:
-        lc.monthly_states_ready()
-        df = queries.frame(lc.con, "cohort_retention", to_mi=lc.last_mi)
-    df["age"] = (df["mi"] - df["cohort_mi"]).astype(int)
-    df = df.sort_values(["segment", "cohort_mi", "mi"], ignore_index=True)
-    df.insert(1, "cohort", [month_label(int(m)) for m in df["cohort_mi"]])
-    df.insert(2, "month", [month_label(int(m)) for m in df["mi"]])
-    return df.drop(columns=["cohort_mi", "mi"])[["segment", "cohort", "month", "age", "users", "active"]]
+        c = _cells(lc, by, have[0] if have else 2)
+        names, code = _segment_codes(c["segment"])
+        cohort, mi = np.asarray(c["cohort_mi"], dtype=np.int64), np.asarray(c["mi"], dtype=np.int64)
+        lo = min(lc.first_mi, int(cohort.min())) if len(cohort) else lc.first_mi     # one key per
+        span = max(lc.last_mi, int(mi.max()) if len(mi) else 0) - lo + 1              # segment, cohort, month
+        cohort, mi = cohort - lo, mi - lo
+        n = np.asarray(c["n"], dtype=np.int64)
+        is_active = np.isin(np.arange(len(STATES)), [STATES.index(x) for x in ACTIVE_STATES])[_state_codes(c["state"])]
+        key, row = np.unique((code * span + cohort) * span + mi, return_inverse=True)
+        df = pd.DataFrame({"segment": np.asarray(names, dtype=object)[key // (span * span)],
+                           "cohort_mi": key // span % span + lo, "mi": key % span + lo,
+                           "users": np.bincount(row.ravel(), n, len(key)).astype(np.int64),
+                           "active": np.bincount(row.ravel(), n * is_active,
+                                                 len(key)).astype(np.int64)})
+    else:     # in the order of the breakdown's rows (np.unique sorts its keys)
+        df = _cohort_rows(lc)
+        df = df.iloc[np.lexsort((df["mi"].to_numpy(), df["cohort_mi"].to_numpy()))].reset_index(drop=True)
+    labels = {m: month_label(int(m)) for m in range(lc.first_mi, lc.last_mi + 1)}
+    cohort, mi = df["cohort_mi"].to_numpy(), df["mi"].to_numpy()
+    return pd.DataFrame({"segment": df["segment"].to_numpy(), "cohort": [labels.get(m) or month_label(int(m)) for m in cohort],
+                         "month": [labels.get(m) or month_label(int(m)) for m in mi], "age": (mi - cohort).astype(int),
+                         "users": df["users"].to_numpy(), "active": df["active"].to_numpy()})
 
 
 def cohort_table(lc: Lifecycle, *, by: str | None = None, counts: bool = False, segment_columns=None,
@@ -78,18 +143,27 @@ def cohort_table(lc: Lifecycle, *, by: str | None = None, counts: bool = False, 
     ``m0``, ``m1``, ... (the share of the cohort active that many months after entry; NaN for
     months after the last month).  ``counts``: active users instead of shares.  Without ``by``
     there is no ``segment`` column."""
-    long = cohort_counts(lc, by=by, segment_columns=segment_columns) if long is None else long
-    ages = range(int(long["age"].max()) + 1) if len(long) else range(0)
-    value = long["active"] if counts else long["active"] / long["users"]
-    wide = long.assign(v=value).pivot_table(index=["segment", "cohort"], columns="age", values="v", aggfunc="sum")
-    wide = wide.reindex(columns=list(ages))
-    wide.columns = [f"m{a}" for a in wide.columns]
-    size = long[long["age"] == 0].set_index(["segment", "cohort"])["users"]
-    out = wide.reset_index()
-    out.insert(2, "size", size.reindex(pd.MultiIndex.from_frame(out[["segment", "cohort"]])).to_numpy())
+    if long is None:      # sorted by segment, cohort and month
+        long = cohort_counts(lc, by=by, segment_columns=segment_columns)
+    elif len(long):
+        long = long.sort_values(["segment", "cohort", "age"], ignore_index=True)
+    seg, coh = long["segment"].to_numpy(dtype=object), long["cohort"].to_numpy(dtype=object)
+    age = long["age"].to_numpy(dtype=np.int64)
+    users, active = long["users"].to_numpy(dtype=np.int64), long["active"].to_numpy(dtype=np.int64)
+    first = np.ones(len(long), dtype=bool)      # the first row of each (segment, cohort)
+    first[1:] = (seg[1:] != seg[:-1]) | (coh[1:] != coh[:-1])
+    row = np.cumsum(first) - 1
+    n_ages = int(age.max()) + 1 if len(long) else 0
+    wide = np.full((int(first.sum()), n_ages), np.nan)
+    wide[row, age] = active if counts else active / users
+    size = np.zeros(len(wide), dtype=np.int64)
+    at0 = age == 0
+    size[row[at0]] = users[at0]
+    out = pd.DataFrame({"segment": seg[first], "cohort": coh[first], "size": size})
+    ages = pd.DataFrame(wide, columns=[f"m{a}" for a in range(n_ages)])
     if counts:
-        for c in out.columns[3:]:
-            out[c] = out[c].astype("Int64")
+        ages = ages.astype("Int64")
+    out = pd.concat([out, ages], axis=1)
     if not by:
         out = out.drop(columns="segment")
     return out
@@ -106,20 +180,21 @@ def layer_cake(lc: Lifecycle, *, long: pd.DataFrame | None = None) -> pd.DataFra
 def segment_counts(lc: Lifecycle, by: str, churn_after: int = 2, *, segment_columns=None) -> pd.DataFrame:
     """The raw monthly counts of :meth:`Lifecycle.counts` per segment of the users column ``by``:
     one row per segment and month (``segment``, ``mi``, the seven states, signal splits,
-    ``cumulative``)."""
+    ``cumulative``); segments in name order, ``unknown`` last."""
     by = _segments(lc, by, segment_columns if segment_columns is not None else [by])
-    rows = segment_cells(lc, by, churn_after).groupby(["segment", "mi", "state"], sort=False)[["n", "signal"]] \
-        .sum().reset_index()
-    months = np.arange(lc.first_mi, lc.last_mi + 1)
-    segs = sorted(rows["segment"].unique(), key=lambda s: (s == UNKNOWN, str(s)))
-    index = pd.MultiIndex.from_product([segs, months], names=["segment", "mi"])
-    wide = rows.set_index(["segment", "mi", "state"])[["n", "signal"]].unstack("state")
-    n = wide["n"].reindex(index=index, columns=STATES).fillna(0).astype("int64")
-    sig = wide["signal"].reindex(index=index, columns=["churned", "returned"]).fillna(0).astype("int64")
-    out = n.reset_index()
-    out["churned_signal"] = sig["churned"].to_numpy()
-    out["returned_signal"] = sig["returned"].to_numpy()
-    out["cumulative"] = n.sum(axis=1).to_numpy()
+    c = _cells(lc, by, _check_k(churn_after))
+    names, code = _segment_codes(c["segment"])
+    span = lc.last_mi - lc.first_mi + 1
+    state = _state_codes(c["state"])
+    at = (code * span + np.asarray(c["mi"], dtype=np.int64) - lc.first_mi) * len(STATES) + state
+    size = len(names) * span * len(STATES)
+    n = np.bincount(at, np.asarray(c["n"], dtype=np.int64), size).astype(np.int64).reshape(-1, len(STATES))
+    sig = np.bincount(at, np.asarray(c["signal"], dtype=np.int64), size).astype(np.int64).reshape(-1, len(STATES))
+    out = pd.DataFrame({"segment": np.repeat(np.asarray(names, dtype=object), span),
+                        "mi": np.tile(np.arange(lc.first_mi, lc.last_mi + 1), len(names)),
+                        **{s: n[:, i] for i, s in enumerate(STATES)},
+                        "churned_signal": sig[:, STATES.index("churned")],
+                        "returned_signal": sig[:, STATES.index("returned")], "cumulative": n.sum(axis=1)})
     return out
 
 
@@ -127,10 +202,17 @@ def segment_monthly(lc: Lifecycle, by: str, churn_after: int = 2, *, segment_col
     """The monthly lifecycle table (``Lifecycle.monthly``'s columns) for each segment of ``by``,
     with ``segment`` first: states, MAU, the active rate and the four rates within the segment."""
     counts = segment_counts(lc, by, churn_after, segment_columns=segment_columns)
-    parts = [monthly_from_counts(g.reset_index(drop=True)).assign(segment=seg)
-             for seg, g in counts.groupby("segment", sort=False)]
-    df = pd.concat(parts, ignore_index=True)
-    return df[["segment", *[c for c in df.columns if c != "segment"]]]
+    seg = counts["segment"].to_numpy(dtype=object)
+    # one pass of monthly_from_counts over every segment's months, with a row of zeros before each
+    # segment (dropped after), so that no rate of a segment's first month reads another's pools
+    starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]]) if len(seg) else np.array([], dtype=int)
+    cols = {c: np.insert(counts[c].to_numpy(), starts, lc.first_mi if c == "mi" else 0)
+            for c in counts.columns if c != "segment"}
+    keep = np.ones(len(seg) + len(starts), dtype=bool)
+    keep[starts + np.arange(len(starts))] = False
+    df = monthly_from_counts(cols)[keep].reset_index(drop=True)
+    df.insert(0, "segment", seg)
+    return df
 
 
 def segment_sizes(frame: pd.DataFrame) -> pd.Series:

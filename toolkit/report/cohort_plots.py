@@ -70,9 +70,10 @@ def plot_layer_cake(cake: pd.DataFrame, *, lang="zh", ax=None, last: int = 12, *
 
 
 def plot_segment_rate(seg_monthly: pd.DataFrame, by: str, *, rate="active_rate", min_users: int = 0, lang="zh",
-                      ax=None, **kwargs):
+                      names: dict | None = None, ax=None, **kwargs):
     """One line per segment of a rate of :func:`toolkit.analyses.cohorts.segment_monthly` (small
-    segments drawn together as 'other')."""
+    segments drawn together as 'other').  ``names``: the configuration's ``segment_names``, for
+    the column's name in the title (:func:`labels.segment_column`)."""
     ax = _ax(ax, (11, 4))
     df = group_small(seg_monthly, min_users) if min_users else seg_monthly
     for seg, g in df.groupby("segment", sort=False):
@@ -80,7 +81,8 @@ def plot_segment_rate(seg_monthly: pd.DataFrame, by: str, *, rate="active_rate",
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.tick_params(axis="x", rotation=90)
     title = L.rate(rate, lang) if rate != "active_rate" else L.t("segment_active_rate", lang)
-    ax.set_title(f"{title} {by}" if rate == "active_rate" else f"{title} · {by}")
+    column = L.segment_column(by, lang, names)
+    ax.set_title(f"{title} {column}" if rate == "active_rate" else f"{title} · {column}")
     ax.legend(fontsize=8, ncol=2)
     return ax
 
@@ -100,8 +102,10 @@ def retention_curves(counts_table: pd.DataFrame, min_users: int = 0) -> pd.DataF
     return pd.DataFrame.from_dict(out, orient="index").rename_axis("segment").reset_index()
 
 
-def plot_segment_retention(curves: pd.DataFrame, by: str, *, lang="zh", ax=None, max_age: int = 12, **kwargs):
-    """One retention curve per segment (:func:`retention_curves`), months since entry 0..``max_age``."""
+def plot_segment_retention(curves: pd.DataFrame, by: str, *, lang="zh", names: dict | None = None, ax=None,
+                           max_age: int = 12, **kwargs):
+    """One retention curve per segment (:func:`retention_curves`), months since entry 0..``max_age``;
+    ``names`` as in :func:`plot_segment_rate`."""
     ax = _ax(ax, (9, 4))
     ages = _ages(curves)[:max_age + 1]
     for _, r in curves.iterrows():
@@ -110,6 +114,6 @@ def plot_segment_retention(curves: pd.DataFrame, by: str, *, lang="zh", ax=None,
     ax.set_xticks(range(len(ages)), [a[1:] for a in ages])
     ax.set_xlabel(L.t("months_since_entry", lang))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(f"{L.t('segment_retention', lang)} {by}")
+    ax.set_title(f"{L.t('segment_retention', lang)} {L.segment_column(by, lang, names)}")
     ax.legend(fontsize=8, ncol=2)
     return ax

@@ -62,6 +62,8 @@ TEXT = {
     "breakdown": ("break down by", "细分维度"),
     "no_breakdown": ("(none)", "(不细分)"),
     "segment_unknown": ("unknown", "未知"),
+    "segment_column_channel": ("Channel", "渠道"),     # names of the sample's users columns (segment_column)
+    "segment_column_city": ("City", "城市"),
     "segment_other": ("other (small segments)", "其他(小细分合并)"),
     "segment_active_rate": ("Monthly active rate by", "月活率,按"),
     "segment_retention": ("Share of the cohort active, by months since entry, by", "同期用户留存曲线,按"),
@@ -175,6 +177,17 @@ def _pick(pair, lang):
 
 def t(key: str, lang: str = "zh") -> str:
     return _pick(TEXT[key], lang)
+
+
+def segment_column(by: str, lang: str = "zh", names: dict | None = None) -> str:
+    """The name of the users column ``by`` in charts: from ``names`` (the configuration's
+    ``segment_names``, {column: {language: name}}), else this table's name for the sample's
+    columns (channel, city), else the column's own name."""
+    given = (names or {}).get(by) or {}
+    if given.get(lang):
+        return given[lang]
+    key = f"segment_column_{by}"
+    return t(key, lang) if key in TEXT else str(by)
 
 
 def state(name: str, lang: str = "zh") -> str:

@@ -271,11 +271,13 @@ class SegmentExplorer:
         by, lang = self.by.value, self.ctx.language
         seg, curves = self.data(by)
         fig, ax = plt.subplots(figsize=(9, 4))
-        _mark_month(plot_segment_rate(seg, by, rate=self.rate.value, min_users=self.min_users, lang=lang, ax=ax),
+        names = self.ctx.cfg.segment_names
+        _mark_month(plot_segment_rate(seg, by, rate=self.rate.value, min_users=self.min_users, lang=lang, names=names,
+                                      ax=ax),
                     seg["month"].unique(), self.ctx.month)
         self.figures["rate"] = fig
         fig, ax = plt.subplots(figsize=(8, 4))
-        plot_segment_retention(curves, by, lang=lang, ax=ax)
+        plot_segment_retention(curves, by, lang=lang, names=names, ax=ax)
         self.figures["retention"] = fig
         for name, f in self.figures.items():
             self.images[name].value = _png(f)

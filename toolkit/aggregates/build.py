@@ -537,6 +537,8 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
         def sink(mi):
             for old in (root / "months" / month_label(mi)).glob("counts-k*.parquet"):
                 old.unlink()      # the month's counts follow its new snapshot
+            for old in (root / "months" / month_label(mi)).glob("churn-*"):
+                shutil.rmtree(old, ignore_errors=True)   # and so do the churn fits kept there (churn_risk)
             con.execute(f"COPY lifecycle_next TO '{root / 'months' / month_label(mi) / 'snapshot.parquet'}' "
                         "(FORMAT parquet)")
         def month_only(mi):   # the step reads one month: one file each instead of every month's

@@ -10,6 +10,8 @@
 --   campaign_3m      a member of a campaign whose period touches M-2 .. M
 --   tenure_months    months since the entry month
 --   inactive_next    not active in M + 1 (NULL when M + 1 is after $last_mi: outcome unknown)
+-- Ordered by month and user, so that the rows (and the random draw of a capped fit) do not
+-- depend on how the engine scheduled the query.
 WITH users_m AS (
     SELECT user_id, mi, entry, state FROM lifecycle_states
     WHERE mi BETWEEN $from_mi AND $to_mi AND state IN ('new', 'new_retained', 'active', 'woken', 'returned')
@@ -68,3 +70,4 @@ LEFT JOIN cats AS c USING (user_id, mi)
 LEFT JOIN bought AS b USING (user_id, mi)
 LEFT JOIN campaign AS g USING (user_id, mi)
 LEFT JOIN next AS n USING (user_id, mi)
+ORDER BY u.mi, u.user_id

@@ -3,6 +3,7 @@ lets its flags override it.  Bad input ends with one clear line and exit code 2,
 never a traceback."""
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -528,7 +529,10 @@ def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir, jo
     config_file = find_config(ctx.obj.get("config_path"))
     click.echo(f"Configuration: {config_file or 'package defaults (no toolkit.yaml found)'}")
     if months:
-        _build(cfg, store, quiet=False)      # once per run: the notebooks open the result
+        agg = _build(cfg, store, quiet=False)      # once per run: the notebooks open the result
+        if agg.root is not None:                    # as it is, without checking the sources again
+            from .aggregates.build import BUILT_ENV, built_marker
+            os.environ[BUILT_ENV] = built_marker(agg)
     if not months:
         click.echo(f"Every complete month already has a report in {out_dir}.")
         return

@@ -555,6 +555,53 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
     return res
 
 
+BUILT_ENV = "TOOLKIT_REPORT_BUILT"   # set by `toolkit report` after its build: {"root": ..., "digest": ...}
+
+
+def manifest_digest(root: Path) -> str:
+    """A digest of the cache's manifest as it is now ('' when there is none)."""
+    try:
+        return hashlib.sha256((Path(root) / "manifest.json").read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def built_marker(aggregates: Aggregates) -> str:
+    """What the report runner passes to its notebooks (in ``BUILT_ENV``) after bringing the cache
+    up to date: the cache folder and the digest of its manifest."""
+    return json.dumps({"root": str(aggregates.root), "digest": manifest_digest(aggregates.root)})
+
+
+def attach_built(store: Store, marker: str | None, *, active_events=(), signal_events=("trip",), cache_dir=None,
+                 engine=None) -> Aggregates | None:
+    """The aggregates that the report runner built for this run (``marker`` from ``built_marker``),
+    registered in ``store.con`` without checking their sources again (a build that finds nothing
+    to do reads the registrations, orders and file statistics: seconds at a million users, in
+    every section); None when the cache is not the one the marker names, its manifest changed
+    since, or it was built with other settings: then the caller builds."""
+    try:
+        said = json.loads(marker or "")
+    except ValueError:
+        return None
+    if not isinstance(said, dict) or not said.get("digest"):
+        return None
+    root = cache_root(store.data_dir, cache_dir)
+    if str(root) != said.get("root") or manifest_digest(root) != said["digest"]:
+        return None
+    man = read_manifest(root)
+    s = settings(store.con, active_events, signal_events, store.timezone)
+    key = hashlib.sha256(json.dumps(s, sort_keys=True).encode()).hexdigest()
+    if man.get("format") != FORMAT or man.get("settings") != key or not man.get("snapshots"):
+        return None
+    lo, hi = man["snapshots"]
+    if engine is not None:
+        engines.use(store.con, engine)
+    _ids(store.con)
+    _remember(store.con, s, root)
+    attach(store.con, root, lo, hi)
+    return Aggregates(store.con, lo, hi, list(active_events or []), list(signal_events or []), root)
+
+
 def open_aggregates(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=None,
                     rebuild: bool = False, cache: bool = True, engine=None) -> Aggregates:
     """The aggregates of ``store`` registered in ``store.con``: from the cache (built or

@@ -79,11 +79,17 @@ def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, ta
     except MissingTableError as exc:
         raise _no_data(cfg, str(exc).rstrip("."), bool(data_dir)) from None
     m = check_month(month, store.con, what="month", skip_first=True)
-    # The report runner has built the aggregates before the notebooks start: this reuses them
-    # (a notebook opened on its own builds or extends them first).
+    # The report runner has built the aggregates before the notebooks start and says so (BUILT_ENV):
+    # they are attached as they are; a notebook opened on its own builds or extends them first.
+    import os
+
     from ..aggregates import engines
-    agg = build(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
-                cache_dir=cfg.cache_dir, engine=engines.from_config(cfg, store)).aggregates
+    from ..aggregates.build import BUILT_ENV, attach_built
+    engine = engines.from_config(cfg, store)
+    agg = attach_built(store, os.environ.get(BUILT_ENV), active_events=cfg.active_events,
+                       signal_events=cfg.signal_events, cache_dir=cfg.cache_dir, engine=engine) or \
+        build(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
+              cache_dir=cfg.cache_dir, engine=engine).aggregates
     lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=m,
                    aggregates=agg)
     return ReportContext(cfg=cfg, store=store, month=m, churn_after=cfg.churn_after, target=cfg.target_active_rate,

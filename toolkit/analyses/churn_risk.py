@@ -73,8 +73,12 @@ def churn_features(lc, from_mi: int, to_mi: int, *, churn_after: int = 2) -> pd.
     ensure_categories(lc.con, from_mi - 2, to_mi, active_events=lc.active_events, signal_events=lc.signal_events)
     lc.monthly_states_ready()
     text = queries.with_cte("churn_features", "lifecycle_states")
-    df = queries.execute(lc.con, text, k=int(churn_after), from_mi=int(from_mi), to_mi=int(to_mi),
-                         last_mi=int(lc.last_mi)).df()
+    # one query per month: each month's rows depend on its own three months only, and nine months
+    # of a million users at once (4 million rows, sorted) ran out of a 2 GB memory limit
+    parts = [queries.execute(lc.con, text, k=int(churn_after), from_mi=mi, to_mi=mi, last_mi=int(lc.last_mi)).df()
+             for mi in range(int(from_mi), int(to_mi) + 1)]
+    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else \
+        queries.execute(lc.con, text, k=int(churn_after), from_mi=1, to_mi=0, last_mi=int(lc.last_mi)).df()
     return _prepare(df)
 
 

@@ -67,10 +67,11 @@ try:
                       with_reasons=False)
 except ConfigError:
     risk = None
+# the month's preference tags of every entered user, once: for the risk by tag and the ideas' reach
+prefs = preference_shares(con, ctx.month, active_events=lc.active_events, signal_events=lc.signal_events,
+                          users=states["user_id"])[["user_id", "tags", "primary_tag"]]
 if risk is not None:
-    tags = preference_shares(con, ctx.month, active_events=lc.active_events, signal_events=lc.signal_events,
-                             users=risk.scores["user_id"])[["user_id", "primary_tag"]]
-    scored = risk.scores.merge(tags, on="user_id", how="left")
+    scored = risk.scores.merge(prefs[["user_id", "primary_tag"]], on="user_id", how="left")
     by_state = risk_by(scored, "state")
     by_tag = risk_by(scored, "primary_tag").sort_values("mean_probability", ascending=False)
 campaign_table = con.execute("SELECT * FROM campaigns").df()
@@ -81,7 +82,8 @@ corr = correlations(kpis)
 pairs = strongest_pairs(corr["spearman"], corr["n_spearman"])
 pair_words = describe_pairs(pairs, lang, V.kpi)
 ideas_path = ideas_file(ctx.cfg.data_dir, ideas or None)
-ranked = month_ideas(lc, ctx.month, ideas_path, churn_after=ctx.churn_after) if ideas_path else None
+ranked = month_ideas(lc, ctx.month, ideas_path, churn_after=ctx.churn_after, states=states,
+                     prefs=prefs) if ideas_path else None
 
 # %% [markdown] tags=["lang-en"]
 # ## Findings

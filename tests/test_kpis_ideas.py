@@ -140,3 +140,18 @@ def test_the_kpi_heatmap_leaves_out_kpis_that_never_varied():
     ax = plot_kpi_heatmap(corr, lang="en")
     drawn = [t.get_text() for t in ax.get_xticklabels()]
     assert drawn == [kpi(k, "en") for k in KPIS if k not in ("campaigns", "pushes")]
+
+
+def test_ideas_reach_from_the_callers_states_and_tags_is_the_same(sample_dir):
+    """The report passes the states and tags it already has: the same ranking as computing them."""
+    from toolkit.analyses.ideas import ideas_file, month_ideas
+    from toolkit.analyses.lifecycle import Lifecycle
+    from toolkit.analyses.preferences import preference_shares
+    from toolkit.data.store import open_store
+    lc = Lifecycle(open_store(sample_dir).con, last_month="2026-10")
+    path = ideas_file(sample_dir, None)
+    states = lc.user_states("2026-10", 2)
+    prefs = preference_shares(lc.con, "2026-10", signal_events=lc.signal_events, users=states["user_id"])
+    given = month_ideas(lc, "2026-10", path, states=states, prefs=prefs[["user_id", "tags", "primary_tag"]])
+    pd.testing.assert_frame_equal(given, month_ideas(lc, "2026-10", path))
+    assert (given["reach"] > 0).all()

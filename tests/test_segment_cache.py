@@ -165,6 +165,22 @@ def test_a_new_month_or_a_late_event_computes_only_the_months_stepped(seg_dir, t
                                                                      "channel", 2))
 
 
+def test_kept_cohort_counts_follow_a_late_event(seg_dir, tmp_path):
+    """The retention cohorts kept per month (counts-cohorts-*) are written again when a late
+    event re-steps their month, like the state counts: the table equals a fresh cache's.  U4
+    (events Feb, Mar) gets a late January event: U4 now enters in January, so the February and
+    March rows of the January and February cohorts change though those months' files did not."""
+    cache = tmp_path / "cache"
+    before = cohort_table(_cached(seg_dir, cache), counts=True)
+    _write_month(seg_dir, "2025-01", rows=[(4, "2025-01-09 10:00:00", "app_open")], name="late-cohort")
+    cohorts._CELLS.clear()
+    after = cohort_table(_cached(seg_dir, cache), counts=True)
+    cohorts._CELLS.clear()
+    fresh = cohort_table(_cached(seg_dir, tmp_path / "fresh"), counts=True)
+    pd.testing.assert_frame_equal(after, fresh)
+    assert not after.equals(before)
+
+
 def test_a_breakdown_without_a_users_table_says_so(tmp_path):
     d = tmp_path / "no-users"
     _write_month(d, "2025-01")

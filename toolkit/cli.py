@@ -3,6 +3,7 @@ lets its flags override it.  Bad input ends with one clear line and exit code 2,
 never a traceback."""
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -582,7 +583,10 @@ def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir, jo
         config_file = find_config(ctx.obj.get("config_path"))
         click.echo(f"Configuration: {config_file or 'package defaults (no toolkit.yaml found)'}")
         if months:
-            _build(cfg, store, quiet=False)      # once per run: the notebooks open the result
+            agg = _build(cfg, store, quiet=False)      # once per run: the notebooks open the result
+            if agg.root is not None:                    # as it is, without checking the sources again
+                from .aggregates.build import BUILT_ENV, built_marker
+                os.environ[BUILT_ENV] = built_marker(agg)
     except Exception as exc:      # before any month started: the run log says so too (a cron reader looks there)
         _log_failed_start(ctx, data_dir, out, month, exc)
         raise

@@ -541,8 +541,10 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
             prev = f"SELECT * FROM read_parquet('{root / 'months' / month_label(step_from - 1) / 'snapshot.parquet'}')"
 
         def sink(mi):
-            for old in (root / "months" / month_label(mi)).glob("counts-k*.parquet"):
-                old.unlink()      # the month's counts follow its new snapshot
+            for old in (root / "months" / month_label(mi)).glob("counts-*.parquet"):
+                old.unlink()      # the month's kept counts (states, cohorts, segment cells) follow its new snapshot
+            for old in (root / "months" / month_label(mi)).glob("churn-*"):
+                shutil.rmtree(old, ignore_errors=True)   # and so do the churn fits kept there (churn_risk)
             con.execute(f"COPY lifecycle_next TO '{root / 'months' / month_label(mi) / 'snapshot.parquet'}' "
                         "(FORMAT parquet)")
         def month_only(mi):   # the step reads one month: one file each instead of every month's
@@ -578,30 +580,76 @@ def _set_span(con, span) -> None:
                 "CAST(? AS TIMESTAMP) AS last_time", list(span))
 
 
+def _attach_manifest(store: Store, root: Path, man: dict, s: dict, active_events, signal_events,
+                     engine=None) -> Aggregates | None:
+    """Register the kept months of a manifest as a build does, without looking at the source;
+    None when it was written by another version or with other settings."""
+    if man.get("format") != FORMAT or man.get("settings") != _settings_key(s) or not man.get("snapshots"):
+        return None
+    lo, hi = man["snapshots"]
+    con = store.con
+    if engine is not None:
+        engines.use(con, engine)
+    if man.get("span"):
+        _set_span(con, man["span"])
+    _ids(con)
+    _remember(con, s, root)
+    attach(con, root, lo, hi)
+    return Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), root)
+
+
 def open_built(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=None) -> Aggregates | None:
     """The aggregates of the last complete build of ``store`` with these settings, registered
     as a build registers them but without looking at the source; None when there is none.
 
     For events another engine reads (engine: spark with events_table or events_path), where
-    even the fingerprints are a Spark job: a report's notebooks read what the run's build
-    (``toolkit report`` builds first) wrote, and the data period kept with it."""
+    even the fingerprints are a Spark job: a notebook opened on its own reads the last build
+    (``toolkit build`` or ``toolkit report`` refresh it), and the data period kept with it."""
     root = cache_root(store.data_dir, cache_dir)
     man = read_manifest(root)
-    con = store.con
-    s = settings(con, active_events, signal_events, store.timezone)
-    if man.get("format") != FORMAT or man.get("settings") != _settings_key(s) or not man.get("snapshots"):
-        return None
-    lo, hi = man["snapshots"]
+    lo, hi = man.get("snapshots") or [0, -1]
     if not all((root / "months" / month_label(m) / f"{t}.parquet").is_file()
                for m in range(lo, hi + 1) for t in (*MONTH_FILES, "snapshot")):
         return None
-    if man.get("span"):
-        _set_span(con, man["span"])
-    _ids(con)
-    _small_tables(con)
-    _remember(con, s, root)
-    attach(con, root, lo, hi)
-    return Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), root)
+    s = settings(store.con, active_events, signal_events, store.timezone)
+    return _attach_manifest(store, root, man, s, active_events, signal_events)
+
+
+BUILT_ENV = "TOOLKIT_REPORT_BUILT"   # set by `toolkit report` after its build: {"root": ..., "digest": ...}
+
+
+def manifest_digest(root: Path) -> str:
+    """A digest of the cache's manifest as it is now ('' when there is none)."""
+    try:
+        return hashlib.sha256((Path(root) / "manifest.json").read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def built_marker(aggregates: Aggregates) -> str:
+    """What the report runner passes to its notebooks (in ``BUILT_ENV``) after bringing the cache
+    up to date: the cache folder and the digest of its manifest."""
+    return json.dumps({"root": str(aggregates.root), "digest": manifest_digest(aggregates.root)})
+
+
+def attach_built(store: Store, marker: str | None, *, active_events=(), signal_events=("trip",), cache_dir=None,
+                 engine=None) -> Aggregates | None:
+    """The aggregates that the report runner built for this run (``marker`` from ``built_marker``),
+    registered in ``store.con`` without checking their sources again (a build that finds nothing
+    to do reads the registrations, orders and file statistics: seconds at a million users, in
+    every section); None when the cache is not the one the marker names, its manifest changed
+    since, or it was built with other settings: then the caller builds."""
+    try:
+        said = json.loads(marker or "")
+    except ValueError:
+        return None
+    if not isinstance(said, dict) or not said.get("digest"):
+        return None
+    root = cache_root(store.data_dir, cache_dir)
+    if str(root) != said.get("root") or manifest_digest(root) != said["digest"]:
+        return None
+    s = settings(store.con, active_events, signal_events, store.timezone)
+    return _attach_manifest(store, root, read_manifest(root), s, active_events, signal_events, engine)
 
 
 def open_aggregates(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=None,

@@ -25,6 +25,7 @@ value (median; the most common lifecycle state), largest first, positive only.
 from __future__ import annotations
 
 import math
+import pickle
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,8 +73,12 @@ def churn_features(lc, from_mi: int, to_mi: int, *, churn_after: int = 2) -> pd.
     ensure_categories(lc.con, from_mi - 2, to_mi, active_events=lc.active_events, signal_events=lc.signal_events)
     lc.monthly_states_ready()
     text = queries.with_cte("churn_features", "lifecycle_states")
-    df = queries.execute(lc.con, text, k=int(churn_after), from_mi=int(from_mi), to_mi=int(to_mi),
-                         last_mi=int(lc.last_mi)).df()
+    # one query per month: each month's rows depend on its own three months only, and nine months
+    # of a million users at once (4 million rows, sorted) ran out of a 2 GB memory limit
+    parts = [queries.execute(lc.con, text, k=int(churn_after), from_mi=mi, to_mi=mi, last_mi=int(lc.last_mi)).df()
+             for mi in range(int(from_mi), int(to_mi) + 1)]
+    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else \
+        queries.execute(lc.con, text, k=int(churn_after), from_mi=1, to_mi=0, last_mi=int(lc.last_mi)).df()
     return _prepare(df)
 
 
@@ -212,12 +217,129 @@ def churn_risk(lc, month: str, *, churn_after: int = 2, train_months: int = 6, l
     import sklearn.ensemble  # noqa: F401 - load the OpenMP runtime first: threadpoolctl limits the loaded ones
     import sklearn.linear_model  # noqa: F401
     from threadpoolctl import threadpool_limits
+    kept = _kept_folder(lc, month, churn_after=churn_after, train_months=train_months, seed=seed)
+    if kept is not None and (kept / "result.json").is_file():
+        try:
+            return _read_kept(kept, lang=lang, with_reasons=with_reasons)
+        except (OSError, ValueError, KeyError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            pass      # unreadable (e.g. written by another library version): fit again and replace it
     with threadpool_limits(limits=int(threads) if threads else None):
-        return _churn_risk(lc, month, churn_after=churn_after, train_months=train_months, lang=lang,
-                           with_reasons=with_reasons, seed=seed)
+        r, final = _churn_risk(lc, month, churn_after=churn_after, train_months=train_months, lang=lang,
+                               with_reasons=with_reasons, seed=seed)
+    if kept is not None:
+        _keep(kept, r, final)
+    return r
 
 
-def _churn_risk(lc, month, *, churn_after, train_months, lang, with_reasons, seed) -> ChurnRisk:
+# ------------------------------------------------------------- kept results (the aggregate cache)
+#
+# A fit for month M is a function of the monthly aggregates and lifecycle snapshots of the months
+# up to M (up to M + 1 when the lifecycle's last month is after M: the outcome column), of the
+# campaigns, of the parameters and of this code.  With a cache, the result is kept in the folder
+# of that last month, ``months/YYYY-MM/churn-<key>/``, where ``key`` digests the rest; the build
+# deletes it whenever it steps that month's snapshot again (a changed or recomputed month at or
+# before it), as it does the month's state counts.  A second run of the month (the other language,
+# a re-run) reads it instead of fitting: the same tables, the same model.
+
+KEPT_PREFIX = "churn-"
+
+
+def _kept_folder(lc, month: str, *, churn_after: int, train_months: int, seed: int):
+    """The folder of the kept result of these arguments, or None when there is no cache (in-memory
+    aggregates) or the month is after the cached months."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    import sklearn
+
+    from ..aggregates.cache import FORMAT
+    from ..aggregates.tables import month_label
+    agg = getattr(lc, "aggregates", None)
+    root = getattr(agg, "root", None)
+    if root is None:
+        return None
+    M = _mi(month)
+    holder = min(int(lc.last_mi), M + 1)
+    if M > lc.last_mi or holder > agg.last_mi or holder < agg.first_mi:
+        return None
+    folder = Path(root) / "months" / month_label(holder)
+    if not folder.is_dir():
+        return None
+    campaigns = lc.con.execute(
+        "SELECT count(*), coalesce(sum(hash(campaign_id, start_date, end_date)), 0) FROM campaigns").fetchone() \
+        if _has(lc.con, "campaigns") else None
+    members = lc.con.execute(
+        "SELECT count(*), coalesce(sum(hash(campaign_id, user_id)), 0) FROM campaign_members").fetchone() \
+        if _has(lc.con, "campaign_members") else None
+    digest = hashlib.sha256()
+    for path in (Path(__file__), Path(queries.__file__).parent / "sql" / "churn_features.sql"):
+        digest.update(path.read_bytes())
+    digest.update(json.dumps({"month": M, "holder": holder, "k": int(churn_after), "n": int(train_months),
+                              "seed": int(seed), "cap": MAX_TRAIN_ROWS, "format": FORMAT,
+                              "sklearn": sklearn.__version__, "numpy": np.__version__,
+                              "active": list(lc.active_events), "signal": list(lc.signal_events),
+                              "campaigns": [str(v) for v in campaigns or ()],
+                              "members": [str(v) for v in members or ()]}, sort_keys=True).encode())
+    return folder / f"{KEPT_PREFIX}{month_label(M)}-{digest.hexdigest()[:16]}"
+
+
+def _has(con, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": name}).fetchone()[0]
+                + con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = $n", {"n": name}).fetchone()[0])
+
+
+FRAMES = ("evaluation", "calibration", "scores", "eval_frame")
+
+
+def _keep(folder, r: ChurnRisk, final) -> None:
+    """Write ``r`` (its scores without reasons) and the final model into ``folder``, atomically
+    (a folder beside it renamed into place); a failure to write leaves no kept result."""
+    import json
+    import os
+    import shutil
+    tmp = folder.with_name(f".{folder.name}.{os.getpid()}")
+    try:
+        tmp.mkdir()
+        for name in FRAMES:
+            frame = getattr(r, name)
+            if name == "scores":
+                frame = frame.drop(columns="reasons")
+            frame.to_parquet(tmp / f"{name}.parquet")
+        with open(tmp / "model.pickle", "wb") as fh:
+            pickle.dump(final, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        meta = {"month": r.month, "eval_month": r.eval_month, "validation_month": r.validation_month,
+                "train_months": r.train_months, "chosen": r.chosen, "validation": r.validation,
+                "reference": r.reference}
+        (tmp / "result.json").write_text(json.dumps(meta), encoding="utf-8")
+        for old in folder.parent.glob(f"{KEPT_PREFIX}{r.month}-*"):   # another key's result of the month
+            shutil.rmtree(old, ignore_errors=True)
+        os.replace(tmp, folder)
+    except OSError:
+        pass                   # the cache is never needed for the result
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _read_kept(folder, *, lang: str, with_reasons: bool) -> ChurnRisk:
+    import json
+    meta = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES}
+    now = frames["scores"].drop(columns="probability")
+    if with_reasons:
+        with open(folder / "model.pickle", "rb") as fh:
+            final = pickle.load(fh)
+        _, why = reasons(final, now, meta["reference"], lang=lang)
+    else:
+        why = [""] * len(now)
+    frames["scores"] = frames["scores"].assign(reasons=why)
+    return ChurnRisk(month=meta["month"], eval_month=meta["eval_month"], validation_month=meta["validation_month"],
+                     train_months=meta["train_months"], chosen=meta["chosen"], validation=meta["validation"],
+                     reference=meta["reference"], **frames)
+
+
+def _churn_risk(lc, month, *, churn_after, train_months, lang, with_reasons, seed) -> tuple[ChurnRisk, object]:
+    """The result and the chosen model as fitted to score the month."""
     M = _mi(month)
     if M > lc.last_mi:
         raise ConfigError(f"Month {month} is after the data: churn risk needs the month's activity.")
@@ -270,7 +392,7 @@ def _churn_risk(lc, month, *, churn_after, train_months, lang, with_reasons, see
     return ChurnRisk(month=month, eval_month=month_label(E), validation_month=month_label(V),
                      train_months=[month_label(max(lo, E - n)), month_label(E - 1)], chosen=chosen,
                      validation=auc_v, evaluation=pd.DataFrame(rows), calibration=pd.concat(curves, ignore_index=True),
-                     scores=scores, eval_frame=eval_frame, reference=ref)
+                     scores=scores, eval_frame=eval_frame, reference=ref), final
 
 
 def scene_for(scores: pd.DataFrame, rules: pd.DataFrame, tags: pd.DataFrame) -> pd.Series:

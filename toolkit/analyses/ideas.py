@@ -102,19 +102,24 @@ def rank_ideas(ideas: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def month_ideas(lc, month: str, path, *, churn_after: int = 2) -> pd.DataFrame:
-    """``rank_ideas`` for the users entered by ``month`` (states and preference tags of the month)."""
+def month_ideas(lc, month: str, path, *, churn_after: int = 2, states: pd.DataFrame | None = None,
+                prefs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``rank_ideas`` for the users entered by ``month`` (states and preference tags of the month).
+    ``states`` (``lc.user_states(month, churn_after)``) and ``prefs`` (``preference_shares`` of the
+    month with at least ``user_id`` and ``tags``): the caller's, when it has them already."""
     from .preferences import categories, preference_shares
     ideas = load_ideas(path)
     unknown = sorted(set(ideas["target_tag"]) - {"any", *categories(lc.con)})
     if unknown:
         raise ConfigError(f"{path}: target_tag {', '.join(unknown)} is not a preference tag of these data; use one "
                           f"of {', '.join(categories(lc.con))} (the feature_map categories) or any.")
-    states = lc.user_states(month, churn_after)
+    if states is None:
+        states = lc.user_states(month, churn_after)
     if (ideas["target_tag"] != "any").any():
-        prefs = preference_shares(lc.con, month, active_events=lc.active_events, signal_events=lc.signal_events,
-                                  users=states["user_id"])[["user_id", "tags"]]
-        users = states[["user_id", "state"]].merge(prefs, on="user_id", how="left")
+        if prefs is None:
+            prefs = preference_shares(lc.con, month, active_events=lc.active_events, signal_events=lc.signal_events,
+                                      users=states["user_id"])
+        users = states[["user_id", "state"]].merge(prefs[["user_id", "tags"]], on="user_id", how="left")
     else:
         users = states[["user_id", "state"]].assign(tags="")
     return rank_ideas(ideas, users)

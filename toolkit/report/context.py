@@ -79,22 +79,24 @@ def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, ta
                                   built_id_type=True)
     except MissingTableError as exc:
         raise _no_data(cfg, str(exc).rstrip("."), bool(data_dir)) from None
-    # The report runner has built the aggregates before the notebooks start: this reuses them
-    # (a notebook opened on its own builds or extends them first).  Events another engine reads
-    # (Spark with events_table or events_path) are not looked at again: the notebook reads the
-    # last build (`toolkit build` or `toolkit report` refresh it), with the data period kept in it.
+    # The report runner has built the aggregates before the notebooks start and says so (BUILT_ENV):
+    # they are attached as they are; a notebook opened on its own builds or extends them first.
+    # Events another engine reads (Spark with events_table or events_path) are not looked at from
+    # a notebook: it reads the last build (`toolkit build` or `toolkit report` refresh it), with the
+    # data period kept in it.
+    import os
+
     from ..aggregates import engines
-    from ..aggregates.build import open_built
+    from ..aggregates.build import BUILT_ENV, attach_built, open_built
     engine = engines.from_config(cfg, store)
-    agg = None
-    if getattr(engine, "external", False):
-        agg = open_built(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
-                         cache_dir=cfg.cache_dir)
-    else:
-        check_month(month, store.con, what="month", skip_first=True)   # before a build: a wrong month fails fast
+    kw = dict(active_events=cfg.active_events, signal_events=cfg.signal_events, cache_dir=cfg.cache_dir)
+    agg = attach_built(store, os.environ.get(BUILT_ENV), engine=engine, **kw)
+    if agg is None and getattr(engine, "external", False):
+        agg = open_built(store, **kw)
     if agg is None:
-        agg = build(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
-                    cache_dir=cfg.cache_dir, engine=engine).aggregates
+        if not getattr(engine, "external", False):     # the period is known before a build: a wrong month fails fast
+            check_month(month, store.con, what="month", skip_first=True)
+        agg = build(store, engine=engine, **kw).aggregates
     m = check_month(month, store.con, what="month", skip_first=True)
     lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=m,
                    aggregates=agg)

@@ -10,30 +10,39 @@
 --   campaign_3m      a member of a campaign whose period touches M-2 .. M
 --   tenure_months    months since the entry month
 --   inactive_next    not active in M + 1 (NULL when M + 1 is after $last_mi: outcome unknown)
+-- Ordered by month and user, so that the rows (and the random draw of a capped fit) do not
+-- depend on how the engine scheduled the query.
 WITH users_m AS (
     SELECT user_id, mi, entry, state FROM lifecycle_states
     WHERE mi BETWEEN $from_mi AND $to_mi AND state IN ('new', 'new_retained', 'active', 'woken', 'returned')
 ),
+wanted AS (   -- each user-month with the three months its features read: M (ago 0), M-1, M-2
+    SELECT u.user_id, u.mi, u.mi - o.ago AS src, o.ago
+    FROM users_m AS u CROSS JOIN (SELECT unnest([0, 1, 2]) AS ago) AS o
+),
 activity AS (
-    SELECT u.user_id, u.mi,
-           max(CASE WHEN a.mi = u.mi THEN bit_count(a.q_days) END)                 AS days_0,
-           max(CASE WHEN a.mi = u.mi - 1 THEN bit_count(a.q_days) END)             AS days_1,
-           max(CASE WHEN a.mi = u.mi - 2 THEN bit_count(a.q_days) END)             AS days_2,
-           max(CASE WHEN a.mi = u.mi AND a.q_days <> 0 THEN floor(log2(a.q_days)) END) AS last_bit,
-           max(CASE WHEN a.mi = u.mi THEN bit_count(a.s_days) END)                 AS signal_days,
-           bool_or(a.s_days <> 0)                                                   AS signal_3m
-    FROM users_m AS u JOIN agg_user_month AS a ON a.user_id = u.user_id AND a.mi BETWEEN u.mi - 2 AND u.mi
-    GROUP BY u.user_id, u.mi
+    SELECT w.user_id, w.mi,
+           max(CASE WHEN w.ago = 0 THEN bit_count(a.q_days) END)                 AS days_0,
+           max(CASE WHEN w.ago = 1 THEN bit_count(a.q_days) END)                 AS days_1,
+           max(CASE WHEN w.ago = 2 THEN bit_count(a.q_days) END)                 AS days_2,
+           max(CASE WHEN w.ago = 0 AND a.q_days <> 0 THEN floor(log2(a.q_days)) END) AS last_bit,
+           max(CASE WHEN w.ago = 0 THEN bit_count(a.s_days) END)                 AS signal_days,
+           bool_or(a.s_days <> 0)                                                 AS signal_3m
+    FROM wanted AS w JOIN agg_user_month AS a ON a.user_id = w.user_id AND a.mi = w.src
+    WHERE a.mi BETWEEN $from_mi - 2 AND $to_mi
+    GROUP BY w.user_id, w.mi
 ),
 cats AS (
-    SELECT u.user_id, u.mi, count(DISTINCT c.category) AS categories_3m
-    FROM users_m AS u JOIN agg_user_categories AS c ON c.user_id = u.user_id AND c.mi BETWEEN u.mi - 2 AND u.mi
-    GROUP BY u.user_id, u.mi
+    SELECT w.user_id, w.mi, count(DISTINCT c.category) AS categories_3m
+    FROM wanted AS w JOIN agg_user_categories AS c ON c.user_id = w.user_id AND c.mi = w.src
+    WHERE c.mi BETWEEN $from_mi - 2 AND $to_mi
+    GROUP BY w.user_id, w.mi
 ),
 bought AS (
-    SELECT u.user_id, u.mi, sum(o.orders) AS orders_3m, sum(o.amount) AS amount_3m
-    FROM users_m AS u JOIN agg_orders AS o ON o.user_id = u.user_id AND o.mi BETWEEN u.mi - 2 AND u.mi
-    GROUP BY u.user_id, u.mi
+    SELECT w.user_id, w.mi, sum(o.orders) AS orders_3m, sum(o.amount) AS amount_3m
+    FROM wanted AS w JOIN agg_orders AS o ON o.user_id = w.user_id AND o.mi = w.src
+    WHERE o.mi BETWEEN $from_mi - 2 AND $to_mi
+    GROUP BY w.user_id, w.mi
 ),
 member_months AS (
     SELECT DISTINCT m.user_id, year(k.start_date) * 12 + month(k.start_date) - 1 AS first_mi,
@@ -68,3 +77,4 @@ LEFT JOIN cats AS c USING (user_id, mi)
 LEFT JOIN bought AS b USING (user_id, mi)
 LEFT JOIN campaign AS g USING (user_id, mi)
 LEFT JOIN next AS n USING (user_id, mi)
+ORDER BY u.mi, u.user_id

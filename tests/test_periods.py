@@ -281,3 +281,16 @@ def test_a_region_has_its_own_days_off():
     assert not is_day_off(easter_monday, "GB") and not is_day_off(august, "GB")
     with pytest.raises(ConfigError, match="GB-XX.*region such as GB-ENG"):
         HolidayCalendar("GB-XX", [2011])
+
+
+def test_period_charts_show_a_full_step_and_stickiness_from_zero():
+    """A funnel step at 100% (each payer of a shop pays) is drawn inside the frame, and the
+    stickiness axis starts at zero (4.1% to 4.8% must not look like a leap)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from toolkit.report.period_plots import plot_funnel, plot_stickiness
+    funnel = pd.DataFrame({"cohort": ["2011-01", "2011-02"], "paying_share": [1.0, 1.0]})
+    assert plot_funnel(funnel, lang="en").get_ylim()[1] > 1.0
+    sticky = pd.DataFrame({"month": ["2011-01", "2011-02"], "dau_mau": [0.041, 0.048]})
+    lo, hi = plot_stickiness(sticky, lang="en").get_ylim()
+    assert lo == 0 and hi > 0.048

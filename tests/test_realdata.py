@@ -80,6 +80,8 @@ def test_reports_render_on_the_real_data(retail, tmp_path):
                                                            "03_preferences.html", "04_value_risk.html", "index.html"]
     periods = (month / "02_periods.html").read_text(encoding="utf-8")
     assert "Christmas" in periods and "Good Friday" in periods        # the GB calendar, not China's
+    summary = (month / "index.html").read_text(encoding="utf-8")      # 12 months of data: no year-on-year, said
+    assert "vs last year: the data start in 2010-12, less than a year before this month." in summary
     from toolkit.report.tables import read_metrics
     vr = [m for m in read_metrics(month / "04_value_risk.ipynb") if m["section"] == "value_risk"][0]
     assert vr["mode"] == "rfm" and vr["churn"]["eval_month"] == "2011-10"

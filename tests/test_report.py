@@ -49,6 +49,7 @@ def test_summary_numbers_match_the_lifecycle_table(rendered, sample_dir):
     assert f"{row.active_rate:.1%}" in page and f"{int(row.mau):,}" in page
     assert f"{(row.active_rate - prev.active_rate) * 100:+.1f} points" in page
     assert f"{(row.mau / cli.loc['2025-10', 'mau'] - 1) * 100:+.1f}%" in page     # year on year
+    assert "less than a year before this month" not in page
     assert page.count("<li>") >= 4 and "01_lifecycle.html" in page                # movements + link
 
 

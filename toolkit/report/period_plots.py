@@ -102,7 +102,7 @@ def plot_funnel(funnel: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
         if col in funnel and funnel[col].notna().any():
             ax.plot(funnel["cohort"], funnel[col], marker=".", label=zh if lang == "zh" else en, **kwargs)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.05)          # a step at 100% (every payer of a shop) stays visible above the frame's edge
     ax.tick_params(axis="x", rotation=90)
     ax.set_title(_t("funnel", lang))
     ax.legend(fontsize=8)
@@ -113,6 +113,8 @@ def plot_stickiness(sticky: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
     ax = _ax(ax, (12, 3.5))
     ax.plot(sticky["month"], sticky["dau_mau"], marker="o", **kwargs)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    # from zero: a change from 4.1% to 4.8% is small, and the axis should not make it look large
+    ax.set_ylim(0, max(0.05, float(sticky["dau_mau"].max()) * 1.15) if len(sticky) else 1)
     ax.tick_params(axis="x", rotation=90)
     ax.set_title(_t("sticky", lang))
     return ax

@@ -21,7 +21,9 @@ HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": 
         "months": ("Rendered months", "已生成的月份"), "target": ("target", "目标"),
         "lifecycle": L.TEXT["sec_lifecycle"], "periods": L.TEXT["sec_periods"],
         "preferences": L.TEXT["sec_preferences"], "value_risk": L.TEXT["sec_value_risk"], "na": ("not available", "无数据"),
-        "mau": ("monthly active users (MAU)", "月活跃用户"), "new": ("new users", "新用户")}
+        "mau": ("monthly active users (MAU)", "月活跃用户"), "new": ("new users", "新用户"),
+        "no_yoy": ("vs last year: the data start in {first}, less than a year before this month.",
+                   "同比:数据从 {first} 开始,不足一年,暂无同比。")}
 
 
 def _h(key, lang):
@@ -128,6 +130,8 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
             parts.append(f"<tr><td>{e(r['name'])}</td><td>{e(r['value'])}</td><td class='{cls}'>{e(r['mom'])}</td>"
                          f"<td>{e(r['yoy'])}</td></tr>")
         parts.append("</table>")
+        if lc["months"] and lc["month"] in lc["months"] and lc["months"].index(lc["month"]) < 12:
+            parts.append(f"<p class='meta'>{e(_h('no_yoy', lang).format(first=lc['months'][0]))}</p>")
         moves = largest_movements(lc)
         if moves:
             parts.append(f"<h2>{e(_h('moves', lang))}</h2><ol>" + "".join(f"<li>{e(x)}</li>" for x in moves) + "</ol>")

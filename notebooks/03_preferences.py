@@ -87,7 +87,7 @@ if has_categories:
     plt.show()
     display(styled(tag_table(dist, lang), lang, "tags"))
 else:
-    display(Markdown(note("no_feature_map", lang)))
+    display(Markdown(note("no_feature_map_again", lang)))
 
 # %% [markdown] tags=["lang-en"]
 # ## Preferences by lifecycle state
@@ -101,7 +101,7 @@ if has_categories:
     plot_state_category(mean_share, lang=lang, ax=ax)
     plt.show()
 else:
-    display(Markdown(note("no_feature_map", lang)))
+    display(Markdown(note("no_feature_map_again", lang)))
 
 # %% [markdown] tags=["lang-en"]
 # ## How primary tags moved since last month
@@ -115,7 +115,7 @@ if has_categories:
     plot_tag_movement(tag_movement(prev, prefs), lang=lang, ax=ax)
     plt.show()
 else:
-    display(Markdown(note("no_feature_map", lang)))
+    display(Markdown(note("no_feature_map_again", lang)))
 
 # %% [markdown] tags=["lang-en"]
 # ## Scene rules

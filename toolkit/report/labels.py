@@ -253,6 +253,7 @@ NOTES = {
                        "to see preferences.",
                        "偏好类别来自 feature_map 表(事件名 → 类别),该数据集没有此表,因此没有可展示的标签;"
                        "在数据文件夹中加入 feature_map.csv 即可查看偏好。"),
+    "no_feature_map_again": ("Not available without a feature_map (see above).", "没有 feature_map,不适用(见上文)。"),
     "no_rules": ("No scene rules for this data set: put scene_rules.csv (or .yaml) in the data folder, or pass the "
                  "rules parameter, to list each rule's audience and lift.",
                  "该数据集没有自动化场景规则:在数据文件夹中放入 scene_rules.csv(或 .yaml),或传入 rules 参数,"

@@ -151,7 +151,7 @@ def state_category_matrix(prefs: pd.DataFrame, states: pd.DataFrame | None = Non
     mean.columns = cats
     ind = pd.DataFrame(tag_indicators(m["tags"], cats), columns=cats, index=m.index)
     tagged = ind.groupby(m["state"]).mean()
-    order = [s for s in STATES if s in mean.index]
+    order = pd.Index([s for s in STATES if s in mean.index], dtype=object, name="state").astype(str)
     return mean.reindex(order), tagged.reindex(order)
 
 

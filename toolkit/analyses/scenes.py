@@ -176,7 +176,11 @@ def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), 
     from ..aggregates import ensure
     ensure(con, active_events=active_events, signal_events=signal_events)
     queries.run(con, "day_span_mask")
-    df = queries.frame(con, "scene_evaluation", days=days)
+    first, last = con.execute("SELECT min(CAST(sent_at AS DATE)) + 1, max(CAST(sent_at AS DATE)) + CAST($d AS INTEGER) "
+                              "FROM pushes WHERE user_id IS NOT NULL", {"d": days}).fetchone()
+    bounds = dict(from_mi=first.year * 12 + first.month - 1, to_mi=last.year * 12 + last.month - 1) \
+        if first is not None else dict(from_mi=0, to_mi=-1)
+    df = queries.frame(con, "scene_evaluation", days=days, **bounds)
     rows = []
     if df.empty:
         return pd.DataFrame(columns=["rule_id", "month", "treatment", "control", "difference", "ci_low", "ci_high",

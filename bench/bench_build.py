@@ -44,7 +44,7 @@ from toolkit.analyses.campaign_effects import campaign_effects
 from toolkit.analyses.holiday_lift import daily_users
 from toolkit.analyses.lifecycle import Lifecycle
 from toolkit.analyses.periods import cohort_funnel
-from toolkit.analyses.preferences import month_preferences, previous_month
+from toolkit.analyses.preferences import previous_month, window_preferences
 from toolkit.data.sample import generate_sample
 from toolkit.analyses.scenes import evaluate
 from toolkit.data.store import open_store
@@ -194,8 +194,8 @@ def monthly_run(data: Path, cache: Path, memory_limit: str) -> float:
     month = "2026-10"
     lc = Lifecycle(store.con, aggregates=agg, last_month=month)
     lc.monthly(2)
-    month_preferences(lc, month, 2)
-    month_preferences(lc, previous_month(month), 2)
+    window_preferences(lc, month, 2)                 # what the report reads (03_preferences)
+    window_preferences(lc, previous_month(month), 2)
     daily_users(store.con)
     campaign_effects(store.con)
     cohort_funnel(lc)

@@ -184,15 +184,19 @@ def fold(con, first_mi: int, last_mi: int, *, prev: str | None, sink, before=Non
     the snapshot of ``first_mi - 1`` (None: nobody yet); ``sink(mi)`` stores each month's
     rows, the temporary table ``lifecycle_next``; ``before(mi)``, if given, runs before
     each step (the cached build points the activity views at the month's own files)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE lifecycle_prev AS {prev or _empty_snapshot(con)}")
+    # the first step reads the given snapshot where it is (a view: a monthly run takes one step,
+    # and copying every entered user's row into a table first would double its work)
+    kind = "VIEW" if prev is not None else "TABLE"
+    con.execute(f"CREATE OR REPLACE TEMP {kind} lifecycle_prev AS {prev or _empty_snapshot(con)}")
     for mi in range(first_mi, last_mi + 1):
         if before is not None:
             before(mi)
         queries.create_temp(con, "lifecycle_next", "lifecycle_step", mi=mi)
         sink(mi)
-        con.execute("DROP TABLE temp.lifecycle_prev")
+        con.execute(f"DROP {kind} temp.lifecycle_prev")
+        kind = "TABLE"
         con.execute("ALTER TABLE temp.lifecycle_next RENAME TO lifecycle_prev")
-    con.execute("DROP TABLE IF EXISTS temp.lifecycle_prev")
+    con.execute(f"DROP {kind} IF EXISTS temp.lifecycle_prev")
 
 
 def fold_into(con, table: str, first_mi: int, last_mi: int) -> None:

@@ -202,7 +202,7 @@ class Lifecycle:
         df = queries.execute(self.con, text, k=k, mi=mi).df()
         months, at = np.unique(df.pop("last_active_mi").to_numpy(dtype="int64"), return_inverse=True)
         df["last_active_month"] = np.array([month_label(int(m)) for m in months], dtype=object)[at.ravel()] \
-            if len(df) else np.array([], dtype=object)        # one label per distinct month, not per user
+            if len(df) else []                                 # one label per distinct month, not per user
         return df.sort_values("user_id", ignore_index=True)
 
 

@@ -3,7 +3,8 @@ scan of the events to distinct (user, month) pairs, all in one process with inte
 rounds (bench/common.py), and the monthly run against the length of history.
 
     python bench/bench_build.py [--users 100000 1000000] [--repeat 3] [--memory-limit 4GB]
-    python bench/bench_build.py --history [--history-users 50000]      # 12 vs 48 months
+    python bench/bench_build.py --history [--history-users 50000]      # 12 vs 48 months, same monthly volume
+    python bench/bench_build.py --history --growing    # 12 vs 48 months of one sample (active users grow)
     python bench/bench_build.py --report --users 1000000 --memory-limit 2GB   # report, cold and warm cache
 
 Tables printed:
@@ -13,7 +14,8 @@ Tables printed:
    so the month file can be taken away and put back);
 2. ``--history``: the data work of a monthly run (the build after appending the last
    month, then every analysis the report runs on the aggregates) at 48 months of history
-   against 12 months, at the same monthly volume (users scaled with the months);
+   against 12 months, at the same monthly volume (``steady_sample``: the last 12 months are
+   the same data, the three years before are further samples of the same size);
 3. ``--report``: ``toolkit report`` wall time per section with no cache and with a warm
    one (sections one at a time and two at a time, interleaved rounds; then once more with
    the month's kept churn fit deleted, as in the first run of a new month), and the peak
@@ -43,7 +45,7 @@ from toolkit.analyses.campaign_effects import campaign_effects
 from toolkit.analyses.holiday_lift import daily_users
 from toolkit.analyses.lifecycle import Lifecycle
 from toolkit.analyses.periods import cohort_funnel
-from toolkit.analyses.preferences import month_preferences, previous_month
+from toolkit.analyses.preferences import previous_month, window_preferences
 from toolkit.data.sample import generate_sample
 from toolkit.analyses.scenes import evaluate
 from toolkit.data.store import open_store
@@ -58,6 +60,52 @@ def sample(users: int, months: int = 24) -> Path:
     data = OUT / (f"lc-{users}" if months == 24 else f"lc-{users}-{months}m")
     if not (data / "truth.json").exists():
         generate_sample(data, users=users, months=months, end="2026-10", seed=7)
+    return data
+
+
+def steady_sample(users: int, months: int) -> Path:
+    """``months`` of history whose last 12 months are the 12-month sample of ``users`` users
+    itself: the earlier years are 12-month samples of the same size (other seeds, ending a
+    year, two, ... before), with their user ids moved out of the way, whose users stop at the
+    end of their year.  The monthly volume of the last year (events, new and active users) is
+    the same whatever the length of history; the cumulative users grow with it.  Campaigns,
+    members, pushes and rules are the last year's.  (A single ``generate_sample`` over 48
+    months is no such thing: its users stay active for years, so its last month has 3.7x the
+    active users of the 12-month sample.)"""
+    last = sample(users, 12)
+    if months == 12:
+        return last
+    assert months % 12 == 0, months
+    data = OUT / f"steady-{users}-{months}m"
+    if (data / "done").exists():
+        return data
+    shutil.rmtree(data, ignore_errors=True)
+    (data / "events").mkdir(parents=True)
+    years = months // 12
+    parts = [(last, 0)]
+    for back in range(1, years):
+        prev = OUT / f"lc-{users}-12m-{back}y-before"
+        if not (prev / "truth.json").exists():
+            generate_sample(prev, users=users, months=12, end=f"{2026 - back}-10", seed=7 + back)
+        parts.append((prev, back * 10_000_000))
+    con = duckdb.connect()
+    for src, shift in parts:
+        for f in sorted((src / "events").glob("*.parquet")):
+            if shift == 0:
+                (data / "events" / f.name).symlink_to(f.resolve())
+            else:
+                con.execute(f"COPY (SELECT user_id + {shift} AS user_id, event_time, event_name FROM "
+                            f"read_parquet('{f}')) TO '{data / 'events' / f.name}' (FORMAT parquet)")
+    for table, shifted in (("users", "user_id + {s} AS user_id, registered_at, nickname, channel, city"),
+                           ("orders", "order_id || '-' || {s} AS order_id, user_id + {s} AS user_id, order_time, amount, "
+                                      "item")):
+        union = " UNION ALL ".join(f"SELECT {shifted.format(s=s)} FROM read_parquet('{src / (table + '.parquet')}')"
+                                   for src, s in parts)
+        con.execute(f"COPY ({union}) TO '{data / (table + '.parquet')}' (FORMAT parquet)")
+    for f in last.iterdir():
+        if f.is_file() and f.name not in ("users.parquet", "orders.parquet"):
+            (data / f.name).symlink_to(f.resolve())
+    (data / "done").write_text("")
     return data
 
 
@@ -147,8 +195,8 @@ def monthly_run(data: Path, cache: Path, memory_limit: str) -> float:
     month = "2026-10"
     lc = Lifecycle(store.con, aggregates=agg, last_month=month)
     lc.monthly(2)
-    month_preferences(lc, month, 2)
-    month_preferences(lc, previous_month(month), 2)
+    window_preferences(lc, month, 2)                 # what the report reads (03_preferences)
+    window_preferences(lc, previous_month(month), 2)
     daily_users(store.con)
     campaign_effects(store.con)
     cohort_funnel(lc)
@@ -156,11 +204,15 @@ def monthly_run(data: Path, cache: Path, memory_limit: str) -> float:
     return time.perf_counter() - t0
 
 
-def history_table(users: int, repeat: int, memory_limit: str):
-    """12 and 48 months of history at the same monthly volume (users scaled with the months)."""
+def history_table(users: int, repeat: int, memory_limit: str, growing: bool = False):
+    """12 and 48 months of history at the same monthly volume (``steady_sample``: the last
+    year is the same data).  ``growing``: the former construction, one sample over the months
+    with the users scaled with them (same new users per month, but 3.7x the active users in
+    the last month at 48 months)."""
     runs = {}
     for months in (12, 48):
-        data = linked_copy(sample(users * months // 24, months), OUT / f"hist-{months}")
+        data = linked_copy(sample(users * months // 24, months) if growing else steady_sample(users // 2, months),
+                           OUT / f"hist-{months}")
         cache = OUT / f"cache-hist-{months}"
         shutil.rmtree(cache, ignore_errors=True)
         build(open_(data, memory_limit, cache), cache_dir=cache)
@@ -267,6 +319,8 @@ def main():
     ap.add_argument("--memory-limit", default="4GB")
     ap.add_argument("--history", action="store_true", help="12 against 48 months of history")
     ap.add_argument("--history-users", type=int, default=50_000, help="users per 24 months for --history")
+    ap.add_argument("--growing", action="store_true",
+                    help="--history with one sample over all months (users scaled with the months; active users grow)")
     ap.add_argument("--report", action="store_true", help="the full report with and without a cache")
     args = ap.parse_args()
     print(f"DuckDB {duckdb.__version__}, memory_limit {args.memory_limit}, {args.repeat} interleaved rounds; "
@@ -275,7 +329,7 @@ def main():
         for n in args.users:
             report_table(n, args.memory_limit, args.repeat)
     elif args.history:
-        history_table(args.history_users, args.repeat, args.memory_limit)
+        history_table(args.history_users, args.repeat, args.memory_limit, args.growing)
     else:
         build_table(args.users, args.repeat, args.memory_limit)
 

@@ -43,7 +43,7 @@ from IPython.display import Markdown, display
 from toolkit.report.context import open_report
 from toolkit.report.findings import preference_findings
 from toolkit.report.preference_plots import plot_state_category, plot_tag_distribution, plot_tag_movement
-from toolkit.analyses.preferences import month_preferences, previous_month, state_category_matrix, tag_distribution, tag_movement
+from toolkit.analyses.preferences import previous_month, state_category_matrix, tag_distribution, window_preferences, window_tag_movement
 from toolkit.report.plots import use_cjk_font
 from toolkit.report.labels import glossary, note
 from toolkit.analyses.preferences import categories
@@ -53,10 +53,11 @@ from toolkit.analyses.scenes import audience, evaluate, load_rules, rules_for
 use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, language=language, config=config)
 lang = ctx.language
-prefs, states = month_preferences(ctx.lifecycle, ctx.month, ctx.churn_after, threshold=threshold)
-prev, _ = month_preferences(ctx.lifecycle, previous_month(ctx.month), ctx.churn_after, threshold=threshold)
-dist = tag_distribution(prefs)
-mean_share, tagged_share = state_category_matrix(prefs, states)
+# users with activity in the window one by one, the others counted (no tag: 'unknown')
+window = window_preferences(ctx.lifecycle, ctx.month, ctx.churn_after, threshold=threshold)
+prev = window_preferences(ctx.lifecycle, previous_month(ctx.month), ctx.churn_after, threshold=threshold)
+dist = tag_distribution(window.prefs, window.unknown_total)
+mean_share, tagged_share = state_category_matrix(window.prefs)
 rules_file = rules_for(ctx.cfg.data_dir, rules or None)
 rule_table = load_rules(rules_file) if rules_file else None
 has_categories = len(categories(ctx.store.con)) > 1   # more than 'other': the data have a feature_map
@@ -112,7 +113,7 @@ else:
 # %%
 if has_categories:
     fig, ax = plt.subplots(figsize=(9, 5.5))
-    plot_tag_movement(tag_movement(prev, prefs), lang=lang, ax=ax)
+    plot_tag_movement(window_tag_movement(prev, window), lang=lang, ax=ax)
     plt.show()
 else:
     display(Markdown(note("no_feature_map_again", lang)))
@@ -130,7 +131,7 @@ else:
 if rule_table is not None:
     next_month = ctx.plan_months()[0]
     display(styled(scene_table(audience(ctx.lifecycle, rule_table, next_month, ctx.churn_after,
-                                        basis=(states, prefs)), evaluation, lang), lang, "scenes"))
+                                        window=window), evaluation, lang), lang, "scenes"))
 else:
     display(Markdown(note("no_rules", lang)))
 

@@ -185,15 +185,19 @@ def fold(con, first_mi: int, last_mi: int, *, prev: str | None, sink, before=Non
     the snapshot of ``first_mi - 1`` (None: nobody yet); ``sink(mi)`` stores each month's
     rows, the temporary table ``lifecycle_next``; ``before(mi)``, if given, runs before
     each step (the cached build points the activity views at the month's own files)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE lifecycle_prev AS {prev or _empty_snapshot(con)}")
+    # the first step reads the given snapshot where it is (a view: a monthly run takes one step,
+    # and copying every entered user's row into a table first would double its work)
+    kind = "VIEW" if prev is not None else "TABLE"
+    con.execute(f"CREATE OR REPLACE TEMP {kind} lifecycle_prev AS {prev or _empty_snapshot(con)}")
     for mi in range(first_mi, last_mi + 1):
         if before is not None:
             before(mi)
         queries.create_temp(con, "lifecycle_next", "lifecycle_step", mi=mi)
         sink(mi)
-        con.execute("DROP TABLE temp.lifecycle_prev")
+        con.execute(f"DROP {kind} temp.lifecycle_prev")
+        kind = "TABLE"
         con.execute("ALTER TABLE temp.lifecycle_next RENAME TO lifecycle_prev")
-    con.execute("DROP TABLE IF EXISTS temp.lifecycle_prev")
+    con.execute(f"DROP {kind} IF EXISTS temp.lifecycle_prev")
 
 
 def fold_into(con, table: str, first_mi: int, last_mi: int) -> None:
@@ -468,6 +472,33 @@ def cache_counts(con, root: Path, text: str, k: int, from_mi: int, to_mi: int) -
     return [str(path(m)) for m in range(from_mi, to_mi + 1)]
 
 
+def cache_months(con, root: Path, name: str, text: str, from_mi: int, to_mi: int, **params) -> list[str]:
+    """The files ``<name>.parquet`` of months ``from_mi`` .. ``to_mi`` in the month folders of
+    ``root``: the rows of query ``text`` (bounded by ``$from_mi`` / ``$to_mi``, a column ``mi``)
+    of each month, writing those missing with one query per run of missing months.  For rows
+    that are final once their month is (a finished cohort's funnel row); the fold removes
+    those of the months it steps (see ``build``)."""
+    def path(mi):
+        return root / "months" / month_label(mi) / f"{name}.parquet"
+    missing = [m for m in range(from_mi, to_mi + 1) if not path(m).is_file()]
+    for a, b in _runs(missing):
+        staging = root / f".staging-{name}-{os.getpid()}-{int(time.time() * 1000)}"
+        try:
+            _partitioned(con, text, staging, **params, from_mi=a, to_mi=b)
+            for mi in range(a, b + 1):
+                tmp = path(mi).with_name(f".{name}.{os.getpid()}.parquet")
+                _place(con, staging, mi, tmp, text, **params, from_mi=a, to_mi=b)
+                os.replace(tmp, path(mi))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return [str(path(m)) for m in range(from_mi, to_mi + 1)]
+
+
+# Rows kept per month that read the months after it too (the funnel row of a cohort reads its
+# month and the two after): stepping month m removes those of m - KEPT_AFTER_SPAN .. m.
+KEPT_AFTER_SPAN = 2
+
+
 def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=None,
           rebuild: bool = False, engine=None) -> BuildResult:
     """Bring the cached aggregates and lifecycle snapshots of ``store`` up to date and register
@@ -545,6 +576,9 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
                 old.unlink()      # the month's kept counts (states, cohorts, segment cells) follow its new snapshot
             for old in (root / "months" / month_label(mi)).glob("churn-*"):
                 shutil.rmtree(old, ignore_errors=True)   # and so do the churn fits kept there (churn_risk)
+            for m in range(mi - KEPT_AFTER_SPAN, mi + 1):    # and the kept funnel rows reading this month
+                for old in (root / "months" / month_label(m)).glob("funnel-*.parquet"):
+                    old.unlink()
             con.execute(f"COPY lifecycle_next TO '{root / 'months' / month_label(mi) / 'snapshot.parquet'}' "
                         "(FORMAT parquet)")
         def month_only(mi):   # the step reads one month: one file each instead of every month's

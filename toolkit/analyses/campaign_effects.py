@@ -57,7 +57,8 @@ def campaign_effects(con, *, active_events=(), signal_events=("trip",), alpha: f
     ensure(con, active_events=active_events, signal_events=signal_events)
     queries.run(con, "day_span_mask")
     queries.create_temp(con, "campaign_periods", "campaign_periods")
-    arms = queries.frame(con, "campaign_arms")
+    lo, hi = con.execute("SELECT min(mi), max(mi) FROM campaign_periods").fetchone()
+    arms = queries.frame(con, "campaign_arms", from_mi=lo if lo is not None else 0, to_mi=hi if hi is not None else -1)
     rows = []
     for _, c in camps.iterrows():
         a = arms[arms["campaign_id"] == c["campaign_id"]].set_index("arm")

@@ -84,7 +84,7 @@ class Lifecycle:
         else:
             self.scan = "months"
         self.aggregates = aggregates
-        first_mi, last_data = queries.run(con, "lifecycle_horizon").fetchone()
+        first_mi, last_data = self._horizon(aggregates)
         if first_mi is None:
             raise ConfigError("No user has a qualifying event or a registration: check active_events "
                               f"({self.active_events or 'all but ' + str(self.signal_events)}) against the event names.")
@@ -93,6 +93,20 @@ class Lifecycle:
         self._fixed_last = bool(last_month)
         self._extended_to = aggregates.last_mi
         self._ensure(self.last_mi)
+
+    def _horizon(self, agg) -> tuple:
+        """(first entry month, last month with a qualifying or signal event or a registration),
+        from the first and last twelve months of the aggregates (every month only when those
+        hold no such event): a long history is not read for two numbers."""
+        lo, hi = agg.first_mi, agg.last_mi
+        near = dict(first_from=lo, first_to=lo + 11, last_from=hi - 11, last_to=hi)
+        act_first, act_last, reg_first, reg_last = queries.run(self.con, "lifecycle_horizon", **near).fetchone()
+        if act_first is None or act_last is None:
+            act_first, act_last, *_ = queries.run(self.con, "lifecycle_horizon", first_from=lo, first_to=hi,
+                                                  last_from=lo, last_to=hi).fetchone()
+        firsts = [m for m in (act_first, reg_first) if m is not None]
+        lasts = [m for m in (act_last, reg_last) if m is not None]
+        return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
 
     def _layout(self) -> str:
         hint = queries.run(self.con, "first_event_month").fetchone()
@@ -186,7 +200,9 @@ class Lifecycle:
         mi = self._month(month)
         text = queries.with_cte("lifecycle_user_states", "lifecycle_states")
         df = queries.execute(self.con, text, k=k, mi=mi).df()
-        df["last_active_month"] = [month_label(int(m)) for m in df.pop("last_active_mi")]
+        months, at = np.unique(df.pop("last_active_mi").to_numpy(dtype="int64"), return_inverse=True)
+        df["last_active_month"] = np.array([month_label(int(m)) for m in months], dtype=object)[at.ravel()] \
+            if len(df) else []                                 # one label per distinct month, not per user
         return df.sort_values("user_id", ignore_index=True)
 
 

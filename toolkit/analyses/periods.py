@@ -47,6 +47,29 @@ def stickiness(daily: pd.Series, monthly: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _funnel_rows(lc: Lifecycle, referring: bool) -> pd.DataFrame:
+    """The rows of cohort_funnel.sql for the cohorts up to ``lc.last_mi``.  With a cache, a
+    cohort's row is final once the two months after it are in the aggregates: it is kept in
+    its month folder (``funnel-<digest of the query>.parquet``, removed when the fold steps
+    any of its three months) and only the last cohorts are computed each run.  Referring
+    counts events up to the report month, so with referral events every row is computed."""
+    text = queries.load("cohort_funnel")
+    root, first, last = lc.aggregates.root, lc.first_mi, lc.last_mi
+    if root is None or referring:
+        return queries.execute(lc.con, text, from_mi=first, to_mi=last).df()
+    import hashlib
+    from ..aggregates.build import KEPT_AFTER_SPAN, cache_months
+    final = min(last, lc.aggregates.last_mi - KEPT_AFTER_SPAN)
+    parts = []
+    if final >= first:
+        name = "funnel-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+        files = cache_months(lc.con, root, name, text, first, final)
+        parts.append(lc.con.execute(f"SELECT * FROM read_parquet({files}) ORDER BY mi").df())
+    if last > max(final, first - 1):
+        parts.append(queries.execute(lc.con, text, from_mi=max(final + 1, first), to_mi=last).df())
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
 def cohort_funnel(lc: Lifecycle, *, referral_events=()) -> pd.DataFrame:
     """AARRR per entry-month cohort: acquired, activated, retained, paying, revenue, referring,
     each step's share of the cohort, and revenue per user and per payer.
@@ -67,8 +90,7 @@ def cohort_funnel(lc: Lifecycle, *, referral_events=()) -> pd.DataFrame:
                             to_mi=lc.last_mi)
     else:
         lc.con.execute("CREATE OR REPLACE TEMP TABLE funnel_referring AS SELECT user_id FROM agg_registrations WHERE false")
-    df = queries.frame(lc.con, "cohort_funnel")
-    df = df[df["mi"] <= lc.last_mi].reset_index(drop=True)
+    df = _funnel_rows(lc, bool(referral_events))
     mi = df.pop("mi").astype(int)
     df.insert(0, "cohort", [month_label(m) for m in mi])
     # steps not yet observable for the latest cohorts are empty, not zero

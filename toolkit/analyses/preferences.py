@@ -7,8 +7,18 @@ share reaches the threshold (default 0.3); the primary tag is the largest share
 (ties broken by the category order of ``feature_map``).  Users who entered by M
 but had no activity in the window get the primary tag ``unknown`` and no tags,
 not zero shares.
+
+A monthly report needs the users with activity in the window one by one (their
+shares and tags) but the others only as counts: ``window_preferences`` lists
+the first and counts the second per lifecycle state and months inactive, so that
+its work follows the users active in the window, not everyone who ever entered.
+The tag distribution, the state x category matrix, the tag movement and the
+scene audiences read from it are identical to those of the per-user frames of
+``month_preferences`` (which lists every entered user, for per-user exports).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -107,12 +117,16 @@ def tag_indicators(tags: pd.Series, cats: list[str]) -> np.ndarray:
     return table[codes] if len(codes) else np.zeros((0, len(cats)), dtype=bool)
 
 
-def tag_distribution(prefs: pd.DataFrame) -> pd.DataFrame:
-    """Per category: users tagged, their share of users with activity, users with it as primary tag."""
+def tag_distribution(prefs: pd.DataFrame, unknown: int = 0) -> pd.DataFrame:
+    """Per category: users tagged, their share of users with activity, users with it as primary tag.
+
+    ``unknown``: users without activity in the window that ``prefs`` does not list (the
+    count of a ``WindowPreferences``); they add to the primary tag 'unknown' only."""
     cats = [c[len("share_"):] for c in prefs.columns if c.startswith("share_")]
     active = prefs[prefs["primary_tag"] != UNKNOWN]
     tagged = dict(zip(cats, tag_indicators(active["tags"], cats).sum(axis=0).tolist()))
-    prim = prefs["primary_tag"].value_counts()
+    prim = {tag: int(n) for tag, n in prefs["primary_tag"].value_counts().items()}
+    prim[UNKNOWN] = prim.get(UNKNOWN, 0) + int(unknown)
     rows = [{"category": c, "tagged": int(tagged[c]), "tagged_share": tagged[c] / len(active) if len(active) else np.nan,
              "primary": int(prim.get(c, 0)), "mean_share": float(active[f"share_{c}"].mean()) if len(active) else np.nan}
             for c in cats]
@@ -121,18 +135,23 @@ def tag_distribution(prefs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def state_category_matrix(prefs: pd.DataFrame, states: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def state_category_matrix(prefs: pd.DataFrame, states: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """群体偏好: by lifecycle state (rows) and category (columns), the mean share and the
-    tagged share among users of the state with activity in the window."""
+    tagged share among users of the state with activity in the window.  ``states``: the
+    users' states (user_id, state); None when ``prefs`` has a ``state`` column (the
+    ``prefs`` of a ``WindowPreferences``)."""
     from .lifecycle import STATES
     cats = [c[len("share_"):] for c in prefs.columns if c.startswith("share_")]
-    m = states[["user_id", "state"]].merge(prefs, on="user_id", how="left")
+    if states is None:
+        m = prefs
+    else:
+        m = states[["user_id", "state"]].merge(prefs.drop(columns=["state"], errors="ignore"), on="user_id", how="left")
     m = m[m["primary_tag"].fillna(UNKNOWN) != UNKNOWN]
     mean = m.groupby("state")[[f"share_{c}" for c in cats]].mean()
     mean.columns = cats
     ind = pd.DataFrame(tag_indicators(m["tags"], cats), columns=cats, index=m.index)
     tagged = ind.groupby(m["state"]).mean()
-    order = [s for s in STATES if s in mean.index]
+    order = pd.Index([s for s in STATES if s in mean.index], dtype=object, name="state").astype(str)
     return mean.reindex(order), tagged.reindex(order)
 
 
@@ -146,8 +165,88 @@ def tag_movement(prev: pd.DataFrame, cur: pd.DataFrame) -> pd.DataFrame:
     return t.reindex(index=rows, columns=[c for c in cats if c in t.columns], fill_value=0)
 
 
+@dataclass
+class WindowPreferences:
+    """The preferences of month ``month`` as a report needs them.
+
+    ``prefs``: one row per user with activity in the window (the columns of
+    ``preference_shares``, then ``state`` and ``months_inactive`` in the month), in user_id
+    order; ``unknown``: the users entered by the month without activity in the window (no
+    tag), counted per (state, months_inactive) in the column ``n``; ``entered``: all users
+    entered by the month (listed plus counted)."""
+    month: str
+    prefs: pd.DataFrame
+    unknown: pd.DataFrame
+
+    @property
+    def entered(self) -> int:
+        return len(self.prefs) + self.unknown_total
+
+    @property
+    def unknown_total(self) -> int:
+        return int(self.unknown["n"].sum())
+
+    def unknown_by_state(self) -> pd.Series:
+        """Users without activity in the window per lifecycle state (every state, 0 when none)."""
+        from .lifecycle import STATES
+        return self.unknown.groupby("state")["n"].sum().reindex(STATES, fill_value=0).astype("int64")
+
+
+def window_preferences(lc: Lifecycle, month: str, churn_after: int = 2, **kw) -> WindowPreferences:
+    """The preferences of ``month`` (``preference_shares``' keywords) for the users with activity
+    in the window, with their lifecycle states, and the other entered users as counts per
+    state and months inactive (from the month's snapshot, in SQL: no per-user rows)."""
+    from .lifecycle import _check_k
+    k = _check_k(churn_after)
+    mi = lc._month(month)
+    prefs = preference_shares(lc.con, month, active_events=lc.active_events, signal_events=lc.signal_events, **kw)
+    ctes = ("lifecycle_states", "lifecycle_user_states")
+    states = queries.execute(lc.con, queries.with_cte("preference_user_states", *ctes), k=k, mi=mi).df()
+    unknown = queries.execute(lc.con, queries.with_cte("preference_unknown_groups", *ctes), k=k, mi=mi).df()
+    prefs = prefs.merge(states, on="user_id", how="left", validate="one_to_one")
+    unknown["n"] = unknown["n"].astype("int64")
+    return WindowPreferences(month, prefs, unknown.sort_values(["state", "months_inactive"], ignore_index=True))
+
+
+def window_tag_movement(prev: WindowPreferences, cur: WindowPreferences) -> pd.DataFrame:
+    """``tag_movement`` of the users entered by ``cur.month`` from two ``WindowPreferences``
+    (the month before, and the month): the users with activity in either window one by one,
+    the rest counted.  Rows: last month's primary tag ('new' for users entering this month);
+    columns: this month's.
+
+    Users without activity in this month's window, by last month's tag: those listed last
+    month and not this month keep their tag; those entering this month are ``cur``'s unknown
+    'new' users; the rest (entered by last month, unlisted both months) are last month's
+    entered users minus last month's listed ones minus this month's listed users who were
+    neither listed last month nor new."""
+    cats = [c[len("share_"):] for c in cur.prefs.columns if c.startswith("share_")] + [UNKNOWN]
+    a = cur.prefs[["user_id", "primary_tag", "state"]]
+    b = prev.prefs[["user_id", "primary_tag"]]
+    m = a.merge(b, on="user_id", how="left", suffixes=("", "_prev"), indicator=True)
+    listed_before = (m["_merge"] == "both").to_numpy()
+    is_new = (m["state"] == "new").to_numpy()
+    before = np.where(listed_before, m["primary_tag_prev"].astype(object), np.where(is_new, "new", UNKNOWN))
+    t = pd.crosstab(pd.Series(before, name="primary_tag_prev"), m["primary_tag"].rename("primary_tag"))
+    gone = b.loc[~b["user_id"].isin(a["user_id"]), "primary_tag"].value_counts()
+    to_unknown = {**{tag: int(n) for tag, n in gone.items()},
+                  "new": int(cur.unknown.loc[cur.unknown["state"] == "new", "n"].sum())}
+    to_unknown[UNKNOWN] = to_unknown.get(UNKNOWN, 0) + prev.entered - len(b) - int((~listed_before & ~is_new).sum())
+    extra = pd.Series({tag: n for tag, n in to_unknown.items() if n}, dtype="int64")
+    if len(extra):
+        if UNKNOWN not in t.columns:
+            t[UNKNOWN] = 0
+        t = t.reindex(t.index.union(extra.index), fill_value=0)
+        t.loc[extra.index, UNKNOWN] += extra.to_numpy()
+    t = t.loc[t.sum(axis=1) > 0, t.sum(axis=0) > 0]
+    rows = [c for c in cats + ["new"] if c in t.index]
+    out = t.reindex(index=rows, columns=[c for c in cats if c in t.columns], fill_value=0).astype("int64")
+    out.index.name, out.columns.name = "primary_tag_prev", "primary_tag"
+    return out
+
+
 def month_preferences(lc: Lifecycle, month: str, churn_after: int = 2, **kw) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Preferences of every user entered by ``month`` and their lifecycle states."""
+    """Preferences of every user entered by ``month`` and their lifecycle states (one row per
+    entered user each: a per-user export; a report uses ``window_preferences``)."""
     states = lc.user_states(month, churn_after)
     prefs = preference_shares(lc.con, month, active_events=lc.active_events, signal_events=lc.signal_events,
                               users=states["user_id"], **kw)

@@ -83,6 +83,26 @@ def load_rules(path=None) -> pd.DataFrame:
     return rules.sort_values(["priority", "rule_id"], ignore_index=True)[RULE_COLUMNS]
 
 
+def _first_rule(users: pd.DataFrame, rules: pd.DataFrame) -> np.ndarray:
+    """The position in ``rules`` (sorted by priority) of the first rule each row of ``users``
+    (state, months_inactive, tags) matches, -1 for none: a rule matches on its state (or
+    'any'), its months inactive (or none given) and its tag among the row's comma-separated
+    tags (or 'any')."""
+    from .preferences import tag_indicators
+    first = np.full(len(users), -1)
+    tags = users["tags"].fillna("") if "tags" in users else pd.Series("", index=users.index)
+    for i, r in enumerate(rules.itertuples(index=False)):
+        m = first < 0
+        if r.state != "any":
+            m &= (users["state"] == r.state).to_numpy()
+        if not pd.isna(r.months_inactive):
+            m &= (users["months_inactive"] == int(r.months_inactive)).to_numpy()
+        if r.tag != "any":
+            m &= tag_indicators(tags, [r.tag])[:, 0]
+        first[m] = i
+    return first
+
+
 def select(lc: Lifecycle, rules: pd.DataFrame, month: str, *, churn_after: int = 2, seed: int = 2024,
            send_hour: int = 8, basis: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The pushes of push month ``month``: users matched on their state, months inactive and
@@ -98,18 +118,10 @@ def select(lc: Lifecycle, rules: pd.DataFrame, month: str, *, churn_after: int =
     else:
         states, prefs = basis
     users = states.merge(prefs[["user_id", "tags", "primary_tag"]], on="user_id", how="left")
-    users["tag_list"] = users["tags"].fillna("").str.split(",")
-    taken = pd.Series(False, index=users.index)
+    first = _first_rule(users, rules)
     chosen = []
-    for _, r in rules.iterrows():
-        m = ~taken
-        if r["state"] != "any":
-            m &= users["state"] == r["state"]
-        if not pd.isna(r["months_inactive"]):
-            m &= users["months_inactive"] == int(r["months_inactive"])
-        if r["tag"] != "any":
-            m &= users["tag_list"].apply(lambda t, tag=r["tag"]: tag in t)
-        taken |= m
+    for i, (_, r) in enumerate(rules.iterrows()):
+        m = first == i
         sel = users.loc[m, ["user_id"]].sort_values("user_id").copy()
         rng = np.random.default_rng([seed, parse_month(month).year, parse_month(month).month,
                                      int(r["priority"]) if not pd.isna(r["priority"]) else 0])
@@ -164,7 +176,11 @@ def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), 
     from ..aggregates import ensure
     ensure(con, active_events=active_events, signal_events=signal_events)
     queries.run(con, "day_span_mask")
-    df = queries.frame(con, "scene_evaluation", days=days)
+    first, last = con.execute("SELECT min(CAST(sent_at AS DATE)) + 1, max(CAST(sent_at AS DATE)) + CAST($d AS INTEGER) "
+                              "FROM pushes WHERE user_id IS NOT NULL", {"d": days}).fetchone()
+    bounds = dict(from_mi=first.year * 12 + first.month - 1, to_mi=last.year * 12 + last.month - 1) \
+        if first is not None else dict(from_mi=0, to_mi=-1)
+    df = queries.frame(con, "scene_evaluation", days=days, **bounds)
     rows = []
     if df.empty:
         return pd.DataFrame(columns=["rule_id", "month", "treatment", "control", "difference", "ci_low", "ci_high",
@@ -182,8 +198,20 @@ def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), 
     return pd.DataFrame(rows)
 
 
-def audience(lc: Lifecycle, rules: pd.DataFrame, month: str, churn_after: int = 2, basis=None) -> pd.DataFrame:
-    """Per rule: the users it would select for push month ``month`` (treatment + control)."""
+def audience(lc: Lifecycle, rules: pd.DataFrame, month: str, churn_after: int = 2, basis=None,
+             window=None) -> pd.DataFrame:
+    """Per rule: the users it would select for push month ``month`` (treatment + control).
+
+    ``window``: the ``preferences.WindowPreferences`` of the month before (what a report has):
+    its listed users are matched one by one, its unlisted ones (no tags) by their counts per
+    state and months inactive, so nobody is listed who had no activity in the window; else
+    ``basis`` as for ``select``."""
+    if window is not None:
+        listed = window.prefs[["state", "months_inactive", "tags"]].assign(n=1)
+        units = pd.concat([listed, window.unknown.assign(tags="")], ignore_index=True)
+        first = _first_rule(units, rules)
+        n = np.bincount(first[first >= 0], weights=units["n"].to_numpy()[first >= 0], minlength=len(rules))
+        return rules.assign(audience=n.astype(int))
     sel = select(lc, rules, month, churn_after=churn_after, basis=basis)
     counts = sel.groupby("rule_id").size()
     return rules.assign(audience=rules["rule_id"].map(counts).fillna(0).astype(int))

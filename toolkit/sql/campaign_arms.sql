@@ -2,13 +2,14 @@
 -- members: users of the arm; converted: members with a qualifying event between the
 -- campaign's start_date and end_date (inclusive, business-local days: the day masks of
 -- `agg_user_month` against the campaign's in `campaign_periods`); ordered: members with an
--- order in that period (from the orders table, which is not events).
+-- order in that period (from the orders table, which is not events).  $from_mi .. $to_mi: the
+-- months of `campaign_periods` (constants, so that only those months' aggregates are read).
 WITH converted AS (
     SELECT DISTINCT k.campaign_id, a.user_id
     FROM campaign_periods AS k
     JOIN agg_user_month AS a ON a.mi = k.mi AND a.q_days::UBIGINT & k.mask <> 0
     JOIN campaign_members AS m ON m.campaign_id = k.campaign_id AND m.user_id = a.user_id
-    WHERE k.period = 'during'
+    WHERE k.period = 'during' AND a.mi BETWEEN $from_mi AND $to_mi
 )
 SELECT c.campaign_id, lower(trim(m.arm)) AS arm,
        count(DISTINCT m.user_id) AS members,

@@ -1,5 +1,7 @@
--- AARRR funnel per entry-month cohort: one row per entry month, from the lifecycle snapshots
--- (`lifecycle_current`) and the monthly aggregates.
+-- AARRR funnel per entry-month cohort: one row per entry month from $from_mi to $to_mi with
+-- users entering, from the lifecycle snapshots (`lifecycle_current`) and the monthly
+-- aggregates of those months and the two after (a cohort's row reads no other month, so a
+-- finished cohort's row can be kept).
 --   acquired   users entering in the month
 --   activated  of them, users of a feature (an event of a feature_map category: feature_used
 --              of agg_user_month) in the entry month
@@ -9,15 +11,19 @@
 --   referring  of them, in `funnel_referring` (funnel_referring.sql: an event of the
 --              configured referral events since entry; the table is empty when none are
 --              configured, and the step is then reported as not defined)
-WITH entries AS (SELECT user_id, entry FROM lifecycle_current WHERE mi = entry),
+WITH entries AS (
+    SELECT user_id, entry FROM lifecycle_current WHERE mi = entry AND mi BETWEEN $from_mi AND $to_mi
+),
 activated AS (
     SELECT a.user_id FROM agg_user_month AS a JOIN entries AS n ON n.user_id = a.user_id AND a.mi = n.entry
-    WHERE a.feature_used
+    WHERE a.feature_used AND a.mi BETWEEN $from_mi AND $to_mi
 ),
-retained AS (SELECT user_id FROM lifecycle_current WHERE mi = entry + 1 AND active),
+retained AS (
+    SELECT user_id FROM lifecycle_current WHERE mi = entry + 1 AND active AND mi BETWEEN $from_mi + 1 AND $to_mi + 1
+),
 paying AS (
     SELECT o.user_id, sum(o.amount) AS amount FROM agg_orders AS o JOIN entries AS n USING (user_id)
-    WHERE o.mi BETWEEN n.entry AND n.entry + 2
+    WHERE o.mi BETWEEN n.entry AND n.entry + 2 AND o.mi BETWEEN $from_mi AND $to_mi + 2
     GROUP BY o.user_id
 )
 SELECT n.entry AS mi,

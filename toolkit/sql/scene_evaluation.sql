@@ -1,6 +1,8 @@
 -- Scene evaluation: one row per (rule, push month, arm): users pushed and users reactivated,
 -- i.e. with a qualifying event on one of the $days days after the day of the push (business-
--- local days), from the day masks of the monthly aggregate `agg_user_month`.
+-- local days), from the day masks of the monthly aggregate `agg_user_month` of the months
+-- $from_mi .. $to_mi (constants: the months from the day after the first push to $days days
+-- after the last, so that only those months' aggregates are read).
 WITH p AS (
     SELECT rule_id, strftime(sent_at, '%Y-%m') AS month, lower(trim(arm)) AS arm, user_id,
            CAST(sent_at AS DATE) AS sent_day
@@ -21,6 +23,7 @@ hits AS (
     SELECT DISTINCT s.user_id, s.sent_day
     FROM masks AS s
     JOIN agg_user_month AS a ON a.user_id = s.user_id AND a.mi = s.mi AND a.q_days::UBIGINT & s.mask <> 0
+    WHERE a.mi BETWEEN $from_mi AND $to_mi
 )
 SELECT p.rule_id, p.month, p.arm, count(DISTINCT p.user_id) AS pushed,
        count(DISTINCT p.user_id) FILTER (WHERE h.user_id IS NOT NULL) AS reactivated

@@ -452,32 +452,14 @@ def _compute_months(store: Store, s: dict, months: list[int], root: Path, engine
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def cache_counts(con, root: Path, text: str, k: int, from_mi: int, to_mi: int) -> list[str]:
-    """The files of the monthly state counts for churn window ``k`` (query ``text``, the rows
-    of lifecycle_state_counts.sql) of months ``from_mi`` .. ``to_mi``, writing those missing
-    (one query per run of missing months)."""
-    def path(mi):
-        return root / "months" / month_label(mi) / f"counts-k{k}.parquet"
-    missing = [m for m in range(from_mi, to_mi + 1) if not path(m).is_file()]
-    for a, b in _runs(missing):
-        staging = root / f".staging-counts-{os.getpid()}-{int(time.time() * 1000)}"
-        try:
-            _partitioned(con, text, staging, k=k, from_mi=a, to_mi=b)
-            for mi in range(a, b + 1):
-                tmp = path(mi).with_name(f".counts-k{k}.{os.getpid()}.parquet")
-                _place(con, staging, mi, tmp, text, k=k, from_mi=a, to_mi=b)
-                os.replace(tmp, path(mi))
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return [str(path(m)) for m in range(from_mi, to_mi + 1)]
-
-
-def cache_months(con, root: Path, name: str, text: str, from_mi: int, to_mi: int, **params) -> list[str]:
+def cache_months(con, root: Path, name: str, text: str, from_mi: int, to_mi: int, *, stale: str | None = None,
+                 **params) -> list[str]:
     """The files ``<name>.parquet`` of months ``from_mi`` .. ``to_mi`` in the month folders of
-    ``root``: the rows of query ``text`` (bounded by ``$from_mi`` / ``$to_mi``, a column ``mi``)
-    of each month, writing those missing with one query per run of missing months.  For rows
-    that are final once their month is (a finished cohort's funnel row); the fold removes
-    those of the months it steps (see ``build``)."""
+    ``root``: the rows of query ``text`` (bounded by ``$from_mi`` / ``$to_mi``, a column ``mi``,
+    run with ``params`` too) of each month, writing those missing with one query per run of
+    missing months.  ``stale``: a pattern of the files this one replaces in a month folder
+    (deleted when it is written).  The fold removes the kept files of the months it steps:
+    ``counts-*`` (rows of the month's snapshot) and the funnel rows (see ``build``)."""
     def path(mi):
         return root / "months" / month_label(mi) / f"{name}.parquet"
     missing = [m for m in range(from_mi, to_mi + 1) if not path(m).is_file()]
@@ -486,12 +468,21 @@ def cache_months(con, root: Path, name: str, text: str, from_mi: int, to_mi: int
         try:
             _partitioned(con, text, staging, **params, from_mi=a, to_mi=b)
             for mi in range(a, b + 1):
+                for old in path(mi).parent.glob(stale) if stale else ():
+                    if old.name != path(mi).name:
+                        old.unlink(missing_ok=True)
                 tmp = path(mi).with_name(f".{name}.{os.getpid()}.parquet")
                 _place(con, staging, mi, tmp, text, **params, from_mi=a, to_mi=b)
                 os.replace(tmp, path(mi))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return [str(path(m)) for m in range(from_mi, to_mi + 1)]
+
+
+def cache_counts(con, root: Path, text: str, k: int, from_mi: int, to_mi: int) -> list[str]:
+    """The files of the monthly state counts for churn window ``k`` (query ``text``, the rows
+    of lifecycle_state_counts.sql) of months ``from_mi`` .. ``to_mi`` (see ``cache_months``)."""
+    return cache_months(con, root, f"counts-k{k}", text, from_mi, to_mi, k=k)
 
 
 # Rows kept per month that read the months after it too (the funnel row of a cohort reads its

@@ -31,8 +31,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import time
 from pathlib import Path
 
 from .. import queries
@@ -180,31 +178,11 @@ def cells_name(by: str, k: int, digest: str) -> str:
 
 def keep_months(con, root: Path, name: str, text: str, from_mi: int, to_mi: int, *, stale: str | None = None,
                 **params) -> list[str]:
-    """The files ``months/<month>/<name>`` of months ``from_mi`` .. ``to_mi`` of the cache
-    ``root``: the month's rows of query ``text`` (with a column ``mi``, run with ``from_mi``,
-    ``to_mi`` and ``params``), writing those missing, one query per run of missing months.
-    ``stale``: a pattern of the files this one replaces in a month folder (deleted when it is
-    written).  Name them ``counts-*``: the build deletes those when it steps the month again."""
-    from .build import _partitioned, _place, _runs
-    from .tables import month_label
-
-    def path(mi):
-        return root / "months" / month_label(mi) / name
-    missing = [m for m in range(from_mi, to_mi + 1) if not path(m).is_file()]
-    for a, b in _runs(missing):
-        staging = root / f".staging-{name}-{os.getpid()}-{int(time.time() * 1000)}"
-        try:
-            _partitioned(con, text, staging, from_mi=a, to_mi=b, **params)
-            for mi in range(a, b + 1):
-                for old in path(mi).parent.glob(stale) if stale else ():
-                    if old.name != name:
-                        old.unlink(missing_ok=True)
-                tmp = path(mi).with_name(f".{name}.{os.getpid()}")
-                _place(con, staging, mi, tmp, text, from_mi=a, to_mi=b, **params)
-                os.replace(tmp, path(mi))
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return [str(path(m)) for m in range(from_mi, to_mi + 1)]
+    """The files ``months/<month>/<name>`` (a ``.parquet`` name) of months ``from_mi`` ..
+    ``to_mi`` of the cache ``root``, written when missing (``build.cache_months``).  Name them
+    ``counts-*``: the build deletes those when it steps the month again."""
+    from .build import cache_months
+    return cache_months(con, root, name.removesuffix(".parquet"), text, from_mi, to_mi, stale=stale, **params)
 
 
 def cache_cells(con, root: Path, text: str, by: str, k: int, from_mi: int, to_mi: int) -> list[str]:

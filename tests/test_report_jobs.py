@@ -85,3 +85,19 @@ def test_a_failing_first_run_says_nothing_was_written(sample_dir, tmp_path):
     msg = str(e.value)
     assert f"nothing was written to {out / '2026-10'}." in msg and "previous report" not in msg
     assert ".." not in msg and not (out / "2026-10").exists()
+
+
+def test_a_report_in_the_other_language_says_it_replaces_one(sample_dir, tmp_path):
+    """zh, then en into the same folder: the month holds one report, and the en run says that it
+    replaced the zh one and how to keep both; the same language again says nothing."""
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    _notebook(folder / "01_only.ipynb", "print('section')")
+    out = tmp_path / "reports"
+    said = {}
+    for run, lang in enumerate(("zh", "en", "en")):
+        lines = []
+        render_month(sample_dir, "2026-10", out_dir=out, notebooks_dir=folder, language=lang, progress=lines.append)
+        said[run] = [x for x in lines if "replaces" in x]
+    assert said[0] == [] and said[2] == []
+    assert len(said[1]) == 1 and "replaces the zh one" in said[1][0] and "--out reports/zh" in said[1][0]

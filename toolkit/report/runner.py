@@ -286,6 +286,10 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
             notes += _section_notes(tmp)
             write_month_index(tmp, month, out_dir, header["lang"], header=header, notes=notes)
             old = out_dir / f".old-{month}-{os.getpid()}"
+            other = report_language(final)
+            if other and other != header["lang"]:
+                progress(f"note: this {header['lang']} report of {month} replaces the {other} one in {out_dir}; give "
+                         "each language its own folder (--out reports/zh, --out reports/en) to keep both.")
             if final.exists():
                 final.rename(old)
             tmp.rename(final)
@@ -305,6 +309,17 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
     _log(out_dir, entry, progress)
     progress(f"Report for {month}: {final / 'index.html'} ({entry['seconds']:.0f}s)")
     return final
+
+
+def report_language(folder: Path) -> str | None:
+    """The language ('zh' or 'en') of the month's report in ``folder``, from its summary page; None
+    when there is none."""
+    try:
+        head = (Path(folder) / "index.html").read_text(encoding="utf-8")[:400]
+    except OSError:
+        return None
+    m = re.search(r"<html lang='(zh|en)", head)
+    return m.group(1) if m else None
 
 
 def _section_notes(folder: Path) -> list[str]:

@@ -311,6 +311,7 @@ def test_a_spark_build_prints_the_toolkit_lines_only(tmp_path):
     lines = [x for x in (proc.stdout + proc.stderr).splitlines() if x.strip()]
     noise = [x for x in lines if not x.startswith(("Aggregates in", "WARNING: Using incubator modules"))]
     assert any(x.startswith("Aggregates in") for x in lines) and not noise, lines
+    assert any(x.startswith("Aggregates in") and "Spark session start:" in x for x in lines), lines
 
 
 def test_events_from_a_path_give_the_months_and_notebooks_need_no_spark(tmp_path):

@@ -94,19 +94,26 @@ def _open(ctx, data_dir, timezone=None, *, max_unusable_share=None, build_now=Tr
     return cfg, store
 
 
+def _spark_start() -> str:
+    """' Spark session start: Ns.' when this process started one (a cron log then shows where the time went)."""
+    spark = sys.modules.get("toolkit.aggregates.engines.spark")
+    seconds = spark.STARTED.get("seconds") if spark else None
+    return f" Spark session start: {seconds:.0f}s." if seconds is not None else ""
+
+
 def _build(cfg, store, *, rebuild=False, quiet=True):
     """Bring the aggregates up to date (once per command); returns them."""
     from .aggregates import build, engines
     done = getattr(store, "built", None)
     if done is not None and not rebuild:
         if not quiet:
-            click.echo(done.describe())
+            click.echo(done.describe() + _spark_start())
         return done.aggregates
     res = build(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
                 cache_dir=cfg.cache_dir, rebuild=rebuild, engine=engines.from_config(cfg, store))
     store.built = res
     if not quiet:
-        click.echo(res.describe())
+        click.echo(res.describe() + _spark_start())
     return res.aggregates
 
 

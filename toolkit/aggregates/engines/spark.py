@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 import warnings
 from datetime import datetime
 from pathlib import Path
@@ -74,6 +75,9 @@ def _cause(exc: BaseException) -> str:
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 
 
+STARTED: dict = {}     # {"seconds": how long this process's session took to start}, for the build's summary
+
+
 def spark_session(master: str = "local[2]", conf: dict | None = None, timezone: str = "Asia/Shanghai"):
     """The Spark session (one per process; a second call with other settings gets the same
     session, with the time zone set again).  Raises EngineError when pyspark or Java is missing."""
@@ -105,10 +109,12 @@ def spark_session(master: str = "local[2]", conf: dict | None = None, timezone: 
         builder = builder.master(master or "local[2]")
     for key, value in settings.items():
         builder = builder.config(key, value)
+    started = time.perf_counter()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)   # pyspark's notes on the pandas version
             spark = builder.getOrCreate()
+        STARTED.setdefault("seconds", round(time.perf_counter() - started, 1))
     except Exception as exc:   # no Java, a bad master URL, an unreachable cluster
         text = str(exc)
         if "JAVA_GATEWAY_EXITED" in text or "JAVA_HOME" in text or "Java gateway" in text or \

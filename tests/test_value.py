@@ -24,6 +24,8 @@ share the first rank).
 from __future__ import annotations
 
 import duckdb
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -137,6 +139,7 @@ def test_rfm_cli_writes_ids_to_a_file(orders_dir, tmp_path):
     assert len(df) == 6 and df.set_index("user_id").loc[1, "tier"] == "important_value"
     assert pd.isna(df.set_index("user_id").loc[5, "tier"])
     assert "important_value" in proc.stdout or "重要价值" in proc.stdout     # the tier summary on screen
+    assert re.search(r"\d%", proc.stdout) and not re.search(r"\d\.\d{3}\b", proc.stdout)   # shares in %, no 0.333
     bad = run_cli("rfm", orders_dir, "--month", "2025-03", "--bins", "1")
     assert bad.returncode == 2 and "--bins" in bad.stderr
 

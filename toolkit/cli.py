@@ -462,6 +462,7 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
 @click.pass_context
 def rfm(ctx, data_dir, month, window, bins, out):
     """RFM value tiers (用户价值分层) at the end of the month: a summary per tier, and per user with --out."""
+    import pandas as pd
     from .analyses.value import TIER_ZH, tier_summary, user_tiers
     cfg, store = _open(ctx, data_dir)
     month = _month_or_last(store, month)
@@ -473,7 +474,12 @@ def rfm(ctx, data_dir, month, window, bins, out):
     summary.insert(1, "tier_zh", summary["tier"].map(TIER_ZH))
     mode = "RFM" if df.attrs["mode"] == "rfm" else "RF (no orders in the data: recency and frequency of activity)"
     click.echo(f"{mode} tiers of {month}, window {window} months, {bins} bins:")
-    click.echo(summary.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    shown = summary.copy()     # for reading: shares as percentages, money to cents, days and counts to one decimal
+    fmt = {"share": "{:.1%}", "revenue_share": "{:.1%}", "revenue": "{:,.2f}", "recency_days": "{:.1f}",
+           "frequency": "{:.1f}"}
+    for col, f in fmt.items():
+        shown[col] = shown[col].map(lambda v, f=f: "" if pd.isna(v) else f.format(v))
+    click.echo(shown.to_string(index=False))
     if out:
         _write_frame(df, out)
 

@@ -124,8 +124,12 @@ def test_months_outside_the_data_are_refused(small, tmp_path, args, available):
     assert proc.returncode == 2
     assert f"available months are {available}" in proc.stderr and args[2] in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
-    assert [p.name for p in out.iterdir()] == ["index.html"] and not (tmp_path / "u.csv").exists()
+    logged = ["run.log"] if args[0] == "report" else []               # a refused report run is logged, as failed
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", *logged] and not (tmp_path / "u.csv").exists()
     assert (out / "index.html").read_text() == "<li>2026-03</li>"       # no report, no new entry, no file
+    if logged:
+        entry = __import__("json").loads((out / "run.log").read_text(encoding="utf-8"))
+        assert entry["outcome"] == "failed" and f"available months are {available}" in entry["error"]
 
 
 def test_month_checks_of_notebooks_and_functions(small):

@@ -186,8 +186,8 @@ def convert_transactions_cmd(source, out, user_col, time_col, amount_col, id_col
 
 def _tidy(df):
     """The frame as an analyst reads it in Excel: counts that pandas holds as floats (a column
-    with gaps, or summed) written as whole numbers, other numbers rounded to 6 decimals
-    (shares to 0.0001%, amounts to a millionth) instead of 17 significant digits."""
+    with gaps, or summed) written as whole numbers, other numbers to 6 decimals (amounts to a
+    millionth) and below 1 to 6 significant digits (shares, p-values), instead of 17 digits."""
     import pandas as pd
     df = df.copy()
     for col in df.columns:
@@ -198,8 +198,8 @@ def _tidy(df):
         share = re.search(r"share|rate|^m\d+$", str(col))        # shares and rates stay decimals, even 0 and 1
         if not share and len(known) and (known == known.round()).all() and known.abs().max() < 2 ** 53:
             df[col] = s.astype("Int64")
-        else:
-            df[col] = s.round(6)
+        else:       # six decimals, and six significant digits below 1 (a p-value of 0.0000012 stays one)
+            df[col] = s.map(lambda v: v if pd.isna(v) else (round(v, 6) if abs(v) >= 1 else float(f"{v:.6g}")))
     return df
 
 

@@ -41,7 +41,7 @@ from ..data.store import Store
 from . import engines
 from .cache import FORMAT, cache_root, read_manifest, write_manifest
 from .segments import remember_users
-from .tables import Aggregates, attach, month_label
+from .tables import Aggregates, attach, month_files_sql, month_label
 
 FAR_PAST, FAR_FUTURE = datetime(1, 1, 1), datetime(9999, 12, 1)
 MONTH_FILES = ("user_month", "registrations", "orders", "daily")
@@ -75,11 +75,13 @@ def _scan_params(s: dict, start: datetime, end: datetime) -> dict:
                 fm_names=s["fm_names"], fm_categories=s["fm_categories"])
 
 
-def _remember(con, s: dict, root: Path | None) -> None:
-    """Note in ``con`` where its aggregates live and with which settings, for the tables that
-    are computed per month on demand (``ensure_categories``)."""
-    con.execute("CREATE OR REPLACE TEMP TABLE agg_location AS SELECT $root AS root, $settings AS settings",
-                {"root": str(root) if root else None, "settings": json.dumps(s)})
+def _remember(con, s: dict, root: Path | None, lo: int | None = None, hi: int | None = None) -> None:
+    """Note in ``con`` where its aggregates live, with which settings and (kept aggregates) the
+    months they cover, for the tables that are computed per month on demand
+    (``ensure_categories``)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE agg_location AS SELECT $root AS root, $settings AS settings, "
+                "$lo::BIGINT AS lo, $hi::BIGINT AS hi",
+                {"root": str(root) if root else None, "settings": json.dumps(s), "lo": lo, "hi": hi})
 
 
 ON_DEMAND = ("user_categories", "user_last", "user_events")     # per-month tables computed when a section first needs the month
@@ -96,7 +98,7 @@ def ensure_monthly(con, table: str, from_mi: int, to_mi: int, *, active_events=(
     folder, in-memory aggregates get the months they lack computed; one scan of the events
     per run of missing months."""
     ensure(con, active_events=active_events, signal_events=signal_events)
-    root, s = con.execute("SELECT root, settings FROM agg_location").fetchall()[0]
+    root, s, lo, hi = con.execute("SELECT root, settings, lo, hi FROM agg_location").fetchall()[0]
     s = json.loads(s)
     query = queries.load(f"agg_{table}")
     view = f"agg_{table}"
@@ -110,7 +112,6 @@ def ensure_monthly(con, table: str, from_mi: int, to_mi: int, *, active_events=(
             con.execute(f"INSERT INTO {view}_months SELECT unnest(range($a, $b + 1))", {"a": a, "b": b})
         return
     root = Path(root)
-    lo, hi = con.execute("SELECT min(mi), max(mi) FROM agg_user_month").fetchall()[0]
     months = [m for m in range(max(from_mi, lo), min(to_mi, hi) + 1)]
     missing = [m for m in months if not (root / "months" / month_label(m) / f"{table}.parquet").is_file()]
     engine = engines.engine_of(con)
@@ -126,9 +127,8 @@ def ensure_monthly(con, table: str, from_mi: int, to_mi: int, *, active_events=(
                 os.replace(tmp, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    files = [str(root / "months" / month_label(m) / f"{table}.parquet") for m in months]
-    if files:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM read_parquet({files})")
+    if months:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {month_files_sql(root, table, months[0], months[-1])}")
     else:
         cols = queries.execute(con, f"DESCRIBE {query}", **_scan_params(s, FAR_PAST, FAR_PAST)).fetchall()
         select = ", ".join(f'NULL::{c[1]} AS "{c[0]}"' for c in cols)
@@ -554,7 +554,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
         _compute_months(store, s, todo, root, engine)
     for m in todo:
         months_meta[str(m)] = {"source": fp.get(m, {})}
-    _remember(con, s, root)
+    _remember(con, s, root, lo, hi)
     remember_users(con, store)      # what the kept segment cells of a breakdown depend on (segments.py)
     attach(con, root, lo, hi, snapshots=False)
     if step_from is not None:
@@ -618,7 +618,7 @@ def _attach_manifest(store: Store, root: Path, man: dict, s: dict, active_events
     if man.get("span"):
         _set_span(con, man["span"])
     _ids(con)
-    _remember(con, s, root)
+    _remember(con, s, root, lo, hi)
     attach(con, root, lo, hi)
     return Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), root)
 

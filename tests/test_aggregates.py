@@ -228,3 +228,47 @@ def test_the_cache_format_follows_the_aggregate_queries(tmp_path, monkeypatch):
     step = sql / "agg_user_month.sql"
     step.write_text(step.read_text(encoding="utf-8") + "\n-- another column\n", encoding="utf-8")
     assert cache._format() != before
+
+
+def test_a_query_of_some_months_opens_only_their_files(small, tmp_path):
+    """The month-file views take a month's ``mi`` from its folder, so a filter on ``mi`` skips
+    the other months' files unopened: with a middle month's file damaged, a query of the
+    last months still answers (it read only their files, and the first one's schema, which
+    DuckDB binds the list with), and one of every month fails."""
+    import duckdb
+    data = _copy(small, tmp_path)
+    store = open_store(data)
+    agg = build(store, signal_events=SIGNAL, cache_dir=tmp_path / "cache").aggregates
+    con = store.con
+    last = con.execute("SELECT count(*) FROM agg_user_month WHERE mi = $m", {"m": agg.last_mi}).fetchone()[0]
+    assert last > 0
+    middle = tmp_path / "cache" / "months" / "2026-05" / "user_month.parquet"
+    assert middle.is_file()
+    middle.write_bytes(b"not a parquet file")
+    assert con.execute("SELECT count(*) FROM agg_user_month WHERE mi = $m", {"m": agg.last_mi}).fetchone()[0] == last
+    assert con.execute(f"SELECT count(*) FROM agg_user_month WHERE mi BETWEEN {agg.last_mi - 1} AND {agg.last_mi}"
+                       ).fetchone()[0] > last
+    with pytest.raises(duckdb.Error):
+        con.execute("SELECT count(*) FROM agg_user_month").fetchall()
+
+
+def test_events_of_some_files_read_only_those_files(small, tmp_path):
+    """A month scan reads only the events files holding its months (events_of_files): inside
+    the block ``events`` has exactly the rows of the named files, with the folder's column
+    types; after it, every file's rows again."""
+    from toolkit.data.store import events_of_files
+    data = _copy(small, tmp_path)
+    store = open_store(data)
+    con = store.con
+    files = sorted((data / "events").glob("*.parquet"))
+    one = str(files[2])
+    every = con.execute("SELECT count(*) FROM events").fetchone()[0]
+    types = con.execute("DESCRIBE events").fetchall()
+    alone = con.execute("SELECT count(*) FROM read_parquet($f) WHERE user_id IS NOT NULL AND event_time IS NOT NULL "
+                        "AND event_name IS NOT NULL", {"f": one}).fetchone()[0]
+    assert 0 < alone < every
+    with events_of_files(con, store.sources["events"], [one]) as scoped:
+        assert scoped
+        assert con.execute("SELECT count(*) FROM events").fetchone()[0] == alone
+        assert con.execute("DESCRIBE events").fetchall() == types
+    assert con.execute("SELECT count(*) FROM events").fetchone()[0] == every

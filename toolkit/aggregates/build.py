@@ -39,6 +39,7 @@ from .. import queries
 from ..errors import ConfigError
 from ..data.store import Store
 from . import engines
+from .engines.duckdb import remember_event_files
 from .cache import FORMAT, cache_root, read_manifest, write_manifest
 from .segments import remember_users
 from .tables import Aggregates, attach, month_files_sql, month_label
@@ -512,6 +513,8 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
     _ids(con)
     _small_tables(con)
     fp, units = fingerprints(store, man.get("units", {}) if man else {}, engine)
+    if engine.name == "duckdb":
+        remember_event_files(con, store.sources["events"], Path(store.data_dir), units)
     span = None
     if getattr(engine, "external", False):    # events the store's checks do not read: their period comes from here
         span = [t.isoformat(sep=" ") if t is not None else None for t in engine.span()]
@@ -619,6 +622,8 @@ def _attach_manifest(store: Store, root: Path, man: dict, s: dict, active_events
         _set_span(con, man["span"])
     _ids(con)
     _remember(con, s, root, lo, hi)
+    if engines.engine_of(con).name == "duckdb":
+        remember_event_files(con, store.sources["events"], Path(store.data_dir), man.get("units", {}))
     attach(con, root, lo, hi)
     return Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), root)
 

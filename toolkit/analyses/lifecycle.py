@@ -100,10 +100,13 @@ class Lifecycle:
         hold no such event): a long history is not read for two numbers."""
         lo, hi = agg.first_mi, agg.last_mi
         near = dict(first_from=lo, first_to=lo + 11, last_from=hi - 11, last_to=hi)
-        act_first, act_last, reg_first, reg_last = queries.run(self.con, "lifecycle_horizon", **near).fetchone()
-        if act_first is None or act_last is None:
-            act_first, act_last, *_ = queries.run(self.con, "lifecycle_horizon", first_from=lo, first_to=hi,
-                                                  last_from=lo, last_to=hi).fetchone()
+        found = list(queries.run(self.con, "lifecycle_horizon", **near).fetchone())
+        if None in found:     # a value the first or last year does not give: looked for in every month
+            first_all, last_all = None in found[0::2], None in found[1::2]
+            every = queries.run(self.con, "lifecycle_horizon", first_from=lo, first_to=hi if first_all else lo + 11,
+                                last_from=lo if last_all else hi - 11, last_to=hi).fetchone()
+            found = [v if v is not None else w for v, w in zip(found, every)]
+        act_first, act_last, reg_first, reg_last = found
         firsts = [m for m in (act_first, reg_first) if m is not None]
         lasts = [m for m in (act_last, reg_last) if m is not None]
         return (min(firsts) if firsts else None), (max(lasts) if lasts else None)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -64,6 +65,7 @@ class Source:
     kind: str
     location: str
     sniffed: dict = field(default_factory=dict)   # CSV: the types the sniffer guessed, by column
+    columns: dict = field(default_factory=dict)   # the columns as read (raw_<name>), by name: their types
 
     def describe(self) -> str:
         return {"missing": f"{self.name} (not present)"}.get(self.kind, self.location)
@@ -207,6 +209,7 @@ def _view_sql(con, src: Source, id_type: str, tz: str) -> tuple[str, dict[str, t
     """The SELECT of a table's view, and per required column (expression as read, normalised expression)."""
     spec = TABLES[src.name]
     cols = _columns(con, src.name)
+    src.columns = cols
     lower = {k.lower(): k for k in cols}
     missing = [c for c in spec if c.lower() not in lower]
     if missing:
@@ -367,6 +370,32 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
         except (duckdb.Error, OSError) as exc:
             raise translate(exc, src.describe(), table=name, kind=src.kind) from None
     return store
+
+
+@contextmanager
+def events_of_files(con, src: Source, files: list[str]):
+    """Within the block, the ``events`` views of ``con`` read only ``files`` (absolute paths
+    of the folder source ``src``), with the folder's columns and types: a scan of the months
+    those files hold then opens no other file of a long history (a view over the folder's
+    files opens every file's schema and statistics).  Yields whether it did; a source that is
+    not a folder of Parquet files, or files lacking a column of the folder, are read as
+    always.  Rows are the same: the files are chosen by the months they hold (their
+    fingerprints) and the cleaning views are unchanged."""
+    if src.kind != "parquet" or "*" not in src.location or not src.columns or not files:
+        yield False
+        return
+    select = ", ".join(f"CAST({_q(c)} AS {t}) AS {_q(c)}" for c, t in src.columns.items())
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW raw_events AS SELECT {select} FROM "
+                    f"read_parquet([{', '.join(_lit(f) for f in files)}], union_by_name = true)")
+    except duckdb.Error:
+        scoped = False
+    else:
+        scoped = True
+    try:
+        yield scoped
+    finally:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW raw_events AS SELECT * FROM {_raw_relation_sql(con, src, {})}")
 
 
 def open_events_file(path, *, timezone: str = "Asia/Shanghai", csv_options: dict | None = None

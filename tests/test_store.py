@@ -36,6 +36,23 @@ def test_folder_of_parquet_files(tmp_path):
     df.iloc[2:].to_parquet(tmp_path / "events" / "b.parquet", index=False)
     s = open_store(tmp_path)
     assert s.con.execute("SELECT count(*) FROM events").fetchone()[0] == 3
+    assert s.sources["events"].uniform      # one schema: bound from the first file
+
+
+def test_folder_of_parquet_files_with_different_columns(tmp_path):
+    """Files of one folder may differ in their extra columns and integer widths: they are read
+    by column name (a file's missing column is NULL, the wider type wins), every row kept."""
+    df = events(ROWS)
+    (tmp_path / "events").mkdir()
+    narrow = pa.table({"user_id": pa.array(df.user_id.iloc[:2], pa.int32()), "event_time": df.event_time.iloc[:2],
+                       "event_name": df.event_name.iloc[:2], "channel": ["ad", "shop"]})
+    pq.write_table(narrow, tmp_path / "events" / "a.parquet")
+    df.iloc[2:].to_parquet(tmp_path / "events" / "b.parquet", index=False)
+    s = open_store(tmp_path)
+    assert not s.sources["events"].uniform
+    assert _months(s) == [(1, "2025-01"), (2, "2025-02"), (2, "2025-03")]
+    assert s.con.execute("SELECT channel FROM events ORDER BY event_time").fetchall() == [("ad",), ("shop",), (None,)]
+    assert s.con.execute("SELECT typeof(user_id) FROM events LIMIT 1").fetchone()[0] == "BIGINT"
 
 
 def test_duckdb_file_is_attached_read_only(tmp_path):

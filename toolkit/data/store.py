@@ -66,6 +66,7 @@ class Source:
     location: str
     sniffed: dict = field(default_factory=dict)   # CSV: the types the sniffer guessed, by column
     columns: dict = field(default_factory=dict)   # the columns as read (raw_<name>), by name: their types
+    uniform: bool = False     # a folder whose files all have the same columns and types (read without union_by_name)
 
     def describe(self) -> str:
         return {"missing": f"{self.name} (not present)"}.get(self.kind, self.location)
@@ -139,7 +140,9 @@ def _raw_relation_sql(con, src: Source, options: dict, file_column: str | None =
     """The relation that reads a source as it is; CSV time and id columns are read as text."""
     if src.kind == "parquet":
         extra = f", filename = {_lit(file_column)}" if file_column else ""
-        return f"read_parquet({_lit(src.location)}, union_by_name = true{extra})"
+        # files of one schema are bound from the first file; otherwise every file's schema is read
+        # (on each query) and the columns are united by name
+        return f"read_parquet({_lit(src.location)}, union_by_name = {'false' if src.uniform else 'true'}{extra})"
     if src.kind == "csv":
         sniffed = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {reader_sql(src.location, options)}")
                    .fetchall()}
@@ -155,10 +158,14 @@ def _check_parquet_folder(con, src: Source) -> None:
     """Every file of a folder source must have the table's required columns; name the ones that do not."""
     if src.kind != "parquet" or "*" not in src.location:
         return
-    rows = con.execute("SELECT file_name, lower(name) FROM parquet_schema(?)", [src.location]).fetchall()
+    rows = con.execute("SELECT file_name, name, duckdb_type FROM parquet_schema(?) WHERE duckdb_type IS NOT NULL",
+                       [src.location]).fetchall()
     names: dict[str, set[str]] = {}
-    for f, n in rows:
-        names.setdefault(f, set()).add(n)
+    schemas: dict[str, list] = {}
+    for f, n, t in rows:
+        names.setdefault(f, set()).add(n.lower())
+        schemas.setdefault(f, []).append((n, t))
+    src.uniform = len({tuple(cols) for cols in schemas.values()}) == 1
     need = [c.lower() for c in TABLES[src.name]]
     odd = {f: [c for c in need if c not in cols] for f, cols in names.items()}
     odd = {f: miss for f, miss in odd.items() if miss}

@@ -682,8 +682,7 @@ def attach_built(store: Store, marker: str | None, *, active_events=(), signal_e
                  engine=None) -> Aggregates | None:
     """The aggregates that the report runner built for this run (``marker`` from ``built_marker``),
     registered in ``store.con`` without checking their sources again (a build that finds nothing
-    to do reads the registrations, orders and file statistics: seconds at a million users, in
-    every section); None when the cache is not the one the marker names, its manifest changed
+    to do still looks at every source file's statistics, in every section); None when the cache is not the one the marker names, its manifest changed
     since, or it was built with other settings: then the caller builds."""
     try:
         said = json.loads(marker or "")

@@ -482,6 +482,8 @@ def source_stat(src: Source) -> list | None:
         return None
     location = src.location.rsplit(":", 1)[0] if src.kind == "duckdb" else src.location
     files = sorted(glob.glob(location, recursive=True)) if "*" in location else [location]
+    if src.kind == "duckdb" and os.path.exists(location + ".wal"):
+        files.append(location + ".wal")       # changes not yet checkpointed into the database file
     stats = []
     for f in files:
         try:

@@ -272,3 +272,167 @@ def test_events_of_some_files_read_only_those_files(small, tmp_path):
         assert con.execute("SELECT count(*) FROM events").fetchone()[0] == alone
         assert con.execute("DESCRIBE events").fetchall() == types
     assert con.execute("SELECT count(*) FROM events").fetchone()[0] == every
+
+
+# ---------------------------------------------------------------- registrations and orders: read when changed
+
+
+def _write_fixed(df: pd.DataFrame, path, mtime_ns: int | None = None) -> None:
+    """Write ``df`` as Parquet whose size depends only on the strings, not on the numbers and
+    times (no compression, dictionary or statistics): a value changed in place keeps the size.
+    ``mtime_ns``: then set the file's modification time back to it (a file with the old stat)."""
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path, compression="none",
+                   use_dictionary=False, write_statistics=False)
+    if mtime_ns is not None:
+        os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def _stat(path):
+    import os
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+def _fixed_copy(small, tmp_path):
+    data = _copy(small, tmp_path)
+    for table in ("users", "orders"):
+        _write_fixed(pd.read_parquet(data / f"{table}.parquet"), data / f"{table}.parquet")
+    return data
+
+
+def test_unchanged_users_file_is_not_read_and_a_moved_registration_is_seen(small, tmp_path):
+    """The registrations' fingerprints are kept with the users file's size and modification time:
+    a file with the same stat is trusted without being read (as the event files are), so a
+    replacement with other content but the same size and time changes nothing; once its time
+    differs the file is read and the two months of a moved registration are recomputed, and
+    the tables equal a build from no cache (and ``--rebuild`` reads it whatever its stat)."""
+    data = _fixed_copy(small, tmp_path)
+    res, first = _results(data)
+    users = pd.read_parquet(data / "users.parquet")
+    may, july = month_index(datetime(2026, 5, 1)), month_index(datetime(2026, 7, 1))
+    row = users.index[users.registered_at.dt.strftime("%Y-%m") == "2026-05"][0]
+    moved = users.copy()
+    moved.loc[row, "registered_at"] = pd.Timestamp("2026-07-10 10:00")    # a past registration moved May -> July
+    size, mtime = _stat(data / "users.parquet")
+    _write_fixed(moved, data / "users.parquet", mtime_ns=mtime)
+    assert _stat(data / "users.parquet") == (size, mtime)
+    res, same_stat = _results(data)
+    assert len(res.reused) == 8 and not res.recomputed and res.stepped_from is None     # not read
+    _same(first, same_stat)
+    _write_fixed(moved, data / "users.parquet", mtime_ns=mtime + 10**9)   # the same file, touched
+    res, touched = _results(data)
+    assert res.recomputed == [may, july] and len(res.reused) == 6 and res.stepped_from == may
+    _same(touched, _fresh(data, tmp_path))
+    reg = touched["tables"]["agg_registrations"].set_index("user_id").mi
+    assert reg[users.user_id[row]] == july and first["tables"]["agg_registrations"].set_index("user_id").mi[
+        users.user_id[row]] == may                                        # the change is in the tables (can fail)
+    # --rebuild reads the users file even when its stat is the kept one
+    back = moved.copy()
+    back.loc[row, "registered_at"] = users.registered_at[row]
+    _write_fixed(back, data / "users.parquet", mtime_ns=mtime + 10**9)
+    res, rebuilt = _results(data, rebuild=True)
+    assert len(res.computed) == 8
+    _same(rebuilt, first)
+
+
+def test_unchanged_orders_file_is_not_read_and_a_moved_order_is_seen(small, tmp_path):
+    data = _fixed_copy(small, tmp_path)
+    _, first = _results(data)
+    orders = pd.read_parquet(data / "orders.parquet")
+    row = orders.index[orders.order_time.dt.strftime("%Y-%m") == "2026-04"][0]
+    moved = orders.copy()
+    moved.loc[row, "order_time"] = pd.Timestamp("2026-06-02 12:00")      # an order moved April -> June
+    moved.loc[row, "amount"] = orders.amount[row] + 7.5
+    size, mtime = _stat(data / "orders.parquet")
+    _write_fixed(moved, data / "orders.parquet", mtime_ns=mtime)
+    assert _stat(data / "orders.parquet") == (size, mtime)
+    res, same_stat = _results(data)
+    assert len(res.reused) == 8 and not res.recomputed                  # trusted, not read
+    # the kept aggregates are the old ones (user_detail reads the orders table itself: it sees the change)
+    for view, df in first["tables"].items():
+        pd.testing.assert_frame_equal(df, same_stat["tables"][view], obj=view)
+    pd.testing.assert_frame_equal(first["k2"], same_stat["k2"])
+    _write_fixed(moved, data / "orders.parquet", mtime_ns=mtime + 10**9)
+    res, touched = _results(data)
+    april, june = month_index(datetime(2026, 4, 1)), month_index(datetime(2026, 6, 1))
+    assert res.recomputed == [april, june] and len(res.reused) == 6
+    _same(touched, _fresh(data, tmp_path))
+    amounts = touched["tables"]["agg_orders"].groupby("mi").amount.sum()
+    before = first["tables"]["agg_orders"].groupby("mi").amount.sum()
+    assert amounts[june] == pytest.approx(before[june] + orders.amount[row] + 7.5)
+
+
+def test_registrations_follow_the_horizon_with_an_unchanged_users_file(small, tmp_path):
+    """A registration after the horizon is left out; the same users file with the horizon moved
+    past it is read again (the kept fingerprints hold for the horizon they were read at) and
+    the registration's month is recomputed."""
+    data = _fixed_copy(small, tmp_path)
+    users = pd.read_parquet(data / "users.parquet")
+    late = users.tail(1).copy()
+    late["user_id"] = users.user_id.max() + 1
+    late["registered_at"] = pd.Timestamp("2026-12-05 09:00")
+    _write_fixed(pd.concat([users, late]), data / "users.parquet")
+    store = open_store(data, now="2026-11-20")
+    res = build(store, signal_events=SIGNAL)
+    assert store.checks.future_users == 1 and month_index(datetime(2026, 12, 1)) not in res.aggregates.months()
+    again = build(open_store(data, now="2026-11-21"), signal_events=SIGNAL)       # still after: same months
+    assert len(again.reused) == 8
+    store = open_store(data, now="2026-12-31")
+    res = build(store, signal_events=SIGNAL)
+    assert store.checks.future_users == 0 and res.computed == [month_index(datetime(2026, 11, 1)),
+                                                               month_index(datetime(2026, 12, 1))]
+    fresh = build(open_store(data, now="2026-12-31"), signal_events=SIGNAL, cache_dir=tmp_path / "fresh")
+    for view in ("agg_registrations", "lifecycle_snapshots"):
+        pd.testing.assert_frame_equal(store.con.execute(f"SELECT * FROM {view} ORDER BY ALL").df(),
+                                      fresh.aggregates.con.execute(f"SELECT * FROM {view} ORDER BY ALL").df())
+
+
+# A user's registration month is that of their earliest registration (several rows of a user:
+# a re-registration).  Hand-worked, months computed April .. May 2026 only:
+#   U1 rows Feb 10 and Apr 5  -> earliest Feb: not in the run
+#   U2 row  Apr 20            -> April
+#   U3 rows Mar 1 and May 2   -> earliest Mar: not in the run
+#   U4 rows May 30 and Jun 3  -> May (the June row is after the run, the earliest is in it)
+#   U5 row  Jun 1             -> June: not in the run;  U6 no registered_at: never
+REGS = [(1, "2026-02-10"), (1, "2026-04-05"), (2, "2026-04-20"), (3, "2026-03-01"), (3, "2026-05-02"),
+        (4, "2026-05-30"), (4, "2026-06-03"), (5, "2026-06-01"), (6, None)]
+
+
+def _registrations(rows, start, end):
+    import duckdb
+
+    from toolkit import queries
+    con = duckdb.connect()
+    con.execute("CREATE TABLE users (user_id BIGINT, registered_at TIMESTAMP)")
+    if rows:
+        con.executemany("INSERT INTO users VALUES (?, ?)", rows)
+    return sorted(queries.run(con, "agg_registrations", start=start, end=end).fetchall())
+
+
+def test_registrations_of_a_run_of_months_by_hand():
+    april, may, june = (month_index(datetime(2026, m, 1)) for m in (4, 5, 6))
+    assert _registrations(REGS, datetime(2026, 4, 1), datetime(2026, 6, 1)) == [(2, april), (4, may)]
+    everything = _registrations(REGS, datetime(1, 1, 1), datetime(9999, 12, 1))
+    assert everything == [(1, month_index(datetime(2026, 2, 1))), (2, april), (3, month_index(datetime(2026, 3, 1))),
+                          (4, may), (5, june)]
+
+
+def test_registrations_split_into_runs_equal_the_whole():
+    """Property: the registrations of consecutive runs of months, put together, are those of
+    the whole period (each user once, in the month of their earliest row)."""
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.tuples(st.integers(1, 6), st.integers(0, 11)), max_size=15), st.integers(0, 12))
+    def check(rows, cut):
+        regs = [(u, datetime(2026, 1, 1) + pd.DateOffset(months=m, days=u)) for u, m in rows]
+        regs = [(u, t.to_pydatetime()) for u, t in regs]
+        split = datetime(2026, 1, 1) + pd.DateOffset(months=cut)
+        parts = (_registrations(regs, datetime(2026, 1, 1), split.to_pydatetime())
+                 + _registrations(regs, split.to_pydatetime(), datetime(2027, 1, 1)))
+        assert sorted(parts) == _registrations(regs, datetime(1, 1, 1), datetime(9999, 12, 1))
+    check()

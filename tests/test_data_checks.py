@@ -319,3 +319,43 @@ def test_the_data_period_comes_from_the_checks_and_equals_a_scan(small, tmp_path
             assert event_span(store.con) == scanned, (now, cache_dir)
             assert data_months(store.con)[0].isoformat()[:7] == scanned[0].isoformat()[:7]
         assert (scanned[1].year, scanned[1].month) == ((2027, 4) if now else (int(END[:4]), int(END[5:7])))
+
+
+def test_future_registrations_are_kept_per_users_file_and_follow_the_horizon(small, tmp_path):
+    """The registrations after the horizon are counted once per users file (size, modification
+    time) and kept in the cache folder: a kept count is reused for the horizon it was counted at,
+    or when it was 0 and the file's latest registration is not after the new horizon; otherwise
+    (or when the file changes) the file is read again, giving the count of a run without a cache."""
+    import json
+    import os
+    d = _copy(small, tmp_path)
+    cache = tmp_path / "cache"
+    kept_file = cache / "users-checks.json"
+
+    def future(now, cache_dir=cache):
+        return open_store(d, cache_dir=cache_dir, now=now).checks.future_users
+
+    assert future("2026-06-01") == 0
+    doc = json.loads(kept_file.read_text())
+    assert doc["future"] == 0 and doc["last"][:7] <= END
+    # a kept count is used as it is (planted: 5) at its own horizon, recounted at another
+    kept_file.write_text(json.dumps({**doc, "future": 5}))
+    assert future("2026-06-01") == 5
+    assert future("2026-06-02") == 0
+    # 0 with the latest registration before the new horizon: reused (planted: a latest registration
+    # before the horizon, while the file has one after it -- the kept entry is what is believed)
+    users = pd.read_parquet(d / "users.parquet")
+    stray = users.tail(1).copy()
+    stray["user_id"] = users.user_id.max() + 1
+    stray["registered_at"] = pd.Timestamp("2027-06-01 09:00")
+    pd.concat([users, stray]).to_parquet(d / "users.parquet", index=False)
+    st = os.stat(d / "users.parquet")
+    os.utime(d / "users.parquet", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert future("2026-07-01") == 1 == future("2026-07-01", cache_dir=False)     # the changed file is read
+    doc = json.loads(kept_file.read_text())
+    kept_file.write_text(json.dumps({**doc, "future": 0, "last": "2026-05-01 00:00:00"}))
+    assert future("2026-07-02") == 0
+    kept_file.write_text(json.dumps({**doc, "future": 0, "last": "2027-06-01 09:00:00"}))
+    assert future("2026-07-02") == 1                  # the latest registration is after the horizon: read
+    assert future("2027-07-01") == 0 == future("2027-07-01", cache_dir=False)
+    assert future("2027-08-01") == 0 and json.loads(kept_file.read_text())["horizon"].startswith("2027-07-01")

@@ -7,8 +7,9 @@ month folder of the cache records the fingerprint of its source:
   (relative to the data folder), size, modification time and rows in the month
   (a file's months are counted once, when it is new or changed);
 * registrations (users whose earliest registration falls in the month) and
-  orders of the month: rows and a checksum (these tables are small and are
-  re-read each run).
+  orders of the month: rows and a checksum, kept in the manifest with the
+  file statistics of the users (orders) source and re-read only when those
+  changed (or, for registrations, the horizon moved past one).
 
 A build computes the months whose folder is missing (new months), recomputes
 those whose fingerprint changed (late events, a changed or deleted file), and
@@ -37,7 +38,7 @@ import numpy as np
 
 from .. import queries
 from ..errors import ConfigError
-from ..data.store import Store
+from ..data.store import Store, source_stat
 from . import engines
 from .engines.duckdb import remember_event_files
 from .cache import FORMAT, cache_root, read_manifest, write_manifest
@@ -136,17 +137,16 @@ def ensure_monthly(con, table: str, from_mi: int, to_mi: int, *, active_events=(
         con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {select} WHERE false")
 
 
-def _small_tables(con) -> None:
-    """Registrations (per user) and orders (per user and month): small, read whole each run."""
-    if _has_table(con, "users"):
-        queries.create_temp(con, "agg_reg", "agg_registrations")
-    else:
-        con.execute("CREATE OR REPLACE TEMP TABLE agg_reg AS SELECT user_id, 0::BIGINT AS mi FROM agg_empty_ids")
-    if _has_table(con, "orders"):
-        queries.create_temp(con, "agg_ord", "agg_orders")
-    else:
-        con.execute("CREATE OR REPLACE TEMP TABLE agg_ord AS SELECT user_id, 0::BIGINT AS mi, 0::BIGINT AS orders, "
-                    "0.0::DOUBLE AS amount FROM agg_empty_ids")
+# The registrations (per user, in the month of the earliest) and orders (per user and month) of the
+# months [$start, $end): agg_<name>.sql over the table, or no rows without the table.
+SMALL = {"registrations": ("users", "SELECT user_id, 0::BIGINT AS mi FROM agg_empty_ids WHERE false"),
+         "orders": ("orders", "SELECT user_id, 0::BIGINT AS mi, 0::BIGINT AS orders, 0.0::DOUBLE AS amount "
+                              "FROM agg_empty_ids WHERE false")}
+
+
+def _small_query(con, name: str) -> str:
+    table, empty = SMALL[name]
+    return queries.load(f"agg_{name}") if _has_table(con, table) else empty
 
 
 def _day_counts(masks) -> np.ndarray:
@@ -232,9 +232,9 @@ def in_memory(con, *, active_events=(), signal_events=("trip",)) -> Aggregates:
     for table in ON_DEMAND:
         con.execute(f"DROP TABLE IF EXISTS temp.agg_{table}")
     _remember(con, s, None)
-    _small_tables(con)
-    con.execute("CREATE OR REPLACE TEMP TABLE agg_registrations AS SELECT * FROM agg_reg")
-    con.execute("CREATE OR REPLACE TEMP TABLE agg_orders AS SELECT * FROM agg_ord")
+    for name in SMALL:
+        queries.execute(con, f"CREATE OR REPLACE TEMP TABLE agg_{name} AS {_small_query(con, name)}",
+                        start=FAR_PAST, end=FAR_FUTURE)
     lo, hi = con.execute("SELECT min(mi), max(mi) FROM (SELECT mi FROM agg_user_month UNION ALL "
                          "SELECT mi FROM agg_registrations UNION ALL SELECT mi FROM agg_orders)").fetchone()
     if lo is None:
@@ -329,20 +329,44 @@ def _event_units(store: Store, known: dict, engine) -> dict:
     return dict(sorted(units.items()))
 
 
-def fingerprints(store: Store, known_units: dict, engine=None) -> tuple[dict, dict]:
-    """({month index: fingerprint}, units) of every month with a source row (the events' rows
-    counted on the scan ``engine``, default DuckDB in the store's connection)."""
+def _small_source(store: Store, name: str, known: dict | None) -> dict:
+    """The per-month fingerprints of the registrations or orders (agg_source_<name>.sql) with
+    what they were read from: the users (orders) source's file statistics (``source_stat``) and,
+    for registrations, the data horizon and the registrations after it (the ``users`` view
+    leaves those out).  The ``known`` ones (from the manifest) are reused without reading the
+    table while the files are unchanged and the view keeps the same rows: the same horizon, or
+    no registration after either horizon."""
+    stat = source_stat(store.sources["users" if name == "registrations" else "orders"])
+    entry = {"stat": stat, "horizon": None, "future": None}
+    if name == "registrations":
+        entry["horizon"] = store.horizon.isoformat(sep=" ") if store.horizon is not None else None
+        entry["future"] = store.checks.future_users if store.checks is not None else None
+    if known and stat is not None and known.get("stat") == stat and "months" in known and (
+            known.get("horizon") == entry["horizon"] or known.get("future") == entry["future"] == 0):
+        return {**entry, "months": known["months"]}
+    rows = queries.run(store.con, f"agg_source_{name}").fetchall()
+    return {**entry, "months": {str(int(mi)): [int(n), checksum] for mi, n, checksum in rows}}
+
+
+def fingerprints(store: Store, known_units: dict, engine=None, known_small: dict | None = None
+                 ) -> tuple[dict, dict, dict]:
+    """({month index: fingerprint}, units, small) of every month with a source row (the events'
+    rows counted on the scan ``engine``, default DuckDB in the store's connection; the
+    registrations' and orders' from ``known_small`` while their sources are unchanged, see
+    ``_small_source``)."""
     units = _event_units(store, known_units, engine or engines.engine_of(store.con))
     fp: dict[int, dict] = defaultdict(dict)
     for rel, info in sorted(units.items()):
         for m, rows in info["months"].items():
             fp[int(m)].setdefault("events", []).append([rel, *info["stat"], rows])
-    for name, query in (("registrations", "agg_source_registrations"), ("orders", "agg_source_orders")):
+    small = {}
+    for name in SMALL:
         if name == "orders" and not store.has("orders"):
             continue
-        for mi, rows, checksum in queries.run(store.con, query).fetchall():
+        small[name] = _small_source(store, name, (known_small or {}).get(name))
+        for mi, (rows, checksum) in small[name]["months"].items():
             fp[int(mi)][name] = [int(rows), checksum]
-    return dict(fp), units
+    return dict(fp), units, small
 
 
 # ---------------------------------------------------------------- the cached build
@@ -431,18 +455,16 @@ def _compute_months(store: Store, s: dict, months: list[int], root: Path, engine
             p = _scan_params(s, _month_start(a), _month_start(b + 1))
             for name, scan in scans.items():
                 engine.partitioned(scan, staging / name, **p)
-            run = dict(lo=a, hi=b)
-            small = {"registrations": "SELECT * FROM agg_reg WHERE mi BETWEEN $lo AND $hi",
-                     "orders": "SELECT * FROM agg_ord WHERE mi BETWEEN $lo AND $hi"}
+            small = {name: _small_query(con, name) for name in SMALL}    # the run's own rows only
             for name, query in small.items():
-                _partitioned(con, query, staging / name, **run)
+                _partitioned(con, query, staging / name, **p)
             for mi in range(a, b + 1):
                 tmp = staging / month_label(mi)
                 tmp.mkdir()
                 for name, scan in scans.items():
                     _place(con, staging / name, mi, tmp / f"{name}.parquet", scan, retype=engine.retype, **p)
                 for name, query in small.items():
-                    _place(con, staging / name, mi, tmp / f"{name}.parquet", query, **run)
+                    _place(con, staging / name, mi, tmp / f"{name}.parquet", query, **p)
                 rows = _daily_rows(con, f"read_parquet('{tmp / 'user_month.parquet'}')", mi)
                 con.execute(f"COPY ({DAILY}) TO '{tmp / 'daily.parquet'}' (FORMAT parquet)", rows)
                 final = root / "months" / month_label(mi)
@@ -511,8 +533,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
         shutil.rmtree(root / "months", ignore_errors=True)
         man = {}
     _ids(con)
-    _small_tables(con)
-    fp, units = fingerprints(store, man.get("units", {}) if man else {}, engine)
+    fp, units, small = fingerprints(store, man.get("units", {}), engine, man.get("small", {}))
     if engine.name == "duckdb":
         remember_event_files(con, store.sources["events"], Path(store.data_dir), units)
     span = None
@@ -550,7 +571,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
     months_meta = {k: v for k, v in old.items() if lo <= int(k) <= hi and int(k) not in todo}
     kept = [lo, hi] if step_from is None else ([lo, step_from - 1] if step_from > lo else None)
     write_manifest(root, {"format": FORMAT, "settings": key, "units": man.get("units", {}),
-                          "months": months_meta, "snapshots": kept})
+                          "small": man.get("small", {}), "months": months_meta, "snapshots": kept})
     for m in res.removed:
         shutil.rmtree(root / "months" / month_label(m), ignore_errors=True)
     if todo:
@@ -586,7 +607,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
         # report's notebook kernels read files and never start a Spark session of their own
         for table in ON_DEMAND:
             ensure_monthly(con, table, lo, hi, active_events=active_events, signal_events=signal_events)
-    write_manifest(root, {"format": FORMAT, "settings": key, "units": units, "months": months_meta,
+    write_manifest(root, {"format": FORMAT, "settings": key, "units": units, "small": small, "months": months_meta,
                           "snapshots": [lo, hi], **({"span": span, "id_type": _id_type(con)} if span else {})})
     res.stepped_from = step_from
     res.aggregates = Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), root)
@@ -666,8 +687,7 @@ def attach_built(store: Store, marker: str | None, *, active_events=(), signal_e
                  engine=None) -> Aggregates | None:
     """The aggregates that the report runner built for this run (``marker`` from ``built_marker``),
     registered in ``store.con`` without checking their sources again (a build that finds nothing
-    to do reads the registrations, orders and file statistics: seconds at a million users, in
-    every section); None when the cache is not the one the marker names, its manifest changed
+    to do still looks at every source file's statistics, in every section); None when the cache is not the one the marker names, its manifest changed
     since, or it was built with other settings: then the caller builds."""
     try:
         said = json.loads(marker or "")

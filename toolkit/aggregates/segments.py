@@ -26,7 +26,6 @@ cells depend on its snapshot and on the lookup of the column:
 """
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -35,6 +34,7 @@ from pathlib import Path
 
 from .. import queries
 from ..errors import ConfigError
+from ..data.store import source_stat
 
 UNKNOWN = "unknown"
 SEGMENTS_FILE = "segments.json"
@@ -110,19 +110,11 @@ def users_fingerprint(store) -> list | None:
     src = store.sources.get("users")
     if src is None or src.kind == "missing":
         return ["missing"]
-    if src.kind not in ("parquet", "csv", "duckdb"):
+    stat = source_stat(src)
+    if stat is None:
         return None
-    location = src.location.rsplit(":", 1)[0] if src.kind == "duckdb" else src.location
-    files = sorted(glob.glob(location, recursive=True)) if "*" in location else [location]
-    stats = []
-    for f in files:
-        try:
-            st = os.stat(f)
-        except OSError:
-            return None
-        stats.append([str(Path(f).resolve()), st.st_size, st.st_mtime_ns])
     future = getattr(store.checks, "future_users", None) if store.checks is not None else None
-    return [src.kind, stats, future]
+    return [*stat, future]
 
 
 def remember_users(con, store) -> None:

@@ -18,6 +18,7 @@ can join it.  Nothing is loaded into pandas here.
 """
 from __future__ import annotations
 
+import glob
 import json
 import os
 from contextlib import contextmanager
@@ -356,8 +357,9 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
                 con.execute(f"CREATE OR REPLACE TEMP VIEW users AS SELECT * FROM users_all "
                             f"WHERE registered_at IS NULL OR registered_at <= {cut}")
                 if store.checks is not None:
-                    store.checks.future_users = con.execute(
-                        f"SELECT count(*) FROM users_all WHERE registered_at > {cut}").fetchone()[0]
+                    cache = None if cache_dir is False else _checks_cache(data_dir, cache_dir)
+                    store.checks.future_users = _count_future_users(con, src, relation + view, horizon, timezone,
+                                                                    cache)
                     store.checks.users_source = src.describe()
                 continue
             if name != "events":
@@ -505,6 +507,62 @@ def _count_checks(con, src: Source, exprs: dict, options: dict, horizon: datetim
 
 
 CHECKS_FORMAT = 2      # 2: each file's span of kept times
+USERS_CHECKS_FILE = "users-checks.json"
+
+
+def source_stat(src: Source) -> list | None:
+    """[kind, [[path, size, modification time in ns] of each file of the source]]: what a kept
+    reading of the source is checked against (a ``.duckdb`` source: the database file); None
+    when the source is not a set of files on this machine or a file cannot be looked at."""
+    if src.kind not in ("parquet", "csv", "duckdb"):
+        return None
+    location = src.location.rsplit(":", 1)[0] if src.kind == "duckdb" else src.location
+    files = sorted(glob.glob(location, recursive=True)) if "*" in location else [location]
+    if src.kind == "duckdb" and os.path.exists(location + ".wal"):
+        files.append(location + ".wal")       # changes not yet checkpointed into the database file
+    stats = []
+    for f in files:
+        try:
+            st = os.stat(f)
+        except OSError:
+            return None
+        stats.append([str(Path(f).resolve()), st.st_size, st.st_mtime_ns])
+    return [src.kind, stats]
+
+
+def _count_future_users(con, src: Source, key: str, horizon: datetime, timezone: str, cache: Path | None) -> int:
+    """The rows of ``users_all`` registered after ``horizon`` (left out of ``users``).
+
+    With a ``cache`` folder the count is kept in ``cache/users-checks.json`` with the users
+    source's file statistics (:func:`source_stat`), the horizon it was counted at and the
+    latest registration, and reused while the files are unchanged and the horizon is the same,
+    or the count was 0 and the latest registration is not after this run's horizon (the rule of
+    the event checks): an unchanged users file is not read when the store is opened."""
+    stat = source_stat(src) if cache is not None else None
+    key = json.dumps([CHECKS_FORMAT, timezone, key], sort_keys=True)
+    at = horizon.isoformat(sep=" ")
+    if stat is not None:
+        try:
+            kept = json.loads((cache / USERS_CHECKS_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            kept = {}
+        if kept.get("key") == key and kept.get("stat") == stat and (kept.get("horizon") == at or (
+                kept.get("future") == 0 and (kept.get("last") is None
+                                             or datetime.fromisoformat(kept["last"]) <= horizon))):
+            return int(kept["future"])
+    future, last = con.execute("SELECT count(*) FILTER (WHERE registered_at > $cut), max(registered_at) "
+                               "FROM users_all", {"cut": horizon}).fetchone()
+    if stat is not None:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            tmp = cache / f".{USERS_CHECKS_FILE}.{os.getpid()}"
+            tmp.write_text(json.dumps({"key": key, "stat": stat, "horizon": at, "future": int(future),
+                                       "last": last.isoformat(sep=" ") if last is not None else None}),
+                           encoding="utf-8")
+            os.replace(tmp, cache / USERS_CHECKS_FILE)
+        except OSError:
+            pass      # not kept: the next run counts again
+    return int(future)
 
 
 def _file_stat(path: str) -> list | None:

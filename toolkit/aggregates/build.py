@@ -181,11 +181,14 @@ def _empty_snapshot(con) -> str:
             "FROM agg_empty_ids")
 
 
-def fold(con, first_mi: int, last_mi: int, *, prev: str | None, sink, before=None) -> None:
+def fold(con, first_mi: int, last_mi: int, *, prev: str | None, sink, before=None, direct_last: bool = False) -> None:
     """Step the lifecycle from month ``first_mi`` to ``last_mi``: ``prev`` is the relation of
-    the snapshot of ``first_mi - 1`` (None: nobody yet); ``sink(mi)`` stores each month's
-    rows, the temporary table ``lifecycle_next``; ``before(mi)``, if given, runs before
-    each step (the cached build points the activity views at the month's own files)."""
+    the snapshot of ``first_mi - 1`` (None: nobody yet); ``sink(mi, rows)`` stores each
+    month's rows, the query ``rows``: those of the temporary table ``lifecycle_next``, or with
+    ``direct_last`` for the last month the step itself, called as ``sink(mi, rows, step=mi)``
+    (nothing reads it after, so it is written where it goes without a table first);
+    ``before(mi)``, if given, runs before each step (the cached build points the activity
+    views at the month's own files)."""
     # the first step reads the given snapshot where it is (a view: a monthly run takes one step,
     # and copying every entered user's row into a table first would double its work)
     kind = "VIEW" if prev is not None else "TABLE"
@@ -193,8 +196,11 @@ def fold(con, first_mi: int, last_mi: int, *, prev: str | None, sink, before=Non
     for mi in range(first_mi, last_mi + 1):
         if before is not None:
             before(mi)
+        if direct_last and mi == last_mi:
+            sink(mi, queries.load("lifecycle_step"), step=mi)
+            break
         queries.create_temp(con, "lifecycle_next", "lifecycle_step", mi=mi)
-        sink(mi)
+        sink(mi, "SELECT * FROM lifecycle_next")
         con.execute(f"DROP {kind} temp.lifecycle_prev")
         kind = "TABLE"
         con.execute("ALTER TABLE temp.lifecycle_next RENAME TO lifecycle_prev")
@@ -586,7 +592,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
         if step_from > lo:
             prev = f"SELECT * FROM read_parquet('{root / 'months' / month_label(step_from - 1) / 'snapshot.parquet'}')"
 
-        def sink(mi):
+        def sink(mi, rows, step=None):
             for old in (root / "months" / month_label(mi)).glob("counts-*.parquet"):
                 old.unlink()      # the month's kept counts (states, cohorts, segment cells) follow its new snapshot
             for old in (root / "months" / month_label(mi)).glob("churn-*"):
@@ -594,13 +600,13 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
             for m in range(mi - KEPT_AFTER_SPAN, mi + 1):    # and the kept funnel rows reading this month
                 for old in (root / "months" / month_label(m)).glob("funnel-*.parquet"):
                     old.unlink()
-            con.execute(f"COPY lifecycle_next TO '{root / 'months' / month_label(mi) / 'snapshot.parquet'}' "
-                        "(FORMAT parquet)")
+            queries.execute(con, f"COPY ({rows}) TO '{root / 'months' / month_label(mi) / 'snapshot.parquet'}' "
+                                 "(FORMAT parquet)", **({} if step is None else {"mi": step}))
         def month_only(mi):   # the step reads one month: one file each instead of every month's
             for table, view in (("user_month", "agg_user_month"), ("registrations", "agg_registrations")):
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM "
                             f"read_parquet('{root / 'months' / month_label(mi) / f'{table}.parquet'}')")
-        fold(con, step_from, hi, prev=prev, sink=sink, before=month_only)
+        fold(con, step_from, hi, prev=prev, sink=sink, before=month_only, direct_last=True)
     attach(con, root, lo, hi)
     if engine.name == "spark":
         # the per-month tables sections otherwise compute when first needed: here, so that a

@@ -136,7 +136,7 @@ class Lifecycle:
         prev = (f"SELECT * FROM lifecycle_snapshots WHERE mi = {int(self._extended_to)} UNION ALL "
                 f"SELECT * FROM lifecycle_extension WHERE mi = {int(self._extended_to)}")
         fold(self.con, self._extended_to + 1, until, prev=prev,
-             sink=lambda mi: self.con.execute("INSERT INTO lifecycle_extension SELECT * FROM lifecycle_next"))
+             sink=lambda mi, rows: self.con.execute(f"INSERT INTO lifecycle_extension {rows}"))
         self._extended_to = until
         self._ensure(until)
 

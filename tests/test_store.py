@@ -115,3 +115,33 @@ def test_nothing_is_loaded_into_memory_until_queried(tmp_path):
     s = open_store(tmp_path)
     plan = s.con.execute("EXPLAIN SELECT user_id, count(*) FROM events GROUP BY 1").fetchall()
     assert "READ_PARQUET" in str(plan).upper() or "PARQUET_SCAN" in str(plan).upper()
+
+
+def test_folder_schemas_are_kept_per_file(tmp_path):
+    """Each file's columns are read from its footer once and kept with its size and modification
+    time: for an unchanged file the kept columns are used when the store is opened (shown by
+    editing them: the edit is believed; a file replaced by one of the same size and time is
+    trusted, as the event checks trust it), and a new or changed file is read again, so one
+    lacking a required column is still named."""
+    import json
+    from toolkit.data.store import SCHEMAS_FILE
+    from toolkit.errors import MissingColumnError
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    (data / "events").mkdir(parents=True)
+    df = events(ROWS)
+    for i in range(3):
+        df.iloc[i:i + 1].to_parquet(data / "events" / f"{i}.parquet", index=False)
+    assert open_store(data, cache_dir=cache).con.execute("SELECT count(*) FROM events").fetchone()[0] == 3
+    kept = json.loads((cache / SCHEMAS_FILE).read_text())["files"]
+    assert len(kept) == 3 and all([c for c, _ in v["columns"]] == ["user_id", "event_time", "event_name"]
+                                  for v in kept.values())
+    middle = str(data / "events" / "1.parquet")
+    edited = {**kept, middle: {**kept[middle], "columns": [["user_id", "BIGINT"], ["event_time", "TIMESTAMP"]]}}
+    (cache / SCHEMAS_FILE).write_text(json.dumps({"files": edited}))
+    with pytest.raises(MissingColumnError, match=r"1\.parquet has no \['event_name'\]"):
+        open_store(data, cache_dir=cache)         # the kept columns, not the file's footer
+    os.utime(middle, ns=(os.stat(middle).st_atime_ns, os.stat(middle).st_mtime_ns + 10**9))
+    assert open_store(data, cache_dir=cache).con.execute("SELECT count(*) FROM events").fetchone()[0] == 3
+    df.iloc[1:2].rename(columns={"event_name": "name"}).to_parquet(middle, index=False)     # changed: read again
+    with pytest.raises(MissingColumnError, match=r"1\.parquet has no \['event_name'\]"):
+        open_store(data, cache_dir=cache)

@@ -155,18 +155,49 @@ def _raw_relation_sql(con, src: Source, options: dict, file_column: str | None =
     return f"src.main.{_q(src.name)}"
 
 
-def _check_parquet_folder(con, src: Source) -> None:
+SCHEMAS_FILE = "folder-schemas.json"
+
+
+def _folder_schemas(con, src: Source, cache: Path | None) -> dict[str, list]:
+    """{file: [[column, type], ...]} of every file of a folder source, read from the files'
+    footers; with a ``cache`` folder, kept there per file with its size and modification time
+    and read again only for new or changed files (as the event checks are), so that opening a
+    long history does not open every file."""
+    paths = [r[0] for r in con.execute("SELECT file FROM glob(?)", [src.location]).fetchall()]
+    stats = {p: _file_stat(p) for p in paths}
+    kept = {}
+    if cache is not None:
+        try:
+            kept = json.loads((cache / SCHEMAS_FILE).read_text(encoding="utf-8")).get("files", {})
+        except (OSError, ValueError):
+            kept = {}
+    schemas = {p: kept[p]["columns"] for p in paths if p in kept and stats[p] is not None and kept[p]["stat"] == stats[p]}
+    todo = [p for p in paths if p not in schemas]
+    if todo:
+        rows = con.execute(f"SELECT file_name, name, duckdb_type FROM parquet_schema([{', '.join(_lit(p) for p in todo)}]) "
+                           "WHERE duckdb_type IS NOT NULL").fetchall()
+        for f, n, t in rows:
+            schemas.setdefault(f, []).append([n, t])
+        if cache is not None:
+            try:
+                cache.mkdir(parents=True, exist_ok=True)
+                tmp = cache / f".{SCHEMAS_FILE}.{os.getpid()}"
+                tmp.write_text(json.dumps({"files": {**kept, **{p: {"stat": stats[p], "columns": schemas[p]}
+                                                               for p in todo if p in schemas and stats[p]}}}),
+                               encoding="utf-8")
+                os.replace(tmp, cache / SCHEMAS_FILE)
+            except OSError:
+                pass     # not kept: the next run reads the footers again
+    return schemas
+
+
+def _check_parquet_folder(con, src: Source, cache: Path | None = None) -> None:
     """Every file of a folder source must have the table's required columns; name the ones that do not."""
     if src.kind != "parquet" or "*" not in src.location:
         return
-    rows = con.execute("SELECT file_name, name, duckdb_type FROM parquet_schema(?) WHERE duckdb_type IS NOT NULL",
-                       [src.location]).fetchall()
-    names: dict[str, set[str]] = {}
-    schemas: dict[str, list] = {}
-    for f, n, t in rows:
-        names.setdefault(f, set()).add(n.lower())
-        schemas.setdefault(f, []).append((n, t))
-    src.uniform = len({tuple(cols) for cols in schemas.values()}) == 1
+    schemas = _folder_schemas(con, src, cache)
+    names = {f: {n.lower() for n, _ in cols} for f, cols in schemas.items()}
+    src.uniform = len({tuple(map(tuple, cols)) for cols in schemas.values()}) == 1
     need = [c.lower() for c in TABLES[src.name]]
     odd = {f: [c for c in need if c not in cols] for f, cols in names.items()}
     odd = {f: miss for f, miss in odd.items() if miss}
@@ -342,7 +373,7 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
                                  for c, k in {**TABLES[name], **OPTIONAL.get(name, {})}.items())
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {cols} WHERE false")
                 continue
-            _check_parquet_folder(con, src)
+            _check_parquet_folder(con, src, None if cache_dir is False else _checks_cache(data_dir, cache_dir))
             relation = _raw_relation_sql(con, src, options)
             con.execute(f"CREATE OR REPLACE TEMP VIEW raw_{name} AS SELECT * FROM {relation}")
             if name == "events":

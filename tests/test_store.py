@@ -145,3 +145,57 @@ def test_folder_schemas_are_kept_per_file(tmp_path):
     df.iloc[1:2].rename(columns={"event_name": "name"}).to_parquet(middle, index=False)     # changed: read again
     with pytest.raises(MissingColumnError, match=r"1\.parquet has no \['event_name'\]"):
         open_store(data, cache_dir=cache)
+
+
+def test_a_new_naive_file_beside_a_zone_aware_one_with_kept_checks(tmp_path):
+    """A folder whose files mix zone-aware and naive times is read as one zone-aware column
+    (naive values business-local); the event checks of a new file are counted with the
+    folder's types, so its kept times compare with the others' (a naive file read alone gave
+    zone-aware spans beside naive ones: a TypeError on the next open)."""
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    (data / "events").mkdir(parents=True)
+    df = events(ROWS)
+    df.iloc[:1].to_parquet(data / "events" / "a.parquet", index=False)
+    aware = df.iloc[1:2].copy()
+    aware["event_time"] = aware["event_time"].dt.tz_localize("Asia/Shanghai").dt.tz_convert("UTC")
+    aware.to_parquet(data / "events" / "b.parquet", index=False)
+    assert len(open_store(data, cache_dir=cache).checks.files) == 2
+    df.iloc[2:].to_parquet(data / "events" / "c.parquet", index=False)
+    s = open_store(data, cache_dir=cache)
+    assert _months(s) == [(1, "2025-01"), (2, "2025-02"), (2, "2025-03")]
+    assert s.checks.span == (datetime(2025, 1, 31, 23, 30), datetime(2025, 3, 15, 12, 0))
+    fresh = open_store(data, cache_dir=tmp_path / "other")
+    assert fresh.checks.span == s.checks.span
+
+
+def test_kept_checks_and_schemas_do_not_depend_on_how_the_folder_is_named(tmp_path, monkeypatch):
+    """The same data folder named relative to the working folder and by its absolute path reuses
+    the same kept event checks and file columns (kept under absolute paths)."""
+    import json
+    from toolkit.data.store import CHECKS_FILE, SCHEMAS_FILE
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    (data / "events").mkdir(parents=True)
+    events(ROWS).to_parquet(data / "events" / "a.parquet", index=False)
+    open_store(data, cache_dir=cache)
+    before = {f: (cache / f).read_text() for f in (CHECKS_FILE, SCHEMAS_FILE)}
+    monkeypatch.chdir(tmp_path)
+    assert open_store("data", cache_dir=cache).con.execute("SELECT count(*) FROM events").fetchone()[0] == 3
+    assert {f: (cache / f).read_text() for f in (CHECKS_FILE, SCHEMAS_FILE)} == before     # nothing re-read
+    assert list(json.loads(before[SCHEMAS_FILE])["files"]) == [str(data / "events" / "a.parquet")]
+
+
+def test_events_of_files_without_a_column_of_the_folder(tmp_path):
+    """Reading some files of a folder whose other files have an extra column: still only those
+    files (the column is NULL there), with the folder's types (an int32 id stays BIGINT)."""
+    from toolkit.data.store import events_of_files
+    df = events(ROWS)
+    (tmp_path / "events").mkdir()
+    narrow = pa.table({"user_id": pa.array(df.user_id.iloc[:2], pa.int32()), "event_time": df.event_time.iloc[:2],
+                       "event_name": df.event_name.iloc[:2], "channel": ["ad", "shop"]})
+    pq.write_table(narrow, tmp_path / "events" / "a.parquet")
+    df.iloc[2:].to_parquet(tmp_path / "events" / "b.parquet", index=False)
+    s = open_store(tmp_path, cache_dir=tmp_path / "cache")
+    with events_of_files(s.con, s.sources["events"], [str(tmp_path / "events" / "b.parquet")]) as scoped:
+        assert scoped
+        assert s.con.execute("SELECT user_id, channel, typeof(user_id) FROM events").fetchall() == [(2, None, "BIGINT")]
+    assert s.con.execute("SELECT count(*) FROM events").fetchone()[0] == 3

@@ -68,6 +68,7 @@ class Source:
     sniffed: dict = field(default_factory=dict)   # CSV: the types the sniffer guessed, by column
     columns: dict = field(default_factory=dict)   # the columns as read (raw_<name>), by name: their types
     uniform: bool = False     # a folder whose files all have the same columns and types (read without union_by_name)
+    file_columns: dict = field(default_factory=dict)   # a folder: {absolute path of each file: [[column, type], ...]}
 
     def describe(self) -> str:
         return {"missing": f"{self.name} (not present)"}.get(self.kind, self.location)
@@ -171,7 +172,9 @@ def _folder_schemas(con, src: Source, cache: Path | None) -> dict[str, list]:
             kept = json.loads((cache / SCHEMAS_FILE).read_text(encoding="utf-8")).get("files", {})
         except (OSError, ValueError):
             kept = {}
-    schemas = {p: kept[p]["columns"] for p in paths if p in kept and stats[p] is not None and kept[p]["stat"] == stats[p]}
+    # kept under each file's absolute path: the same whether the folder was named from here or elsewhere
+    schemas = {p: kept[a]["columns"] for p, a in ((p, os.path.abspath(p)) for p in paths)
+               if a in kept and stats[p] is not None and kept[a]["stat"] == stats[p]}
     todo = [p for p in paths if p not in schemas]
     if todo:
         rows = con.execute(f"SELECT file_name, name, duckdb_type FROM parquet_schema([{', '.join(_lit(p) for p in todo)}]) "
@@ -182,12 +185,13 @@ def _folder_schemas(con, src: Source, cache: Path | None) -> dict[str, list]:
             try:
                 cache.mkdir(parents=True, exist_ok=True)
                 tmp = cache / f".{SCHEMAS_FILE}.{os.getpid()}"
-                tmp.write_text(json.dumps({"files": {**kept, **{p: {"stat": stats[p], "columns": schemas[p]}
-                                                               for p in todo if p in schemas and stats[p]}}}),
+                tmp.write_text(json.dumps({"files": {os.path.abspath(p): {"stat": stats[p], "columns": schemas[p]}
+                                                     for p in paths if p in schemas and stats[p]}}),
                                encoding="utf-8")
                 os.replace(tmp, cache / SCHEMAS_FILE)
             except OSError:
                 pass     # not kept: the next run reads the footers again
+    src.file_columns = {os.path.abspath(p): cols for p, cols in schemas.items()}
     return schemas
 
 
@@ -412,6 +416,30 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
     return store
 
 
+def files_relation(src: Source, files: list[str], file_column: str | None = None) -> str | None:
+    """The files ``files`` of the folder source ``src`` read as the folder's view reads them:
+    its columns with its types (a column none of these files has is NULL; naive times cast to
+    a zone-aware type are taken as business-local, as when the folder's files are united),
+    plus the file name as ``file_column``.  None when the folder's columns are not known."""
+    if not src.columns or not files:
+        return None
+    have: set | None = set()
+    for f in files:
+        cols = src.file_columns.get(os.path.abspath(f))
+        if cols is None:
+            have = None      # not known: every column taken as present (a missing one fails to bind)
+            break
+        have |= {n.lower() for n, _ in cols}
+    select = [f"CAST({_q(c)} AS {t}) AS {_q(c)}" if have is None or c.lower() in have else f"NULL::{t} AS {_q(c)}"
+              for c, t in src.columns.items()]
+    extra = ""
+    if file_column:
+        select.append(_q(file_column))
+        extra = f", filename = {_lit(file_column)}"
+    return (f"(SELECT {', '.join(select)} FROM read_parquet([{', '.join(_lit(f) for f in files)}], "
+            f"union_by_name = true{extra}))")
+
+
 @contextmanager
 def events_of_files(con, src: Source, files: list[str]):
     """Within the block, the ``events`` views of ``con`` read only ``files`` (absolute paths
@@ -421,13 +449,12 @@ def events_of_files(con, src: Source, files: list[str]):
     not a folder of Parquet files, or files lacking a column of the folder, are read as
     always.  Rows are the same: the files are chosen by the months they hold (their
     fingerprints) and the cleaning views are unchanged."""
-    if src.kind != "parquet" or "*" not in src.location or not src.columns or not files:
+    relation = files_relation(src, files) if src.kind == "parquet" and "*" in src.location else None
+    if relation is None:
         yield False
         return
-    select = ", ".join(f"CAST({_q(c)} AS {t}) AS {_q(c)}" for c, t in src.columns.items())
     try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW raw_events AS SELECT {select} FROM "
-                    f"read_parquet([{', '.join(_lit(f) for f in files)}], union_by_name = true)")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW raw_events AS SELECT * FROM {relation}")
     except duckdb.Error:
         scoped = False
     else:
@@ -499,10 +526,10 @@ def _count_checks(con, src: Source, exprs: dict, options: dict, horizon: datetim
         stats = {p: _file_stat(p) for p in paths}
         old = _read_checks(cache, key)
         for p in paths:
-            hit = old.get(p)
+            hit = old.get(os.path.abspath(p))
             if hit and hit["stat"] == stats[p] and hit["counts"]["future"] == 0 and (
                     hit["last_time"] is None or datetime.fromisoformat(hit["last_time"]) <= horizon):
-                kept[p] = FileCount(**hit["counts"])
+                kept[p] = FileCount(**{**hit["counts"], "file": p})
                 spans[p] = tuple(None if v is None else datetime.fromisoformat(v) for v in hit["span"])
         todo = [p for p in paths if p not in kept]
     files: list[FileCount] = []
@@ -511,8 +538,10 @@ def _count_checks(con, src: Source, exprs: dict, options: dict, horizon: datetim
         if todo is None:
             relation = _raw_relation_sql(con, src, options, _FILE_COL if per_file else None)
         else:     # the new or changed files only
-            relation = (f"read_parquet([{', '.join(_lit(p) for p in todo)}], union_by_name = true, "
-                        f"filename = {_lit(_FILE_COL)})")
+            # with the folder's columns and types: a naive file among zone-aware ones reads as it does there
+            relation = files_relation(src, todo, _FILE_COL) or (
+                f"read_parquet([{', '.join(_lit(p) for p in todo)}], union_by_name = true, "
+                f"filename = {_lit(_FILE_COL)})")
         file_expr = _q(_FILE_COL) if per_file else _lit(src.describe())
         checked = (f"SELECT {file_expr} AS file, {uid_raw} AS user_id_raw, {uid} AS user_id, {t_raw} AS time_raw, "
                    f"{t} AS event_time, {name} AS event_name FROM {relation}")
@@ -525,11 +554,12 @@ def _count_checks(con, src: Source, exprs: dict, options: dict, horizon: datetim
             spans[d["file"]] = (d.pop("span_first"), d.pop("span_last"))
             files.append(FileCount(**d))
     if todo is not None:
-        _write_checks(cache, key, {f.file: {"stat": stats.get(f.file), "counts": asdict(f),
-                                            "last_time": last[f.file].isoformat() if last.get(f.file) else None,
-                                            "span": [None if v is None else v.isoformat() for v in spans[f.file]]}
+        _write_checks(cache, key, {os.path.abspath(f.file): {
+                                        "stat": stats.get(f.file), "counts": asdict(f),
+                                        "last_time": last[f.file].isoformat() if last.get(f.file) else None,
+                                        "span": [None if v is None else v.isoformat() for v in spans[f.file]]}
                                    for f in files if f.file in stats},
-                      {p: old[p] for p in kept})
+                      {os.path.abspath(p): old[os.path.abspath(p)] for p in kept})
         files = sorted([*kept.values(), *files], key=lambda f: f.file)
     firsts = [a for a, _ in spans.values() if a is not None]
     lasts = [b for _, b in spans.values() if b is not None]
@@ -537,7 +567,7 @@ def _count_checks(con, src: Source, exprs: dict, options: dict, horizon: datetim
                        files=files, span=(min(firsts, default=None), max(lasts, default=None)))
 
 
-CHECKS_FORMAT = 2      # 2: each file's span of kept times
+CHECKS_FORMAT = 3      # 2: each file's span of kept times; 3: kept under absolute paths, new files read with the folder's types
 USERS_CHECKS_FILE = "users-checks.json"
 
 

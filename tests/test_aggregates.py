@@ -102,11 +102,13 @@ def test_appending_a_month_computes_only_that_month(small, tmp_path):
     last.rename(held)
     res, _ = _results(data)         # October has registrations and orders, but no events yet
     assert len(res.computed) == 8
+    assert "note: 2026-10, the last month, has registrations or orders but no events" in res.describe()
     held.rename(last)
     res, extended = _results(data)
     assert res.recomputed == [month_index(datetime(2026, 10, 1))]
     assert len(res.reused) == 7 and not res.computed
     assert res.stepped_from == month_index(datetime(2026, 10, 1))
+    assert "note:" not in res.describe()
     _same(extended, _fresh(data, tmp_path))
 
 

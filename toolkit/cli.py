@@ -107,13 +107,13 @@ def _build(cfg, store, *, rebuild=False, quiet=True):
     done = getattr(store, "built", None)
     if done is not None and not rebuild:
         if not quiet:
-            click.echo(done.describe() + _spark_start())
+            click.echo(done.describe(_spark_start()))
         return done.aggregates
     res = build(store, active_events=cfg.active_events, signal_events=cfg.signal_events,
                 cache_dir=cfg.cache_dir, rebuild=rebuild, engine=engines.from_config(cfg, store))
     store.built = res
     if not quiet:
-        click.echo(res.describe() + _spark_start())
+        click.echo(res.describe(_spark_start()))
     return res.aggregates
 
 

@@ -390,8 +390,12 @@ class BuildResult:
     stepped_from: int | None = None
     seconds: float = 0.0
     aggregates: Aggregates | None = None
+    no_events: list = field(default_factory=list)    # months with registrations or orders but no event
 
-    def describe(self) -> str:
+
+    def describe(self, extra: str = "") -> str:
+        """What was done, one line (``extra`` appended to it), and a note when the last month has
+        registrations or orders but no event."""
         months = len(self.computed) + len(self.recomputed) + len(self.reused)
         changed = ""
         if self.recomputed:
@@ -405,7 +409,12 @@ class BuildResult:
         if self.stepped_from is not None and self.aggregates is not None:
             text += (f"; lifecycle stepped {month_label(self.stepped_from)} .. "
                      f"{month_label(self.aggregates.last_mi)}")
-        return text + f"; {self.seconds:.1f}s."
+        text += f"; {self.seconds:.1f}s." + extra
+        last = self.aggregates.last_mi if self.aggregates is not None else None
+        if last is not None and last in self.no_events:
+            text += (f"\nnote: {month_label(last)}, the last month, has registrations or orders but no events: if its "
+                     "events file is missing, add it and run again (its lifecycle counts only the registrations).")
+        return text
 
 
 def _runs(months: list[int]) -> list[tuple[int, int]]:
@@ -616,6 +625,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
     write_manifest(root, {"format": FORMAT, "settings": key, "units": units, "small": small, "months": months_meta,
                           "snapshots": [lo, hi], **({"span": span, "id_type": _id_type(con)} if span else {})})
     res.stepped_from = step_from
+    res.no_events = sorted(m for m, f in fp.items() if "events" not in f)
     res.aggregates = Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), root)
     res.seconds = time.perf_counter() - t0
     return res

@@ -39,15 +39,21 @@ def test_folder_of_parquet_files(tmp_path):
     assert s.sources["events"].uniform      # one schema: bound from the first file
 
 
+def _two_schemas(folder):
+    """events/a.parquet: the first two rows with an int32 user_id and an extra column channel;
+    events/b.parquet: the third row with the usual columns."""
+    df = events(ROWS)
+    (folder / "events").mkdir()
+    narrow = pa.table({"user_id": pa.array(df.user_id.iloc[:2], pa.int32()), "event_time": df.event_time.iloc[:2],
+                       "event_name": df.event_name.iloc[:2], "channel": ["ad", "shop"]})
+    pq.write_table(narrow, folder / "events" / "a.parquet")
+    df.iloc[2:].to_parquet(folder / "events" / "b.parquet", index=False)
+
+
 def test_folder_of_parquet_files_with_different_columns(tmp_path):
     """Files of one folder may differ in their extra columns and integer widths: they are read
     by column name (a file's missing column is NULL, the wider type wins), every row kept."""
-    df = events(ROWS)
-    (tmp_path / "events").mkdir()
-    narrow = pa.table({"user_id": pa.array(df.user_id.iloc[:2], pa.int32()), "event_time": df.event_time.iloc[:2],
-                       "event_name": df.event_name.iloc[:2], "channel": ["ad", "shop"]})
-    pq.write_table(narrow, tmp_path / "events" / "a.parquet")
-    df.iloc[2:].to_parquet(tmp_path / "events" / "b.parquet", index=False)
+    _two_schemas(tmp_path)
     s = open_store(tmp_path)
     assert not s.sources["events"].uniform
     assert _months(s) == [(1, "2025-01"), (2, "2025-02"), (2, "2025-03")]
@@ -188,12 +194,7 @@ def test_events_of_files_without_a_column_of_the_folder(tmp_path):
     """Reading some files of a folder whose other files have an extra column: still only those
     files (the column is NULL there), with the folder's types (an int32 id stays BIGINT)."""
     from toolkit.data.store import events_of_files
-    df = events(ROWS)
-    (tmp_path / "events").mkdir()
-    narrow = pa.table({"user_id": pa.array(df.user_id.iloc[:2], pa.int32()), "event_time": df.event_time.iloc[:2],
-                       "event_name": df.event_name.iloc[:2], "channel": ["ad", "shop"]})
-    pq.write_table(narrow, tmp_path / "events" / "a.parquet")
-    df.iloc[2:].to_parquet(tmp_path / "events" / "b.parquet", index=False)
+    _two_schemas(tmp_path)
     s = open_store(tmp_path, cache_dir=tmp_path / "cache")
     with events_of_files(s.con, s.sources["events"], [str(tmp_path / "events" / "b.parquet")]) as scoped:
         assert scoped

@@ -67,6 +67,15 @@ def run_cli(*args, cwd=None, check=False):
     return proc
 
 
+def small_sample(tmp_path_factory, name: str, *, users: int, months: int, seed: int):
+    """A small generated data set ending 2026-10 in a new temporary folder (one Parquet file per
+    month in events/), for a module's fixture."""
+    from toolkit.data.sample import generate_sample
+    out = tmp_path_factory.mktemp(name) / "data"
+    generate_sample(out, users=users, months=months, end="2026-10", seed=seed)
+    return out
+
+
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory):
     """A generated sample (20,000 users, 24 months to 2026-10), shared by the tests that read planted effects."""

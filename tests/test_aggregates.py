@@ -12,14 +12,13 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, small_sample
 from toolkit.aggregates import build, in_memory
 from toolkit.aggregates.build import ensure_categories
 from toolkit.aggregates.tables import VIEW
 from toolkit.analyses.holiday_lift import daily_users
 from toolkit.analyses.lifecycle import Lifecycle, month_index
 from toolkit.analyses.preferences import preference_shares
-from toolkit.data.sample import generate_sample
 from toolkit.data.store import open_store
 from toolkit.analyses.user_detail import user_detail
 
@@ -28,10 +27,7 @@ SIGNAL = ["trip"]
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    """A small generated data set (one Parquet file per month in events/)."""
-    out = tmp_path_factory.mktemp("agg") / "data"
-    generate_sample(out, users=600, months=8, end="2026-10", seed=3)
-    return out
+    return small_sample(tmp_path_factory, "agg", users=600, months=8, seed=3)
 
 
 def _copy(small, tmp_path):

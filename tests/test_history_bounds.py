@@ -10,13 +10,12 @@ import shutil
 import pandas as pd
 import pytest
 
-from conftest import write_table
+from conftest import write_table, small_sample
 from toolkit.aggregates import build
 from toolkit.analyses.campaign_effects import campaign_effects
 from toolkit.analyses.lifecycle import Lifecycle
 from toolkit.analyses.periods import cohort_funnel
 from toolkit.analyses.scenes import evaluate
-from toolkit.data.sample import generate_sample
 from toolkit.data.store import open_store
 
 SIGNAL = ["trip"]
@@ -24,9 +23,7 @@ SIGNAL = ["trip"]
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    out = tmp_path_factory.mktemp("hist") / "data"
-    generate_sample(out, users=500, months=8, end="2026-10", seed=5)
-    return out
+    return small_sample(tmp_path_factory, "hist", users=500, months=8, seed=5)
 
 
 def _funnel(data, cache):

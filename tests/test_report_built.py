@@ -8,11 +8,12 @@ import shutil
 import pandas as pd
 import pytest
 
+from conftest import small_sample
+
 from toolkit.aggregates import build
 from toolkit.aggregates.build import attach_built, built_marker
 from toolkit.aggregates.tables import VIEW
 from toolkit.analyses.lifecycle import Lifecycle
-from toolkit.data.sample import generate_sample
 from toolkit.data.store import open_store
 
 SIGNAL = ["trip"]
@@ -20,9 +21,7 @@ SIGNAL = ["trip"]
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    out = tmp_path_factory.mktemp("built") / "data"
-    generate_sample(out, users=500, months=6, end="2026-10", seed=4)
-    return out
+    return small_sample(tmp_path_factory, "built", users=500, months=6, seed=4)
 
 
 def _tables(con):

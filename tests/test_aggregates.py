@@ -434,3 +434,45 @@ def test_registrations_split_into_runs_equal_the_whole():
                  + _registrations(regs, split.to_pydatetime(), datetime(2027, 1, 1)))
         assert sorted(parts) == _registrations(regs, datetime(1, 1, 1), datetime(9999, 12, 1))
     check()
+
+
+def test_kept_rows_of_many_months_are_read_through_one_file(small, tmp_path):
+    """The kept monthly state counts (and cohort and funnel rows) of a long history are read
+    from one file in the last month's folder, written from the one of the month before and
+    the new month's own file (build.read_kept): after last month's run, a monthly run reads
+    two files, so with a middle month's counts file damaged it still answers, equal to a
+    build from nothing; a late event in a past month deletes the kept files from that month
+    on, and the numbers follow it."""
+    from toolkit.analyses.cohorts import cohort_counts
+    from toolkit.analyses.periods import cohort_funnel
+
+    def tables(data, cache):
+        store = open_store(data)
+        agg = build(store, signal_events=SIGNAL, cache_dir=cache).aggregates
+        lc = Lifecycle(store.con, signal_events=SIGNAL, aggregates=agg)
+        return {"k2": lc.monthly(2), "cohorts": cohort_counts(lc), "funnel": cohort_funnel(lc)}
+
+    def same(a, b):
+        for name in a:
+            pd.testing.assert_frame_equal(a[name], b[name], check_dtype=False, obj=name)
+
+    data = _copy(small, tmp_path)
+    cache = tmp_path / "cache"
+    last = data / "events" / "events-2026-10.parquet"
+    held = tmp_path / "held.parquet"
+    last.rename(held)
+    store = open_store(data)        # last month's run: its report month is September
+    agg = build(store, signal_events=SIGNAL, cache_dir=cache).aggregates
+    Lifecycle(store.con, signal_events=SIGNAL, aggregates=agg, last_month="2026-09").monthly(2)
+    september = cache / "months" / "2026-09"
+    assert [p.name for p in september.glob("counts-k2.through-*.parquet")]
+    held.rename(last)
+    damaged = cache / "months" / "2026-05" / "counts-k2.parquet"
+    assert damaged.is_file()
+    damaged.write_bytes(b"not a parquet file")       # read by no monthly run from now on
+    same(tables(data, cache), tables(data, tmp_path / "fresh"))
+    assert [p.name for p in (cache / "months" / "2026-10").glob("counts-k2.through-*.parquet")]
+    _append_event(data, "2026-05-17 10:00:00", user=1)
+    late = tables(data, cache)
+    assert damaged.read_bytes()[:4] == b"PAR1"        # May was stepped again: its kept files written anew
+    same(late, tables(data, tmp_path / "fresh-late"))

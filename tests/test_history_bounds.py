@@ -2,7 +2,7 @@
 the funnel keeps a finished cohort's row in the cache (and drops it when a month it reads
 changes), the scene evaluation and the campaign arms read only the months they need (hand-worked
 cases whose answer depends on the month after the last push / the campaign's second month),
-and the lifecycle horizon is found from the first and last year of the aggregates."""
+and the lifecycle horizon is found from the first and last month (else year) of the aggregates."""
 from __future__ import annotations
 
 import shutil
@@ -13,7 +13,7 @@ import pytest
 from conftest import write_table, small_sample
 from toolkit.aggregates import build
 from toolkit.analyses.campaign_effects import campaign_effects
-from toolkit.analyses.lifecycle import Lifecycle
+from toolkit.analyses.lifecycle import Lifecycle, month_label
 from toolkit.analyses.periods import cohort_funnel
 from toolkit.analyses.scenes import evaluate
 from toolkit.data.store import open_store
@@ -42,8 +42,10 @@ def test_finished_cohorts_are_kept_and_dropped_when_a_month_they_read_changes(sm
     cache = tmp_path / "cache"
     res, first = _funnel(data, cache)
     pd.testing.assert_frame_equal(first, _in_memory(data))
-    kept = sorted(p.parent.name for p in (cache / "months").glob("*/funnel-*.parquet"))
+    kept = sorted(p.parent.name for p in (cache / "months").glob("*/funnel-*.parquet") if ".through-" not in p.name)
     assert kept == [m for m in first["cohort"] if m <= "2026-08"]       # the last two cohorts are not final
+    # and read through one file of them all in the last final cohort's folder (build.read_kept)
+    assert [p.parent.name for p in (cache / "months").glob("*/funnel-*.through-*.parquet")] == ["2026-08"]
     mtimes = {p: p.stat().st_mtime_ns for p in (cache / "months").glob("*/funnel-*.parquet")}
     _, again = _funnel(data, cache)
     pd.testing.assert_frame_equal(again, first)
@@ -132,3 +134,27 @@ def test_lifecycle_horizon_beyond_the_first_and_last_year(tmp_path):
         agg = build(store, signal_events=SIGNAL, cache_dir=tmp_path / "cache").aggregates if cached else None
         lc = Lifecycle(store.con, signal_events=SIGNAL, aggregates=agg)
         assert (lc.first_mi, lc.last_mi) == (2024 * 12 + 2, 2024 * 12 + 7)
+
+
+@pytest.mark.parametrize("first_event, last_event, registered, expected", [
+    # the first and last months hold none: found in the first and last year
+    ("2023-03-05", "2025-04-05", None, ("2023-03", "2025-04")),
+    # a registration in the first month and a signal in the last: those months are the ends
+    ("2023-03-05", "2025-04-05", "2023-01-20", ("2023-01", "2025-04")),
+    ("2023-01-05", "2025-06-05", None, ("2023-01", "2025-06")),
+])
+def test_lifecycle_horizon_inside_the_first_and_last_year(tmp_path, first_event, last_event, registered, expected):
+    # orders span 2023-01 .. 2025-06 (the aggregates' months); the horizon is where the
+    # qualifying and signal events and registrations are
+    d = tmp_path / "h"
+    write_table(d, "events", pd.DataFrame({"user_id": [1, 1], "event_name": ["app_open", "trip"],
+                                           "event_time": pd.to_datetime([first_event, last_event])}))
+    write_table(d, "orders", pd.DataFrame({"user_id": [1, 2], "amount": [1.0, 2.0],
+                                           "order_time": pd.to_datetime(["2023-01-10", "2025-06-10"])}))
+    if registered:
+        write_table(d, "users", pd.DataFrame({"user_id": [1, 2], "registered_at": pd.to_datetime([registered] * 2)}))
+    for cached in (False, True):
+        store = open_store(d)
+        agg = build(store, signal_events=SIGNAL, cache_dir=tmp_path / f"cache-{cached}").aggregates if cached else None
+        lc = Lifecycle(store.con, signal_events=SIGNAL, aggregates=agg)
+        assert (month_label(lc.first_mi), month_label(lc.last_mi)) == expected

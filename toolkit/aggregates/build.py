@@ -517,6 +517,31 @@ def cache_months(con, root: Path, name: str, text: str, from_mi: int, to_mi: int
     return [str(path(m)) for m in range(from_mi, to_mi + 1)]
 
 
+def read_kept(con, files: list[str], from_mi: int) -> str:
+    """``read_parquet`` of the kept month files ``files`` (the list ``cache_months`` returns for
+    months ``from_mi`` on, every one present), through one file: ``<name>.through-<from_mi>.parquet``
+    in the last month's folder holds the rows of them all, written when missing from the
+    one of the month before (when kept) and the last month's file.  A monthly run then reads
+    a long history's kept rows from two files and writes one small file, instead of opening
+    a file per month.  Its name starts as its month file's does, so the fold deletes it with
+    that file whenever it steps the month; and stepping a month steps every month after it,
+    so a kept one never holds a changed month."""
+    if len(files) < 3:
+        return f"read_parquet({files})"
+
+    def through(f) -> Path:
+        f = Path(f)
+        return f.with_name(f"{f.stem}.through-{int(from_mi)}.parquet")
+    last = Path(files[-1])
+    if not through(last).is_file():
+        prev = through(files[-2])
+        src = [str(prev), str(last)] if prev.is_file() else files
+        tmp = last.with_name(f".{last.stem}.through.{os.getpid()}.parquet")
+        con.execute(f"COPY (SELECT * FROM read_parquet({src})) TO '{tmp}' (FORMAT parquet)")
+        os.replace(tmp, through(last))
+    return f"read_parquet('{through(last)}')"
+
+
 def cache_counts(con, root: Path, text: str, k: int, from_mi: int, to_mi: int) -> list[str]:
     """The files of the monthly state counts for churn window ``k`` (query ``text``, the rows
     of lifecycle_state_counts.sql) of months ``from_mi`` .. ``to_mi`` (see ``cache_months``)."""

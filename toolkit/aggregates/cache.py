@@ -50,7 +50,9 @@ def read_manifest(root: Path) -> dict:
 
 
 def write_manifest(root: Path, manifest: dict) -> None:
-    """Write atomically: a crash leaves the old manifest or the new one, never half of one."""
+    """Write atomically: a crash leaves the old manifest or the new one, never half of one.
+    Compact, one line: with ``indent`` the json module encodes in Python, and the manifest
+    of a long history (every month's and file's fingerprint) is written twice a build."""
     tmp = root / f".{MANIFEST}.{os.getpid()}"
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+    tmp.write_text(json.dumps(manifest, sort_keys=True, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, root / MANIFEST)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import queries
+from ..aggregates.build import read_kept
 from ..aggregates.segments import UNKNOWN, cache_cells, check_column, ensure_segments, keep_months
 from .lifecycle import ACTIVE_STATES, STATES, Lifecycle, _check_k, month_label, monthly_from_counts
 
@@ -99,7 +100,7 @@ def _cohort_rows(lc: Lifecycle) -> pd.DataFrame:
     text = queries.load("cohort_retention")
     name = f"counts-cohorts-{hashlib.sha256(text.encode()).hexdigest()[:12]}.parquet"
     files = keep_months(lc.con, root, name, text, lc.first_mi, cached_to, stale="counts-cohorts-*.parquet")
-    query = f"SELECT * FROM read_parquet({files})"
+    query = f"SELECT * FROM {read_kept(lc.con, files, lc.first_mi)}"
     if lc.last_mi > cached_to:
         query += f" UNION ALL ({text})"
     return queries.execute(lc.con, query, from_mi=cached_to + 1, to_mi=lc.last_mi).df()

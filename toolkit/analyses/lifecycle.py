@@ -96,20 +96,22 @@ class Lifecycle:
 
     def _horizon(self, agg) -> tuple:
         """(first entry month, last month with a qualifying or signal event or a registration),
-        from the first and last twelve months of the aggregates (every month only when those
-        hold no such event): a long history is not read for two numbers."""
+        from the first and last month of the aggregates, else their first and last twelve
+        months, else every month: a long history is not read for two numbers.  A value found
+        in a window that starts at the first month (ends at the last) is the answer, since
+        no month lies before (after) it."""
         lo, hi = agg.first_mi, agg.last_mi
-        near = dict(first_from=lo, first_to=lo + 11, last_from=hi - 11, last_to=hi)
-        found = list(queries.run(self.con, "lifecycle_horizon", **near).fetchone())
-        if None in found:     # a value the first or last year does not give: looked for in every month
-            first_all, last_all = None in found[0::2], None in found[1::2]
-            every = queries.run(self.con, "lifecycle_horizon", first_from=lo, first_to=hi if first_all else lo + 11,
-                                last_from=lo if last_all else hi - 11, last_to=hi).fetchone()
-            found = [v if v is not None else w for v, w in zip(found, every)]
-        act_first, act_last, reg_first, reg_last = found
-        firsts = [m for m in (act_first, reg_first) if m is not None]
-        lasts = [m for m in (act_last, reg_last) if m is not None]
-        return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
+        first = last = None
+        for width in (1, 12, hi - lo + 1):
+            if first is None or last is None:
+                act_first, act_last, reg_first, reg_last = queries.run(
+                    self.con, "lifecycle_horizon", first_from=lo, first_to=lo + width - 1 if first is None else lo - 1,
+                    last_from=hi - width + 1 if last is None else hi + 1, last_to=hi).fetchone()
+                firsts = [m for m in (act_first, reg_first) if m is not None]
+                lasts = [m for m in (act_last, reg_last) if m is not None]
+                first = first if first is not None else (min(firsts) if firsts else None)
+                last = last if last is not None else (max(lasts) if lasts else None)
+        return first, last
 
     def _layout(self) -> str:
         hint = queries.run(self.con, "first_event_month").fetchone()
@@ -170,10 +172,10 @@ class Lifecycle:
         root = self.aggregates.root
         if root is None:
             return queries.execute(self.con, text, k=k, from_mi=self.first_mi, to_mi=self.last_mi).df()
-        from ..aggregates.build import cache_counts
+        from ..aggregates.build import cache_counts, read_kept
         cached_to = min(self.last_mi, self.aggregates.last_mi)
         files = cache_counts(self.con, root, text, k, self.first_mi, cached_to)
-        parts = [self.con.execute(f"SELECT * FROM read_parquet({files})").df()] if files else []
+        parts = [self.con.execute(f"SELECT * FROM {read_kept(self.con, files, self.first_mi)}").df()] if files else []
         if self.last_mi > cached_to:
             parts.append(queries.execute(self.con, text, k=k, from_mi=cached_to + 1, to_mi=self.last_mi).df())
         return pd.concat(parts, ignore_index=True) if parts else \

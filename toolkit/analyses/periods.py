@@ -58,15 +58,24 @@ def _funnel_rows(lc: Lifecycle, referring: bool) -> pd.DataFrame:
     if root is None or referring:
         return queries.execute(lc.con, text, from_mi=first, to_mi=last).df()
     import hashlib
-    from ..aggregates.build import KEPT_AFTER_SPAN, cache_months
+    from ..aggregates.build import KEPT_AFTER_SPAN, cache_months, read_kept
     final = min(last, lc.aggregates.last_mi - KEPT_AFTER_SPAN)
+    name = "funnel-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+    kept = root / "months"
+    # the usual monthly run: the cohort that just became final and the last ones, in one query
+    missing = [m for m in range(first, final + 1) if not (kept / month_label(m) / f"{name}.parquet").is_file()]
+    fresh_from = missing[0] if missing and missing == list(range(missing[0], final + 1)) else max(final + 1, first)
+    con = lc.con
+    if last >= fresh_from:
+        queries.execute(con, f"CREATE OR REPLACE TEMP TABLE funnel_fresh AS {text}", from_mi=fresh_from, to_mi=last)
     parts = []
     if final >= first:
-        name = "funnel-" + hashlib.sha256(text.encode()).hexdigest()[:12]
-        files = cache_months(lc.con, root, name, text, first, final)
-        parts.append(lc.con.execute(f"SELECT * FROM read_parquet({files}) ORDER BY mi").df())
+        fill = text if fresh_from > final else "SELECT * FROM funnel_fresh WHERE mi BETWEEN $from_mi AND $to_mi"
+        files = cache_months(con, root, name, fill, first, final)
+        parts.append(con.execute(f"SELECT * FROM {read_kept(con, files, first)} ORDER BY mi").df())
     if last > max(final, first - 1):
-        parts.append(queries.execute(lc.con, text, from_mi=max(final + 1, first), to_mi=last).df())
+        parts.append(con.execute(f"SELECT * FROM funnel_fresh WHERE mi > {int(final)} ORDER BY mi").df())
+    con.execute("DROP TABLE IF EXISTS temp.funnel_fresh")
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 

@@ -200,15 +200,13 @@ def window_preferences(lc: Lifecycle, month: str, churn_after: int = 2, **kw) ->
     k = _check_k(churn_after)
     mi = lc._month(month)
     prefs = preference_shares(lc.con, month, active_events=lc.active_events, signal_events=lc.signal_events, **kw)
-    # every entered user's state of the month, once for both queries (one row per entered user)
-    queries.create_temp(lc.con, "lifecycle_user_states", "lifecycle_user_states", "lifecycle_states", k=k, mi=mi)
-    try:
-        states = queries.run(lc.con, "preference_user_states").df()
-        unknown = queries.run(lc.con, "preference_unknown_groups").df()
-    finally:
-        lc.con.execute("DROP TABLE IF EXISTS temp.lifecycle_user_states")
+    # every entered user's state of the month in one pass: the listed users and the counted rest
+    rows = queries.execute(lc.con, queries.with_cte("preference_window_states", "lifecycle_states",
+                                                    "lifecycle_user_states"), k=k, mi=mi).df()
+    listed = rows.pop("listed").astype(bool)
+    states = rows.loc[listed, ["user_id", "state", "months_inactive"]]
+    unknown = rows.loc[~listed, ["state", "months_inactive", "n"]].astype({"n": "int64"})
     prefs = prefs.merge(states, on="user_id", how="left", validate="one_to_one")
-    unknown["n"] = unknown["n"].astype("int64")
     return WindowPreferences(month, prefs, unknown.sort_values(["state", "months_inactive"], ignore_index=True))
 
 

@@ -5,8 +5,8 @@
 --   reg_last   the last month with a registration, in $last_from .. $last_to
 -- The lifecycle runs from least(act_first, reg_first) (the first entry month) to
 -- greatest(act_last, reg_last).  The bounds are constants, so that only those months'
--- aggregates are read: the caller looks at the first and the last year of the aggregates
--- and reads every month only for a value that year does not give (Lifecycle._horizon).
+-- aggregates are read: the caller looks at the first and the last month of the aggregates,
+-- then year, and reads every month only for a value those do not give (Lifecycle._horizon).
 SELECT (SELECT min(mi) FROM agg_user_month WHERE active AND mi BETWEEN $first_from AND $first_to) AS act_first,
        (SELECT max(mi) FROM agg_user_month WHERE (active OR signal) AND mi BETWEEN $last_from AND $last_to) AS act_last,
        (SELECT min(mi) FROM agg_registrations WHERE mi BETWEEN $first_from AND $first_to) AS reg_first,

@@ -43,12 +43,13 @@ from common import ROOT, rounds, spread
 from toolkit.aggregates import build
 from toolkit.analyses.campaign_effects import campaign_effects
 from toolkit.analyses.holiday_lift import daily_users
-from toolkit.analyses.lifecycle import Lifecycle
+from toolkit.analyses.lifecycle import Lifecycle, month_index
 from toolkit.analyses.periods import cohort_funnel
 from toolkit.analyses.preferences import previous_month, window_preferences
 from toolkit.data.sample import generate_sample
 from toolkit.analyses.scenes import evaluate
 from toolkit.data.store import open_store
+from toolkit.months import parse_month
 
 FLOOR_SQL = """CREATE OR REPLACE TEMP TABLE floor AS
 SELECT DISTINCT user_id, year(event_time) * 12 + month(event_time) - 1 AS mi
@@ -181,20 +182,58 @@ def build_table(users_list, repeat, memory_limit):
               f"{spread(times, 'append', 'full')} |", flush=True)
 
 
-def monthly_run(data: Path, cache: Path, memory_limit: str) -> float:
-    """The data work of a monthly run: the build after the last month arrives, then every
-    analysis the report runs on the aggregates.  Returns seconds (the set-up, the cache as
-    last month's run left it, is untimed)."""
+def before_month(data: Path, month: str) -> Path:
+    """Copies of ``data``'s users and orders without the rows of ``month`` and after (made once):
+    the files as they were before the month's data arrived."""
+    out = data.parent / f"{data.name}-before-{month}"
+    if not (out / "done").is_file():
+        out.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect()
+        for table, col in (("users", "registered_at"), ("orders", "order_time")):
+            con.execute(f"COPY (SELECT * FROM read_parquet('{data / (table + '.parquet')}') "
+                        f"WHERE {col} < DATE '{month}-01') TO '{out / (table + '.parquet')}' (FORMAT parquet)")
+        (out / "done").write_text("")
+    return out
+
+
+def _point(link: Path, target: Path) -> None:
+    assert link.is_symlink(), link        # the data folders here are links (linked_copy)
+    link.unlink()
+    link.symlink_to(target)
+
+
+def last_months_run(data: Path, cache: Path, memory_limit: str, month: str) -> None:
+    """The cache as last month's run left it: the build without ``month``'s rows (its events
+    file away, the users and orders files without its rows), then the lifecycle table and the
+    funnel of the month before (the sections that keep rows)."""
     last = sorted((data / "events").glob("*.parquet"))[-1]
+    files = {t: (data / f"{t}.parquet").resolve() for t in ("users", "orders")}
+    before = before_month(data, month)
     target = last.resolve()
-    month = "2026-10"
     last.unlink()
-    before = open_(data, memory_limit, cache)
-    agg = build(before, cache_dir=cache).aggregates
-    # last month's report (untimed): the lifecycle table it kept, a monthly run finds
-    Lifecycle(before.con, aggregates=agg, last_month=previous_month(month)).monthly(2)
-    before.con.close()
-    last.symlink_to(target)
+    for t in files:
+        _point(data / f"{t}.parquet", before / f"{t}.parquet")
+    try:
+        st = open_(data, memory_limit, cache)
+        agg = build(st, cache_dir=cache).aggregates
+        lc = Lifecycle(st.con, aggregates=agg)
+        assert lc.last_mi == month_index(parse_month(month)) - 1
+        lc.monthly(2)
+        cohort_funnel(lc)
+        st.con.close()
+    finally:
+        for t, target_file in files.items():
+            _point(data / f"{t}.parquet", target_file)
+        last.symlink_to(target)
+
+
+def monthly_run(data: Path, cache: Path, memory_limit: str) -> float:
+    """The data work of a monthly run: the build after the last month arrives (its events, and
+    its registrations and orders in the users and orders files), then every analysis the
+    report runs on the aggregates.  Returns seconds; the set-up (``last_months_run``) is
+    untimed."""
+    month = "2026-10"
+    last_months_run(data, cache, memory_limit, month)
     t0 = time.perf_counter()
     store = open_(data, memory_limit, cache)
     agg = build(store, cache_dir=cache).aggregates

@@ -11,6 +11,7 @@
 The expected tables below were worked out by hand from domain.md section 3
 (the reasoning for each month is in the comments).
 """
+import io
 import math
 
 import pandas as pd
@@ -149,3 +150,20 @@ def test_cli_writes_the_table(fixture_dir, tmp_path):
     assert proc.stdout.splitlines()[0].split(",") == COLUMNS
     bad = run_cli("lifecycle", fixture_dir, "--churn-after", 13)
     assert bad.returncode == 2 and "1 to 12" in bad.stderr
+
+
+def test_cli_notes_an_unfinished_last_month_and_month_ends_the_table(tmp_path):
+    # events to the last day of March, then one on 2 April: April is not complete
+    times = ["2025-01-02 09:00", "2025-02-10 09:00", "2025-03-05 09:00", "2025-03-31 20:00", "2025-04-02 09:00"]
+    write_table(tmp_path, "events", pd.DataFrame({"user_id": [1, 1, 2, 1, 1], "event_name": ["a"] * 5,
+                                                  "event_time": pd.to_datetime(times)}))
+    every = run_cli("lifecycle", tmp_path, check=True)
+    table = pd.read_csv(io.StringIO(every.stdout))
+    assert list(table["month"]) == ["2025-01", "2025-02", "2025-03", "2025-04"]
+    assert "note: the last month, 2025-04, is not complete (events up to 2025-04-02)" in every.stderr
+    assert "--month 2025-03" in every.stderr
+    ended = run_cli("lifecycle", tmp_path, "--month", "2025-03", check=True)
+    assert "note:" not in ended.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(io.StringIO(ended.stdout)), table.iloc[:3])
+    after = run_cli("lifecycle", tmp_path, "--month", "2025-04")
+    assert after.returncode != 0 and "2025-01 to 2025-03" in after.stderr and "Traceback" not in after.stderr

@@ -219,15 +219,21 @@ def _write_frame(df, out):
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--churn-after", "churn_after", type=int, default=None, help="Churn window k in months (1-12).")
+@click.option("--month", default=None,
+              help="Last month YYYY-MM of the table (default: every month with data, an unfinished last one included).")
 @click.option("--by", "by", default=None,
               help="Break the table down by a column of the users table (one of segment_columns, e.g. channel).")
 @click.option("--out", "out", default=None, type=OUT_FILE, help="CSV or .json file (default: stdout).")
 @click.pass_context
-def lifecycle(ctx, data_dir, churn_after, by, out):
+def lifecycle(ctx, data_dir, churn_after, month, by, out):
     """Write the monthly lifecycle table: states, MAU, active rate and the four rates (per segment with --by)."""
     from .analyses.lifecycle import COLUMNS
     cfg, store = _open(ctx, data_dir, churn_after=churn_after)
-    lc = _lifecycle(cfg, store)
+    if month:
+        month = _month_or_last(store, month)
+    lc = _lifecycle(cfg, store, last_month=month)
+    if not month:
+        _note_unfinished_month(store, lc)
     if by:
         from .analyses.cohorts import segment_monthly
         df = segment_monthly(lc, by, cfg.churn_after, segment_columns=cfg.segment_columns)
@@ -392,6 +398,22 @@ def ab(treatment, control, baseline, mde, alpha, power):
                    f"(alpha {alpha}, power {power}): {n['control']:,}")
     if not (treatment or control or baseline is not None or mde is not None):
         raise ToolkitError("Give --treatment and --control for a test, or --baseline and --mde for a sample size.")
+
+
+def _note_unfinished_month(store, lc) -> None:
+    """A note (stderr) when the table's last month is after the last complete month of the
+    events: its rates are those of a partial month and will change."""
+    from .analyses.lifecycle import month_index, month_label
+    from .months import data_months, event_span
+    try:
+        _, complete = data_months(store.con)
+    except ToolkitError:
+        return
+    if lc.last_mi > month_index(complete):
+        last_event = event_span(store.con)[1]
+        click.echo(f"note: the last month, {month_label(lc.last_mi)}, is not complete (events up to "
+                   f"{last_event:%Y-%m-%d}): its numbers will change as its data arrive; --month "
+                   f"{month_label(month_index(complete))} ends the table with the last complete month.", err=True)
 
 
 def _month_or_last(store, month):

@@ -476,3 +476,23 @@ def test_kept_rows_of_many_months_are_read_through_one_file(small, tmp_path):
     late = tables(data, cache)
     assert damaged.read_bytes()[:4] == b"PAR1"        # May was stepped again: its kept files written anew
     same(late, tables(data, tmp_path / "fresh-late"))
+
+
+def test_order_amounts_are_summed_exactly(tmp_path):
+    """Amounts are summed as decimals: 1e16 + 1 - 1e16 is 1 in any order (as doubles, added in
+    this order, it is 0, and in another order 1), so a kept sum equals a fresh one to the last
+    bit: the month's amount and the funnel's revenue."""
+    from conftest import write_table
+    from toolkit.analyses.periods import cohort_funnel
+    write_table(tmp_path, "events", pd.DataFrame({"user_id": [1, 1, 1], "event_name": ["app_open"] * 3,
+                                                  "event_time": pd.to_datetime(["2025-01-05", "2025-02-05",
+                                                                                "2025-03-05"])}))
+    write_table(tmp_path, "orders", pd.DataFrame({"user_id": [1, 1, 1], "amount": [1e16, 1.0, -1e16],
+                                                  "order_time": pd.to_datetime(["2025-01-06", "2025-01-07",
+                                                                                "2025-01-08"])}))
+    for cache in (None, tmp_path / "cache"):
+        store = open_store(tmp_path)
+        agg = build(store, signal_events=SIGNAL, cache_dir=cache).aggregates if cache else None
+        lc = Lifecycle(store.con, signal_events=SIGNAL, aggregates=agg)
+        assert float(store.con.execute("SELECT amount FROM agg_orders").fetchone()[0]) == 1.0
+        assert cohort_funnel(lc).set_index("cohort").loc["2025-01", "revenue"] == 1.0

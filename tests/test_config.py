@@ -71,3 +71,39 @@ def test_nearest_file_up_from_the_working_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("TOOLKIT_CONFIG", str(other))
     assert load_config().churn_after == 3
     assert load_config(tmp_path / "toolkit.yaml").churn_after == 2
+
+
+def test_a_data_folders_own_file_comes_before_the_working_folders(tmp_path, monkeypatch):
+    """A data folder named on the command line (or as the notebooks' data_dir) with its own
+    toolkit.yaml uses it, whatever folder the command runs from; the environment variable and
+    an explicit path still win; without one, the working folder's file applies."""
+    from conftest import run_cli, write_table
+    import pandas as pd
+    from toolkit.config import find_config
+    monkeypatch.delenv("TOOLKIT_CONFIG", raising=False)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "toolkit.yaml").write_text("signal_events: [trip]\nlanguage: zh\n")
+    data = tmp_path / "shop"
+    (data / "toolkit.yaml").parent.mkdir()
+    (data / "toolkit.yaml").write_text("signal_events: [store_visit]\nlanguage: en\n")
+    monkeypatch.chdir(project)
+    cfg = load_config(data_dir=str(data))
+    assert cfg.signal_events == ("store_visit",) and cfg.language == "en"
+    assert cfg.source == str((data / "toolkit.yaml").resolve()) and cfg.data_dir == data.resolve()
+    assert find_config(data_dir=data) == (data / "toolkit.yaml").resolve()
+    assert load_config(data_dir=str(tmp_path / "other")).signal_events == ("trip",)
+    assert load_config(project / "toolkit.yaml", data_dir=str(data)).signal_events == ("trip",)
+    monkeypatch.setenv("TOOLKIT_CONFIG", str(project / "toolkit.yaml"))
+    assert load_config(data_dir=str(data)).signal_events == ("trip",)
+    monkeypatch.delenv("TOOLKIT_CONFIG")
+    # the CLI from the project folder: the shop's store visits are its signal, not app activity
+    # (with the project's file, every event would be active and the user never dormant)
+    write_table(data, "events", pd.DataFrame({"user_id": [1, 1, 1], "event_name": ["app_open", "store_visit", "store_visit"],
+                                              "event_time": pd.to_datetime(["2025-01-05 09:00", "2025-02-05 09:00",
+                                                                            "2025-03-31 21:00"])}))
+    table = run_cli("lifecycle", data, check=True, cwd=project).stdout
+    assert table.splitlines()[0].startswith("month,") and "2025-03" in table
+    import io
+    df = pd.read_csv(io.StringIO(table)).set_index("month")
+    assert df.loc["2025-02", "mau"] == 0 and df.loc["2025-03", "churned_signal"] == 1

@@ -61,8 +61,8 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Configuration file (default: $TOOLKIT_CONFIG, else the nearest toolkit.yaml "
-                   "in this folder or a parent, else the package defaults).")
+              help="Configuration file (default: $TOOLKIT_CONFIG, else a toolkit.yaml in the data folder "
+                   "given, else the nearest toolkit.yaml in this folder or a parent, else the package defaults).")
 @click.option("--memory-limit", default=None, help="DuckDB memory limit, e.g. 2GB (overrides memory_limit).")
 @click.option("--threads", type=int, default=None, help="DuckDB threads (overrides threads; 0 = one per core).")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None,
@@ -615,7 +615,7 @@ def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir, jo
         cfg, store = _open(ctx, data_dir, language=language)
         out_dir = Path(out) if out else cfg.reports_dir
         months = report_months(store.con, out_dir, month=month, missing=missing)
-        config_file = find_config(ctx.obj.get("config_path"))
+        config_file = find_config(ctx.obj.get("config_path"), data_dir=data_dir)
         click.echo(f"Configuration: {config_file or 'package defaults (no toolkit.yaml found)'}")
         if months:
             agg = _build(cfg, store, quiet=False)      # once per run: the notebooks open the result

@@ -5,10 +5,13 @@ Lookup order, the same for the CLI, the report runner and the notebooks
 
 1. an explicit path (``--config FILE`` / the ``config`` notebook parameter);
 2. the ``TOOLKIT_CONFIG`` environment variable;
-3. the nearest ``toolkit.yaml`` in the working folder or one of its parents
+3. a ``toolkit.yaml`` in the data folder named on the command line or as the
+   ``data_dir`` notebook parameter (a data set's own settings: its event
+   names, time zone and calendar, whichever folder the command runs from);
+4. the nearest ``toolkit.yaml`` in the working folder or one of its parents
    (so a notebook whose kernel starts in ``notebooks/`` finds the project's
    file, and an analyst's folder with its own ``toolkit.yaml`` uses that one);
-4. the package defaults (``toolkit/defaults.yaml``, where every key is documented).
+5. the package defaults (``toolkit/defaults.yaml``, where every key is documented).
 
 Keyword overrides (CLI flags, notebook parameters) win over the file.
 Relative paths in a file are relative to that file's folder.
@@ -197,11 +200,13 @@ CONFIG_NAME = "toolkit.yaml"
 CONFIG_ENV = "TOOLKIT_CONFIG"
 
 
-def find_config(path: str | os.PathLike | None = None, start: str | os.PathLike | None = None) -> Path | None:
+def find_config(path: str | os.PathLike | None = None, start: str | os.PathLike | None = None,
+                data_dir: str | os.PathLike | None = None) -> Path | None:
     """The configuration file to read, by the lookup order above; None = package defaults only.
 
-    ``start`` is the folder the upward search begins in (default: the working folder).
-    The returned path is absolute.
+    ``data_dir``: the data folder given on the command line or as a notebook parameter (its
+    own ``toolkit.yaml`` comes before the working folder's).  ``start`` is the folder the
+    upward search begins in (default: the working folder).  The returned path is absolute.
     """
     if path:
         p = Path(path).expanduser()
@@ -216,6 +221,10 @@ def find_config(path: str | os.PathLike | None = None, start: str | os.PathLike 
             raise ConfigError(f"${CONFIG_ENV} names {p}, which does not exist; point it at a {CONFIG_NAME} "
                               "or unset it.")
         return p.resolve()
+    if data_dir:
+        own = Path(data_dir).expanduser() / CONFIG_NAME
+        if own.is_file():
+            return own.resolve()
     here = Path(start or os.getcwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / CONFIG_NAME
@@ -238,7 +247,7 @@ def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
     """
     base = _read_yaml(DEFAULTS_FILE)
     cfg = Config(source=str(DEFAULTS_FILE)).with_overrides(**base)
-    p = find_config(path)
+    p = find_config(path, data_dir=overrides.get("data_dir"))
     if p is not None:
         values = _read_yaml(p)
         for key in ("data_dir", "reports_dir", "cache_dir", "holiday_schedule"):

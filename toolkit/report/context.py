@@ -71,7 +71,7 @@ def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, ta
     """Resolve notebook parameters (empty or 0 = take the configuration's value)."""
     cfg = load_config(config or None, data_dir=data_dir or None, churn_after=churn_after or None,
                       target_active_rate=target or None, language=language or None)
-    found = find_config(config or None)
+    found = find_config(config or None, data_dir=data_dir or None)
     if not cfg.data_dir.exists():
         raise _no_data(cfg, f"the data folder {cfg.data_dir} does not exist", bool(data_dir))
     try:

@@ -252,7 +252,7 @@ def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
         values = _read_yaml(p)
         for key in ("data_dir", "reports_dir", "cache_dir", "holiday_schedule"):
             if key in values and values[key] is not None and not Path(values[key]).is_absolute():
-                values[key] = str((p.resolve().parent / values[key]))
+                values[key] = os.path.normpath(p.resolve().parent / values[key])    # shown without "..": the folder it names
         cfg = replace(cfg, source=str(p)).with_overrides(**values)
     if any(v is not None for v in overrides.values()):
         file_source = cfg.source

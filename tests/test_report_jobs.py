@@ -101,3 +101,38 @@ def test_a_report_in_the_other_language_says_it_replaces_one(sample_dir, tmp_pat
         said[run] = [x for x in lines if "replaces" in x]
     assert said[0] == [] and said[2] == []
     assert len(said[1]) == 1 and "replaces the zh one" in said[1][0] and "--out reports/zh" in said[1][0]
+
+
+def test_a_sections_kernel_is_shut_down_without_an_interrupt(tmp_path):
+    """jupyter_client interrupts (SIGINT) a kernel before every shutdown; landing while the
+    kernel answers a message, that prints "KeyboardInterrupt caught in kernel" into a report
+    run's output.  A section's kernel manager shuts down without it: a kernel busy in a cell
+    at shutdown is stopped, not interrupted (the cell's KeyboardInterrupt handler never runs),
+    where jupyter_client's own manager interrupts it."""
+    import asyncio
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    from toolkit.report.runner import KERNEL_ARGS, _kernel_manager_class
+
+    async def shut_down_busy(cls, marker):
+        km = cls(kernel_name="python3")
+        await km.start_kernel(extra_arguments=KERNEL_ARGS)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            kc.execute(f"import time\ntry:\n    time.sleep(8)\nexcept KeyboardInterrupt:\n"
+                       f"    open({str(marker)!r}, 'w').write('interrupted')\n")
+            while True:       # the cell has started
+                msg = await kc.get_iopub_msg(timeout=60)
+                if msg["msg_type"] == "execute_input":
+                    break
+            await asyncio.sleep(0.5)
+            await km.shutdown_kernel()
+        finally:
+            kc.stop_channels()
+        return marker.is_file()
+
+    assert asyncio.run(shut_down_busy(AsyncKernelManager, tmp_path / "plain")) is True
+    assert asyncio.run(shut_down_busy(_kernel_manager_class(), tmp_path / "section")) is False

@@ -169,6 +169,27 @@ LANG_CODE = {"zh": "zh", "en": "en"}   # ISO 639-1, as nbconvert takes it
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
 
+def _kernel_manager_class():
+    """The kernel manager of a section: jupyter_client's, except that shutting a kernel down
+    does not interrupt it first.  jupyter_client sends SIGINT before every shutdown request;
+    a section's kernel is done by then, and a SIGINT that lands while it is still answering
+    a message prints "KeyboardInterrupt caught in kernel" into the run's output (seen with
+    two sections at a time).  The shutdown request goes on the control channel, which a busy
+    kernel also reads, and a kernel that does not stop is terminated, then killed, as before.
+    An interrupt asked for outside a shutdown (a cell's time limit) is sent as usual."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class SectionKernelManager(AsyncKernelManager):
+        async def _async_interrupt_kernel(self) -> None:
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
+
+        interrupt_kernel = _async_interrupt_kernel
+
+    return SectionKernelManager
+
+
 def page_header(data_dir, month: str, *, language: str | None = None, config=None, store=None) -> dict:
     """What the header of every page says: the data set, its period, the configuration file used,
     the report month and the generation time, in the report language.  ``store``: the caller's
@@ -388,7 +409,7 @@ def _run_section(pm, i, nb, total, tmp, out_dir, month, params, cell_timeout, pr
     try:
         pm.execute_notebook(str(nb), str(executed), parameters=params, kernel_name="python3",
                             progress_bar=False, cwd=os.getcwd(), execution_timeout=cell_timeout,
-                            extra_arguments=KERNEL_ARGS)
+                            extra_arguments=KERNEL_ARGS, kernel_manager_class=_kernel_manager_class())
     except Exception as exc:  # papermill raises its own error types; the notebook holds the detail
         failed = {"section": name, "seconds": round(time.perf_counter() - t0, 2), "outcome": "failed"}
         if isinstance(exc, OSError) or isinstance(getattr(exc, "__context__", None), OSError):

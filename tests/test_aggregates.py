@@ -496,3 +496,41 @@ def test_order_amounts_are_summed_exactly(tmp_path):
         lc = Lifecycle(store.con, signal_events=SIGNAL, aggregates=agg)
         assert float(store.con.execute("SELECT amount FROM agg_orders").fetchone()[0]) == 1.0
         assert cohort_funnel(lc).set_index("cohort").loc["2025-01", "revenue"] == 1.0
+
+
+def test_rows_dated_after_the_horizon_do_not_stretch_the_months(small, tmp_path):
+    """An event and an order with a wrong year (2206) are left out: the event by the store (with
+    its warning), the order's month by the aggregates, with a note; the months end at the
+    horizon's month instead of running to 2206 (2,175 months, each a lifecycle step), cached
+    and in memory alike."""
+    data = _copy(small, tmp_path)
+    _append_event(data, "2206-01-05 10:00:00", user=1, file="typo.parquet")
+    orders = pd.read_parquet(data / "orders.parquet")
+    typo = orders.iloc[:2].copy()
+    typo["order_time"] = pd.to_datetime(["2206-01-07 10:00", "2206-03-07 10:00"])
+    pd.concat([orders, typo], ignore_index=True).to_parquet(data / "orders.parquet", index=False)
+    store = open_store(data, now="2026-11-30 12:00")
+    assert store.checks.future == 1
+    res = build(store, signal_events=SIGNAL, cache_dir=tmp_path / "cache")
+    assert len(res.computed) == 8 and res.aggregates.last_mi == month_index(datetime(2026, 10, 1))
+    assert "note: 2 order(s) dated after the month of the data horizon are left out (the latest in 2206-03)" \
+        in res.describe()
+    cached = Lifecycle(store.con, signal_events=SIGNAL, aggregates=res.aggregates).monthly(2)
+    memory = open_store(data, now="2026-11-30 12:00")
+    agg = in_memory(memory.con, signal_events=SIGNAL)
+    assert agg.last_mi == res.aggregates.last_mi
+    pd.testing.assert_frame_equal(Lifecycle(memory.con, signal_events=SIGNAL, aggregates=agg).monthly(2), cached)
+
+
+def test_rows_after_the_horizon_are_aggregated_once_the_clock_reaches_them(small, tmp_path):
+    """A run at noon of the last day leaves out that afternoon's events (after the horizon); a
+    later run, the files unchanged, computes the month again with them (a file's rows after
+    the horizon are part of its fingerprint), equal to a build from nothing."""
+    data = _copy(small, tmp_path)
+    cache = tmp_path / "cache"
+    early = open_store(data, now="2026-10-31 12:00")
+    assert early.checks.future > 0
+    build(early, signal_events=SIGNAL, cache_dir=cache)
+    res, later = _results(data, cache=cache)          # now: the wall clock, after every event
+    assert res.recomputed == [month_index(datetime(2026, 10, 1))] and not res.computed
+    _same(later, _fresh(data, tmp_path))

@@ -64,6 +64,17 @@ def _has_table(con, name: str) -> bool:
                             "+ (SELECT count(*) FROM duckdb_views() WHERE view_name = $n)", {"n": name}).fetchall()[0][0])
 
 
+def horizon_month(con) -> int | None:
+    """The month of the data horizon of a store's connection (``data_horizon``, store.py), None
+    for other connections.  No aggregate month lies after it: events and registrations after
+    the horizon are left out of the store's views, and an order dated after its month (a typo
+    year, 2206) would otherwise stretch the months to it, each a lifecycle step."""
+    if not _has_table(con, "data_horizon"):
+        return None
+    at = con.execute("SELECT horizon FROM data_horizon").fetchone()[0]
+    return None if at is None else at.year * 12 + at.month - 1
+
+
 def settings(con, active_events, signal_events, timezone: str = "") -> dict:
     """What every month's aggregates depend on besides its source rows."""
     fm = con.execute("SELECT event_name, coalesce(trim(category), '') FROM feature_map").fetchall() \
@@ -234,13 +245,15 @@ def in_memory(con, *, active_events=(), signal_events=("trip",)) -> Aggregates:
     ``orders``, ``feature_map`` when present) as temporary tables, without a cache."""
     s = settings(con, active_events, signal_events)
     _ids(con)
-    queries.create_temp(con, "agg_user_month", "agg_user_month", **_scan_params(s, FAR_PAST, FAR_FUTURE))
+    last = horizon_month(con)
+    end = FAR_FUTURE if last is None else _month_start(last + 1)
+    queries.create_temp(con, "agg_user_month", "agg_user_month", **_scan_params(s, FAR_PAST, end))
     for table in ON_DEMAND:
         con.execute(f"DROP TABLE IF EXISTS temp.agg_{table}")
     _remember(con, s, None)
     for name in SMALL:
         queries.execute(con, f"CREATE OR REPLACE TEMP TABLE agg_{name} AS {_small_query(con, name)}",
-                        start=FAR_PAST, end=FAR_FUTURE)
+                        start=FAR_PAST, end=end)
     lo, hi = con.execute("SELECT min(mi), max(mi) FROM (SELECT mi FROM agg_user_month UNION ALL "
                          "SELECT mi FROM agg_registrations UNION ALL SELECT mi FROM agg_orders)").fetchone()
     if lo is None:
@@ -361,10 +374,16 @@ def fingerprints(store: Store, known_units: dict, engine=None, known_small: dict
     registrations' and orders' from ``known_small`` while their sources are unchanged, see
     ``_small_source``)."""
     units = _event_units(store, known_units, engine or engines.engine_of(store.con))
+    last = horizon_month(store.con)
+    # a file's rows after the horizon (left out of ``events``) become usable as the clock reaches
+    # them: their count is part of the file's fingerprint, so its months are computed again then
+    base = Path(store.data_dir)
+    future = {os.path.abspath(f.file): f.future for f in (store.checks.files if store.checks else []) if f.future}
     fp: dict[int, dict] = defaultdict(dict)
     for rel, info in sorted(units.items()):
+        later = future.get(os.path.abspath(base / rel))
         for m, rows in info["months"].items():
-            fp[int(m)].setdefault("events", []).append([rel, *info["stat"], rows])
+            fp[int(m)].setdefault("events", []).append([rel, *info["stat"], rows, *([later] if later else [])])
     small = {}
     for name in SMALL:
         if name == "orders" and not store.has("orders"):
@@ -372,6 +391,8 @@ def fingerprints(store: Store, known_units: dict, engine=None, known_small: dict
         small[name] = _small_source(store, name, (known_small or {}).get(name))
         for mi, (rows, checksum) in small[name]["months"].items():
             fp[int(mi)][name] = [int(rows), checksum]
+    if last is not None:      # rows after the horizon's month are not aggregated (see horizon_month)
+        fp = {m: f for m, f in fp.items() if m <= last}
     return dict(fp), units, small
 
 
@@ -391,6 +412,7 @@ class BuildResult:
     seconds: float = 0.0
     aggregates: Aggregates | None = None
     no_events: list = field(default_factory=list)    # months with registrations or orders but no event
+    late_orders: tuple | None = None    # (orders, their latest month) dated after the horizon's month: left out
 
 
     def describe(self, extra: str = "") -> str:
@@ -414,6 +436,11 @@ class BuildResult:
         if last is not None and last in self.no_events:
             text += (f"\nnote: {month_label(last)}, the last month, has registrations or orders but no events: if its "
                      "events file is missing, add it and run again (its lifecycle counts only the registrations).")
+        if self.late_orders:
+            n, latest = self.late_orders
+            text += (f"\nnote: {n:,} order(s) dated after the month of the data horizon are left out (the latest in "
+                     f"{month_label(latest)}): check the orders' times (a wrong year?), or set `now:` in the "
+                     "configuration.")
         return text
 
 
@@ -585,6 +612,10 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
     lo, hi = min(fp), max(fp)
     old = man.get("months", {})
     res = BuildResult(root)
+    last_month = horizon_month(con)
+    late = {int(m): v[0] for m, v in small.get("orders", {}).get("months", {}).items()
+            if last_month is not None and int(m) > last_month}
+    res.late_orders = (sum(late.values()), max(late)) if late else None
     for mi in range(lo, hi + 1):
         prev = old.get(str(mi))
         folder = root / "months" / month_label(mi)

@@ -360,6 +360,8 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
             f"No events table in {data_dir}: expected events.parquet, an events/ folder of Parquet files, "
             "events.csv(.gz) or a .duckdb file with an events table (columns user_id, event_time, event_name).")
     store = Store(con=con, data_dir=data_dir, timezone=timezone, sources=sources, horizon=horizon)
+    # the horizon where the aggregates read it (no aggregate month lies after its month)
+    con.execute("CREATE OR REPLACE TEMP TABLE data_horizon AS SELECT CAST(? AS TIMESTAMP) AS horizon", [horizon])
     id_type = "BIGINT"
     for name in TABLES:  # events first: its user_id type is the one the others follow
         src = sources[name]

@@ -534,3 +534,16 @@ def test_rows_after_the_horizon_are_aggregated_once_the_clock_reaches_them(small
     res, later = _results(data, cache=cache)          # now: the wall clock, after every event
     assert res.recomputed == [month_index(datetime(2026, 10, 1))] and not res.computed
     _same(later, _fresh(data, tmp_path))
+
+
+def test_months_after_a_moved_back_horizon_are_dropped_and_said_so(small, tmp_path):
+    """Built with the horizon in 2027 (an event in 2027-02 counted), then with it back in 2026-11
+    (that event left out): the months after 2026-11 are dropped, and the build says why."""
+    data = _copy(small, tmp_path)
+    _append_event(data, "2027-02-10 10:00:00", user=1, file="ahead.parquet")
+    first = build(open_store(data, now="2027-03-01"), signal_events=SIGNAL, cache_dir=tmp_path / "cache")
+    assert first.aggregates.last_mi == month_index(datetime(2027, 2, 1))
+    res = build(open_store(data, now="2026-11-30 12:00"), signal_events=SIGNAL, cache_dir=tmp_path / "cache")
+    assert res.aggregates.last_mi == month_index(datetime(2026, 10, 1))
+    # 2026-11 (the horizon's month, no rows) has no source left; 2026-12 .. 2027-02 lie after it
+    assert "1 dropped (no source left), 3 dropped (after the data horizon's month)" in res.describe()

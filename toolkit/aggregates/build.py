@@ -413,6 +413,7 @@ class BuildResult:
     aggregates: Aggregates | None = None
     no_events: list = field(default_factory=list)    # months with registrations or orders but no event
     late_orders: tuple | None = None    # (orders, their latest month) dated after the horizon's month: left out
+    after_horizon: list = field(default_factory=list)   # removed months after the horizon's month
 
 
     def describe(self, extra: str = "") -> str:
@@ -425,8 +426,11 @@ class BuildResult:
                       (", ..." if len(self.recomputed) > 12 else "") + "]"
         parts = [f"{len(self.computed)} computed", f"{len(self.recomputed)} recomputed (source changed){changed}",
                  f"{len(self.reused)} reused"]
-        if self.removed:
-            parts.append(f"{len(self.removed)} dropped (no source left)")
+        gone = [m for m in self.removed if m not in self.after_horizon]
+        if gone:
+            parts.append(f"{len(gone)} dropped (no source left)")
+        if self.after_horizon:
+            parts.append(f"{len(self.after_horizon)} dropped (after the data horizon's month)")
         text = f"Aggregates in {self.root}: {months} months, " + ", ".join(parts)
         if self.stepped_from is not None and self.aggregates is not None:
             text += (f"; lifecycle stepped {month_label(self.stepped_from)} .. "
@@ -627,6 +631,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
         else:
             res.reused.append(mi)
     res.removed = sorted(int(m) for m in old if not lo <= int(m) <= hi)
+    res.after_horizon = [m for m in res.removed if last_month is not None and m > last_month]
     todo = sorted(res.computed + res.recomputed)
     snap_lo, snap_hi = man.get("snapshots") or [None, None]
     starts = [min(todo)] if todo else []

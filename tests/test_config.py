@@ -107,3 +107,8 @@ def test_a_data_folders_own_file_comes_before_the_working_folders(tmp_path, monk
     import io
     df = pd.read_csv(io.StringIO(table)).set_index("month")
     assert df.loc["2025-02", "mau"] == 0 and df.loc["2025-03", "churned_signal"] == 1
+    # from inside the data folder, no DIR: its file names no data_dir, so the data are the folder's
+    assert str(load_config().data_dir) == "data/sample"     # the project's file holds no data: the default
+    monkeypatch.chdir(data)
+    assert load_config().data_dir == data.resolve()
+    assert run_cli("lifecycle", check=True, cwd=data).stdout == table

@@ -165,5 +165,12 @@ def test_cli_notes_an_unfinished_last_month_and_month_ends_the_table(tmp_path):
     ended = run_cli("lifecycle", tmp_path, "--month", "2025-03", check=True)
     assert "note:" not in ended.stderr
     pd.testing.assert_frame_equal(pd.read_csv(io.StringIO(ended.stdout)), table.iloc[:3])
-    after = run_cli("lifecycle", tmp_path, "--month", "2025-04")
-    assert after.returncode != 0 and "2025-01 to 2025-03" in after.stderr and "Traceback" not in after.stderr
+    # the unfinished month the table shows can end it too; the commands that need a complete
+    # month call it not complete yet (not "outside the data")
+    assert run_cli("lifecycle", tmp_path, "--month", "2025-04", check=True).stdout == every.stdout
+    cohorts = run_cli("cohorts", tmp_path, "--month", "2025-04")
+    assert cohorts.returncode != 0 and "Traceback" not in cohorts.stderr
+    assert "--month 2025-04 is not complete yet (events up to 2025-04-02): the available months are 2025-01 to " \
+           "2025-03" in cohorts.stderr
+    later = run_cli("lifecycle", tmp_path, "--month", "2025-05")
+    assert later.returncode != 0 and "outside the data" in later.stderr

@@ -220,7 +220,8 @@ def _write_frame(df, out):
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--churn-after", "churn_after", type=int, default=None, help="Churn window k in months (1-12).")
 @click.option("--month", default=None,
-              help="Last month YYYY-MM of the table (default: every month with data, an unfinished last one included).")
+              help="Last month YYYY-MM of the table (default: every month with data, an unfinished last one included; "
+                   "its stderr note names the last complete month).")
 @click.option("--by", "by", default=None,
               help="Break the table down by a column of the users table (one of segment_columns, e.g. channel).")
 @click.option("--out", "out", default=None, type=OUT_FILE, help="CSV or .json file (default: stdout).")
@@ -229,8 +230,9 @@ def lifecycle(ctx, data_dir, churn_after, month, by, out):
     """Write the monthly lifecycle table: states, MAU, active rate and the four rates (per segment with --by)."""
     from .analyses.lifecycle import COLUMNS
     cfg, store = _open(ctx, data_dir, churn_after=churn_after)
-    if month:
-        month = _month_or_last(store, month)
+    if month:      # the unfinished last month too: the table without --month shows it
+        from .months import check_month
+        month = check_month(month, store.con, partial=True)
     lc = _lifecycle(cfg, store, last_month=month)
     if not month:
         _note_unfinished_month(store, lc)

@@ -14,7 +14,8 @@ Lookup order, the same for the CLI, the report runner and the notebooks
 5. the package defaults (``toolkit/defaults.yaml``, where every key is documented).
 
 Keyword overrides (CLI flags, notebook parameters) win over the file.
-Relative paths in a file are relative to that file's folder.
+Relative paths in a file are relative to that file's folder; a file in a folder
+that holds an events table and names no ``data_dir`` reads that folder.
 """
 from __future__ import annotations
 
@@ -196,6 +197,14 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
+def _holds_events(folder: Path) -> bool:
+    """Whether ``folder`` holds an events table the store can open (events.parquet, events/,
+    events.csv(.gz) or a .duckdb file)."""
+    return ((folder / "events.parquet").is_file() or (folder / "events").is_dir()
+            or (folder / "events.csv").is_file() or (folder / "events.csv.gz").is_file()
+            or any(folder.glob("*.duckdb")))
+
+
 CONFIG_NAME = "toolkit.yaml"
 CONFIG_ENV = "TOOLKIT_CONFIG"
 
@@ -250,6 +259,8 @@ def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
     p = find_config(path, data_dir=overrides.get("data_dir"))
     if p is not None:
         values = _read_yaml(p)
+        if values.get("data_dir") is None and _holds_events(p.parent):
+            values["data_dir"] = "."        # a data folder's own file names no data_dir: the folder itself
         for key in ("data_dir", "reports_dir", "cache_dir", "holiday_schedule"):
             if key in values and values[key] is not None and not Path(values[key]).is_absolute():
                 values[key] = os.path.normpath(p.resolve().parent / values[key])    # shown without "..": the folder it names

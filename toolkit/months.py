@@ -81,15 +81,22 @@ def data_months(con) -> tuple[date, date]:
     return date(first.year, first.month, 1), _last_complete(last.date())
 
 
-def check_month(text: str | None, con, *, what: str = "--month", shift: int = 0, skip_first: bool = False) -> str:
+def check_month(text: str | None, con, *, what: str = "--month", shift: int = 0, skip_first: bool = False,
+                partial: bool = False) -> str:
     """The month ``text`` (default: the last complete month + ``shift``) checked against the data.
 
     The accepted months run from the first month with events (the one after it with
     ``skip_first``, for reports, which compare with the month before) to the last complete
-    month, both moved by ``shift`` (a push month is the month after the state it selects on).
-    A month outside raises MonthRangeError naming the available range, earliest first.
+    month (with ``partial``, the month of the last event, complete or not), both moved by
+    ``shift`` (a push month is the month after the state it selects on).  A month outside
+    raises MonthRangeError naming the available range, earliest first; a month with events
+    that is not complete yet is called that.
     """
     first, last = data_months(con)
+    last_event = event_span(con)[1]
+    newest = date(last_event.year, last_event.month, 1)
+    if partial:
+        last = newest
     lo, hi = add_months(first, shift + (1 if skip_first else 0)), add_months(last, shift)
     if not text:
         if hi < lo:
@@ -97,6 +104,11 @@ def check_month(text: str | None, con, *, what: str = "--month", shift: int = 0,
                                   f"to use for {what}; they need events up to the last day of a month.")
         return month_str(hi)
     m = parse_month(text, what=what)
+    if hi < m <= add_months(newest, shift):
+        available = f"{month_str(lo)} to {month_str(hi)}" if lo <= hi else "none"
+        raise MonthRangeError(f"{what} {month_str(m)} is not complete yet (events up to {last_event:%Y-%m-%d}): "
+                              f"the available months are {available}. Pick one of them, or run again when the "
+                              "month's data are in.")
     if not lo <= m <= hi:
         available = f"{month_str(lo)} to {month_str(hi)}" if lo <= hi else "none"
         raise MonthRangeError(f"{what} {month_str(m)} is outside the data: the available months are {available} "

@@ -338,7 +338,8 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
     data_dir = Path(data_dir)
     if not data_dir.exists():
         raise MissingTableError(f"Data directory {data_dir} does not exist. Create it with "
-                                "`toolkit sample --out DIR` or point --data / data_dir at your event files.")
+                                "`toolkit sample --out DIR`, or name your data folder: `toolkit <command> DIR`, "
+                                "or data_dir in toolkit.yaml.")
     horizon = _horizon(now, timezone)
     csv_options = csv_options or {}
     if con is None:

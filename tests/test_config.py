@@ -112,3 +112,10 @@ def test_a_data_folders_own_file_comes_before_the_working_folders(tmp_path, monk
     monkeypatch.chdir(data)
     assert load_config().data_dir == data.resolve()
     assert run_cli("lifecycle", check=True, cwd=data).stdout == table
+    # a report page names the file it used so that two toolkit.yaml are told apart
+    from toolkit.report.runner import page_header
+    monkeypatch.chdir(tmp_path)
+    shown = [v for _, v in page_header(data, "2025-03", config=find_config(data_dir=data))["fields"]]
+    assert "shop/toolkit.yaml" in shown
+    shown = [v for _, v in page_header(data, "2025-03", config=project / "toolkit.yaml")["fields"]]
+    assert "project/toolkit.yaml" in shown

@@ -209,7 +209,17 @@ def page_header(data_dir, month: str, *, language: str | None = None, config=Non
             "fields": [(L.t("dataset", lang), Path(cfg.data_dir).name), (L.t("period", lang), period),
                        (L.t("report_month", lang), month),
                        (L.t("generated", lang), datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
-                       (L.t("config", lang), Path(cfg.source).name)]}
+                       (L.t("config", lang), _shown_path(cfg.source))]}
+
+
+def _shown_path(path) -> str:
+    """A file as a page names it: relative to the working folder when inside it (toolkit.yaml,
+    data/retail/toolkit.yaml), else in full, so that two files of one name are told apart."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
 
 
 def render_html(executed: Path, html: Path, header: dict | None = None, title: str = "") -> None:

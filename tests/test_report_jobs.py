@@ -136,3 +136,47 @@ def test_a_sections_kernel_is_shut_down_without_an_interrupt(tmp_path):
 
     assert asyncio.run(shut_down_busy(AsyncKernelManager, tmp_path / "plain")) is True
     assert asyncio.run(shut_down_busy(_kernel_manager_class(), tmp_path / "section")) is False
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ctrl_c_stops_the_running_sections_at_once(sample_dir, tmp_path, jobs):
+    """Ctrl-C (SIGINT to the run's process group) while sections run: the run stops within
+    seconds, not when the running sections end (each would sleep a minute more) nor after the
+    sections not started yet; their kernels are gone; no traceback, no failed notebook kept."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    nbs, started = tmp_path / "nbs", tmp_path / "started"
+    nbs.mkdir()
+    started.mkdir()
+    for name in ("01_first", "02_second", "03_third"):
+        _notebook(nbs / f"{name}.ipynb", f"import os, time\nopen({str(started / name)!r}, 'w').write(str(os.getpid()))\n"
+                                         "time.sleep(60)")
+    out = tmp_path / "reports"
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "report", str(sample_dir), "--month", "2026-10",
+                             "--out", str(out), "--notebooks", str(nbs), "--jobs", str(jobs)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while len(list(started.iterdir())) < jobs and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert len(list(started.iterdir())) == jobs, proc.communicate()[0]
+    time.sleep(1)
+    os.killpg(proc.pid, signal.SIGINT)
+    t0 = time.time()
+    text = proc.communicate(timeout=60)[0]
+    assert time.time() - t0 < 15 and proc.returncode != 0, text
+    assert "Traceback" not in text and "Aborted!" in text, text
+    assert len(list(started.iterdir())) == jobs           # no section started after the stop
+    assert not (out / "failed").exists() and not (out / "2026-10").exists()
+    for f in started.iterdir():
+        pid = int(f.read_text())
+        for _ in range(50):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"the kernel of {f.name} (pid {pid}) is still running")

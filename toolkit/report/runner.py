@@ -10,10 +10,12 @@ for the same month from interleaving.  Every run appends to ``reports/run.log``.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import re
 import shutil
+import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime
@@ -169,14 +171,23 @@ LANG_CODE = {"zh": "zh", "en": "en"}   # ISO 639-1, as nbconvert takes it
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
 
+_RUNNING: set = set()      # the kernel managers of the sections running now (stopped on Ctrl-C)
+_STOPPING = threading.Event()   # set by Ctrl-C: the sections' failures that follow are the stop's
+
+
+@functools.cache
 def _kernel_manager_class():
-    """The kernel manager of a section: jupyter_client's, except that shutting a kernel down
-    does not interrupt it first.  jupyter_client sends SIGINT before every shutdown request;
-    a section's kernel is done by then, and a SIGINT that lands while it is still answering
-    a message prints "KeyboardInterrupt caught in kernel" into the run's output (seen with
-    two sections at a time).  The shutdown request goes on the control channel, which a busy
-    kernel also reads, and a kernel that does not stop is terminated, then killed, as before.
-    An interrupt asked for outside a shutdown (a cell's time limit) is sent as usual."""
+    """The kernel manager of a section: jupyter_client's, except that
+
+    * shutting a kernel down does not interrupt it first.  jupyter_client sends SIGINT before
+      every shutdown request; a section's kernel is done by then, and a SIGINT that lands
+      while it is still answering a message prints "KeyboardInterrupt caught in kernel" into
+      the run's output (seen with two sections at a time).  The shutdown request goes on the
+      control channel, which a busy kernel also reads, and a kernel that does not stop is
+      terminated, then killed, as before.  An interrupt asked for outside a shutdown (a
+      cell's time limit) is sent as usual;
+    * a started kernel is in ``_RUNNING`` until it is shut down, so that Ctrl-C can stop the
+      sections running in other threads (``_stop_running``)."""
     from jupyter_client.manager import AsyncKernelManager
 
     class SectionKernelManager(AsyncKernelManager):
@@ -187,7 +198,30 @@ def _kernel_manager_class():
 
         interrupt_kernel = _async_interrupt_kernel
 
+        async def _async_start_kernel(self, **kw) -> None:
+            await super()._async_start_kernel(**kw)
+            _RUNNING.add(self)
+
+        start_kernel = _async_start_kernel
+
+        async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+            _RUNNING.discard(self)
+            await super()._async_shutdown_kernel(now=now, restart=restart)
+
+        shutdown_kernel = _async_shutdown_kernel
+
     return SectionKernelManager
+
+
+def _stop_running() -> None:
+    """Kill the kernels of the sections running now (Ctrl-C): their papermill runs end at once
+    with a dead kernel, instead of running on to the end of their notebooks."""
+    _STOPPING.set()
+    for km in list(_RUNNING):
+        process = getattr(km.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+        _RUNNING.discard(km)
 
 
 def page_header(data_dir, month: str, *, language: str | None = None, config=None, store=None) -> dict:
@@ -378,19 +412,57 @@ def _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeou
     """Run and render every section into ``tmp``, ``jobs`` at a time (each in its own kernel).
     Sections are independent: one failing stops those not started yet, lets the running ones
     finish, and raises the failure of the first failing section in section order."""
-    from concurrent.futures import ThreadPoolExecutor
+    _STOPPING.clear()
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     jobs = report_jobs(jobs, len(notebooks))
     results: dict[int, tuple[dict, BaseException | None]] = {}
+    with _ctrl_c_stops_kernels():
+        _run_all(pm, notebooks, tmp, out_dir, month, params, cell_timeout, progress, header, jobs, results)
+    for i in sorted(results):
+        entry["sections"].append(results[i][0])
+    for i in sorted(results):
+        if results[i][1] is not None:
+            raise results[i][1]
+
+
+@contextmanager
+def _ctrl_c_stops_kernels():
+    """While sections run, Ctrl-C (SIGINT) first kills the sections' kernels, then stops the run
+    as usual (KeyboardInterrupt): a kernel told to shut down in the middle of a cell, as
+    papermill does when its run is interrupted, prints a traceback of its own."""
+    import signal
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        _stop_running()
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def _run_all(pm, notebooks, tmp, out_dir, month, params, cell_timeout, progress, header, jobs, results) -> None:
+    """The sections run into ``results`` (index: (entry, error)), ``jobs`` at a time."""
+    from concurrent.futures import ThreadPoolExecutor
     if jobs == 1:
-        for i, nb in enumerate(notebooks, 1):
-            results[i] = _run_section(pm, i, nb, len(notebooks), tmp, out_dir, month, params, cell_timeout,
-                                      progress, header)
-            if results[i][1] is not None:
-                break
+        try:
+            for i, nb in enumerate(notebooks, 1):
+                results[i] = _run_section(pm, i, nb, len(notebooks), tmp, out_dir, month, params, cell_timeout,
+                                          progress, header)
+                if results[i][1] is not None:
+                    break
+        except KeyboardInterrupt:     # Ctrl-C: the section's kernel is stopped with the run
+            _stop_running()
+            raise
     else:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        try:
             futures = {i: pool.submit(_run_section, pm, i, nb, len(notebooks), tmp, out_dir, month, params,
                                       cell_timeout, progress, header) for i, nb in enumerate(notebooks, 1)}
             for i, fut in futures.items():
@@ -402,11 +474,14 @@ def _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeou
                         if j > i and not other.cancelled():
                             results[j] = other.result()
                     break
-    for i in sorted(results):
-        entry["sections"].append(results[i][0])
-    for i in sorted(results):
-        if results[i][1] is not None:
-            raise results[i][1]
+        except KeyboardInterrupt:
+            # Ctrl-C: sections not started are dropped, the running ones stopped (their kernels
+            # killed), rather than every section running to its end before the run stops
+            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_running()
+            raise
+        finally:
+            pool.shutdown(wait=True)
 
 
 def _run_section(pm, i, nb, total, tmp, out_dir, month, params, cell_timeout, progress, header):
@@ -422,6 +497,8 @@ def _run_section(pm, i, nb, total, tmp, out_dir, month, params, cell_timeout, pr
                             extra_arguments=KERNEL_ARGS, kernel_manager_class=_kernel_manager_class())
     except Exception as exc:  # papermill raises its own error types; the notebook holds the detail
         failed = {"section": name, "seconds": round(time.perf_counter() - t0, 2), "outcome": "failed"}
+        if _STOPPING.is_set():        # its kernel was killed by Ctrl-C: the run stops, no failure to keep
+            return {**failed, "outcome": "stopped"}, None
         if isinstance(exc, OSError) or isinstance(getattr(exc, "__context__", None), OSError):
             err = exc if isinstance(exc, OSError) else exc.__context__
             return {**failed, "error": str(err)}, err

@@ -156,6 +156,9 @@ def test_changed_settings_rebuild_every_month(small, tmp_path):
     store = open_store(data)
     res = build(store, active_events=["app_open"], signal_events=SIGNAL)
     assert len(res.computed) == 8 and not res.reused
+    assert "Every month was computed again: the settings changed (active or signal events" in res.describe()
+    again = build(open_store(data), active_events=["app_open"], signal_events=SIGNAL)
+    assert len(again.reused) == 8 and "computed again" not in again.describe()
 
 
 def test_cli_build_and_outputs_with_and_without_a_cache(small, tmp_path):
@@ -210,6 +213,7 @@ def test_a_cache_of_other_queries_is_rebuilt(small, tmp_path):
     manifest.write_text(json.dumps(man), encoding="utf-8")
     res = build(open_store(data), signal_events=SIGNAL)
     assert len(res.computed) == 8 and not res.reused
+    assert "Every month was computed again: the cache's format changed" in res.describe()
     assert json.loads(manifest.read_text(encoding="utf-8"))["format"] == FORMAT
 
 

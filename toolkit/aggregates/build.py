@@ -414,6 +414,7 @@ class BuildResult:
     no_events: list = field(default_factory=list)    # months with registrations or orders but no event
     late_orders: tuple | None = None    # (orders, their latest month) dated after the horizon's month: left out
     after_horizon: list = field(default_factory=list)   # removed months after the horizon's month
+    rebuilt_because: str | None = None   # why a kept cache was computed again from nothing
 
 
     def describe(self, extra: str = "") -> str:
@@ -436,6 +437,8 @@ class BuildResult:
             text += (f"; lifecycle stepped {month_label(self.stepped_from)} .. "
                      f"{month_label(self.aggregates.last_mi)}")
         text += f"; {self.seconds:.1f}s." + extra
+        if self.rebuilt_because:
+            text += f"\nEvery month was computed again: {self.rebuilt_because}."
         last = self.aggregates.last_mi if self.aggregates is not None else None
         if last is not None and last in self.no_events:
             text += (f"\nnote: {month_label(last)}, the last month, has registrations or orders but no events: if its "
@@ -600,7 +603,12 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
     s = settings(con, active_events, signal_events, store.timezone)
     key = _settings_key(s)
     man = read_manifest(root)
-    if rebuild or man.get("format") != FORMAT or man.get("settings") != key:
+    why = None
+    if man and not rebuild:
+        why = ("the cache's format changed (another version of the toolkit)" if man.get("format") != FORMAT else
+               "the settings changed (active or signal events, time zone or feature_map)"
+               if man.get("settings") != key else None)
+    if rebuild or why:
         shutil.rmtree(root / "months", ignore_errors=True)
         man = {}
     _ids(con)
@@ -615,7 +623,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
         raise ConfigError(f"No events with a time and no registrations in {store.data_dir}: nothing to aggregate.")
     lo, hi = min(fp), max(fp)
     old = man.get("months", {})
-    res = BuildResult(root)
+    res = BuildResult(root, rebuilt_because=why)
     last_month = horizon_month(con)
     late = {int(m): v[0] for m, v in small.get("orders", {}).get("months", {}).items()
             if last_month is not None and int(m) > last_month}

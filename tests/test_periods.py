@@ -249,10 +249,17 @@ def test_holidays_that_lower_activity_are_worded_as_drops():
                            "end": date(2011, 5, 30), "lift": 0.21, "ci_low": 0.09, "ci_high": 0.46,
                            "last_year_lift": float("nan")}])
     en = period_findings(lifts, pd.DataFrame(columns=["method"]), "en")
-    assert en[0].startswith("No holiday window lifted daily users")
+    assert en[0] == "No holiday window lifted daily users: every window was clearly below ordinary days."
     assert "Christmas Day 2010" in en[1] and "fell to 0.00x" in en[1] and "lifted" not in en[1]
     zh = period_findings(lifts, pd.DataFrame(columns=["method"]), "zh")
     assert "降至平日的 0.00 倍" in zh[1]
+    # a window below 1 whose interval holds 1 is "no clear change" in the table: the sentence agrees
+    lifts.loc[1, ["lift", "ci_low", "ci_high"]] = [0.8, 0.6, 1.1]
+    en = period_findings(lifts, pd.DataFrame(columns=["method"]), "en")
+    assert en[0] == ("No holiday window lifted daily users: 1 of 2 windows was clearly below ordinary days, "
+                     "the other showed no clear change.")
+    assert period_findings(lifts, pd.DataFrame(columns=["method"]), "zh")[0] == \
+        "没有一个节假日提升了日活:1 个节假日窗口的日活明显低于平日,其余 1 个无明显变化。"
 
 
 def test_scenes_need_rules_of_the_data_set(tiny_dir):

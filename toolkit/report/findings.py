@@ -107,9 +107,19 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
         top = ok.loc[ok["lift"].idxmax()]
         if top["lift"] >= 1:
             out.append(_holiday_sentence(top, "up", lang))
-        else:
-            out.append("没有一个节假日提升了日活:每个节假日窗口的日活都低于平日。" if lang == "zh" else
-                       "No holiday window lifted daily users: every window was below ordinary days.")
+        else:      # every estimate below 1: say how many the intervals support (the table's words)
+            below, n = int((ok["ci_high"] < 1).sum()), len(ok)
+            if lang == "zh":
+                rest = ("每个节假日窗口的日活都明显低于平日。" if below == n else
+                        f"{below} 个节假日窗口的日活明显低于平日,其余 {n - below} 个无明显变化。" if below else
+                        "各节假日窗口的日活与平日相比均无明显变化。")
+                out.append("没有一个节假日提升了日活:" + rest)
+            else:
+                rest = ("every window was clearly below ordinary days." if below == n else
+                        f"{below} of {n} windows {'was' if below == 1 else 'were'} clearly below ordinary days, "
+                        f"the {'other' if n - below == 1 else 'others'} showed no clear "
+                        "change." if below else "no window showed a clear change from ordinary days.")
+                out.append("No holiday window lifted daily users: " + rest)
         low = ok.loc[ok["lift"].idxmin()]
         if low["ci_high"] < 1:
             out.append(_holiday_sentence(low, "down", lang))

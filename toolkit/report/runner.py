@@ -451,15 +451,11 @@ def _run_all(pm, notebooks, tmp, out_dir, month, params, cell_timeout, progress,
     """The sections run into ``results`` (index: (entry, error)), ``jobs`` at a time."""
     from concurrent.futures import ThreadPoolExecutor
     if jobs == 1:
-        try:
-            for i, nb in enumerate(notebooks, 1):
-                results[i] = _run_section(pm, i, nb, len(notebooks), tmp, out_dir, month, params, cell_timeout,
-                                          progress, header)
-                if results[i][1] is not None:
-                    break
-        except KeyboardInterrupt:     # Ctrl-C: the section's kernel is stopped with the run
-            _stop_running()
-            raise
+        for i, nb in enumerate(notebooks, 1):
+            results[i] = _run_section(pm, i, nb, len(notebooks), tmp, out_dir, month, params, cell_timeout,
+                                      progress, header)
+            if results[i][1] is not None:
+                break
     else:
         pool = ThreadPoolExecutor(max_workers=jobs)
         try:
@@ -475,10 +471,9 @@ def _run_all(pm, notebooks, tmp, out_dir, month, params, cell_timeout, progress,
                             results[j] = other.result()
                     break
         except KeyboardInterrupt:
-            # Ctrl-C: sections not started are dropped, the running ones stopped (their kernels
-            # killed), rather than every section running to its end before the run stops
+            # Ctrl-C (the running sections' kernels are killed already): the sections not
+            # started are dropped, rather than run before the run stops
             pool.shutdown(wait=False, cancel_futures=True)
-            _stop_running()
             raise
         finally:
             pool.shutdown(wait=True)

@@ -92,8 +92,10 @@ def check_month(text: str | None, con, *, what: str = "--month", shift: int = 0,
     raises MonthRangeError naming the available range, earliest first; a month with events
     that is not complete yet is called that.
     """
-    first, last = data_months(con)
-    last_event = event_span(con)[1]
+    first, last_event = event_span(con)
+    if first is None:
+        raise ConfigError("The events table has no usable rows, so it has no complete month.")
+    first, last = date(first.year, first.month, 1), _last_complete(last_event.date())
     newest = date(last_event.year, last_event.month, 1)
     if partial:
         last = newest

@@ -367,14 +367,13 @@ def _small_source(store: Store, name: str, known: dict | None) -> dict:
     return {**entry, "months": {str(int(mi)): [int(n), checksum] for mi, n, checksum in rows}}
 
 
-def fingerprints(store: Store, known_units: dict, engine=None, known_small: dict | None = None
-                 ) -> tuple[dict, dict, dict]:
+def fingerprints(store: Store, known_units: dict, engine=None, known_small: dict | None = None,
+                 last: int | None = None) -> tuple[dict, dict, dict]:
     """({month index: fingerprint}, units, small) of every month with a source row (the events'
     rows counted on the scan ``engine``, default DuckDB in the store's connection; the
     registrations' and orders' from ``known_small`` while their sources are unchanged, see
-    ``_small_source``)."""
+    ``_small_source``); with ``last`` (the data horizon's month) no month after it."""
     units = _event_units(store, known_units, engine or engines.engine_of(store.con))
-    last = horizon_month(store.con)
     # a file's rows after the horizon (left out of ``events``) become usable as the clock reaches
     # them: their count is part of the file's fingerprint, so its months are computed again then
     base = Path(store.data_dir)
@@ -391,7 +390,7 @@ def fingerprints(store: Store, known_units: dict, engine=None, known_small: dict
         small[name] = _small_source(store, name, (known_small or {}).get(name))
         for mi, (rows, checksum) in small[name]["months"].items():
             fp[int(mi)][name] = [int(rows), checksum]
-    if last is not None:      # rows after the horizon's month are not aggregated (see horizon_month)
+    if last is not None:      # rows after ``last``, the horizon's month, are not aggregated (see horizon_month)
         fp = {m: f for m, f in fp.items() if m <= last}
     return dict(fp), units, small
 
@@ -612,7 +611,8 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
         shutil.rmtree(root / "months", ignore_errors=True)
         man = {}
     _ids(con)
-    fp, units, small = fingerprints(store, man.get("units", {}), engine, man.get("small", {}))
+    last_month = horizon_month(con)
+    fp, units, small = fingerprints(store, man.get("units", {}), engine, man.get("small", {}), last_month)
     if engine.name == "duckdb":
         remember_event_files(con, store.sources["events"], Path(store.data_dir), units)
     span = None
@@ -624,7 +624,6 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
     lo, hi = min(fp), max(fp)
     old = man.get("months", {})
     res = BuildResult(root, rebuilt_because=why)
-    last_month = horizon_month(con)
     late = {int(m): v[0] for m, v in small.get("orders", {}).get("months", {}).items()
             if last_month is not None and int(m) > last_month}
     res.late_orders = (sum(late.values()), max(late)) if late else None

@@ -198,11 +198,10 @@ def _read_yaml(path: Path) -> dict:
 
 
 def _holds_events(folder: Path) -> bool:
-    """Whether ``folder`` holds an events table the store can open (events.parquet, events/,
-    events.csv(.gz) or a .duckdb file)."""
-    return ((folder / "events.parquet").is_file() or (folder / "events").is_dir()
-            or (folder / "events.csv").is_file() or (folder / "events.csv.gz").is_file()
-            or any(folder.glob("*.duckdb")))
+    """Whether ``folder`` holds an events table the store can open (a file the store finds, or
+    a .duckdb file)."""
+    from .data.store import file_source
+    return file_source(folder, "events") is not None or any(folder.glob("*.duckdb"))
 
 
 CONFIG_NAME = "toolkit.yaml"

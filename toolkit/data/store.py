@@ -101,6 +101,21 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def file_source(data_dir: Path, name: str) -> Source | None:
+    """Table ``name`` as a file of the folder ``data_dir``: ``<name>.parquet``, a folder
+    ``<name>/`` of Parquet files, ``<name>.csv`` or ``<name>.csv.gz`` (in that order); None
+    when there is none (a .duckdb file may still hold it)."""
+    pq, folder = data_dir / f"{name}.parquet", data_dir / name
+    if pq.is_file():
+        return Source(name, "parquet", str(pq))
+    if folder.is_dir() and any(folder.rglob("*.parquet")):
+        return Source(name, "parquet", str(folder / "**" / "*.parquet"))
+    for c in (data_dir / f"{name}.csv", data_dir / f"{name}.csv.gz"):
+        if c.is_file():
+            return Source(name, "csv", str(c))
+    return None
+
+
 def _find_sources(data_dir: Path, con: duckdb.DuckDBPyConnection) -> dict[str, Source]:
     sources: dict[str, Source] = {}
     db_file = None
@@ -119,19 +134,7 @@ def _find_sources(data_dir: Path, con: duckdb.DuckDBPyConnection) -> dict[str, S
         db_tables = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'src'").fetchall()}
     for name in TABLES:
-        src = None
-        if data_dir.is_dir():
-            pq, folder = data_dir / f"{name}.parquet", data_dir / name
-            csvs = [data_dir / f"{name}.csv", data_dir / f"{name}.csv.gz"]
-            if pq.is_file():
-                src = Source(name, "parquet", str(pq))
-            elif folder.is_dir() and any(folder.rglob("*.parquet")):
-                src = Source(name, "parquet", str(folder / "**" / "*.parquet"))
-            else:
-                for c in csvs:
-                    if c.is_file():
-                        src = Source(name, "csv", str(c))
-                        break
+        src = file_source(data_dir, name) if data_dir.is_dir() else None
         if src is None and name in db_tables:
             src = Source(name, "duckdb", f"{db_file}:{name}")
         sources[name] = src or Source(name, "missing", "")

@@ -273,7 +273,8 @@ def test_event_checks_are_kept_per_file_and_reread_only_when_a_file_changes(smal
     import os
     d = _copy(small, tmp_path)
     cache = tmp_path / "cache"
-    first = open_store(d, cache_dir=cache).checks.as_dict()
+    now = pd.Timestamp.now().floor("s")   # one clock for every open: the horizon is part of the checks
+    first = open_store(d, cache_dir=cache, now=now).checks.as_dict()
     kept = json.loads((cache / "event-checks.json").read_text())["files"]
     assert len(kept) == 4 and all(v["counts"]["unusable"] == 0 for v in kept.values())
     # a kept entry is used as it is: planted counts show up without the file being read
@@ -281,19 +282,19 @@ def test_event_checks_are_kept_per_file_and_reread_only_when_a_file_changes(smal
     doc = json.loads((cache / "event-checks.json").read_text())
     doc["files"][planted]["counts"]["rows"] += 1000
     (cache / "event-checks.json").write_text(json.dumps(doc))
-    assert open_store(d, cache_dir=cache).checks.rows == first["rows"] + 1000
+    assert open_store(d, cache_dir=cache, now=now).checks.rows == first["rows"] + 1000
     # touching the file (new modification time) makes the run read it again
     os.utime(planted, ns=(os.stat(planted).st_atime_ns, os.stat(planted).st_mtime_ns + 10**9))
-    assert open_store(d, cache_dir=cache).checks.as_dict() == first
+    assert open_store(d, cache_dir=cache, now=now).checks.as_dict() == first
     # a new file with bad rows and one with a row after the horizon: same as without a cache, twice
     _bad_rows_file(d)
     ref = pd.read_parquet(d / "events" / f"events-{END}.parquet").head(1).copy()
     ref["event_time"] = pd.Timestamp("2027-04-15 10:00")
     ref.to_parquet(d / "events" / "events-2027-04.parquet", index=False)
-    plain = open_store(d, cache_dir=False).checks.as_dict()
+    plain = open_store(d, cache_dir=False, now=now).checks.as_dict()
     assert plain["unusable"] == 3 and plain["future"] == 1
-    assert open_store(d, cache_dir=cache).checks.as_dict() == plain
-    assert open_store(d, cache_dir=cache).checks.as_dict() == plain
+    assert open_store(d, cache_dir=cache, now=now).checks.as_dict() == plain
+    assert open_store(d, cache_dir=cache, now=now).checks.as_dict() == plain
     # the horizon moves past the late row: its file's future row is now an ordinary one
     later = open_store(d, cache_dir=cache, now="2027-05-01").checks.as_dict()
     assert later["future"] == 0 and later == open_store(d, cache_dir=False, now="2027-05-01").checks.as_dict()

@@ -168,6 +168,7 @@ def test_ctrl_c_stops_the_running_sections_at_once(sample_dir, tmp_path, jobs):
     text = proc.communicate(timeout=60)[0]
     assert time.time() - t0 < 15 and proc.returncode != 0, text
     assert "Traceback" not in text and "Aborted!" in text, text
+    assert "Kernel died" not in text, text               # the stop is said once, not per killed kernel
     assert len(list(started.iterdir())) == jobs           # no section started after the stop
     assert not (out / "failed").exists() and not (out / "2026-10").exists()
     for f in started.iterdir():

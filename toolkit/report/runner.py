@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import json
+import logging
 import os
 import re
 import shutil
@@ -211,6 +212,17 @@ def _kernel_manager_class():
         shutdown_kernel = _async_shutdown_kernel
 
     return SectionKernelManager
+
+
+class _QuietAfterStop(logging.Filter):
+    """Drops nbclient's "Kernel died while waiting for execute reply." (logged through
+    papermill's logger) for the kernels a Ctrl-C killed: the stop is said once, by "Aborted!"."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_STOPPING.is_set() and "Kernel died" in record.getMessage())
+
+
+logging.getLogger("papermill").addFilter(_QuietAfterStop())
 
 
 def _stop_running() -> None:

@@ -300,6 +300,34 @@ def test_event_checks_are_kept_per_file_and_reread_only_when_a_file_changes(smal
     assert later["future"] == 0 and later == open_store(d, cache_dir=False, now="2027-05-01").checks.as_dict()
 
 
+def test_the_event_checks_of_a_single_csv_file_are_kept_until_it_changes(small, tmp_path):
+    """An events.csv (one file, the common export) has its checks kept in the cache folder like
+    a Parquet folder's file: an unchanged file is not read again to count its rows (each open
+    of a large CSV otherwise re-read it whole), a rewritten one is, and the counts equal a run
+    without the cache, bad rows included."""
+    import json
+    d = _copy(small, tmp_path)
+    events = pd.concat([pd.read_parquet(f) for f in sorted((d / "events").glob("*.parquet"))])
+    shutil.rmtree(d / "events")
+    events.to_csv(d / "events.csv", index=False)
+    cache, now = tmp_path / "cache", pd.Timestamp.now().floor("s")
+    first = open_store(d, cache_dir=cache, now=now).checks.as_dict()
+    assert first == open_store(d, cache_dir=False, now=now).checks.as_dict()
+    doc = json.loads((cache / "event-checks.json").read_text())
+    assert list(doc["files"]) == [str(d / "events.csv")]
+    doc["files"][str(d / "events.csv")]["counts"]["rows"] += 1000      # planted: shows the file was not read
+    (cache / "event-checks.json").write_text(json.dumps(doc))
+    assert open_store(d, cache_dir=cache, now=now).checks.rows == first["rows"] + 1000
+    # the export is rewritten with three unusable rows: read again, the same counts as without a cache
+    bad = pd.DataFrame({"user_id": pd.array([None, 5, 6], dtype="Int64"), "event_time": [f"{END}-03 10:00", None, f"{END}-03 11:00"],
+                        "event_name": ["app_open", "app_open", None]})
+    pd.concat([events.astype({"user_id": "Int64"}), bad]).to_csv(d / "events.csv", index=False)
+    plain = open_store(d, cache_dir=False, now=now).checks.as_dict()
+    assert plain["unusable"] == 3 and plain["rows"] == first["rows"] + 3
+    assert open_store(d, cache_dir=cache, now=now).checks.as_dict() == plain
+    assert open_store(d, cache_dir=cache, now=now).checks.as_dict() == plain
+
+
 def test_the_data_period_comes_from_the_checks_and_equals_a_scan(small, tmp_path):
     """The first and last kept event times (the data period of the page header, the months a
     command accepts) are taken from the event checks, kept per file: they equal a scan of the

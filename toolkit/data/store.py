@@ -518,17 +518,20 @@ def _count_checks(con, src: Source, exprs: dict, options: dict, horizon: datetim
                   share: float, cache: Path | None = None) -> EventChecks:
     """One scan of the events source: per file, the rows ``events`` leaves out and why.
 
-    For a folder of Parquet files with a ``cache`` folder, each file's counts are kept in
+    For a folder of Parquet files (or a single Parquet or CSV file) with a ``cache`` folder,
+    each file's counts are kept in
     ``cache/event-checks.json`` with the file's size and modification time, and reused while
     the file is unchanged, had no row after the horizon of the run that counted it, and its
     latest usable time is not after this run's horizon (so its count of future rows is still 0): a monthly run scans only the new or changed files, not the
     whole history.  The cache is never needed: without it (or unwritable) every file is read."""
     per_file = src.kind == "parquet" and "*" in src.location
+    single = src.kind in ("parquet", "csv") and "*" not in src.location    # one file: kept like a folder's file
     (uid_raw, uid), (t_raw, t), (_, name) = exprs["user_id"], exprs["event_time"], exprs["event_name"]
     key = json.dumps([CHECKS_FORMAT, timezone, exprs, options], sort_keys=True, default=str)
     kept, todo, stats, old, spans = {}, None, {}, {}, {}
-    if per_file and cache is not None:
-        paths = [r[0] for r in con.execute("SELECT file FROM glob(?)", [src.location]).fetchall()]
+    if (per_file or single) and cache is not None:
+        paths = [r[0] for r in con.execute("SELECT file FROM glob(?)", [src.location]).fetchall()] if per_file \
+            else [src.location]
         stats = {p: _file_stat(p) for p in paths}
         old = _read_checks(cache, key)
         for p in paths:
@@ -541,7 +544,7 @@ def _count_checks(con, src: Source, exprs: dict, options: dict, horizon: datetim
     files: list[FileCount] = []
     last: dict = {}
     if todo is None or todo:
-        if todo is None:
+        if todo is None or single:
             relation = _raw_relation_sql(con, src, options, _FILE_COL if per_file else None)
         else:     # the new or changed files only
             # with the folder's columns and types: a naive file among zone-aware ones reads as it does there

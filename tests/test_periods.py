@@ -260,6 +260,29 @@ def test_holidays_that_lower_activity_are_worded_as_drops():
                      "the other showed no clear change.")
     assert period_findings(lifts, pd.DataFrame(columns=["method"]), "zh")[0] == \
         "没有一个节假日提升了日活:1 个节假日窗口的日活明显低于平日,其余 1 个无明显变化。"
+    # an estimate above 1 whose interval holds 1 (few users) is no lift either: the table says "no clear change"
+    lifts.loc[1, ["lift", "ci_low", "ci_high"]] = [1.78, 0.76, 4.16]
+    en = period_findings(lifts, pd.DataFrame(columns=["method"]), "en")
+    assert en[0] == ("No holiday window lifted daily users: 1 of 2 windows was clearly below ordinary days, "
+                     "the other showed no clear change.")
+    assert not any("lifted daily users most" in s for s in en)
+    lifts.loc[1, ["ci_low"]] = [1.2]       # the interval above 1: now the sentence names it
+    assert period_findings(lifts, pd.DataFrame(columns=["method"]), "en")[0].startswith(
+        "The holiday that lifted daily users most was Spring Bank Holiday 2011")
+
+
+def test_the_flow_of_new_users_is_named_without_a_rate():
+    """New users have no flow rate: the sentence on the flow that moved MAU most gives their
+    count and change only (it once printed "(nan n/a → n/a)")."""
+    from toolkit.report.findings import lifecycle_findings
+    base = {"cumulative": 1000, "active": 300, "new_retained": 50, "woken": 20, "returned": 10,
+            "retention_old": 0.6, "retention_new": 0.5, "wake_rate": 0.1, "return_rate": 0.05}
+    monthly = pd.DataFrame([{**base, "month": "2025-11", "new": 200, "mau": 580, "active_rate": 0.58},
+                            {**base, "month": "2025-12", "new": 70, "mau": 450, "active_rate": 0.45}])
+    en = lifecycle_findings(monthly, "2025-12", 0.85, "en")
+    assert en[1] == "The flow that moved MAU most was 'new': 70 users, -130 on last month.", en
+    zh = lifecycle_findings(monthly, "2025-12", 0.85, "zh")
+    assert zh[1] == "对月活变化影响最大的是「新用户」:70 人,较上月 -130。", zh
 
 
 def test_scenes_need_rules_of_the_data_set(tiny_dir):

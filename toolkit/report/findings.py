@@ -56,14 +56,15 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
     if len(fc):
         top = fc.iloc[0]
         name = L.state(top["flow"], lang)
+        has_rate = isinstance(top["rate"], str)    # new users have no rate (a missing value, not text)
         if lang == "zh":
             s = f"对月活变化影响最大的是「{name}」:{top['users']:,} 人,较上月 {top['change']:+,}"
-            if top["rate"]:
+            if has_rate:
                 s += f"({L.rate(top['rate'], lang)} {_pct(top['rate_prev'])} → {_pct(top['rate_now'])})"
             out.append(s + "。")
         else:
             s = f"The flow that moved MAU most was '{name}': {top['users']:,} users, {top['change']:+,} on last month"
-            if top["rate"]:
+            if has_rate:
                 s += f" ({L.rate(top['rate'], lang)} {_pct(top['rate_prev'])} → {_pct(top['rate_now'])})"
             out.append(s + ".")
         rates = fc.dropna(subset=["rate"]).copy()
@@ -99,15 +100,16 @@ def _holiday_sentence(r, direction: str, lang: str) -> str:
 
 
 def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh") -> list[str]:
-    """Which festival lifted daily users most (and against last year), and which
+    """Which festival lifted daily users most, among the windows whose interval is above 1
+    (and against last year), and which
     campaigns had an effect that their interval supports."""
     out = []
     ok = lifts.dropna(subset=["lift"])
     if len(ok):
-        top = ok.loc[ok["lift"].idxmax()]
-        if top["lift"] >= 1:
-            out.append(_holiday_sentence(top, "up", lang))
-        else:      # every estimate below 1: say how many the intervals support (the table's words)
+        rises = ok[ok["ci_low"] > 1]     # a lift the interval supports (the table's "rise")
+        if len(rises):
+            out.append(_holiday_sentence(rises.loc[rises["lift"].idxmax()], "up", lang))
+        else:      # no clear rise: say how many the intervals put below (the table's words)
             below, n = int((ok["ci_high"] < 1).sum()), len(ok)
             if lang == "zh":
                 rest = ("每个节假日窗口的日活都明显低于平日。" if below == n else

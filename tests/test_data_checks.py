@@ -135,11 +135,32 @@ def test_months_outside_the_data_are_refused(small, tmp_path, args, available):
 def test_month_checks_of_notebooks_and_functions(small):
     con = open_store(small[0]).con
     assert check_month(None, con) == END and check_month("2026-01", con) == "2026-01"
-    with pytest.raises(MonthRangeError, match="available months are 2026-02 to 2026-04"):
+    with pytest.raises(MonthRangeError, match="2026-01 is the first month of the data, and a report compares each "
+                                              "month with the month before: the available months are 2026-02 to 2026-04"):
         check_month("2026-01", con, skip_first=True)
     from toolkit.report.context import open_report
     with pytest.raises(MonthRangeError, match="month 1999-01 is outside the data"):
         open_report(data_dir=str(small[0]), month="1999-01")
+
+
+def test_a_report_on_one_month_of_data_says_it_needs_the_month_before(small, tmp_path):
+    """With one month of events a report has nothing to compare with: the refusal says so
+    (it once said the data had no complete month, or that the month was outside the data with
+    "none" available), and the other commands still work on the month."""
+    d = _copy(small, tmp_path)
+    for f in (d / "events").glob("*.parquet"):
+        if "2026-01" not in f.name:
+            f.unlink()
+    out = tmp_path / "reports"
+    proc = run_cli("report", d, "--out", out)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "The data hold one month (2026-01, events up to 2026-01-31): a report compares each month with the " \
+           "month before" in proc.stderr, proc.stderr
+    proc = run_cli("report", d, "--month", "2026-01", "--out", out)
+    assert proc.returncode == 2 and "2026-01 is the first month of the data" in proc.stderr, proc.stderr
+    assert "the available months are none yet" in proc.stderr and "outside" not in proc.stderr
+    proc = run_cli("lifecycle", d, "--month", "2026-01")
+    assert proc.returncode == 0 and proc.stdout.count("\n2026-") == 1, proc.stdout
 
 
 def test_a_file_of_a_folder_without_a_required_column_is_named(small, tmp_path):

@@ -100,7 +100,14 @@ def check_month(text: str | None, con, *, what: str = "--month", shift: int = 0,
     if partial:
         last = newest
     lo, hi = add_months(first, shift + (1 if skip_first else 0)), add_months(last, shift)
+    only_first = skip_first and first <= last and hi < lo     # one complete month: nothing to compare with
+    compare = ("a report compares each month with the month before, so it starts with the second month of "
+               "the data")
     if not text:
+        if only_first:
+            raise MonthRangeError(f"The data hold one month ({month_str(first)}, events up to {last_event:%Y-%m-%d}): "
+                                  f"{compare}. Add the events of the month before, or report again when the "
+                                  "next month is complete.")
         if hi < lo:
             raise MonthRangeError(f"The data ({month_str(first)} to {month_str(last)}) have no complete month "
                                   f"to use for {what}; they need events up to the last day of a month.")
@@ -111,6 +118,11 @@ def check_month(text: str | None, con, *, what: str = "--month", shift: int = 0,
         raise MonthRangeError(f"{what} {month_str(m)} is not complete yet (events up to {last_event:%Y-%m-%d}): "
                               f"the available months are {available}. Pick one of them, or run again when the "
                               "month's data are in.")
+    if skip_first and m == add_months(first, shift) and m <= add_months(last, shift):
+        available = f"{month_str(lo)} to {month_str(hi)}" if lo <= hi else "none yet"
+        raise MonthRangeError(f"{what} {month_str(m)} is the first month of the data, and a report compares each "
+                              f"month with the month before: the available months are {available}. Add the events "
+                              f"of the month before to report {month_str(m)}.")
     if not lo <= m <= hi:
         available = f"{month_str(lo)} to {month_str(hi)}" if lo <= hi else "none"
         raise MonthRangeError(f"{what} {month_str(m)} is outside the data: the available months are {available} "

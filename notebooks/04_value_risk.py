@@ -155,6 +155,8 @@ if risk is not None:
     display(styled(V.risk_table(by_state, "state", lang, lambda s: L.state(s, lang)), lang, "risk_by_state"))
     if with_tags:
         display(styled(V.risk_table(by_tag, "primary_tag", lang, lambda c: L.category(c, lang)), lang, "risk_by_tag"))
+else:
+    display(Markdown(L.t("vr_no_risk_by", lang)))
 
 # %% [markdown] tags=["lang-en"]
 # ## KPI correlations

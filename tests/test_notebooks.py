@@ -163,3 +163,14 @@ def test_value_risk_notebook_records_the_cli_numbers(sample_dir, tmp_path):
     risk_tables = [o for c in nb.cells for o in c.get("outputs", [])
                    if t("vr_mean_risk", "en") in str(o.get("data", {}).get("text/html", ""))]
     assert len(risk_tables) == 2                      # by state and by primary tag (the sample has categories)
+
+
+def test_value_risk_notebook_without_a_churn_model_says_so_under_each_heading(sample_dir, tmp_path):
+    """On the second month of data there is no churn model: the sections that depend on it say
+    so, instead of a heading with nothing under it (risk by state and tag)."""
+    from toolkit.report.labels import t
+    nb = _execute("04_value_risk", tmp_path / "vr.ipynb", data_dir=str(sample_dir), month="2024-12", language="en",
+                  interactive=False)
+    text = [str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", [])]
+    assert any(t("vr_no_churn", "en") in s for s in text)
+    assert any(t("vr_no_risk_by", "en") in s for s in text)

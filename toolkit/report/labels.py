@@ -167,6 +167,8 @@ TEXT = {
     "vr_no_churn": ("Too few months of data for the churn model (it needs a training, a validation and an "
                     "evaluation month before this one).",
                     "数据月份太少,无法建立流失预警模型(本月之前至少需要训练、验证、评估各一个月)。"),
+    "vr_no_risk_by": ("No churn model this month (see above), so no risk by state or tag.",
+                      "本月没有流失预警模型(见上文),因此不按分群与主标签计算流失风险。"),
 }
 
 

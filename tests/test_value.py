@@ -188,3 +188,18 @@ def test_value_findings_start_each_sentence_with_a_capital():
     out = findings(summary, None, [], None, "en", "rfm")
     assert out and all(s[0].isupper() for s in out), out
     assert findings(summary, None, [], None, "zh", "rfm")[0].startswith("重要价值")
+
+
+def test_value_findings_without_revenue_give_the_share_of_users_once():
+    """Without orders the tiers have no revenue share: the finding names the tier with most
+    users and its share once (it once repeated it in brackets, "50.0% (50.0% of users)")."""
+    from toolkit.report.value_risk import findings
+    summary = pd.DataFrame({"tier": ["important_value", "general_win_back"], "users": [10, 30],
+                            "share": [0.25, 0.75], "revenue_share": [float("nan")] * 2})
+    en = findings(summary, None, [], None, "en", "rf")[1]
+    assert en == "General win-back holds the largest share of scored users: 75.0%.", en
+    zh = findings(summary, None, [], None, "zh", "rf")[1]
+    assert zh == "一般挽留客户:用户占比 75.0%。", zh
+    # with revenue the share of users is the second number
+    summary["revenue_share"] = [0.8, 0.2]
+    assert findings(summary, None, [], None, "en", "rfm")[0].endswith("80.0% (25.0% of scored users).")

@@ -153,8 +153,13 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str) -> list[s
         col = "revenue_share" if summary["revenue_share"].notna().any() else "share"
         top = summary.loc[summary[col].idxmax()]
         what = L.t("vr_revenue_share", lang) if col == "revenue_share" else L.t("vr_share", lang)
-        out.append(f"{tier(top['tier'], lang)}:{what} {top[col]:.1%}(用户占 {top['share']:.1%})。" if zh else
-                   f"{tier(top['tier'], lang)} holds the largest {what}: {top[col]:.1%} ({top['share']:.1%} of scored users).")
+        if col == "revenue_share":
+            out.append(f"{tier(top['tier'], lang)}:{what} {top[col]:.1%}(用户占 {top['share']:.1%})。" if zh else
+                       f"{tier(top['tier'], lang)} holds the largest {what}: {top[col]:.1%} ({top['share']:.1%} of "
+                       "scored users).")
+        else:      # no revenue: the share of users is the one number (said once)
+            out.append(f"{tier(top['tier'], lang)}:{what} {top[col]:.1%}。" if zh else
+                       f"{tier(top['tier'], lang)} holds the largest {what}: {top[col]:.1%}.")
     if risk is not None:
         ev = risk.evaluation.set_index("model")
         c, b = ev.loc[risk.chosen], ev.loc["baseline"]

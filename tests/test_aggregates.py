@@ -96,13 +96,16 @@ def test_appending_a_month_computes_only_that_month(small, tmp_path):
     last = data / "events" / "events-2026-10.parquet"
     held = tmp_path / "held.parquet"
     last.rename(held)
-    res, _ = _results(data)         # October has registrations and orders, but no events yet
-    assert len(res.computed) == 8
-    assert "note: 2026-10, the last month, has registrations or orders but no events" in res.describe()
+    res, _ = _results(data)         # October has registrations and orders, but no events yet: left out, and said
+    assert len(res.computed) == 7 and res.aggregates.last_mi == month_index(datetime(2026, 9, 1))
+    note = [n for n in res.notes() if "the last month with events" in n]
+    assert len(note) == 1 and note[0].startswith("note: ") and "registrations dated after 2026-09, the last " \
+        "month with events, are left out (the latest in 2026-10): they are added when the events of their " \
+        "months are in the data" in note[0], res.describe()
     held.rename(last)
     res, extended = _results(data)
-    assert res.recomputed == [month_index(datetime(2026, 10, 1))]
-    assert len(res.reused) == 7 and not res.computed
+    assert res.computed == [month_index(datetime(2026, 10, 1))]
+    assert len(res.reused) == 7 and not res.recomputed
     assert res.stepped_from == month_index(datetime(2026, 10, 1))
     assert "note:" not in res.describe()
     _same(extended, _fresh(data, tmp_path))
@@ -370,8 +373,9 @@ def test_unchanged_orders_file_is_not_read_and_a_moved_order_is_seen(small, tmp_
 
 def test_registrations_follow_the_horizon_with_an_unchanged_users_file(small, tmp_path):
     """A registration after the horizon is left out; the same users file with the horizon moved
-    past it is read again (the kept fingerprints hold for the horizon they were read at) and
-    the registration's month is recomputed."""
+    past it is read again (the kept fingerprints hold for the horizon they were read at): the
+    registration, after the last month with events, is left out and said, and its month is
+    computed when that month's events arrive."""
     data = _fixed_copy(small, tmp_path)
     users = pd.read_parquet(data / "users.parquet")
     late = users.tail(1).copy()
@@ -385,8 +389,14 @@ def test_registrations_follow_the_horizon_with_an_unchanged_users_file(small, tm
     assert len(again.reused) == 8
     store = open_store(data, now="2026-12-31")
     res = build(store, signal_events=SIGNAL)
-    assert store.checks.future_users == 0 and res.computed == [month_index(datetime(2026, 11, 1)),
-                                                               month_index(datetime(2026, 12, 1))]
+    # read again: the registration is in `users` now, but after 2026-10, the last month with events
+    assert store.checks.future_users == 0 and not res.computed and len(res.reused) == 8
+    assert res.left_out == {"registrations": (1, month_index(datetime(2026, 12, 1)))}
+    _append_event(data, "2026-12-06 10:00:00", user=int(late.user_id.iloc[0]))     # December's events arrive
+    store = open_store(data, now="2026-12-31")
+    res = build(store, signal_events=SIGNAL)
+    assert res.computed == [month_index(datetime(2026, 11, 1)), month_index(datetime(2026, 12, 1))]
+    assert not res.left_out and res.no_events == [month_index(datetime(2026, 11, 1))]
     fresh = build(open_store(data, now="2026-12-31"), signal_events=SIGNAL, cache_dir=tmp_path / "fresh")
     for view in ("agg_registrations", "lifecycle_snapshots"):
         pd.testing.assert_frame_equal(store.con.execute(f"SELECT * FROM {view} ORDER BY ALL").df(),
@@ -517,8 +527,8 @@ def test_rows_dated_after_the_horizon_do_not_stretch_the_months(small, tmp_path)
     assert store.checks.future == 1
     res = build(store, signal_events=SIGNAL, cache_dir=tmp_path / "cache")
     assert len(res.computed) == 8 and res.aggregates.last_mi == month_index(datetime(2026, 10, 1))
-    assert "note: 2 order(s) dated after the month of the data horizon are left out (the latest in 2206-03)" \
-        in res.describe()
+    assert "note: 2 orders dated after 2026-10, the last month with events, are left out (the latest in " \
+        "2206-03): the latest is after the data horizon: check the times (a wrong year?)" in res.describe()
     cached = Lifecycle(store.con, signal_events=SIGNAL, aggregates=res.aggregates).monthly(2)
     memory = open_store(data, now="2026-11-30 12:00")
     agg = in_memory(memory.con, signal_events=SIGNAL)
@@ -549,5 +559,26 @@ def test_months_after_a_moved_back_horizon_are_dropped_and_said_so(small, tmp_pa
     assert first.aggregates.last_mi == month_index(datetime(2027, 2, 1))
     res = build(open_store(data, now="2026-11-30 12:00"), signal_events=SIGNAL, cache_dir=tmp_path / "cache")
     assert res.aggregates.last_mi == month_index(datetime(2026, 10, 1))
-    # 2026-11 (the horizon's month, no rows) has no source left; 2026-12 .. 2027-02 lie after it
-    assert "1 dropped (no source left), 3 dropped (after the data horizon's month)" in res.describe()
+    # 2026-11 (the horizon's month, no rows) .. 2027-02 lie after the last month with events, 2026-10
+    assert "4 dropped (after the last month of the data)" in res.describe() and "no source left" not in res.describe()
+    # the first build said that the three months before the event had none
+    assert "note: no events in 2026-11, 2026-12, 2027-01, between months with events" in first.describe()
+
+
+def test_a_month_without_events_between_others_is_noted_by_every_command(small, tmp_path):
+    """A middle month's events file missing (an export that skipped a month): the month stays
+    (its lifecycle counts every user as inactive) and every command says which month has no
+    events, on stderr, beside its output; the build says it with what it did."""
+    data = _copy(small, tmp_path)
+    (data / "events" / "events-2026-06.parquet").unlink()
+    proc = run_cli("lifecycle", data, check=True)
+    note = "note: no events in 2026-06, between months with events: if an events file is missing, add it"
+    assert note in proc.stderr, proc.stderr
+    table = pd.read_csv(__import__("io").StringIO(proc.stdout)).set_index("month")
+    assert table.loc["2026-06", "mau"] == table.loc["2026-06", "new"]       # only registrants count as active
+    assert table.loc["2026-07", "mau"] > 0
+    built = run_cli("build", data, check=True)
+    assert note in built.stdout and "Aggregates in" in built.stdout
+    # with the file back, no note
+    shutil.copy(small / "events" / "events-2026-06.parquet", data / "events")
+    assert "note:" not in run_cli("lifecycle", data, check=True).stderr

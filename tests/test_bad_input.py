@@ -93,6 +93,7 @@ def test_null_user_id_and_time_are_errors_of_validate(tmp_path):
     assert kinds == {NullValueError}
     msgs = " ".join(map(str, h.errors))
     assert "'user_id' is empty in 2 of 3 rows" in msgs and "'event_time' is empty in 1 of 3 rows" in msgs
+    assert "Every event needs an event_time;" in msgs and "Every event needs a user_id;" in msgs
     assert "events.parquet" in msgs and "drop or fill" in msgs
     with pytest.raises(NullValueError):
         h.raise_first()

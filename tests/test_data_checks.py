@@ -161,6 +161,8 @@ def test_a_report_on_one_month_of_data_says_it_needs_the_month_before(small, tmp
     assert "the available months are none yet" in proc.stderr and "outside" not in proc.stderr
     proc = run_cli("lifecycle", d, "--month", "2026-01")
     assert proc.returncode == 0 and proc.stdout.count("\n2026-") == 1, proc.stdout
+    proc = run_cli("build", d)
+    assert proc.returncode == 0 and ": 1 month, " in proc.stdout + proc.stderr, proc.stdout + proc.stderr
 
 
 def test_a_file_of_a_folder_without_a_required_column_is_named(small, tmp_path):

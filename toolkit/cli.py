@@ -114,6 +114,9 @@ def _build(cfg, store, *, rebuild=False, quiet=True):
     store.built = res
     if not quiet:
         click.echo(res.describe(_spark_start()))
+    else:       # what the data lack (a month without events, rows left out) is said by every command
+        for line in res.notes():
+            click.echo(line, err=True)
     return res.aggregates
 
 

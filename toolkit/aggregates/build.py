@@ -64,6 +64,20 @@ def _has_table(con, name: str) -> bool:
                             "+ (SELECT count(*) FROM duckdb_views() WHERE view_name = $n)", {"n": name}).fetchall()[0][0])
 
 
+def last_data_month(con) -> int | None:
+    """The last month the aggregates hold: the month of the last event (complete or not), never
+    after the data horizon's month (``horizon_month``).  Registrations and orders of later
+    months are left out, and the build says so: such a month has no lifecycle to speak of (only
+    its registrants would be active, every other user inactive) and is most often one whose
+    events are not loaded yet; it is computed once they are.  None for connections without a
+    horizon (no store): every month with a source row."""
+    last = horizon_month(con)
+    if last is None or not _has_table(con, "events_span"):
+        return last
+    at = con.execute("SELECT last_time FROM events_span").fetchone()[0]
+    return last if at is None else min(last, at.year * 12 + at.month - 1)
+
+
 def horizon_month(con) -> int | None:
     """The month of the data horizon of a store's connection (``data_horizon``, store.py), None
     for other connections.  No aggregate month lies after it: events and registrations after
@@ -245,7 +259,7 @@ def in_memory(con, *, active_events=(), signal_events=("trip",)) -> Aggregates:
     ``orders``, ``feature_map`` when present) as temporary tables, without a cache."""
     s = settings(con, active_events, signal_events)
     _ids(con)
-    last = horizon_month(con)
+    last = last_data_month(con)
     end = FAR_FUTURE if last is None else _month_start(last + 1)
     queries.create_temp(con, "agg_user_month", "agg_user_month", **_scan_params(s, FAR_PAST, end))
     for table in ON_DEMAND:
@@ -410,15 +424,17 @@ class BuildResult:
     stepped_from: int | None = None
     seconds: float = 0.0
     aggregates: Aggregates | None = None
-    no_events: list = field(default_factory=list)    # months with registrations or orders but no event
-    late_orders: tuple | None = None    # (orders, their latest month) dated after the horizon's month: left out
-    after_horizon: list = field(default_factory=list)   # removed months after the horizon's month
+    no_events: list = field(default_factory=list)    # months without an event between months with events
+    left_out: dict = field(default_factory=dict)     # registrations / orders after the last month: (rows, latest month)
+    after_last: list = field(default_factory=list)   # removed months after the last month of the data
+    last_month: int | None = None       # the last month of the data (last_data_month)
+    horizon_month: int | None = None    # the month of the data horizon
     rebuilt_because: str | None = None   # why a kept cache was computed again from nothing
 
 
     def describe(self, extra: str = "") -> str:
-        """What was done, one line (``extra`` appended to it), and a note when the last month has
-        registrations or orders but no event."""
+        """What was done, one line (``extra`` appended to it), and notes on months without
+        events and on registrations or orders left out after the last month."""
         months = len(self.computed) + len(self.recomputed) + len(self.reused)
         changed = ""
         if self.recomputed:
@@ -426,28 +442,43 @@ class BuildResult:
                       (", ..." if len(self.recomputed) > 12 else "") + "]"
         parts = [f"{len(self.computed)} computed", f"{len(self.recomputed)} recomputed (source changed){changed}",
                  f"{len(self.reused)} reused"]
-        gone = [m for m in self.removed if m not in self.after_horizon]
+        gone = [m for m in self.removed if m not in self.after_last]
         if gone:
             parts.append(f"{len(gone)} dropped (no source left)")
-        if self.after_horizon:
-            parts.append(f"{len(self.after_horizon)} dropped (after the data horizon's month)")
-        text = f"Aggregates in {self.root}: {months} months, " + ", ".join(parts)
+        if self.after_last:
+            parts.append(f"{len(self.after_last)} dropped (after the last month of the data)")
+        text = f"Aggregates in {self.root}: {months} month{'' if months == 1 else 's'}, " + ", ".join(parts)
         if self.stepped_from is not None and self.aggregates is not None:
             text += (f"; lifecycle stepped {month_label(self.stepped_from)} .. "
                      f"{month_label(self.aggregates.last_mi)}")
         text += f"; {self.seconds:.1f}s." + extra
         if self.rebuilt_because:
             text += f"\nEvery month was computed again: {self.rebuilt_because}."
-        last = self.aggregates.last_mi if self.aggregates is not None else None
-        if last is not None and last in self.no_events:
-            text += (f"\nnote: {month_label(last)}, the last month, has registrations or orders but no events: if its "
-                     "events file is missing, add it and run again (its lifecycle counts only the registrations).")
-        if self.late_orders:
-            n, latest = self.late_orders
-            text += (f"\nnote: {n:,} order(s) dated after the month of the data horizon are left out (the latest in "
-                     f"{month_label(latest)}): check the orders' times (a wrong year?), or set `now:` in the "
-                     "configuration.")
-        return text
+        return "\n".join([text, *self.notes()])
+
+    def notes(self) -> list[str]:
+        """The notes on the data: months without events between months with events, and
+        registrations or orders left out after the last month (each line starts "note:")."""
+        out = []
+        if self.no_events:
+            gap = ", ".join(month_label(m) for m in self.no_events[:6]) + (", ..." if len(self.no_events) > 6 else "")
+            out.append(f"note: no events in {gap}, between months with events: if an events file is missing, "
+                       "add it and run again (a month without events counts every user as inactive).")
+        if self.left_out and self.last_month is not None:
+            last = month_label(self.last_month)
+            what = " and ".join(f"{n:,} {'registration' if name == 'registrations' else 'order'}"
+                                f"{'' if n == 1 else 's'}" for name, (n, _) in sorted(self.left_out.items()))
+            latest = max(m for _, m in self.left_out.values())
+            one = sum(n for n, _ in self.left_out.values()) == 1
+            if self.horizon_month is not None and latest > self.horizon_month:
+                why = ("the latest is after the data horizon: check the times (a wrong year?), or set `now:` in "
+                       "the configuration")
+            else:
+                why = (f"{'it is' if one else 'they are'} added when the events of {'its month' if one else 'their months'} "
+                       "are in the data (if an events file is missing, add it)")
+            out.append(f"note: {what} dated after {last}, the last month with events, {'is' if one else 'are'} "
+                       f"left out ({'in' if one else 'the latest in'} {month_label(latest)}): {why}.")
+        return out
 
 
 def _runs(months: list[int]) -> list[tuple[int, int]]:
@@ -611,22 +642,26 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
         shutil.rmtree(root / "months", ignore_errors=True)
         man = {}
     _ids(con)
-    last_month = horizon_month(con)
-    fp, units, small = fingerprints(store, man.get("units", {}), engine, man.get("small", {}), last_month)
-    if engine.name == "duckdb":
-        remember_event_files(con, store.sources["events"], Path(store.data_dir), units)
     span = None
     if getattr(engine, "external", False):    # events the store's checks do not read: their period comes from here
         span = [t.isoformat(sep=" ") if t is not None else None for t in engine.span()]
         _set_span(con, span)
+    last_month = last_data_month(con)
+    fp, units, small = fingerprints(store, man.get("units", {}), engine, man.get("small", {}), last_month)
+    if engine.name == "duckdb":
+        remember_event_files(con, store.sources["events"], Path(store.data_dir), units)
     if not fp:
         raise ConfigError(f"No events with a time and no registrations in {store.data_dir}: nothing to aggregate.")
     lo, hi = min(fp), max(fp)
     old = man.get("months", {})
     res = BuildResult(root, rebuilt_because=why)
-    late = {int(m): v[0] for m, v in small.get("orders", {}).get("months", {}).items()
-            if last_month is not None and int(m) > last_month}
-    res.late_orders = (sum(late.values()), max(late)) if late else None
+    horizon = horizon_month(con)
+    for name in SMALL:      # rows of months after the last one: left out, and said (describe)
+        late = {int(m): v[0] for m, v in small.get(name, {}).get("months", {}).items()
+                if last_month is not None and int(m) > last_month}
+        if late:
+            res.left_out[name] = (sum(late.values()), max(late))
+    res.last_month, res.horizon_month = last_month, horizon
     for mi in range(lo, hi + 1):
         prev = old.get(str(mi))
         folder = root / "months" / month_label(mi)
@@ -638,7 +673,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
         else:
             res.reused.append(mi)
     res.removed = sorted(int(m) for m in old if not lo <= int(m) <= hi)
-    res.after_horizon = [m for m in res.removed if last_month is not None and m > last_month]
+    res.after_last = [m for m in res.removed if last_month is not None and m > last_month]
     todo = sorted(res.computed + res.recomputed)
     snap_lo, snap_hi = man.get("snapshots") or [None, None]
     starts = [min(todo)] if todo else []
@@ -693,7 +728,9 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
     write_manifest(root, {"format": FORMAT, "settings": key, "units": units, "small": small, "months": months_meta,
                           "snapshots": [lo, hi], **({"span": span, "id_type": _id_type(con)} if span else {})})
     res.stepped_from = step_from
-    res.no_events = sorted(m for m, f in fp.items() if "events" not in f)
+    with_events = [m for m, f in fp.items() if "events" in f]
+    res.no_events = [m for m in range(min(with_events), max(with_events)) if "events" not in fp.get(m, {})] \
+        if with_events else []       # a gap between months with events (a missing file?)
     res.aggregates = Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), root)
     res.seconds = time.perf_counter() - t0
     return res

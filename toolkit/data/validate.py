@@ -134,7 +134,7 @@ def validate(store: Store, *, now: datetime | None = None) -> Health:
             in_files = f" Files: {', '.join(where[:5])}{' ...' if len(where) > 5 else ''}." if where else ""
             h.errors.append(NullValueError(
                 f"{ev}: column {col!r} is empty in {s[f'null_{col}']:,} of {s['rows']:,} rows.{in_files} "
-                f"Every event needs a {col}; drop or fill those rows before loading."))
+                f"Every event needs {'an' if col.startswith('event') else 'a'} {col}; drop or fill those rows before loading."))
     for f in files:
         for col in ("user_id", "event_time"):
             n = getattr(f, f"bad_{col}")

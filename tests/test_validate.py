@@ -26,3 +26,27 @@ def test_cli_validate_prints_summary(tiny_dir):
     proc = run_cli("validate", tiny_dir)
     assert proc.returncode == 0, proc.stderr
     assert "Events: 6 rows, 3 users" in proc.stdout
+
+
+def test_a_month_without_events_and_users_without_a_row_are_warned(tmp_path):
+    """Two things an export gets wrong without a single bad row: a month left out (2025-02 here:
+    the lifecycle would count everyone inactive in it) and users whose rows the users export
+    missed (user 4: enters with its first event, segment unknown). validate names both."""
+    import pandas as pd
+    from conftest import events, write_table
+    d = tmp_path / "d"
+    write_table(d, "events", events([(1, "2025-01-05 10:00:00", "app_open"), (2, "2025-01-06 10:00:00", "app_open"),
+                                     (1, "2025-03-02 10:00:00", "app_open"), (4, "2025-03-03 10:00:00", "app_open"),
+                                     (4, "2025-04-03 10:00:00", "app_open")]))
+    write_table(d, "users", pd.DataFrame({"user_id": [1, 2, 3],
+                                          "registered_at": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-03-01"])}))
+    h = validate(open_store(d))
+    assert h.ok and h.summary["users_without_row"] == 1
+    text = h.render()
+    assert "WARNING: No events in 2025-02, between months with events" in text, text
+    assert "1 user(s) with events have no row in" in text and "(e.g. user_id 4)" in text, text
+    # the complete export: neither warning
+    write_table(d, "events", events([(1, "2025-01-05 10:00:00", "app_open"), (1, "2025-02-05 10:00:00", "app_open"),
+                                     (3, "2025-03-03 10:00:00", "app_open")]))
+    text = validate(open_store(d)).render()
+    assert "No events in" not in text and "have no row" not in text, text

@@ -6,11 +6,12 @@ warnings are facts an analyst should know before trusting the numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from .. import queries
 from ..errors import EmptyTableError, NullValueError, ToolkitError
+from ..months import month_range, month_str
 from .store import TABLES, Store
 
 
@@ -160,6 +161,19 @@ def validate(store: Store, *, now: datetime | None = None) -> Health:
     if before[0]:
         h.warnings.append(f"{before[0]:,} event(s) of {before[1]:,} user(s) happen before registered_at; those users "
                           "enter in the month of their first event (documented in docs/methodology.md).")
+    months = [date(int(m[:4]), int(m[5:7]), 1) for m, *_ in h.per_month]
+    gaps = [month_str(m) for m in month_range(months[0], months[-1]) if m not in set(months)] if months else []
+    if gaps:
+        h.warnings.append(f"No events in {', '.join(gaps[:6])}{', ...' if len(gaps) > 6 else ''}, between months "
+                          "with events: if an events file (or a month of the export) is missing, add it; the "
+                          "lifecycle counts every user as inactive in a month without events.")
+    if store.sources["users"].kind != "missing":
+        orphans, example = queries.run(con, "users_without_row").fetchone()
+        s["users_without_row"] = orphans
+        if orphans:
+            h.warnings.append(f"{orphans:,} user(s) with events have no row in {store.sources['users'].describe()} "
+                              f"(e.g. user_id {example}): they enter in the month of their first event, and their "
+                              "segment columns (channel, city) are unknown. Add their rows if the export missed them.")
     if s["future_events"]:
         h.warnings.append(f"{ev}: {s['future_events']:,} event(s) are later than now ({now:%Y-%m-%d %H:%M}, "
                           f"{store.timezone}); check the time zone or the clock of the source system.")

@@ -62,6 +62,8 @@ monthly, lang = ctx.monthly, ctx.language
 signal = bool(ctx.cfg.signal_events)
 if ctx.data_warning:  # rows the store left out of the events (empty or unparseable values, after the horizon)
     display(Markdown(f"**⚠ {ctx.data_warning}**"))
+if ctx.gap_note():   # a month without events between others (a missing file?)
+    display(Markdown(f"**⚠ {ctx.gap_note()}**"))
 
 # %% [markdown] tags=["lang-en"]
 # ## Findings

@@ -174,3 +174,19 @@ def test_value_risk_notebook_without_a_churn_model_says_so_under_each_heading(sa
     text = [str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", [])]
     assert any(t("vr_no_churn", "en") in s for s in text)
     assert any(t("vr_no_risk_by", "en") in s for s in text)
+
+
+def test_lifecycle_notebook_says_which_month_has_no_events(tmp_path):
+    """A month of the export missing between others: the lifecycle page says which, above its
+    findings, and records it for the summary page (the charts would drop to zero unexplained)."""
+    from toolkit.data.sample import generate_sample
+    from toolkit.report.labels import t
+    d = tmp_path / "data"
+    generate_sample(d, users=600, months=6, end="2026-10", seed=4)
+    (d / "events" / "events-2026-07.parquet").unlink()
+    out = tmp_path / "lc.ipynb"
+    nb = _execute("01_lifecycle", out, data_dir=str(d), month="2026-10", language="zh", interactive=False)
+    note = t("month_gaps", "zh").format(months="2026-07")
+    shown = [str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", [])]
+    assert any(note in s for s in shown), shown[:5]
+    assert read_metrics(out)[0]["notes"] == [note]

@@ -48,6 +48,20 @@ class ReportContext:
         return self.store.checks.warning() if self.store.checks else None
 
     @property
+    def month_gaps(self) -> list[str]:
+        """Months without any event between months with events (a missing file?), YYYY-MM: the
+        lifecycle counts every user as inactive in them (see aggregates.build.BuildResult.notes)."""
+        have = sorted(r[0] for r in self.store.con.execute("SELECT DISTINCT mi FROM agg_user_month").fetchall())
+        return [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(have[0], have[-1]) if m not in set(have)] \
+            if have else []
+
+    def gap_note(self) -> str | None:
+        """The months without events in a sentence for the page (and the summary page), or None."""
+        from . import labels as L
+        gaps = self.month_gaps
+        return L.t("month_gaps", self.language).format(months=", ".join(gaps)) if gaps else None
+
+    @property
     def holiday_schedule(self):
         """The official holiday schedule table: the configuration's ``holiday_schedule``, else
         ``holiday_schedule.csv`` in the data folder when there is one, else None."""

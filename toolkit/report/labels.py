@@ -167,6 +167,11 @@ TEXT = {
     "vr_no_churn": ("Too few months of data for the churn model (it needs a training, a validation and an "
                     "evaluation month before this one).",
                     "数据月份太少,无法建立流失预警模型(本月之前至少需要训练、验证、评估各一个月)。"),
+    "month_gaps": ("No events in {months}, between months with events: if an events file is missing, add it and "
+                   "run the report again. In a month without events every user counts as inactive, so the active "
+                   "rate falls to zero there and the flows of the month after are distorted.",
+                   "{months} 没有任何事件(前后月份都有事件):如缺少这些月份的事件文件,请补上后重新生成报告。"
+                   "没有事件的月份里所有用户都记为不活跃,月活率会跌到零,下个月的各类流转也会失真。"),
     "vr_no_risk_by": ("No churn model this month (see above), so no risk by state or tag.",
                       "本月没有流失预警模型(见上文),因此不按分群与主标签计算流失风险。"),
 }

@@ -129,7 +129,7 @@ def record(ctx, monthly: pd.DataFrame) -> dict:
             "language": ctx.language,
             "current": {k: _clean(row[k]) for k in m.columns},
             "series": {c: [_clean(x) for x in m[c]] for c in ["mau", "active_rate", "new", *RATES]},
-            "months": list(m.index)}
+            "months": list(m.index), "notes": [n for n in [ctx.gap_note()] if n]}
     display({METRICS_MIME: json.loads(json.dumps(data))}, raw=True)
     return data
 

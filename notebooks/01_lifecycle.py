@@ -49,7 +49,7 @@ from toolkit.report.plots import plot_active_rate, plot_bridge, plot_rates, plot
 from toolkit.report.labels import glossary, note
 from toolkit.report.tables import (decomposition_table, lifecycle_summary_table, plan_tables, record, record_cohorts,
                                    segment_table, styled)
-from toolkit.aggregates.segments import offered_columns
+from toolkit.aggregates.segments import check_column, offered_columns
 from toolkit.analyses.cohorts import cohort_counts, cohort_table, layer_cake, segment_monthly
 from toolkit.report import labels as L
 from toolkit.report.cohort_plots import (plot_cohort_heatmap, plot_layer_cake, plot_segment_rate,
@@ -59,6 +59,8 @@ use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, churn_after=churn_after, target=target, language=language,
                   config=config)
 monthly, lang = ctx.monthly, ctx.language
+if by:   # a breakdown column the data do not offer stops here, with the columns they do
+    check_column(ctx.store.con, by, ctx.cfg.segment_columns)
 signal = bool(ctx.cfg.signal_events)
 if ctx.data_warning:  # rows the store left out of the events (empty or unparseable values, after the horizon)
     display(Markdown(f"**⚠ {ctx.data_warning}**"))

@@ -6,6 +6,7 @@ toolkit.yaml (as an analyst would keep them), so the configuration is found from
 the kernel's working folder.  Screenshots go to tests/artifacts/lab/."""
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -205,3 +206,43 @@ def test_the_readme_section_names_what_works():
     dry = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True).stdout
     assert "jupyter lab --ServerApp.root_dir=notebooks --ContentsManager.pre_save_hook=toolkit.lab.strip_outputs" \
         in dry.replace("\\\n", " ").replace("  ", " ")
+
+
+@pytest.mark.parametrize("wrong, said", [('month: str = "2030-01"', "month 2030-01 is outside the data"),
+                                         ('data_dir: str = "nosuch"', "No data to analyse: the data folder")])
+def test_a_wrong_parameter_stops_run_all_with_one_paragraph(lab, browser, wrong, said):
+    """The parameters cell edited to a month the data do not hold, then Run All on the kernel of
+    a run that worked: the error shows as its message (no traceback) and the cells after it do
+    not run (they would show the previous run's charts under the error)."""
+    base, work = lab
+    nb = json.loads((work / "01_lifecycle.ipynb").read_text(encoding="utf-8"))
+    params = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+    source = "".join(params["source"]) if isinstance(params["source"], list) else params["source"]
+    good = work / "wrong_month.ipynb"
+    good.write_text(json.dumps(nb), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{base}/lab/tree/wrong_month.ipynb?token={TOKEN}&reset", timeout=120_000)
+        _run_all(page, "wrong_month")                  # a run that works first
+        counts = page.evaluate(PROMPTS)
+        cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell").first
+        cell.locator(".cm-content").click()
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text(source.replace(wrong.split("=")[0] + '= ""', wrong))
+        page.click(".lm-MenuBar-item:has-text('Run')")
+        page.click(".lm-Menu-item:has(.lm-Menu-itemLabel:text-is('Run All Cells'))")
+        page.wait_for_function("() => Array.from(document.querySelectorAll('.jp-StatusBar-TextItem'))"
+                               ".some(e => /\\| Idle/.test(e.textContent))", timeout=120_000)
+        page.wait_for_timeout(3000)
+        page.screenshot(path=str(ARTIFACTS / "wrong_month-run-all.png"))
+        after = page.evaluate(PROMPTS)
+        ran = [i for i, (a, b) in enumerate(zip(counts, after)) if b != a and re.search(r"\[\d+\]", b)]
+        assert ran == [0, 1], f"cells run again after the error: {ran} ({counts} -> {after})"
+        shown = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell").nth(1).inner_text()
+        assert said in shown and "Traceback" not in shown, shown[:2000]
+    finally:
+        page.close()
+
+
+PROMPTS = """() => Array.from(document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')).map(p => p.textContent)"""

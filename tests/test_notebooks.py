@@ -3,6 +3,7 @@ each runs under papermill on the sample, recording the same numbers as the CLI."
 import math
 import subprocess
 import sys
+import time
 
 import nbformat
 import pandas as pd
@@ -190,3 +191,45 @@ def test_lifecycle_notebook_says_which_month_has_no_events(tmp_path):
     shown = [str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", [])]
     assert any(note in s for s in shown), shown[:5]
     assert read_metrics(out)[0]["notes"] == [note]
+
+
+def test_a_wrong_parameter_shows_one_paragraph_and_stops_run_all(sample_dir):
+    """In a live kernel (JupyterLab's "Run All" after editing the parameters cell): a month
+    outside the data shows as one paragraph, without the traceback, and a cell queued behind
+    it that reaches the kernel after the error is cancelled instead of running on the previous
+    run's variables (it once showed the last data set's charts under the error)."""
+    from jupyter_client.manager import start_new_kernel
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(ROOT))
+    try:
+        kc.execute_interactive("x = 'before'", timeout=60)
+        errors = []
+        hook = lambda msg: errors.append(msg["content"]) if msg["msg_type"] == "error" else None  # noqa: E731
+        reply = kc.execute_interactive("from toolkit.report.context import open_report\n"
+                                       f"ctx = open_report(data_dir={str(sample_dir)!r}, month='2030-01')",
+                                       timeout=120, output_hook=hook)
+        assert reply["content"]["status"] == "error" and len(errors) == 1
+        shown = "\n".join(errors[0]["traceback"])
+        assert len(errors[0]["traceback"]) == 1 and "month 2030-01 is outside the data" in shown, shown
+        assert "File " not in shown and "Traceback" not in shown
+        queued = kc.execute("x = 'ran'")         # the next cell of "Run All", arriving just after the error
+        late = kc.get_shell_msg(timeout=30)
+        assert late["parent_header"]["msg_id"] == queued and late["content"]["status"] == "aborted"
+        time.sleep(2.5)                          # a cell run by hand afterwards runs
+        out = []
+        kc.execute_interactive("print(x)", timeout=30,
+                               output_hook=lambda m: out.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+        assert "".join(out).strip() == "before"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_a_breakdown_column_the_data_lack_stops_the_first_cell(sample_dir, tmp_path):
+    """`by` naming no column of the users table stops at the first code cell (it ran ten cells
+    first), with a message that names the parameter and the columns offered."""
+    with pytest.raises(pm.PapermillExecutionError) as e:
+        pm.execute_notebook(str(ROOT / "notebooks" / "01_lifecycle.ipynb"), str(tmp_path / "by.ipynb"),
+                            kernel_name="python3", progress_bar=False, cwd=str(ROOT), execution_timeout=600,
+                            parameters={"data_dir": str(sample_dir), "by": "nope", "interactive": False})
+    assert "Breakdown by 'nope' (--by; the notebooks' by): the users table has no column 'nope'" in str(e.value)
+    assert "ctx = open_report(" in e.value.source      # the first code cell (after the parameters)

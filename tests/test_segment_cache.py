@@ -185,5 +185,5 @@ def test_a_breakdown_without_a_users_table_says_so(tmp_path):
     d = tmp_path / "no-users"
     _write_month(d, "2025-01")
     lc = Lifecycle(open_store(d).con, signal_events=())
-    with pytest.raises(ConfigError, match="--by channel: there is no users table in the data folder"):
+    with pytest.raises(ConfigError, match="Breakdown by 'channel' \\(--by; the notebooks' by\\): there is no users table in the data folder"):
         segment_monthly(lc, "channel", 2)

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 
 class ToolkitError(Exception):
-    """Base of every error the toolkit raises for bad input or configuration."""
+    """Base of every error the toolkit raises for bad input or configuration.  Its message says
+    what is wrong and how to fix it, so in a notebook it shows as that paragraph, without the
+    traceback (IPython's ``_render_traceback_``; ``%debug`` still reaches the frames)."""
+
+    def _render_traceback_(self):
+        return [f"\x1b[31m{type(self).__name__}\x1b[0m: {self}"]
 
 
 class ConfigError(ToolkitError):

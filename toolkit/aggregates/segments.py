@@ -62,16 +62,17 @@ def check_column(con, by: str, configured) -> str:
     offered = offered_columns(con, configured)
     if by in offered:
         return by
+    what = f"Breakdown by {by!r} (--by; the notebooks' by)"
     if not have or not con.execute("SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1)").fetchone()[0]:
-        raise ConfigError(f"--by {by}: there is no users table in the data folder (or it has no rows), so there is "
+        raise ConfigError(f"{what}: there is no users table in the data folder (or it has no rows), so there is "
                           "nothing to break down by; add users.parquet (or .csv) with a column such as channel or city.")
     if by not in have or by in ("user_id", "registered_at"):
         others = [c for c in have if c not in ("user_id", "registered_at", *offered)]
-        raise ConfigError(f"--by {by}: the users table has no column {by!r}. Breakdowns offered: "
+        raise ConfigError(f"{what}: the users table has no column {by!r}. Breakdowns offered: "
                           f"{', '.join(offered) or 'none'} (segment_columns of the configuration)"
                           + (f"; its other columns ({', '.join(others)}) can be added to segment_columns." if others
                              else "."))
-    raise ConfigError(f"--by {by}: the column is not in segment_columns of the configuration "
+    raise ConfigError(f"{what}: the column is not in segment_columns of the configuration "
                       f"({', '.join(configured) or 'empty'}); add it there to offer it as a breakdown.")
 
 

@@ -20,6 +20,37 @@ class NoDataError(MissingTableError):
         return [str(self)]
 
 
+def stop_run_all_on_error(seconds: float = 2.0) -> None:
+    """In a Jupyter kernel: the cells that "Run All" queued after a failing cell are cancelled
+    even when they reach the kernel up to ``seconds`` after the error.  Without this, a
+    parameter error found at once (a data folder that does not exist) let the cells still in
+    transit run on the variables of the previous run, and the page showed the last data set's
+    charts under the error (seen in JupyterLab 4 with ipykernel 7).
+
+    ipykernel 7 ends the cancelling with a message it queues behind the requests already
+    there (``_post_dummy_stop_aborting_message``): it is posted ``seconds`` later instead.
+    Older kernels wait ``stop_on_error_timeout`` (0 s by default) for late requests.  A kernel
+    with neither is left as it is."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    kernel = getattr(get_ipython(), "kernel", None)
+    if kernel is None:
+        return
+    if getattr(kernel, "stop_on_error_timeout", seconds) < seconds:
+        kernel.stop_on_error_timeout = seconds
+    post = getattr(kernel, "_post_dummy_stop_aborting_message", None)
+    thread = getattr(kernel, "shell_channel_thread", None)
+    if post is None or thread is None or getattr(post, "_toolkit_delayed", False):
+        return
+
+    def later(subshell_id=None):
+        thread.io_loop.call_later(seconds, post, subshell_id)
+    later._toolkit_delayed = True
+    kernel._post_dummy_stop_aborting_message = later
+
+
 def _no_data(cfg: Config, detail: str, from_parameter: bool) -> NoDataError:
     where = ("the data_dir parameter" if from_parameter
              else "data_dir of the package defaults" if cfg.source.endswith("defaults.yaml")
@@ -83,6 +114,7 @@ class ReportContext:
 def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, target: float = 0.0,
                 language: str = "", config: str = "") -> ReportContext:
     """Resolve notebook parameters (empty or 0 = take the configuration's value)."""
+    stop_run_all_on_error()      # a wrong parameter stops "Run All" here, not two cells later
     cfg = load_config(config or None, data_dir=data_dir or None, churn_after=churn_after or None,
                       target_active_rate=target or None, language=language or None)
     found = find_config(config or None, data_dir=data_dir or None)

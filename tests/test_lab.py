@@ -186,7 +186,8 @@ def test_notebook_runs_and_widgets_redraw_in_jupyterlab(lab, browser, stem):
         saved = json.loads((work / f"{stem}.ipynb").read_text(encoding="utf-8"))
         code = [c for c in saved["cells"] if c["cell_type"] == "code"]
         assert code and not [c for c in code if c["outputs"] or c["execution_count"]], "saved with outputs"
-        assert "widgets" not in saved["metadata"]
+        assert "widgets" not in saved["metadata"] and "language_info" not in saved["metadata"]
+        assert saved["metadata"] == json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text())["metadata"]
         import jupytext
         pair = jupytext.read(work / f"{stem}.py")
         assert [c.source for c in pair.cells] == [c["source"] if isinstance(c["source"], str)

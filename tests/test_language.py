@@ -48,3 +48,20 @@ def test_rendered_chinese_report_has_no_glyph_warnings(rendered_reports):
     assert nb.metadata["papermill"]["parameters"]["language"] == "zh"
     html = (out / "2026-10" / "01_lifecycle.html").read_text(encoding="utf-8")
     assert "用户分群变化" in html and "月活率" in (out / "2026-10" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_bridge_keeps_its_labels_inside_the_chart():
+    """A month whose new users outnumber last month's MAU (the second month of a data set): the
+    tallest bar and its label stay under the title (they ran over it)."""
+    import pandas as pd
+    row = dict(cumulative=0, active=0, new_retained=300, woken=232, returned=0, dormant=0, churned=0)
+    mo = pd.DataFrame([{**row, "month": "2024-11", "mau": 400, "new": 400, "new_retained": 0, "woken": 0},
+                       {**row, "month": "2024-12", "mau": 1637, "new": 1105}])
+    fig, ax = plt.subplots(figsize=(6, 3))
+    plot_bridge(mau_bridge(mo, "2024-12"), lang="en", ax=ax)
+    fig.canvas.draw()
+    box = ax.get_window_extent()
+    for text in ax.texts:
+        extent = text.get_window_extent()
+        assert extent.y1 <= box.y1, (text.get_text(), extent.y1, box.y1)
+    plt.close(fig)

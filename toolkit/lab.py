@@ -9,11 +9,13 @@ from __future__ import annotations
 
 
 def strip_outputs(model, path=None, contents_manager=None, **kwargs):
-    """Remove outputs, execution counts and widget state from a notebook model in place."""
+    """Remove outputs, execution counts, widget state and the kernel's language_info (which a
+    run adds: the Python version would show in git) from a notebook model in place."""
     if not model or model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
         return
     nb = model["content"]
     nb.get("metadata", {}).pop("widgets", None)
+    nb.get("metadata", {}).pop("language_info", None)
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "code":
             cell["outputs"] = []

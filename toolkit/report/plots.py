@@ -79,6 +79,8 @@ def plot_bridge(bridge, *, lang="zh", ax=None, **kwargs):
     ax.bar(range(len(bridge)), heights, bottom=starts, color=colors, **kwargs)
     for i, (s, h, c) in enumerate(zip(starts, heights, bridge["change"])):
         ax.text(i, s + h, f"{c:+,}" if 0 < i < len(bridge) - 1 else f"{h:,}", ha="center", va="bottom", fontsize=8)
+    top = max((s + h for s, h in zip(starts, heights)), default=0)
+    ax.set_ylim(0, top * 1.15 if top > 0 else 1)        # room for the labels above the tallest bar
     ax.set_xticks(range(len(bridge)), names, rotation=20, ha="right")
     ax.set_title(L.t("mau_bridge", lang))
     ax.set_ylabel(L.t("users", lang))

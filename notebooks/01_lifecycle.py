@@ -214,6 +214,7 @@ display(Markdown(glossary("lifecycle", lang)))
 # %% tags=["interactive-only"]
 if interactive:
     from toolkit.report.widgets import LifecycleExplorer, SegmentExplorer
-    display(LifecycleExplorer(ctx).widget)
-    if columns:
-        display(SegmentExplorer(ctx, columns, seg_by, min_users=ctx.cfg.segment_min_users).widget)
+    explorer = LifecycleExplorer(ctx)
+    display(explorer.widget)
+    if columns:   # its month marker and churn window follow the controls above
+        display(SegmentExplorer(ctx, columns, seg_by, min_users=ctx.cfg.segment_min_users, follow=explorer).widget)

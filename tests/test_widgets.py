@@ -112,3 +112,24 @@ def test_period_explorer_window_and_campaign(period_inputs):
     assert isinstance(arms.yaxis.get_major_formatter(), PercentFormatter)
     assert "分组比例" in arms.get_title() or "SRM" in arms.get_title()
     assert f"{effects.iloc[0]['difference']:+.1%}" in diff.get_title()
+
+
+def test_segment_explorer_follows_the_month_and_churn_window_above(sample_dir):
+    """The segment rates below the lifecycle controls follow them: the churn window changes the
+    return rate by segment (it once stayed at the notebook's k) and is named in the title, and
+    the month marker moves with the month."""
+    from toolkit.report.widgets import SegmentExplorer
+    ctx = open_report(data_dir=str(sample_dir), month="2026-06", language="en")
+    above = LifecycleExplorer(ctx)
+    ex = SegmentExplorer(ctx, ["channel"], "channel", follow=above)
+    ex.rate.value = "return_rate"
+    first = ex.images["rate"].value
+    assert ex.figures["rate"].axes[0].get_title().endswith("(k = 2)")
+    above.churn_after.value = 4
+    assert ex.images["rate"].value != first and ex.figures["rate"].axes[0].get_title().endswith("(k = 4)")
+    k4 = ex.images["rate"].value
+    above.churn_after.value = 12                     # the slider reaches the largest window the configuration takes
+    assert above.churn_after.value == 12
+    above.churn_after.value = 4
+    above.month.value = "2026-03"
+    assert ex.images["rate"].value != k4             # the shaded month moved

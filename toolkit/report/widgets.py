@@ -90,7 +90,7 @@ class LifecycleExplorer:
         months = list(ctx.monthly["month"].iloc[1:])
         self.month = w.Dropdown(options=months, value=ctx.month if ctx.month in months else months[-1],
                                 description=L.t("month", lang), style=_STYLE)
-        self.churn_after = w.IntSlider(value=ctx.churn_after, min=1, max=6, description=L.t("churn_window", lang),
+        self.churn_after = w.IntSlider(value=ctx.churn_after, min=1, max=12, description=L.t("churn_window", lang),
                                        continuous_update=False, style=_STYLE,
                                        layout=w.Layout(width="360px"))
         self.images = _images(self.CHARTS)
@@ -238,10 +238,13 @@ class SegmentExplorer:
 
     RATE_CHOICES = ("active_rate", "retention_new", "retention_old", "wake_rate", "return_rate")
 
-    def __init__(self, ctx, columns, by: str | None = None, *, min_users: int = 0):
+    def __init__(self, ctx, columns, by: str | None = None, *, min_users: int = 0, follow=None):
+        """``follow``: a LifecycleExplorer whose month and churn window this one follows (the
+        segments' rates then change with the slider above, and the marker with its month)."""
         import ipywidgets as w
         self.ctx, lang = ctx, ctx.language
         self.min_users = min_users
+        self.follow = follow
         self._data = {}
         columns = list(columns)
         self.by = w.Dropdown(options=columns, value=by if by in columns else columns[0],
@@ -252,29 +255,41 @@ class SegmentExplorer:
         self.figures = {}
         self.by.observe(self.redraw, "value")
         self.rate.observe(self.redraw, "value")
+        if follow is not None:
+            follow.month.observe(self.redraw, "value")
+            follow.churn_after.observe(self.redraw, "value")
         self.widget = w.VBox([w.HBox([self.by, self.rate]), _grid(self.images)])
         self.redraw()
 
-    def data(self, by: str):
-        """(segment monthly table, retention curves) of ``by`` for the context's churn window."""
+    def _month_and_k(self) -> tuple[str, int]:
+        if self.follow is not None:
+            return self.follow.month.value, self.follow.churn_after.value
+        return self.ctx.month, self.ctx.churn_after
+
+    def data(self, by: str, k: int | None = None):
+        """(segment monthly table, retention curves) of ``by`` for churn window ``k`` (default
+        the context's); retention does not depend on k."""
+        k = self.ctx.churn_after if k is None else k
+        from ..analyses.cohorts import cohort_table, segment_monthly
+        from .cohort_plots import retention_curves
+        cols = self.ctx.cfg.segment_columns
+        if (by, k) not in self._data:
+            self._data[(by, k)] = segment_monthly(self.ctx.lifecycle, by, k, segment_columns=cols)
         if by not in self._data:
-            from ..analyses.cohorts import cohort_table, segment_monthly
-            from .cohort_plots import retention_curves
-            cols = self.ctx.cfg.segment_columns
-            seg = segment_monthly(self.ctx.lifecycle, by, self.ctx.churn_after, segment_columns=cols)
             counts = cohort_table(self.ctx.lifecycle, by=by, counts=True, segment_columns=cols)
-            self._data[by] = (seg, retention_curves(counts, self.min_users))
-        return self._data[by]
+            self._data[by] = retention_curves(counts, self.min_users)
+        return self._data[(by, k)], self._data[by]
 
     def redraw(self, *_):
         from .cohort_plots import plot_segment_rate, plot_segment_retention
         by, lang = self.by.value, self.ctx.language
-        seg, curves = self.data(by)
+        month, k = self._month_and_k()
+        seg, curves = self.data(by, k)
         fig, ax = plt.subplots(figsize=(9, 4))
         names = self.ctx.cfg.segment_names
-        _mark_month(plot_segment_rate(seg, by, rate=self.rate.value, min_users=self.min_users, lang=lang, names=names,
-                                      ax=ax),
-                    seg["month"].unique(), self.ctx.month)
+        ax = plot_segment_rate(seg, by, rate=self.rate.value, min_users=self.min_users, lang=lang, names=names, ax=ax)
+        ax.set_title(f"{ax.get_title()} (k = {k})")
+        _mark_month(ax, seg["month"].unique(), month)
         self.figures["rate"] = fig
         fig, ax = plt.subplots(figsize=(8, 4))
         plot_segment_retention(curves, by, lang=lang, names=names, ax=ax)

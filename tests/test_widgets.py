@@ -111,7 +111,19 @@ def test_period_explorer_window_and_campaign(period_inputs):
     assert [t.get_text().split("\n")[0] for t in arms.get_xticklabels()] == ["实验组", "对照组"]
     assert isinstance(arms.yaxis.get_major_formatter(), PercentFormatter)
     assert "分组比例" in arms.get_title() or "SRM" in arms.get_title()
-    assert f"{effects.iloc[0]['difference']:+.1%}" in diff.get_title()
+    # the difference in points with the table's p-value, the metric by its name (not its key)
+    first = effects.iloc[0]
+    assert diff.get_title().startswith(f"{first['difference'] * 100:+.1f} 个百分点"), diff.get_title()
+    assert ("p < 0.001" if first["p_value"] < 0.001 else f"p = {first['p_value']:.3f}") in diff.get_title()
+    assert "e-" not in diff.get_title() and "%" not in diff.get_title() and "百分点" in diff.get_xlabel()
+    from toolkit.report.labels import metric
+    assert metric(first["metric"], "zh") in arms.get_title() and first["metric"] not in arms.get_title()
+    # without campaigns (or holiday windows) a line of text, no empty dropdown
+    import ipywidgets as w
+    bare = PeriodExplorer(daily, lifts, effects.iloc[0:0], lang="zh")
+    assert bare.campaign not in bare.widget.children
+    notes = [c.value for c in bare.widget.children if isinstance(c, w.HTML)]
+    assert len(notes) == 1 and "活动" in notes[0], notes
 
 
 def test_segment_explorer_follows_the_month_and_churn_window_above(sample_dir):

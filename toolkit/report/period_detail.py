@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 from statsmodels.stats.proportion import proportion_confint
 
 from . import labels as L
@@ -104,7 +104,7 @@ def plot_campaign_arms(row: pd.Series, *, lang: str = "zh", ax=None, **kwargs):
                     fmt="none", ecolor="k", capsize=4)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
     srm = L.t("srm_flag" if row["srm_flag"] else "srm_ok", lang)
-    ax.set_title(f"{row['campaign_id']} {row['name']} · {row['metric']}\n{srm}", fontsize=10)
+    ax.set_title(f"{row['campaign_id']} {row['name']} · {L.metric(row['metric'], lang)}\n{srm}", fontsize=10)
     return ax
 
 
@@ -116,8 +116,12 @@ def plot_campaign_difference(row: pd.Series, *, lang: str = "zh", ax=None, **kwa
                 mfc="white" if row["method"] != "control arm" else "#4C78A8", **kwargs)
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks([])
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-    ax.set_xlabel(f"{L.t('difference', lang)} ({L.t('treatment', lang)} − {L.t('control', lang)})")
-    ax.set_title(f"{d:+.1%} [{row['ci_low']:+.1%}, {row['ci_high']:+.1%}] · p = {row['p_value']:.3g}"
-                 f" · {L.t(row['method'], lang)}", fontsize=10)
+    # in points, as the table and the findings give it (a difference of two rates)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:+.1f}"))
+    ax.set_xlabel(f"{L.t('difference', lang)} ({L.t('treatment', lang)} − {L.t('control', lang)}, "
+                  f"{L.t('pts_unit', lang)})")
+    p = L.p_value(row["p_value"])
+    ax.set_title(f"{L.points(d, lang)} [{row['ci_low'] * 100:+.1f}, {row['ci_high'] * 100:+.1f}]"
+                 + (f" · p {p}" if p.startswith("<") else f" · p = {p}" if p else "")
+                 + f" · {L.t(row['method'], lang)}", fontsize=10)
     return ax

@@ -184,7 +184,11 @@ class PeriodExplorer:
         self.figures = {}
         self.window.observe(self.redraw_window, "value")
         self.campaign.observe(self.redraw_campaign, "value")
-        self.widget = w.VBox([self.window, self.images["window"], self.campaign, self.images["campaign"]])
+        # a part with nothing to pick is one line of text: no empty dropdown over a picture of a sentence
+        parts = [[self.window, self.images["window"]] if windows else [w.HTML(f"<p>{L.t('no_windows', lang)}</p>")],
+                 [self.campaign, self.images["campaign"]] if camps else
+                 [w.HTML(f"<p>{L.t('no_campaigns', lang)}</p>")]]
+        self.widget = w.VBox(parts[0] + parts[1])
         self.redraw_window()
         self.redraw_campaign()
 

@@ -143,6 +143,8 @@ display(Markdown(glossary("preferences", lang)))
 # Pick a lifecycle state to see its category shares, or a category to see it across states.
 
 # %% tags=["interactive-only"]
-if interactive:
+if interactive and has_categories:
     from toolkit.report.widgets import PreferenceExplorer
     display(PreferenceExplorer(mean_share, lang).widget)
+elif interactive:     # without a feature_map every day is 'other': nothing to explore
+    display(Markdown(note("no_feature_map_again", lang)))

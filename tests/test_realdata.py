@@ -108,3 +108,22 @@ def test_closed_shop_holidays_have_a_lift_of_zero(retail):
     assert xmas["lift"] == 0 and xmas["ci_low"] == 0 and 0 < xmas["ci_high"] < 0.2   # the shop was closed
     assert lifts["lift"].notna().sum() >= 5
 
+
+
+def test_the_preferences_explorer_is_not_offered_without_a_feature_map(retail, tmp_path):
+    """The real invoices have no feature_map: the interactive preferences notebook says so where
+    its explorer would be, instead of a chart of 'other' at 100% in every state."""
+    import papermill as pm
+    cfg = tmp_path / "retail.yaml"
+    cfg.write_text(f"data_dir: {retail}\ntimezone: Europe/London\nsignal_events: []\nlanguage: en\n"
+                   "holiday_country: GB\n", encoding="utf-8")
+    out = tmp_path / "prefs.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "03_preferences.ipynb"), str(out), kernel_name="python3",
+                        progress_bar=False, cwd=str(ROOT), execution_timeout=600,
+                        parameters={"config": str(cfg), "month": "2011-11", "interactive": True})
+    nb = nbformat.read(str(out), as_version=4)
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert not [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    from toolkit.report.labels import note
+    last = [c for c in nb.cells if c.cell_type == "code"][-1]
+    assert any(note("no_feature_map_again", "en") in str(o.get("data", {})) for o in last.get("outputs", []))

@@ -61,6 +61,9 @@ def mean_share(ctx_zh):
 def test_preference_explorer_labels_and_combined_filters(mean_share):
     ex = PreferenceExplorer(mean_share, "zh")
     labels = [label for label, _ in ex.category.options]
+    # 'other' (no event of the sample is outside feature_map) has no share anywhere: not offered, no empty chart
+    assert (mean_share["other"].fillna(0) == 0).all() and "other" not in [c for _, c in ex.category.options]
+    assert len(labels) == 1 + (mean_share.fillna(0) > 0).any().sum()
     assert "(全部)" in labels and "(all)" not in labels
     assert "控车" in labels and "car_control" not in labels
     assert "活跃用户" in [label for label, _ in ex.state.options]

@@ -120,6 +120,8 @@ class PreferenceExplorer:
     def __init__(self, mean_share, lang: str = "zh"):
         import ipywidgets as w
         from .preference_plots import cat
+        # a category no user spends a day on (no event of it) has nothing to draw: not offered
+        mean_share = mean_share.loc[:, mean_share.fillna(0).gt(0).any()]
         self.mean_share, self.lang = mean_share, lang
         everything = L.t("all", lang)
         self.state = w.Dropdown(options=[(everything, "")] + [(L.state(s, lang), s) for s in mean_share.index],

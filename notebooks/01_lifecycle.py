@@ -74,7 +74,8 @@ if ctx.gap_note():   # a month without events between others (a missing file?)
 # ## 结论
 
 # %%
-display(Markdown("\n".join(f"- {s}" for s in lifecycle_findings(monthly, ctx.month, ctx.target, lang))))
+display(Markdown("\n".join(f"- {s}" for s in lifecycle_findings(monthly, ctx.month, ctx.target, lang,
+                                                                      default_target=not ctx.cfg.target_set))))
 _ = record(ctx, monthly)
 
 # %% [markdown] tags=["lang-en"]

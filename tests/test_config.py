@@ -119,3 +119,31 @@ def test_a_data_folders_own_file_comes_before_the_working_folders(tmp_path, monk
     assert "shop/toolkit.yaml" in shown
     shown = [v for _, v in page_header(data, "2025-03", config=project / "toolkit.yaml")["fields"]]
     assert "project/toolkit.yaml" in shown
+
+
+def test_a_target_the_team_did_not_set_is_marked_as_the_default(tmp_path):
+    """target_active_rate given in the file, by a flag or a notebook parameter is the team's;
+    otherwise the report calls the 85% the package default (own data showed "target 85%" as if
+    someone had set it)."""
+    from toolkit.config import load_config
+    from toolkit.report.findings import lifecycle_findings
+    import pandas as pd
+    plain, own = tmp_path / "plain.yaml", tmp_path / "own.yaml"
+    plain.write_text("language: en\n", encoding="utf-8")
+    own.write_text("target_active_rate: 0.4\n", encoding="utf-8")
+    assert not load_config(plain).target_set and load_config(own).target_set
+    assert load_config(plain, target_active_rate=0.5).target_set
+    assert load_config(plain, language="zh").target_set is False
+    monthly = pd.DataFrame([{"month": "2025-12", "active_rate": 0.415, "mau": 415, "cumulative": 1000}])
+    en = lifecycle_findings(monthly, "2025-12", 0.85, "en", default_target=True)[0]
+    assert en.endswith("below the 85.0% target (the package default: set target_active_rate in toolkit.yaml).")
+    zh = lifecycle_findings(monthly, "2025-12", 0.85, "zh", default_target=True)[0]
+    assert "(默认目标,可在 toolkit.yaml 的 target_active_rate 中设定)" in zh
+    assert "default" not in lifecycle_findings(monthly, "2025-12", 0.85, "en")[0]
+    from toolkit.report.summary import key_numbers
+    from toolkit.analyses.lifecycle import RATES
+    series = {k: [0.4, 0.415] for k in ("active_rate", "mau", "new", *RATES)}
+    metrics = {"language": "en", "months": ["2025-11", "2025-12"], "month": "2025-12", "series": series,
+               "target": 0.85, "target_default": True}
+    assert key_numbers(metrics)[0]["value"] == "41.5% (target 85% · default)"
+    assert key_numbers({**metrics, "target_default": False})[0]["value"] == "41.5% (target 85%)"

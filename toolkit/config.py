@@ -60,6 +60,7 @@ class Config:
     segment_names: dict = field(default_factory=dict)
     referral_events: tuple[str, ...] = ()
     source: str = field(default="defaults", compare=False)
+    target_set: bool = field(default=False, compare=False)   # target_active_rate given (file, flag or parameter)
 
     def with_overrides(self, **overrides) -> "Config":
         """A copy with every override that is not None applied and checked."""
@@ -67,7 +68,7 @@ class Config:
         unknown = set(clean) - {f.name for f in fields(self)}
         if unknown:
             raise ConfigError(f"Unknown setting(s) {sorted(unknown)}; known: "
-                              f"{sorted(f.name for f in fields(self) if f.name != 'source')}.")
+                              f"{sorted(f.name for f in fields(self) if f.name not in ('source', 'target_set'))}.")
         return _checked(replace(self, **_coerce(clean)))
 
 
@@ -263,9 +264,10 @@ def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
         for key in ("data_dir", "reports_dir", "cache_dir", "holiday_schedule"):
             if key in values and values[key] is not None and not Path(values[key]).is_absolute():
                 values[key] = os.path.normpath(p.resolve().parent / values[key])    # shown without "..": the folder it names
-        cfg = replace(cfg, source=str(p)).with_overrides(**values)
+        cfg = replace(cfg, source=str(p), target_set="target_active_rate" in values).with_overrides(**values)
     if any(v is not None for v in overrides.values()):
         file_source = cfg.source
         cfg = replace(cfg, source="flag or parameter").with_overrides(**overrides)
-        cfg = replace(cfg, source=file_source)
+        cfg = replace(cfg, source=file_source,
+                      target_set=cfg.target_set or overrides.get("target_active_rate") is not None)
     return cfg

@@ -28,9 +28,11 @@ def flow_changes(monthly: pd.DataFrame, month: str) -> pd.DataFrame:
     return df.reindex(df["change"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
 
-def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: str = "zh") -> list[str]:
+def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: str = "zh",
+                       default_target: bool = False) -> list[str]:
     """Three to four sentences on the month: the rate against target and last month,
-    the flow that moved MAU most, and the rate that changed most."""
+    the flow that moved MAU most, and the rate that changed most.  ``default_target``: the
+    target is the package default, not one the team set (the sentence says so)."""
     m = monthly.set_index("month")
     cur = m.loc[month]
     i = list(m.index).index(month)
@@ -40,6 +42,7 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
     if lang == "zh":
         s = f"{month} 月活率 {_pct(cur['active_rate'])}(月活 {int(cur['mau']):,} / 累计 {int(cur['cumulative']):,})"
         s += f",{'高于' if gap >= 0 else '低于'}目标 {_pct(target)} {abs(gap) * 100:.1f} 个百分点"
+        s += "(默认目标,可在 toolkit.yaml 的 target_active_rate 中设定)" if default_target else ""
         if prev is not None:
             d = cur["active_rate"] - prev["active_rate"]
             s += f",较上月{'上升' if d >= 0 else '下降'} {abs(d) * 100:.1f} 个百分点"
@@ -47,7 +50,8 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
     else:
         s = f"In {month} the monthly active rate was {_pct(cur['active_rate'])} ({int(cur['mau']):,} active of " \
             f"{int(cur['cumulative']):,}), {abs(gap) * 100:.1f} points {'above' if gap >= 0 else 'below'} the " \
-            f"{_pct(target)} target"
+            f"{_pct(target)} target" + (" (the package default: set target_active_rate in toolkit.yaml)"
+                                        if default_target else "")
         if prev is not None:
             d = cur["active_rate"] - prev["active_rate"]
             s += f", {'up' if d >= 0 else 'down'} {abs(d) * 100:.1f} points on last month"

@@ -18,7 +18,7 @@ th:first-child,td:first-child{text-align:left}.meta{color:#555;font-size:13px}.u
 HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": ("metric", "指标"),
         "value": ("this month", "本月"), "mom": ("vs last month", "环比"), "yoy": ("vs last year", "同比"),
         "moves": ("Largest movements", "本月最大变化"), "sections": ("Sections", "报告章节"),
-        "months": ("Rendered months", "已生成的月份"), "target": ("target", "目标"),
+        "months": ("Rendered months", "已生成的月份"), "target": ("target", "目标"), "default": ("default", "默认"),
         "lifecycle": L.TEXT["sec_lifecycle"], "periods": L.TEXT["sec_periods"],
         "preferences": L.TEXT["sec_preferences"], "value_risk": L.TEXT["sec_value_risk"], "na": ("not available", "无数据"),
         "mau": ("monthly active users (MAU)", "月活跃用户"), "new": ("new users", "新用户"),
@@ -63,7 +63,8 @@ def key_numbers(metrics: dict) -> list[dict]:
         name = L.rate(key, lang) if is_rate else _h(key, lang)
         value = (f"{v:.1%}" if is_rate else f"{int(v):,}") if _num(v) else _h("na", lang)
         if key == "active_rate":
-            value += f" ({_h('target', lang)} {metrics['target']:.0%})"
+            default = f" · {_h('default', lang)}" if metrics.get("target_default") else ""
+            value += f" ({_h('target', lang)} {metrics['target']:.0%}{default})"
         mom, sign = _change(s[key], months, month, 1, is_rate, lang)
         yoy, _ = _change(s[key], months, month, 12, is_rate, lang)
         rows.append({"key": key, "name": name, "value": value, "mom": mom, "yoy": yoy, "sign": sign})

@@ -126,6 +126,7 @@ def record(ctx, monthly: pd.DataFrame) -> dict:
     m = monthly.set_index("month")
     row = m.loc[ctx.month]
     data = {"section": "lifecycle", "month": ctx.month, "churn_after": ctx.churn_after, "target": ctx.target,
+            "target_default": not ctx.cfg.target_set,
             "language": ctx.language,
             "current": {k: _clean(row[k]) for k in m.columns},
             "series": {c: [_clean(x) for x in m[c]] for c in ["mau", "active_rate", "new", *RATES]},

@@ -132,6 +132,8 @@ else:
             f"Model chosen on {risk.validation_month} (trained on the months before it); evaluated on "
             f"{risk.eval_month} after training on {risk.train_months[0]} to {risk.train_months[1]}.")
     display(Markdown(head))
+    if V.training_note(risk, train_months, lang):      # a short history: fewer months than train_months
+        display(Markdown(V.training_note(risk, train_months, lang)))
     display(styled(V.evaluation_table(risk.evaluation, lang), lang, "churn_model"))
     fig, ax = plt.subplots(figsize=(5.5, 5))
     V.plot_calibration(risk.calibration, lang=lang, ax=ax)

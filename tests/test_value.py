@@ -203,3 +203,15 @@ def test_value_findings_without_revenue_give_the_share_of_users_once():
     # with revenue the share of users is the second number
     summary["revenue_share"] = [0.8, 0.2]
     assert findings(summary, None, [], None, "en", "rfm")[0].endswith("80.0% (25.0% of scored users).")
+
+
+def test_a_churn_model_on_a_short_history_says_so():
+    """Trained on two months where six were asked for (an early month of a young data set):
+    the page warns that the scores are rough; a full window says nothing."""
+    from types import SimpleNamespace
+    from toolkit.report.value_risk import training_note
+    short = SimpleNamespace(train_months=["2010-12", "2011-01"])
+    assert training_note(short, 6, "en") == ("⚠ Only 2 months of known outcome to learn from (train_months asks "
+                                             "for 6): with this little history, read the scores as rough.")
+    assert "只有 2 个月" in training_note(short, 6, "zh")
+    assert training_note(SimpleNamespace(train_months=["2025-12", "2026-05"]), 6, "en") is None

@@ -143,6 +143,19 @@ def ideas_table(ranked: pd.DataFrame, lang: str) -> pd.DataFrame:
         "ICE": ranked["ice"].map("{:g}".format), L.t("vr_owner", lang): ranked["owner"]})
 
 
+def training_note(risk, train_months: int, lang: str) -> str | None:
+    """A warning when the final model learned from fewer months of known outcome than
+    ``train_months`` asks for (a short history): its scores are then rough; None otherwise."""
+    first, last = (int(m[:4]) * 12 + int(m[5:7]) for m in risk.train_months)
+    n = last - first + 1
+    if n >= train_months:
+        return None
+    return (f"⚠ 只有 {n} 个月的已知结果可供训练(train_months 为 {train_months}):数据月份较少,风险分数仅供粗略参考。"
+            if lang == "zh" else
+            f"⚠ Only {n} month{'' if n == 1 else 's'} of known outcome to learn from (train_months asks for "
+            f"{train_months}): with this little history, read the scores as rough.")
+
+
 def findings(summary, risk, pairs_words, ranked, lang: str, mode: str) -> list[str]:
     """The section's findings in a few sentences."""
     out = []

@@ -58,6 +58,8 @@ from toolkit.report.cohort_plots import (plot_cohort_heatmap, plot_layer_cake, p
 use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, churn_after=churn_after, target=target, language=language,
                   config=config)
+if interactive:   # which data and settings this run reads (a toolkit.yaml in the data folder has its own)
+    display(Markdown(ctx.source_line()))
 monthly, lang = ctx.monthly, ctx.language
 if by:   # a breakdown column the data do not offer stops here, with the columns they do
     check_column(ctx.store.con, by, ctx.cfg.segment_columns)
@@ -207,10 +209,14 @@ _ = record_cohorts(ctx, cohorts, seg_monthly, seg_by)
 # %%
 display(Markdown(glossary("lifecycle", lang)))
 
-# %% [markdown] tags=["interactive-only"]
-# ## Explore · 交互
+# %% [markdown] tags=["interactive-only", "lang-en"]
+# ## Explore
 # In JupyterLab, pick a month and a churn window to redraw the charts; below, pick a users column and a rate
-# to see them by segment.
+# to see them by segment (they follow the month and churn window above).
+
+# %% [markdown] tags=["interactive-only", "lang-zh"]
+# ## 交互探索
+# 在 JupyterLab 中选择月份和流失标准,上方图表随之重画;下方选择用户属性列和指标,按分群查看(随上方的月份和流失标准变化)。
 
 # %% tags=["interactive-only"]
 if interactive:

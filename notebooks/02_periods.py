@@ -55,6 +55,8 @@ from toolkit.report.tables import (campaign_table, funnel_notes, funnel_table, h
 
 use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, language=language, config=config)
+if interactive:   # which data and settings this run reads (a toolkit.yaml in the data folder has its own)
+    display(Markdown(ctx.source_line()))
 lang, cfg = ctx.language, ctx.cfg
 daily = daily_users(ctx.store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
 daily = daily[daily.index.strftime("%Y-%m") <= ctx.month]
@@ -147,10 +149,15 @@ plt.show()
 # %%
 display(Markdown(glossary("periods", lang)))
 
-# %% [markdown] tags=["interactive-only"]
-# ## Explore · 交互
+# %% [markdown] tags=["interactive-only", "lang-en"]
+# ## Explore
 # In JupyterLab, pick a holiday window to see its daily users against its baseline, last year's same festival
 # beside it; pick a campaign to see its arms, the difference with its interval and the sample-ratio check.
+
+# %% [markdown] tags=["interactive-only", "lang-zh"]
+# ## 交互探索
+# 在 JupyterLab 中选择节假日窗口,查看其日活与基线的对比(旁边是去年同一节日);选择活动,查看实验组与对照组、
+# 差值及其区间和分组比例检查。
 
 # %% tags=["interactive-only"]
 if interactive:

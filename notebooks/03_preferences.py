@@ -52,6 +52,8 @@ from toolkit.analyses.scenes import audience, evaluate, load_rules, rules_for
 
 use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, language=language, config=config)
+if interactive:   # which data and settings this run reads (a toolkit.yaml in the data folder has its own)
+    display(Markdown(ctx.source_line()))
 lang = ctx.language
 # users with activity in the window one by one, the others counted (no tag: 'unknown')
 window = window_preferences(ctx.lifecycle, ctx.month, ctx.churn_after, threshold=threshold)
@@ -138,9 +140,13 @@ else:
 # %%
 display(Markdown(glossary("preferences", lang)))
 
-# %% [markdown] tags=["interactive-only"]
-# ## Explore · 交互
+# %% [markdown] tags=["interactive-only", "lang-en"]
+# ## Explore
 # Pick a lifecycle state to see its category shares, or a category to see it across states.
+
+# %% [markdown] tags=["interactive-only", "lang-zh"]
+# ## 交互探索
+# 选择一个用户分群查看其各类别占比,或选择一个类别查看它在各分群中的占比。
 
 # %% tags=["interactive-only"]
 if interactive and has_categories:

@@ -56,6 +56,8 @@ from toolkit.report.tables import styled
 
 use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, language=language, config=config)
+if interactive:   # which data and settings this run reads (a toolkit.yaml in the data folder has its own)
+    display(Markdown(ctx.source_line()))
 lang, con, lc = ctx.language, ctx.store.con, ctx.lifecycle
 scores = rfm_scores(con, ctx.month, window=window, bins=bins)
 mode = scores.attrs["mode"]

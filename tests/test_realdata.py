@@ -124,6 +124,10 @@ def test_the_preferences_explorer_is_not_offered_without_a_feature_map(retail, t
     nb = nbformat.read(str(out), as_version=4)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     assert not [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    # the analyst sees which data and configuration the notebook read
+    first = [str(o.get("data", {}).get("text/markdown", "")) for o in outputs]
+    assert any(s.startswith("Data: `") and f"configuration: `{cfg}`" in s and "month 2011-11" in s for s in first), \
+        first[:3]
     from toolkit.report.labels import note
     last = [c for c in nb.cells if c.cell_type == "code"][-1]
     assert any(note("no_feature_map_again", "en") in str(o.get("data", {})) for o in last.get("outputs", []))

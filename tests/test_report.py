@@ -19,7 +19,7 @@ def rendered(rendered_reports):
     return rendered_reports["en"]
 
 
-def test_latest_complete_month_is_rendered(rendered):
+def test_latest_complete_month_is_rendered(rendered, rendered_reports):
     out, proc = rendered
     month = out / "2026-10"
     assert (month / "index.html").exists() and (month / "01_lifecycle.html").exists()
@@ -33,6 +33,9 @@ def test_latest_complete_month_is_rendered(rendered):
     assert "import matplotlib" not in html and "open_report(" not in html      # code hidden
     assert html.count("data:image/png;base64") >= 5                             # images embedded
     assert "Explore" not in html                                                 # interactive-only cells left out
+    assert "Data: `" not in html and "configuration: `" not in html             # the notebook's source line too
+    zh = (rendered_reports["zh"][0] / "2026-10" / "01_lifecycle.html").read_text(encoding="utf-8")
+    assert "交互探索" not in zh and "Explore" not in zh
     top = (out / "index.html").read_text(encoding="utf-8")
     assert "2026-10/index.html" in top
     log = [json.loads(x) for x in (out / "run.log").read_text().splitlines()]

@@ -78,6 +78,16 @@ class ReportContext:
         """What the store left out of the events (one line), for the page header; None when nothing."""
         return self.store.checks.warning() if self.store.checks else None
 
+    def source_line(self) -> str:
+        """Which data folder and configuration file this notebook reads, in a line for the
+        analyst (an own toolkit.yaml in the data folder changes the settings)."""
+        from .runner import _shown_path
+        data = _shown_path(self.store.data_dir)
+        conf = self.config_file if self.config_file == "package defaults" else _shown_path(self.config_file)
+        if self.language == "zh":
+            return f"数据:`{data}` · 配置:`{'软件包默认设置' if conf == 'package defaults' else conf}` · 月份 {self.month}"
+        return f"Data: `{data}` · configuration: `{conf}` · month {self.month}"
+
     @property
     def month_gaps(self) -> list[str]:
         """Months without any event between months with events (a missing file?), YYYY-MM: the

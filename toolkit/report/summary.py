@@ -23,7 +23,10 @@ HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": 
         "preferences": L.TEXT["sec_preferences"], "value_risk": L.TEXT["sec_value_risk"], "na": ("not available", "无数据"),
         "mau": ("monthly active users (MAU)", "月活跃用户"), "new": ("new users", "新用户"),
         "no_yoy": ("vs last year: the data start in {first}, less than a year before this month.",
-                   "同比:数据从 {first} 开始,不足一年,暂无同比。")}
+                   "同比:数据从 {first} 开始,不足一年,暂无同比。"),
+        "few_users": ("Small numbers: with {mau:,} active users this month, moves of several points from one month "
+                      "to the next are ordinary chance; read them as direction, not size.",
+                      "样本较小:本月活跃用户仅 {mau:,} 人,月度之间几个百分点的变化属于正常波动,只宜看方向,不宜看幅度。")}
 
 
 def _h(key, lang):
@@ -69,6 +72,9 @@ def key_numbers(metrics: dict) -> list[dict]:
         yoy, _ = _change(s[key], months, month, 12, is_rate, lang)
         rows.append({"key": key, "name": name, "value": value, "mom": mom, "yoy": yoy, "sign": sign})
     return rows
+
+
+SMALL_MAU = 200      # below it, the largest movements come with a small-numbers caveat
 
 
 def largest_movements(metrics: dict, n: int = 3) -> list[str]:
@@ -136,6 +142,9 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
         moves = largest_movements(lc)
         if moves:
             parts.append(f"<h2>{e(_h('moves', lang))}</h2><ol>" + "".join(f"<li>{e(x)}</li>" for x in moves) + "</ol>")
+            mau = lc["series"]["mau"][lc["months"].index(lc["month"])]
+            if _num(mau) and mau < SMALL_MAU:     # a few users: moves of several points are ordinary noise
+                parts.append(f"<p class='meta'>{e(_h('few_users', lang).format(mau=int(mau)))}</p>")
     parts.append(f"<h2>{e(_h('sections', lang))}</h2><ul>")
     for s in sections:
         key = s.stem.split("_", 1)[1]

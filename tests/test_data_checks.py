@@ -411,3 +411,22 @@ def test_future_registrations_are_kept_per_users_file_and_follow_the_horizon(sma
     assert future("2026-07-02") == 1                  # the latest registration is after the horizon: read
     assert future("2027-07-01") == 0 == future("2027-07-01", cache_dir=False)
     assert future("2027-08-01") == 0 and json.loads(kept_file.read_text())["horizon"].startswith("2027-07-01")
+
+
+def test_a_chinese_page_says_what_was_left_out_in_chinese():
+    """The warning on a zh report page (and its summary) is Chinese; the command line and the
+    run log keep the English one.  Counts and file names are the same in both."""
+    from datetime import datetime
+    from toolkit.data.event_checks import EventChecks, FileCount
+    f = FileCount(file="d/events.csv", rows=1000, null_user_id=30, bad_event_time=20,
+                  bad_event_time_example="2025-13-45 10:00:00", unusable=50, future=1)
+    checks = EventChecks(source="d/events.csv", horizon=datetime(2026, 11, 30, 14, 2), timezone="Asia/Shanghai",
+                         files=[f], future_users=2, users_source="d/users.csv")
+    zh = checks.warning("zh")
+    assert zh.startswith("1,000 条事件中有 50 条(5.00%)无法使用,已剔除:d/events.csv: 列 'user_id' 有 30 个值为空, "
+                         "列 'event_time' 有 20 个值不是时间(例如 '2025-13-45 10:00:00')。"), zh
+    assert "1 条事件晚于数据截止时间 2026-11-30 14:02(Asia/Shanghai),已剔除:d/events.csv (1)" in zh
+    assert "d/users.csv 中有 2 位用户的注册时间晚于数据截止时间" in zh and zh.endswith("。")
+    assert not any(w in zh for w in ("cannot", "events (", "left out", "Check"))
+    assert checks.warning().startswith("50 of 1,000 events (5.00%) cannot be used")
+    assert checks.as_dict()["warning_zh"] == zh and checks.as_dict()["warning"] == checks.warning()

@@ -27,6 +27,9 @@ _CAUSES = [  # (count field, example field, column, what is wrong)
 ]
 
 
+_WHAT_ZH = {"empty": "为空", "not whole numbers": "不是整数", "not timestamps": "不是时间"}
+
+
 @dataclass
 class FileCount:
     """Counts for one source file (or the one table of a .duckdb source)."""
@@ -42,14 +45,17 @@ class FileCount:
     unusable: int = 0
     future: int = 0
 
-    def causes(self) -> list[str]:
+    def causes(self, lang: str = "en") -> list[str]:
         out = []
         for key, example, column, what in _CAUSES:
             n = getattr(self, key)
             if n:
                 ex = getattr(self, example) if example else None
-                out.append(f"column {column!r} has {n:,} value(s) that are {what}"
-                           + (f" (e.g. {ex!r})" if ex is not None else ""))
+                if lang == "zh":
+                    out.append(f"列 {column!r} 有 {n:,} 个值{_WHAT_ZH[what]}" + (f"(例如 {ex!r})" if ex is not None else ""))
+                else:
+                    out.append(f"column {column!r} has {n:,} value(s) that are {what}"
+                               + (f" (e.g. {ex!r})" if ex is not None else ""))
         return out
 
 
@@ -82,16 +88,21 @@ class EventChecks:
     def share(self) -> float:
         return self.unusable / self.rows if self.rows else 0.0
 
-    def _unusable_text(self) -> str:
-        parts = [f"{f.file}: {', '.join(f.causes())}" for f in self.files if f.unusable]
+    def _unusable_text(self, lang: str = "en") -> str:
+        parts = [f"{f.file}: {', '.join(f.causes(lang))}" for f in self.files if f.unusable]
         return "; ".join(parts)
 
-    def _future_text(self) -> str:
+    def _future_text(self, lang: str = "en") -> str:
         files = [f"{f.file} ({f.future:,})" for f in self.files if f.future]
-        return ", ".join(files[:5]) + (f" and {len(files) - 5} more file(s)" if len(files) > 5 else "")
+        more = len(files) - 5
+        return ", ".join(files[:5]) + ((f" 等另外 {more} 个文件" if lang == "zh" else f" and {more} more file(s)")
+                                       if more > 0 else "")
 
-    def warning(self) -> str | None:
-        """One line saying what was left out and what to do, or None when nothing was."""
+    def warning(self, lang: str = "en") -> str | None:
+        """One line saying what was left out and what to do, or None when nothing was; ``lang``
+        zh for a Chinese report page (the command line and the run log keep English)."""
+        if lang == "zh":
+            return self._warning_zh()
         parts = []
         if self.unusable:
             parts.append(f"{self.unusable:,} of {self.rows:,} events ({self.share:.2%}) cannot be used and are left "
@@ -106,6 +117,20 @@ class EventChecks:
             parts.append(f"{self.future_users:,} user(s) of {self.users_source} registered after the data horizon "
                          f"{self.horizon:%Y-%m-%d %H:%M} are left out; check registered_at at the source")
         return ("; ".join(parts) + ".") if parts else None
+
+    def _warning_zh(self) -> str | None:
+        parts, at = [], f"{self.horizon:%Y-%m-%d %H:%M}"
+        if self.unusable:
+            parts.append(f"{self.rows:,} 条事件中有 {self.unusable:,} 条({self.share:.2%})无法使用,已剔除:"
+                         f"{self._unusable_text('zh')}。请在源头补全或删除这些行(`toolkit validate` 会逐一列出);"
+                         f"超过 {self.max_unusable_share:.0%}(max_unusable_share)时运行会停止")
+        if self.future:
+            parts.append(f"{self.future:,} 条事件晚于数据截止时间 {at}({self.timezone}),已剔除:"
+                         f"{self._future_text('zh')}。请检查源系统的时钟和时区,或在配置中设置 `now:`")
+        if self.future_users:
+            parts.append(f"{self.users_source} 中有 {self.future_users:,} 位用户的注册时间晚于数据截止时间 {at},"
+                         "已剔除;请在源头检查 registered_at")
+        return (";".join(parts) + "。") if parts else None
 
     def check(self) -> None:
         """Raise when more than ``max_unusable_share`` of the rows cannot be used."""
@@ -125,4 +150,5 @@ class EventChecks:
         return {"source": self.source, "horizon": self.horizon.isoformat(sep=" ", timespec="minutes"),
                 "rows": self.rows, "unusable": self.unusable, "future": self.future, "future_users": self.future_users,
                 "max_unusable_share": self.max_unusable_share, "warning": self.warning(),
+                "warning_zh": self.warning("zh"),
                 "files": [asdict(f) for f in self.files if f.unusable or f.future]}

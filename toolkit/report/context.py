@@ -76,7 +76,7 @@ class ReportContext:
     @property
     def data_warning(self) -> str | None:
         """What the store left out of the events (one line), for the page header; None when nothing."""
-        return self.store.checks.warning() if self.store.checks else None
+        return self.store.checks.warning(self.language) if self.store.checks else None
 
     def source_line(self) -> str:
         """Which data folder and configuration file this notebook reads, in a line for the

@@ -359,7 +359,8 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
         tmp = out_dir / f".tmp-{month}-{os.getpid()}"
         try:
             _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header, jobs)
-            notes = [data_checks["warning"]] if data_checks and data_checks.get("warning") else []
+            said = (data_checks or {}).get("warning_zh" if header["lang"] == "zh" else "warning")
+            notes = [said] if said else []
             notes += _section_notes(tmp)
             write_month_index(tmp, month, out_dir, header["lang"], header=header, notes=notes)
             old = out_dir / f".old-{month}-{os.getpid()}"

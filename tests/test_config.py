@@ -119,6 +119,10 @@ def test_a_data_folders_own_file_comes_before_the_working_folders(tmp_path, monk
     assert "shop/toolkit.yaml" in shown
     shown = [v for _, v in page_header(data, "2025-03", config=project / "toolkit.yaml")["fields"]]
     assert "project/toolkit.yaml" in shown
+    # the package's own defaults are named as such, not by their path inside the package
+    from toolkit.config import DEFAULTS_FILE
+    shown = [v for _, v in page_header(data, "2025-03", config=DEFAULTS_FILE, language="zh")["fields"]]
+    assert "软件包默认设置(未找到 toolkit.yaml)" in shown and not [v for v in shown if "defaults.yaml" in str(v)]
 
 
 def test_a_target_the_team_did_not_set_is_marked_as_the_default(tmp_path):

@@ -255,7 +255,16 @@ def page_header(data_dir, month: str, *, language: str | None = None, config=Non
             "fields": [(L.t("dataset", lang), Path(cfg.data_dir).name), (L.t("period", lang), period),
                        (L.t("report_month", lang), month),
                        (L.t("generated", lang), datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
-                       (L.t("config", lang), _shown_path(cfg.source))]}
+                       (L.t("config", lang), _shown_config(cfg.source, lang))]}
+
+
+def _shown_config(source, lang: str) -> str:
+    """The configuration file as a page names it; the package's own defaults by that name (its
+    path inside the installed package says little to a reader)."""
+    from ..config import DEFAULTS_FILE
+    if Path(source).resolve() == Path(DEFAULTS_FILE).resolve():
+        return "软件包默认设置(未找到 toolkit.yaml)" if lang == "zh" else "package defaults (no toolkit.yaml found)"
+    return _shown_path(source)
 
 
 def _shown_path(path) -> str:

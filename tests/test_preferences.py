@@ -157,6 +157,10 @@ def test_export_users_xlsx_and_csv(sample_dir, tmp_path):
     assert ws.max_row == 1 + 20_000                                       # every user entered by 2026-10
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
     assert ws.column_dimensions["B"].width >= 8
+    # categories as the zh pages name them: 'unknown' / 'car_control' would be English codes in a Chinese sheet
+    col = headers.index("近3个月最常用类别") + 1
+    primary = {ws.cell(row=r, column=col).value for r in range(2, 2000)}
+    assert "无标签" in primary and "控车" in primary and not primary & {"unknown", "car_control", "other"}, primary
     c = tmp_path / "users.csv"
     assert run_cli("export-users", sample_dir, "--month", "2026-10", "--out", c, "--lang", "en").returncode == 0
     df = pd.read_csv(c, encoding="utf-8-sig")

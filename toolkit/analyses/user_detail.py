@@ -61,6 +61,12 @@ def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_categor
         df["drove_3m"] = df["drove_3m"].map({True: "是", False: "否"})
     if lang in ("en", "zh"):
         df["tier"] = df["tier"].map(TIER_ZH if lang == "zh" else TIER_EN)
+        # categories as the report pages name them (控车 / car control; a category of your own
+        # feature_map stays as written), 'unknown' and 'other' included
+        from ..report.labels import category
+        df["primary_tag"] = df["primary_tag"].map(lambda c: category(c, lang) if isinstance(c, str) else c)
+        df["tags"] = df["tags"].map(lambda t: ",".join(category(c, lang) for c in t.split(",")) if isinstance(t, str)
+                                    and t else t)
     if lang in ("en", "zh"):
         df.columns = [zh if lang == "zh" else en for _, en, zh in COLUMNS]
     return df

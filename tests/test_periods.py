@@ -324,3 +324,17 @@ def test_period_charts_show_a_full_step_and_stickiness_from_zero():
     sticky = pd.DataFrame({"month": ["2011-01", "2011-02"], "dau_mau": [0.041, 0.048]})
     lo, hi = plot_stickiness(sticky, lang="en").get_ylim()
     assert lo == 0 and hi > 0.048
+
+
+def test_a_month_without_data_gives_its_holidays_no_lift():
+    """June 2025 missing from the export (every day 0 after the daily series is filled): the
+    Dragon Boat window (05-31 .. 06-02) has no estimate instead of a "rise" read off two empty
+    days, and a window away from the gap keeps its estimate."""
+    import numpy as np
+    from toolkit.analyses.holiday_lift import holiday_lift
+    days = pd.date_range("2025-03-01", "2025-08-31", freq="D")
+    daily = pd.Series(np.random.default_rng(3).poisson(1000, len(days)).astype(float), index=days)
+    daily[(daily.index >= "2025-06-01") & (daily.index <= "2025-06-30")] = 0.0
+    lifts = holiday_lift(daily, country="CN").set_index("festival")
+    assert pd.isna(lifts.loc["dragon_boat", "lift"]), lifts.loc["dragon_boat"]
+    assert 0.8 < lifts.loc["labour_day", "lift"] < 1.2       # 05-01 .. 05-05: no gap near it, no planted effect

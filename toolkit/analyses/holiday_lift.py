@@ -93,6 +93,13 @@ def holiday_lift(daily: pd.Series, *, country: str = "CN", weeks: int = 3, alpha
     """
     if daily.empty:
         return pd.DataFrame(columns=COLUMNS)
+    # a month without a single active user is a gap in the data (a missing events file), not a
+    # month of zero activity: its days are no evidence, and a window or baseline needing them
+    # gets no estimate (it once read as a rise over zeros)
+    totals = daily.groupby(daily.index.to_period("M")).transform("sum")
+    daily = daily[totals > 0]
+    if daily.empty:
+        return pd.DataFrame(columns=COLUMNS)
     first, last = daily.index.min().date(), daily.index.max().date()
     windows = holiday_windows(first, last, country, schedule)
     cal = country_calendar(country, range(first.year - 1, last.year + 2), schedule)

@@ -37,6 +37,14 @@ def month_range(start: date, end: date) -> list[date]:
     return out
 
 
+def inner_gaps(months) -> list[int]:
+    """The month indexes (year * 12 + month - 1) missing between the first and the last of
+    ``months``: a month without events inside the data (a missing file?).  The build, validate
+    and the report pages each say so from what they read."""
+    have = set(months)
+    return [m for m in range(min(have), max(have)) if m not in have] if have else []
+
+
 def months_between(a: date, b: date) -> int:
     """Whole months from a to b (b later gives a positive number)."""
     return (b.year - a.year) * 12 + b.month - a.month

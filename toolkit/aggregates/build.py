@@ -38,6 +38,7 @@ import numpy as np
 
 from .. import queries
 from ..errors import ConfigError
+from ..months import inner_gaps
 from ..data.store import Store, source_stat
 from . import engines
 from .engines.duckdb import remember_event_files
@@ -728,9 +729,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
     write_manifest(root, {"format": FORMAT, "settings": key, "units": units, "small": small, "months": months_meta,
                           "snapshots": [lo, hi], **({"span": span, "id_type": _id_type(con)} if span else {})})
     res.stepped_from = step_from
-    with_events = [m for m, f in fp.items() if "events" in f]
-    res.no_events = [m for m in range(min(with_events), max(with_events)) if "events" not in fp.get(m, {})] \
-        if with_events else []       # a gap between months with events (a missing file?)
+    res.no_events = inner_gaps(m for m, f in fp.items() if "events" in f)
     res.aggregates = Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), root)
     res.seconds = time.perf_counter() - t0
     return res

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from .. import queries
 from ..errors import EmptyTableError, NullValueError, ToolkitError
-from ..months import month_range, month_str
+from ..months import inner_gaps, month_str
 from .store import TABLES, Store
 
 
@@ -161,8 +161,8 @@ def validate(store: Store, *, now: datetime | None = None) -> Health:
     if before[0]:
         h.warnings.append(f"{before[0]:,} event(s) of {before[1]:,} user(s) happen before registered_at; those users "
                           "enter in the month of their first event (documented in docs/methodology.md).")
-    months = [date(int(m[:4]), int(m[5:7]), 1) for m, *_ in h.per_month]
-    gaps = [month_str(m) for m in month_range(months[0], months[-1]) if m not in set(months)] if months else []
+    gaps = [month_str(date(m // 12, m % 12 + 1, 1))
+            for m in inner_gaps(int(m[:4]) * 12 + int(m[5:7]) - 1 for m, *_ in h.per_month)]
     if gaps:
         h.warnings.append(f"No events in {', '.join(gaps[:6])}{', ...' if len(gaps) > 6 else ''}, between months "
                           "with events: if an events file (or a month of the export) is missing, add it; the "

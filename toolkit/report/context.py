@@ -81,20 +81,20 @@ class ReportContext:
     def source_line(self) -> str:
         """Which data folder and configuration file this notebook reads, in a line for the
         analyst (an own toolkit.yaml in the data folder changes the settings)."""
-        from .runner import _shown_path
-        data = _shown_path(self.store.data_dir)
-        conf = self.config_file if self.config_file == "package defaults" else _shown_path(self.config_file)
+        from .runner import _shown_config, _shown_path
+        data, conf = _shown_path(self.store.data_dir), _shown_config(self.cfg.source, self.language)
         if self.language == "zh":
-            return f"数据:`{data}` · 配置:`{'软件包默认设置' if conf == 'package defaults' else conf}` · 月份 {self.month}"
+            return f"数据:`{data}` · 配置:`{conf}` · 月份 {self.month}"
         return f"Data: `{data}` · configuration: `{conf}` · month {self.month}"
 
     @property
     def month_gaps(self) -> list[str]:
         """Months without any event between months with events (a missing file?), YYYY-MM: the
         lifecycle counts every user as inactive in them (see aggregates.build.BuildResult.notes)."""
-        have = sorted(r[0] for r in self.store.con.execute("SELECT DISTINCT mi FROM agg_user_month").fetchall())
-        return [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(have[0], have[-1]) if m not in set(have)] \
-            if have else []
+        from ..aggregates.tables import month_label
+        from ..months import inner_gaps
+        have = [r[0] for r in self.store.con.execute("SELECT DISTINCT mi FROM agg_user_month").fetchall()]
+        return [month_label(m) for m in inner_gaps(have)]
 
     def gap_note(self) -> str | None:
         """The months without events in a sentence for the page (and the summary page), or None."""

@@ -453,7 +453,7 @@ def test_registrations_split_into_runs_equal_the_whole():
 def test_kept_rows_of_many_months_are_read_through_one_file(small, tmp_path):
     """The kept monthly state counts (and cohort and funnel rows) of a long history are read
     from one file in the last month's folder, written from the one of the month before and
-    the new month's own file (build.read_kept): after last month's run, a monthly run reads
+    the new month's own file (kept.read_kept): after last month's run, a monthly run reads
     two files, so with a middle month's counts file damaged it still answers, equal to a
     build from nothing; a late event in a past month deletes the kept files from that month
     on, and the numbers follow it."""

@@ -44,7 +44,7 @@ def test_finished_cohorts_are_kept_and_dropped_when_a_month_they_read_changes(sm
     pd.testing.assert_frame_equal(first, _in_memory(data))
     kept = sorted(p.parent.name for p in (cache / "months").glob("*/funnel-*.parquet") if ".through-" not in p.name)
     assert kept == [m for m in first["cohort"] if m <= "2026-08"]       # the last two cohorts are not final
-    # and read through one file of them all in the last final cohort's folder (build.read_kept)
+    # and read through one file of them all in the last final cohort's folder (kept.read_kept)
     assert [p.parent.name for p in (cache / "months").glob("*/funnel-*.through-*.parquet")] == ["2026-08"]
     mtimes = {p: p.stat().st_mtime_ns for p in (cache / "months").glob("*/funnel-*.parquet")}
     _, again = _funnel(data, cache)

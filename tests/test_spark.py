@@ -158,7 +158,8 @@ def test_every_event_scan_runs_on_spark(spark, sample, tmp_path):
     too) gives the same rows on Spark as on DuckDB, over a range of months, whether Spark writes
     the files (local mode) or its rows are collected to the driver (a cluster)."""
     from datetime import datetime
-    from toolkit.aggregates.build import _place, _scan_params, settings
+    from toolkit.aggregates.build import _scan_params, settings
+    from toolkit.aggregates.staging import place
     from toolkit.aggregates.engines.duckdb import DuckDBEngine
     from toolkit import queries
     cfg = _cfg(sample, tmp_path / "c", "spark")
@@ -181,7 +182,7 @@ def test_every_event_scan_runs_on_spark(spark, sample, tmp_path):
             where = tmp_path / f"{label}-{name}"
             eng.partitioned(query, where, **p)
             for mi in (2026 * 12 + 5, 2026 * 12 + 6):
-                _place(store.con, where, mi, where / f"{mi}.parquet", query, retype=eng.retype, **p)
+                place(store.con, where, mi, where / f"{mi}.parquet", query, retype=eng.retype, **p)
         engine.collect = None
         for mi in (2026 * 12 + 5, 2026 * 12 + 6):
             b = tmp_path / f"duck-{name}" / f"{mi}.parquet"

@@ -1,22 +1,16 @@
 """Building the monthly aggregates and the lifecycle snapshots, kept on disk and extended.
 
 A month's aggregates are a pure function of that month's source rows, so each
-month folder of the cache records the fingerprint of its source:
-
-* events: per file of the events source that has rows in the month, its path
-  (relative to the data folder), size, modification time and rows in the month
-  (a file's months are counted once, when it is new or changed);
-* registrations (users whose earliest registration falls in the month) and
-  orders of the month: rows and a checksum, kept in the manifest with the
-  file statistics of the users (orders) source and re-read only when those
-  changed (or, for registrations, the horizon moved past one).
+month folder of the cache records the fingerprint of its source
+(fingerprints.py: the events files holding the month, the month's
+registrations and orders).
 
 A build computes the months whose folder is missing (new months), recomputes
 those whose fingerprint changed (late events, a changed or deleted file), and
-reuses the rest.  The lifecycle snapshots are then stepped forward from the
-earliest month that was (re)computed, starting from the stored snapshot of the
-month before it.  The cache is never needed for correctness: a build from no
-cache (``--rebuild``, or a deleted folder) gives the same tables.
+reuses the rest.  The lifecycle snapshots are then stepped forward (fold.py)
+from the earliest month that was (re)computed, starting from the stored
+snapshot of the month before it.  The cache is never needed for correctness: a
+build from no cache (``--rebuild``, or a deleted folder) gives the same tables.
 
 Settings that change the meaning of every month (qualifying and signal events,
 time zone, the feature map) are part of the manifest: when they change, every
@@ -29,7 +23,6 @@ import json
 import os
 import shutil
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,11 +32,15 @@ import numpy as np
 from .. import queries
 from ..errors import ConfigError
 from ..months import inner_gaps
-from ..data.store import Store, source_stat
+from ..data.store import Store
 from . import engines
 from .engines.duckdb import remember_event_files
 from .cache import FORMAT, cache_root, read_manifest, write_manifest
+from .fingerprints import SMALL_SOURCES, fingerprints
+from .fold import empty_snapshot, fold, fold_into
+from .kept import KEPT_AFTER_SPAN
 from .segments import remember_users
+from .staging import partitioned, place, runs
 from .tables import Aggregates, attach, month_files_sql, month_label
 
 FAR_PAST, FAR_FUTURE = datetime(1, 1, 1), datetime(9999, 12, 1)
@@ -135,7 +132,7 @@ def ensure_monthly(con, table: str, from_mi: int, to_mi: int, *, active_events=(
             queries.execute(con, f"CREATE TEMP TABLE {view} AS {query}", **_scan_params(s, FAR_PAST, FAR_PAST))
             con.execute(f"CREATE OR REPLACE TEMP TABLE {view}_months (mi BIGINT)")
         have = {r[0] for r in con.execute(f"SELECT mi FROM {view}_months").fetchall()}
-        for a, b in _runs([m for m in range(from_mi, to_mi + 1) if m not in have]):
+        for a, b in runs([m for m in range(from_mi, to_mi + 1) if m not in have]):
             queries.execute(con, f"INSERT INTO {view} {query}", **_scan_params(s, _month_start(a), _month_start(b + 1)))
             con.execute(f"INSERT INTO {view}_months SELECT unnest(range($a, $b + 1))", {"a": a, "b": b})
         return
@@ -143,7 +140,7 @@ def ensure_monthly(con, table: str, from_mi: int, to_mi: int, *, active_events=(
     months = [m for m in range(max(from_mi, lo), min(to_mi, hi) + 1)]
     missing = [m for m in months if not (root / "months" / month_label(m) / f"{table}.parquet").is_file()]
     engine = engines.engine_of(con)
-    for a, b in _runs(missing):
+    for a, b in runs(missing):
         staging = root / f".staging-{table}-{os.getpid()}-{int(time.time() * 1000)}"
         try:
             p = _scan_params(s, _month_start(a), _month_start(b + 1))
@@ -151,7 +148,7 @@ def ensure_monthly(con, table: str, from_mi: int, to_mi: int, *, active_events=(
             for mi in range(a, b + 1):
                 target = root / "months" / month_label(mi) / f"{table}.parquet"
                 tmp = target.with_name(f".{table}.{os.getpid()}.parquet")
-                _place(con, staging, mi, tmp, query, retype=engine.retype, **p)
+                place(con, staging, mi, tmp, query, retype=engine.retype, **p)
                 os.replace(tmp, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -165,14 +162,12 @@ def ensure_monthly(con, table: str, from_mi: int, to_mi: int, *, active_events=(
 
 # The registrations (per user, in the month of the earliest) and orders (per user and month) of the
 # months [$start, $end): agg_<name>.sql over the table, or no rows without the table.
-SMALL = {"registrations": ("users", "SELECT user_id, 0::BIGINT AS mi FROM agg_empty_ids WHERE false"),
-         "orders": ("orders", "SELECT user_id, 0::BIGINT AS mi, 0::BIGINT AS orders, 0.0::DOUBLE AS amount "
-                              "FROM agg_empty_ids WHERE false")}
+SMALL = {"registrations": "SELECT user_id, 0::BIGINT AS mi FROM agg_empty_ids WHERE false",
+         "orders": "SELECT user_id, 0::BIGINT AS mi, 0::BIGINT AS orders, 0.0::DOUBLE AS amount FROM agg_empty_ids WHERE false"}
 
 
 def _small_query(con, name: str) -> str:
-    table, empty = SMALL[name]
-    return queries.load(f"agg_{name}") if _has_table(con, table) else empty
+    return queries.load(f"agg_{name}") if _has_table(con, SMALL_SOURCES[name]) else SMALL[name]
 
 
 def _day_counts(masks) -> np.ndarray:
@@ -199,50 +194,6 @@ DAILY = ("SELECT * FROM (SELECT (CAST($start AS DATE) + (generate_subscripts($ac
 
 
 # ---------------------------------------------------------------- the lifecycle fold
-
-
-def _empty_snapshot(con) -> str:
-    return ("SELECT user_id, 0::INTEGER AS mi, 0::INTEGER AS entry, false AS active, 0::INTEGER AS inactive, "
-            "0::INTEGER AS inactive_before, 0::INTEGER AS signal_ago, 0::INTEGER AS signal_ago_before "
-            "FROM agg_empty_ids")
-
-
-def fold(con, first_mi: int, last_mi: int, *, prev: str | None, sink, before=None, direct_last: bool = False) -> None:
-    """Step the lifecycle from month ``first_mi`` to ``last_mi``: ``prev`` is the relation of
-    the snapshot of ``first_mi - 1`` (None: nobody yet); ``sink(mi, rows)`` stores each
-    month's rows, the query ``rows``: those of the temporary table ``lifecycle_next``, or with
-    ``direct_last`` for the last month the step itself, called as ``sink(mi, rows, step=mi)``
-    (nothing reads it after, so it is written where it goes without a table first);
-    ``before(mi)``, if given, runs before each step (the cached build points the activity
-    views at the month's own files)."""
-    # the first step reads the given snapshot where it is (a view: a monthly run takes one step,
-    # and copying every entered user's row into a table first would double its work)
-    kind = "VIEW" if prev is not None else "TABLE"
-    con.execute(f"CREATE OR REPLACE TEMP {kind} lifecycle_prev AS {prev or _empty_snapshot(con)}")
-    for mi in range(first_mi, last_mi + 1):
-        if before is not None:
-            before(mi)
-        if direct_last and mi == last_mi:
-            sink(mi, queries.load("lifecycle_step"), step=mi)
-            break
-        queries.create_temp(con, "lifecycle_next", "lifecycle_step", mi=mi)
-        sink(mi, "SELECT * FROM lifecycle_next")
-        con.execute(f"DROP {kind} temp.lifecycle_prev")
-        kind = "TABLE"
-        con.execute("ALTER TABLE temp.lifecycle_next RENAME TO lifecycle_prev")
-    con.execute(f"DROP {kind} IF EXISTS temp.lifecycle_prev")
-
-
-def fold_into(con, table: str, first_mi: int, last_mi: int) -> None:
-    """The fold of :func:`fold` appended to the temporary table ``table`` (which holds the
-    snapshot of ``first_mi - 1``, if any): one statement per month, for in-memory use."""
-    con.execute(f"CREATE OR REPLACE TEMP VIEW lifecycle_prev AS SELECT * FROM {table} "
-                "WHERE mi = getvariable('lifecycle_step_mi') - 1")
-    text = f"INSERT INTO {table} " + queries.load("lifecycle_step")
-    for mi in range(first_mi, last_mi + 1):
-        con.execute(f"SET VARIABLE lifecycle_step_mi = {int(mi)}")
-        queries.execute(con, text, mi=mi)
-    con.execute("DROP VIEW temp.lifecycle_prev")
 
 
 def _ids(con) -> None:
@@ -274,7 +225,7 @@ def in_memory(con, *, active_events=(), signal_events=("trip",)) -> Aggregates:
     if lo is None:
         raise ConfigError("No events with a user and a time, and no registrations: nothing to aggregate.")
     con.execute("DROP TABLE IF EXISTS temp.agg_daily")      # computed when first asked for: ensure()
-    con.execute(f"CREATE OR REPLACE TEMP TABLE lifecycle_snapshots AS {_empty_snapshot(con)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE lifecycle_snapshots AS {empty_snapshot(con)}")
     fold_into(con, "lifecycle_snapshots", lo, hi)
     return Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), None)
 
@@ -291,123 +242,6 @@ def ensure(con, *, active_events=(), signal_events=("trip",), daily: bool = Fals
         con.execute("CREATE TEMP TABLE agg_daily (day DATE, active_users BIGINT, signal_users BIGINT)")
         for mi in range(lo, hi + 1) if lo is not None else []:
             con.execute(f"INSERT INTO agg_daily {DAILY}", _daily_rows(con, "agg_user_month", mi))
-
-
-# ---------------------------------------------------------------- fingerprints
-
-
-def _event_files(store: Store) -> list[Path] | None:
-    """The files of a folder source, one fingerprint each; None for a single file or table."""
-    src = store.sources["events"]
-    if src.kind == "parquet" and src.location.endswith("*.parquet"):
-        folder = Path(src.location).parent.parent
-        return sorted(p for p in folder.rglob("*.parquet") if p.is_file())
-    return None
-
-
-def _stat(path: Path) -> list:
-    st = path.stat()
-    return [st.st_size, st.st_mtime_ns]
-
-
-def _months_from_statistics(con, path: Path):
-    """[(month, rows)] of a Parquet file whose naive event times all lie in one month, from its
-    statistics alone; None when the file must be read to know (zone-aware or text times,
-    missing statistics, several months)."""
-    if path.suffix != ".parquet":
-        return None
-    try:
-        types = {r[0].lower(): r[1] for r in con.execute(
-            "DESCRIBE SELECT * FROM read_parquet($p)", {"p": str(path)}).fetchall()}
-        if types.get("event_time") != "TIMESTAMP":
-            return None
-        first, last, rows, complete = queries.run(con, "agg_source_stats", path=str(path)).fetchall()[0]
-    except Exception:  # an unreadable file is reported by the scan that follows
-        return None
-    if not complete or first is None or (first.year, first.month) != (last.year, last.month):
-        return None
-    return [(first.year * 12 + first.month - 1, rows)]
-
-
-def _event_units(store: Store, known: dict, engine) -> dict:
-    """{relative path: {"stat": [size, mtime_ns], "months": {mi: rows}}} of the events source,
-    counting the months of new or changed files only (on the scan ``engine``).  Events that are
-    not in the data folder (a Spark catalog table or remote path) are one unit, counted each run."""
-    if getattr(engine, "external", False):
-        return {engine.describe(): {"stat": [], "months": {str(m): n for m, n in engine.source_months()}}}
-    files = _event_files(store)
-    base = Path(store.data_dir)
-    units = {}
-    if files is None:
-        src = store.sources["events"]
-        path = Path(src.location.rsplit(":", 1)[0] if src.kind == "duckdb" else src.location)
-        files, single = [path], True
-    else:
-        single = False
-    to_read = {}
-    for path in files:
-        rel = str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
-        stat = _stat(path)
-        old = known.get(rel)
-        if old and old.get("stat") == stat:
-            units[rel] = old
-            continue
-        rows = engine.source_months() if single else _months_from_statistics(store.con, path)
-        if rows is None:
-            to_read[path] = (rel, stat)
-            continue
-        units[rel] = {"stat": stat, "months": {str(int(m)): int(n) for m, n in rows}}
-    for path, rows in engine.file_months(list(to_read), timezone=store.timezone).items():
-        rel, stat = to_read[path]
-        units[rel] = {"stat": stat, "months": {str(int(m)): int(n) for m, n in rows}}
-    return dict(sorted(units.items()))
-
-
-def _small_source(store: Store, name: str, known: dict | None) -> dict:
-    """The per-month fingerprints of the registrations or orders (agg_source_<name>.sql) with
-    what they were read from: the users (orders) source's file statistics (``source_stat``) and,
-    for registrations, the data horizon and the registrations after it (the ``users`` view
-    leaves those out).  The ``known`` ones (from the manifest) are reused without reading the
-    table while the files are unchanged and the view keeps the same rows: the same horizon, or
-    no registration after either horizon."""
-    stat = source_stat(store.sources["users" if name == "registrations" else "orders"])
-    entry = {"stat": stat, "horizon": None, "future": None}
-    if name == "registrations":
-        entry["horizon"] = store.horizon.isoformat(sep=" ") if store.horizon is not None else None
-        entry["future"] = store.checks.future_users if store.checks is not None else None
-    if known and stat is not None and known.get("stat") == stat and "months" in known and (
-            known.get("horizon") == entry["horizon"] or known.get("future") == entry["future"] == 0):
-        return {**entry, "months": known["months"]}
-    rows = queries.run(store.con, f"agg_source_{name}").fetchall()
-    return {**entry, "months": {str(int(mi)): [int(n), checksum] for mi, n, checksum in rows}}
-
-
-def fingerprints(store: Store, known_units: dict, engine=None, known_small: dict | None = None,
-                 last: int | None = None) -> tuple[dict, dict, dict]:
-    """({month index: fingerprint}, units, small) of every month with a source row (the events'
-    rows counted on the scan ``engine``, default DuckDB in the store's connection; the
-    registrations' and orders' from ``known_small`` while their sources are unchanged, see
-    ``_small_source``); with ``last`` (the data horizon's month) no month after it."""
-    units = _event_units(store, known_units, engine or engines.engine_of(store.con))
-    # a file's rows after the horizon (left out of ``events``) become usable as the clock reaches
-    # them: their count is part of the file's fingerprint, so its months are computed again then
-    base = Path(store.data_dir)
-    future = {os.path.abspath(f.file): f.future for f in (store.checks.files if store.checks else []) if f.future}
-    fp: dict[int, dict] = defaultdict(dict)
-    for rel, info in sorted(units.items()):
-        later = future.get(os.path.abspath(base / rel))
-        for m, rows in info["months"].items():
-            fp[int(m)].setdefault("events", []).append([rel, *info["stat"], rows, *([later] if later else [])])
-    small = {}
-    for name in SMALL:
-        if name == "orders" and not store.has("orders"):
-            continue
-        small[name] = _small_source(store, name, (known_small or {}).get(name))
-        for mi, (rows, checksum) in small[name]["months"].items():
-            fp[int(mi)][name] = [int(rows), checksum]
-    if last is not None:      # rows after ``last``, the horizon's month, are not aggregated (see horizon_month)
-        fp = {m: f for m, f in fp.items() if m <= last}
-    return dict(fp), units, small
 
 
 # ---------------------------------------------------------------- the cached build
@@ -482,44 +316,6 @@ class BuildResult:
         return out
 
 
-def _runs(months: list[int]) -> list[tuple[int, int]]:
-    out = []
-    for m in sorted(months):
-        if out and out[-1][1] == m - 1:
-            out[-1] = (out[-1][0], m)
-        else:
-            out.append((m, m))
-    return out
-
-
-def _partitioned(con, query: str, folder: Path, **params) -> None:
-    """Write ``query`` (with a column ``mi``) as Parquet under ``folder/mi=<mi>/``, in one pass."""
-    queries.execute(con, f"COPY ({query}) TO '{folder}' (FORMAT parquet, PARTITION_BY (mi), "
-                         "WRITE_PARTITION_COLUMNS true)", **params)
-
-
-def _place(con, staged: Path, mi: int, target: Path, empty_of: str, *, retype: bool = False, **params) -> None:
-    """Move the staged partition of month ``mi`` to ``target``; a month without rows gets an
-    empty file of the same columns (from ``empty_of``, a query described, not run).  ``retype``
-    (files another engine wrote): the columns are cast to the DuckDB query's types, in its
-    order, with ``mi`` from the folder name, so the file equals the one DuckDB writes."""
-    files = sorted((staged / f"mi={mi}").glob("*.parquet"))
-    if retype and files:
-        cols = queries.execute(con, f"DESCRIBE {empty_of}", **params).fetchall()
-        select = ", ".join(f'CAST({int(mi)} AS {c[1]}) AS "mi"' if c[0] == "mi" else f'CAST("{c[0]}" AS {c[1]}) AS "{c[0]}"'
-                           for c in cols)
-        con.execute(f"COPY (SELECT {select} FROM read_parquet({[str(f) for f in files]}, hive_partitioning = false)) "
-                    f"TO '{target}' (FORMAT parquet)")
-    elif len(files) == 1:
-        files[0].rename(target)
-    elif files:
-        con.execute(f"COPY (SELECT * FROM read_parquet({[str(f) for f in files]})) TO '{target}' (FORMAT parquet)")
-    else:
-        cols = queries.execute(con, f"DESCRIBE {empty_of}", **params).fetchall()
-        select = ", ".join(f'NULL::{c[1]} AS "{c[0]}"' for c in cols)
-        con.execute(f"COPY (SELECT {select} WHERE false) TO '{target}' (FORMAT parquet)")
-
-
 def _compute_months(store: Store, s: dict, months: list[int], root: Path, engine=None) -> None:
     """Compute and write the aggregates of ``months``: one scan of the events per run of
     consecutive months and per query of ``MONTH_SCANS`` (on the scan ``engine``), written per
@@ -529,7 +325,7 @@ def _compute_months(store: Store, s: dict, months: list[int], root: Path, engine
     staging = root / f".staging-{os.getpid()}-{int(time.time() * 1000)}"
     scans = {name: queries.load(f"agg_{name}") for name in MONTH_SCANS}
     try:
-        for a, b in _runs(months):
+        for a, b in runs(months):
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir(parents=True)
             p = _scan_params(s, _month_start(a), _month_start(b + 1))
@@ -537,14 +333,14 @@ def _compute_months(store: Store, s: dict, months: list[int], root: Path, engine
                 engine.partitioned(scan, staging / name, **p)
             small = {name: _small_query(con, name) for name in SMALL}    # the run's own rows only
             for name, query in small.items():
-                _partitioned(con, query, staging / name, **p)
+                partitioned(con, query, staging / name, **p)
             for mi in range(a, b + 1):
                 tmp = staging / month_label(mi)
                 tmp.mkdir()
                 for name, scan in scans.items():
-                    _place(con, staging / name, mi, tmp / f"{name}.parquet", scan, retype=engine.retype, **p)
+                    place(con, staging / name, mi, tmp / f"{name}.parquet", scan, retype=engine.retype, **p)
                 for name, query in small.items():
-                    _place(con, staging / name, mi, tmp / f"{name}.parquet", query, **p)
+                    place(con, staging / name, mi, tmp / f"{name}.parquet", query, **p)
                 rows = _daily_rows(con, f"read_parquet('{tmp / 'user_month.parquet'}')", mi)
                 con.execute(f"COPY ({DAILY}) TO '{tmp / 'daily.parquet'}' (FORMAT parquet)", rows)
                 final = root / "months" / month_label(mi)
@@ -553,69 +349,6 @@ def _compute_months(store: Store, s: dict, months: list[int], root: Path, engine
                 tmp.rename(final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def cache_months(con, root: Path, name: str, text: str, from_mi: int, to_mi: int, *, stale: str | None = None,
-                 **params) -> list[str]:
-    """The files ``<name>.parquet`` of months ``from_mi`` .. ``to_mi`` in the month folders of
-    ``root``: the rows of query ``text`` (bounded by ``$from_mi`` / ``$to_mi``, a column ``mi``,
-    run with ``params`` too) of each month, writing those missing with one query per run of
-    missing months.  ``stale``: a pattern of the files this one replaces in a month folder
-    (deleted when it is written).  The fold removes the kept files of the months it steps:
-    ``counts-*`` (rows of the month's snapshot) and the funnel rows (see ``build``)."""
-    def path(mi):
-        return root / "months" / month_label(mi) / f"{name}.parquet"
-    missing = [m for m in range(from_mi, to_mi + 1) if not path(m).is_file()]
-    for a, b in _runs(missing):
-        staging = root / f".staging-{name}-{os.getpid()}-{int(time.time() * 1000)}"
-        try:
-            _partitioned(con, text, staging, **params, from_mi=a, to_mi=b)
-            for mi in range(a, b + 1):
-                for old in path(mi).parent.glob(stale) if stale else ():
-                    if old.name != path(mi).name:
-                        old.unlink(missing_ok=True)
-                tmp = path(mi).with_name(f".{name}.{os.getpid()}.parquet")
-                _place(con, staging, mi, tmp, text, **params, from_mi=a, to_mi=b)
-                os.replace(tmp, path(mi))
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return [str(path(m)) for m in range(from_mi, to_mi + 1)]
-
-
-def read_kept(con, files: list[str], from_mi: int) -> str:
-    """``read_parquet`` of the kept month files ``files`` (the list ``cache_months`` returns for
-    months ``from_mi`` on, every one present), through one file: ``<name>.through-<from_mi>.parquet``
-    in the last month's folder holds the rows of them all, written when missing from the
-    one of the month before (when kept) and the last month's file.  A monthly run then reads
-    a long history's kept rows from two files and writes one small file, instead of opening
-    a file per month.  Its name starts as its month file's does, so the fold deletes it with
-    that file whenever it steps the month; and stepping a month steps every month after it,
-    so a kept one never holds a changed month."""
-    if len(files) < 3:
-        return f"read_parquet({files})"
-
-    def through(f) -> Path:
-        f = Path(f)
-        return f.with_name(f"{f.stem}.through-{int(from_mi)}.parquet")
-    last = Path(files[-1])
-    if not through(last).is_file():
-        prev = through(files[-2])
-        src = [str(prev), str(last)] if prev.is_file() else files
-        tmp = last.with_name(f".{last.stem}.through.{os.getpid()}.parquet")
-        con.execute(f"COPY (SELECT * FROM read_parquet({src})) TO '{tmp}' (FORMAT parquet)")
-        os.replace(tmp, through(last))
-    return f"read_parquet('{through(last)}')"
-
-
-def cache_counts(con, root: Path, text: str, k: int, from_mi: int, to_mi: int) -> list[str]:
-    """The files of the monthly state counts for churn window ``k`` (query ``text``, the rows
-    of lifecycle_state_counts.sql) of months ``from_mi`` .. ``to_mi`` (see ``cache_months``)."""
-    return cache_months(con, root, f"counts-k{k}", text, from_mi, to_mi, k=k)
-
-
-# Rows kept per month that read the months after it too (the funnel row of a cohort reads its
-# month and the two after): stepping month m removes those of m - KEPT_AFTER_SPAN .. m.
-KEPT_AFTER_SPAN = 2
 
 
 def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=None,

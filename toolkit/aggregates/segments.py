@@ -35,6 +35,7 @@ from pathlib import Path
 from .. import queries
 from ..errors import ConfigError
 from ..data.store import source_stat
+from .kept import cache_months
 
 UNKNOWN = "unknown"
 SEGMENTS_FILE = "segments.json"
@@ -172,9 +173,8 @@ def cells_name(by: str, k: int, digest: str) -> str:
 def keep_months(con, root: Path, name: str, text: str, from_mi: int, to_mi: int, *, stale: str | None = None,
                 **params) -> list[str]:
     """The files ``months/<month>/<name>`` (a ``.parquet`` name) of months ``from_mi`` ..
-    ``to_mi`` of the cache ``root``, written when missing (``build.cache_months``).  Name them
+    ``to_mi`` of the cache ``root``, written when missing (``kept.cache_months``).  Name them
     ``counts-*``: the build deletes those when it steps the month again."""
-    from .build import cache_months
     return cache_months(con, root, name.removesuffix(".parquet"), text, from_mi, to_mi, stale=stale, **params)
 
 

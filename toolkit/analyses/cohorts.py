@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import queries
-from ..aggregates.build import read_kept
+from ..aggregates.kept import read_kept
 from ..aggregates.segments import UNKNOWN, cache_cells, check_column, ensure_segments, keep_months
 from .lifecycle import ACTIVE_STATES, STATES, Lifecycle, _check_k, month_label, monthly_from_counts
 

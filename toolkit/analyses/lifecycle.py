@@ -131,7 +131,7 @@ class Lifecycle:
                              "CREATE OR REPLACE TEMP VIEW lifecycle_current AS SELECT * FROM lifecycle_snapshots "
                              "UNION ALL SELECT * FROM lifecycle_extension")
             return
-        from ..aggregates.build import fold
+        from ..aggregates.fold import fold
         if self._extended_to == self.aggregates.last_mi:
             self.con.execute("CREATE OR REPLACE TEMP TABLE lifecycle_extension AS "
                              "SELECT * FROM lifecycle_snapshots WHERE false")
@@ -172,7 +172,7 @@ class Lifecycle:
         root = self.aggregates.root
         if root is None:
             return queries.execute(self.con, text, k=k, from_mi=self.first_mi, to_mi=self.last_mi).df()
-        from ..aggregates.build import cache_counts, read_kept
+        from ..aggregates.kept import cache_counts, read_kept
         cached_to = min(self.last_mi, self.aggregates.last_mi)
         files = cache_counts(self.con, root, text, k, self.first_mi, cached_to)
         parts = [self.con.execute(f"SELECT * FROM {read_kept(self.con, files, self.first_mi)}").df()] if files else []

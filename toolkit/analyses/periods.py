@@ -58,7 +58,7 @@ def _funnel_rows(lc: Lifecycle, referring: bool) -> pd.DataFrame:
     if root is None or referring:
         return queries.execute(lc.con, text, from_mi=first, to_mi=last).df()
     import hashlib
-    from ..aggregates.build import KEPT_AFTER_SPAN, cache_months, read_kept
+    from ..aggregates.kept import KEPT_AFTER_SPAN, cache_months, read_kept
     final = min(last, lc.aggregates.last_mi - KEPT_AFTER_SPAN)
     name = "funnel-" + hashlib.sha256(text.encode()).hexdigest()[:12]
     kept = root / "months"

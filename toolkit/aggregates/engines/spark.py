@@ -329,7 +329,7 @@ class SparkEngine:
     def partitioned(self, query: str, folder: Path, **params) -> None:
         """Write ``query`` (DuckDB dialect, with a column ``mi``) as Parquet under ``folder/mi=<mi>/``.
         Local mode: Spark writes the files (the partition column is in the folder names only;
-        ``_place`` puts it back).  On a cluster the rows (one per user and month: small next to
+        ``staging.place`` puts it back).  On a cluster the rows (one per user and month: small next to
         the events) come to the driver as Arrow and are written here by DuckDB."""
         df = self._run(query, **params)
         try:

@@ -14,7 +14,7 @@ not run or runs with another meaning:
 * ``len(list)`` becomes ``size(list)``; an empty list literal is typed ``array<string>``.
 
 The result types of the Spark run may differ (Spark has no unsigned types); the files it writes
-are re-typed to the DuckDB query's columns when placed in the cache (``_place`` in build.py).
+are re-typed to the DuckDB query's columns when placed in the cache (``place`` in staging.py).
 """
 from __future__ import annotations
 

@@ -6,11 +6,11 @@ from toolkit.report.summary import write_month_index
 from toolkit.report.tables import METRICS_MIME
 
 
-def _month_folder(tmp_path, mau: list[int], lang: str = "en"):
+def _month_folder(tmp_path, mau: list[int], lang: str = "en", active_rate=(0.50, 0.40)):
     """A month folder holding one executed lifecycle notebook whose only output is its metrics."""
     folder = tmp_path / "2025-12"
     folder.mkdir(parents=True)
-    series = {"mau": mau, "new": [10, 4], "active_rate": [0.50, 0.40], **{r: [0.3, 0.2] for r in RATES}}
+    series = {"mau": mau, "new": [10, 4], "active_rate": list(active_rate), **{r: [0.3, 0.2] for r in RATES}}
     metrics = {"section": "lifecycle", "month": "2025-12", "language": lang, "target": 0.85, "target_default": False,
                "months": ["2025-11", "2025-12"], "series": series, "notes": []}
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
@@ -32,3 +32,31 @@ def test_largest_movements_on_few_users_carry_a_small_numbers_caveat(tmp_path):
     big = write_month_index(_month_folder(tmp_path / "c", [5000, 4000]), "2025-12", tmp_path).read_text(
         encoding="utf-8")
     assert "Small numbers" not in big
+
+
+def test_changes_in_points_are_the_difference_of_the_rates_as_shown(tmp_path):
+    """44.14% -> 45.36% is shown as 44.1% -> 45.4%: the change a reader checks by subtraction is
+    +1.3 points, not the +1.2 of the unrounded rates; the same on the summary page, in the
+    lifecycle findings and in the periods table."""
+    import pandas as pd
+    from toolkit.analyses.periods import period_view
+    from toolkit.report.findings import lifecycle_findings
+    from toolkit.report.tables import period_table
+    page = write_month_index(_month_folder(tmp_path, [5000, 6000], active_rate=(0.4414, 0.4536)), "2025-12",
+                             tmp_path).read_text(encoding="utf-8")
+    assert "+1.3 points" in page and "+1.2" not in page, page
+    from toolkit.report.summary import largest_movements
+    flat = {"mau": [5000, 5000], "new": [10, 10], "active_rate": [0.4414, 0.4536], **{r: [0.3, 0.3] for r in RATES}}
+    moves = largest_movements({"language": "en", "months": ["2025-11", "2025-12"], "month": "2025-12",
+                               "series": flat})
+    assert moves[0] == "Monthly active rate rose from 44.1% to 45.4% (+1.3 points).", moves
+    monthly = pd.DataFrame({"month": ["2025-11", "2025-12"], "active_rate": [0.4414, 0.4536], "mau": [5000, 6000],
+                            "cumulative": [11328, 13228], "new": [10, 4], "active": [1, 1], "new_retained": [1, 1],
+                            "woken": [1, 1], "returned": [1, 1], **{r: [0.3, 0.2] for r in RATES}})
+    text = " ".join(lifecycle_findings(monthly, "2025-12", 0.85, "en"))
+    # 45.4% against the 85% target: 39.6 points below (85 - 45.4), up 1.3 on 44.1%
+    assert "39.6 points below" in text and "up 1.3 points" in text, text
+    markers = pd.DataFrame({"month": ["2025-11", "2025-12"], "holidays": ["", ""], "campaigns": ["", ""]})
+    table = period_table(period_view(monthly, markers), "en")
+    row = table[table.iloc[:, 0] == "  vs last month (points)"].iloc[0]
+    assert row["2025-12"] == "+1.3", table

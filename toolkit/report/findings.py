@@ -38,13 +38,13 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
     i = list(m.index).index(month)
     prev = m.iloc[i - 1] if i > 0 else None
     out = []
-    gap = cur["active_rate"] - target
+    gap = L.shown_change(cur["active_rate"], target) / 100     # as the two rates are shown
     if lang == "zh":
         s = f"{month} 月活率 {_pct(cur['active_rate'])}(月活 {int(cur['mau']):,} / 累计 {int(cur['cumulative']):,})"
         s += f",{'高于' if gap >= 0 else '低于'}目标 {_pct(target)} {abs(gap) * 100:.1f} 个百分点"
         s += "(默认目标,可在 toolkit.yaml 的 target_active_rate 中设定)" if default_target else ""
         if prev is not None:
-            d = cur["active_rate"] - prev["active_rate"]
+            d = L.shown_change(cur["active_rate"], prev["active_rate"]) / 100
             s += f",较上月{'上升' if d >= 0 else '下降'} {abs(d) * 100:.1f} 个百分点"
         out.append(s + "。")
     else:
@@ -53,7 +53,7 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
             f"{_pct(target)} target" + (" (the package default: set target_active_rate in toolkit.yaml)"
                                         if default_target else "")
         if prev is not None:
-            d = cur["active_rate"] - prev["active_rate"]
+            d = L.shown_change(cur["active_rate"], prev["active_rate"]) / 100
             s += f", {'up' if d >= 0 else 'down'} {abs(d) * 100:.1f} points on last month"
         out.append(s + ".")
     fc = flow_changes(monthly, month)
@@ -76,12 +76,13 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
         rates = rates.dropna(subset=["d"])
         if len(rates):
             r = rates.loc[rates["d"].abs().idxmax()]
+            d = L.shown_change(r["rate_now"], r["rate_prev"])
             if lang == "zh":
                 out.append(f"变化最大的指标是{L.rate(r['rate'], lang)}:{_pct(r['rate_prev'])} → {_pct(r['rate_now'])}"
-                           f"({r['d'] * 100:+.1f} 个百分点)。")
+                           f"({d:+.1f} 个百分点)。")
             else:
                 out.append(f"The rate that changed most was {L.rate(r['rate'], lang)}: {_pct(r['rate_prev'])} → "
-                           f"{_pct(r['rate_now'])} ({r['d'] * 100:+.1f} points).")
+                           f"{_pct(r['rate_now'])} ({d:+.1f} points).")
     return out
 
 

@@ -230,6 +230,18 @@ def section(key: str, lang: str = "zh") -> str:
     return t(f"sec_{key}", lang) if f"sec_{key}" in TEXT else key
 
 
+def shown(rate: float) -> float:
+    """A rate in percent as the pages show it (one decimal: 0.45355 -> 45.4)."""
+    return float(f"{rate * 100:.1f}")
+
+
+def shown_change(now: float, before: float) -> float:
+    """The change from ``before`` to ``now`` in points, from the two rates as shown: 44.1% ->
+    45.4% is +1.3 points, even when the unrounded rates differ by 1.24 (a reader checks the
+    subtraction)."""
+    return round(shown(now) - shown(before), 1)
+
+
 def points(x: float, lang: str = "zh", signed: bool = True) -> str:
     """A difference of two rates in points: '+3.2 个百分点' / '+3.2 points'."""
     v = x * 100

@@ -49,7 +49,7 @@ def _change(series, months, month, back, is_rate, lang="en"):
     if not (_num(a) and _num(b)):
         return "", 0
     if is_rate:
-        d = (a - b) * 100
+        d = L.shown_change(a, b)
         return f"{d:+.1f} {L.t('points', lang)}", (d > 0) - (d < 0)
     if b == 0:
         return "", 0
@@ -96,10 +96,11 @@ def largest_movements(metrics: dict, n: int = 3) -> list[str]:
     for _, key, a, b, is_rate in sorted(cands, key=lambda c: -c[0])[:n]:
         if is_rate:
             name = L.rate(key, lang)
-            out.append(f"{name}从 {b:.1%} {'升至' if a >= b else '降至'} {a:.1%}({(a - b) * 100:+.1f} 个百分点)。"
+            d = L.shown_change(a, b)
+            out.append(f"{name}从 {b:.1%} {'升至' if a >= b else '降至'} {a:.1%}({d:+.1f} 个百分点)。"
                        if lang == "zh" else
                        f"{name[0].upper() + name[1:]} {'rose' if a >= b else 'fell'} from {b:.1%} to {a:.1%} "
-                       f"({(a - b) * 100:+.1f} points).")
+                       f"({d:+.1f} points).")
         else:
             name = _h(key, lang)
             out.append(f"{name}从 {int(b):,} {'增至' if a >= b else '减至'} {int(a):,}({(a / b - 1):+.1%})。"

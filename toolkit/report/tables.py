@@ -166,12 +166,13 @@ def period_table(view: pd.DataFrame, lang: str = "zh", last: int = 6) -> pd.Data
     """The last months (columns): each rate, its change on last month and on last year (points), the markers."""
     df = view.tail(last).reset_index(drop=True)
     zh = lang == "zh"
-    pts = lambda v: "" if pd.isna(v) else f"{v * 100:+.1f}"  # noqa: E731
+    def pts(now, change):      # the change in points as the two rates are shown (now - change: the rate before)
+        return "" if pd.isna(now) or pd.isna(change) else f"{L.shown_change(now, now - change):+.1f}"
     rows = []
     for c in ["active_rate", *RATES]:
         rows.append((L.rate(c, lang), df[c].map(_fmt_pct)))
-        rows.append((("  环比(百分点)" if zh else "  vs last month (points)"), df[f"{c}_mom"].map(pts)))
-        rows.append((("  同比(百分点)" if zh else "  vs last year (points)"), df[f"{c}_yoy"].map(pts)))
+        rows.append((("  环比(百分点)" if zh else "  vs last month (points)"), pd.Series(list(map(pts, df[c], df[f"{c}_mom"])))))
+        rows.append((("  同比(百分点)" if zh else "  vs last year (points)"), pd.Series(list(map(pts, df[c], df[f"{c}_yoy"])))))
     rows.append((("节假日" if zh else "holidays"), df["holidays"].fillna("")))
     rows.append((("活动" if zh else "campaigns"), df["campaigns"].fillna("")))
     return _by_month(rows, df["month"], lang)

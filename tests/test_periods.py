@@ -338,3 +338,25 @@ def test_a_month_without_data_gives_its_holidays_no_lift():
     lifts = holiday_lift(daily, country="CN").set_index("festival")
     assert pd.isna(lifts.loc["dragon_boat", "lift"]), lifts.loc["dragon_boat"]
     assert 0.8 < lifts.loc["labour_day", "lift"] < 1.2       # 05-01 .. 05-05: no gap near it, no planted effect
+
+
+def test_every_holiday_of_the_calendar_marks_its_month():
+    """The rates table and chart mark each month with a holiday of the configured calendar, not
+    only China's three golden weeks: Dragon Boat (2026-06-19) and Mid-Autumn (2026-09-25) mark
+    June and September; a UK calendar marks its bank holidays (no month was marked before).  A
+    window across two months marks the month of its holiday: New Year's Day 2024's days off
+    (2023-12-30 .. 2024-01-01) mark January, not December."""
+    from toolkit.analyses.periods import month_markers
+    none = pd.DataFrame(columns=["campaign_id", "start_date", "end_date"])
+    cn = month_markers([f"2026-{m:02d}" for m in range(1, 13)], none).set_index("month")["holidays"]
+    assert cn.to_dict() == {"2026-01": "New Year's Day", "2026-02": "Spring Festival", "2026-03": "",
+                            "2026-04": "Tomb-Sweeping Day", "2026-05": "Labour Day", "2026-06": "Dragon Boat Festival",
+                            "2026-07": "", "2026-08": "", "2026-09": "Mid-Autumn Festival", "2026-10": "National Day",
+                            "2026-11": "", "2026-12": ""}
+    zh = month_markers(["2026-06", "2026-09"], none, lang="zh")["holidays"].tolist()
+    assert zh == ["端午节", "中秋节"]
+    ny = month_markers(["2023-12", "2024-01"], none).set_index("month")["holidays"]
+    assert ny.to_dict() == {"2023-12": "", "2024-01": "New Year's Day"}
+    gb = month_markers([f"2011-{m:02d}" for m in range(1, 13)], none, country="GB").set_index("month")["holidays"]
+    assert gb["2011-04"] == "Good Friday, Wedding of William and Catherine"
+    assert gb["2011-05"] == "Spring Bank Holiday" and gb["2011-12"] == "Christmas Day" and gb["2011-02"] == ""

@@ -51,6 +51,7 @@ class HolidayWindow:
     name_zh: str       # Chinese name
     start: date
     end: date
+    day: date | None = None    # the first public holiday of the festival the window is named for
 
     @property
     def days(self) -> int:
@@ -216,17 +217,18 @@ def holiday_windows(start: date, end: date, country: str = "CN", schedule=None) 
         run_start = d
         while d + timedelta(days=1) <= hi and off(d + timedelta(days=1)):
             d += timedelta(days=1)
-        festivals = Counter()
+        festivals, first_day = Counter(), {}
         for x in (run_start + timedelta(days=i) for i in range((d - run_start).days + 1)):
             for name in cal.get_list(x) if x in cal else []:
                 f = _festival_of(name)
                 if f:
                     festivals[f] += 1
+                    first_day.setdefault(f, x)
         if festivals:
             key, en, zh = min(festivals, key=lambda f: (_PRIORITY.index(f[0]) if f[0] in _PRIORITY else 99,
                                                         -festivals[f]))
             if d >= start and run_start <= end:
-                windows.append(HolidayWindow(key, en, zh, run_start, d))
+                windows.append(HolidayWindow(key, en, zh, run_start, d, first_day[(key, en, zh)]))
         d += timedelta(days=1)
     return windows
 

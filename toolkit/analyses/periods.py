@@ -11,17 +11,17 @@ from .holiday_calendar import holiday_windows
 from .lifecycle import RATES, Lifecycle, month_label
 from ..months import parse_month
 
-MAJOR_FESTIVALS = ("spring_festival", "labour_day", "national_day")
-
-
 def month_markers(months: list[str], campaigns: pd.DataFrame, *, country: str = "CN", lang: str = "en") -> pd.DataFrame:
-    """Per month: the major festivals and the campaigns that touch it (text, empty when none)."""
+    """Per month: the holidays of the calendar (``country``) that fall in it, in date order (a
+    window of days off across two months marks the month of the holiday it is named for: New
+    Year's Day's window of 2023-12-30 .. 2024-01-01 marks January), and the campaigns that touch
+    it (text, empty when none)."""
     first, last = parse_month(months[0]), parse_month(months[-1])
     wins = holiday_windows(first, pd.Timestamp(last).to_period("M").end_time.date(), country)
     out = []
     for m in months:
-        fest = sorted({(w.name_zh if lang == "zh" else w.name) for w in wins if w.festival in MAJOR_FESTIVALS
-                       and any(f"{d:%Y-%m}" == m for d in w.dates())})
+        fest = list(dict.fromkeys((w.name_zh if lang == "zh" else w.name) for w in sorted(wins, key=lambda w: w.start)
+                                  if f"{w.day or w.start:%Y-%m}" == m))
         camp = sorted(str(c["campaign_id"]) for _, c in campaigns.iterrows()
                       if f"{pd.Timestamp(c['start_date']):%Y-%m}" <= m <= f"{pd.Timestamp(c['end_date']):%Y-%m}")
         out.append({"month": m, "holidays": ", ".join(fest), "campaigns": ", ".join(camp)})

@@ -114,6 +114,12 @@ def test_tier_by_state_matrix_counts_unscored_users(orders_dir):
     assert mat.loc["none"].sum() == 2                          # users 4 and 5
     # user 2 ordered (a qualifying purchase event) in March after January only: woken (inactive Feb)
     assert mat.loc["important_develop", "woken"] == 1
+    # the heatmap names the unscored row by what scores a user here: an order, not activity
+    # (user 5 has events but no order)
+    from toolkit.report.value_risk import plot_tier_state
+    labels = [x.get_text() for x in plot_tier_state(mat, lang="en").get_yticklabels()]
+    assert labels[-1] == "not scored (no order in the window)", labels
+    assert plot_tier_state(mat, lang="zh").get_yticklabels()[-1].get_text() == "未分层(窗口内无购买)"
 
 
 def test_rf_tiers_without_orders(events_dir):

@@ -123,7 +123,9 @@ def tier_state_matrix(scores: pd.DataFrame, states: pd.DataFrame) -> pd.DataFram
     order = (TIER_ORDER if mode == "rfm" else RF_TIER_ORDER) + ["none"]
     df = states[["user_id", "state"]].merge(scores[["user_id", "tier"]], on="user_id", how="left")
     df["tier"] = df["tier"].fillna("none")
-    return pd.crosstab(df["tier"], df["state"]).reindex(index=order, columns=STATES, fill_value=0)
+    out = pd.crosstab(df["tier"], df["state"]).reindex(index=order, columns=STATES, fill_value=0)
+    out.attrs["mode"] = mode
+    return out
 
 
 def user_tiers(lc, month: str, *, churn_after: int = 2, window: int = 12, bins: int = 5) -> pd.DataFrame:

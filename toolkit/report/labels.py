@@ -126,7 +126,8 @@ TEXT = {
     "no_change": ("no clear change", "无明显变化"),
     # value and risk (notebook 04)
     "vr_tier": ("value tier", "价值分层"),
-    "vr_no_tier": ("not scored (no order or activity in the window)", "未分层(窗口内无购买或活跃)"),
+    "vr_no_tier": ("not scored (no order in the window)", "未分层(窗口内无购买)"),
+    "vr_no_tier_rf": ("not scored (no activity in the window)", "未分层(窗口内无活跃)"),
     "vr_share": ("share of scored users", "用户占比"),
     "vr_recency": ("mean recency (days)", "平均最近间隔(天)"),
     "vr_frequency": ("mean frequency", "平均频次"),
@@ -321,8 +322,10 @@ GLOSSARY = {
     ],
     "value_risk": [
         ("RFM tiers", "RFM 价值分层", "recency (days since the last order), frequency (orders) and monetary (amount) "
-         "over the window, each scored by quantile; high = above the middle score. Without orders: activity (RF).",
-         "窗口内的最近购买间隔、购买次数与金额,按分位数打分;高于中间分为“高”。无订单时按活跃计算(RF)。"),
+         "over the window, each scored by quantile; high = above the middle score. Users without an order in the window "
+         "are not scored, even when active; data without any orders are scored on activity instead (RF).",
+         "窗口内的最近购买间隔、购买次数与金额,按分位数打分;高于中间分为“高”。窗口内没有购买的用户不分层(即使活跃);"
+         "数据中完全没有订单时改按活跃计算(RF)。"),
         ("churn probability", "流失概率", "the chance that a user active this month is inactive next month, from the "
          "model chosen on a validation month.", "本月活跃用户下月不活跃的概率,由验证月选出的模型给出。"),
         ("out-of-time AUC", "样本外 AUC", "how well the risk ranks users who went inactive above those who did not, on "

@@ -23,9 +23,11 @@ MODEL_WORDS = {"logistic": ("logistic regression", "逻辑回归"), "boosting": 
                "baseline": ("baseline: recency alone", "基线:仅按最近活跃")}
 
 
-def tier(key: str, lang: str) -> str:
+def tier(key: str, lang: str, mode: str = "rfm") -> str:
+    """A tier's name; ``none``: the users not scored, by what scores them (``mode``: orders in
+    RFM, activity in RF)."""
     if key == "none":
-        return L.t("vr_no_tier", lang)
+        return L.t("vr_no_tier" if mode == "rfm" else "vr_no_tier_rf", lang)
     return (TIER_ZH if lang == "zh" else TIER_EN).get(key, key)
 
 
@@ -61,7 +63,7 @@ def plot_tier_state(matrix: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
     ax = _ax(ax, (9, 5))
     m = matrix.loc[:, matrix.sum() > 0]
     sns.heatmap(m, annot=True, fmt=",d", cmap="Blues", cbar=False, ax=ax,
-                yticklabels=[tier(k, lang) for k in m.index], xticklabels=[L.state(s, lang) for s in m.columns],
+                yticklabels=[tier(k, lang, matrix.attrs.get("mode", "rfm")) for k in m.index], xticklabels=[L.state(s, lang) for s in m.columns],
                 **kwargs)
     ax.set_xlabel(L.t("state", lang))
     ax.set_ylabel(L.t("vr_tier", lang))

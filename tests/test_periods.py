@@ -207,6 +207,34 @@ def test_cli_holidays_and_campaigns(sample_dir):
     assert set(cf.method) == {"control arm"} and len(cf) == 3
 
 
+def test_cli_tables_are_written_for_excel_by_their_extension(sample_dir, tmp_path):
+    """--out chooses the format by its extension: .xlsx is a workbook (it was CSV text under an
+    .xlsx name, which Excel refuses), .csv carries a byte-order mark (Excel then shows the
+    Chinese campaign names), .json keeps a p-value's digits (10 decimals made 8.6e-10 into
+    1e-9); another extension stops before any work, naming the formats."""
+    import json
+    import openpyxl
+    out = {ext: tmp_path / f"campaigns.{ext}" for ext in ("xlsx", "csv", "json")}
+    for ext, path in out.items():
+        proc = run_cli("campaigns", sample_dir, "--out", path)
+        assert proc.returncode == 0, proc.stderr
+    ws = openpyxl.load_workbook(out["xlsx"]).active
+    rows = list(ws.values)
+    assert rows[0][:3] == ("campaign_id", "name", "metric") and len(rows) == 4
+    raw = out["csv"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    csv = pd.read_csv(out["csv"], encoding="utf-8-sig")
+    assert [r[1] for r in rows[1:]] == list(csv["name"])
+    p_csv = csv["p_value"].tolist()
+    p_json = [r["p_value"] for r in json.loads(out["json"].read_text(encoding="utf-8"))]
+    p_xlsx = [r[list(rows[0]).index("p_value")] for r in rows[1:]]
+    assert min(p_csv) < 1e-6                       # the sample's campaigns have tiny p-values
+    for a, b, c in zip(p_csv, p_json, p_xlsx):
+        assert b == pytest.approx(a, rel=1e-5) and c == pytest.approx(a, rel=1e-5)
+    bad = run_cli("campaigns", sample_dir, "--out", tmp_path / "campaigns.txt")
+    assert bad.returncode == 2 and ".csv, .xlsx or .json" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_cli_ab():
     proc = run_cli("ab", "--treatment", "60/100", "--control", "50/100", "--baseline", "0.1", "--mde", "0.02")
     assert proc.returncode == 0, proc.stderr

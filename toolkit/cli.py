@@ -17,19 +17,25 @@ from .errors import ToolkitError
 
 
 class _OutFile(click.Path):
-    """A file to write: its folder must exist, checked before any work (not after minutes of it)."""
+    """A file to write: its folder must exist and its extension name a format the command
+    writes, checked before any work (not after minutes of it)."""
 
-    def __init__(self):
+    def __init__(self, suffixes=(".csv", ".xlsx", ".json")):
         super().__init__(dir_okay=False)
+        self.suffixes = suffixes
 
     def convert(self, value, param, ctx):
         path = Path(super().convert(value, param, ctx))
+        if path.suffix.lower() not in self.suffixes:
+            self.fail(f"{path.name}: the extension chooses the format; end the name in "
+                      f"{', '.join(self.suffixes[:-1])} or {self.suffixes[-1]}.", param, ctx)
         if not path.parent.is_dir():
             self.fail(f"the folder {path.parent} does not exist: create it, or write the file elsewhere.", param, ctx)
         return str(path)
 
 
 OUT_FILE = _OutFile()
+OUT_SHEET = _OutFile((".csv", ".xlsx"))
 
 
 class _Group(click.Group):
@@ -207,14 +213,17 @@ def _tidy(df):
 
 
 def _write_frame(df, out):
-    """CSV or JSON (by extension) to a file, CSV to stdout when out is None (see _tidy)."""
+    """CSV (with a byte-order mark, for Excel), an Excel workbook or JSON, by the extension of
+    ``out``; CSV to stdout when out is None (see _tidy)."""
+    from .export import write_table
     df = _tidy(df)
     if out is None:
         click.echo(df.to_csv(index=False), nl=False)
-    elif str(out).lower().endswith(".json"):
-        Path(out).write_text(df.to_json(orient="records", force_ascii=False, indent=1), encoding="utf-8")
+    elif str(out).lower().endswith(".json"):     # 15 digits: the default 10 decimals turn a p-value of 8.6e-10 into 1e-9
+        Path(out).write_text(df.to_json(orient="records", force_ascii=False, indent=1, double_precision=15),
+                             encoding="utf-8")
     else:
-        df.to_csv(out, index=False)
+        write_table(df, out)
     if out is not None:
         click.echo(f"Wrote {len(df):,} rows to {out}.")
 
@@ -227,7 +236,7 @@ def _write_frame(df, out):
                    "its stderr note names the last complete month).")
 @click.option("--by", "by", default=None,
               help="Break the table down by a column of the users table (one of segment_columns, e.g. channel).")
-@click.option("--out", "out", default=None, type=OUT_FILE, help="CSV or .json file (default: stdout).")
+@click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.pass_context
 def lifecycle(ctx, data_dir, churn_after, month, by, out):
     """Write the monthly lifecycle table: states, MAU, active rate and the four rates (per segment with --by)."""
@@ -253,7 +262,7 @@ def lifecycle(ctx, data_dir, churn_after, month, by, out):
 @click.option("--by", "by", default=None,
               help="One triangle per value of a users column (one of segment_columns, e.g. city).")
 @click.option("--counts", is_flag=True, help="Active users instead of shares of the cohort.")
-@click.option("--out", "out", default=None, type=OUT_FILE, help="CSV or .json file (default: stdout).")
+@click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.pass_context
 def cohorts(ctx, data_dir, month, by, counts, out):
     """Retention cohorts (留存矩阵): one row per entry month, its size and the share active m0, m1, ... months after entry."""
@@ -267,7 +276,7 @@ def cohorts(ctx, data_dir, month, by, counts, out):
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", default=None, help="Last month YYYY-MM (default: the last complete month).")
-@click.option("--out", "out", default=None, type=OUT_FILE, help="CSV or .json file (default: stdout).")
+@click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.pass_context
 def funnel(ctx, data_dir, month, out):
     """AARRR funnel per entry month: acquired, activated, retained, paying, referring (counts and shares), revenue per user and per payer."""
@@ -331,7 +340,7 @@ def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, ret
 
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
-@click.option("--out", "out", default=None, type=OUT_FILE, help="CSV or .json file (default: stdout).")
+@click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.option("--events", "event_names", default=None,
               help="Count daily users of these events (comma-separated, e.g. trip) instead of active users.")
 @click.option("--weeks", type=int, default=3, show_default=True, help="Weeks before and after each window for the baseline.")
@@ -359,7 +368,7 @@ def holidays(ctx, data_dir, out, event_names, weeks):
 
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
-@click.option("--out", "out", default=None, type=OUT_FILE, help="CSV or .json file (default: stdout).")
+@click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.pass_context
 def campaigns(ctx, data_dir, out):
     """One row per campaign: goal metric per arm, difference, 95% interval, p-value, SRM flag, method."""
@@ -431,7 +440,7 @@ def _month_or_last(store, month):
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", default=None, help="Month YYYY-MM (default: the last complete month).")
 @click.option("--threshold", type=float, default=0.3, show_default=True, help="Share of active days that makes a tag.")
-@click.option("--out", "out", default=None, type=OUT_FILE, help="CSV or .json file (default: stdout).")
+@click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.pass_context
 def preferences(ctx, data_dir, month, threshold, out):
     """Per user: the share of active days on which each category was used (last 3 months), tags, primary tag."""
@@ -451,7 +460,7 @@ def preferences(ctx, data_dir, month, threshold, out):
 @click.option("--rules", default=None, type=click.Path(dir_okay=False), help="Rules table (default: scene_rules.csv in the data folder).")
 @click.option("--seed", type=int, default=2024, show_default=True, help="Seed of the held-out control draw.")
 @click.option("--dry-run", is_flag=True, help="List the pushes without writing them to the pushes table.")
-@click.option("--out", "out", default=None, type=OUT_FILE, help="With --dry-run: CSV or .json file.")
+@click.option("--out", "out", default=None, type=OUT_FILE, help="With --dry-run: a .csv, .xlsx or .json file.")
 @click.pass_context
 def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
     """Select each scene rule's users for the month, hold out a control share, write the pushes."""
@@ -485,7 +494,7 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
 @click.option("--window", type=int, default=12, show_default=True, help="Months of orders (or activity) scored.")
 @click.option("--bins", type=int, default=5, show_default=True, help="Quantile bins of each score (2-10).")
 @click.option("--out", "out", default=None, type=OUT_FILE,
-              help="CSV or .json file for the per-user tiers (user ids); without it only the summary is printed.")
+              help="A .csv, .xlsx or .json file for the per-user tiers (user ids); without it only the summary is printed.")
 @click.pass_context
 def rfm(ctx, data_dir, month, window, bins, out):
     """RFM value tiers (用户价值分层) at the end of the month: a summary per tier, and per user with --out."""
@@ -517,7 +526,7 @@ def rfm(ctx, data_dir, month, window, bins, out):
 @click.option("--train-months", type=int, default=6, show_default=True, help="Months of known outcome each model learns from.")
 @click.option("--rules", default=None, type=click.Path(dir_okay=False), help="Scene rules (default: scene_rules.csv in the data folder).")
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None, help="Language of the reasons.")
-@click.option("--out", "out", default=None, type=OUT_FILE, help="CSV or .json file (default: stdout).")
+@click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.pass_context
 def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, out):
     """Per user active in the month: the probability of being inactive next month, the three features
@@ -539,7 +548,7 @@ def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, out):
 @click.option("--month", default=None, help="Month YYYY-MM whose users give the reach (default: the last complete month).")
 @click.option("--file", "ideas_path", default=None, type=click.Path(dir_okay=False),
               help="Ideas table (default: ideas.csv in the data folder).")
-@click.option("--out", "out", default=None, type=OUT_FILE, help="CSV or .json file (default: stdout).")
+@click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.pass_context
 def ideas(ctx, data_dir, month, ideas_path, out):
     """ICE ranking (ICE 排序法): each idea's reach this month beside impact, confidence, ease and their product."""
@@ -557,7 +566,7 @@ def ideas(ctx, data_dir, month, ideas_path, out):
 @main.command("export-users")
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", default=None, help="Month YYYY-MM (default: the last complete month).")
-@click.option("--out", "out", required=True, type=OUT_FILE, help="File to write: .csv or .xlsx.")
+@click.option("--out", "out", required=True, type=OUT_SHEET, help="File to write: .csv or .xlsx.")
 @click.option("--lang", "language", type=click.Choice(["zh", "en", "keys"]), default=None,
               help="Headers and state names in Chinese, English, or the column keys (default: the configuration's).")
 @click.option("--core-category", default="car_control", show_default=True,
@@ -565,9 +574,8 @@ def ideas(ctx, data_dir, month, ideas_path, out):
 @click.pass_context
 def export_users(ctx, data_dir, month, out, language, core_category):
     """One row per user for the month (state, last activity, tags, purchases, campaigns): CSV or Excel."""
-    from .analyses.user_detail import user_detail, write_detail
-    if not str(out).lower().endswith((".csv", ".xlsx")):
-        raise ToolkitError(f"--out must end in .csv or .xlsx, got {out}.")
+    from .analyses.user_detail import user_detail
+    from .export import write_table
     cfg, store = _open(ctx, data_dir)
     month = _month_or_last(store, month)
     lc = _lifecycle(cfg, store, last_month=month)
@@ -577,7 +585,7 @@ def export_users(ctx, data_dir, month, out, language, core_category):
         df = user_detail(lc, month, churn_after=cfg.churn_after, core_category=core_category,
                          lang=None if lang == "keys" else lang, progress=steps)
         steps.step(f"writing {len(df):,} rows to {Path(out).name}")
-        write_detail(df, out, progress=steps)
+        write_table(df, out, progress=steps, sheet="users")
     click.echo(f"Wrote {len(df):,} users of {month} to {out}.")
 
 

@@ -3,7 +3,6 @@ for operations staff to open in Excel.  The only output of the toolkit that name
 users; the management reports never do."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 
@@ -70,33 +69,3 @@ def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_categor
     if lang in ("en", "zh"):
         df.columns = [zh if lang == "zh" else en for _, en, zh in COLUMNS]
     return df
-
-
-def write_detail(df: pd.DataFrame, out, progress=None) -> Path:
-    """CSV (UTF-8 with BOM, so Excel shows Chinese) or .xlsx with a frozen header row,
-    filters and column widths fitted to the content.  ``progress`` (a ``progress.Steps``)
-    shows the rows written to the workbook, the slow part of a large export."""
-    out = Path(out)
-    if out.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-        from openpyxl.utils import get_column_letter
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "users"
-        ws.append([str(c) for c in df.columns])
-        cells = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
-        if progress is not None:
-            cells = progress.rows(cells, len(df), "rows")
-        for row in cells:
-            ws.append(row)
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = ws.dimensions
-        for i, col in enumerate(df.columns, 1):
-            sample = df[col].head(500).map(lambda v: len(str(v)) if pd.notna(v) else 0)
-            width = max([len(str(col)) * (2 if any(ord(ch) > 127 for ch in str(col)) else 1)]
-                        + ([int(sample.max())] if len(sample) else []))
-            ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
-        wb.save(out)
-    else:
-        df.to_csv(out, index=False, encoding="utf-8-sig")
-    return out

@@ -430,3 +430,22 @@ def test_a_chinese_page_says_what_was_left_out_in_chinese():
     assert not any(w in zh for w in ("cannot", "events (", "left out", "Check"))
     assert checks.warning().startswith("50 of 1,000 events (5.00%) cannot be used")
     assert checks.as_dict()["warning_zh"] == zh and checks.as_dict()["warning"] == checks.warning()
+
+
+def test_a_month_after_the_data_names_the_last_event_not_a_complete_month(small, tmp_path):
+    """With events up to 2026-05-09, a month after the data is refused naming that day; the
+    refusal of a command that accepts the incomplete month (lifecycle) once called 2026-05 the
+    "last complete month", against the note on the same run that it is not complete."""
+    d = _copy(small, tmp_path)
+    ref = pd.read_parquet(next((d / "events").glob("*.parquet")))
+    late = ref.head(1).copy()
+    late["event_time"] = pd.Timestamp("2026-05-09 10:00")
+    late.to_parquet(d / "events" / "events-2026-05.parquet", index=False)
+    con = open_store(d).con
+    with pytest.raises(MonthRangeError) as err:
+        check_month("2030-01", con, partial=True)
+    said = str(err.value)
+    assert "available months are 2026-01 to 2026-05" in said and "events from 2026-01 to 2026-05-09" in said, said
+    assert "complete" not in said, said
+    proc = run_cli("lifecycle", d, "--month", "2030-01")
+    assert proc.returncode == 2 and "events from 2026-01 to 2026-05-09" in proc.stderr, proc.stderr

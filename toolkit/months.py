@@ -134,6 +134,6 @@ def check_month(text: str | None, con, *, what: str = "--month", shift: int = 0,
     if not lo <= m <= hi:
         available = f"{month_str(lo)} to {month_str(hi)}" if lo <= hi else "none"
         raise MonthRangeError(f"{what} {month_str(m)} is outside the data: the available months are {available} "
-                              f"(events from {month_str(first)}, last complete month {month_str(last)}). "
+                              f"(events from {month_str(first)} to {last_event:%Y-%m-%d}). "
                               "Pick a month in that range, or add the data for the month.")
     return month_str(m)

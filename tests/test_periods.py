@@ -199,6 +199,8 @@ def test_cli_holidays_and_campaigns(sample_dir):
     df = pd.read_csv(io.StringIO(h.stdout))
     assert list(df.columns[:7]) == ["name", "start", "end", "days", "lift", "ci_low", "ci_high"]
     assert "2025-10-01" in set(df.start) and "2025-10-08" in set(df.end)
+    none = run_cli("holidays", sample_dir, "--events", "Trip")        # no such name: said, not an empty table
+    assert none.returncode == 2 and "no event named 'Trip'" in none.stderr and none.stdout == "", none.stderr
     c = run_cli("campaigns", sample_dir)
     assert c.returncode == 0, c.stderr
     cf = pd.read_csv(io.StringIO(c.stdout))

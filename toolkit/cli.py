@@ -354,6 +354,10 @@ def holidays(ctx, data_dir, out, event_names, weeks):
     names = [x.strip() for x in event_names.split(",") if x.strip()] if event_names else None
     daily = daily_users(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events,
                         event_names=names)
+    if names and daily.empty:
+        raise ToolkitError(f"--events {event_names}: the data in {store.data_dir} have no event named "
+                           f"{' or '.join(repr(n) for n in names)} (names match exactly, case included): nothing to "
+                           "count. Give an event name of the data, or leave --events out to count active users.")
     schedule = schedule_file(cfg.holiday_schedule, store.data_dir)
     df = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks, schedule=schedule)
     if len(daily):

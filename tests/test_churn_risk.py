@@ -111,3 +111,25 @@ def test_churn_risk_cli(sample_dir, tmp_path):
     assert set(df["scene_rule"]) <= {"R1", ""} and (df["scene_rule"] == "R1").all()   # R1: dormant, any tag
     bad = run_cli("churn-risk", sample_dir, "--month", "2024-12")
     assert bad.returncode == 2 and "earlier months" in bad.stderr
+
+
+def test_a_reason_names_the_state_in_its_language():
+    """A model under which returned users are the riskiest gives "lifecycle state returned" as a
+    reason; in Chinese the state is named in Chinese too ("用户分群 回流用户", once "用户分群
+    returned")."""
+    from sklearn.linear_model import LogisticRegression
+    from toolkit.analyses.churn_risk import FEATURES, NUMERIC, STATE_COLS, reasons
+    rng = np.random.default_rng(0)
+    states = rng.choice(["active", "returned"], 400)
+    df = pd.DataFrame({c: rng.normal(size=400) for c in NUMERIC})
+    for c in STATE_COLS:
+        df[c] = (c == "state_" + pd.Series(states)).astype(float)
+    df["state"] = states
+    y = (states == "returned") & (rng.random(400) < 0.9) | (rng.random(400) < 0.05)
+    model = LogisticRegression(max_iter=1000).fit(df[FEATURES].to_numpy(), y)
+    ref = {**{c: 0.0 for c in NUMERIC}, **{c: float(c == "state_active") for c in STATE_COLS}}
+    returned = df[df["state"] == "returned"].head(5)
+    _, en = reasons(model, returned, ref, lang="en")
+    _, zh = reasons(model, returned, ref, lang="zh")
+    assert all(r.startswith("lifecycle state returned") for r in en), en
+    assert all(r.startswith("用户分群 回流用户") for r in zh), zh

@@ -529,7 +529,7 @@ def rfm(ctx, data_dir, month, window, bins, out):
 @click.option("--month", default=None, help="Month YYYY-MM whose active users are scored (default: the last complete month).")
 @click.option("--train-months", type=int, default=6, show_default=True, help="Months of known outcome each model learns from.")
 @click.option("--rules", default=None, type=click.Path(dir_okay=False), help="Scene rules (default: scene_rules.csv in the data folder).")
-@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None, help="Language of the reasons.")
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None, help="Language of the reasons (the columns and the state keep their keys, for tools that read the file).")
 @click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.pass_context
 def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, out):

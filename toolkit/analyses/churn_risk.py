@@ -190,8 +190,9 @@ def reasons(model, df: pd.DataFrame, ref: dict, *, lang: str = "en", n: int = 3)
     texts = np.empty((len(df), len(names)), dtype=object)
     for j, g in enumerate(names):
         word = WORDS[g][1 if lang == "zh" else 0]
-        if g == "state":
-            shown = df["state"].astype(str)
+        if g == "state":        # the state in the reasons' language (a Chinese reason said "用户分群 returned")
+            from .lifecycle import STATE_ZH
+            shown = df["state"].astype(str).map(lambda s: STATE_ZH.get(s, s) if lang == "zh" else s.replace("_", " "))
         elif g in ("signal_3m", "campaign_3m"):
             shown = df[g].map({1.0: "是" if lang == "zh" else "yes", 0.0: "否" if lang == "zh" else "no"})
         elif g == "amount_3m":

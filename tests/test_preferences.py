@@ -166,6 +166,7 @@ def test_export_users_xlsx_and_csv(sample_dir, tmp_path):
     df = pd.read_csv(c, encoding="utf-8-sig")
     assert list(df.columns) == [en for _, en, _ in COLUMNS]
     assert set(df["lifecycle state"]) <= {"new", "new_retained", "active", "woken", "returned", "dormant", "churned"}
+    assert "not scored" in set(df["value tier (RFM)"]) and not df["value tier (RFM)"].isna().any()   # words, no blank
     bad = run_cli("export-users", sample_dir, "--out", tmp_path / "users.txt")
     assert bad.returncode == 2 and ".xlsx" in bad.stderr
 

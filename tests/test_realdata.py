@@ -131,3 +131,17 @@ def test_the_preferences_explorer_is_not_offered_without_a_feature_map(retail, t
     from toolkit.report.labels import note
     last = [c for c in nb.cells if c.cell_type == "code"][-1]
     assert any(note("no_feature_map_again", "en") in str(o.get("data", {})) for o in last.get("outputs", []))
+
+
+def test_the_user_export_of_a_shop_has_no_driving_column(retail, tmp_path):
+    """Without offline-signal events nobody can have "driven in the last 3 months": the column is
+    left out instead of reading "no" for every customer."""
+    conf = tmp_path / "retail.yaml"
+    conf.write_text(f"data_dir: {retail}\ntimezone: Europe/London\nsignal_events: []\nlanguage: en\n")
+    out = tmp_path / "users.csv"
+    proc = run_cli("--config", conf, "export-users", "--month", "2011-11", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    import pandas as pd
+    df = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
+    assert "drove in the last 3 months" not in df.columns and "lifecycle state" in df.columns
+    assert "" not in set(df["value tier (RFM)"])      # every customer ordered within the 12 months

@@ -29,7 +29,8 @@ COLUMNS = [  # key, English, Chinese
 def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_category: str = "car_control",
                 lang: str | None = None, progress=None) -> pd.DataFrame:
     """One row per user entered by ``month``; columns as ``COLUMNS`` (keys, or headers in
-    ``lang`` 'en' / 'zh' when given).  ``progress`` (a ``progress.Steps``) hears of each step."""
+    ``lang`` 'en' / 'zh' when given; no ``drove_3m`` without offline-signal events; a user
+    without a value tier is "not scored" in words).  ``progress`` (a ``progress.Steps``) hears of each step."""
     tick = progress.step if progress is not None else (lambda label: None)
     from .lifecycle import STATE_ZH
     m = parse_month(month)
@@ -54,12 +55,15 @@ def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_categor
     df = (states[["user_id", "state"]].merge(names, on="user_id", how="left").merge(ev, on="user_id", how="left")
           .merge(oc, on="user_id", how="left").merge(prefs, on="user_id", how="left").merge(tiers, on="user_id", how="left"))
     df["drove_3m"] = df["drove_3m"].fillna(False).astype(bool)
-    df = df[[k for k, _, _ in COLUMNS]].sort_values("user_id", ignore_index=True)
+    # without offline-signal events (a shop's data) nobody "drove": the column is left out, not all "no"
+    columns = [c for c in COLUMNS if c[0] != "drove_3m" or lc.signal_events]
+    df = df[[k for k, _, _ in columns]].sort_values("user_id", ignore_index=True)
     if lang == "zh":
         df["state"] = df["state"].map(STATE_ZH)
-        df["drove_3m"] = df["drove_3m"].map({True: "是", False: "否"})
+        if "drove_3m" in df:
+            df["drove_3m"] = df["drove_3m"].map({True: "是", False: "否"})
     if lang in ("en", "zh"):
-        df["tier"] = df["tier"].map(TIER_ZH if lang == "zh" else TIER_EN)
+        df["tier"] = df["tier"].map(TIER_ZH if lang == "zh" else TIER_EN).fillna("未分层" if lang == "zh" else "not scored")
         # categories as the report pages name them (控车 / car control; a category of your own
         # feature_map stays as written), 'unknown' and 'other' included
         from ..report.labels import category
@@ -67,5 +71,5 @@ def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_categor
         df["tags"] = df["tags"].map(lambda t: ",".join(category(c, lang) for c in t.split(",")) if isinstance(t, str)
                                     and t else t)
     if lang in ("en", "zh"):
-        df.columns = [zh if lang == "zh" else en for _, en, zh in COLUMNS]
+        df.columns = [zh if lang == "zh" else en for _, en, zh in columns]
     return df

@@ -83,6 +83,7 @@ kpis = monthly_kpis(lc, ctx.monthly, daily_users(con, active_events=lc.active_ev
 corr = correlations(kpis)
 pairs = strongest_pairs(corr["spearman"], corr["n_spearman"])
 pair_words = describe_pairs(pairs, lang, V.kpi)
+change_words = describe_pairs(strongest_pairs(corr["pearson_change"], corr["n_change"]), lang, V.kpi, changes=True)
 ideas_path = ideas_file(ctx.cfg.data_dir, ideas or None)
 ranked = month_ideas(lc, ctx.month, ideas_path, churn_after=ctx.churn_after, states=states,
                      prefs=prefs) if ideas_path else None
@@ -94,7 +95,7 @@ ranked = month_ideas(lc, ctx.month, ideas_path, churn_after=ctx.churn_after, sta
 # ## 结论
 
 # %%
-display(Markdown("\n".join(f"- {s}" for s in V.findings(summary, risk, pair_words, ranked, lang, mode))))
+display(Markdown("\n".join(f"- {s}" for s in V.findings(summary, risk, change_words, ranked, lang, mode))))
 _ = V.record_value_risk(ctx, summary, risk, corr, ranked, mode)
 
 # %% [markdown] tags=["lang-en"]
@@ -136,7 +137,7 @@ else:
     display(Markdown(head))
     if V.training_note(risk, train_months, lang):      # a short history: fewer months than train_months
         display(Markdown(V.training_note(risk, train_months, lang)))
-    display(styled(V.evaluation_table(risk.evaluation, lang), lang, "churn_model"))
+    display(styled(V.evaluation_table(risk.evaluation, lang, risk.month), lang, "churn_model"))
     fig, ax = plt.subplots(figsize=(5.5, 5))
     V.plot_calibration(risk.calibration, lang=lang, ax=ax)
     plt.show()
@@ -159,6 +160,8 @@ if risk is not None:
     display(styled(V.risk_table(by_state, "state", lang, lambda s: L.state(s, lang)), lang, "risk_by_state"))
     if with_tags:
         display(styled(V.risk_table(by_tag, "primary_tag", lang, lambda c: L.category(c, lang)), lang, "risk_by_tag"))
+    else:
+        display(Markdown(L.t("vr_no_tag_risk", lang)))
 else:
     display(Markdown(L.t("vr_no_risk_by", lang)))
 
@@ -178,7 +181,6 @@ fig, ax = plt.subplots(figsize=(8, 6.5))
 V.plot_kpi_heatmap(corr["spearman"], lang=lang, ax=ax)
 plt.show()
 display(Markdown("\n".join(f"- {s}" for s in pair_words)))
-change_words = describe_pairs(strongest_pairs(corr["pearson_change"], corr["n_change"]), lang, V.kpi)
 display(Markdown(("**环比变化(Pearson)**\n" if lang == "zh" else "**Month-on-month changes (Pearson)**\n")
                  + "\n".join(f"- {s}" for s in change_words)))
 

@@ -52,6 +52,12 @@ def test_strongest_pairs_flag_few_months_and_say_association():
     words = describe_pairs(pairs, "en")
     assert all("not a cause" in w and "possibly chance" in w for w in words)
     assert all("不代表因果" in w for w in describe_pairs(pairs, "zh"))
+    # levels are said to trend (two trending KPIs correlate whatever the cause), changes to go together
+    assert all(" trended " in w and "over the months" in w for w in words), words
+    assert all("月度走势" in w for w in describe_pairs(pairs, "zh"))
+    changes = describe_pairs(pairs, "en", changes=True)
+    assert all(w.startswith("The monthly changes of ") for w in changes), changes
+    assert all("环比变化" in w for w in describe_pairs(pairs, "zh", changes=True))
     c14 = correlations(_kpis(14))
     assert not strongest_pairs(c14["spearman"], c14["n_spearman"])["few_months"].any()
 

@@ -96,6 +96,7 @@ def test_reports_render_on_the_real_data(retail, tmp_path):
     risk_tables = [o for c in executed.cells for o in c.get("outputs", [])
                    if t("vr_mean_risk", "en") in str(o.get("data", {}).get("text/html", ""))]
     assert len(risk_tables) == 1
+    assert t("vr_no_tag_risk", "en") in page                          # ... and the heading's "by tag" is explained
     auc = {x["model"]: x["auc"] for x in vr["churn"]["models"]}
     assert "baseline: recency alone" in page and f"{auc['baseline']:.3f}" in page and f"{auc[vr['churn']['chosen']]:.3f}" in page
 

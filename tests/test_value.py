@@ -221,3 +221,18 @@ def test_a_churn_model_on_a_short_history_says_so():
                                              "for 6): with this little history, read the scores as rough.")
     assert "只有 2 个月" in training_note(short, 6, "zh")
     assert training_note(SimpleNamespace(train_months=["2025-12", "2026-05"]), 6, "en") is None
+
+
+def test_the_model_table_names_the_month_its_counts_are_about():
+    """The out-of-time table's expected and observed counts are of the evaluation month's users
+    going inactive in the report month, not next month's forecast (which the findings give):
+    their headers name that month; the calibration gap is in points like the rates beside it."""
+    from toolkit.report.value_risk import evaluation_table
+    ev = pd.DataFrame({"model": ["logistic", "baseline"], "chosen": [True, False], "auc": [0.71, 0.55],
+                       "precision_top": [0.4, 0.2], "recall_top": [0.3, 0.1], "calibration_error": [0.0042, 0.051],
+                       "expected": [4216.4, 4000.0], "observed": [4099, 4099], "validation_auc": [0.7, 0.5]})
+    en = evaluation_table(ev, "en", "2026-10")
+    assert "expected inactive in 2026-10" in en.columns and "observed inactive in 2026-10" in en.columns
+    assert en["calibration gap (points)"].tolist() == ["0.4", "5.1"]
+    zh = evaluation_table(ev, "zh", "2026-10")
+    assert "2026-10 预计不活跃人数" in zh.columns and zh["校准误差(百分点)"].tolist() == ["0.4", "5.1"]

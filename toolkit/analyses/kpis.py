@@ -92,18 +92,29 @@ def strongest_pairs(corr: pd.DataFrame, n_months: pd.DataFrame, top: int = 3) ->
     return out.reset_index(drop=True)
 
 
-def describe_pairs(pairs: pd.DataFrame, lang: str = "en", name=lambda k, lang: k) -> list[str]:
-    """The pairs in words, as association: 'X and Y moved together (ρ = 0.82, 20 months)'."""
+def describe_pairs(pairs: pd.DataFrame, lang: str = "en", name=lambda k, lang: k, *,
+                   changes: bool = False) -> list[str]:
+    """The pairs in words, as association.  Levels (``changes`` False): 'X and Y trended
+    together over the months (correlation +0.82, 20 months)': two series that both trend
+    correlate whatever the cause, so the words say trend, not co-movement.  Month-on-month
+    changes (``changes``): 'the monthly changes of X and Y went together', the reading that a
+    shared trend does not produce."""
     out = []
     for _, r in pairs.iterrows():
         a, b, v = name(r["a"], lang), name(r["b"], lang), r["correlation"]
         if lang == "zh":
-            way = "同向变动" if v > 0 else "反向变动"
+            way = (("环比变化同向" if v > 0 else "环比变化反向") if changes else
+                   ("月度走势同向" if v > 0 else "月度走势相反"))
             warn = ",月份太少,可能是偶然" if r["few_months"] else ""
             out.append(f"{a}与{b}{way}(相关系数 {v:+.2f},{r['months']} 个月{warn});这是相关,不代表因果。")
         else:
-            way = "moved together" if v > 0 else "moved in opposite directions"
+            if changes:
+                way = "went together" if v > 0 else "went in opposite directions"
+                text = f"the monthly changes of {a} and {b} {way}"
+            else:
+                way = "trended together" if v > 0 else "trended in opposite directions"
+                text = f"{a} and {b} {way} over the months"
             warn = "; too few months, possibly chance" if r["few_months"] else ""
-            out.append(f"{a} and {b} {way} (correlation {v:+.2f}, {r['months']} months{warn}): an association, "
-                       "not a cause.")
+            out.append(f"{text[:1].upper()}{text[1:]} (correlation {v:+.2f}, {r['months']} months{warn}): an "
+                       "association, not a cause.")
     return out

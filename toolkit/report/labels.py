@@ -140,7 +140,9 @@ TEXT = {
     "vr_model": ("model (✓ chosen)", "模型(✓ 选用)"),
     "vr_precision": ("precision, top 10%", "前10%精确率"),
     "vr_recall": ("recall, top 10%", "前10%召回率"),
-    "vr_calibration_gap": ("calibration gap", "校准误差"),
+    "vr_calibration_gap": ("calibration gap (points)", "校准误差(百分点)"),
+    "vr_expected_in": ("expected inactive in {month}", "{month} 预计不活跃人数"),
+    "vr_observed_in": ("observed inactive in {month}", "{month} 实际不活跃人数"),
     "vr_expected": ("expected inactive", "预计不活跃人数"),
     "vr_observed": ("observed inactive", "实际不活跃人数"),
     "vr_validation_auc": ("AUC, validation month", "验证月 AUC"),
@@ -173,6 +175,8 @@ TEXT = {
                    "rate falls to zero there and the flows of the month after are distorted.",
                    "{months} 没有任何事件(前后月份都有事件):如缺少这些月份的事件文件,请补上后重新生成报告。"
                    "没有事件的月份里所有用户都记为不活跃,月活率会跌到零,下个月的各类流转也会失真。"),
+    "vr_no_tag_risk": ("Without feature categories (a feature_map) every user has the same primary tag: there is no "
+                       "risk by tag.", "没有功能类别(feature_map)时所有用户的主标签相同,因此不按主标签分列风险。"),
     "vr_no_risk_by": ("No churn model this month (see above), so no risk by state or tag.",
                       "本月没有流失预警模型(见上文),因此不按分群与主标签计算流失风险。"),
 }

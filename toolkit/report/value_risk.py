@@ -71,15 +71,21 @@ def plot_tier_state(matrix: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
     return ax
 
 
-def evaluation_table(evaluation: pd.DataFrame, lang: str) -> pd.DataFrame:
+def evaluation_table(evaluation: pd.DataFrame, lang: str, outcome_month: str | None = None) -> pd.DataFrame:
+    """The models' out-of-time accuracy; ``outcome_month``: the month whose inactivity the
+    evaluation month's scores are checked against, named in the expected and observed
+    columns (so that they are not read as next month's forecast)."""
+    expected, observed = (L.t("vr_expected_in", lang).format(month=outcome_month),
+                          L.t("vr_observed_in", lang).format(month=outcome_month)) if outcome_month else \
+        (L.t("vr_expected", lang), L.t("vr_observed", lang))
     return pd.DataFrame({
         L.t("vr_model", lang): [model(k, lang) + (" ✓" if c else "") for k, c in zip(evaluation["model"], evaluation["chosen"])],
         "AUC": evaluation["auc"].map(lambda v: f"{v:.3f}"),
         L.t("vr_precision", lang): evaluation["precision_top"].map(_pct),
         L.t("vr_recall", lang): evaluation["recall_top"].map(_pct),
-        L.t("vr_calibration_gap", lang): evaluation["calibration_error"].map(lambda v: f"{v:.3f}"),
-        L.t("vr_expected", lang): evaluation["expected"].map(lambda v: f"{v:,.0f}"),
-        L.t("vr_observed", lang): evaluation["observed"].map("{:,}".format),
+        L.t("vr_calibration_gap", lang): evaluation["calibration_error"].map(lambda v: f"{v * 100:.1f}"),
+        expected: evaluation["expected"].map(lambda v: f"{v:,.0f}"),
+        observed: evaluation["observed"].map("{:,}".format),
         L.t("vr_validation_auc", lang): evaluation["validation_auc"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")})
 
 
@@ -159,6 +165,8 @@ def training_note(risk, train_months: int, lang: str) -> str | None:
 
 
 def findings(summary, risk, pairs_words, ranked, lang: str, mode: str) -> list[str]:
+    # pairs_words: the KPI pairs of month-on-month changes in words (describe_pairs(changes=True)):
+    # levels correlate whenever two KPIs both trend, the finding a reader would quote as a cause
     """The section's findings in a few sentences."""
     out = []
     zh = lang == "zh"

@@ -390,3 +390,36 @@ def test_every_holiday_of_the_calendar_marks_its_month():
     gb = month_markers([f"2011-{m:02d}" for m in range(1, 13)], none, country="GB").set_index("month")["holidays"]
     assert gb["2011-04"] == "Good Friday, Wedding of William and Catherine"
     assert gb["2011-05"] == "Spring Bank Holiday" and gb["2011-12"] == "Christmas Day" and gb["2011-02"] == ""
+
+
+def test_rate_charts_leave_out_the_first_month_of_the_data_and_say_so():
+    """In the data's first month every user is new (cumulative = new), so its active rate is 100%
+    by definition: a chart starting there looks like a collapse.  The active-rate charts of
+    the lifecycle and periods pages start with the second month and name the first under the
+    chart; the campaign chart's axis is in points, as its table."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from toolkit.analyses.lifecycle import RATES
+    from toolkit.analyses.periods import period_view
+    from toolkit.report.period_plots import plot_campaign_effects, plot_period_rates
+    from toolkit.report.plots import plot_active_rate
+    monthly = pd.DataFrame({"month": ["2025-01", "2025-02", "2025-03"], "active_rate": [1.0, 0.6, 0.5],
+                            "new": [100, 20, 10], "cumulative": [100, 120, 130],
+                            **{r: [math.nan, 0.5, 0.4] for r in RATES}})
+    ax = plot_active_rate(monthly, 0.85, lang="en")
+    assert list(ax.get_lines()[0].get_xdata()) == ["2025-02", "2025-03"]
+    texts = [t.get_text() for t in ax.texts]
+    assert any(t.startswith("2025-01, the first month of the data, is not drawn") for t in texts), texts
+    markers = pd.DataFrame({"month": monthly["month"], "holidays": "", "campaigns": ""})
+    ax = plot_period_rates(period_view(monthly, markers), lang="zh")
+    assert math.isnan(ax.get_lines()[0].get_ydata()[0]) and list(ax.get_lines()[0].get_ydata()[1:]) == [0.6, 0.5]
+    assert any("2025-01 为数据首月" in t.get_text() for t in ax.texts)
+    later = monthly.iloc[1:]                       # a table that starts later: nothing left out, nothing said
+    assert not plot_active_rate(later, lang="en").texts
+    effects = pd.DataFrame({"campaign_id": ["C1"], "name": ["n"], "method": ["control arm"], "difference": [0.112],
+                            "ci_low": [0.09], "ci_high": [0.13]})
+    ax = plot_campaign_effects(effects, lang="en")
+    ax.figure.canvas.draw()
+    assert ax.get_xlabel() == "difference (points)"
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ticks and all("%" not in t for t in ticks) and any(t.startswith("+") for t in ticks), ticks

@@ -31,7 +31,8 @@ def month_markers(months: list[str], campaigns: pd.DataFrame, *, country: str = 
 def period_view(monthly: pd.DataFrame, markers: pd.DataFrame) -> pd.DataFrame:
     """The active rate and the four rates per month with the markers, and each one's
     month-on-month and year-on-year change in points (columns ``<rate>_mom``, ``<rate>_yoy``)."""
-    df = monthly[["month", "active_rate", *RATES]].merge(markers, on="month", how="left")
+    df = monthly[["month", "active_rate", *RATES, *[c for c in ("new", "cumulative") if c in monthly]]].merge(
+        markers, on="month", how="left")
     for c in ["active_rate", *RATES]:
         df[f"{c}_mom"] = df[c] - df[c].shift(1)
         df[f"{c}_yoy"] = df[c] - df[c].shift(12)

@@ -37,6 +37,7 @@ TEXT = {
     "target": ("target", "目标"),
     "points": ("points", "个百分点"),
     "pts_unit": ("points", "百分点"),
+    "difference_points": ("difference (points)", "差异(百分点)"),
     "from": ("last month", "上月"),
     "to": ("this month", "本月"),
     "not entered": ("not yet entered", "未注册"),
@@ -175,6 +176,9 @@ TEXT = {
                    "rate falls to zero there and the flows of the month after are distorted.",
                    "{months} 没有任何事件(前后月份都有事件):如缺少这些月份的事件文件,请补上后重新生成报告。"
                    "没有事件的月份里所有用户都记为不活跃,月活率会跌到零,下个月的各类流转也会失真。"),
+    "first_month_out": ("{month}, the first month of the data, is not drawn: every user is new in it, so its active "
+                        "rate is 100% by definition.",
+                        "{month} 为数据首月,所有用户都是新用户,月活率按定义为 100%,图中未画出。"),
     "vr_no_tag_risk": ("Without feature categories (a feature_map) every user has the same primary tag: there is no "
                        "risk by tag.", "没有功能类别(feature_map)时所有用户的主标签相同,因此不按主标签分列风险。"),
     "vr_no_risk_by": ("No churn model this month (see above), so no risk by state or tag.",

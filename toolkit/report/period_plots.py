@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from . import labels as L
 from ..analyses.lifecycle import RATES
-from .plots import _ax
+from .plots import _ax, note_left_out, without_history
 
 _T = {"daily": ("Daily active users, holiday windows shaded", "日活跃用户(阴影为节假日)"),
       "lifts": ("Daily users in each holiday window against ordinary days (95% interval)",
@@ -62,11 +62,14 @@ def plot_holiday_lifts(lifts: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
 
 
 def plot_period_rates(view: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
-    """The active rate and the four rates per month, holiday and campaign months marked."""
+    """The active rate and the four rates per month, holiday and campaign months marked; the
+    first month of the data (every user new) has no active rate drawn, and says why."""
     ax = _ax(ax, (12, 4.5))
     x = np.arange(len(view))
+    skip = without_history(view)
+    note_left_out(ax, skip, lang)
     for c in ["active_rate", *RATES]:
-        ax.plot(x, view[c], marker=".", label=L.rate(c, lang), **kwargs)
+        ax.plot(x, view[c].where(~view["month"].isin(skip)), marker=".", label=L.rate(c, lang), **kwargs)
     hol = view["holidays"].fillna("") != ""
     camp = view["campaigns"].fillna("") != ""
     ax.scatter(x[hol], np.full(hol.sum(), 0.02), marker="^", color="#F58518", s=50)
@@ -89,7 +92,8 @@ def plot_campaign_effects(effects: pd.DataFrame, *, lang="zh", ax=None, **kwargs
                     fmt="o", mfc="white" if hollow else "#4C78A8", color="#4C78A8", capsize=4, **kwargs)
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks(y, [f"{r['campaign_id']} {r['name']} ({L.method(r['method'], lang)})" for _, r in effects.iterrows()])
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:+.1f}"))     # points, as the table
+    ax.set_xlabel(L.t("difference_points", lang))
     ax.set_title(_t("effects", lang))
     return ax
 

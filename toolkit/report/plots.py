@@ -49,9 +49,35 @@ def plot_states(monthly, *, lang="zh", ax=None, **kwargs):
     return ax
 
 
+def without_history(monthly) -> list:
+    """The first months of ``monthly`` in which every user counted is new (cumulative = new: the
+    first month of the data): their active rate is 100% by definition, not a level to compare,
+    and a chart that starts there looks like a collapse.  Empty without those columns."""
+    if not {"cumulative", "new"} <= set(monthly.columns):
+        return []
+    out = []
+    for month, cum, new in zip(monthly["month"], monthly["cumulative"], monthly["new"]):
+        if cum != new:
+            break
+        out.append(month)
+    return out
+
+
+def note_left_out(ax, months, lang):
+    """A line under the chart naming the first month of the data, left out (``without_history``)."""
+    if months:
+        ax.text(0, -0.32, L.t("first_month_out", lang).format(month=", ".join(months)), transform=ax.transAxes,
+                fontsize=8, color="#555555", va="top")
+    return ax
+
+
 def plot_active_rate(monthly, target=None, *, lang="zh", ax=None, **kwargs):
-    """The monthly active rate as a line, with the target as a dashed line."""
+    """The monthly active rate as a line, with the target as a dashed line; the first month of
+    the data (every user new, 100% by definition) is left out and named under the chart."""
     ax = _ax(ax)
+    skip = without_history(monthly)
+    monthly = monthly[~monthly["month"].isin(skip)]
+    note_left_out(ax, skip, lang)
     ax.plot(monthly["month"], monthly["active_rate"], marker="o", label=L.rate("active_rate", lang), **kwargs)
     if target is not None:
         ax.axhline(target, color="#E45756", linestyle="--", label=f"{L.t('target', lang)} {target:.0%}")

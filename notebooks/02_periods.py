@@ -74,7 +74,7 @@ for calendar_note in notes:  # a year whose holiday schedule is not official yet
 # ## 结论
 
 # %%
-display(Markdown("\n".join(f"- {s}" for s in period_findings(lifts, effects, lang))))
+display(Markdown("\n".join(f"- {s}" for s in period_findings(lifts, effects, lang, ctx.month))))
 _ = record_periods(ctx, lifts, effects, notes=notes)
 
 # %% [markdown] tags=["lang-en"]

@@ -423,3 +423,30 @@ def test_rate_charts_leave_out_the_first_month_of_the_data_and_say_so():
     assert ax.get_xlabel() == "difference (points)"
     ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert ticks and all("%" not in t for t in ticks) and any(t.startswith("+") for t in ticks), ticks
+
+
+def test_the_periods_findings_lead_with_the_report_months_holiday():
+    """A manager reading the October report wants October's holiday first, not the largest lift
+    of two years of windows (Spring Festival 2025 led the sample's October 2026 report); the
+    largest rise is then looked for in the twelve months to the report month."""
+    from toolkit.report.findings import period_findings
+    nan = float("nan")
+    lifts = pd.DataFrame([
+        {"name": "Spring Festival", "name_zh": "春节", "start": date(2025, 1, 28), "end": date(2025, 2, 4),
+         "lift": 1.63, "ci_low": 1.5, "ci_high": 1.8, "last_year_lift": nan},
+        {"name": "Spring Festival", "name_zh": "春节", "start": date(2026, 2, 15), "end": date(2026, 2, 23),
+         "lift": 1.45, "ci_low": 1.3, "ci_high": 1.6, "last_year_lift": 1.63},
+        {"name": "National Day", "name_zh": "国庆节", "start": date(2026, 10, 1), "end": date(2026, 10, 8),
+         "lift": 1.50, "ci_low": 1.4, "ci_high": 1.6, "last_year_lift": 1.51}])
+    none = pd.DataFrame(columns=["method"])
+    en = period_findings(lifts, none, "en", "2026-10")
+    assert en[0].startswith("This month's holiday, National Day 2026 (10-01 to 10-08): daily users rose to 1.50x"), en
+    assert "last year: 1.51x" in en[0]
+    assert en[1].startswith("The holiday that lifted daily users most was Spring Festival 2026"), en   # not 2025's
+    zh = period_findings(lifts, none, "zh", "2026-10")
+    assert zh[0].startswith("本月节假日2026年国庆节(10-01至10-08):日活升至平日的 1.50 倍"), zh
+    lifts.loc[2, ["lift", "ci_low", "ci_high"]] = [1.05, 0.9, 1.2]         # this month's: no clear change, said so
+    assert period_findings(lifts, none, "en", "2026-10")[0].startswith(
+        "This month's holiday, National Day 2026 (10-01 to 10-08): no clear change in daily users")
+    assert period_findings(lifts, none, "en")[0].startswith(                # no month: every window, as before
+        "The holiday that lifted daily users most was Spring Festival 2025")

@@ -104,17 +104,43 @@ def _holiday_sentence(r, direction: str, lang: str) -> str:
     return s + (f"; the same festival last year: {ly:.2f}x." if not pd.isna(ly) else ".")
 
 
-def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh") -> list[str]:
-    """Which festival lifted daily users most, among the windows whose interval is above 1
-    (and against last year), and which
-    campaigns had an effect that their interval supports."""
+def _this_month_sentence(r, lang: str) -> str:
+    """The report month's own holiday window in words, whichever way its interval points."""
+    if r["ci_low"] > 1:
+        return _holiday_sentence(r, "up", lang).replace(
+            "日活提升最大的节假日是" if lang == "zh" else "The holiday that lifted daily users most was",
+            "本月节假日" if lang == "zh" else "This month's holiday,", 1)
+    if r["ci_high"] < 1:
+        return _holiday_sentence(r, "down", lang).replace(
+            "日活下降最多的节假日是" if lang == "zh" else "The holiday in which daily users fell most was",
+            "本月节假日" if lang == "zh" else "This month's holiday,", 1)
+    name = r["name_zh"] if lang == "zh" else r["name"]
+    return (f"本月节假日{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):日活与平日相比无明显变化"
+            f"({r['lift']:.2f} 倍,95%区间 {r['ci_low']:.2f}–{r['ci_high']:.2f})。" if lang == "zh" else
+            f"This month's holiday, {name} {r['start']:%Y} ({r['start']:%m-%d} to {r['end']:%m-%d}): no clear change "
+            f"in daily users from ordinary days ({r['lift']:.2f}x, 95% interval {r['ci_low']:.2f}–{r['ci_high']:.2f}).")
+
+
+def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh", month: str | None = None) -> list[str]:
+    """With the report ``month``: first the holiday of that month, if any; then which festival of
+    the twelve months to ``month`` (of every window without it) lifted daily users most, among
+    the windows whose interval is above 1 (and against last year), and which campaigns had an
+    effect that their interval supports."""
     out = []
     ok = lifts.dropna(subset=["lift"])
+    if month is not None and len(ok):
+        first = (pd.Period(month, "M") - 11).start_time.date()
+        last = pd.Period(month, "M").end_time.date()
+        this = ok[(ok["start"].map(lambda d: f"{d:%Y-%m}") == month)]
+        ok = ok[(ok["end"] >= first) & (ok["start"] <= last)]
+        for _, r in this.iterrows():
+            out.append(_this_month_sentence(r, lang))
+        ok = ok.drop(index=this.index)
     if len(ok):
         rises = ok[ok["ci_low"] > 1]     # a lift the interval supports (the table's "rise")
         if len(rises):
             out.append(_holiday_sentence(rises.loc[rises["lift"].idxmax()], "up", lang))
-        else:      # no clear rise: say how many the intervals put below (the table's words)
+        elif not out:      # no clear rise (and no holiday this month said first): say how many the intervals put below
             below, n = int((ok["ci_high"] < 1).sum()), len(ok)
             if lang == "zh":
                 rest = ("每个节假日窗口的日活都明显低于平日。" if below == n else

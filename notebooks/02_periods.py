@@ -17,7 +17,8 @@
 # # Periods: holiday peaks, campaigns, funnel and stickiness
 #
 # Holiday windows are the runs of days off around a public holiday (with the
-# weekend make-up working days), from a maintained calendar. Each window's daily
+# weekend make-up working days where the calendar has them, as China's does),
+# from a maintained calendar. Each window's daily
 # users are compared with ordinary days on the same weekdays around it.
 # Campaigns with a control arm are read as experiments; without one, as a
 # difference-in-differences, which is weaker evidence.
@@ -25,7 +26,7 @@
 # %% [markdown] tags=["lang-zh"]
 # # 周期分析与活动效果
 #
-# 节假日窗口是公共假日前后连续的休息日(含调休),取自维护中的节假日日历。
+# 节假日窗口是公共假日前后连续的休息日(日历有调休时按调休安排),取自维护中的节假日日历。
 # 每个窗口的日活与前后几周同星期的平日比较。有对照组的活动按实验解读;
 # 没有对照组的按双重差分解读,证据较弱。
 

@@ -280,9 +280,12 @@ def test_holidays_that_lower_activity_are_worded_as_drops():
                            "last_year_lift": float("nan")}])
     en = period_findings(lifts, pd.DataFrame(columns=["method"]), "en")
     assert en[0] == "No holiday window lifted daily users: every window was clearly below ordinary days."
-    assert "Christmas Day 2010" in en[1] and "fell to 0.00x" in en[1] and "lifted" not in en[1]
+    assert "Christmas Day 2010" in en[1] and "lifted" not in en[1]
+    # no user at all on any day of the window (a closed shop): said in words, not "fell to 0.00x"
+    assert en[1].endswith("no user was active on any of its days (closed, or no data for those days).") and \
+        "0.00x" not in en[1]
     zh = period_findings(lifts, pd.DataFrame(columns=["method"]), "zh")
-    assert "降至平日的 0.00 倍" in zh[1]
+    assert "窗口内每天都没有活跃用户" in zh[1]
     # a window below 1 whose interval holds 1 is "no clear change" in the table: the sentence agrees
     lifts.loc[1, ["lift", "ci_low", "ci_high"]] = [0.8, 0.6, 1.1]
     en = period_findings(lifts, pd.DataFrame(columns=["method"]), "en")

@@ -90,6 +90,11 @@ def _holiday_sentence(r, direction: str, lang: str) -> str:
     """One window's lift in words: 'lifted … to 1.35x' or 'fell to 0.21x of ordinary days'."""
     name = r["name_zh"] if lang == "zh" else r["name"]
     ly = r["last_year_lift"]
+    if r["lift"] == 0:      # not a single active user on any day of the window: a closed shop, or days without data
+        return (f"日活下降最多的节假日是{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):窗口内每天都没有"
+                "活跃用户(停业,或缺少这几天的数据)。" if lang == "zh" else
+                f"The holiday in which daily users fell most was {name} {r['start']:%Y} ({r['start']:%m-%d} to "
+                f"{r['end']:%m-%d}): no user was active on any of its days (closed, or no data for those days).")
     if lang == "zh":
         head = "日活提升最大的节假日是" if direction == "up" else "日活下降最多的节假日是"
         verb = "升至" if direction == "up" else "降至"

@@ -148,6 +148,18 @@ def test_an_implausible_single_rate_rise_is_flagged(sample_lc):
     assert sum("不现实" in s for s in zh) == len(flagged)
     combo = [i for i, s in enumerate(en) if "retention + wake rate + return rate" in s]
     assert combo == [1], en                                             # the combination of rates comes first
+    # the combination names the rate its "needed" value is of (a reader could not tell which rate had to reach it)
+    from toolkit.report.labels import rate
+    row = p.uplifts[p.uplifts["rates"].str.contains("+", regex=False)].iloc[0]
+    assert row["needed_rate"] in ("retention_old", "retention_new", "wake_rate", "return_rate")
+    need = min(1.0, p.rates[row["needed_rate"]].max() + row["uplift"])
+    assert row["needed_max"] == pytest.approx(need) and row["best_seen"] == pytest.approx(best[row["needed_rate"]])
+    if row["implausible"]:
+        assert f"which takes {rate(row['needed_rate'], 'en')} to {row['needed_max']:.1%}" in en[1], en[1]
+        assert f"其中{rate(row['needed_rate'], 'zh')}需达" in zh[1], zh[1]
+    from toolkit.report.tables import plan_tables
+    _, ups = plan_tables(p, "en")
+    assert ups.iloc[-1, 2].endswith(f"({rate(row['needed_rate'], 'en')})"), ups
 
 
 def test_cli_plan_counts_whole_users(sample_dir):

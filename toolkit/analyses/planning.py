@@ -203,15 +203,19 @@ class Plan:
             names = (" + " if not zh else "、").join(L.rate(x, lang) for x in u["rates"].split("+"))
             if u["reachable"] and u.get("implausible"):
                 best, combo = u["best_seen"], "+" in u["rates"]
+                which = L.rate(u["needed_rate"], lang) if combo and u.get("needed_rate") else ""
                 if zh:
                     lines.append(f"{'同时提升' if combo else '仅靠'}{names}不现实:需提升 {u['uplift'] * 100:.1f} 个百分点,"
-                                 f"最高需达 {u['needed_max']:.1%},远高于数据中的最佳月份 {best:.1%}"
-                                 f"(超出 {PLAUSIBLE_MARGIN * 100:.0f} 个百分点以上即视为不现实)"
+                                 + (f"其中{which}需达 {u['needed_max']:.1%},远高于其最佳月份 {best:.1%}" if which else
+                                    f"最高需达 {u['needed_max']:.1%},远高于数据中的最佳月份 {best:.1%}")
+                                 + f"(超出 {PLAUSIBLE_MARGIN * 100:.0f} 个百分点以上即视为不现实)"
                                  + ("。" if combo else ";请组合提升多个指标。"))
                 else:
                     lines.append(f"Raising {names}{'' if combo else ' alone'} is implausible: it would need a rise of "
-                                 f"{u['uplift'] * 100:.1f} points, to {u['needed_max']:.1%}, far above the best month "
-                                 f"in the data ({best:.1%}; more than {PLAUSIBLE_MARGIN * 100:.0f} points above the "
+                                 f"{u['uplift'] * 100:.1f} points" + (f" each, which takes {which} to "
+                                 f"{u['needed_max']:.1%}, far above its best month" if which else
+                                 f", to {u['needed_max']:.1%}, far above the best month")
+                                 + f" in the data ({best:.1%}; more than {PLAUSIBLE_MARGIN * 100:.0f} points above the "
                                  "best counts as implausible)" + ("." if combo else ". Combine rates instead."))
             elif u["reachable"]:
                 lines.append(f"{names} 提升 {u['uplift'] * 100:.1f} 个百分点即可达成。" if zh else
@@ -261,10 +265,11 @@ def make_plan(lc: Lifecycle, monthly: pd.DataFrame, months: list[str], target: f
 
 
 def judge(uplift: dict, rates: pd.DataFrame, best: pd.Series, margin: float = PLAUSIBLE_MARGIN) -> dict:
-    """Add to a ``required_uplift`` result the highest rate it needs (``needed_max``), the best value of
-    that rate seen in the data (``best_seen``) and ``implausible``: the needed rate exceeds the best
+    """Add to a ``required_uplift`` result the highest rate it needs (``needed_max``, the rate
+    ``needed_rate``), the best value of that rate seen in the data (``best_seen``) and
+    ``implausible``: the needed rate exceeds the best
     seen by more than ``margin``; with several rates raised, the one furthest beyond its best counts."""
-    out = dict(uplift, needed_max=None, best_seen=None, implausible=False)
+    out = dict(uplift, needed_max=None, needed_rate=None, best_seen=None, implausible=False)
     if not uplift["reachable"] or not uplift["uplift"]:
         return out
     worst = None
@@ -273,7 +278,8 @@ def judge(uplift: dict, rates: pd.DataFrame, best: pd.Series, margin: float = PL
         seen = float(best.get(c, np.nan))
         excess = need - seen if not np.isnan(seen) else -np.inf   # no month seen: nothing to judge by
         if worst is None or excess > worst[0]:
-            worst = (excess, need, seen)
-    excess, need, seen = worst
-    out.update(needed_max=need, best_seen=None if np.isnan(seen) else seen, implausible=bool(excess > margin))
+            worst = (excess, need, seen, c)
+    excess, need, seen, rate = worst
+    out.update(needed_max=need, needed_rate=rate, best_seen=None if np.isnan(seen) else seen,
+               implausible=bool(excess > margin))
     return out

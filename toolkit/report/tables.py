@@ -101,7 +101,9 @@ def plan_tables(plan, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
         L.t("rates_raised", lang): names,
         L.t("rise_needed", lang): [f"{x * 100:.1f}" if x is not None and not pd.isna(x) else ""
                                    for x in u["uplift"]],
-        L.t("rate_needed", lang): [_fmt_pct(x) for x in u.get("needed_max", pd.Series([None] * len(u)))],
+        L.t("rate_needed", lang): [_fmt_pct(x) + (f" ({L.rate(c, lang)})" if "+" in r and isinstance(c, str) else "")
+                                   for x, c, r in zip(u.get("needed_max", pd.Series([None] * len(u))),
+                                                      u.get("needed_rate", pd.Series([None] * len(u))), u["rates"])],
         L.t("best_seen", lang): [_fmt_pct(x) for x in u.get("best_seen", pd.Series([None] * len(u)))],
         L.t("average_rate", lang): u["average_rate"].map(_fmt_pct),
         L.t("verdict", lang): [verdict(r) for _, r in u.iterrows()]})

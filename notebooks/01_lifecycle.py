@@ -48,7 +48,7 @@ from toolkit.analyses.planning import make_plan
 from toolkit.report.plots import plot_active_rate, plot_bridge, plot_rates, plot_states, plot_transitions, use_cjk_font
 from toolkit.report.labels import glossary, note
 from toolkit.report.tables import (decomposition_table, lifecycle_summary_table, plan_tables, record, record_cohorts,
-                                   segment_table, styled)
+                                   segment_table, show_findings, styled)
 from toolkit.aggregates.segments import check_column, offered_columns
 from toolkit.analyses.cohorts import cohort_counts, cohort_table, layer_cake, segment_monthly
 from toolkit.report import labels as L
@@ -76,8 +76,8 @@ if ctx.gap_note():   # a month without events between others (a missing file?)
 # ## 结论
 
 # %%
-display(Markdown("\n".join(f"- {s}" for s in lifecycle_findings(monthly, ctx.month, ctx.target, lang,
-                                                                      default_target=not ctx.cfg.target_set))))
+findings = lifecycle_findings(monthly, ctx.month, ctx.target, lang, default_target=not ctx.cfg.target_set)
+show_findings("lifecycle", findings, summary=findings[1:])    # the summary page has the first line's numbers
 _ = record(ctx, monthly)
 
 # %% [markdown] tags=["lang-en"]
@@ -156,7 +156,7 @@ plan = make_plan(ctx.lifecycle, monthly, ctx.plan_months(plan_months), ctx.targe
 projection, uplifts = plan_tables(plan, lang)
 display(styled(projection, lang, "plan"))
 display(styled(uplifts, lang, "plan-rises"))
-display(Markdown("\n".join(f"- {s}" for s in plan.summary_lines(lang))))
+show_findings("plan", plan.summary_lines(lang), summary=plan.summary_lines(lang)[:2])
 
 # %% [markdown] tags=["lang-en"]
 # ## Retention cohorts

@@ -52,7 +52,7 @@ from toolkit.analyses.periods import cohort_funnel, month_markers, period_view, 
 from toolkit.report.plots import use_cjk_font
 from toolkit.report.labels import glossary, note
 from toolkit.report.tables import (campaign_table, funnel_notes, funnel_table, holiday_table, period_table,
-                                  record_periods, styled)
+                                  record_periods, show_findings, styled)
 
 use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, language=language, config=config)
@@ -75,7 +75,7 @@ for calendar_note in notes:  # a year whose holiday schedule is not official yet
 # ## 结论
 
 # %%
-display(Markdown("\n".join(f"- {s}" for s in period_findings(lifts, effects, lang, ctx.month))))
+show_findings("periods", period_findings(lifts, effects, lang, ctx.month))
 _ = record_periods(ctx, lifts, effects, notes=notes)
 
 # %% [markdown] tags=["lang-en"]

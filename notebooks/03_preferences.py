@@ -47,7 +47,7 @@ from toolkit.analyses.preferences import previous_month, state_category_matrix, 
 from toolkit.report.plots import use_cjk_font
 from toolkit.report.labels import glossary, note
 from toolkit.analyses.preferences import categories
-from toolkit.report.tables import record_preferences, scene_table, styled, tag_table
+from toolkit.report.tables import record_preferences, scene_table, show_findings, styled, tag_table
 from toolkit.analyses.scenes import audience, evaluate, load_rules, rules_for
 
 use_cjk_font()
@@ -74,7 +74,7 @@ evaluation = evaluation[(evaluation["month"] == "all") | (evaluation["month"] <=
 
 # %%
 findings = preference_findings(dist, mean_share, evaluation, lang) if has_categories else [note("no_feature_map", lang)]
-display(Markdown("\n".join(f"- {s}" for s in findings)))
+show_findings("preferences", findings)
 _ = record_preferences(ctx, dist, evaluation)
 
 # %% [markdown] tags=["lang-en"]

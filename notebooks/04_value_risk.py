@@ -52,7 +52,7 @@ from toolkit.report import labels as L
 from toolkit.report import value_risk as V
 from toolkit.report.context import open_report
 from toolkit.report.plots import use_cjk_font
-from toolkit.report.tables import styled
+from toolkit.report.tables import show_findings, styled
 
 use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, language=language, config=config)
@@ -95,7 +95,7 @@ ranked = month_ideas(lc, ctx.month, ideas_path, churn_after=ctx.churn_after, sta
 # ## 结论
 
 # %%
-display(Markdown("\n".join(f"- {s}" for s in V.findings(summary, risk, change_words, ranked, lang, mode))))
+show_findings("value_risk", V.findings(summary, risk, change_words, ranked, lang, mode))
 _ = V.record_value_risk(ctx, summary, risk, corr, ranked, mode)
 
 # %% [markdown] tags=["lang-en"]

@@ -50,10 +50,16 @@ def test_summary_numbers_match_the_lifecycle_table(rendered, sample_dir):
     cli = pd.read_csv(__import__("io").StringIO(run_cli("lifecycle", sample_dir).stdout)).set_index("month")
     row, prev = cli.loc["2026-10"], cli.loc["2026-09"]
     assert f"{row.active_rate:.1%}" in page and f"{int(row.mau):,}" in page
-    assert f"{(row.active_rate - prev.active_rate) * 100:+.1f} points" in page
+    shown = float(f"{row.active_rate * 100:.1f}") - float(f"{prev.active_rate * 100:.1f}")   # the rates as shown
+    assert f"{shown:+.1f} points" in page
     assert f"{(row.mau / cli.loc['2025-10', 'mau'] - 1) * 100:+.1f}%" in page     # year on year
     assert "less than a year before this month" not in page
     assert page.count("<li>") >= 4 and "01_lifecycle.html" in page                # movements + link
+    # what each section found is quoted under its link, the plan's verdict and the churn forecast included
+    found = page.split("What the sections found")[1].split("Largest movements")[0]
+    for link in ("01_lifecycle.html", "02_periods.html", "04_value_risk.html"):
+        assert link in found, found
+    assert "Plan for" in found and "expected to be inactive next month" in found, found
 
 
 def test_nothing_for_management_names_a_user(rendered, sample_dir):

@@ -6,15 +6,18 @@ from toolkit.report.summary import write_month_index
 from toolkit.report.tables import METRICS_MIME
 
 
-def _month_folder(tmp_path, mau: list[int], lang: str = "en", active_rate=(0.50, 0.40)):
+def _month_folder(tmp_path, mau: list[int], lang: str = "en", active_rate=(0.50, 0.40), findings=()):
     """A month folder holding one executed lifecycle notebook whose only output is its metrics."""
     folder = tmp_path / "2025-12"
     folder.mkdir(parents=True)
     series = {"mau": mau, "new": [10, 4], "active_rate": list(active_rate), **{r: [0.3, 0.2] for r in RATES}}
     metrics = {"section": "lifecycle", "month": "2025-12", "language": lang, "target": 0.85, "target_default": False,
                "months": ["2025-11", "2025-12"], "series": series, "notes": []}
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
-        "display_data", data={METRICS_MIME: metrics})])])
+    outputs = [nbformat.v4.new_output("display_data", data={METRICS_MIME: metrics})]
+    outputs += [nbformat.v4.new_output("display_data", data={METRICS_MIME: {"section": "findings", "of": of,
+                                                                            "lines": lines}})
+                for of, lines in findings]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=outputs)])
     nbformat.write(nb, str(folder / "01_lifecycle.ipynb"))
     (folder / "01_lifecycle.html").write_text("<html></html>", encoding="utf-8")
     return folder
@@ -60,3 +63,24 @@ def test_changes_in_points_are_the_difference_of_the_rates_as_shown(tmp_path):
     table = period_table(period_view(monthly, markers), "en")
     row = table[table.iloc[:, 0] == "  vs last month (points)"].iloc[0]
     assert row["2025-12"] == "+1.3", table
+
+
+def test_the_summary_quotes_what_each_section_found_under_its_link(tmp_path):
+    """A manager reads the summary page only: each section's findings (and the plan's verdict,
+    recorded on the lifecycle page) are quoted under a link to the section, before the largest
+    movements, so that the news of the sections (a target out of reach, a campaign that worked)
+    is on the first screen."""
+    folder = _month_folder(tmp_path, [5000, 6000], findings=[
+        ("lifecycle", ["The flow that moved MAU most was 'active'."]),
+        ("plan", ["Plan for 2026-01: not met.", "Raising all four rates is implausible."])])
+    page = write_month_index(folder, "2025-12", tmp_path).read_text(encoding="utf-8")
+    block = page.split("What the sections found")[1]
+    assert block.index("01_lifecycle.html") < block.index("The flow that moved MAU most") < \
+        block.index("Plan for 2026-01: not met.") < block.index("Raising all four rates is implausible.")
+    assert page.index("What the sections found") < page.index("Largest movements")
+    zh = write_month_index(_month_folder(tmp_path / "zh", [5000, 6000], "zh", findings=[("lifecycle", ["句子。"])]),
+                           "2025-12", tmp_path, "zh").read_text(encoding="utf-8")
+    assert "各章节要点" in zh and "<li>句子。</li>" in zh
+    none = write_month_index(_month_folder(tmp_path / "none", [5000, 6000]), "2025-12", tmp_path).read_text(
+        encoding="utf-8")
+    assert "What the sections found" not in none             # nothing recorded, no empty heading

@@ -17,7 +17,7 @@ th:first-child,td:first-child{text-align:left}.meta{color:#555;font-size:13px}.u
 
 HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": ("metric", "指标"),
         "value": ("this month", "本月"), "mom": ("vs last month", "环比"), "yoy": ("vs last year", "同比"),
-        "moves": ("Largest movements", "本月最大变化"), "sections": ("Sections", "报告章节"),
+        "moves": ("Largest movements", "本月最大变化"), "found": ("What the sections found", "各章节要点"), "sections": ("Sections", "报告章节"),
         "months": ("Rendered months", "已生成的月份"), "target": ("target", "目标"), "default": ("default", "默认"),
         "lifecycle": L.TEXT["sec_lifecycle"], "periods": L.TEXT["sec_periods"],
         "preferences": L.TEXT["sec_preferences"], "value_risk": L.TEXT["sec_value_risk"], "na": ("not available", "无数据"),
@@ -112,15 +112,19 @@ def largest_movements(metrics: dict, n: int = 3) -> list[str]:
 
 def write_month_index(folder: Path, month: str, out_dir: Path, language: str | None = None,
                       header: dict | None = None, notes: list[str] | None = None) -> Path:
-    """reports/YYYY-MM/index.html: key numbers, the three largest movements, links to the sections.
+    """reports/YYYY-MM/index.html: key numbers, what each section found (its findings, quoted
+    under its link), the three largest movements, links to the sections.
 
     ``header`` (report.page_header) is shown under the title; ``notes``: lines the reader must
     see first (rows left out of the data, estimated holiday calendars)."""
     sections = sorted(folder.glob("[0-9][0-9]_*.html"))
-    metrics = {}
+    metrics, found = {}, []
     for nb in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
         for m in read_metrics(nb):
-            metrics[m["section"]] = m
+            if m["section"] == "findings":       # a section's findings, quoted under its link (show_findings)
+                found.append((nb.with_suffix(".html").name, nb.stem.split("_", 1)[1], m["lines"]))
+            else:
+                metrics[m["section"]] = m
     lc = metrics.get("lifecycle")
     lang = language or (lc or {}).get("language", "zh")
     e = html.escape
@@ -130,6 +134,17 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
     if header:
         parts.append("<p class='meta'>" + " · ".join(f"{e(k)}: {e(v)}" for k, v in header["fields"]) + "</p>")
     parts += [f"<p class='data-note'>⚠ {e(n)}</p>" for n in notes or []]
+    found_parts = []
+    by_page = {}
+    for page, key, lines in found:            # the plan's lines join the lifecycle page's
+        by_page.setdefault(page, (key, []))[1].extend(lines)
+    if any(lines for _, lines in by_page.values()):
+        found_parts.append(f"<h2>{e(_h('found', lang))}</h2>")
+        for page, (key, lines) in by_page.items():
+            if lines and (folder / page).exists():
+                title = _h(key, lang) if key in HEAD else key
+                found_parts.append(f"<h3><a href='{e(page)}'>{e(title)}</a></h3><ul>"
+                                   + "".join(f"<li>{e(x)}</li>" for x in lines) + "</ul>")
     if lc:
         parts.append(f"<table><tr><th>{e(_h('metric', lang))}</th><th>{e(_h('value', lang))}</th>"
                      f"<th>{e(_h('mom', lang))}</th><th>{e(_h('yoy', lang))}</th></tr>")
@@ -140,12 +155,15 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
         parts.append("</table>")
         if lc["months"] and lc["month"] in lc["months"] and lc["months"].index(lc["month"]) < 12:
             parts.append(f"<p class='meta'>{e(_h('no_yoy', lang).format(first=lc['months'][0]))}</p>")
+        parts += found_parts      # what the sections found, before the largest movements
+        found_parts = []
         moves = largest_movements(lc)
         if moves:
             parts.append(f"<h2>{e(_h('moves', lang))}</h2><ol>" + "".join(f"<li>{e(x)}</li>" for x in moves) + "</ol>")
             mau = lc["series"]["mau"][lc["months"].index(lc["month"])]
             if _num(mau) and mau < SMALL_MAU:     # a few users: moves of several points are ordinary noise
                 parts.append(f"<p class='meta'>{e(_h('few_users', lang).format(mau=int(mau)))}</p>")
+    parts += found_parts
     parts.append(f"<h2>{e(_h('sections', lang))}</h2><ul>")
     for s in sections:
         key = s.stem.split("_", 1)[1]

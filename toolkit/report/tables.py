@@ -137,6 +137,17 @@ def record(ctx, monthly: pd.DataFrame) -> dict:
     return data
 
 
+def show_findings(section: str, lines: list[str], summary: list[str] | None = None) -> list[str]:
+    """Display ``lines`` as the section's list of findings, and record ``summary`` (default: all
+    of them) for the month's summary page, which quotes each section's findings under its link
+    (METRICS_MIME, left out of the HTML)."""
+    from IPython.display import Markdown, display
+    display(Markdown("\n".join(f"- {s}" for s in lines)))
+    data = {"section": "findings", "of": section, "lines": list(lines if summary is None else summary)}
+    display({METRICS_MIME: json.loads(json.dumps(data))}, raw=True)
+    return lines
+
+
 def read_metrics(notebook_path) -> list[dict]:
     """Every METRICS_MIME output of an executed notebook."""
     import nbformat

@@ -181,3 +181,27 @@ def test_ctrl_c_stops_the_running_sections_at_once(sample_dir, tmp_path, jobs):
             time.sleep(0.1)
         else:
             raise AssertionError(f"the kernel of {f.name} (pid {pid}) is still running")
+
+
+def test_memory_limit_and_threads_of_the_command_line_reach_the_sections(sample_dir, tmp_path):
+    """`toolkit --memory-limit 700MB --threads 1 report`: each section's kernel opens its store with
+    those settings (they applied to the runner's own build only, so a cron line meant to keep a
+    shared machine's memory in bounds left every kernel unlimited)."""
+    import subprocess
+    import sys
+    nbs, seen = tmp_path / "nbs", tmp_path / "seen.txt"
+    nbs.mkdir()
+    _notebook(nbs / "01_settings.ipynb",
+              "from toolkit.report.context import open_report\n"
+              "ctx = open_report(data_dir=data_dir, month=month)\n"
+              "got = ctx.store.con.execute(\"SELECT current_setting('memory_limit'), current_setting('threads')\")"
+              ".fetchone()\n"
+              f"open({str(seen)!r}, 'w').write(repr(got))")
+    proc = subprocess.run([sys.executable, "-m", "toolkit", "--memory-limit", "700MB", "--threads", "1", "report",
+                           str(sample_dir), "--month", "2026-10", "--out", str(tmp_path / "reports"),
+                           "--notebooks", str(nbs)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    import duckdb
+    expected = duckdb.connect(config={"memory_limit": "700MB", "threads": 1}).execute(
+        "SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
+    assert seen.read_text() == repr(expected), (seen.read_text(), expected)

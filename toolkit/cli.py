@@ -635,6 +635,11 @@ def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir, jo
         config_file = find_config(ctx.obj.get("config_path"), data_dir=data_dir)
         click.echo(f"Configuration: {config_file or 'package defaults (no toolkit.yaml found)'}")
         if months:
+            import json
+            from .config import SETTINGS_ENV
+            given = {k: v for k, v in ctx.obj.get("engine", {}).items() if v is not None}
+            if given:      # --memory-limit / --threads / --engine reach the sections' kernels too
+                os.environ[SETTINGS_ENV] = json.dumps(given)
             agg = _build(cfg, store, quiet=False)      # once per run: the notebooks open the result
             if agg.root is not None:                    # as it is, without checking the sources again
                 from .aggregates.build import BUILT_ENV, built_marker

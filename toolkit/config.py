@@ -207,6 +207,20 @@ def _holds_events(folder: Path) -> bool:
 
 CONFIG_NAME = "toolkit.yaml"
 CONFIG_ENV = "TOOLKIT_CONFIG"
+# the engine settings given on a command line (--memory-limit, --threads, --engine), as JSON: set
+# by `toolkit report` for its notebook kernels, which read the configuration themselves
+SETTINGS_ENV = "TOOLKIT_SETTINGS"
+PASSED_SETTINGS = ("memory_limit", "threads", "engine")
+
+
+def passed_settings() -> dict:
+    """The settings a report run hands to its kernels (``SETTINGS_ENV``); {} when none."""
+    import json
+    try:
+        got = json.loads(os.environ.get(SETTINGS_ENV) or "{}")
+    except ValueError:
+        return {}
+    return {k: v for k, v in got.items() if k in PASSED_SETTINGS and v is not None} if isinstance(got, dict) else {}
 
 
 def find_config(path: str | os.PathLike | None = None, start: str | os.PathLike | None = None,
@@ -248,7 +262,8 @@ def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
     Parameters
     ----------
     path : file to read; None looks it up with :func:`find_config`.
-    **overrides : any Config field; None values are ignored.
+    **overrides : any Config field; None values are ignored.  The engine settings a report run
+        passed to its notebooks (``SETTINGS_ENV``) come before them, after the file.
 
     Returns
     -------
@@ -265,6 +280,7 @@ def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
             if key in values and values[key] is not None and not Path(values[key]).is_absolute():
                 values[key] = os.path.normpath(p.resolve().parent / values[key])    # shown without "..": the folder it names
         cfg = replace(cfg, source=str(p), target_set="target_active_rate" in values).with_overrides(**values)
+    overrides = {**passed_settings(), **{k: v for k, v in overrides.items() if v is not None}}
     if any(v is not None for v in overrides.values()):
         file_source = cfg.source
         cfg = replace(cfg, source="flag or parameter").with_overrides(**overrides)

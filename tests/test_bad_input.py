@@ -183,3 +183,34 @@ def test_a_cut_short_parquet_file_says_what_to_do(sample_dir, tmp_path):
 def test_a_month_that_does_not_exist_is_named(sample_dir):
     proc = run_cli("cohorts", sample_dir, "--month", "2026-13")
     assert proc.returncode == 2 and "has no month 13" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_file_whose_user_ids_are_text_among_files_of_numbers_is_named(tmp_path):
+    """A new month exported with user_id as text, beside months of integer ids: every command
+    (validate too, which said OK) names that file and the fix, instead of a query engine error
+    about COALESCE of BIGINT and VARCHAR."""
+    folder = tmp_path / "events"
+    folder.mkdir()
+    for m in ("2025-01", "2025-02"):
+        events([(1, f"{m}-05 10:00:00", "a"), (2, f"{m}-06 10:00:00", "a")]).to_parquet(folder / f"events-{m}.parquet")
+    late = events([(1, "2025-03-05 10:00:00", "a")])
+    late["user_id"] = late["user_id"].astype(str)
+    late.to_parquet(folder / "events-2025-03.parquet")
+    with pytest.raises(ColumnTypeError) as e:
+        open_store(tmp_path)
+    msg = str(e.value)
+    assert "events-2025-03.parquet" in msg and "user_id is VARCHAR" in msg and "BIGINT in the other 2" in msg, msg
+    for command in ("validate", "lifecycle"):
+        proc = run_cli(command, tmp_path)
+        assert proc.returncode == 2 and "events-2025-03.parquet" in proc.stderr and "Traceback" not in proc.stderr
+        assert "COALESCE" not in proc.stderr, proc.stderr
+
+
+def test_a_repeated_header_line_is_called_that(tmp_path):
+    """users.csv made by joining two exports end to end has its header line again in the middle:
+    the message says so and how to fix it, not "write the times as YYYY-MM-DD"."""
+    write_table(tmp_path, "events", events([(1, "2025-01-05 10:00:00", "a")]))
+    (tmp_path / "users.csv").write_text("user_id,registered_at\n1,2025-01-01 10:00:00\n"
+                                        "user_id,registered_at\n2,2025-01-02 10:00:00\n")
+    with pytest.raises(TimestampParseError, match=r"users\.csv: the header line appears again inside the file"):
+        open_store(tmp_path)

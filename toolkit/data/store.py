@@ -215,6 +215,34 @@ def _check_parquet_folder(con, src: Source, cache: Path | None = None) -> None:
             f"{odd[first]}" + (f" (and {len(odd) - 1} more: {', '.join(sorted(odd)[1:4])})" if len(odd) > 1 else "")
             + f"; its columns differ from the other files'. Every file of the {src.name} folder needs "
             f"{list(TABLES[src.name])}: rename the column in that file (or move the file out of the folder).")
+    _check_id_types(src, schemas)
+
+
+_NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+                 "UHUGEINT", "DOUBLE", "FLOAT", "DECIMAL")
+
+
+def _check_id_types(src: Source, schemas: dict) -> None:
+    """user_id must be a number in every file of a folder or text in every file: a file whose ids
+    are text among files of numbers (a new month exported differently) would give the same user
+    two ids, and the months could not be joined; name the file."""
+    kinds = {}
+    for f, cols in schemas.items():
+        t = next((t for n, t in cols if n.lower() == "user_id"), None)
+        if t is not None:
+            kinds[f] = ("number" if t.upper().split("(")[0] in _NUMBER_TYPES else "text", t)
+    by = {}
+    for f, (kind, t) in kinds.items():
+        by.setdefault(kind, []).append((f, t))
+    if len(by) < 2:
+        return
+    few, many = sorted(by.values(), key=len)
+    first, ftype = sorted(few)[0]
+    more = f" (and {len(few) - 1} more: {', '.join(Path(f).name for f, _ in sorted(few)[1:4])})" if len(few) > 1 else ""
+    raise ColumnTypeError(
+        f"{first}: user_id is {ftype}{more}, but {many[0][1]} in the other {len(many):,} file(s) of {src.location}: "
+        "the same user would have two ids, and the months could not be joined. Export user_id with one type in "
+        f"every file (here: re-export {Path(first).name} with user_id as in the others).")
 
 
 def _columns(con, name: str) -> dict[str, str]:
@@ -240,6 +268,11 @@ def _time_expr(con, src: Source, col: str, ctype: str, tz: str) -> str:
             f"SELECT count(*), any_value({c}) FROM raw_{src.name} "
             f"WHERE {c} IS NOT NULL AND trim({c}) <> '' AND ({expr}) IS NULL").fetchone()
         if bad[0]:
+            if str(bad[1]).strip().strip('"').lower() == col.lower():    # the header again, inside the data
+                raise TimestampParseError(
+                    f"{src.describe()}: the header line appears again inside the file ({bad[0]:,} row(s) whose "
+                    f"{col!r} is {bad[1]!r}), as when exports are joined end to end. Remove the repeated header "
+                    "lines (keep the first line only).")
             raise TimestampParseError(
                 f"{src.describe()}: column {col!r} has {bad[0]:,} value(s) that are not timestamps "
                 f"(e.g. {bad[1]!r}). Write them as 'YYYY-MM-DD HH:MM:SS' (business-local time) "

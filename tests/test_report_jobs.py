@@ -5,6 +5,7 @@ import json
 import nbformat
 import pytest
 
+from conftest import run_cli
 from toolkit.errors import ReportError
 from toolkit.report.runner import render_month, report_jobs
 
@@ -205,3 +206,67 @@ def test_memory_limit_and_threads_of_the_command_line_reach_the_sections(sample_
     expected = duckdb.connect(config={"memory_limit": "700MB", "threads": 1}).execute(
         "SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
     assert seen.read_text() == repr(expected), (seen.read_text(), expected)
+
+
+def test_a_termination_signal_stops_a_run_as_ctrl_c_does(sample_dir, tmp_path):
+    """systemd, `timeout` and `kill` send SIGTERM to the run's process only: the run stops within
+    seconds with "Aborted!", the sections' kernels are gone, no temporary folder is left, the
+    lock is free for the next run, and run.log says the run was stopped (it used to vanish
+    without a word, leaving its lock and temporary folder)."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    nbs, started = tmp_path / "nbs", tmp_path / "started"
+    nbs.mkdir()
+    started.mkdir()
+    _notebook(nbs / "01_slow.ipynb", f"import os, time\nopen({str(started / 'slow')!r}, 'w').write(str(os.getpid()))\n"
+                                     "time.sleep(60)")
+    out = tmp_path / "reports"
+    cmd = [sys.executable, "-m", "toolkit", "report", str(sample_dir), "--month", "2026-10", "--out", str(out),
+           "--notebooks", str(nbs)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while not (started / "slow").exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert (started / "slow").exists(), proc.communicate()[0]
+    time.sleep(1)
+    proc.send_signal(signal.SIGTERM)
+    t0 = time.time()
+    text = proc.communicate(timeout=60)[0]
+    assert time.time() - t0 < 15 and proc.returncode != 0, text
+    assert "Traceback" not in text and "Aborted!" in text, text
+    pid = int((started / "slow").read_text())
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the section's kernel (pid {pid}) is still running")
+    assert not list(out.glob(".tmp-*")) and not (out / "2026-10").exists()
+    entry = json.loads((out / "run.log").read_text(encoding="utf-8").splitlines()[-1])
+    assert entry["outcome"] == "stopped" and "termination signal" in entry["error"], entry
+    from toolkit.report.runner import month_lock
+    with month_lock(out, "2026-10"):              # free at once: no wait, no "another run in progress"
+        pass
+
+
+def test_a_run_refused_for_another_run_of_the_month_is_logged(sample_dir, tmp_path):
+    """The second of two runs of one month stops with a clear line, and run.log records the
+    refusal (a cron reader looks there; it had no line)."""
+    import json
+    from toolkit.report.runner import month_lock
+    out = tmp_path / "reports"
+    out.mkdir()
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    _notebook(nbs / "01_quick.ipynb", "x = 1")
+    with month_lock(out, "2026-10"):
+        proc = run_cli("report", sample_dir, "--month", "2026-10", "--out", out, "--notebooks", nbs)
+    assert proc.returncode == 2 and "Another report run for 2026-10 is in progress" in proc.stderr
+    entry = json.loads((out / "run.log").read_text(encoding="utf-8").splitlines()[-1])
+    assert entry["outcome"] == "refused" and "in progress" in entry["error"], entry

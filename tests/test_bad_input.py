@@ -214,3 +214,19 @@ def test_a_repeated_header_line_is_called_that(tmp_path):
                                         "user_id,registered_at\n2,2025-01-02 10:00:00\n")
     with pytest.raises(TimestampParseError, match=r"users\.csv: the header line appears again inside the file"):
         open_store(tmp_path)
+
+
+def test_running_out_of_memory_names_the_setting_not_the_file(sample_dir, tmp_path):
+    """A memory_limit too small for the data: one line saying DuckDB ran out of memory and which
+    settings to change (it said the events files might not be valid Parquet files, which sends
+    the reader after the wrong thing)."""
+    import shutil
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data, ignore=shutil.ignore_patterns(".toolkit-cache"))
+    proc = run_cli("--memory-limit", "1MB", "lifecycle", data)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "DuckDB ran out of memory" in proc.stderr and "memory_limit" in proc.stderr, proc.stderr
+    assert "valid parquet" not in proc.stderr.lower() and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    from toolkit.data.engine_errors import memory_message
+    said = memory_message("Out of Memory Error: failed to allocate data of size 256.0 KiB (972.1 KiB/976.5 KiB used)")
+    assert said.startswith("DuckDB ran out of memory (it had used 972.1 KiB of 976.5 KiB): raise memory_limit")

@@ -13,6 +13,21 @@ import re
 from ..errors import ColumnTypeError, DataReadError, EncodingError, ToolkitError
 
 _SETTINGS = re.compile(r"^\s*[a-z_]+ = ")
+MEMORY_HINT = ("raise memory_limit in toolkit.yaml (or `toolkit --memory-limit 4GB ...`), use fewer threads "
+               "(threads: 1 needs the least memory), or run the report's sections one at a time (--jobs 1)")
+
+
+def out_of_memory(exc_or_text) -> bool:
+    """Whether an engine error is DuckDB running out of its memory_limit (the data are not at fault)."""
+    text = str(exc_or_text)
+    return "Out of Memory Error" in text or "OutOfMemoryException" in text
+
+
+def memory_message(exc_or_text) -> str:
+    """One line for an out-of-memory error: what happened, the limit DuckDB names, and the fix."""
+    m = re.search(r"\(([\d.]+ ?[KMGT]i?B)/([\d.]+ ?[KMGT]i?B) used\)", str(exc_or_text))
+    used = f" (it had used {m.group(1)} of {m.group(2)})" if m else ""
+    return f"DuckDB ran out of memory{used}: {MEMORY_HINT}"
 
 
 def cause(exc: BaseException, limit: int = 600) -> str:
@@ -34,6 +49,8 @@ def translate(exc: BaseException, where: str, *, table: str = "", kind: str = ""
     """A ToolkitError for an engine error raised while reading ``where`` (a file or table)."""
     text = str(exc)
     why = cause(exc)
+    if out_of_memory(text):      # the file is fine: the limit is too small for it
+        return DataReadError(f"Cannot read {where}: {memory_message(text)}.")
     if "not utf-8 encoded" in text or "Invalid unicode" in text or "invalid UTF8" in text.lower():
         return EncodingError(
             f"{where} is not UTF-8 ({why}). Re-save it as UTF-8, or set `encoding:` for this table in the "

@@ -552,6 +552,9 @@ def _run_section(pm, i, nb, total, tmp, out_dir, month, params, cell_timeout, pr
             kept.unlink(missing_ok=True)
             progress(f"warning: could not keep the failed notebook at {kept}: {copy_exc.strerror or copy_exc}.")
         detail = _error_of(kept) if kept.exists() else str(exc).strip().splitlines()[-1]
+        from ..data.engine_errors import memory_message, out_of_memory
+        if out_of_memory(detail):      # one line with the fix, not DuckDB's advice to SET memory_limit in SQL
+            detail = memory_message(detail)
         where = f"The executed notebook with the failing cell is kept at {kept}" if kept.exists() else \
             "The executed notebook could not be kept"
         kept_report = (f"the previous report in {out_dir / month} is unchanged" if (out_dir / month).exists()

@@ -449,3 +449,14 @@ def test_a_month_after_the_data_names_the_last_event_not_a_complete_month(small,
     assert "complete" not in said, said
     proc = run_cli("lifecycle", d, "--month", "2030-01")
     assert proc.returncode == 2 and "events from 2026-01 to 2026-05-09" in proc.stderr, proc.stderr
+    # a report run without --month reports April, and says why not May
+    import nbformat
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(nbs / "01_quick.ipynb"))
+    proc = run_cli("report", d, "--out", tmp_path / "reports", "--notebooks", nbs)
+    assert proc.returncode == 0, proc.stderr
+    assert ("note: reporting 2026-04, the last complete month: 2026-05 is not complete (events up to 2026-05-09)"
+            in proc.stderr), proc.stderr

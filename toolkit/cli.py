@@ -455,6 +455,17 @@ def _note_unfinished_month(store, lc) -> None:
                    f"{month_label(month_index(complete))} ends the table with the last complete month.", err=True)
 
 
+def _note_default_month(store, chosen: str) -> None:
+    """A note (stderr) when a report run without --month reports the last complete month while
+    the events go on into a month not complete yet: a job owner expecting that month learns why
+    it is not the one reported."""
+    from .months import event_span
+    last_event = event_span(store.con)[1]
+    if last_event is not None and f"{last_event:%Y-%m}" > chosen:
+        click.echo(f"note: reporting {chosen}, the last complete month: {last_event:%Y-%m} is not complete (events "
+                   f"up to {last_event:%Y-%m-%d}); its report is made when its data are in.", err=True)
+
+
 def _month_or_last(store, month):
     """--month checked against the data's months (default: the last complete month)."""
     from .months import check_month
@@ -653,6 +664,8 @@ def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir, jo
         cfg, store = _open(ctx, data_dir, language=language)
         out_dir = Path(out) if out else cfg.reports_dir
         months = report_months(store.con, out_dir, month=month, missing=missing)
+        if month is None and not missing:
+            _note_default_month(store, months[0])
         config_file = find_config(ctx.obj.get("config_path"), data_dir=data_dir)
         click.echo(f"Configuration: {config_file or 'package defaults (no toolkit.yaml found)'}")
         if months:

@@ -204,3 +204,39 @@ def test_tag_indicators_match_splitting_each_row():
     got = tag_indicators(tags, cats)
     want = np.array([[c in (t if isinstance(t, str) else "").split(",") for c in cats] for t in tags])
     assert got.shape == (501, 4) and (got == want).all() and got.any()
+
+
+def test_the_tag_table_and_findings_agree_and_the_no_tag_row_reads_plainly():
+    """The users without a tag (no activity in the window) are a row of their own with their
+    count only, not "0 users tagged" beside thousands whose primary tag it is; the finding
+    quotes the share with the table's decimal (it said 41% beside 40.5%)."""
+    from toolkit.report.findings import preference_findings
+    from toolkit.report.tables import tag_table
+    dist = pd.DataFrame({"category": ["car_control", "content", "other", "unknown"], "tagged": [405, 300, 0, 0],
+                         "tagged_share": [0.405, 0.30, 0.0, float("nan")], "primary": [500, 300, 0, 14436],
+                         "mean_share": [0.31, 0.22, 0.0, float("nan")]})
+    en = tag_table(dist, "en")
+    row = en.set_index("category").loc["no tag (no activity in the window)"]
+    assert row["users tagged"] == "" and row["primary tag of"] == "14,436", en
+    assert "other" not in set(en["category"])                                # no users: no row
+    zh = tag_table(dist, "zh")
+    assert "无标签(窗口内无活跃)" in set(zh["类别"])
+    said = preference_findings(dist, pd.DataFrame(), pd.DataFrame(columns=["month"]), "en")
+    assert "40.5% of users with activity carry it" in said[0], said
+
+
+def test_the_scene_table_says_why_a_cell_is_empty():
+    """A rule without a months-inactive condition takes any; a rule never pushed has no lift
+    yet; a rule whose arm has no users cannot be measured: said in the cells, which were blank."""
+    from toolkit.report.tables import scene_table
+    rules = pd.DataFrame({"rule_id": ["R1", "R2", "R3"], "state": ["dormant", "dormant", "churned"],
+                          "months_inactive": [1, float("nan"), float("nan")], "tag": ["any", "content", "any"],
+                          "content": ["a", "b", "c"], "control_share": [0.1, 0.1, 0.1], "audience": [100, 50, 20]})
+    ev = pd.DataFrame({"rule_id": ["R1", "R3"], "month": ["all", "all"], "difference": [0.05, float("nan")],
+                       "ci_low": [0.01, float("nan")], "ci_high": [0.09, float("nan")]})
+    t = scene_table(rules, ev, "en").set_index("rule")
+    assert t.loc["R1", "months inactive"] == 1 and t.loc["R2", "months inactive"] == "any"
+    lift = t["lift in points (95% interval)"]
+    assert lift["R1"] == "+5.0 (+1.0 ~ +9.0)" and lift["R2"] == "no pushes yet"
+    assert lift["R3"] == "not measurable: an arm has no users"
+    assert scene_table(rules, ev, "zh").set_index("规则").loc["R2", "回访提升(百分点, 95%区间)"] == "尚无推送"

@@ -192,16 +192,16 @@ def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation
     d = d[d["category"] != "other"]
     if len(d):
         top = d.loc[d["tagged_share"].idxmax()]
-        out.append(f"最常见的偏好标签是{cat(top['category'], lang)}:{top['tagged_share']:.0%} 的活跃用户带有该标签。"
-                   if lang == "zh" else
-                   f"The most common tag is {cat(top['category'], lang)}: {top['tagged_share']:.0%} of users with activity carry it.")
+        out.append(f"最常见的偏好标签是{cat(top['category'], lang)}:{top['tagged_share']:.1%} 的活跃用户带有该标签。"
+                   if lang == "zh" else      # one decimal, as the table beside it
+                   f"The most common tag is {cat(top['category'], lang)}: {top['tagged_share']:.1%} of users with activity carry it.")
     if not mean_share.empty:
         dev = mean_share - mean_share.mean()
         s, c = dev.stack().idxmax()
-        out.append(f"「{L.state(s, lang)}」最偏好{cat(c, lang)}:平均占比 {mean_share.loc[s, c]:.0%},"
+        out.append(f"与其他分群相比,「{L.state(s, lang)}」最偏重{cat(c, lang)}:平均占比 {mean_share.loc[s, c]:.1%},"
                    f"高于各分群平均 {dev.loc[s, c] * 100:.1f} 个百分点。" if lang == "zh" else
-                   f"'{L.state(s, lang)}' users lean most to {cat(c, lang)}: mean share {mean_share.loc[s, c]:.0%}, "
-                   f"{dev.loc[s, c] * 100:.1f} points above the average of the states.")
+                   f"Compared with the other states, '{L.state(s, lang)}' users lean most to {cat(c, lang)}: mean "
+                   f"share {mean_share.loc[s, c]:.1%}, {dev.loc[s, c] * 100:.1f} points above the average of the states.")
     for _, r in evaluation[evaluation["month"] == "all"].iterrows():
         if pd.isna(r["difference"]):
             continue

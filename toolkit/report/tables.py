@@ -259,10 +259,15 @@ def funnel_notes(funnel: pd.DataFrame, lang: str = "zh") -> list[str]:
 
 
 def tag_table(dist: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Per category: users tagged, their share, users with it as primary tag, mean share; the
+    users without a tag (no activity in the window) have a row of their own, with only their
+    count (a "0 users tagged" beside thousands whose primary tag it is read as a contradiction)."""
     zh = lang == "zh"
     d = dist[~((dist["category"] == "other") & (dist["tagged"] == 0))]
-    return pd.DataFrame({("类别" if zh else "category"): [L.category(c, lang) for c in d["category"]],
-                         ("带标签用户" if zh else "users tagged"): d["tagged"].map(_fmt_int),
+    none = d["category"] == "unknown"
+    return pd.DataFrame({("类别" if zh else "category"): [L.t("no_tag_row", lang) if c == "unknown" else
+                                                          L.category(c, lang) for c in d["category"]],
+                         ("带标签用户" if zh else "users tagged"): d["tagged"].map(_fmt_int).where(~none, ""),
                          ("占活跃用户" if zh else "share of users with activity"): d["tagged_share"].map(_fmt_pct),
                          ("主标签用户" if zh else "primary tag of"): d["primary"].map(_fmt_int),
                          ("平均占比" if zh else "mean share"): d["mean_share"].map(_fmt_pct)})
@@ -272,15 +277,18 @@ def scene_table(rules: pd.DataFrame, evaluation: pd.DataFrame, lang: str = "zh")
     zh = lang == "zh"
     ev = evaluation[evaluation["month"] == "all"].set_index("rule_id") if len(evaluation) else pd.DataFrame()
 
-    def lift(rule):
-        if rule not in ev.index or pd.isna(ev.loc[rule, "difference"]):
-            return ""
+    def lift(rule):      # an empty cell read as a missing number: say why there is none
+        if rule not in ev.index:
+            return L.t("scene_not_pushed", lang)
+        if pd.isna(ev.loc[rule, "difference"]):
+            return L.t("scene_too_few", lang)
         r = ev.loc[rule]
         return f"{r['difference'] * 100:+.1f} ({r['ci_low'] * 100:+.1f} ~ {r['ci_high'] * 100:+.1f})"
     return pd.DataFrame({
         ("规则" if zh else "rule"): rules["rule_id"],
         ("分群" if zh else "state"): [L.state(s, lang) for s in rules["state"]],
-        ("未活跃月数" if zh else "months inactive"): rules["months_inactive"].map(lambda v: "" if pd.isna(v) else int(v)),
+        ("未活跃月数" if zh else "months inactive"): rules["months_inactive"].map(
+            lambda v: L.t("any_months", lang) if pd.isna(v) else int(v)),
         ("标签" if zh else "tag"): [L.category(t, lang) for t in rules["tag"]],
         ("推送内容" if zh else "content"): rules["content"],
         ("对照组比例" if zh else "control share"): rules["control_share"].map(_fmt_pct),

@@ -240,3 +240,18 @@ def test_the_scene_table_says_why_a_cell_is_empty():
     assert lift["R1"] == "+5.0 (+1.0 ~ +9.0)" and lift["R2"] == "no pushes yet"
     assert lift["R3"] == "not measurable: an arm has no users"
     assert scene_table(rules, ev, "zh").set_index("规则").loc["R2", "回访提升(百分点, 95%区间)"] == "尚无推送"
+
+
+def test_heatmap_row_names_stand_upright_and_axis_titles_stand_apart():
+    """Seaborn turned the Chinese row names of the tag-movement heatmap on end; the axis title
+    sat against the middle column's name ("售后 本月")."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import numpy as np
+    from toolkit.report.preference_plots import plot_tag_movement
+    cats = ["car_control", "content", "community", "after_sales", "campaign", "shop", "unknown"]
+    moves = pd.DataFrame(np.arange(49).reshape(7, 7) + 1, index=cats, columns=cats)
+    ax = plot_tag_movement(moves, lang="zh")
+    ax.figure.canvas.draw()
+    assert all(t.get_rotation() == 0 for t in ax.get_yticklabels())
+    assert ax.get_xlabel() == "本月" and ax.xaxis.labelpad >= 10 and ax.xaxis.label.get_fontweight() == "bold"

@@ -126,6 +126,19 @@ def plot_rates(monthly, *, lang="zh", ax=None, **kwargs):
     return ax
 
 
+def label_heatmap(ax, xlabel: str | None = None, ylabel: str | None = None):
+    """A heatmap's labels for reading: row names upright (seaborn turns them on end when it
+    thinks they crowd, and 控车 / 内容 then read top to bottom), and the axis titles bold and
+    set apart from the tick labels, so that "this month" is not read as part of the middle
+    column's name."""
+    ax.tick_params(axis="y", rotation=0)
+    if xlabel is not None:
+        ax.set_xlabel(xlabel, labelpad=10, fontweight="bold")
+    if ylabel is not None:
+        ax.set_ylabel(ylabel, labelpad=10, fontweight="bold")
+    return ax
+
+
 def plot_transitions(shares, *, lang="zh", ax=None, **kwargs):
     """Heatmap of the transition matrix (row shares from ``decomposition.transitions``)."""
     ax = _ax(ax, (8, 5))
@@ -134,6 +147,4 @@ def plot_transitions(shares, *, lang="zh", ax=None, **kwargs):
     data.columns = [L.state(s, lang) for s in data.columns]
     sns.heatmap(data, annot=True, fmt=".0%", cmap="Blues", vmin=0, vmax=1, cbar=False, ax=ax, **kwargs)
     ax.set_title(L.t("transitions", lang))
-    ax.set_ylabel(L.t("from", lang))
-    ax.set_xlabel(L.t("to", lang))
-    return ax
+    return label_heatmap(ax, L.t("to", lang), L.t("from", lang))

@@ -6,7 +6,7 @@ import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
 from . import labels as L
-from .plots import _ax
+from .plots import _ax, label_heatmap
 
 
 
@@ -35,7 +35,7 @@ def plot_state_category(matrix, *, lang="zh", ax=None, **kwargs):
     m.columns = [cat(c, lang) for c in m.columns]
     sns.heatmap(m, annot=True, fmt=".0%", cmap="Greens", vmin=0, vmax=1, cbar=False, ax=ax, **kwargs)
     ax.set_title("群体偏好:各分群的平均使用天数占比" if lang == "zh" else "Mean share of active days by state and category")
-    return ax
+    return label_heatmap(ax)
 
 
 def plot_tag_movement(moves, *, lang="zh", ax=None, **kwargs):
@@ -46,6 +46,4 @@ def plot_tag_movement(moves, *, lang="zh", ax=None, **kwargs):
     shares.columns = [cat(c, lang) for c in shares.columns]
     sns.heatmap(shares, annot=True, fmt=".0%", cmap="Purples", vmin=0, vmax=1, cbar=False, ax=ax, **kwargs)
     ax.set_title("主标签迁移(行占比)" if lang == "zh" else "How primary tags moved since last month (row shares)")
-    ax.set_ylabel("上月" if lang == "zh" else "last month")
-    ax.set_xlabel("本月" if lang == "zh" else "this month")
-    return ax
+    return label_heatmap(ax, "本月" if lang == "zh" else "this month", "上月" if lang == "zh" else "last month")

@@ -11,7 +11,7 @@ import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
 from . import labels as L
-from .plots import _ax
+from .plots import _ax, label_heatmap
 from .tables import METRICS_MIME, _clean
 from ..analyses.value import TIER_EN, TIER_ZH
 
@@ -65,10 +65,8 @@ def plot_tier_state(matrix: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
     sns.heatmap(m, annot=True, fmt=",d", cmap="Blues", cbar=False, ax=ax,
                 yticklabels=[tier(k, lang, matrix.attrs.get("mode", "rfm")) for k in m.index], xticklabels=[L.state(s, lang) for s in m.columns],
                 **kwargs)
-    ax.set_xlabel(L.t("state", lang))
-    ax.set_ylabel(L.t("vr_tier", lang))
     ax.set_title(L.t("vr_tier_state", lang))
-    return ax
+    return label_heatmap(ax, L.t("state", lang), L.t("vr_tier", lang))
 
 
 def evaluation_table(evaluation: pd.DataFrame, lang: str, outcome_month: str | None = None) -> pd.DataFrame:

@@ -139,7 +139,7 @@ plot_funnel(funnel, lang=lang, ax=ax)
 plt.show()
 shown = funnel.tail(6)
 shown.attrs = funnel.attrs
-display(styled(funnel_table(shown, lang), lang, "funnel"))
+display(styled(funnel_table(shown, lang, cfg.currency), lang, "funnel"))
 notes = funnel_notes(funnel, lang)
 if notes:
     display(Markdown("\n".join(f"- {n}" for n in notes)))

@@ -110,7 +110,7 @@ _ = V.record_value_risk(ctx, summary, risk, corr, ranked, mode)
 # %%
 if mode == "rf":
     display(Markdown(L.t("vr_rf_note", lang)))
-display(styled(V.tier_table(summary, lang), lang, "value_tiers"))
+display(styled(V.tier_table(summary, lang, ctx.cfg.currency), lang, "value_tiers"))
 fig, ax = plt.subplots(figsize=(9, 5))
 V.plot_tier_state(matrix, lang=lang, ax=ax)
 plt.show()

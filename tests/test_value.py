@@ -236,3 +236,26 @@ def test_the_model_table_names_the_month_its_counts_are_about():
     assert en["calibration gap (points)"].tolist() == ["0.4", "5.1"]
     zh = evaluation_table(ev, "zh", "2026-10")
     assert "2026-10 预计不活跃人数" in zh.columns and zh["校准误差(百分点)"].tolist() == ["0.4", "5.1"]
+
+
+def test_money_headers_carry_the_configured_currency(tmp_path):
+    """`currency: £` in toolkit.yaml puts the unit beside revenue in the value tiers and the funnel
+    (a manager read "revenue per user 680.59" without knowing in what)."""
+    from toolkit.config import load_config
+    from toolkit.report.tables import funnel_table
+    from toolkit.report.value_risk import tier_table
+    (tmp_path / "toolkit.yaml").write_text("currency: £\n", encoding="utf-8")
+    cfg = load_config(tmp_path / "toolkit.yaml")
+    assert cfg.currency == "£" and load_config(None).currency == ""
+    summary = pd.DataFrame({"tier": ["important_value"], "users": [10], "share": [1.0], "revenue": [680.59],
+                            "revenue_share": [1.0], "recency_days": [3.0], "frequency": [2.0]})
+    assert "revenue in the window (£)" in tier_table(summary, "en", cfg.currency).columns
+    assert "窗口内金额(£)" in tier_table(summary, "zh", cfg.currency).columns
+    assert "revenue in the window" in tier_table(summary, "en").columns              # no unit set: none shown
+    funnel = pd.DataFrame({"cohort": ["2011-01"], "acquired": [100], "activated": [float("nan")],
+                           "activated_share": [float("nan")], "retained": [40], "retained_share": [0.4],
+                           "paying": [float("nan")], "paying_share": [float("nan")], "referring": [float("nan")],
+                           "referring_share": [float("nan")], "revenue_per_user": [680.59],
+                           "revenue_per_payer": [900.0]})
+    cols = funnel_table(funnel, "en", "£").columns
+    assert "revenue per user (3 months) (£)" in cols and "revenue per payer (3 months) (£)" in cols

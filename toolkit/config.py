@@ -59,6 +59,7 @@ class Config:
     segment_min_users: int = 100
     segment_names: dict = field(default_factory=dict)
     referral_events: tuple[str, ...] = ()
+    currency: str = ""
     source: str = field(default="defaults", compare=False)
     target_set: bool = field(default=False, compare=False)   # target_active_rate given (file, flag or parameter)
 

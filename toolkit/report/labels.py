@@ -255,6 +255,13 @@ def shown_change(now: float, before: float) -> float:
     return round(shown(now) - shown(before), 1)
 
 
+def money(header: str, currency: str = "", lang: str = "zh") -> str:
+    """A column header of money with the configured unit: 'revenue in the window (£)'."""
+    if not currency:
+        return header
+    return f"{header}({currency})" if lang == "zh" else f"{header} ({currency})"
+
+
 def points(x: float, lang: str = "zh", signed: bool = True) -> str:
     """A difference of two rates in points: '+3.2 个百分点' / '+3.2 points'."""
     v = x * 100

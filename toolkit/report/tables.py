@@ -215,8 +215,9 @@ FUNNEL_REVENUE = {"revenue_per_user": ("revenue per user (3 months)", "人均收
                   "revenue_per_payer": ("revenue per payer (3 months)", "付费用户人均收入(3个月内)")}
 
 
-def funnel_table(funnel: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """Each cohort's steps as shares; a step the data cannot express reads 'not defined'."""
+def funnel_table(funnel: pd.DataFrame, lang: str = "zh", currency: str = "") -> pd.DataFrame:
+    """Each cohort's steps as shares; a step the data cannot express reads 'not defined';
+    revenue headers carry the ``currency`` of the configuration."""
     zh = lang == "zh"
     undefined = funnel.attrs.get("undefined", {})
     out = pd.DataFrame({("注册月" if zh else "cohort"): funnel["cohort"],
@@ -228,10 +229,11 @@ def funnel_table(funnel: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             out[cn if zh else en] = funnel[f"{c}_share"].map(_fmt_pct)
     if "revenue_per_user" in funnel:
         for c, (en, cn) in FUNNEL_REVENUE.items():
+            head = L.money(cn if zh else en, currency, lang)
             if "revenue" in undefined:
-                out[cn if zh else en] = L.t("not_defined", lang)
+                out[head] = L.t("not_defined", lang)
             elif funnel[c].notna().any():
-                out[cn if zh else en] = funnel[c].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
+                out[head] = funnel[c].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
     return out.reset_index(drop=True)
 
 

@@ -45,7 +45,7 @@ def _pct(x):
     return "" if pd.isna(x) else f"{x:.1%}"
 
 
-def tier_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
+def tier_table(summary: pd.DataFrame, lang: str, currency: str = "") -> pd.DataFrame:
     rf = summary["revenue"].isna().all()
     out = pd.DataFrame({L.t("vr_tier", lang): [tier(k, lang) for k in summary["tier"]],
                         L.t("users", lang): summary["users"].map("{:,}".format),
@@ -53,7 +53,7 @@ def tier_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
                         L.t("vr_recency", lang): summary["recency_days"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}"),
                         L.t("vr_frequency", lang): summary["frequency"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")})
     if not rf:
-        out[L.t("vr_revenue", lang)] = summary["revenue"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+        out[L.money(L.t("vr_revenue", lang), currency, lang)] = summary["revenue"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
         out[L.t("vr_revenue_share", lang)] = summary["revenue_share"].map(_pct)
     return out
 

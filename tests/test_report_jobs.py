@@ -19,6 +19,19 @@ def _notebook(path, body: str):
     nbformat.write(nb, str(path))
 
 
+def _assert_gone(pid: int, what: str) -> None:
+    """The process ``pid`` ends within five seconds."""
+    import os
+    import time
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what} (pid {pid}) is still running")
+
+
 def _sections(folder, stamps, fail: str = ""):
     folder.mkdir(exist_ok=True)
     for name in ("01_first", "02_second", "03_third"):
@@ -173,15 +186,7 @@ def test_ctrl_c_stops_the_running_sections_at_once(sample_dir, tmp_path, jobs):
     assert len(list(started.iterdir())) == jobs           # no section started after the stop
     assert not (out / "failed").exists() and not (out / "2026-10").exists()
     for f in started.iterdir():
-        pid = int(f.read_text())
-        for _ in range(50):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.1)
-        else:
-            raise AssertionError(f"the kernel of {f.name} (pid {pid}) is still running")
+        _assert_gone(int(f.read_text()), f"the kernel of {f.name}")
 
 
 def test_memory_limit_and_threads_of_the_command_line_reach_the_sections(sample_dir, tmp_path):
@@ -214,7 +219,6 @@ def test_a_termination_signal_stops_a_run_as_ctrl_c_does(sample_dir, tmp_path):
     lock is free for the next run, and run.log says the run was stopped (it used to vanish
     without a word, leaving its lock and temporary folder)."""
     import json
-    import os
     import signal
     import subprocess
     import sys
@@ -238,15 +242,7 @@ def test_a_termination_signal_stops_a_run_as_ctrl_c_does(sample_dir, tmp_path):
     text = proc.communicate(timeout=60)[0]
     assert time.time() - t0 < 15 and proc.returncode != 0, text
     assert "Traceback" not in text and "Aborted!" in text, text
-    pid = int((started / "slow").read_text())
-    for _ in range(50):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
-        raise AssertionError(f"the section's kernel (pid {pid}) is still running")
+    _assert_gone(int((started / "slow").read_text()), "the section's kernel")
     assert not list(out.glob(".tmp-*")) and not (out / "2026-10").exists()
     entry = json.loads((out / "run.log").read_text(encoding="utf-8").splitlines()[-1])
     assert entry["outcome"] == "stopped" and "termination signal" in entry["error"], entry

@@ -77,7 +77,7 @@ if ctx.gap_note():   # a month without events between others (a missing file?)
 
 # %%
 findings = lifecycle_findings(monthly, ctx.month, ctx.target, lang, default_target=not ctx.cfg.target_set)
-show_findings("lifecycle", findings, summary=findings[1:])    # the summary page has the first line's numbers
+show_findings("lifecycle", findings, summary=findings[1:2])  # the summary page has the other lines' numbers
 _ = record(ctx, monthly)
 
 # %% [markdown] tags=["lang-en"]

@@ -75,7 +75,9 @@ for calendar_note in notes:  # a year whose holiday schedule is not official yet
 # ## 结论
 
 # %%
-show_findings("periods", period_findings(lifts, effects, lang, ctx.month))
+holiday_lines = period_findings(lifts, effects.iloc[0:0], lang, ctx.month)
+campaign_lines = period_findings(lifts.iloc[0:0], effects, lang, ctx.month)
+show_findings("periods", holiday_lines + campaign_lines, summary=holiday_lines[:1] + campaign_lines[:2])
 _ = record_periods(ctx, lifts, effects, notes=notes)
 
 # %% [markdown] tags=["lang-en"]

@@ -74,7 +74,7 @@ evaluation = evaluation[(evaluation["month"] == "all") | (evaluation["month"] <=
 
 # %%
 findings = preference_findings(dist, mean_share, evaluation, lang) if has_categories else [note("no_feature_map", lang)]
-show_findings("preferences", findings)
+show_findings("preferences", findings, summary=findings[:2])
 _ = record_preferences(ctx, dist, evaluation)
 
 # %% [markdown] tags=["lang-en"]

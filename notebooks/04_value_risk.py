@@ -95,7 +95,8 @@ ranked = month_ideas(lc, ctx.month, ideas_path, churn_after=ctx.churn_after, sta
 # ## 结论
 
 # %%
-show_findings("value_risk", V.findings(summary, risk, change_words, ranked, lang, mode))
+found = V.findings(summary, risk, change_words, ranked, lang, mode)
+show_findings("value_risk", found, summary=found[:3])
 _ = V.record_value_risk(ctx, summary, risk, corr, ranked, mode)
 
 # %% [markdown] tags=["lang-en"]

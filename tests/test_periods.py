@@ -286,6 +286,10 @@ def test_holidays_that_lower_activity_are_worded_as_drops():
         "0.00x" not in en[1]
     zh = period_findings(lifts, pd.DataFrame(columns=["method"]), "zh")
     assert "窗口内每天都没有活跃用户" in zh[1]
+    from toolkit.report.tables import holiday_table
+    table = holiday_table(lifts.assign(days=4), "en").set_index("holiday")
+    assert table.loc["Christmas Day", "daily users vs ordinary days"] == "no activity"
+    assert table.loc["Spring Bank Holiday", "daily users vs ordinary days"] == "0.21x"
     # a window below 1 whose interval holds 1 is "no clear change" in the table: the sentence agrees
     lifts.loc[1, ["lift", "ci_low", "ci_high"]] = [0.8, 0.6, 1.1]
     en = period_findings(lifts, pd.DataFrame(columns=["method"]), "en")
@@ -419,6 +423,12 @@ def test_rate_charts_leave_out_the_first_month_of_the_data_and_say_so():
     assert any("2025-01 为数据首月" in t.get_text() for t in ax.texts)
     later = monthly.iloc[1:]                       # a table that starts later: nothing left out, nothing said
     assert not plot_active_rate(later, lang="en").texts
+    from toolkit.report.cohort_plots import plot_segment_rate       # by segment too: every segment 100% there
+    seg = pd.concat([monthly.assign(segment=s, new=monthly["new"] // 2, cumulative=monthly["cumulative"] // 2)
+                     for s in ("app_store", "dealer")], ignore_index=True)
+    ax = plot_segment_rate(seg, "channel", lang="en")
+    assert all(list(line.get_xdata()) == ["2025-02", "2025-03"] for line in ax.get_lines())
+    assert any(t.get_text().startswith("2025-01, the first month of the data") for t in ax.texts)
     effects = pd.DataFrame({"campaign_id": ["C1"], "name": ["n"], "method": ["control arm"], "difference": [0.112],
                             "ci_low": [0.09], "ci_high": [0.13]})
     ax = plot_campaign_effects(effects, lang="en")

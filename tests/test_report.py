@@ -34,6 +34,7 @@ def test_latest_complete_month_is_rendered(rendered, rendered_reports):
     assert html.count("data:image/png;base64") >= 5                             # images embedded
     assert "Explore" not in html                                                 # interactive-only cells left out
     assert "Data: `" not in html and "configuration: `" not in html             # the notebook's source line too
+    assert html.count("Plan for 2026-11") == 1, "the plan's findings are shown once, as a list, not also as Python"
     zh = (rendered_reports["zh"][0] / "2026-10" / "01_lifecycle.html").read_text(encoding="utf-8")
     assert "交互探索" not in zh and "Explore" not in zh
     top = (out / "index.html").read_text(encoding="utf-8")

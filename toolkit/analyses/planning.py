@@ -205,14 +205,15 @@ class Plan:
                 best, combo = u["best_seen"], "+" in u["rates"]
                 which = L.rate(u["needed_rate"], lang) if combo and u.get("needed_rate") else ""
                 if zh:
-                    lines.append(f"{'同时提升' if combo else '仅靠'}{names}不现实:需提升 {u['uplift'] * 100:.1f} 个百分点,"
+                    lines.append(f"{'同时提升' if combo else '仅靠'}{names}不现实:需{'各' if combo else ''}提升 "
+                                 f"{u['uplift'] * 100:.1f} 个百分点{'(最高至 100%)' if combo else ''},"
                                  + (f"其中{which}需达 {u['needed_max']:.1%},远高于其最佳月份 {best:.1%}" if which else
                                     f"最高需达 {u['needed_max']:.1%},远高于数据中的最佳月份 {best:.1%}")
                                  + f"(超出 {PLAUSIBLE_MARGIN * 100:.0f} 个百分点以上即视为不现实)"
                                  + ("。" if combo else ";请组合提升多个指标。"))
                 else:
                     lines.append(f"Raising {names}{'' if combo else ' alone'} is implausible: it would need a rise of "
-                                 f"{u['uplift'] * 100:.1f} points" + (f" each, which takes {which} to "
+                                 f"{u['uplift'] * 100:.1f} points" + (f" in each (none above 100%), which takes {which} to "
                                  f"{u['needed_max']:.1%}, far above its best month" if which else
                                  f", to {u['needed_max']:.1%}, far above the best month")
                                  + f" in the data ({best:.1%}; more than {PLAUSIBLE_MARGIN * 100:.0f} points above the "

@@ -10,6 +10,7 @@ from matplotlib.ticker import PercentFormatter
 from . import labels as L
 from ..analyses.cohorts import OTHER, group_small
 from ..aggregates.segments import UNKNOWN
+from .plots import note_left_out, without_history
 
 
 def _ax(ax, figsize=(9, 4)):
@@ -76,6 +77,11 @@ def plot_segment_rate(seg_monthly: pd.DataFrame, by: str, *, rate="active_rate",
     the column's name in the title (:func:`labels.segment_column`)."""
     ax = _ax(ax, (11, 4))
     df = group_small(seg_monthly, min_users) if min_users else seg_monthly
+    if rate == "active_rate" and {"new", "cumulative"} <= set(df.columns):   # the data's first month: 100% everywhere
+        whole = df.groupby("month", sort=True)[["new", "cumulative"]].sum().reset_index()
+        skip = without_history(whole)
+        df = df[~df["month"].isin(skip)]
+        note_left_out(ax, skip, lang)
     for seg, g in df.groupby("segment", sort=False):
         ax.plot(g["month"], g[rate], marker=".", label=segment_label(seg, lang), **kwargs)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))

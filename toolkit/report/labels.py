@@ -41,6 +41,7 @@ TEXT = {
     "scene_not_pushed": ("no pushes yet", "尚无推送"),
     "scene_too_few": ("not measurable: an arm has no users", "无法衡量:有一组没有用户"),
     "any_months": ("any", "不限"),
+    "no_activity": ("no activity", "无活跃"),
     "no_tag_row": ("no tag (no activity in the window)", "无标签(窗口内无活跃)"),
     "from": ("last month", "上月"),
     "to": ("this month", "本月"),
@@ -347,6 +348,9 @@ GLOSSARY = {
          "数据中完全没有订单时改按活跃计算(RF)。"),
         ("churn probability", "流失概率", "the chance that a user active this month is inactive next month, from the "
          "model chosen on a validation month.", "本月活跃用户下月不活跃的概率,由验证月选出的模型给出。"),
+        ("calibration gap", "校准误差", "the mean difference, in points, between the predicted and the observed "
+         "share inactive over ten equal groups of users ranked by risk: the totals can agree while some groups are "
+         "off.", "按风险把用户分为人数相等的十组,各组预测与实际不活跃比例之差(百分点)的平均:总数一致时个别组仍可能偏离。"),
         ("out-of-time AUC", "样本外 AUC", "how well the risk ranks users who went inactive above those who did not, on "
          "the latest month whose outcome is known (0.5 = chance, 1 = perfect).",
          "在最近一个已知结果的月份上,风险排序区分次月不活跃与活跃用户的能力(0.5 为随机,1 为完美)。"),

@@ -137,7 +137,7 @@ def record(ctx, monthly: pd.DataFrame) -> dict:
     return data
 
 
-def show_findings(section: str, lines: list[str], summary: list[str] | None = None) -> list[str]:
+def show_findings(section: str, lines: list[str], summary: list[str] | None = None) -> None:
     """Display ``lines`` as the section's list of findings, and record ``summary`` (default: all
     of them) for the month's summary page, which quotes each section's findings under its link
     (METRICS_MIME, left out of the HTML)."""
@@ -145,7 +145,6 @@ def show_findings(section: str, lines: list[str], summary: list[str] | None = No
     display(Markdown("\n".join(f"- {s}" for s in lines)))
     data = {"section": "findings", "of": section, "lines": list(lines if summary is None else summary)}
     display({METRICS_MIME: json.loads(json.dumps(data))}, raw=True)
-    return lines
 
 
 def read_metrics(notebook_path) -> list[dict]:
@@ -168,7 +167,8 @@ def holiday_table(lifts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         ("节假日" if zh else "holiday"): df["name_zh"] if zh else df["name"],
         ("开始" if zh else "start"): df["start"].astype(str), ("结束" if zh else "end"): df["end"].astype(str),
         ("天数" if zh else "days"): df["days"],
-        ("日活/平日" if zh else "daily users vs ordinary days"): df["lift"].map(lambda v: f"{v:.2f}x"),
+        ("日活/平日" if zh else "daily users vs ordinary days"): df["lift"].map(
+            lambda v: L.t("no_activity", lang) if v == 0 else f"{v:.2f}x"),      # a closed shop: no user on any day
         ("95%区间" if zh else "95% interval"): [f"{a:.2f}–{b:.2f}" for a, b in zip(df["ci_low"], df["ci_high"])],
         ("方向" if zh else "direction"): [L.t("rise" if lo > 1 else "drop" if hi < 1 else "no_change", lang)
                                         for lo, hi in zip(df["ci_low"], df["ci_high"])],

@@ -148,7 +148,8 @@ def show_findings(section: str, lines: list[str], summary: list[str] | None = No
 
 
 def read_metrics(notebook_path) -> list[dict]:
-    """Every METRICS_MIME output of an executed notebook."""
+    """Every METRICS_MIME output of an executed notebook, in notebook order, the section's own
+    figures first and its findings (``show_findings``, section ``findings``) after them."""
     import nbformat
     nb = nbformat.read(str(notebook_path), as_version=4)
     out = []
@@ -156,7 +157,7 @@ def read_metrics(notebook_path) -> list[dict]:
         for o in cell.get("outputs", []):
             if METRICS_MIME in o.get("data", {}):
                 out.append(o["data"][METRICS_MIME])
-    return out
+    return sorted(out, key=lambda m: m.get("section") == "findings")
 
 
 def holiday_table(lifts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

@@ -86,39 +86,37 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
     return out
 
 
-def _holiday_sentence(r, direction: str, lang: str) -> str:
-    """One window's lift in words: 'lifted … to 1.35x' or 'fell to 0.21x of ordinary days'."""
+_HEADS = {"up": ("The holiday that lifted daily users most was", "日活提升最大的节假日是"),
+          "down": ("The holiday in which daily users fell most was", "日活下降最多的节假日是"),
+          "this": ("This month's holiday,", "本月节假日")}
+
+
+def _holiday_sentence(r, direction: str, lang: str, head: str | None = None) -> str:
+    """One window's lift in words: 'lifted … to 1.35x' or 'fell to 0.21x of ordinary days';
+    ``head``: a key of ``_HEADS`` other than the direction's ('this': the report month's)."""
     name = r["name_zh"] if lang == "zh" else r["name"]
     ly = r["last_year_lift"]
+    en, zh = _HEADS[head or direction]
     if r["lift"] == 0:      # not a single active user on any day of the window: a closed shop, or days without data
-        return (f"日活下降最多的节假日是{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):窗口内每天都没有"
+        return (f"{zh}{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):窗口内每天都没有"
                 "活跃用户(停业,或缺少这几天的数据)。" if lang == "zh" else
-                f"The holiday in which daily users fell most was {name} {r['start']:%Y} ({r['start']:%m-%d} to "
+                f"{en} {name} {r['start']:%Y} ({r['start']:%m-%d} to "
                 f"{r['end']:%m-%d}): no user was active on any of its days (closed, or no data for those days).")
     if lang == "zh":
-        head = "日活提升最大的节假日是" if direction == "up" else "日活下降最多的节假日是"
         verb = "升至" if direction == "up" else "降至"
-        s = (f"{head}{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):日活{verb}平日的 "
+        s = (f"{zh}{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):日活{verb}平日的 "
              f"{r['lift']:.2f} 倍(95%区间 {r['ci_low']:.2f}–{r['ci_high']:.2f})")
         return s + (f",去年同节日为 {ly:.2f} 倍。" if not pd.isna(ly) else "。")
-    head = "The holiday that lifted daily users most was" if direction == "up" else \
-        "The holiday in which daily users fell most was"
     verb = "rose to" if direction == "up" else "fell to"
-    s = (f"{head} {name} {r['start']:%Y} ({r['start']:%m-%d} to {r['end']:%m-%d}): daily users {verb} "
+    s = (f"{en} {name} {r['start']:%Y} ({r['start']:%m-%d} to {r['end']:%m-%d}): daily users {verb} "
          f"{r['lift']:.2f}x ordinary days (95% interval {r['ci_low']:.2f}–{r['ci_high']:.2f})")
     return s + (f"; the same festival last year: {ly:.2f}x." if not pd.isna(ly) else ".")
 
 
 def _this_month_sentence(r, lang: str) -> str:
     """The report month's own holiday window in words, whichever way its interval points."""
-    if r["ci_low"] > 1:
-        return _holiday_sentence(r, "up", lang).replace(
-            "日活提升最大的节假日是" if lang == "zh" else "The holiday that lifted daily users most was",
-            "本月节假日" if lang == "zh" else "This month's holiday,", 1)
-    if r["ci_high"] < 1:
-        return _holiday_sentence(r, "down", lang).replace(
-            "日活下降最多的节假日是" if lang == "zh" else "The holiday in which daily users fell most was",
-            "本月节假日" if lang == "zh" else "This month's holiday,", 1)
+    if r["ci_low"] > 1 or r["ci_high"] < 1:
+        return _holiday_sentence(r, "up" if r["ci_low"] > 1 else "down", lang, head="this")
     name = r["name_zh"] if lang == "zh" else r["name"]
     return (f"本月节假日{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):日活与平日相比无明显变化"
             f"({r['lift']:.2f} 倍,95%区间 {r['ci_low']:.2f}–{r['ci_high']:.2f})。" if lang == "zh" else

@@ -17,7 +17,8 @@ th:first-child,td:first-child{text-align:left}.meta{color:#555;font-size:13px}.u
 
 HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": ("metric", "指标"),
         "value": ("this month", "本月"), "mom": ("vs last month", "环比"), "yoy": ("vs last year", "同比"),
-        "moves": ("Largest movements", "本月最大变化"), "found": ("What the sections found", "各章节要点"), "sections": ("Sections", "报告章节"),
+        "moves": ("Largest movements", "本月最大变化"), "found": ("What the sections found", "各章节要点"),
+        "sections": ("Sections", "报告章节"),
         "months": ("Rendered months", "已生成的月份"), "target": ("target", "目标"), "default": ("default", "默认"),
         "lifecycle": L.TEXT["sec_lifecycle"], "periods": L.TEXT["sec_periods"],
         "preferences": L.TEXT["sec_preferences"], "value_risk": L.TEXT["sec_value_risk"], "na": ("not available", "无数据"),
@@ -156,14 +157,14 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
         if lc["months"] and lc["month"] in lc["months"] and lc["months"].index(lc["month"]) < 12:
             parts.append(f"<p class='meta'>{e(_h('no_yoy', lang).format(first=lc['months'][0]))}</p>")
         parts += found_parts      # what the sections found, before the largest movements
-        found_parts = []
         moves = largest_movements(lc)
         if moves:
             parts.append(f"<h2>{e(_h('moves', lang))}</h2><ol>" + "".join(f"<li>{e(x)}</li>" for x in moves) + "</ol>")
             mau = lc["series"]["mau"][lc["months"].index(lc["month"])]
             if _num(mau) and mau < SMALL_MAU:     # a few users: moves of several points are ordinary noise
                 parts.append(f"<p class='meta'>{e(_h('few_users', lang).format(mau=int(mau)))}</p>")
-    parts += found_parts
+    else:
+        parts += found_parts
     parts.append(f"<h2>{e(_h('sections', lang))}</h2><ul>")
     for s in sections:
         key = s.stem.split("_", 1)[1]

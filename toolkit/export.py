@@ -6,9 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 
-SUFFIXES = (".csv", ".xlsx")
-
-
 def write_table(df: pd.DataFrame, out, progress=None, sheet: str = "table") -> Path:
     """CSV (UTF-8 with BOM, so Excel shows Chinese) or .xlsx with a frozen header row,
     filters and column widths fitted to the content.  ``progress`` (a ``progress.Steps``)

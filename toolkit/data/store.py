@@ -218,10 +218,6 @@ def _check_parquet_folder(con, src: Source, cache: Path | None = None) -> None:
     _check_id_types(src, schemas)
 
 
-_NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-                 "UHUGEINT", "DOUBLE", "FLOAT", "DECIMAL")
-
-
 def _check_id_types(src: Source, schemas: dict) -> None:
     """user_id must be a number in every file of a folder or text in every file: a file whose ids
     are text among files of numbers (a new month exported differently) would give the same user
@@ -230,7 +226,7 @@ def _check_id_types(src: Source, schemas: dict) -> None:
     for f, cols in schemas.items():
         t = next((t for n, t in cols if n.lower() == "user_id"), None)
         if t is not None:
-            kinds[f] = ("number" if t.upper().split("(")[0] in _NUMBER_TYPES else "text", t)
+            kinds[f] = ("number" if t.upper().split("(")[0] in _NUM_TYPES | {"DECIMAL"} else "text", t)
     by = {}
     for f, (kind, t) in kinds.items():
         by.setdefault(kind, []).append((f, t))

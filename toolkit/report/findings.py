@@ -118,9 +118,10 @@ def _this_month_sentence(r, lang: str) -> str:
     if r["ci_low"] > 1 or r["ci_high"] < 1:
         return _holiday_sentence(r, "up" if r["ci_low"] > 1 else "down", lang, head="this")
     name = r["name_zh"] if lang == "zh" else r["name"]
-    return (f"本月节假日{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):日活与平日相比无明显变化"
+    en, zh = _HEADS["this"]
+    return (f"{zh}{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):日活与平日相比无明显变化"
             f"({r['lift']:.2f} 倍,95%区间 {r['ci_low']:.2f}–{r['ci_high']:.2f})。" if lang == "zh" else
-            f"This month's holiday, {name} {r['start']:%Y} ({r['start']:%m-%d} to {r['end']:%m-%d}): no clear change "
+            f"{en} {name} {r['start']:%Y} ({r['start']:%m-%d} to {r['end']:%m-%d}): no clear change "
             f"in daily users from ordinary days ({r['lift']:.2f}x, 95% interval {r['ci_low']:.2f}–{r['ci_high']:.2f}).")
 
 

@@ -18,7 +18,7 @@ import re
 import shutil
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -347,6 +347,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
     path and the cause, when the output cannot be written (disk full, read-only, permission).
     """
     import papermill as pm
+    from .summary import write_month_index, write_top_index
 
     out_dir = Path(out_dir).resolve()
     notebooks = required_notebooks(notebooks_dir)
@@ -361,62 +362,52 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
     if data_checks:
         entry["data_checks"] = data_checks
     final = out_dir / month
-    locked = False
-    try:
-        with month_lock(out_dir, month, wait, progress):
-            locked = True
-            _render_locked(pm, notebooks, out_dir, month, params, entry, cell_timeout, progress, jobs, data_dir,
-                           language, config, store, data_checks, started, final)
-    except ReportError as exc:
-        if not locked:          # another run holds the month: a cron reader finds the refusal in run.log too
-            entry.update(outcome="refused", seconds=round(time.perf_counter() - started, 2), error=str(exc))
+    with ExitStack() as held:
+        try:
+            held.enter_context(month_lock(out_dir, month, wait, progress))
+        except ReportError as exc:   # another run holds the month: a cron reader finds the refusal in run.log too
+            if not isinstance(exc, WriteError):      # (a folder that cannot be written takes no log line either)
+                entry.update(outcome="refused", seconds=round(time.perf_counter() - started, 2), error=str(exc))
+                _log(out_dir, entry, progress)
+            raise
+        reclaim_stale(out_dir, progress)
+        header = page_header(data_dir, month, language=language, config=config, store=store)
+        tmp = out_dir / f".tmp-{month}-{os.getpid()}"
+        try:
+            _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header, jobs)
+            said = (data_checks or {}).get("warning_zh" if header["lang"] == "zh" else "warning")
+            notes = [said] if said else []
+            notes += _section_notes(tmp)
+            write_month_index(tmp, month, out_dir, header["lang"], header=header, notes=notes)
+            old = out_dir / f".old-{month}-{os.getpid()}"
+            other = report_language(final)
+            if other and other != header["lang"]:
+                progress(f"note: this {header['lang']} report of {month} replaces the {other} one in {out_dir}; give "
+                         "each language its own folder (--out reports/zh, --out reports/en) to keep both.")
+            if final.exists():
+                final.rename(old)
+            tmp.rename(final)
+            shutil.rmtree(old, ignore_errors=True)
+            write_top_index(out_dir, header["lang"])
+        except BaseException as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(exc, OSError):
+                exc = write_error(exc, final)
+            if isinstance(exc, KeyboardInterrupt):      # Ctrl-C, or a termination signal (cron, systemd, timeout)
+                entry.update(outcome="stopped", seconds=round(time.perf_counter() - started, 2),
+                             error="stopped (Ctrl-C or a termination signal) before it finished; the previous "
+                                   "report is unchanged")
+            else:
+                entry.update(outcome="failed", seconds=round(time.perf_counter() - started, 2),
+                             error=str(exc) or type(exc).__name__)
             _log(out_dir, entry, progress)
-        raise
+            if isinstance(exc, WriteError):
+                raise exc from None
+            raise
     entry.update(outcome="ok", seconds=round(time.perf_counter() - started, 2))
     _log(out_dir, entry, progress)
     progress(f"Report for {month}: {final / 'index.html'} ({entry['seconds']:.0f}s)")
     return final
-
-
-def _render_locked(pm, notebooks, out_dir, month, params, entry, cell_timeout, progress, jobs, data_dir, language,
-                   config, store, data_checks, started, final) -> None:
-    """The body of :func:`render_month`, holding the month's lock: the sections into a temporary
-    folder, then the summary page, then the swap into place; a failure (or a stop) logged."""
-    from .summary import write_month_index, write_top_index
-    reclaim_stale(out_dir, progress)
-    header = page_header(data_dir, month, language=language, config=config, store=store)
-    tmp = out_dir / f".tmp-{month}-{os.getpid()}"
-    try:
-        _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header, jobs)
-        said = (data_checks or {}).get("warning_zh" if header["lang"] == "zh" else "warning")
-        notes = [said] if said else []
-        notes += _section_notes(tmp)
-        write_month_index(tmp, month, out_dir, header["lang"], header=header, notes=notes)
-        old = out_dir / f".old-{month}-{os.getpid()}"
-        other = report_language(final)
-        if other and other != header["lang"]:
-            progress(f"note: this {header['lang']} report of {month} replaces the {other} one in {out_dir}; give "
-                     "each language its own folder (--out reports/zh, --out reports/en) to keep both.")
-        if final.exists():
-            final.rename(old)
-        tmp.rename(final)
-        shutil.rmtree(old, ignore_errors=True)
-        write_top_index(out_dir, header["lang"])
-    except BaseException as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(exc, OSError):
-            exc = write_error(exc, final)
-        if isinstance(exc, KeyboardInterrupt):      # Ctrl-C, or a termination signal (cron, systemd, timeout)
-            entry.update(outcome="stopped", seconds=round(time.perf_counter() - started, 2),
-                         error="stopped (Ctrl-C or a termination signal) before it finished; the previous "
-                               "report is unchanged")
-        else:
-            entry.update(outcome="failed", seconds=round(time.perf_counter() - started, 2),
-                         error=str(exc) or type(exc).__name__)
-        _log(out_dir, entry, progress)
-        if isinstance(exc, WriteError):
-            raise exc from None
-        raise
 
 
 def report_language(folder: Path) -> str | None:

@@ -73,7 +73,8 @@ except ConfigError:
 prefs = preference_shares(con, ctx.month, active_events=lc.active_events, signal_events=lc.signal_events,
                           users=states["user_id"])[["user_id", "tags", "primary_tag"]]
 if risk is not None:
-    scored = risk.scores.merge(prefs[["user_id", "primary_tag"]], on="user_id", how="left")
+    scored = (risk.scores.merge(prefs[["user_id", "primary_tag"]], on="user_id", how="left")
+              .merge(scores[["user_id", "tier"]], on="user_id", how="left"))
     by_state = risk_by(scored, "state")
     by_tag = risk_by(scored, "primary_tag").sort_values("mean_probability", ascending=False)
 campaign_table = con.execute("SELECT * FROM campaigns").df()
@@ -202,3 +203,21 @@ else:
 
 # %%
 display(Markdown(L.glossary("value_risk", lang)))
+
+# %% [markdown] tags=["interactive-only", "lang-en"]
+# ## Explore: whom to reach before they go quiet
+# Pick a value tier, a lifecycle state, a primary tag and the lowest churn probability: the chart shows the
+# probabilities of the users of that tier, state and tag, the table the riskiest of them with the model's
+# reasons, and *Save the list* writes every chosen user to a CSV or Excel file beside this notebook.
+
+# %% [markdown] tags=["interactive-only", "lang-zh"]
+# ## 交互探索:在用户沉默之前触达谁
+# 选择价值分层、用户分群、主标签和最低流失概率:图中是所选分层、分群与标签用户的流失概率分布,表中是其中风险最高的
+# 用户及模型给出的原因;"保存名单"把所有选中的用户写入本笔记本旁的 CSV 或 Excel 文件。
+
+# %% tags=["interactive-only"]
+if interactive and risk is not None:
+    from toolkit.report.widgets import RiskExplorer
+    display(RiskExplorer(risk, scored, lang=lang, mode=mode).widget)
+elif interactive:
+    display(Markdown(L.t("vr_no_contact_list", lang)))

@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from conftest import run_cli, write_table
-from toolkit.analyses.churn_risk import churn_features, churn_risk, metrics, scene_for
+from toolkit.analyses.churn_risk import churn_features, churn_risk, contact_list, metrics, scene_for
 from toolkit.analyses.lifecycle import Lifecycle
 from toolkit.data.store import open_store
 
@@ -65,6 +65,18 @@ def test_scene_rule_reaching_the_user():
     assert list(scene_for(scores, rules, tags)) == ["R1", "R2", "R2"]
 
 
+def test_contact_list_by_hand():
+    scored = pd.DataFrame({"user_id": [5, 3, 4, 1, 2], "probability": [0.9, 0.6, 0.6, 0.2, 0.7],
+                           "state": ["active", "active", "woken", "active", "active"],
+                           "tier": ["none", "important_value", "important_value", "important_value", "none"]})
+    # at or above 0.6, riskiest first, a tie (users 3 and 4 at 0.6) by user id
+    assert list(contact_list(scored, min_probability=0.6)["user_id"]) == [5, 2, 3, 4]
+    # '' and None choose every value; the others must all hold
+    assert list(contact_list(scored, min_probability=0.6, state="active", tier="")["user_id"]) == [5, 2, 3]
+    assert list(contact_list(scored, state="active", tier="important_value")["user_id"]) == [3, 1]
+    assert contact_list(scored, min_probability=0.95).empty
+
+
 @pytest.fixture(scope="module")
 def sample_risk(sample_dir):
     lc = Lifecycle(open_store(sample_dir).con, last_month="2026-10")
@@ -98,6 +110,8 @@ def test_scores_and_reasons(sample_risk):
     assert (risky["reasons"].str.len() > 0).all()
     assert risky["reasons"].str.split("; ").map(len).max() <= 3
     assert sample_risk.expected_inactive == pytest.approx(s["probability"].sum())
+    # the reasons of some rows alone (the JupyterLab list words only what it shows) are those of the month's
+    assert sample_risk.explain(risky, "en") == list(risky["reasons"])
 
 
 def test_churn_risk_cli(sample_dir, tmp_path):

@@ -68,6 +68,8 @@ def test_kept_result_is_the_fresh_one_and_a_changed_month_drops_it(small, tmp_pa
         plain = C.churn_risk(_lc(data, cache), MONTH, with_reasons=False)
     _same(zh, C.churn_risk(_lc(data), MONTH, lang="zh"))
     assert (plain.scores["reasons"] == "").all()
+    # a kept result read without reasons still words the rows asked for (the JupyterLab list), as a fit does
+    assert plain.explain(plain.scores.head(30), "en") == list(fresh.scores["reasons"].head(30))
     pd.testing.assert_frame_equal(plain.scores.drop(columns="reasons"), fresh.scores.drop(columns="reasons"))
 
     # other parameters are another result, not a hit on this one

@@ -137,6 +137,8 @@ CONTROLS = {  # notebook: [(kind, index among its kind, images that must change)
                      ("select", 2, [5])],
     "02_periods": [("select", 0, [0]), ("select", 1, [1])],
     "03_preferences": [("select", 0, [0]), ("select", 1, [0])],
+    # the contact list: value tier, state, primary tag, lowest probability (its one chart, image 0)
+    "04_value_risk": [("select", 0, [0]), ("select", 1, [0]), ("select", 2, [0]), ("slider", 0, [0])],
 }
 
 

@@ -148,3 +148,87 @@ def test_segment_explorer_follows_the_month_and_churn_window_above(sample_dir):
     above.churn_after.value = 4
     above.month.value = "2026-03"
     assert ex.images["rate"].value != k4             # the shaded month moved
+
+
+@pytest.fixture(scope="module")
+def risk_inputs(ctx_zh):
+    from toolkit.analyses.churn_risk import churn_risk
+    from toolkit.analyses.preferences import preference_shares
+    from toolkit.analyses.value import rfm_scores
+    lc = ctx_zh.lifecycle
+    risk = churn_risk(lc, ctx_zh.month, churn_after=ctx_zh.churn_after, lang="zh", with_reasons=False)
+    scores = rfm_scores(ctx_zh.store.con, ctx_zh.month)
+    prefs = preference_shares(ctx_zh.store.con, ctx_zh.month, active_events=lc.active_events,
+                              signal_events=lc.signal_events, users=risk.scores["user_id"])
+    scored = (risk.scores.merge(prefs[["user_id", "primary_tag"]], on="user_id", how="left")
+              .merge(scores[["user_id", "tier"]], on="user_id", how="left"))
+    return risk, scored, scores.attrs["mode"]
+
+
+def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs, tmp_path, monkeypatch):
+    """The contact list: each control changes the chart and the users chosen; the count and the expected
+    inactive users are those of the scores; the table shows the riskiest with the month's reasons; Save writes
+    every chosen user, and a wrong file name or folder is a line of text, not a traceback."""
+    import re
+
+    import pandas as pd
+    from toolkit.analyses.churn_risk import churn_risk
+    from toolkit.report.widgets import RiskExplorer
+    risk, scored, mode = risk_inputs
+    ex = RiskExplorer(risk, scored, lang="zh", mode=mode)
+    assert ex.tier.description == "价值分层" and ex.tag.description == "主标签"
+    assert "未分层(窗口内无购买)" in [label for label, _ in ex.tier.options]
+    assert "控车" in [label for label, _ in ex.tag.options] and "(全部)" in [label for label, _ in ex.state.options]
+
+    def expected(tier="", state="", tag="", p=0.0):
+        df = scored.assign(tier=scored["tier"].fillna("none"))
+        keep = (df["probability"] >= p) & ((df["tier"] == tier) | (tier == "")) & \
+            ((df["state"] == state) | (state == "")) & ((df["primary_tag"] == tag) | (tag == ""))
+        return df[keep]
+
+    def said():
+        n, e = re.search(r"已选 ([\d,]+) 位用户;预计下月不活跃 ([\d,]+) 位", ex.summary.value).groups()
+        return int(n.replace(",", "")), int(e.replace(",", ""))
+
+    # it starts at the riskiest tenth (the share the model's precision is measured on), in 5-point steps
+    start, p = ex.min_probability.value, scored["probability"]
+    assert (p >= start).mean() >= 0.10 > (p >= start + 0.05).mean() and round(start * 20, 9) % 1 == 0
+    want = expected(p=start)
+    assert said() == (len(want), round(want["probability"].sum()))
+    before = ex.images["probabilities"].value
+    for control, value in ((ex.state, "active"), (ex.tier, "important_value"), (ex.tag, "car_control")):
+        control.value = value
+        assert ex.images["probabilities"].value != before, f"{control.description} did not redraw the chart"
+        before = ex.images["probabilities"].value
+    lower = 0.1 if start != 0.1 else 0.15
+    ex.min_probability.value = lower
+    assert ex.images["probabilities"].value != before
+    want = expected("important_value", "active", "car_control", lower)
+    assert 0 < len(want) and said() == (len(want), round(want["probability"].sum()))
+    # the table: the riskiest first, with the reasons the month's own scoring gives them
+    table = ex.shown        # the rows of the table on the page
+    assert all(f">{u}</td>" in ex.table.value for u in table["用户"])
+    assert len(table) == min(ex.SHOWN, len(want))
+    top = want.sort_values(["probability", "user_id"], ascending=[False, True]).head(ex.SHOWN)
+    assert list(table["用户"]) == list(top["user_id"])
+    assert set(table["分群"]) == {"活跃用户"} and set(table["价值分层"]) == {"重要价值客户"}
+    worded = churn_risk(ctx_zh.lifecycle, risk.month, churn_after=ctx_zh.churn_after, lang="zh").scores
+    assert (table["原因"].str.len() > 0).all()
+    assert list(table["原因"]) == list(worded.set_index("user_id")["reasons"].loc[top["user_id"]])
+    # Save writes every chosen user, not only the rows shown, into the notebook's folder
+    monkeypatch.chdir(tmp_path)
+    ex.min_probability.value = 0.0
+    ex.write()
+    saved = tmp_path / f"contact_list_{risk.month}.csv"
+    back = pd.read_csv(saved, encoding="utf-8-sig")
+    assert len(back) == len(expected("important_value", "active", "car_control", 0.0)) > ex.SHOWN
+    assert list(back.columns) == ["用户", "价值分层", "分群", "主标签", "流失概率", "原因"]
+    assert str(saved) in ex.message.value and f"{len(back):,}" in ex.message.value
+    ex.file.value = "list.txt"
+    assert ex.write() is None and "list.txt" in ex.message.value and ".xlsx" in ex.message.value
+    ex.file.value = str(tmp_path / "no such folder" / "list.xlsx")
+    assert ex.write() is None and "无法写入" in ex.message.value and "no such folder" in ex.message.value
+    # nothing chosen: a sentence, no table
+    low = RiskExplorer(risk, scored.assign(probability=scored["probability"].clip(upper=0.9)), lang="zh", mode=mode)
+    low.min_probability.value = 0.95
+    assert "没有符合" in low.summary.value and low.table.value == "" and low.shown.empty

@@ -150,6 +150,14 @@ class ChurnRisk:
     scores: pd.DataFrame
     eval_frame: pd.DataFrame = field(repr=False, default=None)
     reference: dict = field(repr=False, default=None)
+    model: object = field(repr=False, default=None)
+
+    def explain(self, rows: pd.DataFrame, lang: str = "en") -> list[str]:
+        """The reasons in words (see the module docstring) for some rows of ``scores``: the
+        JupyterLab explorer words only the users it shows or saves, not the whole month."""
+        if self.model is None or not len(rows):
+            return [""] * len(rows)
+        return reasons(self.model, rows, self.reference, lang=lang)[1]
 
     @property
     def expected_inactive(self) -> float:
@@ -327,16 +335,16 @@ def _read_kept(folder, *, lang: str, with_reasons: bool) -> ChurnRisk:
     meta = json.loads((folder / "result.json").read_text(encoding="utf-8"))
     frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES}
     now = frames["scores"].drop(columns="probability")
+    with open(folder / "model.pickle", "rb") as fh:
+        final = pickle.load(fh)
     if with_reasons:
-        with open(folder / "model.pickle", "rb") as fh:
-            final = pickle.load(fh)
         _, why = reasons(final, now, meta["reference"], lang=lang)
     else:
         why = [""] * len(now)
     frames["scores"] = frames["scores"].assign(reasons=why)
     return ChurnRisk(month=meta["month"], eval_month=meta["eval_month"], validation_month=meta["validation_month"],
                      train_months=meta["train_months"], chosen=meta["chosen"], validation=meta["validation"],
-                     reference=meta["reference"], **frames)
+                     reference=meta["reference"], model=final, **frames)
 
 
 def _churn_risk(lc, month, *, churn_after, train_months, lang, with_reasons, seed) -> tuple[ChurnRisk, object]:
@@ -393,7 +401,7 @@ def _churn_risk(lc, month, *, churn_after, train_months, lang, with_reasons, see
     return ChurnRisk(month=month, eval_month=month_label(E), validation_month=month_label(V),
                      train_months=[month_label(max(lo, E - n)), month_label(E - 1)], chosen=chosen,
                      validation=auc_v, evaluation=pd.DataFrame(rows), calibration=pd.concat(curves, ignore_index=True),
-                     scores=scores, eval_frame=eval_frame, reference=ref), final
+                     scores=scores, eval_frame=eval_frame, reference=ref, model=final), final
 
 
 def scene_for(scores: pd.DataFrame, rules: pd.DataFrame, tags: pd.DataFrame) -> pd.Series:
@@ -421,6 +429,17 @@ def risk_by(scores: pd.DataFrame, column: str) -> pd.DataFrame:
     if column == "state":                       # the lifecycle order, not the alphabet
         out = out.reindex([s for s in ACTIVE_STATES if s in out.index])
     return out.reset_index()
+
+
+def contact_list(scored: pd.DataFrame, *, min_probability: float = 0.0, **equal) -> pd.DataFrame:
+    """The rows of ``scored`` (a user per row with a ``probability``) at or above
+    ``min_probability`` whose columns equal the values in ``equal`` (a value of None or ''
+    matches every row), riskiest first, ties by user id: whom to reach before next month."""
+    keep = scored["probability"].to_numpy() >= min_probability
+    for column, value in equal.items():
+        if value is not None and value != "":
+            keep &= (scored[column] == value).to_numpy()
+    return scored[keep].sort_values(["probability", "user_id"], ascending=[False, True], ignore_index=True)
 
 
 def user_risk(lc, month: str, *, churn_after: int = 2, rules: pd.DataFrame | None = None, lang: str = "en",

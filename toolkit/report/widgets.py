@@ -302,3 +302,143 @@ class SegmentExplorer:
         self.figures["retention"] = fig
         for name, f in self.figures.items():
             self.images[name].value = _png(f)
+
+
+class RiskExplorer:
+    """Whom to reach before they go quiet: pick a value tier, a lifecycle state, a primary tag
+    and the lowest churn probability.  The chart shows the probabilities of the users of the
+    tier, state and tag (the chosen part coloured), the text how many are chosen and how many
+    of them are expected inactive next month, the table the riskiest of them with the model's
+    reasons, and *Save the list* writes every chosen user to a .csv or .xlsx file (a path
+    relative to the notebook's folder).
+
+    ``risk`` a ``ChurnRisk``; ``scored`` its ``scores`` with ``tier`` (NaN: not scored) and
+    ``primary_tag`` columns; ``mode`` the RFM mode (its unscored tier's name)."""
+
+    SHOWN = 20
+
+    def __init__(self, risk, scored, *, lang: str = "zh", mode: str = "rfm", tags: bool = True):
+        import ipywidgets as w
+        from ..analyses.churn_risk import ACTIVE_STATES
+        from .value_risk import tier
+        self.risk, self.lang, self.mode = risk, lang, mode
+        self.scored = scored.assign(tier=scored["tier"].fillna("none"))
+        everything = (L.t("all", lang), "")
+        present = set(self.scored["tier"])
+        order = [k for k in self._tier_order(mode) if k in present]
+        self.tier = w.Dropdown(options=[everything] + [(tier(k, lang, mode), k) for k in order],
+                               description=L.t("vr_tier", lang), style=_STYLE)
+        states = [s for s in ACTIVE_STATES if s in set(self.scored["state"])]
+        self.state = w.Dropdown(options=[everything] + [(L.state(s, lang), s) for s in states],
+                                description=L.t("state", lang), style=_STYLE)
+        counts = self.scored["primary_tag"].value_counts()
+        self.tag = w.Dropdown(options=[everything] + [(L.category(c, lang), c) for c in counts.index],
+                              description=L.t("primary_tag", lang), style=_STYLE)
+        self.min_probability = w.FloatSlider(value=self.start(scored["probability"]), min=0.0, max=0.95, step=0.05,
+                                             readout_format=".0%",
+                                             continuous_update=False, description=L.t("vr_min_probability", lang),
+                                             style=_STYLE, layout=w.Layout(width="420px"))
+        self.file = w.Text(value=f"contact_list_{risk.month}.csv", description=L.t("vr_file", lang), style=_STYLE,
+                           layout=w.Layout(width="420px"))
+        self.save = w.Button(description=L.t("vr_save", lang), icon="download")
+        self.summary, self.table, self.message = w.HTML(), w.HTML(), w.HTML()
+        self.images = _images(["probabilities"])
+        self.figures = {}
+        controls = [self.tier, self.state] + ([self.tag] if tags and len(counts) > 1 else [])
+        for c in controls + [self.min_probability]:
+            c.observe(self.redraw, "value")
+        self.save.on_click(self.write)
+        self.widget = w.VBox([w.HBox(controls), self.min_probability, self.images["probabilities"], self.summary,
+                              self.table, w.HBox([self.file, self.save]), self.message])
+        self.redraw()
+
+    @staticmethod
+    def start(probability) -> float:
+        """The slider's first value: the probability above which the riskiest tenth of the month's
+        users lie (the share the model's precision and recall are measured on), rounded down to
+        the slider's 5-point steps."""
+        from ..analyses.churn_risk import TOP_SHARE
+        if not len(probability):
+            return 0.0
+        return float(min(np.floor(np.quantile(probability, 1 - TOP_SHARE) * 20) / 20, 0.95))
+
+    @staticmethod
+    def _tier_order(mode):
+        from ..analyses.value import RF_TIER_ORDER, TIER_ORDER
+        return (TIER_ORDER if mode == "rfm" else RF_TIER_ORDER) + ["none"]
+
+    def group(self):
+        """The users of the chosen tier, state and tag, at any probability."""
+        from ..analyses.churn_risk import contact_list
+        return contact_list(self.scored, tier=self.tier.value, state=self.state.value, primary_tag=self.tag.value)
+
+    def chosen(self):
+        """The users of the chosen tier, state and tag at or above the lowest probability, riskiest first."""
+        from ..analyses.churn_risk import contact_list
+        return contact_list(self.group(), min_probability=self.min_probability.value)
+
+    def rows(self, df):
+        """``df`` (some chosen users) as the table and the saved file show them, reasons in words."""
+        import pandas as pd
+        from .value_risk import tier
+        lang = self.lang
+        return pd.DataFrame({L.t("user", lang): df["user_id"].to_numpy(),
+                             L.t("vr_tier", lang): [tier(k, lang, self.mode) for k in df["tier"]],
+                             L.t("state", lang): [L.state(s, lang) for s in df["state"]],
+                             L.t("primary_tag", lang): [L.category(c, lang) for c in df["primary_tag"]],
+                             L.t("vr_probability", lang): df["probability"].round(4).to_numpy(),
+                             L.t("vr_reasons", lang): self.risk.explain(df, lang)})
+
+    def redraw(self, *_):
+        lang, cut = self.lang, self.min_probability.value
+        group = self.group()
+        chosen = group[group["probability"] >= cut]
+        fig, ax = plt.subplots(figsize=(8, 3.2))
+        bins = np.linspace(0, 1, 21)
+        p = group["probability"].to_numpy()
+        ax.hist([p[p >= cut], p[p < cut]], bins=bins, stacked=True, color=["#E45756", "#BAB0AC"],
+                label=[L.t("vr_at_or_above", lang).format(p=f"{cut:.0%}"), L.t("vr_below", lang).format(p=f"{cut:.0%}")])
+        ax.axvline(cut, color="k", lw=1)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_xlabel(L.t("vr_probability", lang))
+        ax.set_ylabel(L.t("users", lang))
+        ax.set_title(L.t("vr_risk_hist", lang))
+        ax.legend(loc="upper right", fontsize=8)
+        self.figures["probabilities"] = fig
+        self.images["probabilities"].value = _png(fig)
+        if len(chosen):
+            e = float(chosen["probability"].sum())
+            self.summary.value = "<p>" + L.t("vr_chosen", lang).format(
+                n=f"{len(chosen):,}", e=f"{e:,.0f}", share=f"{e / len(chosen):.0%}") + "</p>"
+            self.shown = self.rows(chosen.head(self.SHOWN))
+            shown = self.shown.assign(**{L.t("vr_probability", lang): self.shown[L.t("vr_probability", lang)]
+                                         .map("{:.0%}".format)})
+            html = (shown.style.hide(axis="index").format(escape="html")
+                    .set_table_styles([{"selector": "th, td", "props": "text-align: left; padding: 2px 8px;"}])
+                    .to_html())
+            self.table.value = f"<p>{L.t('vr_top_shown', lang).format(n=len(shown))}</p>" + html
+        else:
+            self.summary.value = f"<p>{L.t('vr_none_chosen', lang)}</p>"
+            self.shown, self.table.value = self.rows(chosen), ""
+
+    def write(self, *_):
+        """Save every chosen user (not only the rows shown) to the file named above; the outcome in a line below."""
+        import html
+        from pathlib import Path
+        from ..export import write_table
+        lang, name = self.lang, self.file.value.strip()
+        path = Path(name).expanduser()
+        if path.suffix.lower() not in (".csv", ".xlsx"):
+            self.message.value = f"<p>{html.escape(L.t('vr_bad_file', lang).format(name=name or '(empty)'))}</p>"
+            return None
+        chosen = self.chosen()
+        try:
+            write_table(self.rows(chosen), path, sheet="contact list")
+        except OSError as e:
+            reason = e.strerror or str(e)
+            self.message.value = "<p>" + html.escape(L.t("vr_not_saved", lang).format(
+                path=path.resolve(), reason=reason)) + "</p>"
+            return None
+        self.message.value = "<p>" + html.escape(L.t("vr_saved", lang).format(
+            n=f"{len(chosen):,}", path=path.resolve())) + "</p>"
+        return path

@@ -129,8 +129,8 @@ def test_churn_risk_cli(sample_dir, tmp_path):
 
 def test_a_reason_names_the_state_in_its_language():
     """A model under which returned users are the riskiest gives "lifecycle state returned" as a
-    reason; in Chinese the state is named in Chinese too ("用户分群 回流用户", once "用户分群
-    returned")."""
+    reason, with the typical state beside it; in Chinese the state is named in Chinese too
+    ("用户分群 回流用户", once "用户分群 returned")."""
     from sklearn.linear_model import LogisticRegression
     from toolkit.analyses.churn_risk import FEATURES, NUMERIC, STATE_COLS, reasons
     rng = np.random.default_rng(0)
@@ -145,5 +145,10 @@ def test_a_reason_names_the_state_in_its_language():
     returned = df[df["state"] == "returned"].head(5)
     _, en = reasons(model, returned, ref, lang="en")
     _, zh = reasons(model, returned, ref, lang="zh")
-    assert all(r.startswith("lifecycle state returned") for r in en), en
-    assert all(r.startswith("用户分群 回流用户") for r in zh), zh
+    assert all(r.startswith("lifecycle state returned (typical active)") for r in en), en
+    assert all(r.startswith("用户分群 回流用户(典型 活跃用户)") for r in zh), zh
+    # a user at the typical value of every feature has nothing raising the risk: said, not a blank cell
+    typical = df.head(1).assign(**{c: 0.0 for c in NUMERIC}, **{c: float(c == "state_active") for c in STATE_COLS},
+                                state="active")
+    assert reasons(model, typical, ref, lang="en")[1] == ["none above a typical user's"]
+    assert reasons(model, typical, ref, lang="zh")[1] == ["各项均不高于典型用户"]

@@ -187,7 +187,7 @@ def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs
         return df[keep]
 
     def said():
-        n, e = re.search(r"已选 ([\d,]+) 位用户;预计下月不活跃 ([\d,]+) 位", ex.summary.value).groups()
+        n, e = re.search(r"已选 ([\d,]+) 位用户;预计 2026-07 不活跃 ([\d,]+) 位", ex.summary.value).groups()
         return int(n.replace(",", "")), int(e.replace(",", ""))
 
     # it starts at the riskiest tenth (the share the model's precision is measured on), in 5-point steps
@@ -224,11 +224,31 @@ def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs
     assert len(back) == len(expected("important_value", "active", "car_control", 0.0)) > ex.SHOWN
     assert list(back.columns) == ["用户", "价值分层", "分群", "主标签", "流失概率", "原因"]
     assert str(saved) in ex.message.value and f"{len(back):,}" in ex.message.value
+    assert "替换" not in ex.message.value
+    ex.tier.value = ""                  # a saved file's line is about the choice it was saved from
+    assert ex.message.value == ""
+    ex.write()
+    assert "替换了同名的旧文件" in ex.message.value, "an earlier list replaced is said"
+    ex.file.value = "list.xlsx"
+    from openpyxl import load_workbook
+    sheet = load_workbook(ex.write()).active
+    assert sheet.title == "名单" and sheet.max_row == 1 + len(ex.chosen())
+    assert [c.value for c in sheet[1]] == ["用户", "价值分层", "分群", "主标签", "流失概率", "原因"]
     ex.file.value = "list.txt"
     assert ex.write() is None and "list.txt" in ex.message.value and ".xlsx" in ex.message.value
+    ex.file.value = ""
+    assert ex.write() is None and "(未填文件名)" in ex.message.value
     ex.file.value = str(tmp_path / "no such folder" / "list.xlsx")
-    assert ex.write() is None and "无法写入" in ex.message.value and "no such folder" in ex.message.value
+    assert ex.write() is None and f"文件夹 {tmp_path / 'no such folder'} 不存在" in ex.message.value
+    assert not (tmp_path / "no such folder").exists()
+    # one primary tag for everyone (no feature_map, as in the retail data): no tag control, no tag column
+    plain = RiskExplorer(risk, scored.assign(primary_tag="other"), lang="en", mode=mode)
+    assert plain.tag not in plain.widget.children[0].children
+    assert list(plain.shown.columns) == ["user", "value tier", "state", "churn probability", "reasons"]
+    assert "expected inactive in 2026-07" in plain.summary.value
     # nothing chosen: a sentence, no table
     low = RiskExplorer(risk, scored.assign(probability=scored["probability"].clip(upper=0.9)), lang="zh", mode=mode)
     low.min_probability.value = 0.95
     assert "没有符合" in low.summary.value and low.table.value == "" and low.shown.empty
+    low.file.value = "empty.xlsx"
+    assert low.write() is None and "未保存" in low.message.value and not (tmp_path / "empty.xlsx").exists()

@@ -20,7 +20,10 @@ Months, for report month M (the last month whose activity is known):
 
 The reasons given per user are the three features whose value raises the user's risk
 most: the drop in probability when the feature is set to the training months' typical
-value (median; the most common lifecycle state), largest first, positive only.
+value (median; the most common lifecycle state), largest first, positive only, each with
+that typical value beside it ("orders (3 months) 10 (typical 2)": the direction in which
+the value is unusual); a user none of whose features raises the risk above a typical
+user's has "none above a typical user's".
 """
 from __future__ import annotations
 
@@ -196,25 +199,34 @@ def reasons(model, df: pd.DataFrame, ref: dict, *, lang: str = "en", n: int = 3)
         lift[:, j] = p - model.predict_proba(Xr)[:, 1]
     order = np.argsort(-lift, axis=1)[:, :n]
     texts = np.empty((len(df), len(names)), dtype=object)
+    typical_state = next((c[len("state_"):] for c in STATE_COLS if ref[c] == 1.0), "active")
     for j, g in enumerate(names):
         word = WORDS[g][1 if lang == "zh" else 0]
-        if g == "state":        # the state in the reasons' language (a Chinese reason said "用户分群 returned")
-            from .lifecycle import STATE_ZH
-            shown = df["state"].astype(str).map(lambda s: STATE_ZH.get(s, s) if lang == "zh" else s.replace("_", " "))
-        elif g in ("signal_3m", "campaign_3m"):
-            shown = df[g].map({1.0: "是" if lang == "zh" else "yes", 0.0: "否" if lang == "zh" else "no"})
-        elif g == "amount_3m":
-            shown = np.expm1(df[g]).map("{:,.0f}".format)
-        else:
-            shown = df[g].map("{:g}".format)
-        texts[:, j] = (word + " " + shown).to_numpy()
+        values = df["state"] if g == "state" else df[g]
+        typical = _shown(g, pd.Series([typical_state if g == "state" else ref[g]]), lang).iloc[0]
+        aside = f"(典型 {typical})" if lang == "zh" else f" (typical {typical})"
+        texts[:, j] = (word + " " + _shown(g, values, lang) + aside).to_numpy()
     picked = np.take_along_axis(texts, order, axis=1)
     raises = np.take_along_axis(lift, order, axis=1) > 0.001     # sorted: once one does not raise, none after
     out = np.where(raises[:, 0], picked[:, 0], "").astype(object)
     for k in range(1, order.shape[1]):
         out = out + np.where(raises[:, k], "; " + picked[:, k].astype(str), "").astype(object)
-    out = list(out)
-    return p, out
+    none = "各项均不高于典型用户" if lang == "zh" else "none above a typical user's"
+    return p, [r or none for r in out]
+
+
+def _shown(group: str, values: pd.Series, lang: str) -> pd.Series:
+    """A feature's values as a reason shows them: states by name, yes/no flags, amounts unlogged."""
+    zh = lang == "zh"
+    if group == "state":        # the state in the reasons' language (a Chinese reason said "用户分群 returned")
+        from .lifecycle import STATE_ZH
+        return values.astype(str).map(lambda s: STATE_ZH.get(s, s) if zh else s.replace("_", " "))
+    if group in ("signal_3m", "campaign_3m"):   # a flag; its typical value (a median) may be 0.5
+        return pd.Series(np.where(values.to_numpy(dtype=float) >= 0.5, "是" if zh else "yes", "否" if zh else "no"),
+                         index=values.index)
+    if group == "amount_3m":
+        return np.expm1(values).map("{:,.0f}".format)
+    return values.map("{:g}".format)
 
 
 def churn_risk(lc, month: str, *, churn_after: int = 2, train_months: int = 6, lang: str = "en",

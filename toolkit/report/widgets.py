@@ -307,22 +307,28 @@ class SegmentExplorer:
 class RiskExplorer:
     """Whom to reach before they go quiet: pick a value tier, a lifecycle state, a primary tag
     and the lowest churn probability.  The chart shows the probabilities of the users of the
-    tier, state and tag (the chosen part coloured), the text how many are chosen and how many
-    of them are expected inactive next month, the table the riskiest of them with the model's
+    tier, state and tag (the chosen part coloured; users on a log scale, so that a few
+    chosen users beside thousands still show), the text how many are chosen and how many of
+    them are expected inactive next month, the table the riskiest of them with the model's
     reasons, and *Save the list* writes every chosen user to a .csv or .xlsx file (a path
     relative to the notebook's folder).
 
     ``risk`` a ``ChurnRisk``; ``scored`` its ``scores`` with ``tier`` (NaN: not scored) and
-    ``primary_tag`` columns; ``mode`` the RFM mode (its unscored tier's name)."""
+    ``primary_tag`` columns; ``mode`` the RFM mode (its unscored tier's name).  Without two
+    primary tags (no feature_map) there is no tag control and no tag column."""
 
     SHOWN = 20
 
-    def __init__(self, risk, scored, *, lang: str = "zh", mode: str = "rfm", tags: bool = True):
+    def __init__(self, risk, scored, *, lang: str = "zh", mode: str = "rfm"):
         import ipywidgets as w
         from ..analyses.churn_risk import ACTIVE_STATES
+        from ..analyses.lifecycle import month_label
+        from ..analyses.preferences import UNKNOWN
         from .value_risk import tier
         self.risk, self.lang, self.mode = risk, lang, mode
-        self.scored = scored.assign(tier=scored["tier"].fillna("none"))
+        y, m = map(int, risk.month.split("-"))
+        self.next_month = month_label(y * 12 + m)          # the month the probabilities are about
+        self.scored = scored.assign(tier=scored["tier"].fillna("none"), primary_tag=scored["primary_tag"].fillna(UNKNOWN))
         everything = (L.t("all", lang), "")
         present = set(self.scored["tier"])
         order = [k for k in self._tier_order(mode) if k in present]
@@ -332,24 +338,27 @@ class RiskExplorer:
         self.state = w.Dropdown(options=[everything] + [(L.state(s, lang), s) for s in states],
                                 description=L.t("state", lang), style=_STYLE)
         counts = self.scored["primary_tag"].value_counts()
+        self.tags = len(counts) > 1
         self.tag = w.Dropdown(options=[everything] + [(L.category(c, lang), c) for c in counts.index],
                               description=L.t("primary_tag", lang), style=_STYLE)
-        self.min_probability = w.FloatSlider(value=self.start(scored["probability"]), min=0.0, max=0.95, step=0.05,
-                                             readout_format=".0%",
+        first = self.start(self.scored["probability"])
+        self.min_probability = w.FloatSlider(value=first, min=0.0, max=0.95, step=0.05, readout_format=".0%",
                                              continuous_update=False, description=L.t("vr_min_probability", lang),
                                              style=_STYLE, layout=w.Layout(width="420px"))
+        start_note = w.HTML(f"<small>{L.t('vr_start', lang).format(p=f'{first:.0%}')}</small>")
         self.file = w.Text(value=f"contact_list_{risk.month}.csv", description=L.t("vr_file", lang), style=_STYLE,
                            layout=w.Layout(width="420px"))
         self.save = w.Button(description=L.t("vr_save", lang), icon="download")
         self.summary, self.table, self.message = w.HTML(), w.HTML(), w.HTML()
         self.images = _images(["probabilities"])
         self.figures = {}
-        controls = [self.tier, self.state] + ([self.tag] if tags and len(counts) > 1 else [])
+        controls = [self.tier, self.state] + ([self.tag] if self.tags else [])
         for c in controls + [self.min_probability]:
             c.observe(self.redraw, "value")
         self.save.on_click(self.write)
-        self.widget = w.VBox([w.HBox(controls), self.min_probability, self.images["probabilities"], self.summary,
-                              self.table, w.HBox([self.file, self.save]), self.message])
+        self.widget = w.VBox([w.HBox(controls), w.HBox([self.min_probability, start_note]),
+                              self.images["probabilities"], self.summary, self.table,
+                              w.HBox([self.file, self.save]), self.message])
         self.redraw()
 
     @staticmethod
@@ -382,37 +391,44 @@ class RiskExplorer:
         import pandas as pd
         from .value_risk import tier
         lang = self.lang
-        return pd.DataFrame({L.t("user", lang): df["user_id"].to_numpy(),
-                             L.t("vr_tier", lang): [tier(k, lang, self.mode) for k in df["tier"]],
-                             L.t("state", lang): [L.state(s, lang) for s in df["state"]],
-                             L.t("primary_tag", lang): [L.category(c, lang) for c in df["primary_tag"]],
-                             L.t("vr_probability", lang): df["probability"].round(4).to_numpy(),
-                             L.t("vr_reasons", lang): self.risk.explain(df, lang)})
+        out = pd.DataFrame({L.t("user", lang): df["user_id"].to_numpy(),
+                            L.t("vr_tier", lang): [tier(k, lang, self.mode) for k in df["tier"]],
+                            L.t("state", lang): [L.state(s, lang) for s in df["state"]],
+                            L.t("primary_tag", lang): [L.category(c, lang) for c in df["primary_tag"]],
+                            L.t("vr_probability", lang): df["probability"].round(4).to_numpy(),
+                            L.t("vr_reasons", lang): self.risk.explain(df, lang)})
+        return out if self.tags else out.drop(columns=L.t("primary_tag", lang))
 
     def redraw(self, *_):
         lang, cut = self.lang, self.min_probability.value
         group = self.group()
         chosen = group[group["probability"] >= cut]
-        fig, ax = plt.subplots(figsize=(8, 3.2))
-        bins = np.linspace(0, 1, 21)
+        fig, ax = plt.subplots(figsize=(8, 3.4))
         p = group["probability"].to_numpy()
-        ax.hist([p[p >= cut], p[p < cut]], bins=bins, stacked=True, color=["#E45756", "#BAB0AC"],
+        ax.hist([p[p >= cut], p[p < cut]], bins=np.linspace(0, 1, 21), stacked=True, color=["#E45756", "#BAB0AC"],
                 label=[L.t("vr_at_or_above", lang).format(p=f"{cut:.0%}"), L.t("vr_below", lang).format(p=f"{cut:.0%}")])
         ax.axvline(cut, color="k", lw=1)
+        if len(p):      # bars of one user stand on the axis; ticks as plain counts (1, 10, 100, ...)
+            from matplotlib.ticker import FuncFormatter, NullFormatter
+            ax.set_yscale("log")
+            ax.set_ylim(bottom=0.7)
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_xlabel(L.t("vr_probability", lang))
-        ax.set_ylabel(L.t("users", lang))
+        ax.set_xlabel(L.t("vr_probability_in", lang).format(month=self.next_month))
+        ax.set_ylabel(L.t("vr_users_log", lang))
         ax.set_title(L.t("vr_risk_hist", lang))
-        ax.legend(loc="upper right", fontsize=8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False, fontsize=9)
         self.figures["probabilities"] = fig
         self.images["probabilities"].value = _png(fig)
+        self.message.value = ""          # a saved file's line is about the choice it was saved from
         if len(chosen):
             e = float(chosen["probability"].sum())
             self.summary.value = "<p>" + L.t("vr_chosen", lang).format(
-                n=f"{len(chosen):,}", e=f"{e:,.0f}", share=f"{e / len(chosen):.0%}") + "</p>"
+                n=f"{len(chosen):,}", e=f"{e:,.0f}", share=f"{e / len(chosen):.0%}", month=self.next_month) + "</p>"
             self.shown = self.rows(chosen.head(self.SHOWN))
-            shown = self.shown.assign(**{L.t("vr_probability", lang): self.shown[L.t("vr_probability", lang)]
-                                         .map("{:.0%}".format)})
+            column = L.t("vr_probability", lang)
+            shown = self.shown.assign(**{column: self.shown[column].map("{:.0%}".format)})
             html = (shown.style.hide(axis="index").format(escape="html")
                     .set_table_styles([{"selector": "th, td", "props": "text-align: left; padding: 2px 8px;"}])
                     .to_html())
@@ -421,24 +437,32 @@ class RiskExplorer:
             self.summary.value = f"<p>{L.t('vr_none_chosen', lang)}</p>"
             self.shown, self.table.value = self.rows(chosen), ""
 
-    def write(self, *_):
-        """Save every chosen user (not only the rows shown) to the file named above; the outcome in a line below."""
+    def _say(self, key, **values):
         import html
+        self.message.value = f"<p>{html.escape(L.t(key, self.lang).format(**values))}</p>"
+
+    def write(self, *_):
+        """Save every chosen user (not only the rows shown) to the file named above; the outcome
+        in a line below (also when nothing is written: no traceback in the notebook)."""
+        import errno
         from pathlib import Path
         from ..export import write_table
         lang, name = self.lang, self.file.value.strip()
         path = Path(name).expanduser()
         if path.suffix.lower() not in (".csv", ".xlsx"):
-            self.message.value = f"<p>{html.escape(L.t('vr_bad_file', lang).format(name=name or '(empty)'))}</p>"
-            return None
+            return self._say("vr_bad_file", name=name or L.t("vr_empty_name", lang))
         chosen = self.chosen()
+        if chosen.empty:
+            return self._say("vr_nothing_to_save")
+        where = path.resolve()
+        if not where.parent.is_dir():
+            return self._say("vr_no_folder", path=where, folder=where.parent)
+        replaced = where.exists()
         try:
-            write_table(self.rows(chosen), path, sheet="contact list")
+            write_table(self.rows(chosen), where, sheet=L.t("vr_sheet", lang))
         except OSError as e:
-            reason = e.strerror or str(e)
-            self.message.value = "<p>" + html.escape(L.t("vr_not_saved", lang).format(
-                path=path.resolve(), reason=reason)) + "</p>"
-            return None
-        self.message.value = "<p>" + html.escape(L.t("vr_saved", lang).format(
-            n=f"{len(chosen):,}", path=path.resolve())) + "</p>"
-        return path
+            reason = (L.t("vr_no_permission", lang) if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+                      else e.strerror or str(e))
+            return self._say("vr_not_saved", path=where, reason=reason)
+        self._say("vr_replaced" if replaced else "vr_saved", n=f"{len(chosen):,}", path=where)
+        return where

@@ -60,7 +60,7 @@ def test_summary_numbers_match_the_lifecycle_table(rendered, sample_dir):
     found = page.split("What the sections found")[1].split("Largest movements")[0]
     for link in ("01_lifecycle.html", "02_periods.html", "04_value_risk.html"):
         assert link in found, found
-    assert "Plan for" in found and "expected to be inactive next month" in found, found
+    assert "Plan for" in found and "expected to be inactive next month (2026-11)." in found, found
 
 
 def test_nothing_for_management_names_a_user(rendered, sample_dir):

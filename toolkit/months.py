@@ -28,6 +28,11 @@ def add_months(d: date, n: int) -> date:
     return date(idx // 12, idx % 12 + 1, 1)
 
 
+def next_month(month: str) -> str:
+    """The month after ``month`` (YYYY-MM), as YYYY-MM."""
+    return month_str(add_months(parse_month(month), 1))
+
+
 def month_range(start: date, end: date) -> list[date]:
     """Every first-of-month from start to end inclusive."""
     out, cur = [], date(start.year, start.month, 1)

@@ -14,6 +14,7 @@ from . import labels as L
 from .plots import _ax, label_heatmap
 from .tables import METRICS_MIME, _clean
 from ..analyses.value import TIER_EN, TIER_ZH
+from ..months import next_month
 
 KPI_WORDS = {"active_rate": None, "retention_old": None, "retention_new": None, "wake_rate": None,
              "return_rate": None, "new": ("new users", "新用户"), "dau_mau": ("DAU/MAU", "日活/月活"),
@@ -189,9 +190,10 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str) -> list[s
                    (f"The churn model ({model(risk.chosen, lang)}) scored an out-of-time AUC of {c['auc']:.3f} on "
                     f"{risk.eval_month}, against {b['auc']:.3f} for recency alone; of the riskiest 10%, "
                     f"{c['precision_top']:.0%} were inactive the month after."))
-        out.append(f"预计本月活跃用户中约 {risk.expected_inactive:,.0f} 人下月不活跃(共 {len(risk.scores):,} 人)。" if zh else
-                   f"About {risk.expected_inactive:,.0f} of this month's {len(risk.scores):,} active users are "
-                   "expected to be inactive next month.")
+        nxt = next_month(risk.month)     # named: the evaluation table's columns name an earlier month
+        out.append(f"预计本月活跃用户中约 {risk.expected_inactive:,.0f} 人下月({nxt})不活跃(共 {len(risk.scores):,} 人)。"
+                   if zh else f"About {risk.expected_inactive:,.0f} of this month's {len(risk.scores):,} active users "
+                   f"are expected to be inactive next month ({nxt}).")
     out += pairs_words[:1]
     if ranked is not None and len(ranked):
         r = ranked.iloc[0]

@@ -18,6 +18,7 @@ from matplotlib.ticker import PercentFormatter
 
 from . import labels as L
 from ..analyses.decomposition import mau_bridge, transitions
+from ..months import next_month
 from .plots import plot_active_rate, plot_bridge, plot_rates, plot_states, plot_transitions
 
 _STYLE = {"description_width": "initial"}
@@ -322,12 +323,10 @@ class RiskExplorer:
     def __init__(self, risk, scored, *, lang: str = "zh", mode: str = "rfm"):
         import ipywidgets as w
         from ..analyses.churn_risk import ACTIVE_STATES
-        from ..analyses.lifecycle import month_label
         from ..analyses.preferences import UNKNOWN
         from .value_risk import tier
         self.risk, self.lang, self.mode = risk, lang, mode
-        y, m = map(int, risk.month.split("-"))
-        self.next_month = month_label(y * 12 + m)          # the month the probabilities are about
+        self.next_month = next_month(risk.month)          # the month the probabilities are about
         self.scored = scored.assign(tier=scored["tier"].fillna("none"), primary_tag=scored["primary_tag"].fillna(UNKNOWN))
         everything = (L.t("all", lang), "")
         present = set(self.scored["tier"])

@@ -232,10 +232,22 @@ def test_the_model_table_names_the_month_its_counts_are_about():
                        "precision_top": [0.4, 0.2], "recall_top": [0.3, 0.1], "calibration_error": [0.0042, 0.051],
                        "expected": [4216.4, 4000.0], "observed": [4099, 4099], "validation_auc": [0.7, 0.5]})
     en = evaluation_table(ev, "en", "2026-10")
-    assert "expected inactive in 2026-10" in en.columns and "observed inactive in 2026-10" in en.columns
+    assert "expected inactive in 2026-10 (of 2026-09's active)" in en.columns
+    assert "observed inactive in 2026-10 (of 2026-09's active)" in en.columns
     assert en["calibration gap (points)"].tolist() == ["0.4", "5.1"]
     zh = evaluation_table(ev, "zh", "2026-10")
-    assert "2026-10 预计不活跃人数" in zh.columns and zh["校准误差(百分点)"].tolist() == ["0.4", "5.1"]
+    assert "2026-09 活跃用户中 2026-10 预计不活跃" in zh.columns and zh["校准误差(百分点)"].tolist() == ["0.4", "5.1"]
+
+
+def test_risk_tables_name_their_groups_and_the_forecast():
+    """The risk by state and by tag name their first column as the contact list does (分群, 主标签;
+    both were "群体") and their expected count as next month's."""
+    from toolkit.report.value_risk import risk_table
+    t = pd.DataFrame({"state": ["new", "active"], "users": [10, 30], "mean_probability": [0.5, 0.1],
+                      "expected_inactive": [5.0, 3.0]})
+    assert list(risk_table(t, "state", "zh")) == ["分群", "用户数", "下月不活跃平均概率", "预计下月不活跃人数"]
+    tags = t.rename(columns={"state": "primary_tag"})
+    assert list(risk_table(tags, "primary_tag", "en"))[::3] == ["primary tag", "expected inactive next month"]
 
 
 def test_money_headers_carry_the_configured_currency(tmp_path):

@@ -14,7 +14,7 @@ from . import labels as L
 from .plots import _ax, label_heatmap
 from .tables import METRICS_MIME, _clean
 from ..analyses.value import TIER_EN, TIER_ZH
-from ..months import next_month
+from ..months import add_months, month_str, next_month, parse_month
 
 KPI_WORDS = {"active_rate": None, "retention_old": None, "retention_new": None, "wake_rate": None,
              "return_rate": None, "new": ("new users", "新用户"), "dau_mau": ("DAU/MAU", "日活/月活"),
@@ -74,9 +74,12 @@ def evaluation_table(evaluation: pd.DataFrame, lang: str, outcome_month: str | N
     """The models' out-of-time accuracy; ``outcome_month``: the month whose inactivity the
     evaluation month's scores are checked against, named in the expected and observed
     columns (so that they are not read as next month's forecast)."""
-    expected, observed = (L.t("vr_expected_in", lang).format(month=outcome_month),
-                          L.t("vr_observed_in", lang).format(month=outcome_month)) if outcome_month else \
-        (L.t("vr_expected", lang), L.t("vr_observed", lang))
+    if outcome_month:       # the users active the month before, counted in the outcome month
+        before = month_str(add_months(parse_month(outcome_month), -1))
+        expected, observed = (L.t(key, lang).format(month=outcome_month, before=before)
+                              for key in ("vr_expected_in", "vr_observed_in"))
+    else:
+        expected, observed = L.t("vr_expected", lang), L.t("vr_observed", lang)
     return pd.DataFrame({
         L.t("vr_model", lang): [model(k, lang) + (" ✓" if c else "") for k, c in zip(evaluation["model"], evaluation["chosen"])],
         "AUC": evaluation["auc"].map(lambda v: f"{v:.3f}"),
@@ -118,10 +121,11 @@ def plot_risk_by(table: pd.DataFrame, column: str, *, lang="zh", names=None, ax=
 
 def risk_table(table: pd.DataFrame, column: str, lang: str, names=None) -> pd.DataFrame:
     names = names or (lambda k: k)
-    return pd.DataFrame({L.t("vr_group", lang): [names(k) for k in table[column]],
+    group = {"state": "state", "primary_tag": "primary_tag"}.get(column, "vr_group")
+    return pd.DataFrame({L.t(group, lang): [names(k) for k in table[column]],
                          L.t("users", lang): table["users"].map("{:,}".format),
                          L.t("vr_mean_risk", lang): table["mean_probability"].map(_pct),
-                         L.t("vr_expected", lang): table["expected_inactive"].map(lambda v: f"{v:,.0f}")})
+                         L.t("vr_expected_next", lang): table["expected_inactive"].map(lambda v: f"{v:,.0f}")})
 
 
 def plot_kpi_heatmap(corr: pd.DataFrame, *, lang="zh", ax=None, **kwargs):

@@ -76,6 +76,7 @@ if risk is not None:
     scored = (risk.scores.merge(prefs[["user_id", "primary_tag"]], on="user_id", how="left")
               .merge(scores[["user_id", "tier"]], on="user_id", how="left"))
     by_state = risk_by(scored, "state")
+    by_tier = risk_by(scored.fillna({"tier": "none"}), "tier")
     by_tag = risk_by(scored, "primary_tag").sort_values("mean_probability", ascending=False)
 campaign_table = con.execute("SELECT * FROM campaigns").df()
 kpis = monthly_kpis(lc, ctx.monthly, daily_users(con, active_events=lc.active_events, signal_events=lc.signal_events),
@@ -96,7 +97,7 @@ ranked = month_ideas(lc, ctx.month, ideas_path, churn_after=ctx.churn_after, sta
 # ## 结论
 
 # %%
-found = V.findings(summary, risk, change_words, ranked, lang, mode)
+found = V.findings(summary, risk, change_words, ranked, lang, mode, by_tier=by_tier if risk is not None else None)
 show_findings("value_risk", found, summary=found[:3])
 _ = V.record_value_risk(ctx, summary, risk, corr, ranked, mode)
 
@@ -145,21 +146,23 @@ else:
     plt.show()
 
 # %% [markdown] tags=["lang-en"]
-# ### Risk by lifecycle state and by primary tag
+# ### Risk by lifecycle state, value tier and primary tag
 
 # %% [markdown] tags=["lang-zh"]
-# ### 各分群与各主标签的流失风险
+# ### 各分群、各价值分层与各主标签的流失风险
 
 # %%
 if risk is not None:
     with_tags = len(by_tag) > 1     # without feature categories every user has the same tag: no one-bar chart
-    fig, axes = plt.subplots(1, 2 if with_tags else 1, figsize=(12 if with_tags else 6, 4), squeeze=False)
+    fig, axes = plt.subplots(1, 3 if with_tags else 2, figsize=(18 if with_tags else 12, 4), squeeze=False)
     V.plot_risk_by(by_state, "state", lang=lang, names=lambda s: L.state(s, lang), ax=axes[0, 0])
+    V.plot_risk_by(by_tier, "tier", lang=lang, names=lambda t: V.tier(t, lang, mode), ax=axes[0, 1])
     if with_tags:
-        V.plot_risk_by(by_tag, "primary_tag", lang=lang, names=lambda c: L.category(c, lang), ax=axes[0, 1])
+        V.plot_risk_by(by_tag, "primary_tag", lang=lang, names=lambda c: L.category(c, lang), ax=axes[0, 2])
     plt.tight_layout()
     plt.show()
     display(styled(V.risk_table(by_state, "state", lang, lambda s: L.state(s, lang)), lang, "risk_by_state"))
+    display(styled(V.risk_table(by_tier, "tier", lang, lambda t: V.tier(t, lang, mode)), lang, "risk_by_tier"))
     if with_tags:
         display(styled(V.risk_table(by_tag, "primary_tag", lang, lambda c: L.category(c, lang)), lang, "risk_by_tag"))
     else:

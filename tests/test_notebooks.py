@@ -163,7 +163,7 @@ def test_value_risk_notebook_records_the_cli_numbers(sample_dir, tmp_path):
     from toolkit.report.labels import t
     risk_tables = [o for c in nb.cells for o in c.get("outputs", [])
                    if t("vr_mean_risk", "en") in str(o.get("data", {}).get("text/html", ""))]
-    assert len(risk_tables) == 2                      # by state and by primary tag (the sample has categories)
+    assert len(risk_tables) == 3          # by state, by value tier and by primary tag (the sample has categories)
 
 
 def test_value_risk_notebook_without_a_churn_model_says_so_under_each_heading(sample_dir, tmp_path):

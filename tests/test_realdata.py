@@ -90,12 +90,12 @@ def test_reports_render_on_the_real_data(retail, tmp_path):
     for x in vr["churn"]["models"]:                     # purchases: the model runs and states its AUC and baseline
         assert 0 <= x["auc"] <= 1 and 0 <= x["precision_top"] <= 1 and 0 <= x["calibration_error"] <= 1
     page = (month / "04_value_risk.html").read_text(encoding="utf-8")
-    # no feature_map: every user's primary tag is the same, so risk is shown by state only (no one-bar chart)
+    # no feature_map: every user's primary tag is the same, so risk is shown by state and value tier (no one-bar tag chart)
     from toolkit.report.labels import t
     executed = nbformat.read(str(month / "04_value_risk.ipynb"), as_version=4)
     risk_tables = [o for c in executed.cells for o in c.get("outputs", [])
                    if t("vr_mean_risk", "en") in str(o.get("data", {}).get("text/html", ""))]
-    assert len(risk_tables) == 1
+    assert len(risk_tables) == 2                                      # by state and by value tier
     assert t("vr_no_tag_risk", "en") in page                          # ... and the heading's "by tag" is explained
     auc = {x["model"]: x["auc"] for x in vr["churn"]["models"]}
     assert "baseline: recency alone" in page and f"{auc['baseline']:.3f}" in page and f"{auc[vr['churn']['chosen']]:.3f}" in page

@@ -250,6 +250,35 @@ def test_risk_tables_name_their_groups_and_the_forecast():
     assert list(risk_table(tags, "primary_tag", "en"))[::3] == ["primary tag", "expected inactive next month"]
 
 
+def test_the_most_valuable_tier_at_risk_is_a_finding():
+    """Risk by value tier, in the tiers' order with the unscored last, sums to the month's expected
+    inactive; the findings name the most valuable tier with active users and its expected loss
+    next to the month's forecast, before the model's accuracy (the summary page quotes three)."""
+    from types import SimpleNamespace
+
+    from toolkit.analyses.churn_risk import risk_by
+    from toolkit.report.value_risk import findings
+    scored = pd.DataFrame({"user_id": range(6), "probability": [0.5, 0.3, 0.2, 0.9, 0.1, 0.4],
+                           "tier": ["none", "general_keep", "important_value", "important_value", "none",
+                                    "general_keep"]})
+    by_tier = risk_by(scored, "tier")
+    assert list(by_tier["tier"]) == ["important_value", "general_keep", "none"]
+    assert list(by_tier["users"]) == [2, 2, 2] and by_tier["expected_inactive"].sum() == pytest.approx(2.4)
+    ev = pd.DataFrame({"model": ["boosting", "baseline"], "auc": [0.8, 0.6], "precision_top": [0.5, 0.3]})
+    risk = SimpleNamespace(month="2026-10", eval_month="2026-09", chosen="boosting", evaluation=ev,
+                           expected_inactive=2.4, scores=scored)
+    summary = pd.DataFrame(columns=["tier", "users", "share", "revenue_share"])
+    en = findings(summary, risk, [], None, "en", "rfm", by_tier=by_tier)
+    assert en[:2] == ["About 2 of this month's 6 active users are expected to be inactive next month (2026-11).",
+                      "Important value customers active this month: 2; expected inactive next month: about 1 "
+                      "(mean probability 55%)."]
+    assert "AUC" in en[2]
+    zh = findings(summary, risk, [], None, "zh", "rfm", by_tier=by_tier)
+    assert zh[1] == "重要价值客户中本月活跃 2 人,预计 1 人下月不活跃(平均概率 55%)。"
+    # nobody in a tier (only unscored users active): no such sentence
+    assert len(findings(summary, risk, [], None, "en", "rfm", by_tier=by_tier.tail(1))) == 2
+
+
 def test_money_headers_carry_the_configured_currency(tmp_path):
     """`currency: £` in toolkit.yaml puts the unit beside revenue in the value tiers and the funnel
     (a manager read "revenue per user 680.59" without knowing in what)."""

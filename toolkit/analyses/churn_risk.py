@@ -440,6 +440,9 @@ def risk_by(scores: pd.DataFrame, column: str) -> pd.DataFrame:
     out = pd.DataFrame({"users": g.size(), "mean_probability": g.mean(), "expected_inactive": g.sum()})
     if column == "state":                       # the lifecycle order, not the alphabet
         out = out.reindex([s for s in ACTIVE_STATES if s in out.index])
+    elif column == "tier":                      # the value tiers' order (report order, 'none' last)
+        from .value import RF_TIER_ORDER, TIER_ORDER
+        out = out.reindex([t for t in TIER_ORDER + RF_TIER_ORDER + ["none"] if t in out.index])
     return out.reset_index()
 
 

@@ -121,7 +121,7 @@ def plot_risk_by(table: pd.DataFrame, column: str, *, lang="zh", names=None, ax=
 
 def risk_table(table: pd.DataFrame, column: str, lang: str, names=None) -> pd.DataFrame:
     names = names or (lambda k: k)
-    group = {"state": "state", "primary_tag": "primary_tag"}.get(column, "vr_group")
+    group = {"state": "state", "primary_tag": "primary_tag", "tier": "vr_tier"}.get(column, "vr_group")
     return pd.DataFrame({L.t(group, lang): [names(k) for k in table[column]],
                          L.t("users", lang): table["users"].map("{:,}".format),
                          L.t("vr_mean_risk", lang): table["mean_probability"].map(_pct),
@@ -167,7 +167,7 @@ def training_note(risk, train_months: int, lang: str) -> str | None:
             f"{train_months}): with this little history, read the scores as rough.")
 
 
-def findings(summary, risk, pairs_words, ranked, lang: str, mode: str) -> list[str]:
+def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=None) -> list[str]:
     # pairs_words: the KPI pairs of month-on-month changes in words (describe_pairs(changes=True)):
     # levels correlate whenever two KPIs both trend, the finding a reader would quote as a cause
     """The section's findings in a few sentences."""
@@ -187,6 +187,18 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str) -> list[s
             out.append(f"{tier(top['tier'], lang)}:{what} {top[col]:.1%}。" if zh else
                        f"{tier(top['tier'], lang)} holds the largest {what}: {top[col]:.1%}.")
     if risk is not None:
+        nxt = next_month(risk.month)     # named: the evaluation table's columns name an earlier month
+        out.append(f"预计本月活跃用户中约 {risk.expected_inactive:,.0f} 人下月({nxt})不活跃(共 {len(risk.scores):,} 人)。"
+                   if zh else f"About {risk.expected_inactive:,.0f} of this month's {len(risk.scores):,} active users "
+                   f"are expected to be inactive next month ({nxt}).")
+        top = by_tier[by_tier["tier"] != "none"].head(1) if by_tier is not None else by_tier
+        if top is not None and len(top):       # the most valuable tier first: who the month could lose
+            r = top.iloc[0]
+            out.append(f"{tier(r['tier'], lang, mode)}中本月活跃 {r['users']:,} 人,预计 {r['expected_inactive']:,.0f} 人"
+                       f"下月不活跃(平均概率 {r['mean_probability']:.0%})。" if zh else
+                       f"{tier(r['tier'], lang, mode)} customers active this month: {r['users']:,}; expected "
+                       f"inactive next month: about {r['expected_inactive']:,.0f} (mean probability "
+                       f"{r['mean_probability']:.0%}).")
         ev = risk.evaluation.set_index("model")
         c, b = ev.loc[risk.chosen], ev.loc["baseline"]
         out.append((f"流失预警模型({model(risk.chosen, lang)})在 {risk.eval_month} 的样本外 AUC 为 {c['auc']:.3f},"
@@ -194,10 +206,6 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str) -> list[s
                    (f"The churn model ({model(risk.chosen, lang)}) scored an out-of-time AUC of {c['auc']:.3f} on "
                     f"{risk.eval_month}, against {b['auc']:.3f} for recency alone; of the riskiest 10%, "
                     f"{c['precision_top']:.0%} were inactive the month after."))
-        nxt = next_month(risk.month)     # named: the evaluation table's columns name an earlier month
-        out.append(f"预计本月活跃用户中约 {risk.expected_inactive:,.0f} 人下月({nxt})不活跃(共 {len(risk.scores):,} 人)。"
-                   if zh else f"About {risk.expected_inactive:,.0f} of this month's {len(risk.scores):,} active users "
-                   f"are expected to be inactive next month ({nxt}).")
     out += pairs_words[:1]
     if ranked is not None and len(ranked):
         r = ranked.iloc[0]

@@ -386,6 +386,9 @@ GLOSSARY = {
          "数据中完全没有订单时改按活跃计算(RF)。"),
         ("churn probability", "流失概率", "the chance that a user active this month is inactive next month, from the "
          "model chosen on a validation month.", "本月活跃用户下月不活跃的概率,由验证月选出的模型给出。"),
+        ("expected inactive", "预计不活跃人数", "the sum of a group's churn probabilities: how many of its users the "
+         "model expects to be inactive the month after; in the model table, of the month before's active users, "
+         "beside how many were.", "一组用户流失概率之和,即模型预计其中次月不活跃的人数;模型表中为上月活跃用户的预计数,旁边是实际数。"),
         ("calibration gap", "校准误差", "the mean difference, in points, between the predicted and the observed "
          "share inactive over ten equal groups of users ranked by risk: the totals can agree while some groups are "
          "off.", "按风险把用户分为人数相等的十组,各组预测与实际不活跃比例之差(百分点)的平均:总数一致时个别组仍可能偏离。"),

@@ -205,10 +205,12 @@ def test_value_findings_without_revenue_give_the_share_of_users_once():
     en = findings(summary, None, [], None, "en", "rf")[1]
     assert en == "General win-back holds the largest share of scored users: 75.0%.", en
     zh = findings(summary, None, [], None, "zh", "rf")[1]
-    assert zh == "一般挽留客户:用户占比 75.0%。", zh
+    assert zh == "一般挽留客户:占已分层用户比例 75.0%。", zh
     # with revenue the share of users is the second number
     summary["revenue_share"] = [0.8, 0.2]
     assert findings(summary, None, [], None, "en", "rfm")[0].endswith("80.0% (25.0% of scored users).")
+    # 25% of whom: of the users with a tier, in Chinese too (it said 用户占, read as a share of everyone)
+    assert findings(summary, None, [], None, "zh", "rfm")[0].endswith("80.0%(占已分层用户 25.0%)。")
 
 
 def test_a_churn_model_on_a_short_history_says_so():

@@ -213,16 +213,18 @@ def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs
     assert list(table["用户"]) == list(top["user_id"])
     assert set(table["分群"]) == {"活跃用户"} and set(table["价值分层"]) == {"重要价值客户"}
     worded = churn_risk(ctx_zh.lifecycle, risk.month, churn_after=ctx_zh.churn_after, lang="zh").scores
-    assert (table["原因"].str.len() > 0).all()
-    assert list(table["原因"]) == list(worded.set_index("user_id")["reasons"].loc[top["user_id"]])
+    why = table["原因(基于 2026-06 的数据)"]
+    assert (why.str.len() > 0).all() and "典型" in why.iloc[0]
+    assert list(why) == list(worded.set_index("user_id")["reasons"].loc[top["user_id"]])
     # Save writes every chosen user, not only the rows shown, into the notebook's folder
     monkeypatch.chdir(tmp_path)
     ex.min_probability.value = 0.0
     ex.write()
-    saved = tmp_path / f"contact_list_{risk.month}.csv"
+    saved = tmp_path / "contact_list_2026-07.csv"          # named for the month the list is about
     back = pd.read_csv(saved, encoding="utf-8-sig")
     assert len(back) == len(expected("important_value", "active", "car_control", 0.0)) > ex.SHOWN
-    assert list(back.columns) == ["用户", "价值分层", "分群", "主标签", "流失概率", "原因"]
+    # a list read weeks later names its months: the forecast's and the data's the reasons speak of
+    assert list(back.columns) == ["用户", "价值分层", "分群", "主标签", "2026-07 不活跃概率", "原因(基于 2026-06 的数据)"]
     assert str(saved) in ex.message.value and f"{len(back):,}" in ex.message.value
     assert "替换" not in ex.message.value
     ex.tier.value = ""                  # a saved file's line is about the choice it was saved from
@@ -233,7 +235,7 @@ def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs
     from openpyxl import load_workbook
     sheet = load_workbook(ex.write()).active
     assert sheet.title == "名单" and sheet.max_row == 1 + len(ex.chosen())
-    assert [c.value for c in sheet[1]] == ["用户", "价值分层", "分群", "主标签", "流失概率", "原因"]
+    assert [c.value for c in sheet[1]] == list(back.columns)
     ex.file.value = "list.txt"
     assert ex.write() is None and "list.txt" in ex.message.value and ".xlsx" in ex.message.value
     ex.file.value = ""
@@ -244,11 +246,21 @@ def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs
     # one primary tag for everyone (no feature_map, as in the retail data): no tag control, no tag column
     plain = RiskExplorer(risk, scored.assign(primary_tag="other"), lang="en", mode=mode)
     assert plain.tag not in plain.widget.children[0].children
-    assert list(plain.shown.columns) == ["user", "value tier", "state", "churn probability", "reasons"]
+    assert list(plain.shown.columns) == ["user", "value tier", "state", "probability inactive in 2026-07",
+                                         "reasons (from 2026-06's data)"]
     assert "expected inactive in 2026-07" in plain.summary.value
     # nothing chosen: a sentence, no table
     low = RiskExplorer(risk, scored.assign(probability=scored["probability"].clip(upper=0.9)), lang="zh", mode=mode)
     low.min_probability.value = 0.95
-    assert "没有符合" in low.summary.value and low.table.value == "" and low.shown.empty
+    assert f"所选条件下的 {len(scored):,} 位用户都低于 95%" in low.summary.value, "not 'nobody matches': they are below"
+    assert low.table.value == "" and low.shown.empty
+    a = scored[(scored["state"] == "active") & scored["tier"].notna()].head(1)
+    b = scored[(scored["state"] == "new") & (scored["tier"].fillna("none") != a["tier"].iloc[0])].head(1)
+    two = RiskExplorer(risk, pd.concat([a, b]), lang="zh", mode=mode)
+    two.tier.value, two.state.value = a["tier"].iloc[0], "new"
+    assert "本月没有符合所选条件的活跃用户" in two.summary.value
+    # counts on a log scale only where thousands stand beside a few; a group of two reads on a plain one
+    assert ex.figures["probabilities"].axes[0].get_yscale() == "log"
+    assert two.figures["probabilities"].axes[0].get_yscale() == "linear"
     low.file.value = "empty.xlsx"
     assert low.write() is None and "未保存" in low.message.value and not (tmp_path / "empty.xlsx").exists()

@@ -48,7 +48,7 @@ WORDS = {  # feature -> (English, Chinese), the reasons in words
     "recency_days": ("days since last active", "距最近活跃天数"),
     "days_0": ("active days this month", "本月活跃天数"),
     "days_1": ("active days last month", "上月活跃天数"),
-    "days_2": ("active days two months ago", "前月活跃天数"),
+    "days_2": ("active days two months ago", "两个月前活跃天数"),
     "trend": ("change in active days from last month", "活跃天数环比变化"),
     "signal_days": ("offline-signal days this month", "本月线下信号天数"),
     "signal_3m": ("offline signal in the last 3 months", "近3个月有线下信号"),

@@ -134,7 +134,7 @@ TEXT = {
     "vr_tier": ("value tier", "价值分层"),
     "vr_no_tier": ("not scored (no order in the window)", "未分层(窗口内无购买)"),
     "vr_no_tier_rf": ("not scored (no activity in the window)", "未分层(窗口内无活跃)"),
-    "vr_share": ("share of scored users", "用户占比"),
+    "vr_share": ("share of scored users", "占已分层用户比例"),
     "vr_recency": ("mean recency (days)", "平均最近间隔(天)"),
     "vr_frequency": ("mean frequency", "平均频次"),
     "vr_revenue": ("revenue in the window", "窗口内金额"),
@@ -196,6 +196,14 @@ TEXT = {
     "vr_chosen": ("{n} users chosen; expected inactive in {month}: {e} ({share} of them).",
                   "已选 {n} 位用户;预计 {month} 不活跃 {e} 位(占 {share})。"),
     "vr_none_chosen": ("No user active this month matches these choices.", "本月没有符合所选条件的活跃用户。"),
+    "vr_none_above": ("None of the {n} users of these choices is at or above {p}: lower the lowest probability.",
+                      "所选条件下的 {n} 位用户都低于 {p}:请降低最低流失概率。"),
+    "vr_saving": ("Saving {n} users to {path} ...", "正在将 {n} 位用户保存到 {path} ……"),
+    "vr_probability_of": ("probability inactive in {month}", "{month} 不活跃概率"),
+    "vr_reasons_of": ("reasons (from {month}'s data)", "原因(基于 {month} 的数据)"),
+    "vr_by_state": ("by lifecycle state", "按用户分群"),
+    "vr_by_tier": ("by value tier", "按价值分层"),
+    "vr_by_tag": ("by primary tag", "按主标签"),
     "vr_top_shown": ("The {n} riskiest of them, with the model's reasons (the features that raise the risk most, "
                      "a typical user's value beside):",
                      "其中风险最高的 {n} 位及模型给出的原因(最推高风险的特征,括号内为典型用户的值):"),
@@ -389,6 +397,12 @@ GLOSSARY = {
         ("expected inactive", "预计不活跃人数", "the sum of a group's churn probabilities: how many of its users the "
          "model expects to be inactive the month after; in the model table, of the month before's active users, "
          "beside how many were.", "一组用户流失概率之和,即模型预计其中次月不活跃的人数;模型表中为上月活跃用户的预计数,旁边是实际数。"),
+        ("precision and recall, top 10%", "前10%精确率与召回率", "of the 10% of users the model ranks riskiest, "
+         "the share who were inactive the month after (precision); of all who were inactive, the share among those "
+         "10% (recall).", "模型排在风险最高的 10% 的用户中次月确实不活跃的比例(精确率);所有次月不活跃的用户中落在这 10% "
+         "里的比例(召回率)。"),
+        ("AUC, validation month", "验证月 AUC", "the AUC on the month used to choose between the two models "
+         "(the month before the evaluation month).", "用于在两种模型间选择的月份(评估月的前一个月)上的 AUC。"),
         ("calibration gap", "校准误差", "the mean difference, in points, between the predicted and the observed "
          "share inactive over ten equal groups of users ranked by risk: the totals can agree while some groups are "
          "off.", "按风险把用户分为人数相等的十组,各组预测与实际不活跃比例之差(百分点)的平均:总数一致时个别组仍可能偏离。"),

@@ -180,7 +180,7 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=N
         top = summary.loc[summary[col].idxmax()]
         what = L.t("vr_revenue_share", lang) if col == "revenue_share" else L.t("vr_share", lang)
         if col == "revenue_share":
-            out.append(f"{tier(top['tier'], lang)}:{what} {top[col]:.1%}(用户占 {top['share']:.1%})。" if zh else
+            out.append(f"{tier(top['tier'], lang)}:{what} {top[col]:.1%}(占已分层用户 {top['share']:.1%})。" if zh else
                        f"{tier(top['tier'], lang)} holds the largest {what}: {top[col]:.1%} ({top['share']:.1%} of "
                        "scored users).")
         else:      # no revenue: the share of users is the one number (said once)

@@ -345,7 +345,7 @@ class RiskExplorer:
                                              continuous_update=False, description=L.t("vr_min_probability", lang),
                                              style=_STYLE, layout=w.Layout(width="420px"))
         start_note = w.HTML(f"<small>{L.t('vr_start', lang).format(p=f'{first:.0%}')}</small>")
-        self.file = w.Text(value=f"contact_list_{risk.month}.csv", description=L.t("vr_file", lang), style=_STYLE,
+        self.file = w.Text(value=f"contact_list_{self.next_month}.csv", description=L.t("vr_file", lang), style=_STYLE,
                            layout=w.Layout(width="420px"))
         self.save = w.Button(description=L.t("vr_save", lang), icon="download")
         self.summary, self.table, self.message = w.HTML(), w.HTML(), w.HTML()
@@ -389,14 +389,18 @@ class RiskExplorer:
         """``df`` (some chosen users) as the table and the saved file show them, reasons in words."""
         import pandas as pd
         from .value_risk import tier
-        lang = self.lang
+        lang = self.lang      # a saved list names its months: it is read away from the notebook, weeks later
         out = pd.DataFrame({L.t("user", lang): df["user_id"].to_numpy(),
                             L.t("vr_tier", lang): [tier(k, lang, self.mode) for k in df["tier"]],
                             L.t("state", lang): [L.state(s, lang) for s in df["state"]],
                             L.t("primary_tag", lang): [L.category(c, lang) for c in df["primary_tag"]],
-                            L.t("vr_probability", lang): df["probability"].round(4).to_numpy(),
-                            L.t("vr_reasons", lang): self.risk.explain(df, lang)})
+                            self._probability: df["probability"].round(4).to_numpy(),
+                            L.t("vr_reasons_of", lang).format(month=self.risk.month): self.risk.explain(df, lang)})
         return out if self.tags else out.drop(columns=L.t("primary_tag", lang))
+
+    @property
+    def _probability(self) -> str:
+        return L.t("vr_probability_of", self.lang).format(month=self.next_month)
 
     def redraw(self, *_):
         lang, cut = self.lang, self.min_probability.value
@@ -407,7 +411,8 @@ class RiskExplorer:
         ax.hist([p[p >= cut], p[p < cut]], bins=np.linspace(0, 1, 21), stacked=True, color=["#E45756", "#BAB0AC"],
                 label=[L.t("vr_at_or_above", lang).format(p=f"{cut:.0%}"), L.t("vr_below", lang).format(p=f"{cut:.0%}")])
         ax.axvline(cut, color="k", lw=1)
-        if len(p):      # bars of one user stand on the axis; ticks as plain counts (1, 10, 100, ...)
+        if len(p) and np.histogram(p, bins=20, range=(0, 1))[0].max() >= 20:
+            # thousands beside a few: bars of one user stand on the axis; ticks as plain counts (1, 10, 100, ...)
             from matplotlib.ticker import FuncFormatter, NullFormatter
             ax.set_yscale("log")
             ax.set_ylim(bottom=0.7)
@@ -415,7 +420,10 @@ class RiskExplorer:
             ax.yaxis.set_minor_formatter(NullFormatter())
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_xlabel(L.t("vr_probability_in", lang).format(month=self.next_month))
-        ax.set_ylabel(L.t("vr_users_log", lang))
+        ax.set_ylabel(L.t("vr_users_log" if ax.get_yscale() == "log" else "users", lang))
+        if ax.get_yscale() != "log":
+            from matplotlib.ticker import MaxNLocator
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(L.t("vr_risk_hist", lang))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False, fontsize=9)
         self.figures["probabilities"] = fig
@@ -426,14 +434,17 @@ class RiskExplorer:
             self.summary.value = "<p>" + L.t("vr_chosen", lang).format(
                 n=f"{len(chosen):,}", e=f"{e:,.0f}", share=f"{e / len(chosen):.0%}", month=self.next_month) + "</p>"
             self.shown = self.rows(chosen.head(self.SHOWN))
-            column = L.t("vr_probability", lang)
+            column = self._probability
             shown = self.shown.assign(**{column: self.shown[column].map("{:.0%}".format)})
             html = (shown.style.hide(axis="index").format(escape="html")
-                    .set_table_styles([{"selector": "th, td", "props": "text-align: left; padding: 2px 8px;"}])
+                    .set_table_styles([{"selector": "th, td", "props": "text-align: left; padding: 2px 8px;"},
+                                       {"selector": "th", "props": "word-break: keep-all;"}])
                     .to_html())
             self.table.value = f"<p>{L.t('vr_top_shown', lang).format(n=len(shown))}</p>" + html
-        else:
-            self.summary.value = f"<p>{L.t('vr_none_chosen', lang)}</p>"
+        else:      # nobody of the tier, state and tag, or nobody of them at or above the line
+            said = L.t("vr_none_above", lang).format(n=f"{len(group):,}", p=f"{cut:.0%}") if len(group) else \
+                L.t("vr_none_chosen", lang)
+            self.summary.value = f"<p>{said}</p>"
             self.shown, self.table.value = self.rows(chosen), ""
 
     def _say(self, key, **values):
@@ -457,11 +468,15 @@ class RiskExplorer:
         if not where.parent.is_dir():
             return self._say("vr_no_folder", path=where, folder=where.parent)
         replaced = where.exists()
+        self._say("vr_saving", n=f"{len(chosen):,}", path=where)     # a large workbook takes seconds
+        self.save.disabled = True
         try:
             write_table(self.rows(chosen), where, sheet=L.t("vr_sheet", lang))
         except OSError as e:
             reason = (L.t("vr_no_permission", lang) if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
                       else e.strerror or str(e))
             return self._say("vr_not_saved", path=where, reason=reason)
+        finally:
+            self.save.disabled = False
         self._say("vr_replaced" if replaced else "vr_saved", n=f"{len(chosen):,}", path=where)
         return where

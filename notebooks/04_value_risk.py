@@ -154,14 +154,17 @@ else:
 # %%
 if risk is not None:
     with_tags = len(by_tag) > 1     # without feature categories every user has the same tag: no one-bar chart
-    # one probability scale for all three, so that bars of equal length are equal risks
-    fig, axes = plt.subplots(1, 3 if with_tags else 2, figsize=(18 if with_tags else 12, 4), squeeze=False, sharex=True)
+    # one probability scale for all, so that bars of equal length are equal risks; two charts a row
+    fig, axes = plt.subplots(2 if with_tags else 1, 2, figsize=(13, 8.5 if with_tags else 4.2), squeeze=False,
+                             sharex=True)
     V.plot_risk_by(by_state, "state", lang=lang, names=lambda s: L.state(s, lang), ax=axes[0, 0])
     V.plot_risk_by(by_tier, "tier", lang=lang, names=lambda t: V.tier(t, lang, mode), ax=axes[0, 1])
     if with_tags:
-        V.plot_risk_by(by_tag, "primary_tag", lang=lang, names=lambda c: L.category(c, lang), ax=axes[0, 2])
-    for ax, key in zip(axes[0], ["vr_by_state", "vr_by_tier", "vr_by_tag"]):
+        V.plot_risk_by(by_tag, "primary_tag", lang=lang, names=lambda c: L.category(c, lang), ax=axes[1, 0])
+        axes[1, 1].axis("off")
+    for ax, key in zip(axes.flat, ["vr_by_state", "vr_by_tier", "vr_by_tag"]):
         ax.set_title(L.t(key, lang))
+        ax.xaxis.set_tick_params(labelbottom=True)    # sharex hides the upper row's tick labels
     plt.tight_layout()
     plt.show()
     display(styled(V.risk_table(by_state, "state", lang, lambda s: L.state(s, lang)), lang, "risk_by_state"))

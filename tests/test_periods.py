@@ -457,7 +457,7 @@ def test_the_periods_findings_lead_with_the_report_months_holiday():
     assert "last year: 1.51x" in en[0]
     assert en[1].startswith("The holiday that lifted daily users most was Spring Festival 2026"), en   # not 2025's
     zh = period_findings(lifts, none, "zh", "2026-10")
-    assert zh[0].startswith("本月节假日2026年国庆节(10-01至10-08):日活升至平日的 1.50 倍"), zh
+    assert zh[0].startswith("本月节假日为2026年国庆节(10-01至10-08):日活升至平日的 1.50 倍"), zh
     lifts.loc[2, ["lift", "ci_low", "ci_high"]] = [1.05, 0.9, 1.2]         # this month's: no clear change, said so
     assert period_findings(lifts, none, "en", "2026-10")[0].startswith(
         "This month's holiday, National Day 2026 (10-01 to 10-08): no clear change in daily users")

@@ -88,7 +88,7 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
 
 _HEADS = {"up": ("The holiday that lifted daily users most was", "日活提升最大的节假日是"),
           "down": ("The holiday in which daily users fell most was", "日活下降最多的节假日是"),
-          "this": ("This month's holiday,", "本月节假日")}
+          "this": ("This month's holiday,", "本月节假日为")}
 
 
 def _holiday_sentence(r, direction: str, lang: str, head: str | None = None) -> str:

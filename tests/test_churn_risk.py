@@ -114,6 +114,29 @@ def test_scores_and_reasons(sample_risk):
     assert sample_risk.explain(risky, "en") == list(risky["reasons"])
 
 
+def test_a_reason_moves_the_probability_by_a_point(sample_risk):
+    """A reason is a feature whose typical value would lower the user's probability by at least one
+    point: lifts of a tenth of a point (the model's noise; most of the riskiest users had one for
+    'active days two months ago', which the planted churn does not read) are not reasons."""
+    from toolkit.analyses.churn_risk import FEATURES, GROUPS, REASON_MIN, WORDS
+    r = sample_risk
+    top = r.scores.nlargest(200, "probability")
+    X = top[FEATURES].to_numpy(float)
+    p = r.model.predict_proba(X)[:, 1]
+    lifts = {}
+    for g, cols in GROUPS.items():
+        Xr = X.copy()
+        for c in cols:
+            Xr[:, FEATURES.index(c)] = r.reference[c]
+        lifts[g] = p - r.model.predict_proba(Xr)[:, 1]
+    small = 0
+    for i, text in enumerate(top["reasons"]):
+        named = {g for g in GROUPS if any(part.startswith(WORDS[g][0] + " ") for part in text.split("; "))}
+        assert all(lifts[g][i] >= REASON_MIN for g in named), (text, {g: lifts[g][i] for g in named})
+        small += any(0.001 < lifts[g][i] < REASON_MIN for g in GROUPS)
+    assert small > 0, "no small lift to leave out: the test would not see the threshold"
+
+
 def test_churn_risk_cli(sample_dir, tmp_path):
     out = tmp_path / "risk.csv"
     proc = run_cli("churn-risk", sample_dir, "--month", "2026-10", "--out", out, "--lang", "en")

@@ -20,7 +20,7 @@ Months, for report month M (the last month whose activity is known):
 
 The reasons given per user are the three features whose value raises the user's risk
 most: the drop in probability when the feature is set to the training months' typical
-value (median; the most common lifecycle state), largest first, positive only, each with
+value (median; the most common lifecycle state), largest first, of at least one point, each with
 that typical value beside it ("orders (3 months) 10 (typical 2)": the direction in which
 the value is unusual); a user none of whose features raises the risk above a typical
 user's has "none above a typical user's".
@@ -60,6 +60,7 @@ WORDS = {  # feature -> (English, Chinese), the reasons in words
     "state": ("lifecycle state", "用户分群"),
 }
 TOP_SHARE = 0.10
+REASON_MIN = 0.01          # a reason raises the probability by at least one point (smaller lifts are the model's noise)
 MAX_TRAIN_ROWS = 300_000   # a fit learns from at most this many user-months (a random draw, fixed seed)
 
 
@@ -207,7 +208,7 @@ def reasons(model, df: pd.DataFrame, ref: dict, *, lang: str = "en", n: int = 3)
         aside = f"(典型 {typical})" if lang == "zh" else f" (typical {typical})"
         texts[:, j] = (word + " " + _shown(g, values, lang) + aside).to_numpy()
     picked = np.take_along_axis(texts, order, axis=1)
-    raises = np.take_along_axis(lift, order, axis=1) > 0.001     # sorted: once one does not raise, none after
+    raises = np.take_along_axis(lift, order, axis=1) >= REASON_MIN   # sorted: once one does not raise, none after
     out = np.where(raises[:, 0], picked[:, 0], "").astype(object)
     for k in range(1, order.shape[1]):
         out = out + np.where(raises[:, k], "; " + picked[:, k].astype(str), "").astype(object)

@@ -96,6 +96,11 @@ def tier_names(r_high, f_high, m_high=None) -> np.ndarray:
     return np.select(conds, keys, "general_win_back")
 
 
+def tier_order(mode: str = "rfm") -> list[str]:
+    """The tiers in report order for ``mode`` (rfm or rf), then ``none`` (not scored)."""
+    return (TIER_ORDER if mode == "rfm" else RF_TIER_ORDER) + ["none"]
+
+
 def tier_summary(scores: pd.DataFrame) -> pd.DataFrame:
     """One row per tier (report order, empty tiers kept): users, share of scored users,
     revenue (monetary summed; NaN without orders) and share of revenue, mean recency days
@@ -120,7 +125,7 @@ def tier_state_matrix(scores: pd.DataFrame, states: pd.DataFrame) -> pd.DataFram
     (columns, ``STATES`` order) for the users in ``states`` (``Lifecycle.user_states``)."""
     from .lifecycle import STATES
     mode = scores.attrs.get("mode", "rfm")
-    order = (TIER_ORDER if mode == "rfm" else RF_TIER_ORDER) + ["none"]
+    order = tier_order(mode)
     df = states[["user_id", "state"]].merge(scores[["user_id", "tier"]], on="user_id", how="left")
     df["tier"] = df["tier"].fillna("none")
     out = pd.crosstab(df["tier"], df["state"]).reindex(index=order, columns=STATES, fill_value=0)

@@ -308,8 +308,8 @@ class SegmentExplorer:
 class RiskExplorer:
     """Whom to reach before they go quiet: pick a value tier, a lifecycle state, a primary tag
     and the lowest churn probability.  The chart shows the probabilities of the users of the
-    tier, state and tag (the chosen part coloured; users on a log scale, so that a few
-    chosen users beside thousands still show), the text how many are chosen and how many of
+    tier, state and tag (the chosen part coloured; users on a log scale when thousands stand
+    beside a few, so that the few still show), the text how many are chosen and how many of
     them are expected inactive next month, the table the riskiest of them with the model's
     reasons, and *Save the list* writes every chosen user to a .csv or .xlsx file (a path
     relative to the notebook's folder).
@@ -324,13 +324,14 @@ class RiskExplorer:
         import ipywidgets as w
         from ..analyses.churn_risk import ACTIVE_STATES
         from ..analyses.preferences import UNKNOWN
+        from ..analyses.value import tier_order
         from .value_risk import tier
         self.risk, self.lang, self.mode = risk, lang, mode
         self.next_month = next_month(risk.month)          # the month the probabilities are about
         self.scored = scored.assign(tier=scored["tier"].fillna("none"), primary_tag=scored["primary_tag"].fillna(UNKNOWN))
         everything = (L.t("all", lang), "")
         present = set(self.scored["tier"])
-        order = [k for k in self._tier_order(mode) if k in present]
+        order = [k for k in tier_order(mode) if k in present]
         self.tier = w.Dropdown(options=[everything] + [(tier(k, lang, mode), k) for k in order],
                                description=L.t("vr_tier", lang), style=_STYLE)
         states = [s for s in ACTIVE_STATES if s in set(self.scored["state"])]
@@ -369,11 +370,6 @@ class RiskExplorer:
         if not len(probability):
             return 0.0
         return float(min(np.floor(np.quantile(probability, 1 - TOP_SHARE) * 20) / 20, 0.95))
-
-    @staticmethod
-    def _tier_order(mode):
-        from ..analyses.value import RF_TIER_ORDER, TIER_ORDER
-        return (TIER_ORDER if mode == "rfm" else RF_TIER_ORDER) + ["none"]
 
     def group(self):
         """The users of the chosen tier, state and tag, at any probability."""

@@ -14,7 +14,7 @@ import io
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter, PercentFormatter
 
 from . import labels as L
 from ..analyses.decomposition import mau_bridge, transitions
@@ -407,19 +407,17 @@ class RiskExplorer:
         ax.hist([p[p >= cut], p[p < cut]], bins=np.linspace(0, 1, 21), stacked=True, color=["#E45756", "#BAB0AC"],
                 label=[L.t("vr_at_or_above", lang).format(p=f"{cut:.0%}"), L.t("vr_below", lang).format(p=f"{cut:.0%}")])
         ax.axvline(cut, color="k", lw=1)
-        if len(p) and np.histogram(p, bins=20, range=(0, 1))[0].max() >= 20:
-            # thousands beside a few: bars of one user stand on the axis; ticks as plain counts (1, 10, 100, ...)
-            from matplotlib.ticker import FuncFormatter, NullFormatter
+        log = bool(len(p)) and np.histogram(p, bins=20, range=(0, 1))[0].max() >= 20
+        if log:      # thousands beside a few: bars of one user stand on the axis; ticks as plain counts (1, 10, ...)
             ax.set_yscale("log")
             ax.set_ylim(bottom=0.7)
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
             ax.yaxis.set_minor_formatter(NullFormatter())
+        else:
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_xlabel(L.t("vr_probability_in", lang).format(month=self.next_month))
-        ax.set_ylabel(L.t("vr_users_log" if ax.get_yscale() == "log" else "users", lang))
-        if ax.get_yscale() != "log":
-            from matplotlib.ticker import MaxNLocator
-            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(L.t("vr_users_log" if log else "users", lang))
         ax.set_title(L.t("vr_risk_hist", lang))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False, fontsize=9)
         self.figures["probabilities"] = fig

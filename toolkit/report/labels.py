@@ -190,8 +190,6 @@ TEXT = {
     # the contact-list explorer of the value-and-risk notebook (toolkit/report/widgets.py)
     "primary_tag": ("primary tag", "主标签"),
     "user": ("user", "用户"),
-    "vr_probability": ("churn probability", "流失概率"),
-    "vr_reasons": ("reasons", "原因"),
     "vr_min_probability": ("lowest churn probability", "最低流失概率"),
     "vr_chosen": ("{n} users chosen; expected inactive in {month}: {e} ({share} of them).",
                   "已选 {n} 位用户;预计 {month} 不活跃 {e} 位(占 {share})。"),
@@ -232,8 +230,8 @@ TEXT = {
                            "本月没有流失预警模型(见上文),因此没有风险用户名单。"),
     "vr_not_saved": ("Could not write {path}: {reason}. Pick another folder or file name.",
                      "无法写入 {path}:{reason}。请换一个文件夹或文件名。"),
-    "vr_no_risk_by": ("No churn model this month (see above), so no risk by state or tag.",
-                      "本月没有流失预警模型(见上文),因此不按分群与主标签计算流失风险。"),
+    "vr_no_risk_by": ("No churn model this month (see above), so no risk by state, value tier or tag.",
+                      "本月没有流失预警模型(见上文),因此不按分群、价值分层与主标签计算流失风险。"),
 }
 
 

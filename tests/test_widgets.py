@@ -236,6 +236,8 @@ def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs
     sheet = load_workbook(ex.write()).active
     assert sheet.title == "名单" and sheet.max_row == 1 + len(ex.chosen())
     assert [c.value for c in sheet[1]] == list(back.columns)
+    # the probability a number Excel filters on, shown as the notebook shows it (82%, not 0.8222)
+    assert isinstance(sheet.cell(2, 5).value, float) and sheet.cell(2, 5).number_format == "0%"
     ex.file.value = "list.txt"
     assert ex.write() is None and "list.txt" in ex.message.value and ".xlsx" in ex.message.value
     ex.file.value = ""

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-def write_table(df: pd.DataFrame, out, progress=None, sheet: str = "table") -> Path:
+def write_table(df: pd.DataFrame, out, progress=None, sheet: str = "table", number_formats: dict | None = None) -> Path:
     """CSV (UTF-8 with BOM, so Excel shows Chinese) or .xlsx with a frozen header row,
     filters and column widths fitted to the content.  ``progress`` (a ``progress.Steps``)
-    shows the rows written to the workbook, the slow part of a large export."""
+    shows the rows written to the workbook, the slow part of a large export.
+    ``number_formats``: column -> Excel number format (e.g. ``"0%"``) for the workbook; the
+    values stay numbers (Excel sorts and filters them), only their display changes."""
     out = Path(out)
     if out.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
@@ -26,6 +28,9 @@ def write_table(df: pd.DataFrame, out, progress=None, sheet: str = "table") -> P
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = ws.dimensions
         for i, col in enumerate(df.columns, 1):
+            if col in (number_formats or {}):
+                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell.number_format = number_formats[col]
             sample = df[col].head(500).map(lambda v: len(str(v)) if pd.notna(v) else 0)
             width = max([len(str(col)) * (2 if any(ord(ch) > 127 for ch in str(col)) else 1)]
                         + ([int(sample.max())] if len(sample) else []))

@@ -465,7 +465,7 @@ class RiskExplorer:
         self._say("vr_saving", n=f"{len(chosen):,}", path=where)     # a large workbook takes seconds
         self.save.disabled = True
         try:
-            write_table(self.rows(chosen), where, sheet=L.t("vr_sheet", lang))
+            write_table(self.rows(chosen), where, sheet=L.t("vr_sheet", lang), number_formats={self._probability: "0%"})
         except OSError as e:
             reason = (L.t("vr_no_permission", lang) if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
                       else e.strerror or str(e))

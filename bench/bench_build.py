@@ -45,7 +45,8 @@ from toolkit.analyses.campaign_effects import campaign_effects
 from toolkit.analyses.holiday_lift import daily_users
 from toolkit.analyses.lifecycle import Lifecycle, month_index
 from toolkit.analyses.periods import cohort_funnel
-from toolkit.analyses.preferences import previous_month, window_preferences
+from toolkit.analyses.preferences import window_preferences
+from toolkit.months import previous_month
 from toolkit.data.sample import generate_sample
 from toolkit.analyses.scenes import evaluate
 from toolkit.data.store import open_store

@@ -43,7 +43,8 @@ from IPython.display import Markdown, display
 from toolkit.report.context import open_report
 from toolkit.report.findings import preference_findings
 from toolkit.report.preference_plots import plot_state_category, plot_tag_distribution, plot_tag_movement
-from toolkit.analyses.preferences import previous_month, state_category_matrix, tag_distribution, window_preferences, window_tag_movement
+from toolkit.analyses.preferences import state_category_matrix, tag_distribution, window_preferences, window_tag_movement
+from toolkit.months import previous_month
 from toolkit.report.plots import use_cjk_font
 from toolkit.report.labels import glossary, note
 from toolkit.analyses.preferences import categories

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from toolkit.analyses.lifecycle import Lifecycle
-from toolkit.analyses.preferences import (month_preferences, previous_month, state_category_matrix,
-                                          tag_distribution, tag_movement, window_preferences,
-                                          window_tag_movement)
+from toolkit.analyses.preferences import (month_preferences, state_category_matrix, tag_distribution, tag_movement,
+                                          window_preferences, window_tag_movement)
+from toolkit.months import previous_month
 from toolkit.analyses.scenes import audience, load_rules
 from toolkit.data.store import open_store
 

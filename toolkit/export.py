@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
+SUFFIXES = (".csv", ".xlsx")      # the files write_table writes, by extension
+
+
 def write_table(df: pd.DataFrame, out, progress=None, sheet: str = "table", number_formats: dict | None = None) -> Path:
     """CSV (UTF-8 with BOM, so Excel shows Chinese) or .xlsx with a frozen header row,
     filters and column widths fitted to the content.  ``progress`` (a ``progress.Steps``)

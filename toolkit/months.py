@@ -33,6 +33,11 @@ def next_month(month: str) -> str:
     return month_str(add_months(parse_month(month), 1))
 
 
+def previous_month(month: str) -> str:
+    """The month before ``month`` (YYYY-MM), as YYYY-MM."""
+    return month_str(add_months(parse_month(month), -1))
+
+
 def month_range(start: date, end: date) -> list[date]:
     """Every first-of-month from start to end inclusive."""
     out, cur = [], date(start.year, start.month, 1)

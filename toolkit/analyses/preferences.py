@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import queries
 from .lifecycle import Lifecycle
-from ..months import add_months, month_str, parse_month
+from ..months import parse_month
 
 UNKNOWN, OTHER = "unknown", "other"
 
@@ -254,6 +254,3 @@ def month_preferences(lc: Lifecycle, month: str, churn_after: int = 2, **kw) -> 
                               users=states["user_id"], **kw)
     return prefs, states
 
-
-def previous_month(month: str) -> str:
-    return month_str(add_months(parse_month(month), -1))

@@ -14,7 +14,7 @@ from . import labels as L
 from .plots import _ax, label_heatmap
 from .tables import METRICS_MIME, _clean
 from ..analyses.value import TIER_EN, TIER_ZH
-from ..months import add_months, month_str, next_month, parse_month
+from ..months import next_month, previous_month
 
 KPI_WORDS = {"active_rate": None, "retention_old": None, "retention_new": None, "wake_rate": None,
              "return_rate": None, "new": ("new users", "新用户"), "dau_mau": ("DAU/MAU", "日活/月活"),
@@ -75,8 +75,7 @@ def evaluation_table(evaluation: pd.DataFrame, lang: str, outcome_month: str | N
     evaluation month's scores are checked against, named in the expected and observed
     columns (so that they are not read as next month's forecast)."""
     if outcome_month:       # the users active the month before, counted in the outcome month
-        before = month_str(add_months(parse_month(outcome_month), -1))
-        expected, observed = (L.t(key, lang).format(month=outcome_month, before=before)
+        expected, observed = (L.t(key, lang).format(month=outcome_month, before=previous_month(outcome_month))
                               for key in ("vr_expected_in", "vr_observed_in"))
     else:
         expected, observed = L.t("vr_expected", lang), L.t("vr_observed", lang)
@@ -191,9 +190,9 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=N
         out.append(f"预计本月活跃用户中约 {risk.expected_inactive:,.0f} 人下月({nxt})不活跃(共 {len(risk.scores):,} 人)。"
                    if zh else f"About {risk.expected_inactive:,.0f} of this month's {len(risk.scores):,} active users "
                    f"are expected to be inactive next month ({nxt}).")
-        top = by_tier[by_tier["tier"] != "none"].head(1) if by_tier is not None else by_tier
-        if top is not None and len(top):       # the most valuable tier first: who the month could lose
-            r = top.iloc[0]
+        valued = [] if by_tier is None else by_tier[by_tier["tier"] != "none"]
+        if len(valued):       # the most valuable tier with active users first: who the month could lose
+            r = valued.iloc[0]
             out.append(f"{tier(r['tier'], lang, mode)}中本月活跃 {r['users']:,} 人,预计 {r['expected_inactive']:,.0f} 人"
                        f"下月不活跃(平均概率 {r['mean_probability']:.0%})。" if zh else
                        f"{tier(r['tier'], lang, mode)} customers active this month: {r['users']:,}; expected "

@@ -450,10 +450,10 @@ class RiskExplorer:
         in a line below (also when nothing is written: no traceback in the notebook)."""
         import errno
         from pathlib import Path
-        from ..export import write_table
+        from ..export import SUFFIXES, write_table
         lang, name = self.lang, self.file.value.strip()
         path = Path(name).expanduser()
-        if path.suffix.lower() not in (".csv", ".xlsx"):
+        if path.suffix.lower() not in SUFFIXES:
             return self._say("vr_bad_file", name=name or L.t("vr_empty_name", lang))
         chosen = self.chosen()
         if chosen.empty:

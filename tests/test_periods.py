@@ -350,6 +350,25 @@ def test_a_region_has_its_own_days_off():
         HolidayCalendar("GB-XX", [2011])
 
 
+def test_a_holiday_is_named_in_the_pages_language():
+    """A Chinese page names the UK's holidays in Chinese (the retail report said "本月节假日为
+    2011年Christmas Day"): the calendar's own Chinese where it has one (Hong Kong's 佛诞),
+    else the common Western holidays by name; the English names and the festival keys (which
+    compare a holiday year on year) do not change."""
+    from toolkit.analyses.holiday_calendar import holiday_windows
+    from toolkit.analyses.periods import month_markers
+    gb = {w.festival: (w.name, w.name_zh) for w in holiday_windows(date(2011, 1, 1), date(2011, 12, 31), "GB")}
+    assert gb["christmas_day"] == ("Christmas Day", "圣诞节")
+    assert gb["good_friday"] == ("Good Friday", "耶稣受难日")
+    assert gb["wedding_of_william_and_catherine"][1] == "威廉王子婚礼"
+    hk = {w.festival: (w.name, w.name_zh) for w in holiday_windows(date(2025, 1, 1), date(2025, 12, 31), "HK")}
+    assert hk["the_buddha_s_birthday"] == ("The Buddha's Birthday", "佛诞")
+    assert hk["spring_festival"] == ("Spring Festival", "春节")
+    none = pd.DataFrame(columns=["campaign_id", "start_date", "end_date"])
+    zh = month_markers(["2011-04", "2011-12"], none, country="GB", lang="zh")["holidays"].tolist()
+    assert zh == ["耶稣受难日、威廉王子婚礼", "圣诞节"]
+
+
 def test_period_charts_show_a_full_step_and_stickiness_from_zero():
     """A funnel step at 100% (each payer of a shop pays) is drawn inside the frame, and the
     stickiness axis starts at zero (4.1% to 4.8% must not look like a leap)."""

@@ -17,7 +17,8 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 # our own English headings and units that must not appear in a Chinese page
 EN_WORDS = ["Findings", "Glossary", "points", "pt", "control arm", "any", "users", "Summary", "rate", "month",
-            "target", "not defined", "Holidays", "retention", "treatment", "Lifecycle", "Campaign effects"]
+            "target", "not defined", "Holidays", "retention", "treatment", "Lifecycle", "Campaign effects",
+            "Christmas", "Good Friday", "Bank Holiday"]   # the UK calendar named in Chinese
 RAW_KEYS = ["retention_old", "retention_new", "wake_rate", "return_rate", "active_rate", "car_control",
             "after_sales", "new_retained", "churned_signal", "churned_silent", "diff-in-diff"]
 BAD_VALUES = re.compile(r"\b(nan|NaN|None|inf|-inf)\b|Traceback|Error\b")

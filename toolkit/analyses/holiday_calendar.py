@@ -66,14 +66,37 @@ def calendar_version() -> str:
     return f"holidays {holidays.__version__}"
 
 
-def _festival_of(holiday_name: str):
+# Chinese names of the holidays of countries whose calendar has no Chinese (the UK, the US, ...);
+# a calendar in Chinese (HK, TW, ...) names its own, and any other name stays as the library gives it.
+_ZH_NAMES = {
+    "Christmas Day": "圣诞节", "Christmas Eve": "平安夜", "Boxing Day": "节礼日", "New Year's Eve": "跨年夜",
+    "New Year Holiday": "新年假期", "Good Friday": "耶稣受难日", "Easter Sunday": "复活节",
+    "Easter Monday": "复活节星期一", "May Day": "五月初银行假日", "Early May Bank Holiday": "五月初银行假日",
+    "Spring Bank Holiday": "春季银行假日", "Summer Bank Holiday": "夏季银行假日",
+    "Late Summer Bank Holiday": "夏末银行假日", "Saint Andrew's Day": "圣安德鲁日",
+    "Saint Patrick's Day": "圣帕特里克节", "Battle of the Boyne": "博因河战役纪念日",
+    "Wedding of William and Catherine": "威廉王子婚礼", "Diamond Jubilee of Elizabeth II": "伊丽莎白二世登基钻禧",
+    "Platinum Jubilee of Elizabeth II": "伊丽莎白二世登基白金禧", "Coronation of Charles III": "查尔斯三世加冕",
+    "State Funeral of Queen Elizabeth II": "伊丽莎白二世国葬",
+    "Martin Luther King Jr. Day": "马丁·路德·金纪念日", "Washington's Birthday": "华盛顿诞辰纪念日",
+    "Memorial Day": "阵亡将士纪念日", "Juneteenth National Independence Day": "六月节",
+    "Independence Day": "独立日", "Columbus Day": "哥伦布日", "Veterans Day": "退伍军人节",
+    "Thanksgiving Day": "感恩节", "Thanksgiving": "感恩节",
+}
+
+
+def _festival_of(holiday_name: str, name_zh: str | None = None):
+    """(key, English name, Chinese name) of a holiday named ``holiday_name`` by the calendar
+    (``name_zh``: its name in the calendar's Chinese, when it has one); None for a day off in
+    lieu of a worked day."""
     if holiday_name.startswith("Day off"):
         return None
     for key, en, zh, needles in _FESTIVALS:
         if any(n in holiday_name for n in needles):
             return key, en, zh
     clean = re.sub(r"\s*\(.*\)$", "", holiday_name)
-    return re.sub(r"\W+", "_", clean.lower()).strip("_"), clean, clean
+    zh = re.sub(r"\s*[（(].*[)）]$", "", name_zh) if name_zh else _ZH_NAMES.get(clean, clean)
+    return re.sub(r"\W+", "_", clean.lower()).strip("_"), clean, zh
 
 
 @dataclass
@@ -132,9 +155,11 @@ class HolidayCalendar:
         self.country = country
         self.supplied = {y for y in years if y in schedule}
         self._days = {d: base.get_list(d) for d in base if d.year not in self.supplied}
+        self._zh = self._names_in_chinese(base, code, subdiv, years)
         for y in self.supplied:
             for d, name in schedule[y].holidays.items():
                 self._days[d] = [name]
+                self._zh.pop(d, None)
         base_work = set(getattr(base, "weekend_workdays", set()))
         self.weekend_workdays = {d for d in base_work if d.year not in self.supplied}
         for y in self.supplied:
@@ -142,11 +167,30 @@ class HolidayCalendar:
         until = official_until(base)
         self.estimated = {y for y in years if y not in self.supplied and until is not None and y > until}
 
+    def _names_in_chinese(self, base, code: str, subdiv: str, years) -> dict:
+        """{day: the library's Chinese names of its holidays, in the order of ``get_list``} when
+        the country's calendar speaks Chinese (zh_CN, else zh_TW or zh_HK), else {}."""
+        lang = next((x for x in ("zh_CN", "zh_TW", "zh_HK") if x in getattr(base, "supported_languages", ())), None)
+        if lang is None:
+            return {}
+        zh = holidays.country_holidays(code, subdiv=subdiv or None, years=years, language=lang)
+        out = {}
+        for d, names in self._days.items():
+            local = zh.get_list(d) if d in zh else []
+            if len(local) == len(names):
+                out[d] = local
+        return out
+
     def __contains__(self, d) -> bool:
         return d in self._days
 
     def get_list(self, d) -> list[str]:
         return list(self._days.get(d, []))
+
+    def names(self, d) -> list[tuple[str, str | None]]:
+        """(English name, Chinese name or None) of each holiday on ``d``."""
+        zh = self._zh.get(d)
+        return [(name, zh[i] if zh else None) for i, name in enumerate(self._days.get(d, []))]
 
     def status(self, year: int) -> str:
         """'supplied', 'estimated' or 'official'."""
@@ -219,8 +263,8 @@ def holiday_windows(start: date, end: date, country: str = "CN", schedule=None) 
             d += timedelta(days=1)
         festivals, first_day = Counter(), {}
         for x in (run_start + timedelta(days=i) for i in range((d - run_start).days + 1)):
-            for name in cal.get_list(x) if x in cal else []:
-                f = _festival_of(name)
+            for name, name_zh in cal.names(x):
+                f = _festival_of(name, name_zh)
                 if f:
                     festivals[f] += 1
                     first_day.setdefault(f, x)

@@ -24,7 +24,7 @@ def month_markers(months: list[str], campaigns: pd.DataFrame, *, country: str = 
                                   if f"{w.day or w.start:%Y-%m}" == m))
         camp = sorted(str(c["campaign_id"]) for _, c in campaigns.iterrows()
                       if f"{pd.Timestamp(c['start_date']):%Y-%m}" <= m <= f"{pd.Timestamp(c['end_date']):%Y-%m}")
-        out.append({"month": m, "holidays": ", ".join(fest), "campaigns": ", ".join(camp)})
+        out.append({"month": m, "holidays": ("、" if lang == "zh" else ", ").join(fest), "campaigns": ", ".join(camp)})
     return pd.DataFrame(out)
 
 

@@ -118,11 +118,50 @@ def test_a_data_folders_own_file_comes_before_the_working_folders(tmp_path, monk
     shown = [v for _, v in page_header(data, "2025-03", config=find_config(data_dir=data))["fields"]]
     assert "shop/toolkit.yaml" in shown
     shown = [v for _, v in page_header(data, "2025-03", config=project / "toolkit.yaml")["fields"]]
-    assert "project/toolkit.yaml" in shown
+    assert "project/toolkit.yaml(优先于数据文件夹的 shop/toolkit.yaml)" in shown     # the project's language
     # the package's own defaults are named as such, not by their path inside the package
     from toolkit.config import DEFAULTS_FILE
     shown = [v for _, v in page_header(data, "2025-03", config=DEFAULTS_FILE, language="zh")["fields"]]
     assert "软件包默认设置(未找到 toolkit.yaml)" in shown and not [v for v in shown if "defaults.yaml" in str(v)]
+
+
+def test_an_analysts_file_naming_a_data_folder_keeps_the_data_folders_own_settings(tmp_path, monkeypatch):
+    """An analyst's folder whose toolkit.yaml names data_dir: a shop's folder with its own
+    toolkit.yaml (time zone, calendar, currency, language): the shop's settings apply beneath
+    the analyst's, every key the analyst sets wins, and the page says both files (the UK shop
+    was analysed with China's calendar and in Chinese, the header naming only the analyst's
+    file).  The same for --config FILE with the data folder on the command line."""
+    from toolkit.config import find_config
+    from toolkit.report.context import open_report
+    from conftest import write_table
+    import pandas as pd
+    monkeypatch.delenv("TOOLKIT_CONFIG", raising=False)
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "toolkit.yaml").write_text("timezone: Europe/London\nholiday_country: GB\nlanguage: en\ncurrency: \"£\"\n"
+                                       "signal_events: []\ntarget_active_rate: 0.3\nreports_dir: out\n",
+                                       encoding="utf-8")
+    write_table(shop, "events", pd.DataFrame({"user_id": [1, 1, 2, 2], "event_name": "open",
+                                              "event_time": pd.to_datetime(["2025-01-05 09:00", "2025-02-05 09:00",
+                                                                            "2025-03-06 10:00", "2025-04-01 10:00"])}))
+    mine = tmp_path / "analysis"
+    mine.mkdir()
+    (mine / "toolkit.yaml").write_text("data_dir: ../shop\nlanguage: zh\n", encoding="utf-8")
+    monkeypatch.chdir(mine)
+    cfg = load_config()
+    assert cfg.data_dir == shop.resolve() and cfg.language == "zh"                 # the analyst's keys win
+    assert (cfg.timezone, cfg.holiday_country, cfg.currency, cfg.signal_events) == ("Europe/London", "GB", "£", ())
+    assert cfg.target_active_rate == 0.3 and cfg.target_set                        # the shop's team set it
+    assert cfg.reports_dir == (shop / "out").resolve()                               # relative to the shop's file
+    assert cfg.source == str((mine / "toolkit.yaml").resolve())
+    assert cfg.data_source == str((shop / "toolkit.yaml").resolve())
+    same = load_config(mine / "toolkit.yaml", data_dir=str(shop))                  # --config FILE DIR
+    assert (same.timezone, same.language, same.data_source) == ("Europe/London", "zh", cfg.data_source)
+    assert find_config() == (mine / "toolkit.yaml").resolve()
+    ctx = open_report()
+    assert ctx.language == "zh" and ctx.cfg.holiday_country == "GB"
+    assert "toolkit.yaml(优先于数据文件夹的 " in ctx.source_line() and "shop/toolkit.yaml" in ctx.source_line()
+    ctx.store.con.close()
 
 
 def test_a_target_the_team_did_not_set_is_marked_as_the_default(tmp_path):

@@ -667,7 +667,8 @@ def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir, jo
         if month is None and not missing:
             _note_default_month(store, months[0])
         config_file = find_config(ctx.obj.get("config_path"), data_dir=data_dir)
-        click.echo(f"Configuration: {config_file or 'package defaults (no toolkit.yaml found)'}")
+        under = f", over the data folder's {cfg.data_source}" if cfg.data_source else ""
+        click.echo(f"Configuration: {config_file or 'package defaults (no toolkit.yaml found)'}{under}")
         if months:
             import json
             from .config import SETTINGS_ENV

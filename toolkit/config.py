@@ -16,6 +16,12 @@ Lookup order, the same for the CLI, the report runner and the notebooks
 Keyword overrides (CLI flags, notebook parameters) win over the file.
 Relative paths in a file are relative to that file's folder; a file in a folder
 that holds an events table and names no ``data_dir`` reads that folder.
+
+When the file found is not the data folder's own (an analyst's folder whose
+``toolkit.yaml`` names ``data_dir: path/to/retail``, or ``--config FILE``), the
+data folder's own ``toolkit.yaml`` is read beneath it: the data set keeps its
+time zone, calendar and currency, and every key the chosen file sets wins
+(defaults < the data folder's file < the chosen file < flags and parameters).
 """
 from __future__ import annotations
 
@@ -61,6 +67,7 @@ class Config:
     referral_events: tuple[str, ...] = ()
     currency: str = ""
     source: str = field(default="defaults", compare=False)
+    data_source: str = field(default="", compare=False)     # the data folder's own file, read beneath source
     target_set: bool = field(default=False, compare=False)   # target_active_rate given (file, flag or parameter)
 
     def with_overrides(self, **overrides) -> "Config":
@@ -257,6 +264,17 @@ def find_config(path: str | os.PathLike | None = None, start: str | os.PathLike 
     return None
 
 
+def _file_values(p: Path) -> dict:
+    """The settings of the file ``p``, its relative paths resolved against its folder."""
+    values = _read_yaml(p)
+    if values.get("data_dir") is None and _holds_events(p.parent):
+        values["data_dir"] = "."        # a data folder's own file names no data_dir: the folder itself
+    for key in ("data_dir", "reports_dir", "cache_dir", "holiday_schedule"):
+        if key in values and values[key] is not None and not Path(values[key]).is_absolute():
+            values[key] = os.path.normpath(p.resolve().parent / values[key])    # shown without "..": the folder it names
+    return values
+
+
 def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
     """Read the configuration and apply keyword overrides.
 
@@ -274,13 +292,17 @@ def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
     cfg = Config(source=str(DEFAULTS_FILE)).with_overrides(**base)
     p = find_config(path, data_dir=overrides.get("data_dir"))
     if p is not None:
-        values = _read_yaml(p)
-        if values.get("data_dir") is None and _holds_events(p.parent):
-            values["data_dir"] = "."        # a data folder's own file names no data_dir: the folder itself
-        for key in ("data_dir", "reports_dir", "cache_dir", "holiday_schedule"):
-            if key in values and values[key] is not None and not Path(values[key]).is_absolute():
-                values[key] = os.path.normpath(p.resolve().parent / values[key])    # shown without "..": the folder it names
-        cfg = replace(cfg, source=str(p), target_set="target_active_rate" in values).with_overrides(**values)
+        values = _file_values(p)
+        data = overrides.get("data_dir") or values.get("data_dir")
+        own = Path(data).expanduser() / CONFIG_NAME if data is not None else None
+        if (own is not None and own.is_file() and own.resolve() != p.resolve()
+                and p.resolve() != DEFAULTS_FILE.resolve()):
+            beneath = _file_values(own.resolve())
+            beneath.pop("data_dir", None)       # the folder is the one named above
+            cfg = replace(cfg, data_source=str(own.resolve()),
+                          target_set="target_active_rate" in beneath).with_overrides(**beneath)
+        cfg = replace(cfg, source=str(p), target_set=cfg.target_set or "target_active_rate" in values
+                      ).with_overrides(**values)
     overrides = {**passed_settings(), **{k: v for k, v in overrides.items() if v is not None}}
     if any(v is not None for v in overrides.values()):
         file_source = cfg.source

@@ -82,7 +82,7 @@ class ReportContext:
         """Which data folder and configuration file this notebook reads, in a line for the
         analyst (an own toolkit.yaml in the data folder changes the settings)."""
         from .runner import _shown_config, _shown_path
-        data, conf = _shown_path(self.store.data_dir), _shown_config(self.cfg.source, self.language)
+        data, conf = _shown_path(self.store.data_dir), _shown_config(self.cfg, self.language)
         if self.language == "zh":
             return f"数据:`{data}` · 配置:`{conf}` · 月份 {self.month}"
         return f"Data: `{data}` · configuration: `{conf}` · month {self.month}"

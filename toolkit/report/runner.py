@@ -255,16 +255,21 @@ def page_header(data_dir, month: str, *, language: str | None = None, config=Non
             "fields": [(L.t("dataset", lang), Path(cfg.data_dir).name), (L.t("period", lang), period),
                        (L.t("report_month", lang), month),
                        (L.t("generated", lang), datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
-                       (L.t("config", lang), _shown_config(cfg.source, lang))]}
+                       (L.t("config", lang), _shown_config(cfg, lang))]}
 
 
-def _shown_config(source, lang: str) -> str:
+def _shown_config(cfg, lang: str) -> str:
     """The configuration file as a page names it; the package's own defaults by that name (its
-    path inside the installed package says little to a reader)."""
+    path inside the installed package says little to a reader); the data folder's own file
+    when it was read beneath the chosen one."""
     from ..config import DEFAULTS_FILE
-    if Path(source).resolve() == Path(DEFAULTS_FILE).resolve():
+    if Path(cfg.source).resolve() == Path(DEFAULTS_FILE).resolve():
         return "软件包默认设置(未找到 toolkit.yaml)" if lang == "zh" else "package defaults (no toolkit.yaml found)"
-    return _shown_path(source)
+    if cfg.data_source:
+        under = _shown_path(cfg.data_source)
+        return (f"{_shown_path(cfg.source)}(优先于数据文件夹的 {under})" if lang == "zh"
+                else f"{_shown_path(cfg.source)}, over the data folder's {under}")
+    return _shown_path(cfg.source)
 
 
 def _shown_path(path) -> str:

@@ -62,7 +62,7 @@ prev = window_preferences(ctx.lifecycle, previous_month(ctx.month), ctx.churn_af
 dist = tag_distribution(window.prefs, window.unknown_total)
 mean_share, tagged_share = state_category_matrix(window.prefs)
 rules_file = rules_for(ctx.cfg.data_dir, rules or None)
-rule_table = load_rules(rules_file) if rules_file else None
+rule_table = load_rules(rules_file, categories(ctx.store.con)) if rules_file else None
 has_categories = len(categories(ctx.store.con)) > 1   # more than 'other': the data have a feature_map
 evaluation = evaluate(ctx.store.con, active_events=ctx.cfg.active_events, signal_events=ctx.cfg.signal_events)
 evaluation = evaluation[(evaluation["month"] == "all") | (evaluation["month"] <= ctx.month)]

@@ -11,7 +11,7 @@ import pytest
 from conftest import run_cli, write_table
 from toolkit.analyses.lifecycle import Lifecycle
 from toolkit.analyses.preferences import month_preferences, preference_shares, state_category_matrix, tag_distribution
-from toolkit.analyses.scenes import evaluate, load_rules, select
+from toolkit.analyses.scenes import DEFAULT_RULES, evaluate, load_rules, select
 from toolkit.data.store import open_store
 from toolkit.analyses.user_detail import COLUMNS, user_detail
 
@@ -80,6 +80,49 @@ def test_state_category_matrix(sample_prefs):
     assert "active" in mean.index and "car_control" in mean.columns
     assert ((mean >= 0) & (mean <= 1)).all().all() and ((tagged >= 0) & (tagged <= 1)).all().all()
     assert mean.loc["active", "car_control"] > mean.loc["active", "shop"]       # planted: car control most common
+
+
+HEAD = "rule_id,priority,state,months_inactive,tag,content,control_share\n"
+
+
+@pytest.mark.parametrize("row, said", [
+    ("R2,2,churned,,car_control,recap,10%", "rule R2 has control_share '10%'; write a share between 0 and 1, e.g. 0.1"),
+    ("R2,2,dormant,one,any,recap,0.1", "rule R2 has months_inactive 'one'; write a whole number of months"),
+    ("R2,2,dormant,1.5,any,recap,0.1", "rule R2 has months_inactive '1.5'; write a whole number"),
+    ("R2,first,dormant,1,any,recap,0.1", "rule R2 has priority 'first'; write a whole number"),
+    ("R2,2,dormant,1,any,recap,1", "rule R2 has control_share 1; it must be at least 0 and below 1"),
+    ("R2,2,dormant,-1,any,recap,0.1", "rule R2 has months_inactive -1; write 0 or more"),
+    ("R1,2,dormant,1,any,recap,0.1", "rule id 'R1' is used more than once"),
+    ("R2,2,sleeping,1,any,recap,0.1", "rule R2 has state 'sleeping'; use one of"),
+    ("R2,2,churned,,car-control,recap,0.1", "rule R2 has tag 'car-control', which is not a category of the data's "
+                                            "feature_map. Tags are: car_control (控车), content (内容)"),
+    ("R2,2,churned,,控车,recap,0.1", "'控车' is how pages name 'car_control': write car_control"),
+])
+def test_a_wrong_rule_is_named_with_its_fix(tmp_path, row, said):
+    """Each wrong value of a scene rules file is one ConfigError naming the file, the rule, the
+    column and what to write (a control_share of '10%' was a pandas traceback, a tag copied
+    from the page (控车) or mistyped matched nobody without a word)."""
+    from toolkit.analyses.scenes import load_rules
+    from toolkit.errors import ConfigError
+    f = tmp_path / "rules.csv"
+    f.write_text(HEAD + "R1,1,dormant,1,any,tips,0.1\n" + row + "\n", encoding="utf-8")
+    cats = ["car_control", "content", "community", "after_sales", "campaign", "shop", "other"]
+    with pytest.raises(ConfigError) as e:
+        load_rules(f, cats)
+    assert str(f) in str(e.value) and said in str(e.value), str(e.value)
+    good = load_rules(DEFAULT_RULES, cats)             # the sample's rules pass, as numbers
+    assert good["control_share"].tolist() == [0.1, 0.1, 0.1] and good["months_inactive"].iloc[0] == 1
+
+
+def test_a_tagged_rule_without_a_feature_map_is_named(tmp_path):
+    from toolkit.analyses.scenes import load_rules
+    from toolkit.errors import ConfigError
+    f = tmp_path / "rules.yaml"
+    f.write_text("- {rule_id: W1, state: dormant, tag: any, content: hello}\n"
+                 "- {rule_id: W2, state: churned, tag: shop, content: hello}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="rule W2 has tag 'shop', but the data have no feature_map"):
+        load_rules(f, ["other"])
+    assert load_rules(f)["rule_id"].tolist() == ["W1", "W2"]          # without categories: not checked
 
 
 def test_rule_selection_with_holdout(sample_dir, sample_prefs, truth):

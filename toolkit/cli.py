@@ -501,6 +501,7 @@ def preferences(ctx, data_dir, month, threshold, out):
 def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
     """Select each scene rule's users for the month, hold out a control share, write the pushes."""
     from .months import check_month
+    from .analyses.preferences import categories
     from .analyses.scenes import load_rules, rules_for, select, write_pushes
     cfg, store = _open(ctx, data_dir)
     month = check_month(month, store.con, shift=1)   # a push month follows the month whose state it selects on
@@ -508,7 +509,7 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
     if path is None:
         raise ToolkitError(f"No scene rules for {cfg.data_dir}: put scene_rules.csv (or .yaml) in that folder or "
                            "pass --rules FILE (data/scene_rules.csv shows the columns).")
-    rule_table = load_rules(path)
+    rule_table = load_rules(path, categories(store.con))
     lc = _lifecycle(cfg, store)
     pushes = select(lc, rule_table, month, churn_after=cfg.churn_after, seed=seed)
     summary = pushes.groupby(["rule_id", "arm"]).size().unstack(fill_value=0)
@@ -568,12 +569,13 @@ def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, out):
     """Per user active in the month: the probability of being inactive next month, the three features
     that raise it most and the scene rule that would reach the user; the model's out-of-time accuracy on stderr."""
     from .analyses.churn_risk import describe, user_risk
+    from .analyses.preferences import categories
     from .analyses.scenes import load_rules, rules_for
     cfg, store = _open(ctx, data_dir)
     month = _month_or_last(store, month)
     lc = _lifecycle(cfg, store, last_month=month)
     path = rules_for(cfg.data_dir, rules)
-    df, r = user_risk(lc, month, churn_after=cfg.churn_after, rules=load_rules(path) if path else None,
+    df, r = user_risk(lc, month, churn_after=cfg.churn_after, rules=load_rules(path, categories(store.con)) if path else None,
                       lang=language or cfg.language, train_months=train_months)
     click.echo(describe(r), err=True)
     _write_frame(df, out)

@@ -51,8 +51,14 @@ def rules_for(data_dir, explicit=None) -> Path | None:
     return None
 
 
-def load_rules(path=None) -> pd.DataFrame:
-    """Read and check the rules table (CSV or YAML list of mappings), sorted by priority."""
+def load_rules(path=None, categories: list[str] | None = None) -> pd.DataFrame:
+    """Read and check the rules table (CSV or YAML list of mappings), sorted by priority.
+
+    A value that cannot be right is a ConfigError naming the file, the rule, the column and
+    what to write instead: a state outside domain.md's, a priority or months_inactive that is
+    not a whole number, a control_share that is not a share in [0, 1) ("10%" is written 0.1),
+    a repeated rule id; with ``categories`` (the data's, ``preferences.categories``), a tag
+    that is none of them (a rule on a mistyped tag would match nobody, silently)."""
     path = Path(path or DEFAULT_RULES)
     if not path.is_file():
         raise ConfigError(f"Scene rules file {path} does not exist; see data/scene_rules.csv for the columns.")
@@ -68,19 +74,64 @@ def load_rules(path=None) -> pd.DataFrame:
     for col, default in (("priority", None), ("months_inactive", np.nan), ("tag", "any"), ("control_share", 0.1)):
         if col not in rules:
             rules[col] = default
+    rules["rule_id"] = rules["rule_id"].astype(str).str.strip()
+    for col, whole, fix in (("priority", True, "a whole number (1 runs first)"),
+                            ("months_inactive", True, "a whole number of months (1, 2, ...) or empty for any"),
+                            ("control_share", False, "a share between 0 and 1, e.g. 0.1 for 10%")):
+        rules[col] = _numbers(rules, col, path, whole=whole, fix=fix)
     rules["priority"] = rules["priority"].fillna(pd.Series(range(1, len(rules) + 1), index=rules.index))
     rules["tag"] = rules["tag"].fillna("any").astype(str).str.strip()
     rules["state"] = rules["state"].astype(str).str.strip()
-    rules["control_share"] = rules["control_share"].fillna(0.1).astype(float)
+    rules["control_share"] = rules["control_share"].fillna(0.1)
     bad = rules[~rules["state"].isin(STATES + ["any"])]
     if len(bad):
         raise ConfigError(f"{path}: rule {bad.iloc[0]['rule_id']} has state {bad.iloc[0]['state']!r}; use one of "
                           f"{STATES} or 'any'.")
-    if ((rules["control_share"] < 0) | (rules["control_share"] >= 1)).any():
-        raise ConfigError(f"{path}: control_share must be in [0, 1).")
-    if rules["rule_id"].duplicated().any():
-        raise ConfigError(f"{path}: rule ids must be unique.")
+    bad = rules[(rules["control_share"] < 0) | (rules["control_share"] >= 1)]
+    if len(bad):
+        raise ConfigError(f"{path}: rule {bad.iloc[0]['rule_id']} has control_share {bad.iloc[0]['control_share']:g}; "
+                          "it must be at least 0 and below 1 (the share held out as control, e.g. 0.1).")
+    bad = rules[(rules["months_inactive"] < 0)]
+    if len(bad):
+        raise ConfigError(f"{path}: rule {bad.iloc[0]['rule_id']} has months_inactive "
+                          f"{bad.iloc[0]['months_inactive']:g}; write 0 or more, or leave it empty for any.")
+    twice = rules["rule_id"][rules["rule_id"].duplicated()]
+    if len(twice):
+        raise ConfigError(f"{path}: rule id {twice.iloc[0]!r} is used more than once; rule ids must be unique.")
+    if categories is not None:
+        _check_tags(rules, categories, path)
     return rules.sort_values(["priority", "rule_id"], ignore_index=True)[RULE_COLUMNS]
+
+
+def _numbers(rules: pd.DataFrame, col: str, path: Path, *, whole: bool, fix: str) -> pd.Series:
+    """Column ``col`` as numbers (empty stays empty); a value that is not one (or not whole,
+    when ``whole``) is a ConfigError naming the rule."""
+    given = rules[col]
+    text = given.where(given.isna(), given.astype(str).str.strip())
+    num = pd.to_numeric(text.replace("", np.nan), errors="coerce").astype(float)
+    wrong = (num.isna() & text.notna() & (text != "")) | (whole & num.notna() & (num != num.round()))
+    if wrong.any():
+        i = wrong.idxmax()
+        raise ConfigError(f"{path}: rule {rules.loc[i, 'rule_id']} has {col} {str(text[i])!r}; write {fix}.")
+    return num
+
+
+def _check_tags(rules: pd.DataFrame, categories: list[str], path: Path) -> None:
+    """Every rule's tag is 'any' or one of the data's categories."""
+    from ..report import labels as L
+    known = [c for c in categories if c != "other"]
+    for r in rules.itertuples(index=False):
+        if r.tag == "any" or r.tag in categories:
+            continue
+        if not known:
+            raise ConfigError(f"{path}: rule {r.rule_id} has tag {r.tag!r}, but the data have no feature_map, so no "
+                              "user carries a tag; write 'any', or add feature_map.csv (event name → category) to the "
+                              "data folder.")
+        named = [c for c in known if r.tag in (L.category(c, "zh"), L.category(c, "en"))]
+        hint = f"; {r.tag!r} is how pages name {named[0]!r}: write {named[0]}" if named else ""
+        listed = ", ".join(f"{c} ({L.category(c, 'zh')})" if L.category(c, "zh") != c else c for c in known)
+        raise ConfigError(f"{path}: rule {r.rule_id} has tag {r.tag!r}, which is not a category of the data's "
+                          f"feature_map{hint}. Tags are: {listed}, or 'any'.")
 
 
 def _first_rule(users: pd.DataFrame, rules: pd.DataFrame) -> np.ndarray:

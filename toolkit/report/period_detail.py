@@ -72,7 +72,8 @@ def plot_window_detail(detail: WindowDetail, *, lang: str = "zh", ax=None, **kwa
         ax.scatter(detail.baseline.index, detail.baseline.to_numpy(), s=14, color="#54A24B", zorder=3,
                    label=L.t("baseline_days", lang))
         ax.axhline(detail.baseline.mean(), color="#54A24B", ls="--", lw=1)
-    lift = (f"{L.t('lift', lang)} {r['lift']:.2f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
+    # "lift" would call a fall (a shop closed at Christmas, 0.00x) a lift: the ratio says either way
+    lift = (L.t("lift", lang).format(lift=r["lift"], lo=r["ci_low"], hi=r["ci_high"])
             if pd.notna(r["lift"]) else L.t("no_lift", lang))
     ax.set_title(f"{window_label(r, lang)} · {lift}")
     ax.set_ylabel(L.t("users", lang))

@@ -164,7 +164,7 @@ def holiday_table(lifts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Holiday windows ranked by daily users against ordinary days, last year's same festival beside."""
     df = lifts.dropna(subset=["lift"]).sort_values("lift", ascending=False)
     zh = lang == "zh"
-    return pd.DataFrame({
+    table = pd.DataFrame({
         ("节假日" if zh else "holiday"): df["name_zh"] if zh else df["name"],
         ("开始" if zh else "start"): df["start"].astype(str), ("结束" if zh else "end"): df["end"].astype(str),
         ("天数" if zh else "days"): df["days"],
@@ -174,6 +174,8 @@ def holiday_table(lifts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         ("方向" if zh else "direction"): [L.t("rise" if lo > 1 else "drop" if hi < 1 else "no_change", lang)
                                         for lo, hi in zip(df["ci_low"], df["ci_high"])],
         ("去年同节日" if zh else "last year"): df["last_year_lift"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}x")})
+    # data of a year or less: no window has last year's beside it, and an empty column says nothing
+    return table if df["last_year_lift"].notna().any() else table.iloc[:, :-1]
 
 
 def period_table(view: pd.DataFrame, lang: str = "zh", last: int = 6) -> pd.DataFrame:

@@ -27,14 +27,22 @@ _STYLE = {"description_width": "initial"}
 def _png(fig) -> bytes:
     """The figure as PNG bytes for an ``ipywidgets.Image``; the figure is closed."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
     return buf.getvalue()
 
 
 def _images(names):
     import ipywidgets as w
-    return {n: w.Image(format="png", layout=w.Layout(max_width="100%", height="auto")) for n in names}
+    # at its own size, narrower than the page when the figure is (a box would stretch it, blurred, to its width)
+    return {n: w.Image(format="png", layout=w.Layout(max_width="100%", height="auto", align_self="flex-start"))
+            for n in names}
+
+
+def _fits(labels, least: int = 420) -> str:
+    """A dropdown's width that shows its longest label whole (a CJK character counts twice)."""
+    chars = max((sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(x)) for x in labels), default=0)
+    return f"{min(900, max(least, 130 + 8 * chars))}px"
 
 
 def _grid(images, columns: int = 2):
@@ -179,10 +187,11 @@ class PeriodExplorer:
         windows = [(window_label(r, lang), i) for i, r in self.lifts.iterrows()]
         self.window = w.Dropdown(options=windows, value=windows[-1][1] if windows else None,
                                  description=L.t("holiday_window", lang), style=_STYLE,
-                                 layout=w.Layout(width="420px"))
+                                 layout=w.Layout(width=_fits(x for x, _ in windows)))
         camps = [(f"{r['campaign_id']} {r['name']}", i) for i, r in self.effects.iterrows()]
         self.campaign = w.Dropdown(options=camps, value=camps[-1][1] if camps else None,
-                                   description=L.t("campaign", lang), style=_STYLE, layout=w.Layout(width="420px"))
+                                   description=L.t("campaign", lang), style=_STYLE,
+                                   layout=w.Layout(width=_fits(x for x, _ in camps)))
         self.images = _images(["window", "campaign"])
         self.figures = {}
         self.window.observe(self.redraw_window, "value")
@@ -207,14 +216,18 @@ class PeriodExplorer:
         if i is None:
             fig = self._note("no_windows")
         else:
-            fig, (a, b) = plt.subplots(1, 2, figsize=(14, 4), sharey=True)
+            j = last_year_index(self.lifts, i)
+            # last year's window beside this one; without one, this one alone and a line saying so
+            # (not half the picture left empty)
+            fig, axes = plt.subplots(1, 2 if j is not None else 1, figsize=(14 if j is not None else 8, 4),
+                                     sharey=True, squeeze=False)
+            a = axes[0, 0]
             plot_window_detail(window_detail(self.daily, self.lifts, i, country=self.country, weeks=self.weeks),
                                lang=self.lang, ax=a)
-            j = last_year_index(self.lifts, i)
             if j is None:
-                b.axis("off")
-                b.text(0.5, 0.5, L.t("no_last_year", self.lang), ha="center", va="center", transform=b.transAxes)
+                a.set_xlabel(L.t("no_last_year", self.lang), color="#555555")
             else:
+                b = axes[0, 1]
                 plot_window_detail(window_detail(self.daily, self.lifts, j, country=self.country,
                                                  weeks=self.weeks), lang=self.lang, ax=b)
                 b.set_title(f"{L.t('last_year', self.lang)}: {b.get_title()}", fontsize=10)

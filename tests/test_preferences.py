@@ -250,7 +250,7 @@ def test_tag_indicators_match_splitting_each_row():
 
 
 def test_the_tag_table_and_findings_agree_and_the_no_tag_row_reads_plainly():
-    """The users without a tag (no activity in the window) are a row of their own with their
+    """The users without a tag (no feature used in the window) are a row of their own with their
     count only, not "0 users tagged" beside thousands whose primary tag it is; the finding
     quotes the share with the table's decimal (it said 41% beside 40.5%)."""
     from toolkit.report.findings import preference_findings
@@ -259,13 +259,16 @@ def test_the_tag_table_and_findings_agree_and_the_no_tag_row_reads_plainly():
                          "tagged_share": [0.405, 0.30, 0.0, float("nan")], "primary": [500, 300, 0, 14436],
                          "mean_share": [0.31, 0.22, 0.0, float("nan")]})
     en = tag_table(dist, "en")
-    row = en.set_index("category").loc["no tag (no activity in the window)"]
+    row = en.set_index("category").loc["no tag (no feature used in the window)"]
     assert row["users tagged"] == "" and row["primary tag of"] == "14,436", en
     assert "other" not in set(en["category"])                                # no users: no row
     zh = tag_table(dist, "zh")
-    assert "无标签(窗口内无活跃)" in set(zh["类别"])
+    assert "无标签(窗口内未使用任何功能)" in set(zh["类别"])     # active users of app_open alone are in it too
     said = preference_findings(dist, pd.DataFrame(), pd.DataFrame(columns=["month"]), "en")
-    assert "40.5% of users with activity carry it" in said[0], said
+    assert "40.5% of users with activity in the last three months carry it" in said[0], said
+    # not "of the active users" (read as this month's MAU, of whom 48% carried it)
+    assert "近三个月有活跃的用户中 40.5% 带有该标签" in preference_findings(
+        dist, pd.DataFrame(), pd.DataFrame(columns=["month"]), "zh")[0]
 
 
 def test_the_scene_table_says_why_a_cell_is_empty():

@@ -6,7 +6,8 @@ days.  Shares do not add up to 1.  A user is tagged with every category whose
 share reaches the threshold (default 0.3); the primary tag is the largest share
 (ties broken by the category order of ``feature_map``).  Users who entered by M
 but had no activity in the window get the primary tag ``unknown`` and no tags,
-not zero shares.
+not zero shares; so do users whose activity in the window has no category (only
+``app_open``, say), with their zero shares.
 
 A monthly report needs the users with activity in the window one by one (their
 shares and tags) but the others only as counts: ``window_preferences`` lists

@@ -191,9 +191,11 @@ def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation
     d = d[d["category"] != "other"]
     if len(d):
         top = d.loc[d["tagged_share"].idxmax()]
-        out.append(f"最常见的偏好标签是{cat(top['category'], lang)}:{top['tagged_share']:.1%} 的活跃用户带有该标签。"
-                   if lang == "zh" else      # one decimal, as the table beside it
-                   f"The most common tag is {cat(top['category'], lang)}: {top['tagged_share']:.1%} of users with activity carry it.")
+        # of the users with activity in the three months of the tags, not of this month's active users
+        out.append(f"最常见的偏好标签是{cat(top['category'], lang)}:近三个月有活跃的用户中 {top['tagged_share']:.1%} "
+                   "带有该标签。" if lang == "zh" else      # one decimal, as the table beside it
+                   f"The most common tag is {cat(top['category'], lang)}: {top['tagged_share']:.1%} of users with "
+                   "activity in the last three months carry it.")
     if not mean_share.empty:
         dev = mean_share - mean_share.mean()
         s, c = dev.stack().idxmax()

@@ -42,7 +42,7 @@ TEXT = {
     "scene_too_few": ("not measurable: an arm has no users", "无法衡量:有一组没有用户"),
     "any_months": ("any", "不限"),
     "no_activity": ("no activity", "无活跃"),
-    "no_tag_row": ("no tag (no activity in the window)", "无标签(窗口内无活跃)"),
+    "no_tag_row": ("no tag (no feature used in the window)", "无标签(窗口内未使用任何功能)"),
     "from": ("last month", "上月"),
     "to": ("this month", "本月"),
     "not entered": ("not yet entered", "未注册"),
@@ -411,12 +411,17 @@ GLOSSARY = {
          "not a cause.", "月度水平用 Spearman,环比变化用 Pearson;表示相关,不代表因果。"),
         ("ICE", "ICE", "impact × confidence × ease, each 1-10, scored by the analyst; reach is shown beside it.",
          "影响 × 信心 × 容易度,各 1-10 分,由分析师打分;覆盖人数列在旁边。"),
+        ("primary tag", "主标签", "the feature category on most of a user's active days in the last three months; "
+         "no tag: active, but without an event of any category in them (e.g. only opening the app).",
+         "近三个月用户活跃天数中使用最多的功能类别;无标签:有活跃,但这三个月没有任何类别的事件(如只打开应用)。"),
     ],
     "preferences": [
         ("category share", "类别占比", "of a user's active days in the last three months, the share with an event of "
          "the category.", "近三个月用户活跃天数中,使用过该类别的天数占比。"),
-        ("tag", "标签", "every category whose share reaches the threshold; the primary tag is the largest share.",
-         "占比达到阈值的每个类别;主标签为占比最大的类别。"),
+        ("tag", "标签", "every category whose share reaches the threshold; the primary tag is the largest share; "
+         "no tag: no event of any category in the three months (inactive, or active with uncategorised events only, "
+         "such as opening the app).",
+         "占比达到阈值的每个类别;主标签为占比最大的类别;无标签:近三个月没有任何类别的事件(未活跃,或只有未归类的事件,如打开应用)。"),
         ("scene lift", "场景提升", "reactivation within 30 days of the push, treatment minus control, in points.",
          "推送后 30 天内回访率,实验组减对照组,单位为百分点。"),
     ],

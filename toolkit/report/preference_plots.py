@@ -23,7 +23,8 @@ def plot_tag_distribution(dist, *, lang="zh", ax=None, **kwargs):
     ax.barh([cat(c, lang) for c in d["category"]], d["tagged_share"], color="#4C78A8", **kwargs)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.invert_yaxis()
-    ax.set_title("各偏好标签的用户占比(有活跃的用户)" if lang == "zh" else "Users carrying each tag (of users with activity)")
+    ax.set_title("各偏好标签的用户占比(近三个月有活跃的用户)" if lang == "zh"
+                 else "Users carrying each tag (of users with activity in the last three months)")
     return ax
 
 

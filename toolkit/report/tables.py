@@ -265,7 +265,7 @@ def funnel_notes(funnel: pd.DataFrame, lang: str = "zh") -> list[str]:
 
 def tag_table(dist: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Per category: users tagged, their share, users with it as primary tag, mean share; the
-    users without a tag (no activity in the window) have a row of their own, with only their
+    users without a tag (no feature used in the window) have a row of their own, with only their
     count (a "0 users tagged" beside thousands whose primary tag it is read as a contradiction)."""
     zh = lang == "zh"
     d = dist[~((dist["category"] == "other") & (dist["tagged"] == 0))]
@@ -273,7 +273,7 @@ def tag_table(dist: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame({("类别" if zh else "category"): [L.t("no_tag_row", lang) if c == "unknown" else
                                                           L.category(c, lang) for c in d["category"]],
                          ("带标签用户" if zh else "users tagged"): d["tagged"].map(_fmt_int).where(~none, ""),
-                         ("占活跃用户" if zh else "share of users with activity"): d["tagged_share"].map(_fmt_pct),
+                         ("占近三个月有活跃用户" if zh else "share of users with activity (3 months)"): d["tagged_share"].map(_fmt_pct),
                          ("主标签用户" if zh else "primary tag of"): d["primary"].map(_fmt_int),
                          ("平均占比" if zh else "mean share"): d["mean_share"].map(_fmt_pct)})
 

@@ -45,6 +45,20 @@ def test_latest_complete_month_is_rendered(rendered, rendered_reports):
     assert {"execute_seconds", "render_seconds"} <= set(log[-1]["sections"][0])
 
 
+def test_each_summary_link_names_its_page_as_the_page_does(rendered_reports):
+    """A section's link on the month's summary reads as the heading of the page it opens (the
+    summary said 用户分群与4大指标 for a page headed 用户分群与月活率)."""
+    from bs4 import BeautifulSoup
+    for lang in ("en", "zh"):
+        month = rendered_reports[lang][0] / "2026-10"
+        summary = BeautifulSoup((month / "index.html").read_text(encoding="utf-8"), "html.parser")
+        links = {a["href"]: a.get_text(" ", strip=True) for a in summary.select("a[href^='0']")}
+        assert len(links) == 4, links
+        for href, text in links.items():
+            page = BeautifulSoup((month / href).read_text(encoding="utf-8"), "html.parser")
+            assert page.find("h1").get_text(" ", strip=True).rstrip("¶").strip() == text, (lang, href, text)
+
+
 def test_summary_numbers_match_the_lifecycle_table(rendered, sample_dir):
     out, _ = rendered
     page = (out / "2026-10" / "index.html").read_text(encoding="utf-8")

@@ -102,8 +102,9 @@ TEXT = {
     "diff-in-diff": ("diff-in-diff", "双重差分"),
     # page furniture
     "report_title": ("Monthly operations report", "用户运营月报"),
-    "sec_lifecycle": ("Lifecycle: states and the four rates", "用户分群与4大指标"),
-    "sec_periods": ("Periods: holiday peaks, campaigns, funnel", "周期分析与活动效果"),
+    # the same as each notebook's heading: a link on the summary names the page it opens
+    "sec_lifecycle": ("Lifecycle: states, active rate and the four rates", "用户分群与月活率"),
+    "sec_periods": ("Periods: holiday peaks, campaigns, funnel and stickiness", "周期分析与活动效果"),
     "sec_preferences": ("Preferences and automated scenes", "用户偏好标签与自动化场景"),
     "sec_value_risk": ("Value and risk", "用户价值与流失预警"),
     "back": ("← Summary of the month", "← 本月摘要"),

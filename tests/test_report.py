@@ -125,7 +125,7 @@ def test_second_run_of_the_same_month_is_refused(sample_dir, tmp_path):
     assert not (out / "2026-10").exists()
 
 
-def test_missing_renders_every_month_without_a_report(tmp_path):
+def test_missing_renders_every_month_without_a_report(tmp_path, sample_dir):
     data = tmp_path / "small"
     generate_sample(data, users=800, months=4, end="2026-04", seed=5)
     out = tmp_path / "reports"
@@ -137,3 +137,13 @@ def test_missing_renders_every_month_without_a_report(tmp_path):
     assert "Kernel is running over TCP" not in proc.stdout + proc.stderr
     again = run_cli("report", data, "--out", out, "--missing")
     assert "already has a report" in again.stdout
+    # the folder holds this data set's months: another data set's run into it is refused, the
+    # folder unchanged (the sample's months would have stood beside these without a word)
+    assert (out / ".dataset").read_text(encoding="utf-8").strip() == str(data.resolve())
+    before = {p: p.read_bytes() for p in out.rglob("*.html")}
+    other = run_cli("report", sample_dir, "--out", out, "--missing")
+    assert other.returncode != 0 and "Traceback" not in other.stderr
+    assert (f"holds the reports of the data in {data.resolve()}" in other.stderr
+            and f"this run reads {sample_dir.resolve()}" in other.stderr and "--out DIR" in other.stderr), other.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*.html")} == before
+    assert json.loads((out / "run.log").read_text().splitlines()[-1])["outcome"] == "failed"

@@ -660,11 +660,12 @@ def _log_failed_start(ctx, data_dir, out, month, exc) -> None:
 @click.pass_context
 def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir, jobs):
     """Render the monthly HTML reports of DATA_DIR into reports/YYYY-MM/."""
-    from .report.runner import render_month, report_months, required_notebooks
+    from .report.runner import check_dataset, render_month, report_months, required_notebooks
     required_notebooks(notebooks_dir)
     try:
         cfg, store = _open(ctx, data_dir, language=language)
         out_dir = Path(out) if out else cfg.reports_dir
+        check_dataset(out_dir, cfg.data_dir)
         months = report_months(store.con, out_dir, month=month, missing=missing)
         if month is None and not missing:
             _note_default_month(store, months[0])

@@ -65,6 +65,33 @@ def section_name(nb: Path) -> str:
     return nb.stem.split("_", 1)[1]
 
 
+DATASET_FILE = ".dataset"     # in a reports folder: the data folder whose reports it holds
+
+
+def check_dataset(out_dir, data_dir) -> None:
+    """A reports folder holds the months of one data set: a run on other data into a folder
+    that holds another's reports is refused (the manager's list of months would mix two data
+    sets without a word, and ``--missing`` would skip a month the other data set has)."""
+    mark = Path(out_dir) / DATASET_FILE
+    here = str(Path(data_dir).resolve())
+    try:
+        recorded = mark.read_text(encoding="utf-8").strip() if mark.is_file() else ""
+    except OSError:
+        return
+    if recorded and recorded != here:
+        from ..errors import ConfigError
+        raise ConfigError(f"The reports folder {Path(out_dir).resolve()} holds the reports of the data in {recorded} "
+                          f"(named in {mark}); this run reads {here}. Give each data set its own reports folder: "
+                          "--out DIR, or reports_dir in the data folder's toolkit.yaml. If it is the same data "
+                          f"moved, write its new path into {mark}.")
+
+
+def _record_dataset(out_dir: Path, data_dir) -> None:
+    mark = out_dir / DATASET_FILE
+    if not mark.is_file():
+        mark.write_text(str(Path(data_dir).resolve()) + "\n", encoding="utf-8")
+
+
 def report_months(con, out_dir, *, month: str | None = None, missing: bool = False) -> list[str]:
     """The months a report run renders: ``month`` checked against the data (default: the last
     complete month), or with ``missing`` every month from the second month of data to the last
@@ -356,6 +383,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
 
     out_dir = Path(out_dir).resolve()
     notebooks = required_notebooks(notebooks_dir)
+    check_dataset(out_dir, data_dir)
     params = {"data_dir": str(Path(data_dir).resolve()), "month": month, "interactive": False}
     for key, value in (("language", language), ("config", config and str(Path(config).resolve())),
                        ("churn_after", churn_after), ("target", target)):
@@ -394,6 +422,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
             tmp.rename(final)
             shutil.rmtree(old, ignore_errors=True)
             write_top_index(out_dir, header["lang"])
+            _record_dataset(out_dir, data_dir)
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             if isinstance(exc, OSError):

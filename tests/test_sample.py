@@ -42,6 +42,16 @@ def test_sample_is_valid_and_clean(sample_dir, truth):
     assert [m for m, _, _ in h.per_month] == truth["months"]
 
 
+def test_a_short_sample_without_campaigns_validates_without_warnings(tmp_path):
+    """Three months hold no campaign year: no campaign tables are written (they were, empty, and
+    `validate` warned of the generator's own output)."""
+    d = tmp_path / "short"
+    generate_sample(d, users=400, months=3, end="2026-10", seed=2)
+    assert not (d / "campaigns.csv").exists() and not (d / "campaign_members.parquet").exists()
+    h = validate(open_store(d))
+    assert h.ok and not h.warnings, h.render()
+
+
 @pytest.fixture(scope="module")
 def activity(sample_dir):
     """User x month activity from the raw app events (trip excluded), with the planted groups."""

@@ -381,12 +381,12 @@ def generate_sample(out, *, users: int = 50_000, months: int = 24, end: str = "2
     shutil.copyfile(DEFAULT_RULES, out / "scene_rules.csv")   # the car-app scene rules belong to this data set
     from ..analyses.ideas import write_sample_ideas
     write_sample_ideas(out)                                    # the ideas to rank (ICE), as an analyst keeps them
-    _empty_members = pd.DataFrame({"campaign_id": pd.Series(dtype=str), "user_id": pd.Series(dtype="int64"),
-                                   "arm": pd.Series(dtype=str)})
-    mem = pd.concat(members, ignore_index=True) if members else _empty_members
-    _write_parquet(pa.Table.from_pandas(mem, preserve_index=False), out / "campaign_members.parquet")
-    cols = ["campaign_id", "name", "start_date", "end_date", "goal_metric", "target_group", "planned_treatment_share"]
-    pd.DataFrame(camp_rows, columns=cols).to_csv(out / "campaigns.csv", index=False)
+    if members:     # a history without a campaign year has no campaigns: no empty tables (validate warns of them)
+        mem = pd.concat(members, ignore_index=True)
+        _write_parquet(pa.Table.from_pandas(mem, preserve_index=False), out / "campaign_members.parquet")
+        cols = ["campaign_id", "name", "start_date", "end_date", "goal_metric", "target_group",
+                "planned_treatment_share"]
+        pd.DataFrame(camp_rows, columns=cols).to_csv(out / "campaigns.csv", index=False)
     if pushes:
         push_df = pd.concat(pushes, ignore_index=True)
         push_df["sent_at"] = push_df["sent_at"].astype("datetime64[us]")

@@ -41,6 +41,21 @@ def test_ci_runs_the_readme_test_command():
     assert [l for l in ci.splitlines() if l.strip() and not l.startswith("#")][-1].strip() == "make test"
 
 
+def test_the_readme_lists_every_command_with_every_option():
+    """Each command of the CLI has its row in the README's table naming every option it takes
+    (a newcomer met `validate --timezone` in an example and not in the table)."""
+    from toolkit.cli import main
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in readme.splitlines():
+        m = re.match(r"\| `toolkit ([a-z-]+)", line)
+        if m:
+            rows.setdefault(m.group(1), line)
+    missing = {name: [o for p in cmd.params for o in getattr(p, "opts", []) if o.startswith("--") and o not in rows.get(name, "")]
+               for name, cmd in main.commands.items()}
+    assert not {k: v for k, v in missing.items() if v}, missing
+
+
 def test_sql_lives_in_sql_files():
     from toolkit import queries
     names = [p.stem for p in queries.SQL_DIR.glob("*.sql")]

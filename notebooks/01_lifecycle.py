@@ -49,7 +49,7 @@ from toolkit.report.plots import plot_active_rate, plot_bridge, plot_rates, plot
 from toolkit.report.labels import glossary, note
 from toolkit.report.tables import (decomposition_table, lifecycle_summary_table, plan_tables, record, record_cohorts,
                                    segment_table, show_findings, styled)
-from toolkit.aggregates.segments import check_column, offered_columns
+from toolkit.aggregates.segments import check_column, no_columns_reason, offered_columns
 from toolkit.analyses.cohorts import cohort_counts, cohort_table, layer_cake, segment_monthly
 from toolkit.report import labels as L
 from toolkit.report.cohort_plots import (plot_cohort_heatmap, plot_layer_cake, plot_segment_rate,
@@ -203,7 +203,7 @@ if seg_by:
     plt.show()
     display(styled(segment_table(seg_monthly, ctx.month, lang), lang, f"segments-{seg_by}"))
 else:
-    display(Markdown(L.t("no_segments", lang)))
+    display(Markdown(L.t(no_columns_reason(ctx.store.con), lang)))
 _ = record_cohorts(ctx, cohorts, seg_monthly, seg_by)
 
 # %%

@@ -140,6 +140,7 @@ def test_sections_fit_the_retail_data(pages, retail_data):
     assert "Activation is not defined" in text["02_periods"] and "not defined" in text["02_periods"]
     assert "feature_map" in text["03_preferences"] and "No scene rules" in text["03_preferences"]
     assert "remote-control" not in text["03_preferences"]                  # the car-app rules stay with the sample
+    assert "the data have no users table" in text["01_lifecycle"]          # not "none of the columns in it"
     assert "offline signal" not in text["01_lifecycle"].split("Glossary")[0].replace(
         "No offline signal is configured", "")                              # no signal rows
     zh = _visible_text((pages[("retail", "zh")] / "2011-11" / "02_periods.html").read_text(encoding="utf-8"))[1]

@@ -50,6 +50,14 @@ def _users_columns(con) -> list[str]:
     return [c for d, c in rows if db is None or d == db]
 
 
+def no_columns_reason(con) -> str:
+    """Why no users column is offered, as a label key: no users table with rows (a data set
+    without one has an empty ``users`` view), or none of the configured columns in it."""
+    if not _users_columns(con) or not con.execute("SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1)").fetchone()[0]:
+        return "no_users_table"
+    return "no_segments"
+
+
 def offered_columns(con, configured) -> list[str]:
     """The configured segment columns (``segment_columns``) that the users table has."""
     have = set(_users_columns(con))

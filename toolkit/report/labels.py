@@ -75,6 +75,9 @@ TEXT = {
     "segment_retention": ("Share of the cohort active, by months since entry, by", "同期用户留存曲线,按"),
     "no_segments": ("No users column to break down by: segment_columns of the configuration names none that the "
                     "users table has.", "没有可用于细分的用户字段:配置 segment_columns 中的字段在用户表中都不存在。"),
+    "no_users_table": ("No users column to break down by: the data have no users table, or it has no rows (a users "
+                       "table with user_id and columns such as channel or city gives the breakdown).",
+                       "没有可用于细分的用户字段:数据中没有用户表或用户表为空(加入含 user_id 及渠道、城市等字段的用户表即可细分)。"),
     # the JupyterLab controls (toolkit/widgets.py, toolkit/period_detail.py)
     "all": ("(all)", "(全部)"),
     "all_states": ("all states", "全部分群"),

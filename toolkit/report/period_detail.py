@@ -78,7 +78,7 @@ def plot_window_detail(detail: WindowDetail, *, lang: str = "zh", ax=None, **kwa
     ax.set_title(f"{window_label(r, lang)} · {lift}")
     ax.set_ylabel(L.t("users", lang))
     ax.tick_params(axis="x", rotation=30)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="best")         # where it hides the fewest days
     return ax
 
 

@@ -82,6 +82,11 @@ def test_ice_by_hand(tmp_path):
     assert r["ice"].to_dict() == {"everyone": 336, "wake dormant drivers": 336, "win back churned": 160, "tiny": 8}
     assert r["reach"].to_dict() == {"everyone": 8, "wake dormant drivers": 2, "win back churned": 2, "tiny": 1}
     assert r["rank"].to_dict() == {"everyone": 1, "wake dormant drivers": 2, "win back churned": 3, "tiny": 4}
+    # the page's target says "carrying the tag" (the reach counts every user with it, not only those
+    # whose primary tag it is, as the risk table's rows by primary tag do)
+    from toolkit.report.value_risk import ideas_table
+    zh = ideas_table(r.reset_index(), "zh").set_index("想法")["目标人群"]
+    assert zh["wake dormant drivers"] == "休眠用户 · 带控车标签" and zh["everyone"] == "全部用户", zh
 
 
 @pytest.mark.parametrize("row, msg", [("x,dormant,,11,5,5,", "impact"), ("x,sleeping,,5,5,5,", "target_state"),

@@ -166,6 +166,8 @@ TEXT = {
     "vr_rank": ("rank", "排名"),
     "vr_idea": ("idea", "想法"),
     "vr_target": ("target", "目标人群"),
+    # an idea's tag reaches every user carrying it (not only those whose primary tag it is)
+    "vr_tagged": ("tagged {}", "带{}标签"),
     "vr_everyone": ("everyone", "全部用户"),
     "vr_reach": ("reach (users this month)", "覆盖人数(本月)"),
     "vr_impact": ("impact", "影响"),

@@ -144,7 +144,8 @@ def ideas_table(ranked: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         L.t("vr_rank", lang): ranked["rank"], L.t("vr_idea", lang): ranked["idea"],
         L.t("vr_target", lang): [" · ".join(x for x in (L.state(s, lang) if s != "any" else "",
-                                                         L.category(t, lang) if t != "any" else "") if x)
+                                                         L.t("vr_tagged", lang).format(L.category(t, lang))
+                                                         if t != "any" else "") if x)
                                  or L.t("vr_everyone", lang) for s, t in zip(ranked["target_state"], ranked["target_tag"])],
         L.t("vr_reach", lang): ranked["reach"].map("{:,}".format),
         L.t("vr_impact", lang): ranked["impact"].map("{:g}".format),

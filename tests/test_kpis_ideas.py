@@ -90,7 +90,8 @@ def test_ice_by_hand(tmp_path):
 
 
 @pytest.mark.parametrize("row, msg", [("x,dormant,,11,5,5,", "impact"), ("x,sleeping,,5,5,5,", "target_state"),
-                                      ("x,dormant,,5,,5,", "confidence")])
+                                      ("x,dormant,,5,,5,", "confidence"),
+                                      ("x,流失用户,,5,5,5,", "'流失用户' is how pages name 'churned': write churned")])
 def test_bad_ideas_say_what_and_where(tmp_path, row, msg):
     f = tmp_path / "ideas.csv"
     f.write_text("idea,target_state,target_tag,impact,confidence,ease,owner\n" + row + "\n", encoding="utf-8")

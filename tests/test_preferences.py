@@ -93,9 +93,16 @@ HEAD = "rule_id,priority,state,months_inactive,tag,content,control_share\n"
     ("R2,2,dormant,1,any,recap,1", "rule R2 has control_share 1; it must be at least 0 and below 1"),
     ("R2,2,dormant,-1,any,recap,0.1", "rule R2 has months_inactive -1; write 0 or more"),
     ("R1,2,dormant,1,any,recap,0.1", "rule id 'R1' is used more than once"),
-    ("R2,2,sleeping,1,any,recap,0.1", "rule R2 has state 'sleeping'; use one of"),
+    ("R2,2,sleeping,1,any,recap,0.1", "rule R2 has state 'sleeping'. States are: new, new_retained, active"),
+    ("R2,2,休眠用户,1,any,recap,0.1", "rule R2 has state '休眠用户'; '休眠用户' is how pages name 'dormant': write dormant"),
+    ("R2,2,dormnt,1,any,recap,0.1", "rule R2 has state 'dormnt'; the closest is dormant. States are"),
+    ("R2,2,churned,,car_contrl,recap,0.1", "rule R2 has tag 'car_contrl', which is not a category of the data's "
+                                           "feature_map; the closest is car_control. Tags are"),
     ("R2,2,churned,,car-control,recap,0.1", "rule R2 has tag 'car-control', which is not a category of the data's "
-                                            "feature_map. Tags are: car_control (控车), content (内容)"),
+                                            "feature_map; the closest is car_control. Tags are: car_control (控车), "
+                                            "content (内容)"),
+    ("R2,2,churned,,cars,recap,0.1", "rule R2 has tag 'cars', which is not a category of the data's feature_map. "
+                                     "Tags are: car_control"),
     ("R2,2,churned,,控车,recap,0.1", "'控车' is how pages name 'car_control': write car_control"),
 ])
 def test_a_wrong_rule_is_named_with_its_fix(tmp_path, row, said):
@@ -112,6 +119,22 @@ def test_a_wrong_rule_is_named_with_its_fix(tmp_path, row, said):
     assert str(f) in str(e.value) and said in str(e.value), str(e.value)
     good = load_rules(DEFAULT_RULES, cats)             # the sample's rules pass, as numbers
     assert good["control_share"].tolist() == [0.1, 0.1, 0.1] and good["months_inactive"].iloc[0] == 1
+
+
+def test_a_rules_file_saved_another_way_is_named_with_its_fix(tmp_path):
+    """As Excel saves it: Chinese text in GBK (a traceback from deep in pandas), columns separated
+    by semicolons ("missing column(s)"); a bare file name says where it was looked for."""
+    from toolkit.analyses.scenes import load_rules
+    from toolkit.errors import ConfigError
+    f = tmp_path / "rules.csv"
+    f.write_bytes((HEAD + "R1,1,dormant,1,any,用车知识推送,0.1\n").encode("gbk"))
+    with pytest.raises(ConfigError, match=r"rules.csv is not UTF-8 text .*GBK.*CSV UTF-8"):
+        load_rules(f)
+    f.write_text(HEAD.replace(",", ";") + "R1;1;dormant;1;any;tips;0.1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"rules.csv is separated by semicolons: separate its columns with commas"):
+        load_rules(f)
+    with pytest.raises(ConfigError, match=r"Scene rules file nowhere.csv does not exist \(looked for /"):
+        load_rules("nowhere.csv")
 
 
 def test_a_tagged_rule_without_a_feature_map_is_named(tmp_path):

@@ -46,14 +46,9 @@ def load_ideas(path) -> pd.DataFrame:
     if not path.is_file():
         raise ConfigError(f"Ideas file {path} does not exist: write one with the columns {', '.join(COLUMNS)} "
                           "(docs/data.md shows an example).")
-    try:
-        df = pd.read_csv(path, encoding="utf-8-sig", dtype={"target_state": str, "target_tag": str, "owner": str})
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start + 1} cannot be read): save it as "
-                          "CSV UTF-8 (Excel: Save As > CSV UTF-8).") from None
-    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-        raise ConfigError(f"{path} cannot be read as a CSV table ({str(exc).strip().splitlines()[-1]}): it needs a "
-                          f"header row with the columns {', '.join(COLUMNS)} and one row per idea.") from None
+    from ..data.small_tables import read_csv_table
+    df = read_csv_table(path, COLUMNS, what="one row per idea",
+                        dtype={"target_state": str, "target_tag": str, "owner": str})
     missing = [c for c in ("idea", *SCORES) if c not in df.columns]
     if missing:
         raise ConfigError(f"{path}: missing column(s) {', '.join(missing)}; the columns are {', '.join(COLUMNS)}.")
@@ -72,8 +67,11 @@ def load_ideas(path) -> pd.DataFrame:
         df[c] = v.astype(float)
     bad = df[~df["target_state"].isin(STATES + ["any"])]
     if len(bad):
-        raise ConfigError(f"{path}: idea {bad.iloc[0]['idea']!r} has target_state {bad.iloc[0]['target_state']!r}; "
-                          f"use one of {', '.join(STATES)} or any.")
+        from ..data.small_tables import known_name
+        from ..report import labels as L
+        state = bad.iloc[0]["target_state"]
+        raise ConfigError(f"{path}: idea {bad.iloc[0]['idea']!r} has target_state {state!r}"
+                          f"{known_name(state, STATES, L.state)}; use one of {', '.join(STATES)} or any.")
     return df[COLUMNS].reset_index(drop=True)
 
 

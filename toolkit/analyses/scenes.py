@@ -61,15 +61,23 @@ def load_rules(path=None, categories: list[str] | None = None) -> pd.DataFrame:
     that is none of them (a rule on a mistyped tag would match nobody, silently)."""
     path = Path(path or DEFAULT_RULES)
     if not path.is_file():
-        raise ConfigError(f"Scene rules file {path} does not exist; see data/scene_rules.csv for the columns.")
+        where = f" (looked for {path.resolve()})" if not path.is_absolute() else ""
+        raise ConfigError(f"Scene rules file {path} does not exist{where}; give its full path, or put "
+                          f"scene_rules.csv in the data folder (the sample's {DEFAULT_RULES.name} shows the columns: "
+                          f"{', '.join(RULE_COLUMNS)}).")
     if path.suffix in (".yaml", ".yml"):
         import yaml
-        rules = pd.DataFrame(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+        try:
+            rules = pd.DataFrame(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path} is not UTF-8 text: save it as UTF-8.") from None
     else:
-        rules = pd.read_csv(path, dtype={"rule_id": str})
+        from ..data.small_tables import read_csv_table
+        rules = read_csv_table(path, RULE_COLUMNS, what="one row per rule", dtype={"rule_id": str})
     missing = [c for c in ("rule_id", "state", "content") if c not in rules.columns]
     if missing:
-        raise ConfigError(f"{path}: missing column(s) {missing}; the rules need {RULE_COLUMNS}.")
+        raise ConfigError(f"{path}: missing column(s) {', '.join(missing)}; the rules' columns are "
+                          f"{', '.join(RULE_COLUMNS)} (rule_id, state and content required).")
     rules = rules.copy()
     for col, default in (("priority", None), ("months_inactive", np.nan), ("tag", "any"), ("control_share", 0.1)):
         if col not in rules:
@@ -85,8 +93,11 @@ def load_rules(path=None, categories: list[str] | None = None) -> pd.DataFrame:
     rules["control_share"] = rules["control_share"].fillna(0.1)
     bad = rules[~rules["state"].isin(STATES + ["any"])]
     if len(bad):
-        raise ConfigError(f"{path}: rule {bad.iloc[0]['rule_id']} has state {bad.iloc[0]['state']!r}; use one of "
-                          f"{STATES} or 'any'.")
+        from ..data.small_tables import known_name
+        from ..report import labels as L
+        state = bad.iloc[0]["state"]
+        raise ConfigError(f"{path}: rule {bad.iloc[0]['rule_id']} has state {state!r}{known_name(state, STATES, L.state)}. "
+                          f"States are: {', '.join(STATES)}, or any.")
     bad = rules[(rules["control_share"] < 0) | (rules["control_share"] >= 1)]
     if len(bad):
         raise ConfigError(f"{path}: rule {bad.iloc[0]['rule_id']} has control_share {bad.iloc[0]['control_share']:g}; "
@@ -127,8 +138,8 @@ def _check_tags(rules: pd.DataFrame, categories: list[str], path: Path) -> None:
             raise ConfigError(f"{path}: rule {r.rule_id} has tag {r.tag!r}, but the data have no feature_map, so no "
                               "user carries a tag; write 'any', or add feature_map.csv (event name → category) to the "
                               "data folder.")
-        named = [c for c in known if r.tag in (L.category(c, "zh"), L.category(c, "en"))]
-        hint = f"; {r.tag!r} is how pages name {named[0]!r}: write {named[0]}" if named else ""
+        from ..data.small_tables import known_name
+        hint = known_name(r.tag, known, L.category)
         listed = ", ".join(f"{c} ({L.category(c, 'zh')})" if L.category(c, "zh") != c else c for c in known)
         raise ConfigError(f"{path}: rule {r.rule_id} has tag {r.tag!r}, which is not a category of the data's "
                           f"feature_map{hint}. Tags are: {listed}, or 'any'.")

@@ -299,9 +299,11 @@ def test_holidays_that_lower_activity_are_worded_as_drops():
     from toolkit.report.period_detail import WindowDetail, plot_window_detail
     days = pd.Series(100.0, index=pd.date_range("2011-05-14", "2011-06-13"))
     detail = WindowDetail(lifts.iloc[1], days, days.iloc[:3])
-    assert "daily users 0.21x ordinary days [0.09, 0.46]" in plot_window_detail(detail, lang="en").get_title()
-    assert "日活为平日的 0.21 倍 [0.09, 0.46]" in plot_window_detail(detail, lang="zh").get_title()
+    assert "daily users vs ordinary days 0.21x [0.09, 0.46]" in plot_window_detail(detail, lang="en").get_title()
+    assert "日活/平日 0.21x [0.09, 0.46]" in plot_window_detail(detail, lang="zh").get_title()
     assert "lift" not in plot_window_detail(detail, lang="en").get_title()
+    closed = WindowDetail(lifts.iloc[0], days, days.iloc[:3])       # as the table says it: no activity
+    assert "daily users vs ordinary days no activity [0.00, 0.03]" in plot_window_detail(closed, lang="en").get_title()
     # a window below 1 whose interval holds 1 is "no clear change" in the table: the sentence agrees
     lifts.loc[1, ["lift", "ci_low", "ci_high"]] = [0.8, 0.6, 1.1]
     en = period_findings(lifts, pd.DataFrame(columns=["method"]), "en")

@@ -109,7 +109,7 @@ def test_period_explorer_window_and_campaign(period_inputs):
     # the first window has no last year: drawn alone, with a line saying so (not beside an empty half)
     alone = ex.figures["window"].axes
     assert len(alone) == 1 and alone[0].get_xlabel() == "数据中没有去年同节日", alone[0].get_xlabel()
-    assert "日活为平日的" in alone[0].get_title() and "提升" not in alone[0].get_title()
+    assert "日活/平日 " in alone[0].get_title() and "提升" not in alone[0].get_title()
     # the dropdown shows its longest window whole
     longest = max(len(label) for label, _ in ex.window.options)
     assert int(ex.window.layout.width[:-2]) >= 130 + 8 * longest

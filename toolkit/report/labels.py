@@ -90,7 +90,8 @@ TEXT = {
     "campaign": ("campaign", "活动"),
     "daily_users": ("daily active users", "日活跃用户"),
     "baseline_days": ("baseline days (same weekdays around)", "基线日(前后同星期几)"),
-    "lift": ("daily users {lift:.2f}x ordinary days [{lo:.2f}, {hi:.2f}]", "日活为平日的 {lift:.2f} 倍 [{lo:.2f}, {hi:.2f}]"),
+    # as the holiday table words it: its column's name, the value as in its cells
+    "lift": ("daily users vs ordinary days {lift} [{lo:.2f}, {hi:.2f}]", "日活/平日 {lift} [{lo:.2f}, {hi:.2f}]"),
     "no_lift": ("no estimate (too few ordinary days around it)", "无估计(前后平日不足)"),
     "no_last_year": ("no window of this festival a year earlier in the data", "数据中没有去年同节日"),
     "last_year": ("same festival last year", "去年同节日"),

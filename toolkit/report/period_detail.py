@@ -73,12 +73,14 @@ def plot_window_detail(detail: WindowDetail, *, lang: str = "zh", ax=None, **kwa
                    label=L.t("baseline_days", lang))
         ax.axhline(detail.baseline.mean(), color="#54A24B", ls="--", lw=1)
     # "lift" would call a fall (a shop closed at Christmas, 0.00x) a lift: the ratio says either way
-    lift = (L.t("lift", lang).format(lift=r["lift"], lo=r["ci_low"], hi=r["ci_high"])
+    shown = L.t("no_activity", lang) if r["lift"] == 0 else f"{r['lift']:.2f}x"
+    lift = (L.t("lift", lang).format(lift=shown, lo=r["ci_low"], hi=r["ci_high"])
             if pd.notna(r["lift"]) else L.t("no_lift", lang))
-    ax.set_title(f"{window_label(r, lang)} · {lift}")
+    ax.set_title(f"{window_label(r, lang)} · {lift}", pad=20)
     ax.set_ylabel(L.t("users", lang))
     ax.tick_params(axis="x", rotation=30)
-    ax.legend(fontsize=8, loc="best")         # where it hides the fewest days
+    # above the plot, under the title: inside it, it hid days of some windows wherever it stood
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False, borderaxespad=0.2)
     return ax
 
 

@@ -256,7 +256,8 @@ def test_funnel_steps_the_data_cannot_express_are_not_defined(tiny_dir, tmp_path
     assert (shown["paid within 3 months"] == "not defined").all() and not (shown["activated"] == "not defined").any()
     assert (shown["revenue per payer (3 months)"] == "not defined").all() and (shown["referred"] == "not defined").all()
     assert funnel_notes(f, "zh")[0] == "该数据无法定义付费:没有 orders 表。"      # once for paying and revenue
-    assert len(funnel_notes(f, "zh")) == 2 and "referral_events" in funnel_notes(f, "en")[1]
+    assert len(funnel_notes(f, "zh")) == 3 and "referral_events" in funnel_notes(f, "en")[1]
+    assert funnel_notes(f, "en")[2].startswith('A step reads "not over yet"')   # the last cohort's retention
     # purchases only: no feature_map, every event an order
     d = tmp_path / "shop"
     times = pd.to_datetime(["2025-01-03", "2025-01-05", "2025-02-07", "2025-04-02"])
@@ -268,6 +269,11 @@ def test_funnel_steps_the_data_cannot_express_are_not_defined(tiny_dir, tmp_path
     assert set(g.attrs["undefined"]) == {"activated", "referring"}
     assert (funnel_table(g, "zh")["激活"] == "无法定义").all()
     assert any("100%" in n for n in funnel_notes(g, "en"))            # paying is 100% by construction
+    # the 2025-04 cohort's three months are not over (the data end in April): said in its cells and a note
+    zh = funnel_table(g, "zh").set_index("注册月")
+    assert zh.loc["2025-04", "3个月内付费"] == "未满期" and zh.loc["2025-01", "3个月内付费"] == "100.0%", zh
+    assert zh.loc["2025-04", "次月留存"] == "未满期"
+    assert "窗口尚未结束的注册月显示“未满期”" in " ".join(funnel_notes(g, "zh"))
 
 
 def test_holidays_that_lower_activity_are_worded_as_drops():

@@ -42,6 +42,7 @@ TEXT = {
     "scene_too_few": ("not measurable: an arm has no users", "无法衡量:有一组没有用户"),
     "any_months": ("any", "不限"),
     "no_activity": ("no activity", "无活跃"),
+    "window_open": ("not over yet", "未满期"),
     "no_tag_row": ("no tag (no feature used in the window)", "无标签(窗口内未使用任何功能)"),
     "from": ("last month", "上月"),
     "to": ("this month", "本月"),
@@ -357,6 +358,9 @@ NOTES = {
     "referring_undefined": ("Referral is not defined for this data: no referral events are configured "
                             "(referral_events in toolkit.yaml, e.g. [invite_sent, share]).",
                             "该数据无法定义推荐:未配置推荐事件(toolkit.yaml 中的 referral_events,例如 [invite_sent, share])。"),
+    "funnel_window_open": ("A step reads \"not over yet\" for the cohorts whose window has not ended: retained needs "
+                           "the month after entry, paying and revenue the entry month and the two after.",
+                           "窗口尚未结束的注册月显示“未满期”:次月留存需要注册后一个月的数据,付费与收入需要注册当月及之后两个月。"),
     "paying_trivial": ("Every user entered with a purchase, so paying is 100% by construction.",
                        "每位用户都以一次购买进入,因此付费比例必然为 100%。"),
     "no_tag_movement": ("No user carried a primary tag last month or this month.",

@@ -223,20 +223,21 @@ def funnel_table(funnel: pd.DataFrame, lang: str = "zh", currency: str = "") -> 
     revenue headers carry the ``currency`` of the configuration."""
     zh = lang == "zh"
     undefined = funnel.attrs.get("undefined", {})
+    open_ = L.t("window_open", lang)     # a defined step of a cohort whose window is not over: said, not blank
     out = pd.DataFrame({("注册月" if zh else "cohort"): funnel["cohort"],
                         ("新用户" if zh else "acquired"): funnel["acquired"].map(_fmt_int)})
     for c, (en, cn) in FUNNEL_STEPS.items():
         if c in undefined:
             out[cn if zh else en] = L.t("not_defined", lang)
         elif funnel[c].notna().any():
-            out[cn if zh else en] = funnel[f"{c}_share"].map(_fmt_pct)
+            out[cn if zh else en] = funnel[f"{c}_share"].map(lambda v: open_ if pd.isna(v) else _fmt_pct(v))
     if "revenue_per_user" in funnel:
         for c, (en, cn) in FUNNEL_REVENUE.items():
             head = L.money(cn if zh else en, currency, lang)
             if "revenue" in undefined:
                 out[head] = L.t("not_defined", lang)
             elif funnel[c].notna().any():
-                out[head] = funnel[c].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
+                out[head] = funnel[c].map(lambda v: open_ if pd.isna(v) else f"{v:,.2f}")
     return out.reset_index(drop=True)
 
 
@@ -260,6 +261,9 @@ def funnel_notes(funnel: pd.DataFrame, lang: str = "zh") -> list[str]:
     paying = funnel["paying_share"].dropna()
     if "paying" not in undefined and len(paying) and (paying == 1).all():
         out.append(L.note("paying_trivial", lang))
+    steps = [c for c in ("retained", "paying") if c not in undefined and funnel[c].notna().any()]
+    if any(funnel[c].isna().any() for c in steps):
+        out.append(L.note("funnel_window_open", lang))
     return out
 
 

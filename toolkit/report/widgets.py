@@ -152,7 +152,8 @@ class PreferenceExplorer:
         fig, ax = plt.subplots(figsize=(8, 4))
         if category:
             s = self.mean_share[category]
-            colors = ["#E45756" if x == state else "#54A24B" for x in s.index]
+            # the chosen state stands out in the chart's blue, the others grey (red read as a warning)
+            colors = ["#4C78A8" if not state or x == state else "#BAB0AC" for x in s.index]
             ax.barh([L.state(x, lang) for x in s.index], s.to_numpy(), color=colors)
             title = cat(category, lang)
             if state:

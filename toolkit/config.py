@@ -20,7 +20,7 @@ that holds an events table and names no ``data_dir`` reads that folder.
 When the file found is not the data folder's own (an analyst's folder whose
 ``toolkit.yaml`` names ``data_dir: path/to/retail``, or ``--config FILE``), the
 data folder's own ``toolkit.yaml`` is read beneath it: the data set keeps its
-time zone, calendar and currency, and every key the chosen file sets wins
+settings (time zone, calendar, currency, language ...), and every key the chosen file sets wins
 (defaults < the data folder's file < the chosen file < flags and parameters).
 """
 from __future__ import annotations

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.small_tables import known_name, read_csv_table
 from ..errors import ConfigError
 from .lifecycle import STATES
 
@@ -46,7 +47,6 @@ def load_ideas(path) -> pd.DataFrame:
     if not path.is_file():
         raise ConfigError(f"Ideas file {path} does not exist: write one with the columns {', '.join(COLUMNS)} "
                           "(docs/data.md shows an example).")
-    from ..data.small_tables import read_csv_table
     df = read_csv_table(path, COLUMNS, what="one row per idea",
                         dtype={"target_state": str, "target_tag": str, "owner": str})
     missing = [c for c in ("idea", *SCORES) if c not in df.columns]
@@ -67,7 +67,6 @@ def load_ideas(path) -> pd.DataFrame:
         df[c] = v.astype(float)
     bad = df[~df["target_state"].isin(STATES + ["any"])]
     if len(bad):
-        from ..data.small_tables import known_name
         from ..report import labels as L
         state = bad.iloc[0]["target_state"]
         raise ConfigError(f"{path}: idea {bad.iloc[0]['idea']!r} has target_state {state!r}"

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import queries
 from .abtest import two_proportions
+from ..data.small_tables import known_name, read_csv_table
 from ..errors import ConfigError, ToolkitError
 from .lifecycle import STATES, Lifecycle
 from ..months import add_months, month_str, parse_month
@@ -72,7 +73,6 @@ def load_rules(path=None, categories: list[str] | None = None) -> pd.DataFrame:
         except UnicodeDecodeError:
             raise ConfigError(f"{path} is not UTF-8 text: save it as UTF-8.") from None
     else:
-        from ..data.small_tables import read_csv_table
         rules = read_csv_table(path, RULE_COLUMNS, what="one row per rule", dtype={"rule_id": str})
     missing = [c for c in ("rule_id", "state", "content") if c not in rules.columns]
     if missing:
@@ -93,7 +93,6 @@ def load_rules(path=None, categories: list[str] | None = None) -> pd.DataFrame:
     rules["control_share"] = rules["control_share"].fillna(0.1)
     bad = rules[~rules["state"].isin(STATES + ["any"])]
     if len(bad):
-        from ..data.small_tables import known_name
         from ..report import labels as L
         state = bad.iloc[0]["state"]
         raise ConfigError(f"{path}: rule {bad.iloc[0]['rule_id']} has state {state!r}{known_name(state, STATES, L.state)}. "
@@ -138,7 +137,6 @@ def _check_tags(rules: pd.DataFrame, categories: list[str], path: Path) -> None:
             raise ConfigError(f"{path}: rule {r.rule_id} has tag {r.tag!r}, but the data have no feature_map, so no "
                               "user carries a tag; write 'any', or add feature_map.csv (event name → category) to the "
                               "data folder.")
-        from ..data.small_tables import known_name
         hint = known_name(r.tag, known, L.category)
         listed = ", ".join(f"{c} ({L.category(c, 'zh')})" if L.category(c, "zh") != c else c for c in known)
         raise ConfigError(f"{path}: rule {r.rule_id} has tag {r.tag!r}, which is not a category of the data's "

@@ -378,15 +378,15 @@ def test_a_holiday_is_named_in_the_pages_language():
     from toolkit.analyses.holiday_calendar import holiday_windows
     from toolkit.analyses.periods import month_markers
     gb = {w.festival: (w.name, w.name_zh) for w in holiday_windows(date(2011, 1, 1), date(2011, 12, 31), "GB")}
-    assert gb["christmas_day"] == ("Christmas Day", "圣诞节")
+    assert gb["christmas_day"] == ("Christmas Day + Boxing Day", "圣诞节+节礼日")   # a window names all its days
     assert gb["good_friday"] == ("Good Friday", "耶稣受难日")
-    assert gb["wedding_of_william_and_catherine"][1] == "威廉王子婚礼"
+    assert gb["wedding_of_william_and_catherine"][1] == "威廉王子婚礼+五月初银行假日"
     hk = {w.festival: (w.name, w.name_zh) for w in holiday_windows(date(2025, 1, 1), date(2025, 12, 31), "HK")}
     assert hk["the_buddha_s_birthday"] == ("The Buddha's Birthday", "佛诞")
     assert hk["spring_festival"] == ("Spring Festival", "春节")
     none = pd.DataFrame(columns=["campaign_id", "start_date", "end_date"])
     zh = month_markers(["2011-04", "2011-12"], none, country="GB", lang="zh")["holidays"].tolist()
-    assert zh == ["耶稣受难日、威廉王子婚礼", "圣诞节"]
+    assert zh == ["耶稣受难日、威廉王子婚礼+五月初银行假日", "圣诞节+节礼日"]
 
 
 def test_period_charts_show_a_full_step_and_stickiness_from_zero():
@@ -434,8 +434,13 @@ def test_every_holiday_of_the_calendar_marks_its_month():
     ny = month_markers(["2023-12", "2024-01"], none).set_index("month")["holidays"]
     assert ny.to_dict() == {"2023-12": "", "2024-01": "New Year's Day"}
     gb = month_markers([f"2011-{m:02d}" for m in range(1, 13)], none, country="GB").set_index("month")["holidays"]
-    assert gb["2011-04"] == "Good Friday, Wedding of William and Catherine"
-    assert gb["2011-05"] == "Spring Bank Holiday" and gb["2011-12"] == "Christmas Day" and gb["2011-02"] == ""
+    assert gb["2011-04"] == "Good Friday, Wedding of William and Catherine + May Day"    # 04-29 .. 05-02
+    assert gb["2011-05"] == "Spring Bank Holiday" and gb["2011-12"] == "Christmas Day + Boxing Day" and gb["2011-02"] == ""
+    # a run of days off with two festivals is keyed by the major one and named for both
+    from toolkit.analyses.holiday_calendar import holiday_windows
+    nd = [w for w in holiday_windows(date(2025, 10, 1), date(2025, 10, 8)) if w.festival == "national_day"][0]
+    assert (nd.name, nd.name_zh, nd.start, nd.end) == ("National Day + Mid-Autumn Festival", "国庆节+中秋节",
+                                                      date(2025, 10, 1), date(2025, 10, 8))
 
 
 def test_rate_charts_leave_out_the_first_month_of_the_data_and_say_so():

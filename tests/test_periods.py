@@ -337,9 +337,9 @@ def test_the_flow_of_new_users_is_named_without_a_rate():
     monthly = pd.DataFrame([{**base, "month": "2025-11", "new": 200, "mau": 580, "active_rate": 0.58},
                             {**base, "month": "2025-12", "new": 70, "mau": 450, "active_rate": 0.45}])
     en = lifecycle_findings(monthly, "2025-12", 0.85, "en")
-    assert en[1] == "The flow that moved MAU most was 'new': 70 users, -130 on last month.", en
+    assert en[1] == "The part of MAU that changed most on last month was 'new' (entered this month): 70 users, -130.", en
     zh = lifecycle_findings(monthly, "2025-12", 0.85, "zh")
-    assert zh[1] == "对月活变化影响最大的是「新用户」:70 人,较上月 -130。", zh
+    assert zh[1] == "月活的组成中较上月变化最大的是「新用户」(本月新进入):70 人,较上月 -130。", zh
 
 
 def test_scenes_need_rules_of_the_data_set(tiny_dir):

@@ -71,11 +71,11 @@ def test_the_summary_quotes_what_each_section_found_under_its_link(tmp_path):
     movements, so that the news of the sections (a target out of reach, a campaign that worked)
     is on the first screen."""
     folder = _month_folder(tmp_path, [5000, 6000], findings=[
-        ("lifecycle", ["The flow that moved MAU most was 'active'."]),
+        ("lifecycle", ["The part of MAU that changed most on last month was 'active'."]),
         ("plan", ["Plan for 2026-01: not met.", "Raising all four rates is implausible."])])
     page = write_month_index(folder, "2025-12", tmp_path).read_text(encoding="utf-8")
     block = page.split("What the sections found")[1]
-    assert block.index("01_lifecycle.html") < block.index("The flow that moved MAU most") < \
+    assert block.index("01_lifecycle.html") < block.index("The part of MAU that changed most") < \
         block.index("Plan for 2026-01: not met.") < block.index("Raising all four rates is implausible.")
     assert page.index("What the sections found") < page.index("Largest movements")
     zh = write_month_index(_month_folder(tmp_path / "zh", [5000, 6000], "zh", findings=[("lifecycle", ["句子。"])]),

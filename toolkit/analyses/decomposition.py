@@ -11,7 +11,7 @@ from ..months import add_months, month_str, parse_month
 
 TERMS = [  # term, Chinese, pool column (month M-1), rate column, users column (month M)
     ("new users", "当月新用户", None, None, "new"),
-    ("old users retained", "活跃用户×老用户次月留存率", "old_active", "retention_old", "active"),
+    ("old users retained", "老活跃用户×老用户次月留存率", "old_active", "retention_old", "active"),
     ("new users retained", "上月新用户×新用户次月留存率", "new", "retention_new", "new_retained"),
     ("dormant users woken", "休眠用户×唤醒率", "dormant", "wake_rate", "woken"),
     ("churned users returned", "流失用户×回流率", "churned", "return_rate", "returned"),

@@ -61,13 +61,19 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
         top = fc.iloc[0]
         name = L.state(top["flow"], lang)
         has_rate = isinstance(top["rate"], str)    # new users have no rate (a missing value, not text)
+        # a part of this month's MAU, said as whom it counts ("active" alone was read as all of MAU)
+        whom = _FLOW_WHOM.get(top["flow"], ("", ""))[lang == "zh"]
         if lang == "zh":
-            s = f"对月活变化影响最大的是「{name}」:{top['users']:,} 人,较上月 {top['change']:+,}"
+            s = (f"月活的组成中较上月变化最大的是「{name}」({whom}):{top['users']:,} 人,较上月 {top['change']:+,}"
+                 if whom else f"月活的组成中较上月变化最大的是「{name}」:{top['users']:,} 人,较上月 {top['change']:+,}")
             if has_rate:
                 s += f"({L.rate(top['rate'], lang)} {_pct(top['rate_prev'])} → {_pct(top['rate_now'])})"
             out.append(s + "。")
         else:
-            s = f"The flow that moved MAU most was '{name}': {top['users']:,} users, {top['change']:+,} on last month"
+            s = (f"The part of MAU that changed most on last month was '{name}' ({whom}): {top['users']:,} users, "
+                 f"{top['change']:+,}" if whom else
+                 f"The part of MAU that changed most on last month was '{name}': {top['users']:,} users, "
+                 f"{top['change']:+,}")
             if has_rate:
                 s += f" ({L.rate(top['rate'], lang)} {_pct(top['rate_prev'])} → {_pct(top['rate_now'])})"
             out.append(s + ".")
@@ -85,6 +91,14 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
                            f"{_pct(r['rate_now'])} ({d:+.1f} points).")
     return out
 
+
+_FLOW_WHOM = {  # flow -> (English, Chinese): whom the part of MAU counts
+    "new": ("entered this month", "本月新进入"),
+    "active": ("last month's older active users who stayed", "上月老活跃用户中本月仍活跃的"),
+    "new_retained": ("last month's new users who stayed", "上月新用户中本月仍活跃的"),
+    "woken": ("dormant users back this month", "休眠后本月回来的"),
+    "returned": ("churned users back this month", "流失后本月回来的"),
+}
 
 _HEADS = {"up": ("The holiday that lifted daily users most was", "日活提升最大的节假日是"),
           "down": ("The holiday in which daily users fell most was", "日活下降最多的节假日是"),

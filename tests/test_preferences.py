@@ -288,9 +288,9 @@ def test_the_tag_table_and_findings_agree_and_the_no_tag_row_reads_plainly():
     zh = tag_table(dist, "zh")
     assert "无标签(窗口内未使用任何功能)" in set(zh["类别"])     # active users of app_open alone are in it too
     said = preference_findings(dist, pd.DataFrame(), pd.DataFrame(columns=["month"]), "en")
-    assert "40.5% of users with activity in the last three months carry it" in said[0], said
+    assert "40.5% of the users of a feature in the last three months carry it" in said[0], said
     # not "of the active users" (read as this month's MAU, of whom 48% carried it)
-    assert "近三个月有活跃的用户中 40.5% 带有该标签" in preference_findings(
+    assert "近三个月使用过功能的用户中 40.5% 带有该标签" in preference_findings(
         dist, pd.DataFrame(), pd.DataFrame(columns=["month"]), "zh")[0]
 
 

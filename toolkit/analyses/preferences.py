@@ -119,7 +119,8 @@ def tag_indicators(tags: pd.Series, cats: list[str]) -> np.ndarray:
 
 
 def tag_distribution(prefs: pd.DataFrame, unknown: int = 0) -> pd.DataFrame:
-    """Per category: users tagged, their share of users with activity, users with it as primary tag.
+    """Per category: users tagged, their share of the users with a category day in the window
+    (a primary tag other than 'unknown'), users with it as primary tag.
 
     ``unknown``: users without activity in the window that ``prefs`` does not list (the
     count of a ``WindowPreferences``); they add to the primary tag 'unknown' only."""

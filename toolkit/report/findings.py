@@ -205,11 +205,12 @@ def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation
     d = d[d["category"] != "other"]
     if len(d):
         top = d.loc[d["tagged_share"].idxmax()]
-        # of the users with activity in the three months of the tags, not of this month's active users
-        out.append(f"最常见的偏好标签是{cat(top['category'], lang)}:近三个月有活跃的用户中 {top['tagged_share']:.1%} "
+        # of the users who used a feature in the three months of the tags (those with a tag to have),
+        # not of this month's active users
+        out.append(f"最常见的偏好标签是{cat(top['category'], lang)}:近三个月使用过功能的用户中 {top['tagged_share']:.1%} "
                    "带有该标签。" if lang == "zh" else      # one decimal, as the table beside it
-                   f"The most common tag is {cat(top['category'], lang)}: {top['tagged_share']:.1%} of users with "
-                   "activity in the last three months carry it.")
+                   f"The most common tag is {cat(top['category'], lang)}: {top['tagged_share']:.1%} of the users of a "
+                   "feature in the last three months carry it.")
     if not mean_share.empty:
         dev = mean_share - mean_share.mean()
         s, c = dev.stack().idxmax()

@@ -16,15 +16,15 @@ def cat(name: str, lang: str = "zh") -> str:
 
 
 def plot_tag_distribution(dist, *, lang="zh", ax=None, **kwargs):
-    """Share of users with activity who carry each tag."""
+    """Share of the users of a feature (in the window) who carry each tag."""
     ax = _ax(ax, (8, 4))
     d = dist.dropna(subset=["tagged_share"])
     d = d[d["category"] != "other"] if (d.loc[d["category"] == "other", "tagged"] == 0).all() else d
     ax.barh([cat(c, lang) for c in d["category"]], d["tagged_share"], color="#4C78A8", **kwargs)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.invert_yaxis()
-    ax.set_title("各偏好标签的用户占比(近三个月有活跃的用户)" if lang == "zh"
-                 else "Users carrying each tag (of users with activity in the last three months)")
+    ax.set_title("各偏好标签的用户占比(近三个月使用过功能的用户)" if lang == "zh"
+                 else "Users carrying each tag (of the users of a feature in the last three months)")
     return ax
 
 

@@ -277,7 +277,7 @@ def tag_table(dist: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame({("类别" if zh else "category"): [L.t("no_tag_row", lang) if c == "unknown" else
                                                           L.category(c, lang) for c in d["category"]],
                          ("带标签用户" if zh else "users tagged"): d["tagged"].map(_fmt_int).where(~none, ""),
-                         ("占近三个月有活跃用户" if zh else "share of users with activity (3 months)"): d["tagged_share"].map(_fmt_pct),
+                         ("占近三个月使用功能用户" if zh else "share of users of a feature (3 months)"): d["tagged_share"].map(_fmt_pct),
                          ("主标签用户" if zh else "primary tag of"): d["primary"].map(_fmt_int),
                          ("平均占比" if zh else "mean share"): d["mean_share"].map(_fmt_pct)})
 

@@ -276,6 +276,23 @@ def test_funnel_steps_the_data_cannot_express_are_not_defined(tiny_dir, tmp_path
     assert "窗口尚未结束的注册月显示“未满期”" in " ".join(funnel_notes(g, "zh"))
 
 
+def test_a_campaign_finding_says_when_the_campaign_ran():
+    """A month's summary quoting a campaign of February must not read as this month's result."""
+    from toolkit.report.findings import period_findings
+    effects = pd.DataFrame([{"campaign_id": "C1", "name": "新用户激励", "metric": "retention_new", "treatment": 0.7,
+                             "control": 0.6, "difference": 0.1, "ci_low": 0.05, "ci_high": 0.15,
+                             "method": "control arm", "srm_flag": False, "start_date": date(2026, 2, 1),
+                             "end_date": date(2026, 2, 28)},
+                            {"campaign_id": "C4", "name": "spring", "metric": "retention_new", "treatment": 0.7,
+                             "control": 0.6, "difference": 0.1, "ci_low": 0.05, "ci_high": 0.15,
+                             "method": "control arm", "srm_flag": False, "start_date": date(2026, 3, 20),
+                             "end_date": date(2026, 4, 10)}])
+    none = pd.DataFrame(columns=["name", "name_zh", "start", "end", "lift", "ci_low", "ci_high", "last_year_lift"])
+    zh = period_findings(none, effects, "zh")
+    assert zh[0].startswith("活动 C1(新用户激励,2026-02):"), zh
+    assert period_findings(none, effects, "en")[1].startswith("Campaign C4 (spring, 2026-03–2026-04): ")
+
+
 def test_holidays_that_lower_activity_are_worded_as_drops():
     from toolkit.report.findings import period_findings
     lifts = pd.DataFrame([{"name": "Christmas Day", "name_zh": "圣诞节", "start": date(2010, 12, 25),

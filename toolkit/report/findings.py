@@ -178,16 +178,20 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
         sig = not pd.isna(r["ci_low"]) and (r["ci_low"] > 0 or r["ci_high"] < 0)
         weak = r["method"] != "control arm"
         metric = L.metric(r["metric"], lang)
+        # when it ran: a summary of October quoting February's campaign was read as this month's result
+        a, b = (f"{pd.Timestamp(r[c]):%Y-%m}" if c in r and pd.notna(r[c]) else "" for c in ("start_date", "end_date"))
+        when = a if a == b or not b else f"{a}–{b}"
         if lang == "zh":
             verdict = "效果得到区间支持" if sig else "区间包含0,未见可确认的效果"
-            s = (f"活动 {r['campaign_id']}({r['name']}):{metric} 实验组 {_pct(r['treatment'])},对照组 "
+            s = (f"活动 {r['campaign_id']}({r['name']}{',' + when if when else ''}):{metric} 实验组 {_pct(r['treatment'])},对照组 "
                  f"{_pct(r['control'])},差 {r['difference'] * 100:+.1f} 个百分点"
                  f"(95%区间 {r['ci_low'] * 100:+.1f}~{r['ci_high'] * 100:+.1f}),{verdict}")
             s += "(双重差分,证据较弱)" if weak else ""
             s += ";分组比例异常(SRM),结果需复核。" if r["srm_flag"] else "。"
         else:
             verdict = "an effect the interval supports" if sig else "the interval includes zero: no confirmed effect"
-            s = (f"Campaign {r['campaign_id']} ({r['name']}): {metric} {_pct(r['treatment'])} treatment vs "
+            s = (f"Campaign {r['campaign_id']} ({r['name']}{', ' + when if when else ''}): {metric} "
+                 f"{_pct(r['treatment'])} treatment vs "
                  f"{_pct(r['control'])} control, {r['difference'] * 100:+.1f} points (95% interval "
                  f"{r['ci_low'] * 100:+.1f} to {r['ci_high'] * 100:+.1f}): {verdict}")
             s += " (difference-in-differences, weaker evidence)" if weak else ""

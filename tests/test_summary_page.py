@@ -84,3 +84,19 @@ def test_the_summary_quotes_what_each_section_found_under_its_link(tmp_path):
     none = write_month_index(_month_folder(tmp_path / "none", [5000, 6000]), "2025-12", tmp_path).read_text(
         encoding="utf-8")
     assert "What the sections found" not in none             # nothing recorded, no empty heading
+
+
+def test_each_key_number_says_what_it_counts(tmp_path):
+    """A rate on the summary says of whom it is (the wake rate's base, last month's dormant
+    users, was defined only at the foot of the lifecycle page), from the same glossary."""
+    from bs4 import BeautifulSoup
+    from toolkit.report.labels import definition
+    for lang in ("en", "zh"):
+        folder = _month_folder(tmp_path / lang, [5000, 6000], lang)
+        page = write_month_index(folder, "2025-12", tmp_path, lang).read_text(encoding="utf-8")
+        rows = [[td.get_text() for td in tr.find_all("td")] for tr in BeautifulSoup(page, "html.parser").select("tr")[1:]]
+        means = {r[0]: r[-1] for r in rows}
+        assert len(rows) == 7 and all(means.values()), means
+        wake = "wake rate" if lang == "en" else "唤醒率"
+        assert means[wake] == definition("lifecycle", "wake rate", lang)
+        assert "dormant" in means.get("wake rate", "dormant") and "休眠" in means.get("唤醒率", "休眠")

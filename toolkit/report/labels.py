@@ -445,6 +445,14 @@ def note(key: str, lang: str = "zh") -> str:
     return _pick(NOTES[key], lang)
 
 
+def definition(section_key: str, term: str, lang: str = "zh") -> str:
+    """The glossary's definition of ``term`` (its English name) in ``section_key``."""
+    for en, _zh, den, dzh in GLOSSARY[section_key]:
+        if en == term:
+            return dzh if lang == "zh" else den
+    raise KeyError(term)
+
+
 def glossary(section_key: str, lang: str = "zh") -> str:
     """The section's glossary as Markdown: a heading and one line per term (domain.md)."""
     head = "### 术语说明" if lang == "zh" else "### Glossary"

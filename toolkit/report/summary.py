@@ -13,7 +13,7 @@ from .tables import read_metrics
 
 CSS = """body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em auto;max-width:60em;
 color:#222}table{border-collapse:collapse}td,th{padding:.35em .8em;border-bottom:1px solid #ddd;text-align:right}
-th:first-child,td:first-child{text-align:left}.meta{color:#555;font-size:13px}.up{color:#2a7d2a}.down{color:#b22}h1{font-weight:500}"""
+th:first-child,td:first-child{text-align:left}.means{text-align:left;color:#555;font-size:13px;max-width:22em}.meta{color:#555;font-size:13px}.up{color:#2a7d2a}.down{color:#b22}h1{font-weight:500}"""
 
 HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": ("metric", "指标"),
         "value": ("this month", "本月"), "mom": ("vs last month", "环比"), "yoy": ("vs last year", "同比"),
@@ -23,6 +23,9 @@ HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": 
         "lifecycle": L.TEXT["sec_lifecycle"], "periods": L.TEXT["sec_periods"],
         "preferences": L.TEXT["sec_preferences"], "value_risk": L.TEXT["sec_value_risk"], "na": ("not available", "无数据"),
         "mau": ("monthly active users (MAU)", "月活跃用户"), "new": ("new users", "新用户"),
+        "means": ("what it counts", "口径"),
+        "means_mau": ("users active this month.", "本月有活跃的用户。"),
+        "means_new": ("users who entered this month.", "本月新进入的用户。"),
         "no_yoy": ("vs last year: the data start in {first}, less than a year before this month.",
                    "同比:数据从 {first} 开始,不足一年,暂无同比。"),
         "few_users": ("Small numbers: with {mau:,} active users this month, moves of several points from one month "
@@ -58,8 +61,15 @@ def _change(series, months, month, back, is_rate, lang="en"):
     return f"{d:+.1f}%", (d > 0) - (d < 0)
 
 
+# the glossary term that defines each rate of the summary (the lifecycle page's glossary)
+_TERM = {"active_rate": "monthly active rate", "retention_old": "old-user retention",
+         "retention_new": "new-user retention", "wake_rate": "wake rate", "return_rate": "return rate"}
+
+
 def key_numbers(metrics: dict) -> list[dict]:
-    """The summary rows: name, value, change on last month and on the same month last year."""
+    """The summary rows: name, value, what it counts (of whom: a manager met 唤醒率 here and its
+    definition only at the foot of the lifecycle page), change on last month and on the same
+    month last year."""
     lang, months, month, s = metrics["language"], metrics["months"], metrics["month"], metrics["series"]
     rows = []
     for key, is_rate in (("active_rate", True), ("mau", False), ("new", False), *[(r, True) for r in RATES]):
@@ -71,7 +81,8 @@ def key_numbers(metrics: dict) -> list[dict]:
             value += f" ({_h('target', lang)} {metrics['target']:.0%}{default})"
         mom, sign = _change(s[key], months, month, 1, is_rate, lang)
         yoy, _ = _change(s[key], months, month, 12, is_rate, lang)
-        rows.append({"key": key, "name": name, "value": value, "mom": mom, "yoy": yoy, "sign": sign})
+        means = L.definition("lifecycle", _TERM[key], lang) if key in _TERM else _h(f"means_{key}", lang)
+        rows.append({"key": key, "name": name, "value": value, "means": means, "mom": mom, "yoy": yoy, "sign": sign})
     return rows
 
 
@@ -148,11 +159,12 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
                                    + "".join(f"<li>{e(x)}</li>" for x in lines) + "</ul>")
     if lc:
         parts.append(f"<table><tr><th>{e(_h('metric', lang))}</th><th>{e(_h('value', lang))}</th>"
-                     f"<th>{e(_h('mom', lang))}</th><th>{e(_h('yoy', lang))}</th></tr>")
+                     f"<th>{e(_h('mom', lang))}</th><th>{e(_h('yoy', lang))}</th>"
+                     f"<th class='means'>{e(_h('means', lang))}</th></tr>")
         for r in key_numbers(lc):
             cls = {1: "up", -1: "down"}.get(r["sign"], "")
             parts.append(f"<tr><td>{e(r['name'])}</td><td>{e(r['value'])}</td><td class='{cls}'>{e(r['mom'])}</td>"
-                         f"<td>{e(r['yoy'])}</td></tr>")
+                         f"<td>{e(r['yoy'])}</td><td class='means'>{e(r['means'])}</td></tr>")
         parts.append("</table>")
         if lc["months"] and lc["month"] in lc["months"] and lc["months"].index(lc["month"]) < 12:
             parts.append(f"<p class='meta'>{e(_h('no_yoy', lang).format(first=lc['months'][0]))}</p>")

@@ -180,5 +180,8 @@ def test_a_target_met_at_the_average_rates_says_so_in_the_table(sample_lc):
     for lang in ("en", "zh"):
         _, ups = plan_tables(p, lang)
         assert (ups[t("verdict", lang)] == t("met_already", lang)).all(), ups
+    # the projection's rates are the best of six months by default, not averages: the verdict said
+    # "met at the average rates" beside a method note saying best values
+    assert ups[t("verdict", "zh")].iloc[0] == "按预测所用比率即可达成(见上)"
     hard = plan_tables(make_plan(lc, mo, ["2026-07", "2026-08", "2026-09"], 0.85), "en")[1]
     assert not (hard[t("verdict", "en")] == t("met_already", "en")).any()

@@ -50,7 +50,7 @@ TEXT = {
     "yes": ("yes", "是"),
     "not_defined": ("not defined", "无法定义"),
     "not_reachable": ("not reachable", "无法达成"),
-    "met_already": ("met at the average rates", "按平均水平即可达成"),
+    "met_already": ("met at the projection's rates (see above)", "按预测所用比率即可达成(见上)"),
     "implausible": ("implausible", "不现实"),
     # lifecycle charts
     "states_over_time": ("Users by lifecycle state", "用户分群变化"),

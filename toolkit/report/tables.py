@@ -95,7 +95,7 @@ def plan_tables(plan, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
         if r.get("implausible"):
             return L.t("implausible", lang)
         if r["uplift"] is not None and not pd.isna(r["uplift"]) and r["uplift"] <= 0:
-            return L.t("met_already", lang)       # the projection at average rates reaches the target
+            return L.t("met_already", lang)       # the projection at its rates (best of six months, by default) reaches the target
         return ""
     ups = pd.DataFrame({
         L.t("rates_raised", lang): names,

@@ -169,8 +169,8 @@ def test_cli_plan_counts_whole_users(sample_dir):
     assert not re.search(r"\d,?\d*\.\d{3}", table), table          # no fractional users like 3,077.333
 
 
-def test_a_target_met_at_the_average_rates_says_so_in_the_table(sample_lc):
-    """A target below what the average rates give needs no rise: every row says it is met,
+def test_a_target_met_at_the_projections_rates_says_so_in_the_table(sample_lc):
+    """A target below what the projection's rates give needs no rise: every row says it is met,
     in the page's language, instead of an empty verdict."""
     from toolkit.report.labels import t
     from toolkit.report.tables import plan_tables

@@ -291,6 +291,15 @@ def test_a_campaign_finding_says_when_the_campaign_ran():
     zh = period_findings(none, effects, "zh")
     assert zh[0].startswith("活动 C1(新用户激励,2026-02):"), zh
     assert period_findings(none, effects, "en")[1].startswith("Campaign C4 (spring, 2026-03–2026-04): ")
+    # the table: when each ran, the arm split said either way (a blank column read as missing), whose
+    # sizes the users column gives
+    from toolkit.report.tables import campaign_table
+    t = campaign_table(effects.assign(p_value=[0.001, 0.2], n_treatment=[1789, 500], n_control=[432, 480],
+                                      srm_flag=[False, True]), "zh").set_index("活动")
+    assert t.loc["C1 新用户激励", "月份"] == "2026-02" and t.loc["C4 spring", "月份"] == "2026-03–2026-04"
+    assert t["分组比例(SRM)"].tolist() == ["正常", "异常,需复核分组"]
+    assert t.loc["C1 新用户激励", "样本量(实验组 / 对照组)"] == "1,789 / 432"
+    assert t.loc["C1 新用户激励", "方法"] == "对照组实验"
 
 
 def test_holidays_that_lower_activity_are_worded_as_drops():

@@ -23,7 +23,7 @@ CATEGORY_ZH = {"car_control": "控车", "content": "内容", "community": "社�
 CATEGORY_EN = {"car_control": "car control", "content": "content", "community": "community",
                "after_sales": "after-sales", "campaign": "campaign", "shop": "shop", "other": "other",
                "unknown": "no tag", "any": "any tag", "new": "newly entered"}
-METHOD = {"control arm": ("experiment with a control group", "实验(对照组)"),
+METHOD = {"control arm": ("experiment with a control group", "对照组实验"),
           "diff-in-diff": ("difference-in-differences", "双重差分")}
 METRIC = {"active": ("active in the campaign", "活动期间活跃"), "activity": ("active in the campaign", "活动期间活跃"),
           "retention": ("active the month after", "次月活跃"), "purchase": ("purchased", "购买"),
@@ -48,6 +48,8 @@ TEXT = {
     "to": ("this month", "本月"),
     "not entered": ("not yet entered", "未注册"),
     "yes": ("yes", "是"),
+    "srm_ok_cell": ("as planned", "正常"),
+    "srm_off_cell": ("off plan: check the assignment", "异常,需复核分组"),
     "not_defined": ("not defined", "无法定义"),
     "not_reachable": ("not reachable", "无法达成"),
     "met_already": ("met at the projection's rates (see above)", "按预测所用比率即可达成(见上)"),
@@ -394,6 +396,12 @@ GLOSSARY = {
          "and the two after, over its users / over its paying users.",
          "同期用户在进入当月及之后两个月的订单金额 ÷ 用户数 / ÷ 付费用户数。"),
         ("stickiness", "粘性", "mean daily active users over monthly active users.", "日均活跃用户 ÷ 月活跃用户。"),
+        ("p-value", "p值", "the chance of a difference at least this large between the arms if the campaign had no "
+         "effect; below 0.05 the difference is unlikely to be chance.",
+         "若活动没有效果,两组之间出现至少这么大差异的概率;低于 0.05 时差异不太可能是偶然。"),
+        ("arm split (SRM)", "分组比例(SRM)", "whether the arms' sizes match the planned treatment share (a chi-square "
+         "test); off plan means the assignment went wrong and the difference cannot be trusted.",
+         "两组人数是否符合计划的实验组比例(卡方检验);异常说明分组出了问题,差异不可信。"),
     ],
     "value_risk": [
         ("RFM tiers", "RFM 价值分层", "recency (days since the last order), frequency (orders) and monetary (amount) "

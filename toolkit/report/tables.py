@@ -195,9 +195,18 @@ def period_table(view: pd.DataFrame, lang: str = "zh", last: int = 6) -> pd.Data
 
 
 def campaign_table(effects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """One row per campaign: when it ran, its goal metric per arm, the difference with its
+    interval and p-value, whether the arms split as planned, the method and the arms' sizes."""
     zh = lang == "zh"
+
+    def when(a, b):
+        a, b = (f"{pd.Timestamp(x):%Y-%m}" if pd.notna(x) else "" for x in (a, b))
+        return a if a == b or not b else f"{a}–{b}"
+    ran = ([when(a, b) for a, b in zip(effects["start_date"], effects["end_date"])]
+           if {"start_date", "end_date"} <= set(effects.columns) else [""] * len(effects))
     return pd.DataFrame({
         ("活动" if zh else "campaign"): effects["campaign_id"].astype(str) + " " + effects["name"].astype(str),
+        ("月份" if zh else "month"): ran,
         ("目标指标" if zh else "goal metric"): effects["metric"].map(lambda m: L.metric(m, lang)),
         ("实验组" if zh else "treatment"): effects["treatment"].map(_fmt_pct),
         ("对照组" if zh else "control"): effects["control"].map(_fmt_pct),
@@ -205,9 +214,11 @@ def campaign_table(effects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         ("95%区间" if zh else "95% interval"): [f"{a * 100:+.1f} ~ {b * 100:+.1f}" for a, b in
                                                zip(effects["ci_low"], effects["ci_high"])],
         ("p值" if zh else "p-value"): effects["p_value"].map(L.p_value),
-        ("分组比例异常" if zh else "SRM"): effects["srm_flag"].map(lambda v: L.t("yes", lang) if v else ""),
+        ("分组比例(SRM)" if zh else "arm split (SRM)"): effects["srm_flag"].map(
+            lambda v: L.t("srm_off_cell" if v else "srm_ok_cell", lang)),
         ("方法" if zh else "method"): effects["method"].map(lambda m: L.method(m, lang)),
-        ("样本量" if zh else "users"): [f"{a:,} / {b:,}" for a, b in zip(effects["n_treatment"], effects["n_control"])]})
+        ("样本量(实验组 / 对照组)" if zh else "users (treatment / control)"): [
+            f"{a:,} / {b:,}" for a, b in zip(effects["n_treatment"], effects["n_control"])]})
 
 
 FUNNEL_STEPS = {"activated": ("activated", "激活"), "retained": ("retained next month", "次月留存"),

@@ -167,3 +167,15 @@ def test_ideas_reach_from_the_callers_states_and_tags_is_the_same(sample_dir):
     given = month_ideas(lc, "2026-10", path, states=states, prefs=prefs[["user_id", "tags", "primary_tag"]])
     pd.testing.assert_frame_equal(given, month_ideas(lc, "2026-10", path))
     assert (given["reach"] > 0).all()
+
+
+def test_every_kpi_of_the_heatmap_is_explained_on_its_page():
+    """A manager met 推送数 in the correlation heatmap and nowhere else: every KPI that is not one of
+    the lifecycle rates (defined on the lifecycle page) is named in the value page's glossary."""
+    from toolkit.report.labels import glossary
+    from toolkit.report.value_risk import KPI_WORDS
+    for lang in ("en", "zh"):
+        text = glossary("value_risk", lang)
+        for key, words in KPI_WORDS.items():
+            if words is not None and key not in ("new", "dau_mau"):
+                assert words[1 if lang == "zh" else 0] in text, (lang, key)

@@ -428,6 +428,9 @@ GLOSSARY = {
          "在最近一个已知结果的月份上,风险排序区分次月不活跃与活跃用户的能力(0.5 为随机,1 为完美)。"),
         ("correlation", "相关系数", "Spearman on monthly levels, Pearson on month-on-month changes; an association, "
          "not a cause.", "月度水平用 Spearman,环比变化用 Pearson;表示相关,不代表因果。"),
+        ("pushes sent, holiday days, campaigns", "推送数、节假日天数、活动数", "in the correlations: the scene rules' pushes "
+         "sent in the month (the pushes table), the days of holiday windows in it, the campaigns running in it.",
+         "相关性中的月度指标:当月自动化场景规则发出的推送条数(pushes 表)、节假日窗口的天数、进行中的活动个数。"),
         ("ICE", "ICE", "impact × confidence × ease, each 1-10, scored by the analyst; reach is shown beside it.",
          "影响 × 信心 × 容易度,各 1-10 分,由分析师打分;覆盖人数列在旁边。"),
         ("primary tag", "主标签", "the feature category on most of a user's active days in the last three months; "

@@ -97,7 +97,8 @@ ranked = month_ideas(lc, ctx.month, ideas_path, churn_after=ctx.churn_after, sta
 # ## 结论
 
 # %%
-found = V.findings(summary, risk, change_words, ranked, lang, mode, by_tier=by_tier if risk is not None else None)
+found = V.findings(summary, risk, change_words, ranked, lang, mode, by_tier=by_tier if risk is not None else None,
+                   window=window)
 show_findings("value_risk", found, summary=found[:3])
 _ = V.record_value_risk(ctx, summary, risk, corr, ranked, mode)
 

@@ -324,7 +324,7 @@ def test_holidays_that_lower_activity_are_worded_as_drops():
     assert table.loc["Spring Bank Holiday", "daily users vs ordinary days"] == "0.21x"
     assert "last year" not in table.columns          # no window has last year's: no empty column
     with_last = holiday_table(lifts.assign(days=4, last_year_lift=[float("nan"), 0.3]), "en")
-    assert with_last["last year"].tolist() == ["0.30x", ""]
+    assert with_last["last year"].tolist() == ["0.30x", "none in the data"]   # said, not a blank cell
     # the analyst's chart of a window calls the ratio what it is, a fall as well as a rise
     import matplotlib
     matplotlib.use("Agg")

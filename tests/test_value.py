@@ -211,6 +211,11 @@ def test_value_findings_without_revenue_give_the_share_of_users_once():
     assert findings(summary, None, [], None, "en", "rfm")[0].endswith("80.0% (25.0% of scored users).")
     # 25% of whom: of the users with a tier, in Chinese too (it said 用户占, read as a share of everyone)
     assert findings(summary, None, [], None, "zh", "rfm")[0].endswith("80.0%(占已分层用户 25.0%)。")
+    # the window the tiers score, and whom "scored" means, when the page knows it
+    assert findings(summary, None, [], None, "zh", "rfm", window=12)[0] == \
+        "重要价值客户:近 12 个月金额占比 80.0%(占已分层用户 25.0%;已分层即近 12 个月有购买的用户)。"
+    assert findings(summary, None, [], None, "en", "rfm", window=12)[0].endswith(
+        "over the last 12 months: 80.0% (25.0% of scored users, those with an order in them).")
 
 
 def test_a_churn_model_on_a_short_history_says_so():

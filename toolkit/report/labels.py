@@ -43,6 +43,7 @@ TEXT = {
     "any_months": ("any", "不限"),
     "no_activity": ("no activity", "无活跃"),
     "window_open": ("not over yet", "未满期"),
+    "none_in_data": ("none in the data", "数据中无"),
     "no_tag_row": ("no tag (no feature used in the window)", "无标签(窗口内未使用任何功能)"),
     "from": ("last month", "上月"),
     "to": ("this month", "本月"),
@@ -381,8 +382,9 @@ GLOSSARY = {
          "this month.", "上月休眠用户(未活跃月数少于流失标准)中本月活跃的比例。"),
         ("return rate", "回流率", "share of last month's churned users (inactive for the churn window or longer) active "
          "this month.", "上月流失用户(未活跃月数达到流失标准)中本月活跃的比例。"),
-        ("retention cohort", "留存矩阵", "users entering in a month; m0, m1, ... is the share of them active that many "
-         "months after entry (m0 is always 100%).", "同月进入的用户;m0、m1……为进入后第几个月仍活跃的比例(m0 恒为 100%)。"),
+        ("retention cohort", "留存矩阵", "users entering in a month; m0, m1, ... (0, 1, ... on the charts' axis) is the "
+         "share of them active that many months after entry (m0 is always 100%).",
+         "同月进入的用户;m0、m1……(图中横轴的 0、1……)为进入后第几个月仍活跃的比例(m0 恒为 100%)。"),
     ],
     "periods": [
         ("daily users vs ordinary days", "日活/平日", "mean daily active users in a holiday window over ordinary days on "

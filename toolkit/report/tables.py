@@ -173,7 +173,8 @@ def holiday_table(lifts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         ("95%区间" if zh else "95% interval"): [f"{a:.2f}–{b:.2f}" for a, b in zip(df["ci_low"], df["ci_high"])],
         ("方向" if zh else "direction"): [L.t("rise" if lo > 1 else "drop" if hi < 1 else "no_change", lang)
                                         for lo, hi in zip(df["ci_low"], df["ci_high"])],
-        ("去年同节日" if zh else "last year"): df["last_year_lift"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}x")})
+        ("去年同节日" if zh else "last year"): df["last_year_lift"].map(
+            lambda v: L.t("none_in_data", lang) if pd.isna(v) else f"{v:.2f}x")})
     # data of a year or less: no window has last year's beside it, and an empty column says nothing
     return table if df["last_year_lift"].notna().any() else table.iloc[:, :-1]
 

@@ -167,10 +167,12 @@ def training_note(risk, train_months: int, lang: str) -> str | None:
             f"{train_months}): with this little history, read the scores as rough.")
 
 
-def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=None) -> list[str]:
+def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=None,
+             window: int | None = None) -> list[str]:
     # pairs_words: the KPI pairs of month-on-month changes in words (describe_pairs(changes=True)):
     # levels correlate whenever two KPIs both trend, the finding a reader would quote as a cause
-    """The section's findings in a few sentences."""
+    """The section's findings in a few sentences; ``window``: the RFM window in months, named in
+    the tier sentence with whom the tiers score (a manager read 已分层用户 without knowing)."""
     out = []
     zh = lang == "zh"
     if mode == "rf":
@@ -179,7 +181,12 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=N
         col = "revenue_share" if summary["revenue_share"].notna().any() else "share"
         top = summary.loc[summary[col].idxmax()]
         what = L.t("vr_revenue_share", lang) if col == "revenue_share" else L.t("vr_share", lang)
-        if col == "revenue_share":
+        if col == "revenue_share" and window:
+            out.append(f"{tier(top['tier'], lang)}:近 {window} 个月{what} {top[col]:.1%}(占已分层用户 {top['share']:.1%};"
+                       f"已分层即近 {window} 个月有购买的用户)。" if zh else
+                       f"{tier(top['tier'], lang)} holds the largest {what} over the last {window} months: "
+                       f"{top[col]:.1%} ({top['share']:.1%} of scored users, those with an order in them).")
+        elif col == "revenue_share":
             out.append(f"{tier(top['tier'], lang)}:{what} {top[col]:.1%}(占已分层用户 {top['share']:.1%})。" if zh else
                        f"{tier(top['tier'], lang)} holds the largest {what}: {top[col]:.1%} ({top['share']:.1%} of "
                        "scored users).")

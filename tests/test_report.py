@@ -139,7 +139,7 @@ def test_missing_renders_every_month_without_a_report(tmp_path, sample_dir):
     assert "already has a report" in again.stdout
     # the folder holds this data set's months: another data set's run into it is refused, the
     # folder unchanged (the sample's months would have stood beside these without a word)
-    assert (out / ".dataset").read_text(encoding="utf-8").strip() == str(data.resolve())
+    assert (out / ".dataset").read_text(encoding="utf-8").splitlines() == [str(data.resolve()), "../small"]
     before = {p: p.read_bytes() for p in out.rglob("*.html")}
     other = run_cli("report", sample_dir, "--out", out, "--missing")
     assert other.returncode != 0 and "Traceback" not in other.stderr
@@ -147,3 +147,11 @@ def test_missing_renders_every_month_without_a_report(tmp_path, sample_dir):
             and f"this run reads {sample_dir.resolve()}" in other.stderr and "--out DIR" in other.stderr), other.stderr
     assert {p: p.read_bytes() for p in out.rglob("*.html")} == before
     assert json.loads((out / "run.log").read_text().splitlines()[-1])["outcome"] == "failed"
+    # the project moved as a whole (data and reports side by side): still its own folder
+    from toolkit.report.runner import check_dataset
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (out / ".dataset").rename(moved / ".dataset")
+    check_dataset(moved, moved.parent / "small")                  # ../small from the moved folder: no error
+    with pytest.raises(Exception, match="holds the reports of the data in"):
+        check_dataset(moved, sample_dir)

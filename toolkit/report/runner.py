@@ -75,10 +75,13 @@ def check_dataset(out_dir, data_dir) -> None:
     mark = Path(out_dir) / DATASET_FILE
     here = str(Path(data_dir).resolve())
     try:
-        recorded = mark.read_text(encoding="utf-8").strip() if mark.is_file() else ""
+        lines = [x.strip() for x in mark.read_text(encoding="utf-8").splitlines() if x.strip()] if mark.is_file() else []
     except OSError:
         return
-    if recorded and recorded != here:
+    # the data folder in full and relative to the reports folder: a project moved as a whole (its
+    # data/ and reports/ together) still matches, as does data kept apart from a moved project
+    if lines and not any(str((Path(out_dir) / x).resolve()) == here for x in lines):
+        recorded = lines[0]
         from ..errors import ConfigError
         raise ConfigError(f"The reports folder {Path(out_dir).resolve()} holds the reports of the data in {recorded} "
                           f"(named in {mark}); this run reads {here}. Give each data set its own reports folder: "
@@ -89,7 +92,8 @@ def check_dataset(out_dir, data_dir) -> None:
 def _record_dataset(out_dir: Path, data_dir) -> None:
     mark = out_dir / DATASET_FILE
     if not mark.is_file():
-        mark.write_text(str(Path(data_dir).resolve()) + "\n", encoding="utf-8")
+        full = Path(data_dir).resolve()
+        mark.write_text(f"{full}\n{os.path.relpath(full, out_dir.resolve())}\n", encoding="utf-8")
 
 
 def report_months(con, out_dir, *, month: str | None = None, missing: bool = False) -> list[str]:

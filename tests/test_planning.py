@@ -85,12 +85,25 @@ def test_default_rates(sample_lc):
         default_rates(mo, ["2026-07"], "median")
 
 
+def test_a_plan_whose_rates_all_come_from_one_month_says_so():
+    """Best of six months per rate: when one month holds the best of all four (a shop's
+    pre-Christmas November), the plan says the projection assumes that month's level holds."""
+    from toolkit.analyses.planning import _one_best_month
+    months = [f"2011-{m:02d}" for m in range(5, 12)]
+    mo = pd.DataFrame({"month": months, **{r: [0.1, 0.2, 0.15, 0.1, 0.2, 0.25, 0.4] for r in RATES}})
+    assert _one_best_month(mo, ["2011-12"]) == "2011-11"
+    mo.loc[2, "wake_rate"] = 0.9                                      # July holds the best wake rate
+    assert _one_best_month(mo, ["2011-12"]) is None
+    assert _one_best_month(mo.head(1), ["2011-06"]) is None          # one month of history: nothing to compare
+
+
 def test_make_plan_and_overrides(sample_lc):
     lc, mo = sample_lc
     p = make_plan(lc, mo, ["2026-09", "2026-07", "2026-08"], 0.85, new_users=3000, rates={"wake_rate": 0.5})
     assert p.months == ["2026-07", "2026-08", "2026-09"] and p.new_users == [3000.0] * 3
     assert (p.rates["wake_rate"] == 0.5).all()
     assert len(p.uplifts) == 5 and "target" in p.summary()
+    assert p.peak_month is None                                      # an override: the rates are not all one month's
     with pytest.raises(ConfigError, match="consecutive"):
         make_plan(lc, mo, ["2026-07", "2026-09"], 0.85)
     with pytest.raises(ConfigError, match="2030-01"):

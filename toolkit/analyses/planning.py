@@ -173,6 +173,7 @@ class Plan:
     new_users: list[float]
     projection: pd.DataFrame
     uplifts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    peak_month: str | None = None   # the one month all four default rates (best of six) come from
 
     @property
     def average_rate(self) -> float:
@@ -193,6 +194,10 @@ class Plan:
             lines = [f"Plan for {', '.join(self.months)} from the states of {self.start.month}: average projected "
                      f"active rate {self.average_rate:.1%} against a target of {self.target:.1%} "
                      f"({'met' if self.met else 'not met'})."]
+        if self.peak_month:      # a retailer's pre-Christmas month as every rate's "best": said, not assumed quietly
+            lines.append(f"四项比率都取自 {self.peak_month}(近六个月中各项最佳的都是这个月):预测假设该月的水平在计划各月延续。"
+                         if zh else f"All four rates are those of {self.peak_month}, the best month of the last six for "
+                         "each: the projection assumes that month's level holds through the plan.")
         ups = self.uplifts
         if "implausible" in ups:   # plausible rises first, the combination of all four before single rates
             ups = ups.assign(_order=[(bool(u.get("implausible")) or not u["reachable"], "+" not in u["rates"])
@@ -262,7 +267,18 @@ def make_plan(lc: Lifecycle, monthly: pd.DataFrame, months: list[str], target: f
     ups = [required_uplift(start, months, nu, r, target, [c]) for c in RATES]
     ups.append(required_uplift(start, months, nu, r, target, RATES))
     best = monthly[monthly["month"] < months[0]][RATES].max()
-    return Plan(target, months, start, r, nu, proj, pd.DataFrame([judge(u, r, best) for u in ups]))
+    return Plan(target, months, start, r, nu, proj, pd.DataFrame([judge(u, r, best) for u in ups]),
+                peak_month=_one_best_month(monthly, months) if method == "best6" and not rates else None)
+
+
+def _one_best_month(monthly: pd.DataFrame, months: list[str]) -> str | None:
+    """The month of the six before the plan in which every rate had its best value, when one month
+    holds all four (a seasonal peak then stands for every plan month); else None."""
+    hist = monthly[monthly["month"] < months[0]].set_index("month")[RATES].tail(6)
+    if hist.empty or hist.isna().all().any():
+        return None
+    tops = {hist[c].idxmax() for c in RATES}
+    return tops.pop() if len(tops) == 1 and len(hist) > 1 else None
 
 
 def judge(uplift: dict, rates: pd.DataFrame, best: pd.Series, margin: float = PLAUSIBLE_MARGIN) -> dict:

@@ -292,6 +292,12 @@ def test_the_tag_table_and_findings_agree_and_the_no_tag_row_reads_plainly():
     # not "of the active users" (read as this month's MAU, of whom 48% carried it)
     assert "近三个月使用过功能的用户中 40.5% 带有该标签" in preference_findings(
         dist, pd.DataFrame(), pd.DataFrame(columns=["month"]), "zh")[0]
+    # a state's mean share said as days: dormant users use the community on 30% of their active days
+    # on average, 10 points above the mean of the states (30, 10, 20 -> mean 20)
+    mean_share = pd.DataFrame({"community": [0.30, 0.10, 0.20], "content": [0.2, 0.2, 0.2]},
+                              index=["dormant", "active", "new"])
+    said = preference_findings(dist, mean_share, pd.DataFrame(columns=["month"]), "zh")[1]
+    assert said == "与其他分群相比,「休眠用户」最偏重社区:其用户平均 30.0% 的活跃天数使用社区,高于各分群平均 10.0 个百分点。", said
 
 
 def test_the_scene_table_says_why_a_cell_is_empty():

@@ -218,10 +218,12 @@ def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation
     if not mean_share.empty:
         dev = mean_share - mean_share.mean()
         s, c = dev.stack().idxmax()
-        out.append(f"与其他分群相比,「{L.state(s, lang)}」最偏重{cat(c, lang)}:平均占比 {mean_share.loc[s, c]:.1%},"
-                   f"高于各分群平均 {dev.loc[s, c] * 100:.1f} 个百分点。" if lang == "zh" else
-                   f"Compared with the other states, '{L.state(s, lang)}' users lean most to {cat(c, lang)}: mean "
-                   f"share {mean_share.loc[s, c]:.1%}, {dev.loc[s, c] * 100:.1f} points above the average of the states.")
+        # the share said as what it is (a mean share read alone on the summary meant nothing)
+        out.append(f"与其他分群相比,「{L.state(s, lang)}」最偏重{cat(c, lang)}:其用户平均 {mean_share.loc[s, c]:.1%} "
+                   f"的活跃天数使用{cat(c, lang)},高于各分群平均 {dev.loc[s, c] * 100:.1f} 个百分点。" if lang == "zh" else
+                   f"Compared with the other states, '{L.state(s, lang)}' users lean most to {cat(c, lang)}: on "
+                   f"{mean_share.loc[s, c]:.1%} of their active days on average, {dev.loc[s, c] * 100:.1f} points "
+                   "above the average of the states.")
     for _, r in evaluation[evaluation["month"] == "all"].iterrows():
         if pd.isna(r["difference"]):
             continue

@@ -172,6 +172,23 @@ def test_tables_sort_download_and_fit_the_window_and_an_a4_page(pages, browser):
             widest = page.evaluate("Math.max(...Array.from(document.querySelectorAll('table')).map("
                                    "t => t.getBoundingClientRect().right))")
             assert widest <= 1280, (case, lang, f.name, widest)
+            # a row's name breaks at a space or punctuation only (基线:仅按最近活 / 跃 was split inside the word)
+            split = page.evaluate("""Array.from(document.querySelectorAll('table td:first-child')).filter(td => {
+                const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                    let top = null;
+                    for (let i = 0; i < node.length; i++) {
+                        const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+                        const box = r.getClientRects()[0]; if (!box) continue;
+                        const y = Math.round(box.top);
+                        if (top !== null && y > top + 2 && !/[\\s:：,，、;；()（）\\/+·-]/.test(node.data[i - 1])
+                            && !/\\s/.test(node.data[i])) return true;
+                        top = y;
+                    }
+                }
+                return false;
+            }).map(td => td.textContent.trim())""")
+            assert not split, (case, lang, f.name, split)
             page.screenshot(path=str(ARTIFACTS / f"pages-{case}-{lang}-{f.stem}.png"), full_page=True)
     # printed: A4 landscape is 297 mm wide, less 2 x 10 mm margins = 277 mm = 1047 CSS pixels
     page.set_viewport_size({"width": 1047, "height": 740})

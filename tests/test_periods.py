@@ -273,6 +273,12 @@ def test_funnel_steps_the_data_cannot_express_are_not_defined(tiny_dir, tmp_path
     zh = funnel_table(g, "zh").set_index("注册月")
     assert zh.loc["2025-04", "3个月内付费"] == "未满期" and zh.loc["2025-01", "3个月内付费"] == "100.0%", zh
     assert zh.loc["2025-04", "次月留存"] == "未满期"
+    # revenue per payer of a closed window without payers is no "not over yet": only paying's window opens it
+    none_paid = g.iloc[[0]].assign(cohort="2025-02", paying_share=0.0, revenue_per_payer=float("nan"))
+    h = pd.concat([g.iloc[[0]], none_paid, g.iloc[[1]]], ignore_index=True)
+    h.attrs = g.attrs
+    per_payer = funnel_table(h, "en").set_index("cohort")["revenue per payer (3 months)"]
+    assert per_payer.tolist() == ["9.00", "", "not over yet"], per_payer
     assert "窗口尚未结束的注册月显示“未满期”" in " ".join(funnel_notes(g, "zh"))
 
 

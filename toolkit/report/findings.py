@@ -6,6 +6,7 @@ import math
 import pandas as pd
 
 from . import labels as L
+from .tables import campaign_months
 
 FLOWS = [("new", None), ("active", "retention_old"), ("new_retained", "retention_new"), ("woken", "wake_rate"),
          ("returned", "return_rate")]
@@ -64,16 +65,14 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
         # a part of this month's MAU, said as whom it counts ("active" alone was read as all of MAU)
         whom = _FLOW_WHOM.get(top["flow"], ("", ""))[lang == "zh"]
         if lang == "zh":
-            s = (f"月活的组成中较上月变化最大的是「{name}」({whom}):{top['users']:,} 人,较上月 {top['change']:+,}"
-                 if whom else f"月活的组成中较上月变化最大的是「{name}」:{top['users']:,} 人,较上月 {top['change']:+,}")
+            who = f"「{name}」({whom})" if whom else f"「{name}」"
+            s = f"月活的组成中较上月变化最大的是{who}:{top['users']:,} 人,较上月 {top['change']:+,}"
             if has_rate:
                 s += f"({L.rate(top['rate'], lang)} {_pct(top['rate_prev'])} → {_pct(top['rate_now'])})"
             out.append(s + "。")
         else:
-            s = (f"The part of MAU that changed most on last month was '{name}' ({whom}): {top['users']:,} users, "
-                 f"{top['change']:+,}" if whom else
-                 f"The part of MAU that changed most on last month was '{name}': {top['users']:,} users, "
-                 f"{top['change']:+,}")
+            who = f"'{name}' ({whom})" if whom else f"'{name}'"
+            s = f"The part of MAU that changed most on last month was {who}: {top['users']:,} users, {top['change']:+,}"
             if has_rate:
                 s += f" ({L.rate(top['rate'], lang)} {_pct(top['rate_prev'])} → {_pct(top['rate_now'])})"
             out.append(s + ".")
@@ -179,8 +178,7 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
         weak = r["method"] != "control arm"
         metric = L.metric(r["metric"], lang)
         # when it ran: a summary of October quoting February's campaign was read as this month's result
-        a, b = (f"{pd.Timestamp(r[c]):%Y-%m}" if c in r and pd.notna(r[c]) else "" for c in ("start_date", "end_date"))
-        when = a if a == b or not b else f"{a}–{b}"
+        when = campaign_months(r.get("start_date"), r.get("end_date"))
         if lang == "zh":
             verdict = "效果得到区间支持" if sig else "区间包含0,未见可确认的效果"
             s = (f"活动 {r['campaign_id']}({r['name']}{',' + when if when else ''}):{metric} 实验组 {_pct(r['treatment'])},对照组 "

@@ -195,15 +195,18 @@ def period_table(view: pd.DataFrame, lang: str = "zh", last: int = 6) -> pd.Data
     return _by_month(rows, df["month"], lang)
 
 
+def campaign_months(start, end) -> str:
+    """The months a campaign ran, YYYY-MM or YYYY-MM–YYYY-MM ('' when its dates are unknown)."""
+    a, b = (f"{pd.Timestamp(x):%Y-%m}" if x is not None and pd.notna(x) else "" for x in (start, end))
+    return a if a == b or not b else f"{a}–{b}"
+
+
 def campaign_table(effects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """One row per campaign: when it ran, its goal metric per arm, the difference with its
     interval and p-value, whether the arms split as planned, the method and the arms' sizes."""
     zh = lang == "zh"
 
-    def when(a, b):
-        a, b = (f"{pd.Timestamp(x):%Y-%m}" if pd.notna(x) else "" for x in (a, b))
-        return a if a == b or not b else f"{a}–{b}"
-    ran = ([when(a, b) for a, b in zip(effects["start_date"], effects["end_date"])]
+    ran = ([campaign_months(a, b) for a, b in zip(effects["start_date"], effects["end_date"])]
            if {"start_date", "end_date"} <= set(effects.columns) else [""] * len(effects))
     return pd.DataFrame({
         ("活动" if zh else "campaign"): effects["campaign_id"].astype(str) + " " + effects["name"].astype(str),
@@ -248,8 +251,9 @@ def funnel_table(funnel: pd.DataFrame, lang: str = "zh", currency: str = "") -> 
             head = L.money(cn if zh else en, currency, lang)
             if "revenue" in undefined:
                 out[head] = L.t("not_defined", lang)
-            elif funnel[c].notna().any():
-                out[head] = funnel[c].map(lambda v: open_ if pd.isna(v) else f"{v:,.2f}")
+            elif funnel[c].notna().any():      # open while paying's window is; a closed one without payers: blank
+                out[head] = [open_ if pd.isna(p) else "" if pd.isna(v) else f"{v:,.2f}"
+                             for v, p in zip(funnel[c], funnel["paying_share"])]
     return out.reset_index(drop=True)
 
 

@@ -50,12 +50,15 @@ def _users_columns(con) -> list[str]:
     return [c for d, c in rows if db is None or d == db]
 
 
+def _has_users(con) -> bool:
+    """Whether the data have a users table with rows (a data set without one has an empty view)."""
+    return bool(_users_columns(con)) and bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1)").fetchone()[0])
+
+
 def no_columns_reason(con) -> str:
-    """Why no users column is offered, as a label key: no users table with rows (a data set
-    without one has an empty ``users`` view), or none of the configured columns in it."""
-    if not _users_columns(con) or not con.execute("SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1)").fetchone()[0]:
-        return "no_users_table"
-    return "no_segments"
+    """Why no users column is offered, as a label key: no users table with rows, or none of the
+    configured columns in it."""
+    return "no_segments" if _has_users(con) else "no_users_table"
 
 
 def offered_columns(con, configured) -> list[str]:
@@ -72,7 +75,7 @@ def check_column(con, by: str, configured) -> str:
     if by in offered:
         return by
     what = f"Breakdown by {by!r} (--by; the notebooks' by)"
-    if not have or not con.execute("SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1)").fetchone()[0]:
+    if not _has_users(con):
         raise ConfigError(f"{what}: there is no users table in the data folder (or it has no rows), so there is "
                           "nothing to break down by; add users.parquet (or .csv) with a column such as channel or city.")
     if by not in have or by in ("user_id", "registered_at"):

@@ -22,7 +22,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import ReportError, WriteError
+from ..errors import ConfigError, ReportError, WriteError
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 PACKAGED_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"        # in an installed wheel (setup.py)
@@ -82,7 +82,6 @@ def check_dataset(out_dir, data_dir) -> None:
     # data/ and reports/ together) still matches, as does data kept apart from a moved project
     if lines and not any(str((Path(out_dir) / x).resolve()) == here for x in lines):
         recorded = lines[0]
-        from ..errors import ConfigError
         raise ConfigError(f"The reports folder {Path(out_dir).resolve()} holds the reports of the data in {recorded} "
                           f"(named in {mark}); this run reads {here}. Give each data set its own reports folder: "
                           "--out DIR, or reports_dir in the data folder's toolkit.yaml. If it is the same data "

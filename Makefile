@@ -8,6 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SPARK  := $(VENV)/.installed-spark
+JCONF  := $(VENV)/etc/jupyter/jupyter_server_config.json
 DATA   ?= data/sample
 MONTH  ?=
 ARGS   ?=
@@ -31,21 +32,27 @@ $(SPARK): $(STAMP)
 	@bash scripts/setup-system.sh spark
 	@touch $(SPARK)
 
-install: $(STAMP) ## Create the virtual environment (.venv) and install the toolkit when needed
+# every Jupyter server of the environment strips outputs from the project's notebooks on save
+# (toolkit.lab.strip_project_outputs), also when JupyterLab is started without `make lab`
+$(JCONF): scripts/jupyter_server_config.json | $(STAMP)
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+install: $(STAMP) $(JCONF) ## Create the virtual environment (.venv) and install the toolkit when needed
 
 $(DATA)/truth.json: | $(STAMP)
 	$(BIN)/toolkit sample --out $(DATA)
 
 sample: $(STAMP) $(DATA)/truth.json ## Generate the bundled sample data set when it is missing
 
-report: $(STAMP) $(DATA)/truth.json ## Render the latest complete month's reports of the sample into reports/
+report: $(STAMP) $(JCONF) $(DATA)/truth.json ## Render the latest complete month's reports of the sample into reports/
 	$(BIN)/toolkit report $(DATA) $(if $(MONTH),--month $(MONTH),) $(ARGS)
 
-lab: $(STAMP) $(DATA)/truth.json ## Start JupyterLab on the notebooks, reading the sample (saves strip outputs)
+lab: $(STAMP) $(JCONF) $(DATA)/truth.json ## Start JupyterLab on the notebooks, reading the sample (saves strip outputs)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ContentsManager.pre_save_hook=toolkit.lab.strip_outputs \
 	  $(if $(filter 0,$(shell id -u)),--allow-root,) $(ARGS)
 
-test: $(STAMP) $(SPARK) $(DATA)/truth.json ## Run the whole test suite (on the sample, generated when missing)
+test: $(STAMP) $(JCONF) $(SPARK) $(DATA)/truth.json ## Run the whole test suite (on the sample, generated when missing)
 	$(BIN)/python -m pytest $(ARGS)
 
 bench: $(STAMP) $(DATA)/truth.json ## Run every benchmark (slow, ~15 min; results go to docs/benchmarks.md by hand)

@@ -249,3 +249,65 @@ def test_a_wrong_parameter_stops_run_all_with_one_paragraph(lab, browser, wrong,
 
 PROMPTS = """() => Array.from(document.querySelectorAll(
     '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')).map(p => p.textContent)"""
+
+
+def test_a_jupyterlab_started_by_hand_saves_the_projects_notebooks_without_outputs(tmp_path):
+    """`jupyter lab` started from the environment without `make lab`'s options (as an
+    analyst does from the project folder): saving one of the project's notebooks with outputs
+    writes it stripped (and its py:percent pair), while a notebook in the analyst's own folder
+    keeps its outputs.  The project's files are restored whatever happens."""
+    import urllib.request as rq
+    ipynb, pair = ROOT / "notebooks" / "01_lifecycle.ipynb", ROOT / "notebooks" / "01_lifecycle.py"
+    originals = {p: p.read_bytes() for p in (ipynb, pair)}
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "TOOLKIT_CONFIG"}
+    env.update(JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    log = open(tmp_path / "server.log", "w")
+    proc = subprocess.Popen([str(JUPYTER), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--port={port}",
+                             "--port-retries=0", f"--IdentityProvider.token={TOKEN}", "--ServerApp.root_dir=/",
+                             *(["--allow-root"] if os.geteuid() == 0 else [])],
+                            cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/api/contents"
+
+    def call(method, rel, body=None):
+        req = rq.Request(f"{base}/{rel}?token={TOKEN}", method=method,
+                         data=None if body is None else json.dumps(body).encode(),
+                         headers={"Content-Type": "application/json"})
+        with rq.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())
+
+    try:
+        for _ in range(120):
+            try:
+                call("GET", str(ROOT.relative_to("/")))
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"JupyterLab exited: {(tmp_path / 'server.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not answer within 60 s")
+        output = {"output_type": "stream", "name": "stdout", "text": "a result\n"}
+        own = tmp_path / "mine"
+        own.mkdir()
+        for target in (ipynb, own / "01_lifecycle.ipynb"):
+            model = call("GET", str(ipynb.relative_to("/")))
+            cell = next(c for c in model["content"]["cells"] if c["cell_type"] == "code")
+            cell["outputs"], cell["execution_count"] = [output], 1
+            call("PUT", str(target.relative_to("/")), {"type": "notebook", "format": "json",
+                                                          "content": model["content"]})
+        saved = json.loads(ipynb.read_text(encoding="utf-8"))
+        assert not [c for c in saved["cells"] if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])], \
+            "the project's notebook was saved with outputs"
+        kept = json.loads((own / "01_lifecycle.ipynb").read_text(encoding="utf-8"))
+        outputs = [c["outputs"] for c in kept["cells"] if c.get("outputs")]
+        assert len(outputs) == 1 and "a result" in json.dumps(outputs), "the analyst's copy lost its outputs"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        for p, data in originals.items():
+            p.write_bytes(data)

@@ -45,6 +45,28 @@ def test_lifecycle_explorer_redraws_every_chart(sample_dir):
     assert "dormant" in [t.get_text() for t in heat.get_xticklabels()]
 
 
+def _marked_month(ax):
+    """The label of the x tick under the grey band that marks the chosen month."""
+    ax.figure.canvas.draw()
+    band = [p for p in ax.patches if p.get_alpha() == 0.2]
+    assert len(band) == 1, "one month is marked"
+    x0, x1 = sorted(band[0].get_path().get_extents(band[0].get_patch_transform()).intervalx)
+    centre = (x0 + x1) / 2
+    ticks = dict(zip(ax.get_xticks(), [t.get_text() for t in ax.get_xticklabels()]))
+    return ticks[min(ticks, key=lambda t: abs(t - centre))]
+
+
+def test_each_chart_marks_the_chosen_month_where_it_draws_it(sample_dir):
+    """The active rate leaves the data's first month out (100% by definition): its band stood
+    one month to the right of the chosen month; each chart marks the month where it draws it."""
+    ctx = open_report(data_dir=str(sample_dir), month="2026-06", language="en")
+    ex = LifecycleExplorer(ctx)
+    for month in ("2026-06", ex.month.options[0], ex.month.options[-1]):
+        ex.month.value = month
+        for chart in ("states", "active_rate", "rates"):
+            assert _marked_month(ex.figures[chart].axes[0]) == month, (chart, month)
+
+
 def test_lifecycle_explorer_speaks_the_session_language(ctx_zh):
     ex = LifecycleExplorer(ctx_zh)
     assert ex.month.description == "月份" and "流失标准" in ex.churn_after.description
@@ -155,6 +177,9 @@ def test_segment_explorer_follows_the_month_and_churn_window_above(sample_dir):
     above.churn_after.value = 4
     above.month.value = "2026-03"
     assert ex.images["rate"].value != k4             # the shaded month moved
+    assert _marked_month(ex.figures["rate"].axes[0]) == "2026-03"
+    ex.rate.value = "active_rate"                    # drawn without the data's first month
+    assert _marked_month(ex.figures["rate"].axes[0]) == "2026-03"
 
 
 @pytest.fixture(scope="module")

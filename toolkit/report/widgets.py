@@ -50,12 +50,15 @@ def _grid(images, columns: int = 2):
     return w.GridBox(list(images.values()), layout=w.Layout(grid_template_columns=f"repeat({columns}, 1fr)"))
 
 
-def _mark_month(ax, months, month):
-    """Shade the chosen month on a chart whose x axis is the months in order."""
-    months = list(months)
-    if month in months:
-        i = months.index(month)
-        ax.axvspan(i - 0.5, i + 0.5, color="grey", alpha=0.2, zorder=0)
+def _mark_month(ax, month):
+    """Shade the chosen month on a chart whose x axis is the months as categories, at the
+    position the chart itself gave that month (a chart may leave months out: the active rate
+    has no first month)."""
+    try:
+        i = float(ax.xaxis.convert_units(month))
+    except (KeyError, ValueError, TypeError):   # the month is not drawn on this chart
+        return ax
+    ax.axvspan(i - 0.5, i + 0.5, color="grey", alpha=0.2, zorder=0)
     return ax
 
 
@@ -64,17 +67,17 @@ def lifecycle_figures(ctx, month: str, churn_after: int, monthly=None) -> dict:
     monthly = ctx.lifecycle.monthly(churn_after) if monthly is None else monthly
     lang, out = ctx.language, {}
     fig, ax = plt.subplots(figsize=(9, 4))
-    _mark_month(plot_states(monthly, lang=lang, ax=ax), monthly["month"], month)
+    _mark_month(plot_states(monthly, lang=lang, ax=ax), month)
     out["states"] = fig
     fig, ax = plt.subplots(figsize=(9, 4))
-    _mark_month(plot_active_rate(monthly, ctx.target, lang=lang, ax=ax), monthly["month"], month)
+    _mark_month(plot_active_rate(monthly, ctx.target, lang=lang, ax=ax), month)
     out["active_rate"] = fig
     fig, ax = plt.subplots(figsize=(9, 4))
     plot_bridge(mau_bridge(monthly, month), lang=lang, ax=ax)
     ax.set_title(f"{ax.get_title()} · {month}")
     out["bridge"] = fig
     fig, ax = plt.subplots(figsize=(9, 4))
-    _mark_month(plot_rates(monthly, lang=lang, ax=ax), monthly["month"], month)
+    _mark_month(plot_rates(monthly, lang=lang, ax=ax), month)
     out["rates"] = fig
     fig, ax = plt.subplots(figsize=(8, 5))
     _, shares = transitions(ctx.lifecycle, month, churn_after)
@@ -310,7 +313,7 @@ class SegmentExplorer:
         names = self.ctx.cfg.segment_names
         ax = plot_segment_rate(seg, by, rate=self.rate.value, min_users=self.min_users, lang=lang, names=names, ax=ax)
         ax.set_title(f"{ax.get_title()} (k = {k})")
-        _mark_month(ax, seg["month"].unique(), month)
+        _mark_month(ax, month)
         self.figures["rate"] = fig
         fig, ax = plt.subplots(figsize=(8, 4))
         plot_segment_retention(curves, by, lang=lang, names=names, ax=ax)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import queries
-from .lifecycle import RATES, month_index
+from .lifecycle import RATES, month_index, without_history
 from ..months import parse_month
 
 KPIS = ["active_rate", *RATES, "new", "dau_mau", "holiday_days", "campaigns", "pushes"]
@@ -25,14 +25,19 @@ MIN_MONTHS = 12
 
 def monthly_kpis(lc, monthly: pd.DataFrame, daily: pd.Series, *, campaigns: pd.DataFrame | None = None,
                  country: str = "CN", schedule=None, until: str | None = None) -> pd.DataFrame:
-    """One row per month of ``monthly`` (``Lifecycle.monthly``) up to ``until``: month and the
-    columns of ``KPIS``.  ``daily``: daily active users (``holiday_lift.daily_users``)."""
+    """One row per month of ``monthly`` (``Lifecycle.monthly``) up to ``until``, without
+    the data's first month (``without_history``): month and the columns of ``KPIS``.
+    ``daily``: daily active users (``holiday_lift.daily_users``)."""
     from .holiday_calendar import holiday_windows
     from .periods import stickiness
     df = stickiness(daily, monthly)[["month", "dau_mau"]].merge(
         monthly[["month", "active_rate", *RATES, "new"]], on="month")
     if until:
         df = df[df["month"] <= until].reset_index(drop=True)
+    # the data's first month (every user new): its active rate is 100% by definition and its
+    # new users are everyone already there, so its levels and its change to the next month
+    # would be the strongest 'correlations' of any history; left out, as on the charts
+    df = df[~df["month"].isin(without_history(monthly))].reset_index(drop=True)
     if df.empty:
         return df.reindex(columns=["month", *KPIS])
     first, last = parse_month(df["month"].iloc[0]), parse_month(df["month"].iloc[-1])

@@ -211,6 +211,20 @@ class Lifecycle:
         return df.sort_values("user_id", ignore_index=True)
 
 
+def without_history(monthly) -> list:
+    """The first months of ``monthly`` in which every user counted is new (cumulative = new: the
+    first month of the data): their active rate is 100% by definition, not a level to compare,
+    and a chart that starts there looks like a collapse.  Empty without those columns."""
+    if not {"cumulative", "new"} <= set(monthly.columns):
+        return []
+    out = []
+    for month, cum, new in zip(monthly["month"], monthly["cumulative"], monthly["new"]):
+        if cum != new:
+            break
+        out.append(month)
+    return out
+
+
 def _ratio(num, den):
     num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):

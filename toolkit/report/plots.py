@@ -10,7 +10,7 @@ from matplotlib import font_manager
 from matplotlib.ticker import PercentFormatter
 
 from . import labels as L
-from ..analyses.lifecycle import RATES, STATES
+from ..analyses.lifecycle import RATES, STATES, without_history
 
 PALETTE = dict(zip(STATES, ["#4C78A8", "#72B7B2", "#54A24B", "#EECA3B", "#F58518", "#B279A2", "#9D755D"]))
 _CJK = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "Source Han Sans SC",
@@ -47,20 +47,6 @@ def plot_states(monthly, *, lang="zh", ax=None, **kwargs):
     ax.tick_params(axis="x", rotation=90)
     ax.legend(ncol=4, fontsize=8, loc="upper left")
     return ax
-
-
-def without_history(monthly) -> list:
-    """The first months of ``monthly`` in which every user counted is new (cumulative = new: the
-    first month of the data): their active rate is 100% by definition, not a level to compare,
-    and a chart that starts there looks like a collapse.  Empty without those columns."""
-    if not {"cumulative", "new"} <= set(monthly.columns):
-        return []
-    out = []
-    for month, cum, new in zip(monthly["month"], monthly["cumulative"], monthly["new"]):
-        if cum != new:
-            break
-        out.append(month)
-    return out
 
 
 def note_left_out(ax, months, lang):

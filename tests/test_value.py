@@ -307,3 +307,16 @@ def test_money_headers_carry_the_configured_currency(tmp_path):
                            "revenue_per_payer": [900.0]})
     cols = funnel_table(funnel, "en", "£").columns
     assert "revenue per user (3 months) (£)" in cols and "revenue per payer (3 months) (£)" in cols
+
+
+def test_the_glossary_names_the_scores_that_count_as_high(orders_dir):
+    """The glossary said 'high = above the middle score' (4 or 5 of 5) while a 3 counts as high:
+    an analyst found a customer two months without an order, churned, in 'important value'.
+    The scores it names are the ones the scoring calls high."""
+    from toolkit.report.labels import glossary
+    _, s = _scores(orders_dir)
+    high = sorted({int(v) for col in ("r", "f", "m") for v in s.loc[s[f"{col}_high"], f"{col}_score"]})
+    low = sorted({int(v) for col in ("r", "f", "m") for v in s.loc[~s[f"{col}_high"].astype(bool), f"{col}_score"]})
+    assert high[0] == 3 and low[-1] == 2, (high, low)
+    assert "3, 4 or 5 of 5" in glossary("value_risk", "en")
+    assert "5 分中的 3、4、5 分" in glossary("value_risk", "zh")

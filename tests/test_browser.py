@@ -51,3 +51,30 @@ def test_reports_in_the_browser(page, rendered_reports, lang):
     for s in html_sections:
         images, _ = _check(page, s, f"{lang}-2026-10-{s.stem}.png")
         assert len(images) >= 3
+
+
+def test_a_tables_csv_button_gives_a_file_excel_reads(browser, rendered_reports):
+    """The CSV button under a table of the Chinese page: the file starts with a UTF-8 byte order
+    mark (without it Excel reads the Chinese headers in the system's code page, garbled) and
+    holds the table's header and every row."""
+    out, _ = rendered_reports["zh"]
+    section = next(p for p in sorted((out / "2026-10").glob("*.html")) if p.name[:2].isdigit())
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    try:
+        page.goto(section.as_uri())
+        page.wait_for_load_state("load")
+        button = page.locator("button.buttons-csv").first
+        table = button.locator("xpath=ancestor::div[contains(@class, 'dt-container')]").locator("table").first
+        shown = table.evaluate("t => Array.from(t.querySelectorAll('tr')).map(r => r.cells.length)")
+        header = table.evaluate("t => Array.from(t.querySelectorAll('thead th')).map(c => c.innerText.trim())")
+        with page.expect_download() as got:
+            button.click()
+        data = open(got.value.path(), "rb").read()
+    finally:
+        page.close()
+    assert data.startswith(b"\xef\xbb\xbf"), data[:20]
+    text = data[3:].decode("utf-8")
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert [c.strip('"') for c in lines[0].split(",")[:2]] == header[:2]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in lines[0]), "the Chinese page's headers"
+    assert len(lines) == len([n for n in shown if n]), (len(lines), shown)

@@ -17,7 +17,8 @@ _TABLES_READY = False
 
 
 def styled(df: pd.DataFrame, lang: str = "zh", name: str = "table"):
-    """A table for the report: sortable in the page and downloadable as CSV, with no network.
+    """A table for the report: sortable in the page and downloadable as CSV (UTF-8 with a byte
+    order mark, as Excel wants it; the cells as shown), with no network.
 
     itables in its offline mode: the first table of a notebook also outputs the
     DataTables library inline, so the rendered page needs nothing from another host;
@@ -37,7 +38,10 @@ def styled(df: pd.DataFrame, lang: str = "zh", name: str = "table"):
     html = head + to_html_datatable(df.reset_index(drop=True), showIndex=False, paging=False, connected=False,
                              classes="display compact", order=[], autoWidth=False,
                              layout={"topStart": "buttons", "topEnd": None, "bottomStart": None, "bottomEnd": None},
-                             buttons=[{"extend": "csvHtml5", "text": L.t("download_csv", lang), "title": name}])
+                             # bom: Excel reads a UTF-8 file without it in the system's code page (Chinese
+                             # headers garbled)
+                             buttons=[{"extend": "csvHtml5", "text": L.t("download_csv", lang), "title": name,
+                                       "bom": True}])
     return HTML(html)
 
 

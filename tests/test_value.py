@@ -320,3 +320,14 @@ def test_the_glossary_names_the_scores_that_count_as_high(orders_dir):
     assert high[0] == 3 and low[-1] == 2, (high, low)
     assert "3, 4 or 5 of 5" in glossary("value_risk", "en")
     assert "5 分中的 3、4、5 分" in glossary("value_risk", "zh")
+
+
+def test_the_riskiest_table_says_a_low_value_can_raise_the_risk():
+    """'days since last active 0 (typical 13)' listed among what raises a user's risk read as a
+    mistake: the sentence above the table says that a value below the typical one can raise it,
+    in the reasons' own words."""
+    from toolkit.analyses.churn_risk import WORDS
+    from toolkit.report import labels as L
+    for i, lang in enumerate(("en", "zh")):
+        text = L.t("vr_top_shown", lang)
+        assert f"{WORDS['recency_days'][i]} 0" in text.replace("“", "").replace("”", ""), lang

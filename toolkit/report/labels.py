@@ -214,8 +214,12 @@ TEXT = {
     "vr_by_tier": ("by value tier", "按价值分层"),
     "vr_by_tag": ("by primary tag", "按主标签"),
     "vr_top_shown": ("The {n} riskiest of them, with the model's reasons (the features that raise the risk most, "
-                     "a typical user's value beside):",
-                     "其中风险最高的 {n} 位及模型给出的原因(最推高风险的特征,括号内为典型用户的值):"),
+                     "a typical user's value beside; a value below the typical one can raise it as well as a value "
+                     "above, e.g. days since last active 0 where users who left were often active to "
+                     "the month's end):",
+                     "其中风险最高的 {n} 位及模型给出的原因(最推高风险的特征,括号内为典型用户的值;"
+                     "低于典型值也可能推高风险,例如过去流失的用户常在月末仍有活跃时,"
+                     "“距最近活跃天数 0”也会推高风险):"),
     "vr_start": ("It starts at {p}: the riskiest tenth of this month's active users are at or above it.",
                  "初始值 {p}:本月活跃用户中风险最高的十分之一不低于此值。"),
     "vr_risk_hist": ("Churn probability of the users matching the choices above",

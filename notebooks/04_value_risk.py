@@ -216,13 +216,13 @@ display(Markdown(L.glossary("value_risk", lang)))
 
 # %% [markdown] tags=["interactive-only", "lang-en"]
 # ## Explore: whom to reach before they go quiet
-# Pick a value tier, a lifecycle state, a primary tag and the lowest churn probability: the chart shows the
+# Pick a value tier, a lifecycle state, a primary tag (with a feature map) and the lowest churn probability: the chart shows the
 # probabilities of the users of that tier, state and tag, the table the riskiest of them with the model's
 # reasons, and *Save the list* writes every chosen user to a CSV or Excel file beside this notebook.
 
 # %% [markdown] tags=["interactive-only", "lang-zh"]
 # ## 交互探索:在用户沉默之前触达谁
-# 选择价值分层、用户分群、主标签和最低流失概率:图中是所选分层、分群与标签用户的流失概率分布,表中是其中风险最高的
+# 选择价值分层、用户分群、主标签(配置了功能映射时)和最低流失概率:图中是所选分层、分群与标签用户的流失概率分布,表中是其中风险最高的
 # 用户及模型给出的原因;"保存名单"把所有选中的用户写入本笔记本旁的 CSV 或 Excel 文件。
 
 # %% tags=["interactive-only"]

@@ -203,6 +203,7 @@ def test_the_readme_section_names_what_works():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Notebooks in JupyterLab", 1)[1].split("\n## ", 1)[0]
     assert "make lab" in section and "jupytext --sync notebooks/*.py" in section
+    assert "--allow-root" in section.split("**Your own data.**", 1)[1], "its command stops as root without it"
     assert "make lab" in readme.split("## What you get", 1)[0], "named next to the two set-up commands"
     listed = subprocess.run(["make", "help"], cwd=ROOT, capture_output=True, text=True).stdout
     assert "make lab" in listed

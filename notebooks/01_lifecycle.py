@@ -45,6 +45,7 @@ from toolkit.report.context import open_report
 from toolkit.analyses.decomposition import decomposition, mau_bridge, transitions
 from toolkit.report.findings import lifecycle_findings
 from toolkit.analyses.planning import make_plan
+from toolkit.analyses.value import monthly_revenue
 from toolkit.report.plots import plot_active_rate, plot_bridge, plot_rates, plot_states, plot_transitions, use_cjk_font
 from toolkit.report.labels import glossary, note
 from toolkit.report.tables import (decomposition_table, lifecycle_summary_table, plan_tables, record, record_cohorts,
@@ -101,7 +102,8 @@ plt.show()
 fig, ax = plt.subplots(figsize=(11, 4))
 plot_active_rate(monthly, ctx.target, lang=lang, ax=ax)
 plt.show()
-display(styled(lifecycle_summary_table(monthly, lang), lang, "lifecycle"))
+display(styled(lifecycle_summary_table(monthly, lang, revenue=monthly_revenue(ctx.store.con),
+                                       currency=ctx.cfg.currency), lang, "lifecycle"))
 
 # %% [markdown] tags=["lang-en"]
 # ## This month's active users, term by term

@@ -331,3 +331,23 @@ def test_the_riskiest_table_says_a_low_value_can_raise_the_risk():
     for i, lang in enumerate(("en", "zh")):
         text = L.t("vr_top_shown", lang)
         assert f"{WORDS['recency_days'][i]} 0" in text.replace("“", "").replace("”", ""), lang
+
+
+def test_monthly_revenue_by_hand_and_in_the_lifecycle_table(orders_dir, events_dir):
+    """A shop's first number, each month's buyers, orders and revenue, from ORDERS by hand:
+    2024-12 user 4 (500); 2025-01 user 3 twice (40); 2025-02 users 1 and 3 (70); 2025-03 users
+    1, 2 and 6 (440); 2025-04 no order (0 in the table).  Data without orders: no such rows."""
+    from toolkit.analyses.value import monthly_revenue
+    from toolkit.report.tables import lifecycle_summary_table
+    lc, _ = _scores(orders_dir)
+    rev = monthly_revenue(lc.con)
+    assert rev.to_dict("list") == {"month": ["2024-12", "2025-01", "2025-02", "2025-03"], "buyers": [1, 1, 2, 3],
+                                   "orders": [1, 2, 2, 3], "revenue": [500.0, 40.0, 70.0, 440.0]}
+    table = lifecycle_summary_table(lc.monthly(2), "en", revenue=rev, currency="£")
+    table = table.set_index(table.columns[0])
+    assert table.loc["revenue (£)", "2025-03"] == "440" and table.loc["orders", "2025-04"] == "0"
+    assert table.loc["users with an order", "2025-02"] == "2"
+    lc_rf, _ = _scores(events_dir)
+    assert monthly_revenue(lc_rf.con).empty
+    plain = lifecycle_summary_table(lc_rf.monthly(2), "zh", revenue=monthly_revenue(lc_rf.con))
+    assert "订单数" not in set(plain.iloc[:, 0])

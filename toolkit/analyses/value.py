@@ -59,6 +59,17 @@ def has_orders(con) -> bool:
         return False
 
 
+def monthly_revenue(con) -> pd.DataFrame:
+    """One row per month with an order: month ('YYYY-MM'), buyers (users with an order),
+    orders, revenue (their amount).  Empty when the data have no orders."""
+    from .lifecycle import month_label
+    if not has_orders(con):
+        return pd.DataFrame(columns=["month", "buyers", "orders", "revenue"])
+    df = queries.frame(con, "value_monthly_revenue")
+    df.insert(0, "month", [month_label(int(m)) for m in df.pop("mi")])
+    return df
+
+
 def rfm_scores(con, month: str, *, window: int = 12, bins: int = 5, orders: bool | None = None) -> pd.DataFrame:
     """One row per scored user at the end of ``month``: user_id, recency_days, frequency,
     monetary (NaN without orders), r_score, f_score, m_score (NaN without orders), r_high,

@@ -125,6 +125,54 @@ def test_second_run_of_the_same_month_is_refused(sample_dir, tmp_path):
     assert not (out / "2026-10").exists()
 
 
+def test_a_scheduled_run_says_when_data_are_late_and_renders_a_month_again_when_its_data_change(tmp_path):
+    """The monthly cron run (`--missing --expect-latest`) on data that come late, short or
+    corrected.  It said "every complete month already has a report" with exit 0 when March's
+    file held only its first half, and never rendered a month again once rendered: a page made
+    from a short file, or before a late event, stayed as it was."""
+    import duckdb
+    data = tmp_path / "data"
+    generate_sample(data, users=300, months=3, end="2026-03", seed=5)
+    march = data / "events" / "events-2026-03.parquet"
+    whole = tmp_path / "whole-march.parquet"
+    shutil.copy2(march, whole)
+    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{whole}') WHERE event_time < TIMESTAMP '2026-03-16') "
+               f"TO '{march}' (FORMAT parquet)")
+    out = tmp_path / "reports"
+    config = tmp_path / "toolkit.yaml"
+    config.write_text(f"data_dir: {data}\nreports_dir: {out}\ntimezone: Asia/Shanghai\nsignal_events: [trip]\n"
+                      "now: 2026-04-02\n", encoding="utf-8")
+
+    def run():
+        return run_cli("--config", config, "report", "--missing", "--expect-latest")
+
+    short = run()             # March ended by the clock, but its events stop on the 15th
+    assert short.returncode == 3, short.stdout + short.stderr
+    assert "Traceback" not in short.stderr and (out / "2026-02" / "index.html").exists()
+    assert not (out / "2026-03").exists()
+    said = " ".join(short.stderr.split())
+    assert "no report for 2026-03" in said and "events up to 2026-03-15" in said and "short" in said, said
+    assert json.loads((out / "run.log").read_text().splitlines()[-1])["outcome"] == "data not in"
+    again = run()             # nothing came: the same, not "all done"
+    assert again.returncode == 3 and "last complete month is 2026-02" in again.stdout, again.stdout
+    shutil.copy2(whole, march)            # the whole file arrives
+    done = run()
+    assert done.returncode == 0, done.stderr
+    assert (out / "2026-03" / "index.html").exists() and "2026-02: its data changed" not in done.stdout
+    pages = {m: (out / m / "index.html").stat().st_mtime_ns for m in ("2026-02", "2026-03")}
+    # a late event of February: February's report and March's, which counts February's users, are
+    # rendered again; a run after that has nothing to do
+    duckdb.sql(f"COPY (SELECT * REPLACE (TIMESTAMP '2026-02-10 10:00:00' AS event_time) FROM "
+               f"read_parquet('{data / 'events' / 'events-2026-02.parquet'}') LIMIT 1) "
+               f"TO '{data / 'events' / 'late-2026-02.parquet'}' (FORMAT parquet)")
+    late = run()
+    assert late.returncode == 0, late.stderr
+    assert "2026-02: its data changed" in late.stdout and "2026-03: its data changed" in late.stdout, late.stdout
+    assert all((out / m / "index.html").stat().st_mtime_ns > t for m, t in pages.items())
+    quiet = run()
+    assert quiet.returncode == 0 and "already has a report" in quiet.stdout and "its data changed" not in quiet.stdout
+
+
 def test_missing_renders_every_month_without_a_report(tmp_path, sample_dir):
     data = tmp_path / "small"
     generate_sample(data, users=800, months=4, end="2026-04", seed=5)

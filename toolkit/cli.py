@@ -647,7 +647,11 @@ def _log_failed_start(ctx, data_dir, out, month, exc) -> None:
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", default=None, help="Reporting month YYYY-MM (default: the last complete month).")
-@click.option("--missing", is_flag=True, help="Render every complete month that has no report yet.")
+@click.option("--missing", is_flag=True, help="Render every complete month that has no report yet, or whose data "
+              "changed since its report was rendered.")
+@click.option("--expect-latest", is_flag=True,
+              help="Exit with code 3 when the last month that has ended by the clock (in the configured time "
+                   "zone, or by `now:`) has no report after the run: its data are late or short (for cron).")
 @click.option("--out", "out", default=None, type=click.Path(file_okay=False), help="Reports folder (default: reports/).")
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None, help="Report language.")
 @click.option("--wait", type=float, default=0.0, show_default=True,
@@ -658,15 +662,24 @@ def _log_failed_start(ctx, data_dir, out, month, exc) -> None:
               help="Sections run at once, each in its own kernel (default: one per core, up to 2; "
                    "1 on a small machine: each section has its own memory_limit).")
 @click.pass_context
-def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir, jobs):
+def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, notebooks_dir, jobs):
     """Render the monthly HTML reports of DATA_DIR into reports/YYYY-MM/."""
-    from .report.runner import check_dataset, render_month, report_months, required_notebooks
+    from .aggregates.build import data_digest
+    from .report.runner import changed_since_rendered, check_dataset, render_month, report_months, required_notebooks
     required_notebooks(notebooks_dir)
+    agg = None
     try:
         cfg, store = _open(ctx, data_dir, language=language)
         out_dir = Path(out) if out else cfg.reports_dir
         check_dataset(out_dir, cfg.data_dir)
-        months = report_months(store.con, out_dir, month=month, missing=missing)
+        if missing:   # the data are looked at on every such run: a month whose data changed is rendered again
+            agg = _build(cfg, store, quiet=False)
+        digest_of = (lambda m: data_digest(agg.root, m)) if agg is not None and agg.root is not None else None
+        months = report_months(store.con, out_dir, month=month, missing=missing, digest_of=digest_of)
+        if digest_of:
+            for m in changed_since_rendered(out_dir, months, digest_of):
+                click.echo(f"{m}: its data changed since its report was rendered (late or corrected rows in it or "
+                           "a month before): rendering it again.")
         if month is None and not missing:
             _note_default_month(store, months[0])
         config_file = find_config(ctx.obj.get("config_path"), data_dir=data_dir)
@@ -678,15 +691,17 @@ def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir, jo
             given = {k: v for k, v in ctx.obj.get("engine", {}).items() if v is not None}
             if given:      # --memory-limit / --threads / --engine reach the sections' kernels too
                 os.environ[SETTINGS_ENV] = json.dumps(given)
-            agg = _build(cfg, store, quiet=False)      # once per run: the notebooks open the result
-            if agg.root is not None:                    # as it is, without checking the sources again
+            agg = agg or _build(cfg, store, quiet=False)   # once per run: the notebooks open the result
+            if agg.root is not None:                        # as it is, without checking the sources again
                 from .aggregates.build import BUILT_ENV, built_marker
                 os.environ[BUILT_ENV] = built_marker(agg)
     except Exception as exc:      # before any month started: the run log says so too (a cron reader looks there)
         _log_failed_start(ctx, data_dir, out, month, exc)
         raise
     if not months:
-        click.echo(f"Every complete month already has a report in {out_dir}.")
+        click.echo(f"Every complete month already has a report in {out_dir}, from the data as they are now. "
+                   f"{_data_end(store)}")
+        _expect_latest(ctx, cfg, store, out_dir, expect_latest)
         return
     started = time.perf_counter()
     for i, m in enumerate(months, 1):
@@ -696,7 +711,44 @@ def report(ctx, data_dir, month, missing, out, language, wait, notebooks_dir, jo
             click.echo(f"Month {i} of {len(months)}: {m}{eta}")
         render_month(cfg.data_dir, m, out_dir=out_dir, language=language, config=config_file, wait=wait,
                      notebooks_dir=notebooks_dir, progress=click.echo,
-                     data_checks=store.checks.as_dict() if store.checks else None, store=store, jobs=jobs)
+                     data_checks=store.checks.as_dict() if store.checks else None, store=store, jobs=jobs,
+                     data_digest=data_digest(agg.root, m) if agg.root is not None else None)
+    _expect_latest(ctx, cfg, store, out_dir, expect_latest)
+
+
+def _data_end(store) -> str:
+    """Where the data end, in words: the last complete month and the last event."""
+    from .months import event_span, last_complete_month, month_str
+    last_event = event_span(store.con)[1]
+    if last_event is None:
+        return ""
+    return (f"The data's last complete month is {month_str(last_complete_month(store.con))} (events up to "
+            f"{last_event:%Y-%m-%d %H:%M}).")
+
+
+def _expect_latest(ctx, cfg, store, out_dir, expect: bool) -> None:
+    """With --expect-latest: exit 3, with one line on stderr and in the run log, when the last
+    month that has ended by the clock (the data horizon: the configured time zone's wall clock,
+    or ``now``) has no report: its events are late or short, so the month is not complete in
+    the data."""
+    if not expect:
+        return
+    from datetime import date, datetime
+    from .data.store import data_horizon
+    from .months import add_months, month_str
+    from .report.runner import _log
+    now = data_horizon(cfg.now or None, cfg.timezone)
+    due = month_str(add_months(date(now.year, now.month, 1), -1))
+    if (Path(out_dir) / due / "index.html").exists():
+        return
+    text = (f"no report for {due}, the last month that has ended by {now:%Y-%m-%d %H:%M} ({cfg.timezone}). "
+            f"{_data_end(store)} If an events file of {due} is late, missing or short, add it; the next run "
+            "renders the month.")
+    click.echo(f"error: {text}", err=True)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    _log(Path(out_dir), {"started": datetime.now().isoformat(timespec="seconds"), "month": due, "data_dir": str(cfg.data_dir),
+                         "outcome": "data not in", "error": text}, progress=lambda m: click.echo(m, err=True))
+    ctx.exit(3)
 
 
 if __name__ == "__main__":  # pragma: no cover

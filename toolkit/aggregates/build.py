@@ -530,6 +530,28 @@ def manifest_digest(root: Path) -> str:
         return ""
 
 
+def data_digest(root: Path, month: str) -> str:
+    """A digest of the data a report of ``month`` reads, from the cache's manifest: the build's
+    settings and, for every month up to ``month``, its rows of events (over all files) and its
+    registrations and orders (rows and checksum).  A late event, a file that arrives whole after
+    a short one or a corrected order changes it; more data after ``month``, a file moved or
+    touched without a change of its rows, does not.  '' without a manifest."""
+    man = read_manifest(Path(root))
+    if not man:
+        return ""
+    last = int(month[:4]) * 12 + int(month[5:7]) - 1
+    rows = {}
+    for mi, meta in sorted(man.get("months", {}).items(), key=lambda kv: int(kv[0])):
+        if int(mi) <= last:
+            src = meta.get("source", {})
+            # an events entry (fingerprints.py): [file, size, mtime, rows(, future rows)], or
+            # [source, rows] for events outside the data folder
+            events = sum(int(f[3] if len(f) >= 4 else f[1]) for f in src.get("events", []))
+            rows[mi] = [events, src.get("registrations"), src.get("orders")]
+    text = json.dumps({"settings": man.get("settings"), "months": rows}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def built_marker(aggregates: Aggregates) -> str:
     """What the report runner passes to its notebooks (in ``BUILT_ENV``) after bringing the cache
     up to date: the cache folder and the digest of its manifest."""

@@ -372,7 +372,7 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
         raise MissingTableError(f"Data directory {data_dir} does not exist. Create it with "
                                 "`toolkit sample --out DIR`, or name your data folder: `toolkit <command> DIR`, "
                                 "or data_dir in toolkit.yaml.")
-    horizon = _horizon(now, timezone)
+    horizon = data_horizon(now, timezone)
     csv_options = csv_options or {}
     if con is None:
         con = duckdb.connect(":memory:")
@@ -520,7 +520,7 @@ def open_events_file(path, *, timezone: str = "Asia/Shanghai", csv_options: dict
     return con
 
 
-def _horizon(now, timezone: str) -> datetime:
+def data_horizon(now, timezone: str) -> datetime:
     """The data horizon as a naive business-local time: ``now`` as given, or the wall clock."""
     if now is None or now == "":
         return datetime.now(ZoneInfo(timezone)).replace(tzinfo=None, microsecond=0)
@@ -720,7 +720,7 @@ def store_from_config(cfg, *, built_id_type: bool = False, **kwargs) -> Store:
     report's notebooks, which read that build and so need no Spark session)."""
     if getattr(cfg, "engine", "duckdb") == "spark" and (cfg.events_table or cfg.events_path):
         from ..aggregates.engines.spark import SparkEngine
-        probe = SparkEngine(timezone=cfg.timezone, horizon=_horizon(cfg.now or None, cfg.timezone),
+        probe = SparkEngine(timezone=cfg.timezone, horizon=data_horizon(cfg.now or None, cfg.timezone),
                             master=cfg.spark_master, conf=cfg.spark_conf, events_table=cfg.events_table,
                             events_path=cfg.events_path, csv_options=cfg.csv_options)
         kept = _built_id_type(cfg) if built_id_type else None

@@ -95,17 +95,39 @@ def _record_dataset(out_dir: Path, data_dir) -> None:
         mark.write_text(f"{full}\n{os.path.relpath(full, out_dir.resolve())}\n", encoding="utf-8")
 
 
-def report_months(con, out_dir, *, month: str | None = None, missing: bool = False) -> list[str]:
+DIGEST_FILE = ".data-digest"   # beside a month's index.html: the digest of the data it was rendered from
+
+
+def report_months(con, out_dir, *, month: str | None = None, missing: bool = False, digest_of=None) -> list[str]:
     """The months a report run renders: ``month`` checked against the data (default: the last
     complete month), or with ``missing`` every month from the second month of data to the last
-    complete one that has no ``out_dir/YYYY-MM/index.html`` yet.  Months come from the cleaned
-    events, so a stray event after the data horizon moves none of them."""
+    complete one that has no ``out_dir/YYYY-MM/index.html`` yet, and, with ``digest_of`` (month
+    -> digest of its data now, ``aggregates.build.data_digest``), every such month whose data
+    changed since its report was rendered (:func:`changed_since_rendered`).  Months come from
+    the cleaned events, so a stray event after the data horizon moves none of them."""
     from ..months import check_month, data_months, month_range, month_str
     if not missing:
         return [check_month(month, con, skip_first=True)]
     first, last = data_months(con)
-    return [month_str(m) for m in month_range(first, last)[1:]
-            if not (Path(out_dir) / month_str(m) / "index.html").exists()]
+    months = [month_str(m) for m in month_range(first, last)[1:]]
+    changed = set(changed_since_rendered(out_dir, months, digest_of)) if digest_of else set()
+    return [m for m in months if m in changed or not (Path(out_dir) / m / "index.html").exists()]
+
+
+def changed_since_rendered(out_dir, months, digest_of) -> list[str]:
+    """The months of ``months`` whose report's data changed after it was rendered: the digest
+    kept beside the report differs from ``digest_of(month)`` (a late event, a short file that
+    arrived whole, a corrected order, in that month or one before it).  A report without a
+    kept digest (rendered by an earlier version) counts as unchanged."""
+    out = []
+    for m in months:
+        try:
+            kept = (Path(out_dir) / m / DIGEST_FILE).read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+        if kept and kept != digest_of(m):
+            out.append(m)
+    return out
 
 
 def _alive(pid: int) -> bool:
@@ -368,14 +390,17 @@ def _error_of(nb_path: Path) -> str:
 def render_month(data_dir, month: str, *, out_dir="reports", language: str | None = None, config: str | None = None,
                  churn_after: int | None = None, target: float | None = None, wait: float = 0.0,
                  cell_timeout: int = 1800, notebooks_dir=None, progress=print,
-                 data_checks: dict | None = None, store=None, jobs: int | None = None) -> Path:
+                 data_checks: dict | None = None, store=None, jobs: int | None = None,
+                 data_digest: str | None = None) -> Path:
     """Render every report section for ``month`` into ``out_dir/month``.
 
     ``config`` is the configuration file the notebooks read (None: their own lookup, see
     toolkit.config); it is written to the run log.  ``data_checks`` (EventChecks.as_dict of the
     caller's store) goes to the run log, and its warning to the top of the month's page; ``store``
     (that store) gives the pages' data period without opening the data again.  ``jobs``: sections
-    run at once (default: one per core, up to two; see :func:`report_jobs`).
+    run at once (default: one per core, up to two; see :func:`report_jobs`).  ``data_digest``
+    (``aggregates.build.data_digest``) is kept beside the report, so that ``--missing`` renders
+    the month again when its data change.
 
     Returns the month's folder.  Raises ReportError (previous report untouched, failed
     notebook kept under ``out_dir/failed/``) when a section fails, and WriteError, naming the
@@ -415,6 +440,8 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
             notes = [said] if said else []
             notes += _section_notes(tmp)
             write_month_index(tmp, month, out_dir, header["lang"], header=header, notes=notes)
+            if data_digest:
+                (tmp / DIGEST_FILE).write_text(data_digest + "\n", encoding="utf-8")
             old = out_dir / f".old-{month}-{os.getpid()}"
             other = report_language(final)
             if other and other != header["lang"]:

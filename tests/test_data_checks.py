@@ -68,11 +68,30 @@ def test_null_rows_are_reported_by_every_command_and_the_threshold_stops_the_run
     (tmp_path / "strict.yaml").write_text("max_unusable_share: 0.0001\n")
     proc = run_cli("--config", tmp_path / "strict.yaml", "lifecycle", d)
     assert proc.returncode == 2 and proc.stdout == ""
-    assert "more than the 0% allowed (max_unusable_share)" in proc.stderr and str(bad) in proc.stderr
+    assert "more than the 0% allowed (max_unusable_share" in proc.stderr and str(bad) in proc.stderr
     assert "Traceback" not in proc.stderr
     # validate lists them as errors, per file
     v = run_cli("validate", d)
     assert v.returncode == 1 and f"Files: {bad} (1)" in v.stdout
+
+
+def test_a_months_file_with_too_many_bad_rows_stops_the_run_however_long_the_history(small, tmp_path):
+    """2% of the last month's rows without a user: 0.5% of the four months' events, under the 1%
+    limit as a share of everything (and ever less as the history grows), over it as a share of
+    that month's file: the run stops, naming the file and its share."""
+    d = _copy(small, tmp_path)
+    last = d / "events" / f"events-{END}.parquet"
+    df = pd.read_parquet(last)
+    n = int(len(df) * 0.02) + 1
+    df["user_id"] = df["user_id"].astype("Int64")
+    df.loc[df.index[:n], "user_id"] = pd.NA
+    df.to_parquet(last, index=False)
+    total = sum(len(pd.read_parquet(f)) for f in (d / "events").glob("*.parquet"))
+    assert n / total < 0.01 < n / len(df)
+    proc = run_cli("lifecycle", d)
+    assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr
+    said = " ".join(proc.stderr.split())
+    assert f"{last}: {n:,} of its {len(df):,} events" in said and "max_unusable_share" in said, said
 
 
 def test_a_future_event_moves_no_month(small, tmp_path):

@@ -5,7 +5,7 @@ a user_id, a parseable event_time and an event_name, no later than the data
 horizon (the run's "now").  The view ``events_all`` keeps every row for
 ``toolkit validate``.  This module counts what was left out, per source file,
 in one scan, and turns the counts into one warning line (stderr, run log,
-report page) or, above ``max_unusable_share`` of the rows, into an error.
+report page) or, above ``max_unusable_share`` of all rows or of one file's, into an error.
 Events after the horizon are reported but do not count towards the share:
 they are usable later, when the clock has caught up with them.
 """
@@ -107,7 +107,7 @@ class EventChecks:
         if self.unusable:
             parts.append(f"{self.unusable:,} of {self.rows:,} events ({self.share:.2%}) cannot be used and are left "
                          f"out: {self._unusable_text()}. Fill or drop those rows at the source (`toolkit validate` "
-                         f"lists them); above {self.max_unusable_share:.0%} of the rows (max_unusable_share) "
+                         f"lists them); above {self.max_unusable_share:.0%} of all rows or of one file's (max_unusable_share) "
                          "the run stops")
         if self.future:
             parts.append(f"{self.future:,} event(s) later than the data horizon {self.horizon:%Y-%m-%d %H:%M} "
@@ -123,7 +123,7 @@ class EventChecks:
         if self.unusable:
             parts.append(f"{self.rows:,} 条事件中有 {self.unusable:,} 条({self.share:.2%})无法使用,已剔除:"
                          f"{self._unusable_text('zh')}。请在源头补全或删除这些行(`toolkit validate` 会逐一列出);"
-                         f"超过 {self.max_unusable_share:.0%}(max_unusable_share)时运行会停止")
+                         f"全部行或任一文件的行中超过 {self.max_unusable_share:.0%}(max_unusable_share)时运行会停止")
         if self.future:
             parts.append(f"{self.future:,} 条事件晚于数据截止时间 {at}({self.timezone}),已剔除:"
                          f"{self._future_text('zh')}。请检查源系统的时钟和时区,或在配置中设置 `now:`")
@@ -132,16 +132,34 @@ class EventChecks:
                          "已剔除;请在源头检查 registered_at")
         return (";".join(parts) + "。") if parts else None
 
+    def over_limit(self) -> list[FileCount]:
+        """The files more than ``max_unusable_share`` of whose rows cannot be used: the limit holds
+        for each file as well as for all of them, so a month's file with 5% bad rows stops the run
+        however long the history beside it (as a share of every event it was 0.46% at two years).
+        A file smaller than the median file is measured against the median's rows, so that a small
+        extra file with a few bad rows is warned about, not a reason to stop."""
+        sizes = sorted(f.rows for f in self.files if f.rows)
+        typical = sizes[len(sizes) // 2] if sizes else 0
+        return [f for f in self.files if f.unusable and f.unusable > self.max_unusable_share * max(f.rows, typical)]
+
     def check(self) -> None:
-        """Raise when more than ``max_unusable_share`` of the rows cannot be used."""
-        if not self.unusable or self.share <= self.max_unusable_share:
+        """Raise when more than ``max_unusable_share`` of the rows, or of one file's rows, cannot be used."""
+        if not self.unusable:
+            return
+        bad_files = self.over_limit()
+        if self.share <= self.max_unusable_share and not bad_files:
             return
         bad_time = sum(f.bad_event_time for f in self.files)
         cls = TimestampParseError if bad_time * 2 >= self.unusable else NullValueError
         hint = ("Write times as 'YYYY-MM-DD HH:MM:SS' (business-local time) or with a zone offset such as '+08:00'. "
                 if bad_time else "")
-        raise cls(f"{self.source}: {self.unusable:,} of {self.rows:,} events ({self.share:.1%}) cannot be used, more "
-                  f"than the {self.max_unusable_share:.0%} allowed (max_unusable_share): {self._unusable_text()}. "
+        if self.share > self.max_unusable_share or len(self.files) == 1:
+            what = f"{self.unusable:,} of {self.rows:,} events ({self.share:.1%}) cannot be used"
+        else:
+            what = "; ".join(f"{f.file}: {f.unusable:,} of its {f.rows:,} events ({f.unusable / f.rows:.1%}) cannot "
+                             "be used" for f in bad_files[:5])
+        raise cls(f"{self.source}: {what}, more than the {self.max_unusable_share:.0%} allowed (max_unusable_share, "
+                  f"of all events and of each file's): {self._unusable_text()}. "
                   f"{hint}Fill or drop those rows at the source, or raise max_unusable_share in the configuration "
                   "to leave them out.")
 

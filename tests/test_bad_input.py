@@ -230,3 +230,20 @@ def test_running_out_of_memory_names_the_setting_not_the_file(sample_dir, tmp_pa
     from toolkit.data.engine_errors import memory_message
     said = memory_message("Out of Memory Error: failed to allocate data of size 256.0 KiB (972.1 KiB/976.5 KiB used)")
     assert said.startswith("DuckDB ran out of memory (it had used 972.1 KiB of 976.5 KiB): raise memory_limit")
+
+
+def test_a_cut_short_csv_file_says_so(tmp_path):
+    """An events.csv whose upstream copy stopped half way (mid-line, inside a quoted field): the
+    message said to give the reader settings (csv_options, max_line_size) for a layout it could
+    not work out; it says the file is cut short and to deliver it again, without DuckDB's list of
+    reader options."""
+    rows = "".join(f'"{u}","2025-01-{1 + u % 28:02d} 10:00:00","app_open"\n' for u in range(1, 50000))
+    text = '"user_id","event_time","event_name"\n' + rows
+    (tmp_path / "events.csv").write_text(text[:len(text) // 2 + 3], encoding="utf-8")
+    proc = run_cli("lifecycle", tmp_path)
+    said = " ".join(proc.stderr.split())
+    assert proc.returncode == 2 and "Traceback" not in said
+    assert f"{tmp_path / 'events.csv'}: it ends in the middle of a line, so it looks cut short" in said, said
+    assert "Deliver the file again" in said and "Possible fixes" not in said and "max_line_size" not in said
+    (tmp_path / "events.csv").write_text(text, encoding="utf-8")       # delivered again: reads
+    assert run_cli("lifecycle", tmp_path).returncode == 0

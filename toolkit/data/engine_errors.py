@@ -38,11 +38,24 @@ def cause(exc: BaseException, limit: int = 600) -> str:
         if (not line or _SETTINGS.match(line) or set(line) <= {"^", " "}
                 or line.startswith(("Possible Solution", "* ", "Possible solutions", "LINE "))):
             continue   # reader settings, suggestions meant for SQL users, the echoed query
+        line = re.sub(r"\s*Possible fixes:.*$", "", line)   # DuckDB's list of reader options follows
         if line.startswith("Original Line:"):
             line = line if len(line) <= 120 else line[:117] + "..."
         lines.append(line)
     text = re.sub(r"\s+", " ", " ".join(lines)).strip() or type(exc).__name__
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _ends_mid_line(where: str) -> bool:
+    """Whether ``where`` is a text file whose last byte is not a line end: cut short (a copy or an
+    export that did not finish), which the CSV reader reports as an unterminated quote or a layout
+    it cannot work out."""
+    try:
+        with open(where, "rb") as fh:
+            fh.seek(-1, 2)
+            return fh.read(1) not in (b"\n", b"\r")
+    except OSError:      # not a single file (a pattern, a table), or empty
+        return False
 
 
 def translate(exc: BaseException, where: str, *, table: str = "", kind: str = "") -> ToolkitError:
@@ -51,6 +64,11 @@ def translate(exc: BaseException, where: str, *, table: str = "", kind: str = ""
     why = cause(exc)
     if out_of_memory(text):      # the file is fine: the limit is too small for it
         return DataReadError(f"Cannot read {where}: {memory_message(text)}.")
+    if kind == "csv" and _ends_mid_line(where):
+        return DataReadError(
+            f"Cannot read {where}: it ends in the middle of a line, so it looks cut short (a copy or an export "
+            f"that did not finish; the reader says: {why}). Deliver the file again, whole"
+            + (", or move it out of the data folder." if table in ("", "events") else "."))
     if "not utf-8 encoded" in text or "Invalid unicode" in text or "invalid UTF8" in text.lower():
         return EncodingError(
             f"{where} is not UTF-8 ({why}). Re-save it as UTF-8, or set `encoding:` for this table in the "

@@ -247,3 +247,20 @@ def test_a_cut_short_csv_file_says_so(tmp_path):
     assert "Deliver the file again" in said and "Possible fixes" not in said and "max_line_size" not in said
     (tmp_path / "events.csv").write_text(text, encoding="utf-8")       # delivered again: reads
     assert run_cli("lifecycle", tmp_path).returncode == 0
+
+
+def test_one_file_of_a_folder_with_epoch_times_is_named(tmp_path):
+    """A month's file whose event_time is epoch milliseconds among files of timestamps: the message
+    named the folder pattern and said 'check that it is a valid parquet file' (it is); it names the
+    file, the column, both types and the conversion."""
+    folder = tmp_path / "events"
+    folder.mkdir()
+    good = events([(1, "2025-01-05 10:00:00", "a"), (2, "2025-01-06 10:00:00", "a")])
+    good.to_parquet(folder / "events-2025-01.parquet", index=False)
+    epoch = pd.DataFrame({"user_id": [1], "event_time": [1738749600000], "event_name": ["a"]})
+    epoch.to_parquet(folder / "events-2025-02.parquet", index=False)
+    proc = run_cli("lifecycle", tmp_path)
+    said = " ".join(proc.stderr.split())
+    assert proc.returncode == 2 and "Traceback" not in said
+    assert f"{folder / 'events-2025-02.parquet'}: column 'event_time' has type BIGINT" in said, said
+    assert "TIMESTAMP" in said and "to_timestamp(ms / 1000)" in said and "valid parquet" not in said

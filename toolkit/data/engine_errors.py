@@ -64,6 +64,15 @@ def translate(exc: BaseException, where: str, *, table: str = "", kind: str = ""
     why = cause(exc)
     if out_of_memory(text):      # the file is fine: the limit is too small for it
         return DataReadError(f"Cannot read {where}: {memory_message(text)}.")
+    m = re.search(r'In file "([^"]+)" the column "([^"]+)" has type (\w+), but we are trying to read it as type (\w+)',
+                  text)
+    if m:        # one file of a folder differs from the first file's schema
+        path, col, has, want = m.groups()
+        epoch = (" Epoch numbers must be converted first, e.g. to_timestamp(ms / 1000) for milliseconds."
+                 if want.startswith("TIMESTAMP") and has in ("BIGINT", "INTEGER", "DOUBLE", "UBIGINT") else "")
+        return ColumnTypeError(
+            f"{path}: column {col!r} has type {has}, where the other files of {where} have {want}: a column must "
+            f"have one type in every file. Write this file with {col} as {want}.{epoch}")
     if kind == "csv" and _ends_mid_line(where):
         return DataReadError(
             f"Cannot read {where}: it ends in the middle of a line, so it looks cut short (a copy or an export "

@@ -264,3 +264,21 @@ def test_one_file_of_a_folder_with_epoch_times_is_named(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in said
     assert f"{folder / 'events-2025-02.parquet'}: column 'event_time' has type BIGINT" in said, said
     assert "TIMESTAMP" in said and "to_timestamp(ms / 1000)" in said and "valid parquet" not in said
+
+
+def test_a_full_disk_under_the_cache_is_named_as_the_disks_not_the_datas(tmp_path):
+    """The cache's disk full while a build writes a month (a real ENOSPC from DuckDB: the staging
+    file is /dev/full): the message was the engine's, ending 'Run toolkit validate DIR to check the
+    data'; it names the cache folder, the cause and cache_dir."""
+    import duckdb
+    from toolkit.data.engine_errors import disk_message
+    cache = tmp_path / ".toolkit-cache"
+    staging = cache / ".staging-123-abc" / "orders" / "mi=24322"
+    staging.mkdir(parents=True)
+    (staging / "data_0.parquet").symlink_to("/dev/full")
+    with pytest.raises(duckdb.Error) as e:
+        duckdb.sql(f"COPY (SELECT range AS x FROM range(200000)) TO '{staging / 'data_0.parquet'}' (FORMAT parquet)")
+    said = disk_message(e.value)
+    assert said is not None and said.startswith(f"cannot write {cache}: no space left on device"), (said, str(e.value))
+    assert "cache_dir" in said and "validate" not in said
+    assert disk_message(duckdb.Error("Binder Error: column x not found")) is None

@@ -46,9 +46,12 @@ class _Group(click.Group):
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except duckdb.Error as exc:  # a query failed on data that passed the checks: still no traceback
-            from .data.engine_errors import cause, memory_message, out_of_memory
+            from .data.engine_errors import cause, disk_message, memory_message, out_of_memory
             if out_of_memory(exc):
                 click.echo(f"error: {memory_message(exc)}.", err=True)
+                sys.exit(2)
+            if disk_message(exc):
+                click.echo(f"error: {disk_message(exc)}.", err=True)
                 sys.exit(2)
             hint = "" if ctx.invoked_subcommand == "validate" else " Run `toolkit validate DIR` to check the data."
             click.echo(f"error: the query engine failed: {cause(exc)}.{hint}", err=True)

@@ -30,6 +30,25 @@ def memory_message(exc_or_text) -> str:
     return f"DuckDB ran out of memory{used}: {MEMORY_HINT}"
 
 
+def disk_message(exc_or_text) -> str | None:
+    """One line for an engine error that is the disk's, not the data's (full, read-only, no
+    permission): the path it names, the cause and the fix; None for any other error."""
+    text = str(exc_or_text)
+    why = next((w for w in ("No space left on device", "Permission denied", "Read-only file system",
+                            "Disk quota exceeded") if w in text), None)
+    if why is None:
+        return None
+    m = re.search(r'"(/[^"]+)"', text) or re.search(r"'(/[^']+)'", text) or re.search(r"(/\S+)", text)
+    where = m.group(1) if m else "a file"
+    if ".staging-" in where or "/.toolkit-cache" in where or "user-ops-toolkit" in where:
+        where = where.split("/.staging-")[0]
+        fix = ("free space there, or set cache_dir: in toolkit.yaml to a folder with room and write access "
+               "(the monthly aggregates are kept there; the data are not at fault)")
+    else:
+        fix = "free space there or fix the folder's permissions (the data are not at fault)"
+    return f"cannot write {where}: {why.lower()}. {fix[:1].upper()}{fix[1:]}"
+
+
 def cause(exc: BaseException, limit: int = 600) -> str:
     """Every line of an engine message that says what went wrong, joined into one line."""
     lines = []

@@ -40,6 +40,9 @@ def test_env_variable_names_the_file(tmp_path, monkeypatch):
     ("active_events: [trip]\n", "both"),
     ("nonsense_key: 1\n", "nonsense_key"),
     ("- a\n- b\n", "mapping"),
+    # YAML keeps the last of a repeated key in silence: the month's churn window changed without a word
+    ("churn_after: 2\nlanguage: zh\nchurn_after: 3\n", r"'churn_after' is given twice \(lines 1 and 3\); keep one"),
+    ("csv_options:\n  events: {delim: ';'}\n  events: {delim: ','}\n", "'events' is given twice"),
 ])
 def test_bad_values_are_named(tmp_path, text, needle):
     f = tmp_path / "bad.yaml"

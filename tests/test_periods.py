@@ -149,6 +149,26 @@ def test_campaign_without_control_is_a_diff_in_diff(tmp_path):
     assert r["ci_low"] < 0.5 < r["ci_high"]
 
 
+def test_a_mistyped_campaign_goal_is_named_with_the_closest(tmp_path):
+    """goal_metric retention_neww was counted as activity and shown raw on the Chinese page; the
+    campaigns table is refused by the analysis and by validate, naming the campaign and the goal
+    it was meant to be."""
+    from toolkit.data.validate import validate
+    from toolkit.errors import ConfigError
+    d = tmp_path / "typo"
+    write_table(d, "events", pd.DataFrame({"user_id": [1, 2], "event_name": ["app_open", "app_open"],
+                                           "event_time": pd.to_datetime(["2025-11-05 09:00", "2026-01-10 09:00"])}))
+    write_table(d, "campaign_members", pd.DataFrame({"campaign_id": "D", "user_id": [1, 2],
+                                                     "arm": ["treatment", "control"]}))
+    (d / "campaigns.csv").write_text("campaign_id,name,start_date,end_date,goal_metric,target_group\n"
+                                     "D,recall,2026-01-01,2026-01-31,retention_neww,chosen users\n")
+    store = open_store(d)
+    Lifecycle(store.con)
+    with pytest.raises(ConfigError, match=r"campaign 'D' has goal_metric 'retention_neww'.*the closest is retention_new"):
+        campaign_effects(store.con)
+    assert any("retention_neww" in str(e) and "campaigns.csv" in str(e) for e in validate(store).errors)
+
+
 def test_two_proportions_by_hand():
     r = two_proportions(60, 100, 50, 100)
     se = math.sqrt(0.6 * 0.4 / 100 + 0.5 * 0.5 / 100)                 # Wald interval

@@ -18,11 +18,31 @@ import pandas as pd
 import statsmodels.api as sm
 
 from .. import queries
+from ..errors import ConfigError
 from .abtest import sample_ratio_mismatch, two_proportions
+from .lifecycle import RATES
 
 COLUMNS = ["campaign_id", "name", "metric", "treatment", "control", "difference", "ci_low", "ci_high", "p_value",
            "srm_flag", "method", "n_treatment", "n_control", "start_date", "end_date"]
 ORDER_GOALS = {"order", "orders", "purchase", "revenue", "conversion"}
+# every other goal counts members active during the campaign; the pages name each of these
+ACTIVITY_GOALS = {"active", "activity", "retention", "trip", *RATES, "active_rate"}
+
+
+def check_goals(camps: pd.DataFrame, where: str = "the campaigns table (campaigns.csv in the data folder)") -> None:
+    """Raise ConfigError for a campaign whose goal_metric is none of the known goals (a typo,
+    retention_neww, was counted as activity and shown raw on the pages), naming the campaign,
+    the goals and the closest one."""
+    from ..data.small_tables import known_name
+    known = sorted(ORDER_GOALS | ACTIVITY_GOALS)
+    for _, c in camps.iterrows():
+        goal = str(c["goal_metric"]).strip().lower()
+        if goal not in ORDER_GOALS and goal not in ACTIVITY_GOALS:
+            hint = known_name(goal, known, lambda k, lang: k)
+            raise ConfigError(f"{where}: campaign {c['campaign_id']!r} has goal_metric {c['goal_metric']!r}, which "
+                              f"is not one of {', '.join(known)}{hint}. An order goal ({', '.join(sorted(ORDER_GOALS))}) "
+                              "counts members with an order during the campaign; every other counts members active "
+                              "during it.")
 
 
 def _did(con, campaign_id, alpha):
@@ -54,6 +74,7 @@ def campaign_effects(con, *, active_events=(), signal_events=("trip",), alpha: f
     camps = con.execute("SELECT * FROM campaigns ORDER BY campaign_id").df()
     if camps.empty:
         return pd.DataFrame(columns=COLUMNS)
+    check_goals(camps)
     ensure(con, active_events=active_events, signal_events=signal_events)
     queries.run(con, "day_span_mask")
     queries.create_temp(con, "campaign_periods", "campaign_periods")

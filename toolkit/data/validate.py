@@ -10,7 +10,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from .. import queries
-from ..errors import EmptyTableError, NullValueError, ToolkitError
+from ..errors import ConfigError, EmptyTableError, NullValueError, ToolkitError
 from ..months import inner_gaps, month_str
 from .store import TABLES, Store
 
@@ -146,6 +146,12 @@ def validate(store: Store, *, now: datetime | None = None) -> Health:
                     + ("Write times as 'YYYY-MM-DD HH:MM:SS' or with a zone offset such as '+08:00'."
                        if col == "event_time" else "Use whole numbers for every id, or text ids throughout.")))
     _duplicate_keys(store, h)
+    if store.has("campaigns"):
+        from ..analyses.campaign_effects import check_goals
+        try:
+            check_goals(con.execute("SELECT * FROM campaigns").df(), store.sources["campaigns"].describe())
+        except ConfigError as exc:
+            h.errors.append(exc)
     before = queries.run(con, "events_before_registration").fetchone()
     s["before_registration"] = before[0]
     h.summary = s

@@ -171,6 +171,8 @@ def test_a_scheduled_run_says_when_data_are_late_and_renders_a_month_again_when_
     assert all((out / m / "index.html").stat().st_mtime_ns > t for m, t in pages.items())
     quiet = run()
     assert quiet.returncode == 0 and "already has a report" in quiet.stdout and "its data changed" not in quiet.stdout
+    assert re.match(r"toolkit report, started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n", quiet.stdout), quiet.stdout
+    assert json.loads((out / "run.log").read_text().splitlines()[-1])["outcome"] == "up to date"
 
 
 def test_missing_renders_every_month_without_a_report(tmp_path, sample_dir):

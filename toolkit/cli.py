@@ -634,7 +634,7 @@ def _log_failed_start(ctx, data_dir, out, month, exc) -> None:
     """A line in the reports folder's run.log for a report run that failed before any month
     started (data or configuration that cannot be opened); nothing when that folder is unknown."""
     from datetime import datetime
-    from .report.runner import _log
+    from .report.runner import log_run
     try:
         out_dir = Path(out) if out else _cfg(ctx, data_dir=data_dir).reports_dir
     except Exception:      # the configuration itself is what failed: no folder to log to
@@ -642,9 +642,9 @@ def _log_failed_start(ctx, data_dir, out, month, exc) -> None:
     if not Path(out_dir).is_dir():
         return
     text = " ".join(str(exc).split()) or type(exc).__name__
-    _log(Path(out_dir), {"started": datetime.now().isoformat(timespec="seconds"), "month": month,
-                         "data_dir": str(data_dir or ""), "outcome": "failed", "error": text[:1000]},
-         progress=lambda m: click.echo(m, err=True))
+    log_run(Path(out_dir), {"started": datetime.now().isoformat(timespec="seconds"), "month": month,
+                            "data_dir": str(data_dir or ""), "outcome": "failed", "error": text[:1000]},
+            progress=lambda m: click.echo(m, err=True))
 
 
 @main.command()
@@ -667,8 +667,11 @@ def _log_failed_start(ctx, data_dir, out, month, exc) -> None:
 @click.pass_context
 def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, notebooks_dir, jobs):
     """Render the monthly HTML reports of DATA_DIR into reports/YYYY-MM/."""
+    from datetime import datetime
     from .aggregates.build import data_digest
-    from .report.runner import changed_since_rendered, check_dataset, render_month, report_months, required_notebooks
+    from .report.runner import (changed_since_rendered, check_dataset, log_run, render_month, report_months,
+                                required_notebooks)
+    click.echo(f"toolkit report, started {datetime.now():%Y-%m-%d %H:%M:%S}")   # a scheduled run's log line
     required_notebooks(notebooks_dir)
     agg = None
     try:
@@ -704,6 +707,9 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
     if not months:
         click.echo(f"Every complete month already has a report in {out_dir}, from the data as they are now. "
                    f"{_data_end(store)}")
+        log_run(Path(out_dir), {"started": datetime.now().isoformat(timespec="seconds"), "data_dir": str(cfg.data_dir),
+                             "outcome": "up to date", "data_end": _data_end(store)},
+             progress=lambda m: click.echo(m, err=True))
         _expect_latest(ctx, cfg, store, out_dir, expect_latest)
         return
     started = time.perf_counter()
@@ -739,7 +745,7 @@ def _expect_latest(ctx, cfg, store, out_dir, expect: bool) -> None:
     from datetime import date, datetime
     from .data.store import data_horizon
     from .months import add_months, month_str
-    from .report.runner import _log
+    from .report.runner import log_run
     now = data_horizon(cfg.now or None, cfg.timezone)
     due = month_str(add_months(date(now.year, now.month, 1), -1))
     if (Path(out_dir) / due / "index.html").exists():
@@ -749,8 +755,9 @@ def _expect_latest(ctx, cfg, store, out_dir, expect: bool) -> None:
             "renders the month.")
     click.echo(f"error: {text}", err=True)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    _log(Path(out_dir), {"started": datetime.now().isoformat(timespec="seconds"), "month": due, "data_dir": str(cfg.data_dir),
-                         "outcome": "data not in", "error": text}, progress=lambda m: click.echo(m, err=True))
+    log_run(Path(out_dir), {"started": datetime.now().isoformat(timespec="seconds"), "month": due,
+                            "data_dir": str(cfg.data_dir), "outcome": "data not in", "error": text},
+            progress=lambda m: click.echo(m, err=True))
     ctx.exit(3)
 
 

@@ -365,7 +365,8 @@ def render_html(executed: Path, html: Path, header: dict | None = None, title: s
     html.write_text(body, encoding="utf-8")
 
 
-def _log(out_dir: Path, entry: dict, progress=print) -> None:
+def log_run(out_dir: Path, entry: dict, progress=print) -> None:
+    """Append one JSON line for a run to ``out_dir/run.log`` (a cron reader's record)."""
     try:
         with open(out_dir / "run.log", "a", encoding="utf-8") as fh:
             fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
@@ -429,7 +430,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
         except ReportError as exc:   # another run holds the month: a cron reader finds the refusal in run.log too
             if not isinstance(exc, WriteError):      # (a folder that cannot be written takes no log line either)
                 entry.update(outcome="refused", seconds=round(time.perf_counter() - started, 2), error=str(exc))
-                _log(out_dir, entry, progress)
+                log_run(out_dir, entry, progress)
             raise
         reclaim_stale(out_dir, progress)
         header = page_header(data_dir, month, language=language, config=config, store=store)
@@ -464,12 +465,12 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
             else:
                 entry.update(outcome="failed", seconds=round(time.perf_counter() - started, 2),
                              error=str(exc) or type(exc).__name__)
-            _log(out_dir, entry, progress)
+            log_run(out_dir, entry, progress)
             if isinstance(exc, WriteError):
                 raise exc from None
             raise
     entry.update(outcome="ok", seconds=round(time.perf_counter() - started, 2))
-    _log(out_dir, entry, progress)
+    log_run(out_dir, entry, progress)
     progress(f"Report for {month}: {final / 'index.html'} ({entry['seconds']:.0f}s)")
     return final
 

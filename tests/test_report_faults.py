@@ -75,6 +75,10 @@ def test_read_only_reports_folder(small, mounted):
     assert "Traceback" not in proc.stderr + proc.stdout
     assert f"Cannot write {out / ('.' + MONTH + '.lock')}: Read-only file system (errno 30)" in proc.stderr
     assert "previous report" in proc.stderr and _same(out, before)
+    # a month without a report: nothing was there to keep, and the message does not say there was
+    proc = run_cli("report", small, "--out", out, "--month", "2026-03")
+    assert proc.returncode == 2 and "no report of 2026-03 was written" in proc.stderr, proc.stderr
+    assert "previous report" not in proc.stderr
     # any other command writing there: the path and the cause, no traceback
     proc = run_cli("lifecycle", small, "--out", out / "table.csv")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr

@@ -212,9 +212,10 @@ def month_lock(out_dir: Path, month: str, wait: float = 0.0, progress=None):
 def write_error(exc: OSError, keep: Path) -> WriteError:
     """A WriteError naming the path that could not be written and why; the report at ``keep`` is untouched."""
     where = exc.filename or keep.parent
+    kept = (f"the previous report in {keep} is unchanged" if (keep / "index.html").exists() else
+            f"no report of {keep.name} was written")
     return WriteError(f"Cannot write {where}: {exc.strerror or exc} (errno {exc.errno}). Free space or fix the "
-                      f"permissions of {Path(where).parent if exc.filename else where}, then run again; the previous "
-                      f"report in {keep} is unchanged.")
+                      f"permissions of {Path(where).parent if exc.filename else where}, then run again; {kept}.")
 
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -204,3 +204,11 @@ def test_tables_sort_download_and_fit_the_window_and_an_a4_page(pages, browser):
                                    ".map(t => t.getBoundingClientRect().right)")
             assert max(widths, default=0) <= 1047, (case, lang, f.name, widths)
     page.close()
+
+
+def test_a_data_set_in_a_generic_folder_is_named_with_the_folder_above(tmp_path):
+    """A data folder called data (a cron job's /srv/shop-uk/data) made the header say '数据集: data'."""
+    from toolkit.report.runner import dataset_label
+    assert dataset_label(tmp_path / "shop-uk" / "data") == "shop-uk/data"
+    assert dataset_label(tmp_path / "shop-uk" / "Events") == "shop-uk/Events"
+    assert dataset_label(tmp_path / "data" / "retail") == "retail"

@@ -289,6 +289,19 @@ def _stop_running() -> None:
         _RUNNING.discard(km)
 
 
+# folder names that say nothing about the data set on their own ("数据集: data")
+_GENERIC_FOLDERS = {"data", "events", "input", "inputs", "raw", "export", "exports", "current", "latest", "in"}
+
+
+def dataset_label(data_dir) -> str:
+    """The data set as a page names it: its folder's name, with the folder above it when the
+    name alone is generic (/srv/shop-uk/data -> shop-uk/data)."""
+    path = Path(data_dir).resolve()
+    if path.name.lower() in _GENERIC_FOLDERS and path.parent.name:
+        return f"{path.parent.name}/{path.name}"
+    return path.name
+
+
 def page_header(data_dir, month: str, *, language: str | None = None, config=None, store=None) -> dict:
     """What the header of every page says: the data set, its period, the configuration file used,
     the report month and the generation time, in the report language.  ``store``: the caller's
@@ -305,7 +318,7 @@ def page_header(data_dir, month: str, *, language: str | None = None, config=Non
         first = last = None
     period = f"{first:%Y-%m-%d} – {last:%Y-%m-%d}" if first is not None else ""
     return {"lang": lang, "back": L.t("back", lang), "all_months": L.t("all_months", lang),
-            "fields": [(L.t("dataset", lang), Path(cfg.data_dir).name), (L.t("period", lang), period),
+            "fields": [(L.t("dataset", lang), dataset_label(cfg.data_dir)), (L.t("period", lang), period),
                        (L.t("report_month", lang), month),
                        (L.t("generated", lang), datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
                        (L.t("config", lang), _shown_config(cfg, lang))]}

@@ -302,10 +302,13 @@ def dataset_label(data_dir) -> str:
     return path.name
 
 
-def page_header(data_dir, month: str, *, language: str | None = None, config=None, store=None) -> dict:
-    """What the header of every page says: the data set, its period, the configuration file used,
-    the report month and the generation time, in the report language.  ``store``: the caller's
-    opened store (the CLI's), so that the data are not opened and checked a second time."""
+def page_header(data_dir, month: str, *, language: str | None = None, config=None, store=None,
+                churn_after: int | None = None) -> dict:
+    """What the header of every page says: the data set, its period, the report month, the churn
+    window (every state and rate but the active rate depends on it), the generation time and the
+    configuration file used, in the report language.  ``store``: the caller's opened store (the
+    CLI's), so that the data are not opened and checked a second time; ``churn_after``: the run's
+    own window, when it overrides the configuration's."""
     from . import labels as L
     from ..config import load_config
     from ..data.store import store_from_config
@@ -320,6 +323,7 @@ def page_header(data_dir, month: str, *, language: str | None = None, config=Non
     return {"lang": lang, "back": L.t("back", lang), "all_months": L.t("all_months", lang),
             "fields": [(L.t("dataset", lang), dataset_label(cfg.data_dir)), (L.t("period", lang), period),
                        (L.t("report_month", lang), month),
+                       (L.t("churn_window", lang), str(churn_after or cfg.churn_after)),
                        (L.t("generated", lang), datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
                        (L.t("config", lang), _shown_config(cfg, lang))]}
 
@@ -447,7 +451,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
                 log_run(out_dir, entry, progress)
             raise
         reclaim_stale(out_dir, progress)
-        header = page_header(data_dir, month, language=language, config=config, store=store)
+        header = page_header(data_dir, month, language=language, config=config, store=store, churn_after=churn_after)
         tmp = out_dir / f".tmp-{month}-{os.getpid()}"
         try:
             _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header, jobs)

@@ -79,7 +79,8 @@ if ctx.gap_note():   # a month without events between others (a missing file?)
 # %%
 findings = lifecycle_findings(monthly, ctx.month, ctx.target, lang, default_target=not ctx.cfg.target_set)
 show_findings("lifecycle", findings, summary=findings[1:2])  # the summary page has the other lines' numbers
-_ = record(ctx, monthly)
+revenue = monthly_revenue(ctx.store.con)     # each month's orders, when the data have them (else empty)
+_ = record(ctx, monthly, revenue)
 
 # %% [markdown] tags=["lang-en"]
 # ## States over time
@@ -102,8 +103,7 @@ plt.show()
 fig, ax = plt.subplots(figsize=(11, 4))
 plot_active_rate(monthly, ctx.target, lang=lang, ax=ax)
 plt.show()
-display(styled(lifecycle_summary_table(monthly, lang, revenue=monthly_revenue(ctx.store.con),
-                                       currency=ctx.cfg.currency), lang, "lifecycle"))
+display(styled(lifecycle_summary_table(monthly, lang, revenue=revenue, currency=ctx.cfg.currency), lang, "lifecycle"))
 
 # %% [markdown] tags=["lang-en"]
 # ## This month's active users, term by term

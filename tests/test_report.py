@@ -125,6 +125,23 @@ def test_second_run_of_the_same_month_is_refused(sample_dir, tmp_path):
     assert not (out / "2026-10").exists()
 
 
+def test_the_month_records_the_orders_revenue_and_the_summary_shows_it(rendered, sample_dir):
+    """The sample has orders: the lifecycle section records each month's revenue, the same as
+    the orders table summed by month (its times are business-local), and the summary page shows
+    the month's."""
+    import duckdb
+    from toolkit.report.tables import read_metrics
+    out, _ = rendered
+    metrics = next(m for m in read_metrics(out / "2026-10" / "01_lifecycle.ipynb") if m["section"] == "lifecycle")
+    by_month = dict(zip(metrics["months"], metrics["series"]["revenue"]))
+    oracle = dict(duckdb.connect().execute(
+        f"SELECT strftime(order_time, '%Y-%m'), sum(amount) FROM read_parquet('{sample_dir / 'orders.parquet'}') "
+        "GROUP BY 1").fetchall())
+    assert by_month["2026-10"] == pytest.approx(oracle["2026-10"]) and by_month["2026-09"] == pytest.approx(oracle["2026-09"])
+    page = (out / "2026-10" / "index.html").read_text(encoding="utf-8")
+    assert f"{by_month['2026-10']:,.0f}" in page and "revenue" in page
+
+
 def test_a_scheduled_run_says_when_data_are_late_and_renders_a_month_again_when_its_data_change(tmp_path):
     """The monthly cron run (`--missing --expect-latest`) on data that come late, short or
     corrected.  It said "every complete month already has a report" with exit 0 when March's

@@ -100,3 +100,19 @@ def test_each_key_number_says_what_it_counts(tmp_path):
         wake = "wake rate" if lang == "en" else "唤醒率"
         assert means[wake] == definition("lifecycle", "wake rate", lang)
         assert "dormant" in means.get("wake rate", "dormant") and "休眠" in means.get("唤醒率", "休眠")
+
+
+def test_a_data_set_with_orders_shows_its_revenue_among_the_key_numbers(tmp_path):
+    """A shop's manager found no revenue on the summary: with orders, the lifecycle section
+    records each month's revenue and the summary shows it with the change on last month."""
+    from bs4 import BeautifulSoup
+    folder = _month_folder(tmp_path, [5000, 6000])
+    nb = nbformat.read(str(folder / "01_lifecycle.ipynb"), as_version=4)
+    metrics = nb.cells[0].outputs[0]["data"][METRICS_MIME]
+    metrics["series"]["revenue"], metrics["currency"] = [1000.0, 1250.0], "£"
+    nbformat.write(nb, str(folder / "01_lifecycle.ipynb"))
+    page = write_month_index(folder, "2025-12", tmp_path, "en").read_text(encoding="utf-8")
+    rows = {tr.find_all("td")[0].get_text(): [td.get_text() for td in tr.find_all("td")]
+            for tr in BeautifulSoup(page, "html.parser").select("tr")[1:]}
+    assert rows["revenue (£)"][1:3] == ["1,250", "+25.0%"], rows
+    assert "orders" in rows["revenue (£)"][-1]

@@ -26,6 +26,7 @@ HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": 
         "means": ("what it counts", "口径"),
         "means_mau": ("users active this month.", "本月有活跃的用户。"),
         "means_new": ("users who entered this month.", "本月新进入的用户。"),
+        "means_revenue": ("the amount of this month's orders.", "本月订单金额合计。"),
         "no_yoy": ("vs last year: the data start in {first}, less than a year before this month.",
                    "同比:数据从 {first} 开始,不足一年,暂无同比。"),
         "few_users": ("Small numbers: with {mau:,} active users this month, moves of several points from one month "
@@ -83,6 +84,13 @@ def key_numbers(metrics: dict) -> list[dict]:
         yoy, _ = _change(s[key], months, month, 12, is_rate, lang)
         means = L.definition("lifecycle", _TERM[key], lang) if key in _TERM else _h(f"means_{key}", lang)
         rows.append({"key": key, "name": name, "value": value, "means": means, "mom": mom, "yoy": yoy, "sign": sign})
+    if any(_num(v) for v in s.get("revenue", [])):      # a data set with orders: its first number for a shop
+        v = s["revenue"][months.index(month)]
+        mom, sign = _change(s["revenue"], months, month, 1, False, lang)
+        yoy, _ = _change(s["revenue"], months, month, 12, False, lang)
+        rows.append({"key": "revenue", "name": L.money(L.t("revenue", lang), metrics.get("currency", ""), lang),
+                     "value": f"{v:,.0f}" if _num(v) else _h("na", lang), "means": _h("means_revenue", lang),
+                     "mom": mom, "yoy": yoy, "sign": sign})
     return rows
 
 

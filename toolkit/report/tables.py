@@ -129,20 +129,26 @@ def _clean(v):
     return v
 
 
-def record(ctx, monthly: pd.DataFrame) -> dict:
+def record(ctx, monthly: pd.DataFrame, revenue: pd.DataFrame | None = None) -> dict:
     """Display the month's key numbers as a machine-readable output of the notebook.
 
     The output has only the mime type METRICS_MIME, so nbconvert's HTML leaves it
-    out; the report runner and the tests read it from the executed notebook.
+    out; the report runner and the tests read it from the executed notebook.  With
+    ``revenue`` (``value.monthly_revenue`` of data with orders) the series carry each month's
+    revenue too (0 in a month without orders).
     """
     from IPython.display import display
     m = monthly.set_index("month")
     row = m.loc[ctx.month]
+    series = {c: [_clean(x) for x in m[c]] for c in ["mau", "active_rate", "new", *RATES]}
+    if revenue is not None and len(revenue):
+        by_month = dict(zip(revenue["month"], revenue["revenue"]))
+        series["revenue"] = [float(by_month.get(month, 0.0)) for month in m.index]
     data = {"section": "lifecycle", "month": ctx.month, "churn_after": ctx.churn_after, "target": ctx.target,
             "target_default": not ctx.cfg.target_set,
-            "language": ctx.language,
+            "language": ctx.language, "currency": ctx.cfg.currency,
             "current": {k: _clean(row[k]) for k in m.columns},
-            "series": {c: [_clean(x) for x in m[c]] for c in ["mau", "active_rate", "new", *RATES]},
+            "series": series,
             "months": list(m.index), "notes": [n for n in [ctx.gap_note()] if n]}
     display({METRICS_MIME: json.loads(json.dumps(data))}, raw=True)
     return data

@@ -298,3 +298,12 @@ def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs
     assert two.figures["probabilities"].axes[0].get_yscale() == "linear"
     low.file.value = "empty.xlsx"
     assert low.write() is None and "未保存" in low.message.value and not (tmp_path / "empty.xlsx").exists()
+
+
+def test_the_transition_heatmap_leaves_out_the_row_that_is_new_by_definition(sample_dir):
+    """'not yet entered -> new 100%' was a row of every month's heatmap: true by definition, read
+    as a finding. The rows are the states of last month."""
+    ctx = open_report(data_dir=str(sample_dir), month="2026-06", language="en")
+    heat = LifecycleExplorer(ctx).figures["transitions"].axes[0]
+    rows = [t.get_text() for t in heat.get_yticklabels()]
+    assert "not yet entered" not in rows and "new" in rows and "dormant" in rows, rows

@@ -126,9 +126,10 @@ def label_heatmap(ax, xlabel: str | None = None, ylabel: str | None = None):
 
 
 def plot_transitions(shares, *, lang="zh", ax=None, **kwargs):
-    """Heatmap of the transition matrix (row shares from ``decomposition.transitions``)."""
+    """Heatmap of the transition matrix (row shares from ``decomposition.transitions``), without
+    the row of users not yet entered: every one of them is new by definition (100%, always)."""
     ax = _ax(ax, (8, 5))
-    data = shares.copy()
+    data = shares.drop(index="not entered", errors="ignore").copy()
     data.index = [L.state(s, lang) for s in data.index]
     data.columns = [L.state(s, lang) for s in data.columns]
     sns.heatmap(data, annot=True, fmt=".0%", cmap="Blues", vmin=0, vmax=1, cbar=False, ax=ax, **kwargs)

@@ -164,7 +164,8 @@ def test_a_mistyped_campaign_goal_is_named_with_the_closest(tmp_path):
                                      "D,recall,2026-01-01,2026-01-31,retention_neww,chosen users\n")
     store = open_store(d)
     Lifecycle(store.con)
-    with pytest.raises(ConfigError, match=r"campaign 'D' has goal_metric 'retention_neww'.*the closest is retention_new"):
+    with pytest.raises(ConfigError,
+                       match=r"campaign 'D' has goal_metric 'retention_neww'.*the closest is retention_new"):
         campaign_effects(store.con)
     assert any("retention_neww" in str(e) and "campaigns.csv" in str(e) for e in validate(store).errors)
 

@@ -671,7 +671,8 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
     from .aggregates.build import data_digest
     from .report.runner import (changed_since_rendered, check_dataset, log_run, render_month, report_months,
                                 required_notebooks)
-    click.echo(f"toolkit report, started {datetime.now():%Y-%m-%d %H:%M:%S}")   # a scheduled run's log line
+    # a scheduled run's log line (on stderr, where the run's errors go: stdout stays empty on an error)
+    click.echo(f"toolkit report, started {datetime.now():%Y-%m-%d %H:%M:%S}", err=True)
     required_notebooks(notebooks_dir)
     agg = None
     try:
@@ -707,9 +708,9 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
     if not months:
         click.echo(f"Every complete month already has a report in {out_dir}, from the data as they are now. "
                    f"{_data_end(store)}")
-        log_run(Path(out_dir), {"started": datetime.now().isoformat(timespec="seconds"), "data_dir": str(cfg.data_dir),
-                             "outcome": "up to date", "data_end": _data_end(store)},
-             progress=lambda m: click.echo(m, err=True))
+        log_run(Path(out_dir), {"started": datetime.now().isoformat(timespec="seconds"),
+                                "data_dir": str(cfg.data_dir), "outcome": "up to date", "data_end": _data_end(store)},
+                progress=lambda m: click.echo(m, err=True))
         _expect_latest(ctx, cfg, store, out_dir, expect_latest)
         return
     started = time.perf_counter()

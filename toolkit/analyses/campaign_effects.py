@@ -39,10 +39,10 @@ def check_goals(camps: pd.DataFrame, where: str = "the campaigns table (campaign
         goal = str(c["goal_metric"]).strip().lower()
         if goal not in ORDER_GOALS and goal not in ACTIVITY_GOALS:
             hint = known_name(goal, known, lambda k, lang: k)
+            orders = ", ".join(sorted(ORDER_GOALS))
             raise ConfigError(f"{where}: campaign {c['campaign_id']!r} has goal_metric {c['goal_metric']!r}, which "
-                              f"is not one of {', '.join(known)}{hint}. An order goal ({', '.join(sorted(ORDER_GOALS))}) "
-                              "counts members with an order during the campaign; every other counts members active "
-                              "during it.")
+                              f"is not one of {', '.join(known)}{hint}. An order goal ({orders}) counts members with "
+                              "an order during the campaign; every other counts members active during it.")
 
 
 def _did(con, campaign_id, alpha):

@@ -107,8 +107,8 @@ class EventChecks:
         if self.unusable:
             parts.append(f"{self.unusable:,} of {self.rows:,} events ({self.share:.2%}) cannot be used and are left "
                          f"out: {self._unusable_text()}. Fill or drop those rows at the source (`toolkit validate` "
-                         f"lists them); above {self.max_unusable_share:.0%} of all rows or of one file's (max_unusable_share) "
-                         "the run stops")
+                         f"lists them); above {self.max_unusable_share:.0%} of all rows or of one file's "
+                         "(max_unusable_share) the run stops")
         if self.future:
             parts.append(f"{self.future:,} event(s) later than the data horizon {self.horizon:%Y-%m-%d %H:%M} "
                          f"({self.timezone}) are left out: {self._future_text()}. Check the source system's clock "
@@ -123,7 +123,8 @@ class EventChecks:
         if self.unusable:
             parts.append(f"{self.rows:,} 条事件中有 {self.unusable:,} 条({self.share:.2%})无法使用,已剔除:"
                          f"{self._unusable_text('zh')}。请在源头补全或删除这些行(`toolkit validate` 会逐一列出);"
-                         f"全部行或任一文件的行中超过 {self.max_unusable_share:.0%}(max_unusable_share)时运行会停止")
+                         f"全部行或任一文件的行中超过 {self.max_unusable_share:.0%}(max_unusable_share)"
+                         "时运行会停止")
         if self.future:
             parts.append(f"{self.future:,} 条事件晚于数据截止时间 {at}({self.timezone}),已剔除:"
                          f"{self._future_text('zh')}。请检查源系统的时钟和时区,或在配置中设置 `now:`")

@@ -414,10 +414,12 @@ GLOSSARY = {
     ],
     "value_risk": [
         ("RFM tiers", "RFM 价值分层", "recency (days since the last order), frequency (orders) and monetary (amount) "
-         "over the window, each scored 1 to 5 by quantile; high = a score above half the top score (3, 4 or 5 of 5, so a "
-         "high recency can be a customer who has not ordered for two months where most have not for longer). Users without an order in the window "
-         "are not scored, even when active; data without any orders are scored on activity instead (RF).",
-         "窗口内的最近购买间隔、购买次数与金额,按分位数打 1-5 分;得分高于满分的一半(5 分中的 3、4、5 分)为“高”(多数人很久未购买时,两个月未购买也可能是最近购买间隔“高”)。窗口内没有购买的用户不分层(即使活跃);"
+         "over the window, each scored 1 to 5 by quantile; high = a score above half the top score (3, 4 or 5 of 5, "
+         "so a high recency can be a customer who has not ordered for two months where most have not for longer). "
+         "Users without an order in the window are not scored, even when active; data without any orders are scored "
+         "on activity instead (RF).",
+         "窗口内的最近购买间隔、购买次数与金额,按分位数打 1-5 分;得分高于满分的一半(5 分中的 3、4、5 分)为“高”"
+         "(多数人很久未购买时,两个月未购买也可能是最近购买间隔“高”)。窗口内没有购买的用户不分层(即使活跃);"
          "数据中完全没有订单时改按活跃计算(RF)。"),
         ("churn probability", "流失概率", "the chance that a user active this month is inactive next month, from the "
          "model chosen on a validation month.", "本月活跃用户下月不活跃的概率,由验证月选出的模型给出。"),

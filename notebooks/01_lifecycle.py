@@ -65,8 +65,9 @@ monthly, lang = ctx.monthly, ctx.language
 if by:   # a breakdown column the data do not offer stops here, with the columns they do
     check_column(ctx.store.con, by, ctx.cfg.segment_columns)
 signal = bool(ctx.cfg.signal_events)
-if ctx.data_warning:  # rows the store left out of the events (empty or unparseable values, after the horizon)
-    display(Markdown(f"**⚠ {ctx.data_warning}**"))
+said = ctx.data_warning if interactive else ctx.data_note   # rows left out (empty or unparseable values, after
+if said:                                                     # the horizon): the report's reader gets no file paths
+    display(Markdown(f"**⚠ {said}**"))
 if ctx.gap_note():   # a month without events between others (a missing file?)
     display(Markdown(f"**⚠ {ctx.gap_note()}**"))
 

@@ -479,3 +479,22 @@ def test_a_month_after_the_data_names_the_last_event_not_a_complete_month(small,
     assert proc.returncode == 0, proc.stderr
     assert ("note: reporting 2026-04, the last complete month: 2026-05 is not complete (events up to 2026-05-09)"
             in proc.stderr), proc.stderr
+
+
+def test_a_report_page_says_what_the_numbers_leave_out_without_the_operators_details():
+    """The manager's page repeated the operator's warning: a server path, 'set now: in the
+    configuration'. Its note says what the numbers leave out and where the details are."""
+    from datetime import datetime
+    from toolkit.data.event_checks import EventChecks, FileCount
+    f = FileCount(file="/srv/feeds/events-2026-11.parquet", rows=1000, null_user_id=30, unusable=30, future=2)
+    checks = EventChecks(source="/srv/feeds", horizon=datetime(2026, 11, 30, 14, 2), timezone="Asia/Shanghai",
+                         files=[f])
+    for lang in ("en", "zh"):
+        note = checks.page_note(lang)
+        assert "/srv/feeds" not in note and "now:" not in note and "toolkit validate" not in note, note
+        assert "run.log" in note and "1,000" in note and "30" in note and "2026-11-30 14:02" in note, note
+    assert checks.page_note("zh").startswith("1,000 条事件中有 30 条(3.00%)含空值或无法读取的值;2 条事件的时间晚于")
+    assert checks.page_note().endswith("they are left out of these numbers. The details are in the reports "
+                                       "folder's run log (run.log).")
+    assert EventChecks(source="x", horizon=datetime(2026, 1, 1), timezone="UTC").page_note() is None
+    assert checks.as_dict()["page_note_zh"] == checks.page_note("zh")

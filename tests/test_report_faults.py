@@ -101,7 +101,8 @@ def test_full_disk_during_a_report(small, mounted):
 def test_killed_run_is_cleaned_by_the_next_which_uses_the_nearest_configuration(small, tmp_path):
     """kill -9 of a real run leaves its temporary folder; the next run, started in an analyst's folder
     with its own toolkit.yaml and data with a null row, removes it, reclaims the lock, says so, renders
-    with that configuration, names the file, and carries the data warning to the page and the log."""
+    with that configuration, names the file on stderr and in the log, and tells the page's reader what the
+    numbers leave out (without the file path and the fix, which are for whoever runs the report)."""
     data = tmp_path / "data"
     shutil.copytree(small, data)
     ref = pd.read_parquet(data / "events" / f"events-{MONTH}.parquet")
@@ -136,8 +137,10 @@ def test_killed_run_is_cleaned_by_the_next_which_uses_the_nearest_configuration(
     log = json.loads((out / "run.log").read_text().splitlines()[-1])
     assert log["outcome"] == "ok" and log["config"] == str(cfg)
     assert log["data_checks"]["unusable"] == 1 and "events-late-export.parquet" in log["data_checks"]["warning"]
-    page = (out / MONTH / "index.html").read_text(encoding="utf-8")
-    assert "events-late-export.parquet" in page and "data-note" in page
+    for name in ("index.html", "01_lifecycle.html"):
+        page = (out / MONTH / name).read_text(encoding="utf-8")
+        assert "1 of " in page and "left out of these numbers" in page and "run.log" in page, name
+        assert "events-late-export.parquet" not in page and str(data) not in page, name
     metrics = read_metrics(out / MONTH / "01_lifecycle.ipynb")[0]
     assert metrics["churn_after"] == 1 and metrics["language"] == "en"
     nb = nbformat.read(str(out / MONTH / "01_lifecycle.ipynb"), as_version=4)

@@ -133,6 +133,29 @@ class EventChecks:
                          "已剔除;请在源头检查 registered_at")
         return (";".join(parts) + "。") if parts else None
 
+    def page_note(self, lang: str = "en") -> str | None:
+        """What a report's reader needs of ``warning``: what was left out of the numbers, without
+        the files, the settings and the fixes, which are for whoever runs the report (stderr and
+        run.log keep the whole warning); None when nothing was left out."""
+        at, parts = f"{self.horizon:%Y-%m-%d %H:%M}", []
+        zh = lang == "zh"
+        if self.unusable:
+            parts.append(f"{self.rows:,} 条事件中有 {self.unusable:,} 条({self.share:.2%})含空值或无法读取的值" if zh
+                         else f"{self.unusable:,} of {self.rows:,} events ({self.share:.2%}) had empty or unreadable "
+                              "values")
+        if self.future:
+            parts.append(f"{self.future:,} 条事件的时间晚于 {at}" if zh
+                         else f"{self.future:,} event(s) were dated after {at}")
+        if self.future_users:
+            parts.append(f"{self.future_users:,} 位用户的注册时间晚于 {at}" if zh
+                         else f"{self.future_users:,} registration(s) were dated after {at}")
+        if not parts:
+            return None
+        if zh:
+            return ";".join(parts) + ":均未计入本报告的数字。详情见报告文件夹的运行日志(run.log)。"
+        return ("; ".join(parts) + ": they are left out of these numbers. The details are in the reports folder's "
+                "run log (run.log).")
+
     def over_limit(self) -> list[FileCount]:
         """The files more than ``max_unusable_share`` of whose rows cannot be used: the limit holds
         for each file as well as for all of them, so a month's file with 5% bad rows stops the run
@@ -169,5 +192,5 @@ class EventChecks:
         return {"source": self.source, "horizon": self.horizon.isoformat(sep=" ", timespec="minutes"),
                 "rows": self.rows, "unusable": self.unusable, "future": self.future, "future_users": self.future_users,
                 "max_unusable_share": self.max_unusable_share, "warning": self.warning(),
-                "warning_zh": self.warning("zh"),
+                "warning_zh": self.warning("zh"), "page_note": self.page_note(), "page_note_zh": self.page_note("zh"),
                 "files": [asdict(f) for f in self.files if f.unusable or f.future]}

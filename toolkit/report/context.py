@@ -75,8 +75,15 @@ class ReportContext:
 
     @property
     def data_warning(self) -> str | None:
-        """What the store left out of the events (one line), for the page header; None when nothing."""
+        """What the store left out of the events and what to do (one line, with the files), for
+        the analyst; None when nothing."""
         return self.store.checks.warning(self.language) if self.store.checks else None
+
+    @property
+    def data_note(self) -> str | None:
+        """What the numbers leave out, for a report's reader (no files, settings or fixes: those
+        are in the run log); None when nothing."""
+        return self.store.checks.page_note(self.language) if self.store.checks else None
 
     def source_line(self) -> str:
         """Which data folder and configuration file this notebook reads, in a line for the

@@ -455,7 +455,8 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
         tmp = out_dir / f".tmp-{month}-{os.getpid()}"
         try:
             _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header, jobs)
-            said = (data_checks or {}).get("warning_zh" if header["lang"] == "zh" else "warning")
+            # the reader's note (what the numbers leave out); the files and fixes are in run.log
+            said = (data_checks or {}).get("page_note_zh" if header["lang"] == "zh" else "page_note")
             notes = [said] if said else []
             notes += _section_notes(tmp)
             write_month_index(tmp, month, out_dir, header["lang"], header=header, notes=notes)

@@ -68,8 +68,9 @@ signal = bool(ctx.cfg.signal_events)
 said = ctx.data_warning if interactive else ctx.data_note   # rows left out (empty or unparseable values, after
 if said:                                                     # the horizon): the report's reader gets no file paths
     display(Markdown(f"**⚠ {said}**"))
-if ctx.gap_note():   # a month without events between others (a missing file?)
-    display(Markdown(f"**⚠ {ctx.gap_note()}**"))
+history = ctx.history_note()   # months without events (a missing file?), registrations before the events, an
+if history:                     # offline signal that never occurs
+    display(Markdown(f"**⚠ {history}**"))
 
 # %% [markdown] tags=["lang-en"]
 # ## Findings

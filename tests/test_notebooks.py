@@ -193,6 +193,35 @@ def test_lifecycle_notebook_says_which_month_has_no_events(tmp_path):
     assert read_metrics(out)[0]["notes"] == [note]
 
 
+def test_an_events_export_shorter_than_the_users_table_and_an_absent_signal_are_said(tmp_path):
+    """An app's export of the last months beside its whole users table: the lifecycle ran from the
+    first registration, twenty months of registrations only (everyone inactive, then churned), with
+    no word on the page, on the command line or in validate; and the configured offline signal
+    (trip), called otherwise in the data, silently counted as activity.  Both are said."""
+    from toolkit.data.sample import generate_sample
+    from toolkit.data.store import open_store
+    from toolkit.data.validate import validate
+    from toolkit.report.labels import t
+    d = tmp_path / "data"
+    generate_sample(d, users=600, months=6, end="2026-10", seed=4)
+    for m in ("2026-05", "2026-06"):
+        (d / "events" / f"events-{m}.parquet").unlink()
+    config = tmp_path / "toolkit.yaml"
+    config.write_text(f"data_dir: {d}\nsignal_events: [trip_end]\nlanguage: zh\n", encoding="utf-8")
+    out = tmp_path / "lc.ipynb"
+    nb = _execute("01_lifecycle", out, config=str(config), month="2026-10", interactive=False)
+    before = t("before_events", "zh").format(first="2026-05", start="2026-07", n=2, k=2)
+    absent = t("signal_absent", "zh").format(names="trip_end")
+    shown = " ".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", []))
+    assert before in shown and absent in shown, shown[:800]
+    assert read_metrics(out)[0]["notes"] == [f"{before} {absent}"]
+    proc = run_cli("--config", config, "lifecycle")
+    assert proc.returncode == 0 and "registrations start in 2026-05, the events only in 2026-07" in proc.stderr
+    assert "none of the signal_events of the configuration occurs in the events" in proc.stderr, proc.stderr
+    health = validate(open_store(d))
+    assert any("start in 2026-05, the events only in 2026-07" in w for w in health.warnings), health.warnings
+
+
 def test_a_wrong_parameter_shows_one_paragraph_and_stops_run_all(sample_dir):
     """In a live kernel (JupyterLab's "Run All" after editing the parameters cell): a month
     outside the data shows as one paragraph, without the traceback, and a cell queued behind

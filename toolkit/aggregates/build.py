@@ -260,6 +260,8 @@ class BuildResult:
     seconds: float = 0.0
     aggregates: Aggregates | None = None
     no_events: list = field(default_factory=list)    # months without an event between months with events
+    before_events: list = field(default_factory=list)   # months with registrations (orders) before the first event
+    signal_seen: bool | None = None     # whether any configured offline-signal event is in the data (None: none set)
     left_out: dict = field(default_factory=dict)     # registrations / orders after the last month: (rows, latest month)
     after_last: list = field(default_factory=list)   # removed months after the last month of the data
     last_month: int | None = None       # the last month of the data (last_data_month)
@@ -299,6 +301,18 @@ class BuildResult:
             gap = ", ".join(month_label(m) for m in self.no_events[:6]) + (", ..." if len(self.no_events) > 6 else "")
             out.append(f"note: no events in {gap}, between months with events: if an events file is missing, "
                        "add it and run again (a month without events counts every user as inactive).")
+        if self.before_events:
+            first, n = month_label(self.before_events[0]), len(self.before_events)
+            start = month_label(self.before_events[-1] + 1)
+            out.append(f"note: registrations start in {first}, the events only in {start}: in the {n} month"
+                       f"{'' if n == 1 else 's'} before, users registered but no event is in the data, so they count "
+                       f"as inactive there (dormant, then churned), and the months before {start} and the first "
+                       "churn window after it say nothing about real activity. If the events export starts later "
+                       f"than the users table, export the events from {first} too.")
+        if self.signal_seen is False:
+            out.append("note: none of the signal_events of the configuration occurs in the events, so every event "
+                       "counts as activity and no user is counted by an offline signal: if the data name the signal "
+                       "otherwise (e.g. 行程结束 for trip), set signal_events to that name, or to [] when there is none.")
         if self.left_out and self.last_month is not None:
             last = month_label(self.last_month)
             what = " and ".join(f"{n:,} {'registration' if name == 'registrations' else 'order'}"
@@ -463,6 +477,11 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
                           "snapshots": [lo, hi], **({"span": span, "id_type": _id_type(con)} if span else {})})
     res.stepped_from = step_from
     res.no_events = inner_gaps(m for m, f in fp.items() if "events" in f)
+    with_events = [m for m, f in fp.items() if "events" in f]
+    res.before_events = sorted(m for m in fp if with_events and m < min(with_events))
+    if signal_events:
+        res.signal_seen = bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM agg_user_month WHERE signal "
+                                           "LIMIT 1)").fetchone()[0])
     res.aggregates = Aggregates(con, lo, hi, list(active_events or []), list(signal_events or []), root)
     res.seconds = time.perf_counter() - t0
     return res

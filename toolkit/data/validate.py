@@ -173,6 +173,15 @@ def validate(store: Store, *, now: datetime | None = None) -> Health:
         h.warnings.append(f"No events in {', '.join(gaps[:6])}{', ...' if len(gaps) > 6 else ''}, between months "
                           "with events: if an events file (or a month of the export) is missing, add it; the "
                           "lifecycle counts every user as inactive in a month without events.")
+    if store.sources["users"].kind != "missing" and h.per_month:
+        first_reg = con.execute("SELECT min(registered_at) FROM users").fetchone()[0]
+        first_ev = min(str(m)[:7] for m, *_ in h.per_month)
+        if first_reg is not None and f"{first_reg:%Y-%m}" < first_ev:
+            h.warnings.append(f"The registrations in {store.sources['users'].describe()} start in {first_reg:%Y-%m}, "
+                              f"the events only in {first_ev}: users registered before count as inactive in the "
+                              "months without events (dormant, then churned), so those months and the first churn "
+                              f"window after {first_ev} say nothing about real activity. If the events export starts "
+                              f"later than the users table, export the events from {first_reg:%Y-%m} too.")
     if store.sources["users"].kind != "missing":
         orphans, example = queries.run(con, "users_without_row").fetchone()
         s["users_without_row"] = orphans

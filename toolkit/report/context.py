@@ -103,11 +103,28 @@ class ReportContext:
         have = [r[0] for r in self.store.con.execute("SELECT DISTINCT mi FROM agg_user_month").fetchall()]
         return [month_label(m) for m in inner_gaps(have)]
 
-    def gap_note(self) -> str | None:
-        """The months without events in a sentence for the page (and the summary page), or None."""
+    def history_note(self) -> str | None:
+        """What the page (and the summary page) must say about the data's months, or None: months
+        without events between months with events; registrations before the first month with
+        events (users inactive there by construction); configured offline-signal events that
+        never occur (see aggregates.build.BuildResult.notes, the same for the command line)."""
         from . import labels as L
+        lang, out = self.language, []
+        have = sorted(r[0] for r in self.store.con.execute("SELECT DISTINCT mi FROM agg_user_month").fetchall())
         gaps = self.month_gaps
-        return L.t("month_gaps", self.language).format(months=", ".join(gaps)) if gaps else None
+        if gaps:
+            out.append(L.t("month_gaps", lang).format(months=", ".join(gaps)))
+        if have:
+            from ..aggregates.tables import month_label
+            start = month_label(have[0])
+            before = [m for m in self.monthly["month"] if m < start]
+            if before:
+                out.append(L.t("before_events", lang).format(first=before[0], start=start, n=len(before),
+                                                             k=self.churn_after))
+        if self.lifecycle.signal_events and not self.store.con.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM agg_user_month WHERE signal LIMIT 1)").fetchone()[0]:
+            out.append(L.t("signal_absent", lang).format(names=", ".join(self.lifecycle.signal_events)))
+        return " ".join(out) if out else None
 
     @property
     def holiday_schedule(self):

@@ -149,7 +149,7 @@ def record(ctx, monthly: pd.DataFrame, revenue: pd.DataFrame | None = None) -> d
             "language": ctx.language, "currency": ctx.cfg.currency,
             "current": {k: _clean(row[k]) for k in m.columns},
             "series": series,
-            "months": list(m.index), "notes": [n for n in [ctx.gap_note()] if n]}
+            "months": list(m.index), "notes": [n for n in [ctx.history_note()] if n]}
     display({METRICS_MIME: json.loads(json.dumps(data))}, raw=True)
     return data
 

@@ -282,3 +282,31 @@ def test_a_full_disk_under_the_cache_is_named_as_the_disks_not_the_datas(tmp_pat
     assert said is not None and said.startswith(f"cannot write {cache}: no space left on device"), (said, str(e.value))
     assert "cache_dir" in said and "validate" not in said
     assert disk_message(duckdb.Error("Binder Error: column x not found")) is None
+
+
+def test_an_export_with_its_own_headers_is_mapped_in_the_configuration(tmp_path):
+    """A Chinese app's GBK export with 用户ID, 事件时间, 事件名称 headers: refused with the rename
+    line to write (the file was to be rewritten by a script of the analyst's own); with that line
+    in the data folder's toolkit.yaml the same numbers as the file with the model's names."""
+    rows = [(1, "2025/01/05 10:00", "打开APP"), (2, "2025/01/06 11:30", "打开APP"), (1, "2025/02/03 09:00", "打开APP"),
+            (3, "2025/02/10 12:00", "打开APP"), (2, "2025/03/01 08:00", "打开APP")]
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "events.csv").write_text("user_id,event_time,event_name\n" + "".join(f"{u},{t},{e}\n" for u, t, e in rows),
+                                      encoding="utf-8")
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "events.csv").write_bytes(("用户ID,事件时间,事件名称\r\n" + "".join(f"{u},{t},{e}\r\n" for u, t, e in rows))
+                                     .encode("gb18030"))
+    (own / "toolkit.yaml").write_text("signal_events: []\ncsv_options:\n  events: {encoding: gb18030}\n",
+                                      encoding="utf-8")
+    proc = run_cli("lifecycle", own)
+    said = " ".join(proc.stderr.split())
+    assert proc.returncode == 2 and "Traceback" not in said
+    assert "csv_options: {events: {rename: {用户ID: user_id, 事件时间: event_time, 事件名称: event_name}}}" in said, said
+    (own / "toolkit.yaml").write_text("signal_events: []\ncsv_options:\n  events: {encoding: gb18030, rename: "
+                                      "{用户ID: user_id, 事件时间: event_time, 事件名称: event_name}}\n", encoding="utf-8")
+    mapped = run_cli("lifecycle", own)
+    assert mapped.returncode == 0, mapped.stderr
+    (plain / "toolkit.yaml").write_text("signal_events: []\n", encoding="utf-8")
+    assert mapped.stdout == run_cli("lifecycle", plain, check=True).stdout and mapped.stdout.count("\n") >= 3

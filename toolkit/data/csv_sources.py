@@ -2,7 +2,9 @@
 
 ``csv_options`` in the configuration gives, per table, settings of DuckDB's
 ``read_csv`` (``encoding``, ``delim``, ``quote``, ``escape``, ``max_line_size``,
-``sample_size``, ``nullstr``, ``types``).  DuckDB reads UTF-8, UTF-16 and
+``sample_size``, ``nullstr``, ``types``), and ``rename``: the file's column names to the
+data model's ({用户ID: user_id, 事件时间: event_time}), for an export whose headers are
+its own.  DuckDB reads UTF-8, UTF-16 and
 Latin-1 itself; any other encoding Python knows (``gb18030``, ``gbk``,
 ``big5``, ``shift_jis`` ...) is converted once to a UTF-8 copy in the system's
 temporary folder, kept while the source file's size and time stay the same.
@@ -25,7 +27,7 @@ from ..errors import ConfigError, EncodingError
 
 NATIVE_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-16": "utf-16", "latin-1": "latin-1",
                     "latin1": "latin-1"}
-ALLOWED = {"encoding", "delim", "quote", "escape", "max_line_size", "sample_size", "nullstr", "types"}
+ALLOWED = {"encoding", "delim", "quote", "escape", "max_line_size", "sample_size", "nullstr", "types", "rename"}
 _TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_(), ]*$")
 
 
@@ -42,6 +44,11 @@ def check_options(table: str, options) -> dict:
     unknown = set(options) - ALLOWED
     if unknown:
         raise ConfigError(f"csv_options.{table} has unknown setting(s) {sorted(unknown)}; known: {sorted(ALLOWED)}.")
+    rename = options.get("rename")
+    if rename is not None and (not isinstance(rename, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                                       for k, v in rename.items())):
+        raise ConfigError(f"csv_options.{table}.rename must map the file's column names to the toolkit's, e.g. "
+                          f"{{用户ID: user_id, 事件时间: event_time, 事件名称: event_name}}; got {rename!r}.")
     types = options.get("types")
     if types is not None and (not isinstance(types, dict)
                               or not all(isinstance(v, str) and _TYPE.match(v) for v in types.values())):
@@ -86,10 +93,17 @@ def reader_sql(path: str, options: dict, types: dict | None = None) -> str:
             opts["encoding"] = NATIVE_ENCODINGS[enc]
     else:
         location = str(utf8_copy(Path(path), enc))
-    merged = {**(types or {}), **(opts.pop("types", None) or {})}
+    rename = opts.pop("rename", None) or {}
+    in_file = {new: old for old, new in rename.items()}        # types are given by the toolkit's names
+    merged = {in_file.get(c, c): t for c, t in {**(types or {}), **(opts.pop("types", None) or {})}.items()}
     args = [_lit(location), "header = true"]
     for k, v in opts.items():
         args.append(f"{k} = {int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else _lit(v)}")
     if merged:
         args.append("types = {" + ", ".join(f"{_lit(c)}: {_lit(t)}" for c, t in merged.items()) + "}")
-    return f"read_csv({', '.join(args)})"
+    call = f"read_csv({', '.join(args)})"
+    if not rename:
+        return call
+    pairs = ", ".join(f'"{old.replace(chr(34), chr(34) * 2)}" AS "{new.replace(chr(34), chr(34) * 2)}"'
+                      for old, new in rename.items())
+    return f"(SELECT * RENAME ({pairs}) FROM {call})"

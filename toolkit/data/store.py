@@ -288,9 +288,15 @@ def _view_sql(con, src: Source, id_type: str, tz: str) -> tuple[str, dict[str, t
     lower = {k.lower(): k for k in cols}
     missing = [c for c in spec if c.lower() not in lower]
     if missing:
+        how = "rename or add the columns"
+        if src.kind == "csv":   # an export with its own headers: mapped in the configuration, the file untouched
+            extra = [c for c in cols if c.lower() not in {s.lower() for s in spec}]
+            pairs = ", ".join(f"{old}: {new}" for old, new in zip(extra, missing))
+            how = (f"map the file's names in the configuration, e.g. csv_options: {{{src.name}: {{rename: "
+                   f"{{{pairs}}}}}}} (check each pair), or rename the columns in the file")
         raise MissingColumnError(
             f"{src.describe()}: missing required column(s) {missing}; it has {list(cols)}. "
-            f"The {src.name} table needs {list(spec)} (domain.md section 1); rename or add the columns.")
+            f"The {src.name} table needs {list(spec)} (docs/data.md); {how}.")
     select, exprs = [], {}
     for col, kind in spec.items():
         actual = lower[col.lower()]

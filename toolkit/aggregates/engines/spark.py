@@ -243,7 +243,7 @@ class SparkEngine:
         if missing:
             raise MissingColumnError(
                 f"{self.describe()}: missing required column(s) {missing}; it has {[f.name for f in df.schema.fields]}. "
-                "The events need user_id, event_time and event_name (domain.md section 1); rename the columns "
+                "The events need user_id, event_time and event_name (docs/data.md); rename the columns "
                 "(or select them in a view of the table).")
         uid, t, name = (cols[c] for c in need)
         uid_type, t_type = uid.dataType.simpleString(), t.dataType.simpleString()

@@ -223,3 +223,15 @@ def test_every_page_names_the_churn_window(sample_dir):
     assert fields["流失标准 k(月)"] == "2"
     fields = dict(page_header(sample_dir, "2026-10", language="en", churn_after=4)["fields"])
     assert fields["churn window k (months)"] == "4"
+
+
+def test_the_generation_time_is_in_the_business_time_zone(sample_dir):
+    """A Chinese page said '生成时间: 2026-11-30 18:16 UTC' (the server's zone)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    from toolkit.report.runner import page_header
+    fields = dict(page_header(sample_dir, "2026-10", language="zh")["fields"])
+    shown = fields["生成时间"]
+    assert shown.endswith(" (Asia/Shanghai)"), shown
+    at = datetime.strptime(shown[:16], "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert abs((datetime.now(ZoneInfo("UTC")) - at).total_seconds()) < 300

@@ -163,7 +163,8 @@ def validate(store: Store, *, now: datetime | None = None) -> Health:
                               f"'other' (e.g. {h.unmapped[0][0]!r}); add them to feature_map.")
     if s["duplicate_rows"]:
         h.warnings.append(f"{ev}: {s['duplicate_rows']:,} duplicate row(s) (equal in every column). "
-                          "They do not change who is active, but inflate event counts.")
+                          "They do not change who is active, but inflate event counts (times cut to the minute, as "
+                          "Excel saves them, can make two real events equal).")
     if before[0]:
         h.warnings.append(f"{before[0]:,} event(s) of {before[1]:,} user(s) happen before registered_at; those users "
                           "enter in the month of their first event (documented in docs/methodology.md).")

@@ -150,6 +150,27 @@ def test_rfm_cli_writes_ids_to_a_file(orders_dir, tmp_path):
     assert bad.returncode == 2 and "--bins" in bad.stderr
 
 
+def test_a_workbook_for_a_chinese_reader_has_chinese_headers_and_names(orders_dir, tmp_path):
+    """`rfm --out x.xlsx` and `churn-risk --lang zh --out x.xlsx` wrote user_id, state, tier and
+    state keys (active, important_value) into a workbook handed to a Chinese manager; with zh the
+    workbook speaks Chinese, the CSV keeps the keys for tools."""
+    from toolkit.analyses.value import TIER_ZH
+    book, table = tmp_path / "tiers.xlsx", tmp_path / "tiers.csv"
+    for out in (book, table):
+        run_cli("rfm", orders_dir, "--month", "2025-03", "--window", "3", "--bins", "4", "--lang", "zh", "--out", out,
+                check=True)
+    zh, keys = pd.read_excel(book), pd.read_csv(table)
+    assert list(zh.columns[:2]) == ["用户ID", "用户分群"] and "价值分层" in zh.columns and "tier" in keys.columns
+    assert zh.set_index("用户ID").loc[1, "价值分层"] == TIER_ZH["important_value"] == "重要价值客户"
+    assert set(zh["用户分群"]) <= {"新用户", "上月新用户(留存)", "活跃用户", "唤醒用户", "回流用户", "休眠用户", "流失用户"}
+    assert list(keys["tier"].dropna().unique()) and set(keys["state"]) <= {"new", "new_retained", "active", "woken",
+                                                                            "returned", "dormant", "churned"}
+    en = tmp_path / "tiers-en.xlsx"
+    run_cli("rfm", orders_dir, "--month", "2025-03", "--window", "3", "--bins", "4", "--lang", "en", "--out", en,
+            check=True)
+    assert "tier" in pd.read_excel(en).columns
+
+
 # ---- invariants on any data ----------------------------------------------------------------
 
 def _run_sql(recency, freq, money, bins):

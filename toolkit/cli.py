@@ -236,6 +236,28 @@ def _tidy(df):
     return df
 
 
+# Chinese headers of the per-user files, for an Excel workbook written with --lang zh (a
+# workbook is read by people; CSV and JSON keep the keys, for tools that read them)
+_ZH_HEADERS = {"user_id": "用户ID", "state": "用户分群", "probability": "流失概率", "reasons": "原因",
+               "scene_rule": "触达规则", "recency_days": "最近购买间隔(天)", "frequency": "频次",
+               "monetary": "金额", "r_score": "R得分", "f_score": "F得分", "m_score": "M得分", "tier": "价值分层"}
+
+
+def _for_people(df, out, language: str):
+    """``df`` as an Excel workbook for a Chinese reader shows it: with --lang zh and an .xlsx
+    file, Chinese headers, states and tiers; otherwise unchanged."""
+    if language != "zh" or out is None or not str(out).lower().endswith(".xlsx"):
+        return df
+    from .analyses.value import TIER_ZH
+    from .report import labels as L
+    df = df.copy()
+    if "state" in df:
+        df["state"] = df["state"].map(lambda s: L.state(s, "zh") if isinstance(s, str) else s)
+    if "tier" in df:
+        df["tier"] = df["tier"].map(lambda t: TIER_ZH.get(t, t) if isinstance(t, str) else t)
+    return df.rename(columns=_ZH_HEADERS)
+
+
 def _write_frame(df, out):
     """CSV (with a byte-order mark, for Excel), an Excel workbook or JSON, by the extension of
     ``out``; CSV to stdout when out is None (see _tidy)."""
@@ -535,8 +557,10 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
 @click.option("--bins", type=int, default=5, show_default=True, help="Quantile bins of each score (2-10).")
 @click.option("--out", "out", default=None, type=OUT_FILE,
               help="A .csv, .xlsx or .json file for the per-user tiers (user ids); without it only the summary is printed.")
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None,
+              help="zh: an .xlsx file gets Chinese headers, states and tiers (CSV and JSON keep the keys, for tools).")
 @click.pass_context
-def rfm(ctx, data_dir, month, window, bins, out):
+def rfm(ctx, data_dir, month, window, bins, out, language):
     """RFM value tiers (用户价值分层) at the end of the month: a summary per tier, and per user with --out."""
     import pandas as pd
     from .analyses.value import TIER_ZH, tier_summary, user_tiers
@@ -557,7 +581,7 @@ def rfm(ctx, data_dir, month, window, bins, out):
         shown[col] = shown[col].map(lambda v, f=f: "" if pd.isna(v) else f.format(v))
     click.echo(shown.to_string(index=False))
     if out:
-        _write_frame(df, out)
+        _write_frame(_for_people(df, out, language or cfg.language), out)
 
 
 @main.command("churn-risk")
@@ -565,7 +589,8 @@ def rfm(ctx, data_dir, month, window, bins, out):
 @click.option("--month", default=None, help="Month YYYY-MM whose active users are scored (default: the last complete month).")
 @click.option("--train-months", type=int, default=6, show_default=True, help="Months of known outcome each model learns from.")
 @click.option("--rules", default=None, type=click.Path(dir_okay=False), help="Scene rules (default: scene_rules.csv in the data folder).")
-@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None, help="Language of the reasons (the columns and the state keep their keys, for tools that read the file).")
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None, help="Language of the reasons; with zh an .xlsx file also gets Chinese headers and states (CSV and JSON keep the "
+                   "keys, for tools that read them).")
 @click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.pass_context
 def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, out):
@@ -581,7 +606,7 @@ def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, out):
     df, r = user_risk(lc, month, churn_after=cfg.churn_after, rules=load_rules(path, categories(store.con)) if path else None,
                       lang=language or cfg.language, train_months=train_months)
     click.echo(describe(r), err=True)
-    _write_frame(df, out)
+    _write_frame(_for_people(df, out, language or cfg.language), out)
 
 
 @main.command()

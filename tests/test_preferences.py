@@ -219,7 +219,10 @@ def test_export_users_xlsx_and_csv(sample_dir, tmp_path):
     wb = openpyxl.load_workbook(x)
     ws = wb["users"]
     headers = [c.value for c in ws[1]]
-    assert headers == [zh for _, _, zh in COLUMNS]
+    # the users table's channel and city after the nickname: an analyst picking whom to reach
+    # filters by them (the Chinese export had no 渠道 or 城市 column)
+    assert headers == [zh for _, _, zh in COLUMNS[:2]] + ["渠道", "城市"] + [zh for _, _, zh in COLUMNS[2:]]
+    assert {ws.cell(row=r, column=3).value for r in range(2, 200)} >= {"ad", "referral"}
     assert ws.max_row == 1 + 20_000                                       # every user entered by 2026-10
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
     assert ws.column_dimensions["B"].width >= 8
@@ -230,7 +233,7 @@ def test_export_users_xlsx_and_csv(sample_dir, tmp_path):
     c = tmp_path / "users.csv"
     assert run_cli("export-users", sample_dir, "--month", "2026-10", "--out", c, "--lang", "en").returncode == 0
     df = pd.read_csv(c, encoding="utf-8-sig")
-    assert list(df.columns) == [en for _, en, _ in COLUMNS]
+    assert list(df.columns) == [en for _, en, _ in COLUMNS[:2]] + ["Channel", "City"] + [en for _, en, _ in COLUMNS[2:]]
     assert set(df["lifecycle state"]) <= {"new", "new_retained", "active", "woken", "returned", "dormant", "churned"}
     assert "not scored" in set(df["value tier (RFM)"]) and not df["value tier (RFM)"].isna().any()   # words, no blank
     bad = run_cli("export-users", sample_dir, "--out", tmp_path / "users.txt")

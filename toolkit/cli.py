@@ -649,7 +649,8 @@ def export_users(ctx, data_dir, month, out, language, core_category):
     from .progress import Steps
     with Steps(5, "export-users") as steps:
         df = user_detail(lc, month, churn_after=cfg.churn_after, core_category=core_category,
-                         lang=None if lang == "keys" else lang, progress=steps)
+                         lang=None if lang == "keys" else lang, progress=steps,
+                         segment_columns=cfg.segment_columns, segment_names=cfg.segment_names)
         steps.step(f"writing {len(df):,} rows to {Path(out).name}")
         write_table(df, out, progress=steps, sheet="users")
     click.echo(f"Wrote {len(df):,} users of {month} to {out}.")

@@ -27,10 +27,12 @@ COLUMNS = [  # key, English, Chinese
 
 
 def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_category: str = "car_control",
-                lang: str | None = None, progress=None) -> pd.DataFrame:
+                lang: str | None = None, progress=None, segment_columns=(), segment_names=None) -> pd.DataFrame:
     """One row per user entered by ``month``; columns as ``COLUMNS`` (keys, or headers in
     ``lang`` 'en' / 'zh' when given; no ``drove_3m`` without offline-signal events; a user
-    without a value tier is "not scored" in words).  ``progress`` (a ``progress.Steps``) hears of each step."""
+    without a value tier is "not scored" in words), with the users table's ``segment_columns``
+    that it has (channel, city: whom to reach is chosen by them too) after the nickname, headed
+    as the pages name them (``segment_names``).  ``progress`` (a ``progress.Steps``) hears of each step."""
     tick = progress.step if progress is not None else (lambda label: None)
     from .lifecycle import STATE_ZH
     m = parse_month(month)
@@ -48,7 +50,10 @@ def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_categor
     oc = queries.frame(lc.con, "user_orders_campaigns", **p)
     from .value import TIER_EN, TIER_ZH, rfm_scores
     tiers = rfm_scores(lc.con, month)[["user_id", "tier"]]
-    names = lc.con.execute("SELECT user_id, any_value(nickname) AS nickname FROM users GROUP BY user_id").df()
+    from ..aggregates.segments import offered_columns
+    segments = offered_columns(lc.con, segment_columns) if segment_columns else []
+    picked = "".join(f', any_value("{c}") AS "{c}"' for c in segments)
+    names = lc.con.execute(f"SELECT user_id, any_value(nickname) AS nickname{picked} FROM users GROUP BY user_id").df()
     tick("preference tags")
     prefs = preference_shares(lc.con, month, active_events=lc.active_events, signal_events=lc.signal_events,
                               users=states["user_id"])[["user_id", "primary_tag", "tags"]]
@@ -57,6 +62,11 @@ def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_categor
     df["drove_3m"] = df["drove_3m"].fillna(False).astype(bool)
     # without offline-signal events (a shop's data) nobody "drove": the column is left out, not all "no"
     columns = [c for c in COLUMNS if c[0] != "drove_3m" or lc.signal_events]
+    if segments:
+        from ..report.labels import segment_column
+        at = [k for k, _, _ in columns].index("nickname") + 1
+        columns[at:at] = [(c, segment_column(c, "en", segment_names), segment_column(c, "zh", segment_names))
+                          for c in segments]
     df = df[[k for k, _, _ in columns]].sort_values("user_id", ignore_index=True)
     if lang == "zh":
         df["state"] = df["state"].map(STATE_ZH)

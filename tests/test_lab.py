@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,42 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@contextmanager
+def _jupyter_lab(folder, cwd, *options):
+    """The base URL of a JupyterLab of the environment started in ``cwd`` with ``options``, on a
+    free local port with the test token, its config, runtime files and log under ``folder``;
+    stopped on leaving."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "TOOLKIT_CONFIG"}
+    env.update(JUPYTER_CONFIG_DIR=str(folder / "config"), JUPYTER_RUNTIME_DIR=str(folder / "runtime"),
+               MPLBACKEND="module://matplotlib_inline.backend_inline")
+    log = open(folder / "server.log", "w")
+    proc = subprocess.Popen([str(JUPYTER), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--port={port}",
+                             "--port-retries=0", f"--IdentityProvider.token={TOKEN}", *options,
+                             *(["--allow-root"] if os.geteuid() == 0 else [])],
+                            cwd=str(cwd), env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"JupyterLab exited: {(folder / 'server.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not answer within 60 s")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
 @pytest.fixture(scope="module")
 def lab(sample_dir, tmp_path_factory):
     """(base URL, folder served) of a running JupyterLab on copies of the report notebooks."""
@@ -57,38 +94,10 @@ def lab(sample_dir, tmp_path_factory):
     news.mkdir(parents=True)  # no news pop-up over the charts in the screenshots
     (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
                                                                       "checkForUpdates": False}))
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "TOOLKIT_CONFIG"}
-    env.update(JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_RUNTIME_DIR=str(root / "runtime"),
-               MPLBACKEND="module://matplotlib_inline.backend_inline")
-    log = open(root / "server.log", "w")
-    proc = subprocess.Popen([str(JUPYTER), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--port={port}",
-                             "--port-retries=0", f"--IdentityProvider.token={TOKEN}",
-                             f"--ServerApp.root_dir={work}", f"--LabApp.user_settings_dir={root / 'settings'}",
-                             f"--LabApp.workspaces_dir={root / 'workspaces'}",
-                             "--ContentsManager.pre_save_hook=toolkit.lab.strip_outputs",
-                             *(["--allow-root"] if os.geteuid() == 0 else [])],
-                            cwd=str(root), env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"JupyterLab exited: {(root / 'server.log').read_text()[-2000:]}")
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not answer within 60 s")
+    with _jupyter_lab(root, root, f"--ServerApp.root_dir={work}", f"--LabApp.user_settings_dir={root / 'settings'}",
+                      f"--LabApp.workspaces_dir={root / 'workspaces'}",
+                      "--ContentsManager.pre_save_hook=toolkit.lab.strip_outputs") as base:
         yield base, work
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 
@@ -257,58 +266,33 @@ def test_a_jupyterlab_started_by_hand_saves_the_projects_notebooks_without_outpu
     analyst does from the project folder): saving one of the project's notebooks with outputs
     writes it stripped (and its py:percent pair), while a notebook in the analyst's own folder
     keeps its outputs.  The project's files are restored whatever happens."""
-    import urllib.request as rq
     ipynb, pair = ROOT / "notebooks" / "01_lifecycle.ipynb", ROOT / "notebooks" / "01_lifecycle.py"
     originals = {p: p.read_bytes() for p in (ipynb, pair)}
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "TOOLKIT_CONFIG"}
-    env.update(JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
-    log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen([str(JUPYTER), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--port={port}",
-                             "--port-retries=0", f"--IdentityProvider.token={TOKEN}", "--ServerApp.root_dir=/",
-                             *(["--allow-root"] if os.geteuid() == 0 else [])],
-                            cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/api/contents"
 
-    def call(method, rel, body=None):
-        req = rq.Request(f"{base}/{rel}?token={TOKEN}", method=method,
-                         data=None if body is None else json.dumps(body).encode(),
-                         headers={"Content-Type": "application/json"})
-        with rq.urlopen(req, timeout=30) as r:
+    def call(base, method, rel, body=None):
+        req = urllib.request.Request(f"{base}/api/contents/{rel}?token={TOKEN}", method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
             return json.loads(r.read())
 
     try:
-        for _ in range(120):
-            try:
-                call("GET", str(ROOT.relative_to("/")))
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"JupyterLab exited: {(tmp_path / 'server.log').read_text()[-2000:]}")
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not answer within 60 s")
-        output = {"output_type": "stream", "name": "stdout", "text": "a result\n"}
-        own = tmp_path / "mine"
-        own.mkdir()
-        for target in (ipynb, own / "01_lifecycle.ipynb"):
-            model = call("GET", str(ipynb.relative_to("/")))
-            cell = next(c for c in model["content"]["cells"] if c["cell_type"] == "code")
-            cell["outputs"], cell["execution_count"] = [output], 1
-            call("PUT", str(target.relative_to("/")), {"type": "notebook", "format": "json",
-                                                          "content": model["content"]})
-        saved = json.loads(ipynb.read_text(encoding="utf-8"))
-        assert not [c for c in saved["cells"] if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])], \
-            "the project's notebook was saved with outputs"
-        kept = json.loads((own / "01_lifecycle.ipynb").read_text(encoding="utf-8"))
-        outputs = [c["outputs"] for c in kept["cells"] if c.get("outputs")]
-        assert len(outputs) == 1 and "a result" in json.dumps(outputs), "the analyst's copy lost its outputs"
+        with _jupyter_lab(tmp_path, ROOT, "--ServerApp.root_dir=/") as base:
+            output = {"output_type": "stream", "name": "stdout", "text": "a result\n"}
+            own = tmp_path / "mine"
+            own.mkdir()
+            for target in (ipynb, own / "01_lifecycle.ipynb"):
+                model = call(base, "GET", str(ipynb.relative_to("/")))
+                cell = next(c for c in model["content"]["cells"] if c["cell_type"] == "code")
+                cell["outputs"], cell["execution_count"] = [output], 1
+                call(base, "PUT", str(target.relative_to("/")),
+                     {"type": "notebook", "format": "json", "content": model["content"]})
+            saved = json.loads(ipynb.read_text(encoding="utf-8"))
+            code = [c for c in saved["cells"] if c["cell_type"] == "code"]
+            assert not [c for c in code if c["outputs"] or c["execution_count"]], "the project's notebook kept outputs"
+            kept = json.loads((own / "01_lifecycle.ipynb").read_text(encoding="utf-8"))
+            outputs = [c["outputs"] for c in kept["cells"] if c.get("outputs")]
+            assert len(outputs) == 1 and "a result" in json.dumps(outputs), "the analyst's copy lost its outputs"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         for p, data in originals.items():
             p.write_bytes(data)

@@ -191,6 +191,18 @@ def test_a_scheduled_run_says_when_data_are_late_and_renders_a_month_again_when_
     assert quiet.returncode == 0 and "already has a report" in quiet.stdout and "its data changed" not in quiet.stdout
     assert re.match(r"toolkit report, started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n", quiet.stderr), quiet.stderr
     assert json.loads((out / "run.log").read_text().splitlines()[-1])["outcome"] == "up to date"
+    # March's file corrected upstream, as many rows as before (200 events given to their right
+    # users), then delivered again in another row order: rendered again once, not twice
+    duckdb.sql(f"COPY (SELECT * REPLACE (CASE WHEN row_number() OVER () <= 200 THEN user_id + 1 ELSE user_id END "
+               f"AS user_id) FROM read_parquet('{whole}')) TO '{march}' (FORMAT parquet)")
+    fixed = run()
+    assert fixed.returncode == 0 and "2026-03: its data changed" in fixed.stdout, fixed.stdout
+    assert "2026-02: its data changed" not in fixed.stdout
+    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{march}') ORDER BY random()) TO '{tmp_path / 'shuffled.parquet'}' "
+               "(FORMAT parquet)")
+    shutil.copy2(tmp_path / "shuffled.parquet", march)
+    same = run()
+    assert same.returncode == 0 and "its data changed" not in same.stdout, same.stdout
 
 
 def test_missing_renders_every_month_without_a_report(tmp_path, sample_dir):

@@ -549,12 +549,38 @@ def manifest_digest(root: Path) -> str:
         return ""
 
 
+def month_content(root: Path, mi: int) -> str:
+    """A checksum of what a month's events aggregate to (its per-user and per-day tables, in any
+    row order), kept beside them in ``content.txt`` (a recomputed month's folder is written anew,
+    without it): a corrected events file with as many rows as before changes it, the same events
+    in another order or file do not."""
+    folder = Path(root) / "months" / month_label(mi)
+    kept = folder / "content.txt"
+    try:
+        return kept.read_text(encoding="utf-8").strip()
+    except OSError:
+        pass
+    import duckdb
+    con = duckdb.connect()
+    parts = [con.execute(f"SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM read_parquet('{folder / name}') AS t")
+             .fetchone() for name in ("user_month.parquet", "daily.parquet") if (folder / name).is_file()]
+    con.close()
+    text = hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
+    try:
+        part = folder / f".content-{os.getpid()}"
+        part.write_text(text + "\n", encoding="utf-8")
+        part.replace(kept)
+    except OSError:      # a cache that cannot be written: computed again next time
+        pass
+    return text
+
+
 def data_digest(root: Path, month: str) -> str:
-    """A digest of the data a report of ``month`` reads, from the cache's manifest: the build's
-    settings and, for every month up to ``month``, its rows of events (over all files) and its
-    registrations and orders (rows and checksum).  A late event, a file that arrives whole after
-    a short one or a corrected order changes it; more data after ``month``, a file moved or
-    touched without a change of its rows, does not.  '' without a manifest."""
+    """A digest of the data a report of ``month`` reads, from the cache: the build's settings and,
+    for every month up to ``month``, what its events aggregate to (``month_content``) and its
+    registrations and orders (rows and checksum, from the manifest).  A late event, a file that
+    arrives whole after a short one, a corrected event or order changes it; more data after
+    ``month``, the same events moved to other files, does not.  '' without a manifest."""
     man = read_manifest(Path(root))
     if not man:
         return ""
@@ -563,10 +589,7 @@ def data_digest(root: Path, month: str) -> str:
     for mi, meta in sorted(man.get("months", {}).items(), key=lambda kv: int(kv[0])):
         if int(mi) <= last:
             src = meta.get("source", {})
-            # an events entry (fingerprints.py): [file, size, mtime, rows(, future rows)], or
-            # [source, rows] for events outside the data folder
-            events = sum(int(f[3] if len(f) >= 4 else f[1]) for f in src.get("events", []))
-            rows[mi] = [events, src.get("registrations"), src.get("orders")]
+            rows[mi] = [month_content(root, int(mi)), src.get("registrations"), src.get("orders")]
     text = json.dumps({"settings": man.get("settings"), "months": rows}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -170,7 +170,7 @@ def test_segment_chart_titles_name_the_column_in_the_report_language(lc, tmp_pat
     s = segment_monthly(lc, "channel", 2)
     curves = retention_curves(cohort_table(lc, by="channel", counts=True))
     # the sample's columns have names in both languages; the raw column name is not shown
-    assert plot_segment_rate(s, "channel", lang="zh").get_title() == "月活率,按 渠道"
+    assert plot_segment_rate(s, "channel", lang="zh").get_title() == "月活率,按渠道"
     assert plot_segment_rate(s, "channel", lang="en").get_title() == "Monthly active rate by Channel"
     assert plot_segment_retention(curves, "city", lang="zh").get_title().endswith("城市")
     assert plot_segment_rate(s, "colour", lang="zh").get_title().endswith(" colour")   # no name given: as it is
@@ -179,7 +179,7 @@ def test_segment_chart_titles_name_the_column_in_the_report_language(lc, tmp_pat
     cfg.write_text("segment_names: {channel: {zh: 来源渠道, en: Source}, colour: 颜色}\n", encoding="utf-8")
     names = load_config(cfg).segment_names
     assert names == {"channel": {"zh": "来源渠道", "en": "Source"}, "colour": {"zh": "颜色", "en": "颜色"}}
-    assert plot_segment_rate(s, "channel", lang="zh", names=names).get_title() == "月活率,按 来源渠道"
+    assert plot_segment_rate(s, "channel", lang="zh", names=names).get_title() == "月活率,按来源渠道"
     assert plot_segment_retention(curves, "channel", lang="en", names=names).get_title().endswith(" Source")
     assert plot_segment_rate(s, "city", rate="wake_rate", lang="zh", names=names).get_title().endswith("· 城市")
     cfg.write_text("segment_names: {channel: [a, b]}\n", encoding="utf-8")

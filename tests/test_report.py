@@ -101,7 +101,7 @@ def test_failed_section_keeps_the_previous_report(sample_dir, tmp_path):
     with pytest.raises(ReportError) as e:
         render_month(data, "2026-10", out_dir=out, progress=lambda s: None)
     msg = str(e.value)
-    kept = out / "failed" / "2026-10-01_lifecycle.ipynb"
+    kept = out / "failed" / "2026-10_01_lifecycle.ipynb"    # not 2026-10-01_..., which reads as a date
     assert "lifecycle failed" in msg and str(kept) in msg and "unchanged" in msg
     assert kept.exists()
     nb = nbformat.read(str(kept), as_version=4)
@@ -203,6 +203,22 @@ def test_a_scheduled_run_says_when_data_are_late_and_renders_a_month_again_when_
     shutil.copy2(tmp_path / "shuffled.parquet", march)
     same = run()
     assert same.returncode == 0 and "its data changed" not in same.stdout, same.stdout
+
+
+def test_a_campaign_goal_typo_stops_a_report_run_before_any_section(tmp_path):
+    """A typo in an old campaign's goal failed the periods section after 18 s, throwing away the
+    sections that had run: the run checks the campaigns first and stops with the closest goal."""
+    data = tmp_path / "data"
+    generate_sample(data, users=300, months=3, end="2026-03", seed=5)
+    (data / "campaigns.csv").write_text("campaign_id,name,start_date,end_date,goal_metric,target_group\n"
+                                        "C3,recall,2026-02-01,2026-02-28,retention_odl,old users\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    out.mkdir()                  # the folder of the months before: its run log records the refusal
+    proc = run_cli("report", data, "--out", out)
+    said = " ".join(proc.stderr.split())
+    assert proc.returncode == 2 and "Traceback" not in said and "[1/4]" not in proc.stdout
+    assert "campaign 'C3' has goal_metric 'retention_odl'" in said and "the closest is retention_old" in said, said
+    assert json.loads((out / "run.log").read_text().splitlines()[-1])["outcome"] == "failed"
 
 
 def test_missing_renders_every_month_without_a_report(tmp_path, sample_dir):

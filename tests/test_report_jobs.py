@@ -72,7 +72,7 @@ def test_a_failing_section_among_concurrent_ones_keeps_the_previous_report(sampl
                      progress=lambda s: None)
     assert "Section second failed" in str(e.value) and "planted failure" in str(e.value)
     assert f"the previous report in {out / '2026-10'} is unchanged." in str(e.value)
-    assert (out / "failed" / "2026-10-02_second.ipynb").exists()
+    assert (out / "failed" / "2026-10_02_second.ipynb").exists()
     assert (out / "2026-10" / "01_first.html").read_bytes() == before
     assert not list(out.glob(".tmp-*"))
     log = json.loads((out / "run.log").read_text().splitlines()[-1])

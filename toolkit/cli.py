@@ -705,6 +705,9 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
         cfg, store = _open(ctx, data_dir, language=language)
         out_dir = Path(out) if out else cfg.reports_dir
         check_dataset(out_dir, cfg.data_dir)
+        if store.has("campaigns"):   # a goal typo would fail the periods section after the others ran: said first
+            from .analyses.campaign_effects import check_goals
+            check_goals(store.con.execute("SELECT * FROM campaigns").df(), store.sources["campaigns"].describe())
         if missing:   # the data are looked at on every such run: a month whose data changed is rendered again
             agg = _build(cfg, store, quiet=False)
         digest_of = (lambda m: data_digest(agg.root, m)) if agg is not None and agg.root is not None else None

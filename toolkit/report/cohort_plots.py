@@ -19,6 +19,12 @@ def _ax(ax, figsize=(9, 4)):
     return ax
 
 
+def _gap(column: str, lang: str) -> str:
+    """The space before a column's name after 按: none before Chinese (月活率,按渠道), one before
+    Latin letters (按 colour) and in English."""
+    return "" if lang == "zh" and not column[:1].isascii() else " "
+
+
 def segment_label(name, lang: str = "zh") -> str:
     """A segment's name as shown: the data's value, or the words for 'unknown' and 'other'."""
     return {UNKNOWN: L.t("segment_unknown", lang), OTHER: L.t("segment_other", lang)}.get(name, str(name))
@@ -88,7 +94,8 @@ def plot_segment_rate(seg_monthly: pd.DataFrame, by: str, *, rate="active_rate",
     ax.tick_params(axis="x", rotation=90)
     title = L.rate(rate, lang) if rate != "active_rate" else L.t("segment_active_rate", lang)
     column = L.segment_column(by, lang, names)
-    ax.set_title(f"{title} {column}" if rate == "active_rate" else f"{title} · {column}")
+    gap = _gap(column, lang)
+    ax.set_title(f"{title}{gap}{column}" if rate == "active_rate" else f"{title} · {column}")
     ax.legend(fontsize=8, ncol=2)
     return ax
 
@@ -120,6 +127,7 @@ def plot_segment_retention(curves: pd.DataFrame, by: str, *, lang="zh", names: d
     ax.set_xticks(range(len(ages)), [a[1:] for a in ages])
     ax.set_xlabel(L.t("months_since_entry", lang))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(f"{L.t('segment_retention', lang)} {L.segment_column(by, lang, names)}")
+    column = L.segment_column(by, lang, names)
+    ax.set_title(f"{L.t('segment_retention', lang)}{_gap(column, lang)}{column}")
     ax.legend(fontsize=8, ncol=2)
     return ax

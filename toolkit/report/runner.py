@@ -625,7 +625,7 @@ def _run_section(pm, i, nb, total, tmp, out_dir, month, params, cell_timeout, pr
         if isinstance(exc, OSError) or isinstance(getattr(exc, "__context__", None), OSError):
             err = exc if isinstance(exc, OSError) else exc.__context__
             return {**failed, "error": str(err)}, err
-        kept = out_dir / "failed" / f"{month}-{nb.stem}.ipynb"
+        kept = out_dir / "failed" / f"{month}_{nb.stem}.ipynb"
         try:
             kept.parent.mkdir(exist_ok=True)
             if executed.exists():

@@ -221,6 +221,27 @@ def test_a_campaign_goal_typo_stops_a_report_run_before_any_section(tmp_path):
     assert json.loads((out / "run.log").read_text().splitlines()[-1])["outcome"] == "failed"
 
 
+def test_a_months_file_cut_a_few_hours_short_is_noted(tmp_path):
+    """March's file ending at 10:00 on the 31st reaches the month's last day, so March counts as
+    complete and is rendered, with a few thousand users missing and no word: the run notes the
+    thin last day (and renders the month again when the whole file arrives, tested above)."""
+    import duckdb
+    data = tmp_path / "data"
+    generate_sample(data, users=3000, months=3, end="2026-03", seed=5)
+    march = data / "events" / "events-2026-03.parquet"
+    whole = tmp_path / "whole.parquet"
+    shutil.copy2(march, whole)
+    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{whole}') WHERE event_time < TIMESTAMP '2026-03-31 10:00') "
+               f"TO '{march}' (FORMAT parquet)")
+    proc = run_cli("report", data, "--out", tmp_path / "reports")
+    said = " ".join(proc.stderr.split())
+    assert proc.returncode == 0 and "note: 2026-03's last day (2026-03-31) has" in said, said
+    assert "under half of the" in said and "of a day of the week before" in said
+    shutil.copy2(whole, march)
+    again = run_cli("report", data, "--out", tmp_path / "reports")
+    assert again.returncode == 0 and "last day" not in again.stderr, again.stderr
+
+
 def test_missing_renders_every_month_without_a_report(tmp_path, sample_dir):
     data = tmp_path / "small"
     generate_sample(data, users=800, months=4, end="2026-04", seed=5)

@@ -734,6 +734,9 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
     except Exception as exc:      # before any month started: the run log says so too (a cron reader looks there)
         _log_failed_start(ctx, data_dir, out, month, exc)
         raise
+    short = _short_last_day(store)
+    if short:
+        click.echo(short, err=True)
     if not months:
         click.echo(f"Every complete month already has a report in {out_dir}, from the data as they are now. "
                    f"{_data_end(store)}")
@@ -753,6 +756,33 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
                      data_checks=store.checks.as_dict() if store.checks else None, store=store, jobs=jobs,
                      data_digest=data_digest(agg.root, m) if agg.root is not None else None)
     _expect_latest(ctx, cfg, store, out_dir, expect_latest)
+
+
+def _short_last_day(store) -> str | None:
+    """A note when the last complete month's last day has under half the active users of the
+    seven days before it (their median): a file cut a few hours short still reaches the last
+    day, so the month counts as complete and is rendered; when the whole file arrives, --missing
+    renders it again."""
+    from .months import event_span, last_complete_month, month_str
+    last_event = event_span(store.con)[1]
+    if last_event is None:
+        return None
+    month = month_str(last_complete_month(store.con))
+    try:
+        days = store.con.execute("SELECT day, active_users FROM agg_daily WHERE strftime(day, '%Y-%m') = $m "
+                                 "ORDER BY day", {"m": month}).fetchall()
+    except duckdb.Error:      # no daily aggregate attached (nothing built in this run)
+        return None
+    if len(days) < 8:
+        return None
+    last_day, last_users = days[-1]
+    week = sorted(u for _, u in days[-8:-1])
+    typical = week[len(week) // 2]
+    if not typical or last_users >= typical / 2:
+        return None
+    return (f"note: {month}'s last day ({last_day}) has {last_users:,} active users, under half of the "
+            f"{typical:,} of a day of the week before: if its events file is cut short, the report shows fewer "
+            "users than there were; when the whole file arrives, `report --missing` renders the month again.")
 
 
 def _data_end(store) -> str:

@@ -44,12 +44,13 @@ from IPython.display import Markdown, display
 
 from toolkit.analyses.campaign_effects import campaign_effects
 from toolkit.report.context import open_report
-from toolkit.report.findings import period_findings
+from toolkit.report.findings import period_findings, recent
 from toolkit.analyses.holiday_lift import daily_users, holiday_lift
 from toolkit.report.period_plots import (plot_campaign_effects, plot_daily_with_windows, plot_funnel, plot_holiday_lifts,
                                   plot_period_rates, plot_stickiness)
 from toolkit.analyses.periods import cohort_funnel, month_markers, period_view, stickiness
 from toolkit.report.plots import use_cjk_font
+from toolkit.report import labels as L
 from toolkit.report.labels import glossary, note
 from toolkit.report.tables import (campaign_table, funnel_notes, funnel_table, holiday_table, period_table,
                                   record_periods, show_findings, styled)
@@ -77,7 +78,11 @@ for calendar_note in notes:  # a year whose holiday schedule is not official yet
 # %%
 holiday_lines = period_findings(lifts, effects.iloc[0:0], lang, ctx.month)
 campaign_lines = period_findings(lifts.iloc[0:0], effects, lang, ctx.month)
-show_findings("periods", holiday_lines + campaign_lines, summary=holiday_lines[:1] + campaign_lines[:2])
+# the summary page quotes the last three months' holidays and campaigns, not the year's again each month
+near_lifts, near_effects = recent(lifts, effects, ctx.month)
+summary = (period_findings(near_lifts, near_effects.iloc[0:0], lang, ctx.month)[:1]
+           + period_findings(near_lifts.iloc[0:0], near_effects, lang, ctx.month)[:2]) or [L.t("periods_quiet", lang)]
+show_findings("periods", holiday_lines + campaign_lines, summary=summary)
 _ = record_periods(ctx, lifts, effects, notes=notes)
 
 # %% [markdown] tags=["lang-en"]

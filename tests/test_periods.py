@@ -560,3 +560,24 @@ def test_the_periods_findings_lead_with_the_report_months_holiday():
         "This month's holiday, National Day 2026 (10-01 to 10-08): no clear change in daily users")
     assert period_findings(lifts, none, "en")[0].startswith(                # no month: every window, as before
         "The holiday that lifted daily users most was Spring Festival 2025")
+
+
+def test_the_summary_quotes_the_last_three_months_holidays_and_campaigns():
+    """An August summary quoted February's festival and campaigns month after month: the summary's
+    lines come from the windows and campaigns of the last three months (the section keeps the year)."""
+    from toolkit.report.findings import period_findings, recent
+    effects = pd.DataFrame([{"campaign_id": c, "name": c, "metric": "retention_new", "treatment": 0.7, "control": 0.6,
+                             "difference": 0.1, "ci_low": 0.05, "ci_high": 0.15, "method": "control arm",
+                             "srm_flag": False, "start_date": s, "end_date": e}
+                            for c, s, e in [("C1", date(2026, 2, 1), date(2026, 2, 28)),
+                                            ("C5", date(2026, 6, 20), date(2026, 7, 10))]])
+    lifts = pd.DataFrame([{"name": n, "name_zh": n, "start": s, "end": e, "lift": 1.4, "ci_low": 1.2, "ci_high": 1.6,
+                           "last_year_lift": float("nan")}
+                          for n, s, e in [("Spring Festival", date(2026, 2, 15), date(2026, 2, 23)),
+                                          ("Dragon Boat Festival", date(2026, 6, 19), date(2026, 6, 21))]])
+    near_lifts, near_effects = recent(lifts, effects, "2026-08")
+    assert list(near_lifts["name"]) == ["Dragon Boat Festival"] and list(near_effects["campaign_id"]) == ["C5"]
+    lines = period_findings(near_lifts, near_effects.iloc[0:0], "en", "2026-08")
+    assert "Dragon Boat" in lines[0] and not any("Spring" in s for s in lines)
+    far_lifts, far_effects = recent(lifts, effects, "2026-12")
+    assert far_lifts.empty and far_effects.empty

@@ -138,6 +138,22 @@ def _this_month_sentence(r, lang: str) -> str:
             f"in daily users from ordinary days ({r['lift']:.2f}x, 95% interval {r['ci_low']:.2f}–{r['ci_high']:.2f}).")
 
 
+RECENT_MONTHS = 3   # the summary page quotes the holidays and campaigns of the last three months
+
+
+def recent(lifts: pd.DataFrame, effects: pd.DataFrame, month: str, months: int = RECENT_MONTHS):
+    """(lifts, effects) of the holiday windows and campaigns that touch the ``months`` months to
+    ``month``: what a month's summary quotes (the section keeps the year; an August summary
+    quoting February's festival and campaigns, month after month, read as news)."""
+    first = (pd.Period(month, "M") - (months - 1)).start_time.date()
+
+    def ends(col):
+        return pd.to_datetime(col).dt.date >= first if len(col) else pd.Series(dtype=bool)
+
+    return (lifts[ends(lifts["end"])] if len(lifts) else lifts,
+            effects[ends(effects["end_date"])] if len(effects) else effects)
+
+
 def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh", month: str | None = None) -> list[str]:
     """With the report ``month``: first the holiday of that month, if any; then which festival of
     the twelve months to ``month`` (of every window without it) lifted daily users most, among

@@ -191,6 +191,7 @@ TEXT = {
     "vr_no_churn": ("Too few months of data for the churn model (it needs a training, a validation and an "
                     "evaluation month before this one).",
                     "数据月份太少,无法建立流失预警模型(本月之前至少需要训练、验证、评估各一个月)。"),
+    "periods_quiet": ("No holiday window or campaign in the last three months.", "近三个月没有节假日窗口或活动。"),
     "month_gaps": ("No events in {months}, between months with events: if an events file is missing, add it and "
                    "run the report again. In a month without events every user counts as inactive, so the active "
                    "rate falls to zero there and the flows of the month after are distorted.",

@@ -143,19 +143,27 @@ def test_the_month_records_the_orders_revenue_and_the_summary_shows_it(rendered,
     assert f"{by_month['2026-10']:,.0f}" in page and "revenue" in page
 
 
+def _short_march(tmp_path, users: int, until: str):
+    """A generated data set of 2026-01 .. 2026-03 whose March file holds the events before
+    ``until`` only: (data folder, March's file, a copy of the whole March file)."""
+    import duckdb
+    data = tmp_path / "data"
+    generate_sample(data, users=users, months=3, end="2026-03", seed=5)
+    march = data / "events" / "events-2026-03.parquet"
+    whole = tmp_path / "whole-march.parquet"
+    shutil.copy2(march, whole)
+    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{whole}') WHERE event_time < TIMESTAMP '{until}') "
+               f"TO '{march}' (FORMAT parquet)")
+    return data, march, whole
+
+
 def test_a_scheduled_run_says_when_data_are_late_and_renders_a_month_again_when_its_data_change(tmp_path):
     """The monthly cron run (`--missing --expect-latest`) on data that come late, short or
     corrected.  It said "every complete month already has a report" with exit 0 when March's
     file held only its first half, and never rendered a month again once rendered: a page made
     from a short file, or before a late event, stayed as it was."""
     import duckdb
-    data = tmp_path / "data"
-    generate_sample(data, users=300, months=3, end="2026-03", seed=5)
-    march = data / "events" / "events-2026-03.parquet"
-    whole = tmp_path / "whole-march.parquet"
-    shutil.copy2(march, whole)
-    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{whole}') WHERE event_time < TIMESTAMP '2026-03-16') "
-               f"TO '{march}' (FORMAT parquet)")
+    data, march, whole = _short_march(tmp_path, 300, "2026-03-16")
     out = tmp_path / "reports"
     config = tmp_path / "toolkit.yaml"
     config.write_text(f"data_dir: {data}\nreports_dir: {out}\ntimezone: Asia/Shanghai\nsignal_events: [trip]\n"
@@ -225,14 +233,7 @@ def test_a_months_file_cut_a_few_hours_short_is_noted(tmp_path):
     """March's file ending at 10:00 on the 31st reaches the month's last day, so March counts as
     complete and is rendered, with a few thousand users missing and no word: the run notes the
     thin last day (and renders the month again when the whole file arrives, tested above)."""
-    import duckdb
-    data = tmp_path / "data"
-    generate_sample(data, users=3000, months=3, end="2026-03", seed=5)
-    march = data / "events" / "events-2026-03.parquet"
-    whole = tmp_path / "whole.parquet"
-    shutil.copy2(march, whole)
-    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{whole}') WHERE event_time < TIMESTAMP '2026-03-31 10:00') "
-               f"TO '{march}' (FORMAT parquet)")
+    data, march, whole = _short_march(tmp_path, 3000, "2026-03-31 10:00")
     proc = run_cli("report", data, "--out", tmp_path / "reports")
     said = " ".join(proc.stderr.split())
     assert proc.returncode == 0 and "note: 2026-03's last day (2026-03-31) has" in said, said

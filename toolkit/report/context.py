@@ -94,28 +94,20 @@ class ReportContext:
             return f"数据:`{data}` · 配置:`{conf}` · 月份 {self.month}"
         return f"Data: `{data}` · configuration: `{conf}` · month {self.month}"
 
-    @property
-    def month_gaps(self) -> list[str]:
-        """Months without any event between months with events (a missing file?), YYYY-MM: the
-        lifecycle counts every user as inactive in them (see aggregates.build.BuildResult.notes)."""
-        from ..aggregates.tables import month_label
-        from ..months import inner_gaps
-        have = [r[0] for r in self.store.con.execute("SELECT DISTINCT mi FROM agg_user_month").fetchall()]
-        return [month_label(m) for m in inner_gaps(have)]
-
     def history_note(self) -> str | None:
         """What the page (and the summary page) must say about the data's months, or None: months
         without events between months with events; registrations before the first month with
         events (users inactive there by construction); configured offline-signal events that
         never occur (see aggregates.build.BuildResult.notes, the same for the command line)."""
         from . import labels as L
+        from ..aggregates.tables import month_label
+        from ..months import inner_gaps
         lang, out = self.language, []
         have = sorted(r[0] for r in self.store.con.execute("SELECT DISTINCT mi FROM agg_user_month").fetchall())
-        gaps = self.month_gaps
+        gaps = [month_label(m) for m in inner_gaps(have)]    # a missing file? every user inactive there
         if gaps:
             out.append(L.t("month_gaps", lang).format(months=", ".join(gaps)))
         if have:
-            from ..aggregates.tables import month_label
             start = month_label(have[0])
             before = [m for m in self.monthly["month"] if m < start]
             if before:

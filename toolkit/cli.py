@@ -589,8 +589,9 @@ def rfm(ctx, data_dir, month, window, bins, out, language):
 @click.option("--month", default=None, help="Month YYYY-MM whose active users are scored (default: the last complete month).")
 @click.option("--train-months", type=int, default=6, show_default=True, help="Months of known outcome each model learns from.")
 @click.option("--rules", default=None, type=click.Path(dir_okay=False), help="Scene rules (default: scene_rules.csv in the data folder).")
-@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None, help="Language of the reasons; with zh an .xlsx file also gets Chinese headers and states (CSV and JSON keep the "
-                   "keys, for tools that read them).")
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the reasons; with zh an .xlsx file also gets Chinese headers and states (CSV and "
+                   "JSON keep the keys, for tools that read them).")
 @click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.pass_context
 def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, out):

@@ -165,6 +165,12 @@ def test_a_workbook_for_a_chinese_reader_has_chinese_headers_and_names(orders_di
     assert set(zh["用户分群"]) <= {"新用户", "上月新用户(留存)", "活跃用户", "唤醒用户", "回流用户", "休眠用户", "流失用户"}
     assert list(keys["tier"].dropna().unique()) and set(keys["state"]) <= {"new", "new_retained", "active", "woken",
                                                                             "returned", "dormant", "churned"}
+    # the lifecycle table too: its columns as the pages name them, the same numbers as the CSV
+    run_cli("lifecycle", orders_dir, "--lang", "zh", "--out", tmp_path / "lc.xlsx", check=True)
+    run_cli("lifecycle", orders_dir, "--lang", "zh", "--out", tmp_path / "lc.csv", check=True)
+    lc_zh, lc_keys = pd.read_excel(tmp_path / "lc.xlsx"), pd.read_csv(tmp_path / "lc.csv")
+    assert list(lc_zh.columns[:4]) == ["月份", "新用户", "上月新用户(留存)", "活跃用户"] and "月活率" in lc_zh.columns
+    assert list(lc_keys.columns[:2]) == ["month", "new"] and list(lc_zh["月活跃用户"]) == list(lc_keys["mau"])
     en = tmp_path / "tiers-en.xlsx"
     run_cli("rfm", orders_dir, "--month", "2025-03", "--window", "3", "--bins", "4", "--lang", "en", "--out", en,
             check=True)

@@ -243,11 +243,14 @@ _ZH_HEADERS = {"user_id": "用户ID", "state": "用户分群", "probability": "�
                "monetary": "金额", "r_score": "R得分", "f_score": "F得分", "m_score": "M得分", "tier": "价值分层"}
 
 
-def _for_people(df, out, language: str):
+def _for_people(df, out, language: str, segment: str = "分群"):
     """``df`` as an Excel workbook for a Chinese reader shows it: with --lang zh and an .xlsx
-    file, Chinese headers, states and tiers; otherwise unchanged."""
+    file, Chinese headers (the lifecycle table's states and rates as the pages name them, its
+    ``segment`` column by the name of the column broken down by), states and tiers; otherwise
+    unchanged."""
     if language != "zh" or out is None or not str(out).lower().endswith(".xlsx"):
         return df
+    from .analyses.lifecycle import RATES, STATES
     from .analyses.value import TIER_ZH
     from .report import labels as L
     df = df.copy()
@@ -255,7 +258,13 @@ def _for_people(df, out, language: str):
         df["state"] = df["state"].map(lambda s: L.state(s, "zh") if isinstance(s, str) else s)
     if "tier" in df:
         df["tier"] = df["tier"].map(lambda t: TIER_ZH.get(t, t) if isinstance(t, str) else t)
-    return df.rename(columns=_ZH_HEADERS)
+    headers = {**_ZH_HEADERS, "month": L.t("month", "zh"), "segment": segment, "mau": L.t("mau", "zh"),
+               "cumulative": L.t("cumulative", "zh"),
+               **{s: L.state(s, "zh") for s in (*STATES, "churned_signal", "churned_silent")},
+               **{r: L.rate(r, "zh") for r in ("active_rate", *RATES)},
+               **{f"return_rate_{k}": f"{L.rate('return_rate', 'zh')}({L.state(f'churned_{k}', 'zh')})"
+                  for k in ("signal", "silent")}}
+    return df.rename(columns=headers)
 
 
 def _write_frame(df, out):
@@ -283,8 +292,11 @@ def _write_frame(df, out):
 @click.option("--by", "by", default=None,
               help="Break the table down by a column of the users table (one of segment_columns, e.g. channel).")
 @click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None,
+              help="zh: an .xlsx file gets Chinese headers (CSV and JSON keep the keys, for tools); default: the "
+                   "configuration's language.")
 @click.pass_context
-def lifecycle(ctx, data_dir, churn_after, month, by, out):
+def lifecycle(ctx, data_dir, churn_after, month, by, out, language):
     """Write the monthly lifecycle table: states, MAU, active rate and the four rates (per segment with --by)."""
     from .analyses.lifecycle import COLUMNS
     cfg, store = _open(ctx, data_dir, churn_after=churn_after)
@@ -297,9 +309,11 @@ def lifecycle(ctx, data_dir, churn_after, month, by, out):
     if by:
         from .analyses.cohorts import segment_monthly
         df = segment_monthly(lc, by, cfg.churn_after, segment_columns=cfg.segment_columns)
-        _write_frame(df[["segment", *COLUMNS]], out)
+        from .report.labels import segment_column
+        _write_frame(_for_people(df[["segment", *COLUMNS]], out, language or cfg.language,
+                                 segment=segment_column(by, "zh", cfg.segment_names)), out)
         return
-    _write_frame(lc.monthly(cfg.churn_after)[COLUMNS], out)
+    _write_frame(_for_people(lc.monthly(cfg.churn_after)[COLUMNS], out, language or cfg.language), out)
 
 
 @main.command()

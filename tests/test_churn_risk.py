@@ -175,3 +175,27 @@ def test_a_reason_names_the_state_in_its_language():
                                 state="active")
     assert reasons(model, typical, ref, lang="en")[1] == ["none above a typical user's"]
     assert reasons(model, typical, ref, lang="zh")[1] == ["各项均不高于典型用户"]
+
+
+def test_the_model_learns_only_from_months_with_events(tmp_path):
+    """An events export shorter than the users table: the model trained on the months of
+    registrations only (every user inactive by construction; its reasons said 'active days last
+    month 13 (typical 0)'), and a month whose training months held one outcome crashed with
+    scikit-learn's 'needs samples of at least 2 classes'.  It learns from months with events only,
+    and a month without three such months before it is refused in one line."""
+    from toolkit.analyses.churn_risk import _learnable
+    from toolkit.data.sample import generate_sample
+    from toolkit.errors import ConfigError
+    d = tmp_path / "data"
+    generate_sample(d, users=1500, months=8, end="2026-10", seed=3)
+    for m in ("2026-03", "2026-04"):
+        (d / "events" / f"events-{m}.parquet").unlink()          # registrations from March, events from May
+    proc = run_cli("churn-risk", d, "--month", "2026-07")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "needs at least three earlier months with events" in proc.stderr, proc.stderr
+    lc = Lifecycle(open_store(d).con)
+    r = churn_risk(lc, "2026-10", churn_after=2, train_months=6, with_reasons=False)
+    assert r.train_months[0] >= "2026-05", r.train_months
+    one = pd.DataFrame({"mi": [24315, 24315], "inactive_next": [True, True]})
+    with pytest.raises(ConfigError, match="every active user was inactive the month after"):
+        _learnable(one)

@@ -174,8 +174,25 @@ def _cap(df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     return df.sample(MAX_TRAIN_ROWS, random_state=seed) if len(df) > MAX_TRAIN_ROWS else df
 
 
+def _learnable(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` when its user-months have both outcomes; else a ConfigError saying why (a model
+    cannot learn from months in which every active user stayed, or every one left: a scikit-learn
+    traceback said 'This solver needs samples of at least 2 classes')."""
+    outcomes = set(df["inactive_next"].astype(bool).unique()) if len(df) else set()
+    if len(outcomes) < 2:
+        from .lifecycle import month_label
+        span = (f"{month_label(int(df['mi'].min()))} to {month_label(int(df['mi'].max()))}" if len(df) else
+                "no month")
+        what = ("no active user" if not outcomes else
+                "every active user was inactive the month after" if True in outcomes else
+                "every active user stayed active the month after")
+        raise ConfigError(f"The churn model cannot learn from {span}: {what}, so there is nothing to tell apart. "
+                          "Pick a later month, with more months of events before it.")
+    return df
+
+
 def _fit(model, df):
-    df = _cap(df)
+    df = _cap(_learnable(df))
     return model.fit(df[FEATURES].to_numpy(), df["inactive_next"].to_numpy().astype(int))
 
 
@@ -366,14 +383,17 @@ def _churn_risk(lc, month, *, churn_after, train_months, lang, with_reasons, see
     if M > lc.last_mi:
         raise ConfigError(f"Month {month} is after the data: churn risk needs the month's activity.")
     E, V = M - 1, M - 2
-    first = lc.first_mi + 2                          # the first month with three months of history behind it
+    # the months it learns from have events: registrations older than the events export are months
+    # in which every user was inactive by construction, nothing to learn from
+    start = max(lc.first_mi, int(lc.con.execute("SELECT coalesce(min(mi), 0) FROM agg_user_month").fetchone()[0]))
+    first = start + 2                                # the first month with three months of history behind it
     n = int(train_months)
     if n < 1:
         raise ConfigError(f"train_months must be at least 1, got {train_months}.")
-    if V - 1 < lc.first_mi:
-        raise ConfigError(f"Churn risk for {month} needs at least three earlier months of data (train, validate, "
+    if V - 1 < start:
+        raise ConfigError(f"Churn risk for {month} needs at least three earlier months with events (train, validate, "
                           "evaluate); pick a later month.")
-    lo = max(lc.first_mi, min(first, V - 1), V - n)
+    lo = max(start, min(first, V - 1), V - n)
     df = churn_features(lc, lo, M, churn_after=churn_after)
     from .lifecycle import month_label
 
@@ -392,7 +412,7 @@ def _churn_risk(lc, month, *, churn_after, train_months, lang, with_reasons, see
     probs = {}
     for name, model in {**_models(seed), "baseline": _baseline()}.items():
         if name == "baseline":
-            capped = _cap(train_e)
+            capped = _cap(_learnable(train_e))
             model.fit(capped[["recency_days"]].to_numpy(), capped["inactive_next"].astype(int))
             p = model.predict_proba(ev[["recency_days"]].to_numpy())[:, 1]
         else:

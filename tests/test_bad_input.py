@@ -303,7 +303,9 @@ def test_an_export_with_its_own_headers_is_mapped_in_the_configuration(tmp_path)
     proc = run_cli("lifecycle", own)
     said = " ".join(proc.stderr.split())
     assert proc.returncode == 2 and "Traceback" not in said
-    assert "csv_options: {events: {rename: {用户ID: user_id, 事件时间: event_time, 事件名称: event_name}}}" in said, said
+    # the line to write keeps the encoding already set (pasted as printed, it had dropped it)
+    assert ("csv_options: {events: {encoding: gb18030, rename: {用户ID: user_id, 事件时间: event_time, "
+            "事件名称: event_name}}}") in said, said
     (own / "toolkit.yaml").write_text("signal_events: []\ncsv_options:\n  events: {encoding: gb18030, rename: "
                                       "{用户ID: user_id, 事件时间: event_time, 事件名称: event_name}}\n", encoding="utf-8")
     mapped = run_cli("lifecycle", own)

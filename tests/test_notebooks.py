@@ -221,8 +221,10 @@ def test_an_events_export_shorter_than_the_users_table_and_an_absent_signal_are_
     proc = run_cli("--config", config, "lifecycle")
     assert proc.returncode == 0 and "registrations start in 2026-05, the events only in 2026-07" in proc.stderr
     assert "none of the signal_events of the configuration occurs in the events" in proc.stderr, proc.stderr
-    health = validate(open_store(d))
+    health = validate(open_store(d), signal_events=["trip_end"])
     assert any("start in 2026-05, the events only in 2026-07" in w for w in health.warnings), health.warnings
+    assert any("None of the signal_events of the configuration (trip_end) occurs" in w for w in health.warnings)
+    assert not any("signal_events" in w for w in validate(open_store(d), signal_events=["trip"]).warnings)
 
 
 def test_a_wrong_parameter_shows_one_paragraph_and_stops_run_all(sample_dir):

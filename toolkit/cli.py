@@ -192,8 +192,8 @@ def sample(ctx, out, users, months, end, seed):
 def validate(ctx, data_dir, timezone):
     """Print a health summary of DATA_DIR; exit non-zero on errors."""
     from .data.validate import validate as run_validate
-    _, store = _open(ctx, data_dir, timezone, max_unusable_share=1.0, build_now=False)   # lists every problem itself
-    health = run_validate(store)
+    cfg, store = _open(ctx, data_dir, timezone, max_unusable_share=1.0, build_now=False)   # lists every problem itself
+    health = run_validate(store, signal_events=cfg.signal_events)
     click.echo(health.render())
     if not health.ok:
         sys.exit(1)

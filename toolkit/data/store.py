@@ -69,6 +69,7 @@ class Source:
     columns: dict = field(default_factory=dict)   # the columns as read (raw_<name>), by name: their types
     uniform: bool = False     # a folder whose files all have the same columns and types (read without union_by_name)
     file_columns: dict = field(default_factory=dict)   # a folder: {absolute path of each file: [[column, type], ...]}
+    options: dict = field(default_factory=dict)   # CSV: the reader settings of the configuration (csv_options)
 
     def describe(self) -> str:
         return {"missing": f"{self.name} (not present)"}.get(self.kind, self.location)
@@ -292,8 +293,10 @@ def _view_sql(con, src: Source, id_type: str, tz: str) -> tuple[str, dict[str, t
         if src.kind == "csv":   # an export with its own headers: mapped in the configuration, the file untouched
             extra = [c for c in cols if c.lower() not in {s.lower() for s in spec}]
             pairs = ", ".join(f"{old}: {new}" for old, new in zip(extra, missing))
-            how = (f"map the file's names in the configuration, e.g. csv_options: {{{src.name}: {{rename: "
-                   f"{{{pairs}}}}}}} (check each pair), or rename the columns in the file")
+            kept = "".join(f"{k}: {v}, " for k, v in src.options.items() if k != "rename")   # e.g. the encoding
+            how = (f"map the file's names in the configuration, e.g. csv_options: {{{src.name}: {{{kept}rename: "
+                   f"{{{pairs}}}}}}} (check each pair; add the other columns you use, such as a channel, the "
+                   "same way), or rename the columns in the file")
         raise MissingColumnError(
             f"{src.describe()}: missing required column(s) {missing}; it has {list(cols)}. "
             f"The {src.name} table needs {list(spec)} (docs/data.md); {how}.")
@@ -405,6 +408,7 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
     for name in TABLES:  # events first: its user_id type is the one the others follow
         src = sources[name]
         options = check_options(name, csv_options.get(name)) if src.kind == "csv" else {}
+        src.options = options
         try:
             if src.kind == "external":
                 id_type = events_elsewhere[0]

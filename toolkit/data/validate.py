@@ -83,7 +83,7 @@ def _duplicate_keys(store: Store, h: Health) -> None:
                 + (" and events before registered_at are judged against the wrong row." if name == "users" else "."))
 
 
-def validate(store: Store, *, now: datetime | None = None) -> Health:
+def validate(store: Store, *, now: datetime | None = None, signal_events=()) -> Health:
     """Check a store's tables and summarise the events.
 
     Parameters
@@ -91,6 +91,7 @@ def validate(store: Store, *, now: datetime | None = None) -> Health:
     store : an opened store (schema errors were already raised by open_store).
     now : the moment after which events count as 'in the future'
         (default: the current time in the store's business time zone).
+    signal_events : the configured offline-signal events: none of them in the events is said.
     """
     con, h = store.con, Health()
     if now is None:
@@ -161,6 +162,14 @@ def validate(store: Store, *, now: datetime | None = None) -> Health:
         if h.unmapped:
             h.warnings.append(f"{len(h.unmapped)} event name(s) are not in feature_map and count as category "
                               f"'other' (e.g. {h.unmapped[0][0]!r}); add them to feature_map.")
+    if signal_events:
+        seen = con.execute("SELECT count(*) FROM (SELECT 1 FROM events WHERE list_contains($names, event_name) "
+                           "LIMIT 1)", {"names": list(signal_events)}).fetchone()[0]
+        if not seen:
+            h.warnings.append(f"None of the signal_events of the configuration ({', '.join(signal_events)}) occurs in "
+                              f"{ev}, so every event counts as activity and no user is counted by an offline signal: "
+                              "if the data name the signal otherwise (e.g. 行程结束 for trip), set signal_events to "
+                              "that name, or to [] when there is none.")
     if s["duplicate_rows"]:
         h.warnings.append(f"{ev}: {s['duplicate_rows']:,} duplicate row(s) (equal in every column). "
                           "They do not change who is active, but inflate event counts (times cut to the minute, as "

@@ -150,7 +150,7 @@ def test_rfm_cli_writes_ids_to_a_file(orders_dir, tmp_path):
     assert bad.returncode == 2 and "--bins" in bad.stderr
 
 
-def test_a_workbook_for_a_chinese_reader_has_chinese_headers_and_names(orders_dir, tmp_path):
+def test_a_workbook_for_a_chinese_reader_has_chinese_headers_and_names(orders_dir, events_dir, tmp_path):
     """`rfm --out x.xlsx` and `churn-risk --lang zh --out x.xlsx` wrote user_id, state, tier and
     state keys (active, important_value) into a workbook handed to a Chinese manager; with zh the
     workbook speaks Chinese, the CSV keeps the keys for tools."""
@@ -171,6 +171,12 @@ def test_a_workbook_for_a_chinese_reader_has_chinese_headers_and_names(orders_di
     lc_zh, lc_keys = pd.read_excel(tmp_path / "lc.xlsx"), pd.read_csv(tmp_path / "lc.csv")
     assert list(lc_zh.columns[:4]) == ["月份", "新用户", "上月新用户(留存)", "活跃用户"] and "月活率" in lc_zh.columns
     assert list(lc_keys.columns[:2]) == ["month", "new"] and list(lc_zh["月活跃用户"]) == list(lc_keys["mau"])
+    assert zh.set_index("用户ID").loc[5, "价值分层"] == "未分层"          # as export-users says it, not blank
+    # data without orders: recency and frequency are of activity, and there is no money column
+    run_cli("rfm", events_dir, "--month", "2025-03", "--window", "3", "--bins", "4", "--lang", "zh",
+            "--out", tmp_path / "rf.xlsx", check=True)
+    rf = pd.read_excel(tmp_path / "rf.xlsx")
+    assert "最近活跃间隔(天)" in rf.columns and "活跃天数" in rf.columns and "金额" not in rf.columns, list(rf.columns)
     en = tmp_path / "tiers-en.xlsx"
     run_cli("rfm", orders_dir, "--month", "2025-03", "--window", "3", "--bins", "4", "--lang", "en", "--out", en,
             check=True)

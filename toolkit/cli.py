@@ -243,7 +243,7 @@ _ZH_HEADERS = {"user_id": "用户ID", "state": "用户分群", "probability": "�
                "monetary": "金额", "r_score": "R得分", "f_score": "F得分", "m_score": "M得分", "tier": "价值分层"}
 
 
-def _for_people(df, out, language: str, segment: str = "分群"):
+def _for_people(df, out, language: str, segment: str = "分群", headers: dict | None = None, drop=()):
     """``df`` as an Excel workbook for a Chinese reader shows it: with --lang zh and an .xlsx
     file, Chinese headers (the lifecycle table's states and rates as the pages name them, its
     ``segment`` column by the name of the column broken down by), states and tiers; otherwise
@@ -253,17 +253,17 @@ def _for_people(df, out, language: str, segment: str = "分群"):
     from .analyses.lifecycle import RATES, STATES
     from .analyses.value import TIER_ZH
     from .report import labels as L
-    df = df.copy()
+    df = df.drop(columns=list(drop), errors="ignore")
     if "state" in df:
         df["state"] = df["state"].map(lambda s: L.state(s, "zh") if isinstance(s, str) else s)
     if "tier" in df:
-        df["tier"] = df["tier"].map(lambda t: TIER_ZH.get(t, t) if isinstance(t, str) else t)
+        df["tier"] = df["tier"].map(lambda t: TIER_ZH.get(t, t) if isinstance(t, str) else "未分层")   # as export-users
     headers = {**_ZH_HEADERS, "month": L.t("month", "zh"), "segment": segment, "mau": L.t("mau", "zh"),
                "cumulative": L.t("cumulative", "zh"),
                **{s: L.state(s, "zh") for s in (*STATES, "churned_signal", "churned_silent")},
                **{r: L.rate(r, "zh") for r in ("active_rate", *RATES)},
                **{f"return_rate_{k}": f"{L.rate('return_rate', 'zh')}({L.state(f'churned_{k}', 'zh')})"
-                  for k in ("signal", "silent")}}
+                  for k in ("signal", "silent")}, **(headers or {})}
     return df.rename(columns=headers)
 
 
@@ -595,7 +595,10 @@ def rfm(ctx, data_dir, month, window, bins, out, language):
         shown[col] = shown[col].map(lambda v, f=f: "" if pd.isna(v) else f.format(v))
     click.echo(shown.to_string(index=False))
     if out:
-        _write_frame(_for_people(df, out, language or cfg.language), out)
+        # without orders (RF) recency and frequency are of activity, and there is no money
+        rf = {"recency_days": "最近活跃间隔(天)", "frequency": "活跃天数"} if df.attrs["mode"] != "rfm" else None
+        _write_frame(_for_people(df, out, language or cfg.language, headers=rf,
+                                 drop=("monetary", "m_score") if rf else ()), out)
 
 
 @main.command("churn-risk")

@@ -218,6 +218,12 @@ def test_an_events_export_shorter_than_the_users_table_and_an_absent_signal_are_
     shown = " ".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", []))
     assert before in shown and absent in shown, shown[:800]
     assert read_metrics(out)[0]["notes"] == [f"{before} {absent}"]
+    assert read_metrics(out)[0]["events_from"] == "2026-07"     # the summary compares no month before it
+    for stem in ("02_periods", "04_value_risk"):                 # the note is on every section's page
+        other = _execute(stem, tmp_path / f"{stem}.ipynb", config=str(config), month="2026-10", interactive=False)
+        text = " ".join(str(o.get("data", {}).get("text/markdown", "")) for c in other.cells
+                        for o in c.get("outputs", []))
+        assert before in text, stem
     proc = run_cli("--config", config, "lifecycle")
     assert proc.returncode == 0 and "registrations start in 2026-05, the events only in 2026-07" in proc.stderr
     assert "none of the signal_events of the configuration occurs in the events" in proc.stderr, proc.stderr

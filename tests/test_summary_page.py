@@ -116,3 +116,23 @@ def test_a_data_set_with_orders_shows_its_revenue_among_the_key_numbers(tmp_path
             for tr in BeautifulSoup(page, "html.parser").select("tr")[1:]}
     assert rows["revenue (£)"][1:3] == ["1,250", "+25.0%"], rows
     assert "orders" in rows["revenue (£)"][-1]
+
+
+def test_no_comparison_with_months_before_the_events_begin(tmp_path):
+    """An events export from 2025-07 beside registrations from 2024-11: the summary compared
+    2025-12 with 2024-12, a month of registrations only (MAU +1,323.8%); before the first month
+    with events there is no year-on-year figure, and the note names where the events begin."""
+    from bs4 import BeautifulSoup
+    folder = _month_folder(tmp_path, [5000, 6000])
+    nb = nbformat.read(str(folder / "01_lifecycle.ipynb"), as_version=4)
+    m = nb.cells[0].outputs[0]["data"][METRICS_MIME]
+    months = [f"2024-{x:02d}" for x in (11, 12)] + [f"2025-{x:02d}" for x in range(1, 13)]
+    m["months"], m["events_from"] = months, "2025-07"
+    m["series"] = {k: [0.1 if k != "mau" and k != "new" else 100] * (len(months) - 2) + list(v)
+                   for k, v in m["series"].items()}
+    nbformat.write(nb, str(folder / "01_lifecycle.ipynb"))
+    page = write_month_index(folder, "2025-12", tmp_path, "en").read_text(encoding="utf-8")
+    rows = [[td.get_text() for td in tr.find_all("td")] for tr in BeautifulSoup(page, "html.parser").select("tr")[1:]]
+    assert rows and all(r[3] == "" for r in rows), rows           # no year-on-year column
+    assert all(r[2] for r in rows), rows                          # last month is after the events begin
+    assert "the data start in 2025-07" in page

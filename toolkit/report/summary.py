@@ -43,12 +43,19 @@ def _num(v):
     return v is not None and not (isinstance(v, float) and math.isnan(v))
 
 
-def _change(series, months, month, back, is_rate, lang="en"):
-    """(text, sign) of the change from ``back`` months earlier, or ('', 0) when unknown."""
+def _start(metrics: dict) -> str:
+    """The first month the key numbers compare with: the data's first, or the first month with
+    events when registrations start earlier (the months before hold no activity at all)."""
+    return max(metrics["months"][0], metrics.get("events_from") or "")
+
+
+def _change(series, months, month, back, is_rate, lang="en", first: str = ""):
+    """(text, sign) of the change from ``back`` months earlier, or ('', 0) when unknown (before
+    the data, or before ``first``)."""
     if month not in months:
         return "", 0
     i = months.index(month)
-    if i - back < 0:
+    if i - back < 0 or months[i - back] < first:
         return "", 0
     a, b = series[i], series[i - back]
     if not (_num(a) and _num(b)):
@@ -80,14 +87,14 @@ def key_numbers(metrics: dict) -> list[dict]:
         if key == "active_rate":
             default = f" · {_h('default', lang)}" if metrics.get("target_default") else ""
             value += f" ({_h('target', lang)} {metrics['target']:.0%}{default})"
-        mom, sign = _change(s[key], months, month, 1, is_rate, lang)
-        yoy, _ = _change(s[key], months, month, 12, is_rate, lang)
+        mom, sign = _change(s[key], months, month, 1, is_rate, lang, _start(metrics))
+        yoy, _ = _change(s[key], months, month, 12, is_rate, lang, _start(metrics))
         means = L.definition("lifecycle", _TERM[key], lang) if key in _TERM else _h(f"means_{key}", lang)
         rows.append({"key": key, "name": name, "value": value, "means": means, "mom": mom, "yoy": yoy, "sign": sign})
     if any(_num(v) for v in s.get("revenue", [])):      # a data set with orders: its first number for a shop
         v = s["revenue"][months.index(month)]
-        mom, sign = _change(s["revenue"], months, month, 1, False, lang)
-        yoy, _ = _change(s["revenue"], months, month, 12, False, lang)
+        mom, sign = _change(s["revenue"], months, month, 1, False, lang, _start(metrics))
+        yoy, _ = _change(s["revenue"], months, month, 12, False, lang, _start(metrics))
         rows.append({"key": "revenue", "name": L.money(L.t("revenue", lang), metrics.get("currency", ""), lang),
                      "value": f"{v:,.0f}" if _num(v) else _h("na", lang), "means": _h("means_revenue", lang),
                      "mom": mom, "yoy": yoy, "sign": sign})
@@ -174,8 +181,9 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
             parts.append(f"<tr><td>{e(r['name'])}</td><td>{e(r['value'])}</td><td class='{cls}'>{e(r['mom'])}</td>"
                          f"<td>{e(r['yoy'])}</td><td class='means'>{e(r['means'])}</td></tr>")
         parts.append("</table>")
-        if lc["months"] and lc["month"] in lc["months"] and lc["months"].index(lc["month"]) < 12:
-            parts.append(f"<p class='meta'>{e(_h('no_yoy', lang).format(first=lc['months'][0]))}</p>")
+        start = lc["months"].index(_start(lc)) if _start(lc) in lc["months"] else 0
+        if lc["months"] and lc["month"] in lc["months"] and lc["months"].index(lc["month"]) - start < 12:
+            parts.append(f"<p class='meta'>{e(_h('no_yoy', lang).format(first=_start(lc)))}</p>")
         parts += found_parts      # what the sections found, before the largest movements
         moves = largest_movements(lc)
         if moves:

@@ -68,8 +68,9 @@ effects = campaign_effects(ctx.store.con, active_events=cfg.active_events, signa
 effects = effects[effects["start_date"].astype(str).str[:7] <= ctx.month].reset_index(drop=True)
 for calendar_note in notes:  # a year whose holiday schedule is not official yet
     display(Markdown(f"**⚠ {calendar_note}**"))
-if ctx.history_note():       # months without events, registrations before the events (as on the lifecycle page)
-    display(Markdown(f"**⚠ {ctx.history_note()}**"))
+history = ctx.history_note()   # months without events, registrations before the events (as on the lifecycle page)
+if history:
+    display(Markdown(f"**⚠ {history}**"))
 
 # %% [markdown] tags=["lang-en"]
 # ## Findings

@@ -59,8 +59,9 @@ ctx = open_report(data_dir=data_dir, month=month, language=language, config=conf
 if interactive:   # which data and settings this run reads (a toolkit.yaml in the data folder has its own)
     display(Markdown(ctx.source_line()))
 lang, con, lc = ctx.language, ctx.store.con, ctx.lifecycle
-if ctx.history_note():       # months without events, registrations before the events (as on the lifecycle page)
-    display(Markdown(f"**⚠ {ctx.history_note()}**"))
+history = ctx.history_note()   # months without events, registrations before the events (as on the lifecycle page)
+if history:
+    display(Markdown(f"**⚠ {history}**"))
 scores = rfm_scores(con, ctx.month, window=window, bins=bins)
 mode = scores.attrs["mode"]
 states = lc.user_states(ctx.month, ctx.churn_after)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
@@ -94,21 +95,36 @@ class ReportContext:
             return f"数据:`{data}` · 配置:`{conf}` · 月份 {self.month}"
         return f"Data: `{data}` · configuration: `{conf}` · month {self.month}"
 
+    @cached_property
+    def months_with_events(self) -> list[int]:
+        """The months (index) with an event, in order, from the monthly aggregates (asked once)."""
+        return sorted(r[0] for r in self.store.con.execute("SELECT DISTINCT mi FROM agg_user_month").fetchall())
+
+    @cached_property
+    def events_from(self) -> str | None:
+        """The first month with events, YYYY-MM (registrations may start earlier), or None."""
+        from ..aggregates.tables import month_label
+        return month_label(self.months_with_events[0]) if self.months_with_events else None
+
     def history_note(self) -> str | None:
         """What the page (and the summary page) must say about the data's months, or None: months
         without events between months with events; registrations before the first month with
         events (users inactive there by construction); configured offline-signal events that
-        never occur (see aggregates.build.BuildResult.notes, the same for the command line)."""
+        never occur (see aggregates.build.BuildResult.notes, the same for the command line).
+        Worked out once per context (the page shows it and records it for the summary)."""
+        return self._history_note
+
+    @cached_property
+    def _history_note(self) -> str | None:
         from . import labels as L
         from ..aggregates.tables import month_label
         from ..months import inner_gaps
         lang, out = self.language, []
-        have = sorted(r[0] for r in self.store.con.execute("SELECT DISTINCT mi FROM agg_user_month").fetchall())
-        gaps = [month_label(m) for m in inner_gaps(have)]    # a missing file? every user inactive there
+        gaps = [month_label(m) for m in inner_gaps(self.months_with_events)]   # a missing file? all inactive there
         if gaps:
             out.append(L.t("month_gaps", lang).format(months=", ".join(gaps)))
-        if have:
-            start = month_label(have[0])
+        if self.events_from:
+            start = self.events_from
             before = [m for m in self.monthly["month"] if m < start]
             if before:
                 out.append(L.t("before_events", lang).format(first=before[0], start=start, n=len(before),

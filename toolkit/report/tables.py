@@ -144,10 +144,8 @@ def record(ctx, monthly: pd.DataFrame, revenue: pd.DataFrame | None = None) -> d
     if revenue is not None and len(revenue):
         by_month = dict(zip(revenue["month"], revenue["revenue"]))
         series["revenue"] = [float(by_month.get(month, 0.0)) for month in m.index]
-    from ..aggregates.tables import month_label
-    first = ctx.store.con.execute("SELECT min(mi) FROM agg_user_month").fetchone()[0]   # the first month with events
     data = {"section": "lifecycle", "month": ctx.month, "churn_after": ctx.churn_after, "target": ctx.target,
-            "events_from": None if first is None else month_label(int(first)),
+            "events_from": ctx.events_from,
             "target_default": not ctx.cfg.target_set,
             "language": ctx.language, "currency": ctx.cfg.currency,
             "current": {k: _clean(row[k]) for k in m.columns},

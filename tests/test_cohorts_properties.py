@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit.analyses.cohorts import cohort_table, segment_monthly
+from toolkit.analyses.cohorts import cohort_table, layer_cake, segment_monthly
 from toolkit.analyses.lifecycle import STATES, Lifecycle, month_label
 
 BASE = 2024 * 12
@@ -63,8 +63,14 @@ def test_cohorts_match_a_naive_count(log):
              for u in set(act) | set(log["registrations"])}
     t = cohort_table(lc, counts=True).set_index("cohort")
     whole = lc.monthly(2).set_index("month")
+    # cohorts that entered before the first month shown (registrations before the first month with
+    # events) have no month 0 in the data and are no rows of the triangle
+    earlier = sum(1 for e in entry.values() if e < lc.first_mi)
+    assert sorted(t.index) == sorted({month_label(e) for e in entry.values() if e >= lc.first_mi})
+    if t.empty:
+        return
     assert (t["m0"] == t["size"]).all()                                       # month 0 is the whole cohort
-    assert t["size"].sum() == whole["cumulative"].iloc[-1]                    # sizes add up to the cumulative users
+    assert t["size"].sum() + earlier == whole["cumulative"].iloc[-1]          # sizes add up to the cumulative users
     shares = cohort_table(lc)
     assert (shares["m0"] == 1).all()
     for c, row in t.iterrows():
@@ -73,13 +79,17 @@ def test_cohorts_match_a_naive_count(log):
         for a in range(lc.last_mi - (int(c[:4]) * 12 + int(c[5:]) - 1) + 1):
             e = int(c[:4]) * 12 + int(c[5:]) - 1
             assert row[f"m{a}"] == sum(1 for u in members if a == 0 or e + a in act.get(u, set())), (c, a)
-    # the layer cake's columns add up to each month's MAU
-    by_month = {m: 0 for m in whole.index}
+    # the triangle's diagonals and the earlier cohorts' active users add up to each month's MAU,
+    # and so do the layer cake's columns (which keep the earlier cohorts)
+    by_month = {m: sum(1 for u, e in entry.items() if e < lc.first_mi and m_ in act.get(u, set()))
+                for m, m_ in ((month_label(i), i) for i in range(lc.first_mi, lc.last_mi + 1))}
     for c, row in t.iterrows():
         e = int(c[:4]) * 12 + int(c[5:]) - 1
         for a in range(lc.last_mi - e + 1):
             by_month[month_label(e + a)] += row[f"m{a}"]
     assert [by_month[m] for m in whole.index] == whole["mau"].tolist()
+    cake = layer_cake(lc).set_index("month")
+    assert cake.sum(axis=1).reindex(whole.index, fill_value=0).tolist() == whole["mau"].tolist()
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -99,6 +109,8 @@ def test_identity_within_each_segment_and_segments_sum_to_the_whole(log):
         df = df.reset_index(drop=True)
         assert (df[STATES].sum(axis=1) == df["cumulative"]).all()
         prev = df.shift(1)
+        if lc.entries_from_mi < lc.first_mi:   # registrations before the first month shown: its rates are
+            df, prev = df.iloc[1:], prev.iloc[1:]     # empty (no month before it is shown)
         pools = {"retention_old": prev.new_retained + prev.active + prev.woken + prev.returned,
                  "retention_new": prev.new, "wake_rate": prev.dormant, "return_rate": prev.churned}
         terms = df["new"].astype(float).copy()

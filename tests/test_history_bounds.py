@@ -137,11 +137,15 @@ def test_lifecycle_horizon_beyond_the_first_and_last_year(tmp_path):
 
 
 @pytest.mark.parametrize("first_event, last_event, registered, expected", [
+    # (first entry month, first month shown, last month)
     # the first and last months hold none: found in the first and last year
-    ("2023-03-05", "2025-04-05", None, ("2023-03", "2025-04")),
-    # a registration in the first month and a signal in the last: those months are the ends
-    ("2023-03-05", "2025-04-05", "2023-01-20", ("2023-01", "2025-04")),
-    ("2023-01-05", "2025-06-05", None, ("2023-01", "2025-06")),
+    ("2023-03-05", "2025-04-05", None, ("2023-03", "2023-03", "2025-04")),
+    # a registration in the first month and a signal in the last: those months are the ends; the
+    # months before the first qualifying event are not shown
+    ("2023-03-05", "2025-04-05", "2023-01-20", ("2023-01", "2023-03", "2025-04")),
+    ("2023-01-05", "2025-06-05", None, ("2023-01", "2023-01", "2025-06")),
+    # registrations in the first month, the first qualifying event found only past the first year
+    ("2024-05-05", "2025-04-05", "2023-01-20", ("2023-01", "2024-05", "2025-04")),
 ])
 def test_lifecycle_horizon_inside_the_first_and_last_year(tmp_path, first_event, last_event, registered, expected):
     # orders span 2023-01 .. 2025-06 (the aggregates' months); the horizon is where the
@@ -157,4 +161,4 @@ def test_lifecycle_horizon_inside_the_first_and_last_year(tmp_path, first_event,
         store = open_store(d)
         agg = build(store, signal_events=SIGNAL, cache_dir=tmp_path / f"cache-{cached}").aggregates if cached else None
         lc = Lifecycle(store.con, signal_events=SIGNAL, aggregates=agg)
-        assert (month_label(lc.first_mi), month_label(lc.last_mi)) == expected
+        assert tuple(month_label(m) for m in (lc.entries_from_mi, lc.first_mi, lc.last_mi)) == expected

@@ -6,11 +6,13 @@ from datetime import datetime
 import duckdb
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lifecycle_reference import reference_counts, reference_states
-from toolkit.analyses.lifecycle import STATES, Lifecycle, month_label
+from toolkit.analyses.lifecycle import RATES, STATES, Lifecycle, month_label
+from toolkit.errors import ConfigError
 
 BASE = 2024 * 12  # month index of 2024-01
 
@@ -50,6 +52,12 @@ def _has_activity(events, active_events):
     return any(_qualifies(n, active_events) for _, _, n in events)
 
 
+def _shown(ref, events):
+    """The months of the reference the lifecycle shows: from the first month with an event
+    (registrations before it enter, but their months are not shown)."""
+    return [m for m in sorted(ref) if m >= min(BASE + m for _, m, _ in events)]
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(logs())
 def test_sql_matches_reference_user_by_user(log):
@@ -61,9 +69,10 @@ def test_sql_matches_reference_user_by_user(log):
     lc = Lifecycle(_con(events, regs), active_events=qual, signal_events=["trip"])
     table = lc.monthly(k).set_index("month")
     counts = reference_counts(ref)
-    assert list(table.index) == [month_label(m) for m in sorted(ref)]
-    for m, c in counts.items():
-        row = table.loc[month_label(m)]
+    shown = _shown(ref, events)
+    assert list(table.index) == [month_label(m) for m in shown]
+    for m in shown:
+        row, c = table.loc[month_label(m)], counts[m]
         for s in STATES + ["churned_signal", "returned_signal", "cumulative"]:
             assert row[s] == c[s], (m, s, row[s], c[s])
     # per user, for the first month, one in the middle and the last one
@@ -72,7 +81,10 @@ def test_sql_matches_reference_user_by_user(log):
         if _qualifies(n, qual):
             act.setdefault(u, set()).add(BASE + m)
     sig = {(u, BASE + m) for u, m, n in events if n == "trip"}
-    for m in {min(ref), sorted(ref)[len(ref) // 2], max(ref)}:
+    if shown[0] > min(ref):       # a month before the first with events is refused, not invented
+        with pytest.raises(ConfigError, match="before the first month with events"):
+            lc.user_states(month_label(min(ref)), k)
+    for m in {shown[0], shown[len(shown) // 2], shown[-1]}:
         got = lc.user_states(month_label(m), k).set_index("user_id")
         assert got.state.to_dict() == {u: v[0] for u, v in ref[m].items()}
         for u, row in got.iterrows():
@@ -83,13 +95,41 @@ def test_sql_matches_reference_user_by_user(log):
             assert row.signal_recent == any((u, x) in sig for x in range(m - k + 1, m + 1))
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(logs(), st.integers(1, 11))
+def test_an_events_export_that_starts_late_agrees_after_one_churn_window(log, cut):
+    """docs/methodology.md, the start of observation: with a users table that holds every user's
+    registration (at or before the first qualifying event), an events export that starts in month
+    c instead of the beginning shows the months from its first event on, and from month
+    c + k on (the first churn window after the start) every count and rate equals the full
+    history's, which is why the plan takes its rates from there."""
+    events, k, qual = log["events"], log["k"], log["active_events"]
+    regs = dict(log["registrations"])
+    for u, m, n in events:              # a complete users table: registered by the first qualifying event
+        if _qualifies(n, qual):
+            regs[u] = min(regs.get(u, m), m)
+    late = [e for e in events if e[1] >= cut]
+    if not _has_activity(late, qual):
+        return
+    full = Lifecycle(_con(events, regs), active_events=qual, signal_events=["trip"]).monthly(k).set_index("month")
+    lc = Lifecycle(_con(late, regs), active_events=qual, signal_events=["trip"])
+    part = lc.monthly(k).set_index("month")
+    first = max(lc.entries_from_mi, min(BASE + m for _, m, _ in late))     # the first month with an event
+    assert part.index[0] == month_label(first)
+    settled = [m for m in part.index if m >= month_label(max(BASE + cut + k, first + 1))]
+    cols = [*STATES, "churned_signal", "returned_signal", "cumulative", "mau", "active_rate",
+            "retention_old", "retention_new", "wake_rate", "return_rate", "return_rate_signal", "return_rate_silent"]
+    pd.testing.assert_frame_equal(part.loc[settled, cols], full.loc[settled, cols])
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(logs())
 def test_partition_identity_and_rate_bounds(log):
     events, regs, k, qual = log["events"], log["registrations"], log["k"], log["active_events"]
     if not _has_activity(events, qual) and not regs:
         return
-    df = Lifecycle(_con(events, regs), active_events=qual, signal_events=["trip"]).monthly(k)
+    lc = Lifecycle(_con(events, regs), active_events=qual, signal_events=["trip"])
+    df = lc.monthly(k)
     # the seven states partition the cumulative users, every month
     assert (df[STATES].sum(axis=1) == df["cumulative"]).all()
     assert (df["churned_signal"] + df["churned_silent"] == df["churned"]).all()
@@ -97,6 +137,9 @@ def test_partition_identity_and_rate_bounds(log):
     if k == 1:
         assert (df["dormant"] == 0).all() and (df["woken"] == 0).all()
     prev = df.shift(1)
+    if lc.entries_from_mi < lc.first_mi:     # registrations before the first month shown: no month
+        assert df.loc[0, RATES].isna().all()     # before it is shown, so its rates are empty, and the
+        df, prev = df.iloc[1:], prev.iloc[1:]    # identity holds from the month after
     pools = {"retention_old": prev.new_retained + prev.active + prev.woken + prev.returned,
              "retention_new": prev.new, "wake_rate": prev.dormant, "return_rate": prev.churned,
              "return_rate_signal": prev.churned_signal, "return_rate_silent": prev.churned_silent}
@@ -119,11 +162,12 @@ def _check_against_reference(events, regs, k, active_events=(), signal_events=("
                            k=k, active_events=active_events, signal_events=signal_events)
     lc = Lifecycle(_con(events, regs), active_events=active_events, signal_events=list(signal_events))
     table = lc.monthly(k).set_index("month")
-    assert list(table.index) == [month_label(m) for m in sorted(ref)]
-    for m, c in reference_counts(ref).items():
+    shown, counts = _shown(ref, events), reference_counts(ref)
+    assert list(table.index) == [month_label(m) for m in shown]
+    for m in shown:
         for s in STATES + ["churned_signal", "returned_signal", "cumulative"]:
-            assert table.loc[month_label(m), s] == c[s], (m, s)
-    for m in ref:
+            assert table.loc[month_label(m), s] == counts[m][s], (m, s)
+    for m in shown:
         got = lc.user_states(month_label(m), k).set_index("user_id").state.to_dict()
         assert got == {u: v[0] for u, v in ref[m].items()}, m
     return lc

@@ -11,6 +11,7 @@ import papermill as pm
 import pytest
 
 from conftest import ROOT, run_cli
+from toolkit.analyses.lifecycle import RATES
 from toolkit.report.runner import report_notebooks
 from toolkit.report.tables import read_metrics
 
@@ -200,7 +201,11 @@ def test_an_events_export_shorter_than_the_users_table_and_an_absent_signal_are_
     """An app's export of the last months beside its whole users table: the lifecycle ran from the
     first registration, twenty months of registrations only (everyone inactive, then churned), with
     no word on the page, on the command line or in validate; and the configured offline signal
-    (trip), called otherwise in the data, silently counted as activity.  Both are said."""
+    (trip), called otherwise in the data, silently counted as activity.  Both are said, and the
+    months of registrations only are no rows of any table: the lifecycle begins with the events,
+    the plan takes its rates after the first churn window (its wake rate was the first month's, 74%:
+    everyone registered earlier counted as dormant), and no cohort of those months enters the
+    retention curves (with a cohort size of 0 beside its active users, they came out at 17-20%)."""
     from toolkit.data.sample import generate_sample
     from toolkit.data.store import open_store
     from toolkit.data.validate import validate
@@ -213,7 +218,7 @@ def test_an_events_export_shorter_than_the_users_table_and_an_absent_signal_are_
     config.write_text(f"data_dir: {d}\nsignal_events: [trip_end]\nlanguage: zh\n", encoding="utf-8")
     out = tmp_path / "lc.ipynb"
     nb = _execute("01_lifecycle", out, config=str(config), month="2026-10", interactive=False)
-    before = t("before_events", "zh").format(first="2026-05", start="2026-07", n=2, k=2)
+    before = t("before_events", "zh").format(first="2026-05", start="2026-07", n=2, k=2, settled="2026-09")
     absent = t("signal_absent", "zh").format(names="trip_end")
     shown = " ".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", []))
     assert before in shown and absent in shown, shown[:800]
@@ -224,8 +229,18 @@ def test_an_events_export_shorter_than_the_users_table_and_an_absent_signal_are_
         text = " ".join(str(o.get("data", {}).get("text/markdown", "")) for c in other.cells
                         for o in c.get("outputs", []))
         assert before in text, stem
-    proc = run_cli("--config", config, "lifecycle")
+    proc = run_cli("--config", config, "lifecycle", "--out", tmp_path / "lc.csv")
     assert proc.returncode == 0 and "registrations start in 2026-05, the events only in 2026-07" in proc.stderr
+    assert pd.read_csv(tmp_path / "lc.csv")["month"].tolist() == ["2026-07", "2026-08", "2026-09", "2026-10"]
+    from toolkit.analyses.cohorts import cohort_table
+    from toolkit.analyses.lifecycle import Lifecycle
+    from toolkit.analyses.planning import make_plan
+    lc = Lifecycle(open_store(d).con, signal_events=["trip_end"])
+    monthly = lc.monthly(2)
+    plan = make_plan(lc, monthly, ["2026-11"], 0.9)
+    settled = monthly[monthly["month"] >= "2026-09"].set_index("month")
+    assert dict(plan.rates.iloc[0]) == pytest.approx(dict(settled[RATES].max()))
+    assert cohort_table(lc)["cohort"].min() == "2026-07"
     assert "none of the signal_events of the configuration occurs in the events" in proc.stderr, proc.stderr
     health = validate(open_store(d), signal_events=["trip_end"])
     assert any("start in 2026-05, the events only in 2026-07" in w for w in health.warnings), health.warnings

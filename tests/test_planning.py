@@ -1,5 +1,6 @@
 """Target planning: a hand-worked projection, the inverse search, and the identity on real states."""
 import re
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -83,6 +84,21 @@ def test_default_rates(sample_lc):
     assert ly.return_rate == mo.set_index("month").loc["2025-07", "return_rate"]
     with pytest.raises(ConfigError, match="best6"):
         default_rates(mo, ["2026-07"], "median")
+
+
+def test_the_plan_takes_no_rate_from_the_datas_first_churn_window():
+    """The first k months of the data are a warm-up (docs/methodology.md): an events export that
+    starts after the users table counts every user registered earlier as dormant or churned, so
+    its first months' wake and return rates (74% in a trial) are no level to plan with.  The
+    rates come from the months after it, or from every month when the history is too short."""
+    mo = pd.DataFrame({"month": ["2026-07", "2026-08", "2026-09", "2026-10"],
+                       "retention_old": [np.nan, 0.95, 0.80, 0.85], "retention_new": [np.nan, 0.7, 0.6, 0.5],
+                       "wake_rate": [np.nan, 0.74, 0.40, 0.30], "return_rate": [np.nan, 0.20, 0.05, 0.04]})
+    r = default_rates(mo, ["2026-11"], "best6", settled_from="2026-09").iloc[0]
+    assert r.to_dict() == {"retention_old": 0.85, "retention_new": 0.6, "wake_rate": 0.40, "return_rate": 0.05}
+    assert default_rates(mo, ["2026-11"], "best6").iloc[0]["wake_rate"] == 0.74       # without the warm-up known
+    early = default_rates(mo, ["2026-09"], "best6", settled_from="2026-09").iloc[0]   # nothing after it: all
+    assert early["wake_rate"] == 0.74
 
 
 def test_a_plan_whose_rates_all_come_from_one_month_says_so():

@@ -82,6 +82,21 @@ def test_state_category_matrix(sample_prefs):
     assert mean.loc["active", "car_control"] > mean.loc["active", "shop"]       # planted: car control most common
 
 
+def test_the_state_category_matrix_averages_over_every_user_with_activity():
+    """Hand-worked: three active users, one of them with only app_open days (a category-less
+    event: shares 0, no tag) and a dormant user without activity in the window (no shares).
+    The matrix averages over the users with activity, zeros included (methodology.md): car
+    control (1 + 0.5 + 0) / 3 = 0.5, tagged 1 of 3; it left out the app_open user (0.75, 1 of 2)."""
+    prefs = pd.DataFrame({"user_id": [1, 2, 3, 4], "state": ["active", "active", "active", "dormant"],
+                          "share_car_control": [1.0, 0.5, 0.0, np.nan], "share_content": [0.0, 0.5, 0.0, np.nan],
+                          "primary_tag": ["car_control", "car_control", "unknown", "unknown"],
+                          "tags": ["car_control", "car_control,content", "", None]})
+    mean, tagged = state_category_matrix(prefs)
+    assert mean.loc["active"].tolist() == pytest.approx([0.5, 1 / 6])
+    assert tagged.loc["active"].tolist() == pytest.approx([2 / 3, 1 / 3])
+    assert "dormant" not in mean.index
+
+
 HEAD = "rule_id,priority,state,months_inactive,tag,content,control_share\n"
 
 

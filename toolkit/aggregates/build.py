@@ -304,11 +304,11 @@ class BuildResult:
         if self.before_events:
             first, n = month_label(self.before_events[0]), len(self.before_events)
             start = month_label(self.before_events[-1] + 1)
-            out.append(f"note: registrations start in {first}, the events only in {start}: in the {n} month"
-                       f"{'' if n == 1 else 's'} before, users registered but no event is in the data, so they count "
-                       f"as inactive there (dormant, then churned), and the months before {start} and the first "
-                       "churn window after it say nothing about real activity. If the events export starts later "
-                       f"than the users table, export the events from {first} too.")
+            out.append(f"note: registrations start in {first}, the events only in {start}: nothing users did in "
+                       f"the {n} month{'' if n == 1 else 's'} before is in the data, so the lifecycle begins in "
+                       f"{start}, and users who registered earlier count there as woken or returned when active (as "
+                       "churned when not) until a churn window of events is in: read the flows from then on. If the "
+                       f"events export starts later than the users table, export the events from {first} too.")
         if self.signal_seen is False:
             out.append("note: none of the signal_events of the configuration occurs in the events, so every event "
                        "counts as activity and no user is counted by an offline signal: if the data name the signal "

@@ -143,11 +143,17 @@ def cohort_table(lc: Lifecycle, *, by: str | None = None, counts: bool = False, 
     """The retention triangle: one row per (segment,) entry cohort with ``cohort``, ``size`` and
     ``m0``, ``m1``, ... (the share of the cohort active that many months after entry; NaN for
     months after the last month).  ``counts``: active users instead of shares.  Without ``by``
-    there is no ``segment`` column."""
+    there is no ``segment`` column.  Cohorts that entered before the lifecycle's first month
+    (registrations before the first month with events) are left out."""
     if long is None:      # sorted by segment, cohort and month
         long = cohort_counts(lc, by=by, segment_columns=segment_columns)
     elif len(long):
         long = long.sort_values(["segment", "cohort", "age"], ignore_index=True)
+    # a cohort that entered before the first month shown (registered before the events begin) has
+    # no month 0 here: its first months are unobserved, so it is no row of the triangle
+    entered = long.groupby(["segment", "cohort"], sort=False)["age"].transform("min") == 0
+    if not entered.all():
+        long = long[entered.to_numpy()].reset_index(drop=True)
     seg, coh = long["segment"].to_numpy(dtype=object), long["cohort"].to_numpy(dtype=object)
     age = long["age"].to_numpy(dtype=np.int64)
     users, active = long["users"].to_numpy(dtype=np.int64), long["active"].to_numpy(dtype=np.int64)

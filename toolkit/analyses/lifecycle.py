@@ -84,34 +84,40 @@ class Lifecycle:
         else:
             self.scan = "months"
         self.aggregates = aggregates
-        first_mi, last_data = self._horizon(aggregates)
-        if first_mi is None:
+        entries_from, events_from, last_data = self._horizon(aggregates)
+        if entries_from is None:
             raise ConfigError("No user has a qualifying event or a registration: check active_events "
                               f"({self.active_events or 'all but ' + str(self.signal_events)}) against the event names.")
-        self.first_mi = int(first_mi)
+        # the data are observed from the first month with an event: registrations before
+        # it (a users table older than the events export) enter the fold, but their months have no
+        # activity to read and are not shown (docs/methodology.md, the start of observation)
+        self.entries_from_mi = int(entries_from)
+        self.first_mi = max(self.entries_from_mi, int(events_from)) if events_from is not None else self.entries_from_mi
         self.last_mi = month_index(parse_month(last_month, what="last month")) if last_month else int(last_data)
         self._fixed_last = bool(last_month)
         self._extended_to = aggregates.last_mi
         self._ensure(self.last_mi)
 
     def _horizon(self, agg) -> tuple:
-        """(first entry month, last month with a qualifying or signal event or a registration),
-        from the first and last month of the aggregates, else their first and last twelve
-        months, else every month: a long history is not read for two numbers.  A value found
-        in a window that starts at the first month (ends at the last) is the answer, since
-        no month lies before (after) it."""
+        """(first entry month, first month with an event, last month with a qualifying or signal
+        event or a registration), from the first and last month of the aggregates, else their
+        first and last twelve months, else every month: a long history is not read for three
+        numbers.  A value found in a window that starts at the first month (ends at the last)
+        is the answer, since no month lies before (after) it."""
         lo, hi = agg.first_mi, agg.last_mi
-        first = last = None
+        entries = events = last = None
         for width in (1, 12, hi - lo + 1):
-            if first is None or last is None:
-                act_first, act_last, reg_first, reg_last = queries.run(
-                    self.con, "lifecycle_horizon", first_from=lo, first_to=lo + width - 1 if first is None else lo - 1,
+            if entries is None or events is None or last is None:
+                look = entries is None or events is None
+                act_first, act_last, reg_first, reg_last, ev_first = queries.run(
+                    self.con, "lifecycle_horizon", first_from=lo, first_to=lo + width - 1 if look else lo - 1,
                     last_from=hi - width + 1 if last is None else hi + 1, last_to=hi).fetchone()
                 firsts = [m for m in (act_first, reg_first) if m is not None]
                 lasts = [m for m in (act_last, reg_last) if m is not None]
-                first = first if first is not None else (min(firsts) if firsts else None)
+                entries = entries if entries is not None or not look else (min(firsts) if firsts else None)
+                events = events if events is not None or not look else ev_first
                 last = last if last is not None else (max(lasts) if lasts else None)
-        return first, last
+        return entries, events, last
 
     def _layout(self) -> str:
         hint = queries.run(self.con, "first_event_month").fetchone()
@@ -148,13 +154,15 @@ class Lifecycle:
         self._ensure(self.last_mi)
         return "lifecycle_current"
 
-    def counts(self, churn_after: int = 2) -> pd.DataFrame:
+    def counts(self, churn_after: int = 2, *, from_mi: int | None = None) -> pd.DataFrame:
         """Raw monthly counts (one row per month, ``mi`` the month index): states, signal
-        splits, cumulative users."""
+        splits, cumulative users; from the first month shown, or ``from_mi`` (not before the
+        first entry month)."""
         k = _check_k(churn_after)
         self._ensure(self.last_mi)
-        rows = self._count_rows(k)
-        months = np.arange(self.first_mi, self.last_mi + 1)
+        lo = self.first_mi if from_mi is None else max(int(from_mi), self.entries_from_mi)
+        rows = self._count_rows(k, lo)
+        months = np.arange(lo, self.last_mi + 1)
         n = rows.pivot_table(index="mi", columns="state", values="n", aggfunc="sum").reindex(
             index=months, columns=STATES).fillna(0).astype("int64")
         sig = rows.pivot_table(index="mi", columns="state", values="signal", aggfunc="sum").reindex(
@@ -164,18 +172,18 @@ class Lifecycle:
         out["cumulative"] = n.sum(axis=1).to_numpy()
         return out
 
-    def _count_rows(self, k: int) -> pd.DataFrame:
+    def _count_rows(self, k: int, lo: int) -> pd.DataFrame:
         """The rows of lifecycle_state_counts.sql for every month.  With a cache, each month's
         counts for k are kept beside its snapshot (``counts-k<k>.parquet``, computed when first
         asked for), so a monthly run counts one month, not the whole history."""
         text = queries.with_cte("lifecycle_state_counts", "lifecycle_states")
         root = self.aggregates.root
         if root is None:
-            return queries.execute(self.con, text, k=k, from_mi=self.first_mi, to_mi=self.last_mi).df()
+            return queries.execute(self.con, text, k=k, from_mi=lo, to_mi=self.last_mi).df()
         from ..aggregates.kept import cache_counts, read_kept
         cached_to = min(self.last_mi, self.aggregates.last_mi)
-        files = cache_counts(self.con, root, text, k, self.first_mi, cached_to)
-        parts = [self.con.execute(f"SELECT * FROM {read_kept(self.con, files, self.first_mi)}").df()] if files else []
+        files = cache_counts(self.con, root, text, k, lo, cached_to)
+        parts = [self.con.execute(f"SELECT * FROM {read_kept(self.con, files, lo)}").df()] if files else []
         if self.last_mi > cached_to:
             parts.append(queries.execute(self.con, text, k=k, from_mi=cached_to + 1, to_mi=self.last_mi).df())
         return pd.concat(parts, ignore_index=True) if parts else \
@@ -185,12 +193,18 @@ class Lifecycle:
         """The monthly table: one row per month, the columns of ``COLUMNS`` then
         ``returned_signal``, ``returned_silent``, ``old_active``.
 
-        Rates are NaN when their pool (last month's users of that state) is empty.
+        Rates are NaN when their pool (last month's users of that state) is empty, and in the
+        first month shown (no month before it is shown: when users registered before the first
+        month with events, the month before has registrations but no activity to read).
         """
         return monthly_from_counts(self.counts(churn_after))
 
     def _month(self, month: str) -> int:
         mi = month_index(parse_month(month))
+        if self.entries_from_mi <= mi < self.first_mi:
+            raise ConfigError(f"Month {month} is before the first month with events ({month_label(self.first_mi)}): "
+                              "users registered then, but nothing they did is in the data; pick a month from "
+                              f"{month_label(self.first_mi)} on, or add the events of {month} to the data.")
         if mi < self.first_mi or (self._fixed_last and mi > self.last_mi):
             raise ConfigError(f"Month {month} is outside the data ({month_label(self.first_mi)} to "
                               f"{month_label(self.last_mi)}): pick a month in that range.")

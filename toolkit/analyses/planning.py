@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from .lifecycle import RATES, Lifecycle
+from .lifecycle import RATES, Lifecycle, month_label
 from ..months import add_months, month_str, parse_month
 
 PLAUSIBLE_MARGIN = 0.10   # a needed rate more than 10 points above the best month seen is called implausible
@@ -96,8 +96,21 @@ def _mean_rate(start, n_new, r_arr) -> float:
     return float(np.mean([r[7] / r[8] if r[8] else np.nan for r in rows]))
 
 
-def default_rates(monthly: pd.DataFrame, months: list[str], method: str = "best6") -> pd.DataFrame:
-    """Rates for each plan month from history before the plan.
+def settled_history(monthly: pd.DataFrame, months: list[str], settled_from: str | None = None) -> pd.DataFrame:
+    """The months of ``monthly`` before the plan whose rates can be taken: from ``settled_from``
+    on (the first churn window of the data is a warm-up: its rates depend on what users did
+    before the data began, see docs/methodology.md), or every month before the plan when none
+    of them is that late."""
+    hist = monthly[monthly["month"] < months[0]]
+    if settled_from is not None and (hist["month"] >= settled_from).any():
+        hist = hist[hist["month"] >= settled_from]
+    return hist
+
+
+def default_rates(monthly: pd.DataFrame, months: list[str], method: str = "best6",
+                  settled_from: str | None = None) -> pd.DataFrame:
+    """Rates for each plan month from history before the plan (from ``settled_from`` on, see
+    :func:`settled_history`).
 
     ``best6``: the best (highest) value of each rate over the last six months
     before the first plan month.  ``last_year``: the same calendar month a year
@@ -105,7 +118,7 @@ def default_rates(monthly: pd.DataFrame, months: list[str], method: str = "best6
     """
     if method not in ("best6", "last_year"):
         raise ConfigError(f"rate method must be 'best6' or 'last_year', got {method!r}.")
-    hist = monthly[monthly["month"] < months[0]].set_index("month")
+    hist = settled_history(monthly, months, settled_from).set_index("month")
     if hist.empty:
         raise ConfigError(f"No history before {months[0]} to take rates from; plan later months.")
     best = hist[RATES].tail(6).max()
@@ -253,7 +266,8 @@ def make_plan(lc: Lifecycle, monthly: pd.DataFrame, months: list[str], target: f
                           f"cover {monthly['month'].iloc[0]} .. {monthly['month'].iloc[-1]}; plan months right after "
                           "the data or inside it.")
     start = StartState.from_lifecycle(lc, start_month, churn_after)
-    r = default_rates(monthly, months, method)
+    settled = month_label(lc.first_mi + start.churn_after)   # the first month after the data's warm-up
+    r = default_rates(monthly, months, method, settled)
     for name, value in (rates or {}).items():
         if name not in RATES:
             raise ConfigError(f"Unknown rate {name!r}; use one of {RATES}.")
@@ -266,15 +280,15 @@ def make_plan(lc: Lifecycle, monthly: pd.DataFrame, months: list[str], target: f
     proj = project(start, months, nu, r)
     ups = [required_uplift(start, months, nu, r, target, [c]) for c in RATES]
     ups.append(required_uplift(start, months, nu, r, target, RATES))
-    best = monthly[monthly["month"] < months[0]][RATES].max()
+    best = settled_history(monthly, months, settled)[RATES].max()
     return Plan(target, months, start, r, nu, proj, pd.DataFrame([judge(u, r, best) for u in ups]),
-                peak_month=_one_best_month(monthly, months) if method == "best6" and not rates else None)
+                peak_month=_one_best_month(monthly, months, settled) if method == "best6" and not rates else None)
 
 
-def _one_best_month(monthly: pd.DataFrame, months: list[str]) -> str | None:
+def _one_best_month(monthly: pd.DataFrame, months: list[str], settled_from: str | None = None) -> str | None:
     """The month of the six before the plan in which every rate had its best value, when one month
     holds all four (a seasonal peak then stands for every plan month); else None."""
-    hist = monthly[monthly["month"] < months[0]].set_index("month")[RATES].tail(6)
+    hist = settled_history(monthly, months, settled_from).set_index("month")[RATES].tail(6)
     if hist.empty or hist.isna().all().any():
         return None
     tops = {hist[c].idxmax() for c in RATES}

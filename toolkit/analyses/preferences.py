@@ -148,7 +148,9 @@ def state_category_matrix(prefs: pd.DataFrame, states: pd.DataFrame | None = Non
         m = prefs
     else:
         m = states[["user_id", "state"]].merge(prefs.drop(columns=["state"], errors="ignore"), on="user_id", how="left")
-    m = m[m["primary_tag"].fillna(UNKNOWN) != UNKNOWN]
+    # the users with activity in the window (domain.md section 6): their shares, zeros included
+    # when their active days carry no category (only app_open); users without activity have none
+    m = m[m[[f"share_{c}" for c in cats]].notna().any(axis=1)] if cats else m.iloc[:0]
     mean = m.groupby("state")[[f"share_{c}" for c in cats]].mean()
     mean.columns = cats
     ind = pd.DataFrame(tag_indicators(m["tags"], cats), columns=cats, index=m.index)

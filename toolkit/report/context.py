@@ -123,12 +123,11 @@ class ReportContext:
         gaps = [month_label(m) for m in inner_gaps(self.months_with_events)]   # a missing file? all inactive there
         if gaps:
             out.append(L.t("month_gaps", lang).format(months=", ".join(gaps)))
-        if self.events_from:
-            start = self.events_from
-            before = [m for m in self.monthly["month"] if m < start]
-            if before:
-                out.append(L.t("before_events", lang).format(first=before[0], start=start, n=len(before),
-                                                             k=self.churn_after))
+        lc = self.lifecycle
+        if lc.entries_from_mi < lc.first_mi:     # registrations before the first month with events: not shown
+            out.append(L.t("before_events", lang).format(
+                first=month_label(lc.entries_from_mi), start=month_label(lc.first_mi),
+                n=lc.first_mi - lc.entries_from_mi, k=self.churn_after, settled=month_label(lc.first_mi + self.churn_after)))
         if self.lifecycle.signal_events and not self.store.con.execute(
                 "SELECT count(*) FROM (SELECT 1 FROM agg_user_month WHERE signal LIMIT 1)").fetchone()[0]:
             out.append(L.t("signal_absent", lang).format(names=", ".join(self.lifecycle.signal_events)))

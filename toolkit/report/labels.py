@@ -197,15 +197,16 @@ TEXT = {
                    "rate falls to zero there and the flows of the month after are distorted.",
                    "{months} 没有任何事件(前后月份都有事件):如缺少这些月份的事件文件,请补上后重新生成报告。"
                    "没有事件的月份里所有用户都记为不活跃,月活率会跌到零,下个月的各类流转也会失真。"),
-    "before_events": ("Registrations start in {first}, the events only in {start}: in the {n} months before, users "
-                      "registered but no event is in the data, so they count as inactive there (dormant, then "
-                      "churned). The months before {start} and the first {k} after it (the churn window) say "
-                      "nothing about real activity, and the plan, last year's comparison and the churn model read "
-                      "them too. If the events export starts later than the users table, export the events from "
-                      "{first} as well.",
-                      "注册从 {first} 开始,事件数据却从 {start} 才开始:此前 {n} 个月只有注册、没有任何事件,这些用户在那几"
-                      "个月都被算作不活跃(休眠,继而流失)。{start} 之前的月份及之后 {k} 个月(流失标准)的指标不反映真实活跃,"
-                      "而预测、同比和流失模型也会读到它们。如事件导出晚于用户表,请把 {first} 起的事件一并导出。"),
+    "before_events": ("Registrations start in {first}, the events only in {start}: nothing users did in the {n} "
+                      "months before is in the data, so the pages begin in {start}. Users who registered earlier "
+                      "count there as coming back (woken or returned) when active, and as churned when not, until "
+                      "{k} months (the churn window) of events are in: read the flows and rates from {settled} on; "
+                      "the plan takes its rates from there too. If the events export starts later than the users "
+                      "table, export the events from {first} as well.",
+                      "注册从 {first} 开始,事件数据却从 {start} 才开始:此前 {n} 个月用户做了什么数据里没有,所以各页从 "
+                      "{start} 开始。更早注册的用户在头 {k} 个月(流失标准)里活跃时记为唤醒或回流,不活跃时记为流失;"
+                      "各类流转和比率请从 {settled} 起看,预测也从那时起取比率。如事件导出晚于用户表,请把 {first} "
+                      "起的事件一并导出。"),
     "signal_absent": ("None of the configured offline-signal events ({names}) occurs in the data, so every event "
                       "counts as activity and no user is counted by an offline signal. If the data name the signal "
                       "otherwise, set signal_events to that name (or to [] when there is none).",

@@ -65,3 +65,15 @@ def test_the_bridge_keeps_its_labels_inside_the_chart():
         extent = text.get_window_extent()
         assert extent.y1 <= box.y1, (text.get_text(), extent.y1, box.y1)
     plt.close(fig)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_lifecycle_glossary_defines_the_seven_states_and_old_active_users(lang):
+    """A reader checking the page's numbers met 老活跃用户 beside 活跃用户 and 月活跃用户 with no
+    definition of either, nor of the seven states: the glossary names each state the page shows."""
+    from toolkit.analyses.lifecycle import STATES
+    text = L.glossary("lifecycle", lang)
+    states = L.definition("lifecycle", "states", lang)
+    for s in STATES:
+        assert L.state(s, lang) in states, s
+    assert ("老活跃用户" if lang == "zh" else "old active users") in text

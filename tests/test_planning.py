@@ -151,9 +151,11 @@ def test_transition_matrix_margins(sample_lc):
 
 
 def test_cli_plan(sample_dir):
-    proc = run_cli("plan", sample_dir, "--target", 0.85, "--months", "2026-07,2026-08,2026-09")
+    proc = run_cli("plan", sample_dir, "--target", 0.85, "--months", "2026-07,2026-08,2026-09", "--lang", "en")
     assert proc.returncode == 0, proc.stderr
     assert "average projected active rate" in proc.stdout and "2026-09" in proc.stdout
+    zh = run_cli("plan", sample_dir, "--target", 0.85, "--months", "2026-07")   # the configuration's language (zh)
+    assert zh.returncode == 0 and "预测平均月活率" in zh.stdout, zh.stdout
     bad = run_cli("plan", sample_dir, "--target", 85, "--months", "2026-07")
     assert bad.returncode == 2 and "0.85" in bad.stderr and "flag or parameter" in bad.stderr
 

@@ -18,7 +18,8 @@ def test_health_facts(tiny_dir):
     assert h.per_month[:3] == [("2025-01", 1, 1), ("2025-02", 3, 2), ("2025-03", 1, 1)]
     assert h.unmapped == [("mystery_click", 1)]          # app_open has a row with an empty category
     text = h.render()
-    for needle in ("mystery_click", "duplicate row", "before registered_at", "later than now", "OK"):
+    for needle in ("mystery_click", "duplicate row", "before registered_at", "later than now", "OK",
+                   "users: with any event, offline signals included; not the MAU"):   # read as MAU in a trial
         assert needle in text
 
 

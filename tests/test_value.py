@@ -371,6 +371,7 @@ def test_monthly_revenue_by_hand_and_in_the_lifecycle_table(orders_dir, events_d
     2024-12 user 4 (500); 2025-01 user 3 twice (40); 2025-02 users 1 and 3 (70); 2025-03 users
     1, 2 and 6 (440); 2025-04 no order (0 in the table).  Data without orders: no such rows."""
     from toolkit.analyses.value import monthly_revenue
+    from toolkit.report import labels as L
     from toolkit.report.tables import lifecycle_summary_table
     lc, _ = _scores(orders_dir)
     rev = monthly_revenue(lc.con)
@@ -380,6 +381,9 @@ def test_monthly_revenue_by_hand_and_in_the_lifecycle_table(orders_dir, events_d
     table = table.set_index(table.columns[0])
     assert table.loc["revenue (£)", "2025-03"] == "440" and table.loc["orders", "2025-04"] == "0"
     assert table.loc["users with an order", "2025-02"] == "2"
+    monthly = lc.monthly(2).set_index("month")      # the seven states are rows too (a reader found them
+    for s in ("new_retained", "dormant", "churned"):   # only in the stacked bars)
+        assert table.loc[L.state(s, "en"), "2025-03"] == f"{monthly.loc['2025-03', s]:,}"
     lc_rf, _ = _scores(events_dir)
     assert monthly_revenue(lc_rf.con).empty
     plain = lifecycle_summary_table(lc_rf.monthly(2), "zh", revenue=monthly_revenue(lc_rf.con))

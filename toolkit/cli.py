@@ -365,9 +365,11 @@ def funnel(ctx, data_dir, month, out):
 @click.option("--retention-new", type=float, default=None, help="Override the new-user retention rate.")
 @click.option("--wake-rate", type=float, default=None, help="Override the wake rate.")
 @click.option("--return-rate", type=float, default=None, help="Override the return rate.")
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the plan's sentences; default: the configuration's language.")
 @click.pass_context
 def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, retention_old, retention_new,
-         wake_rate, return_rate):
+         wake_rate, return_rate, language):
     """Project the active rate for the plan months and what it takes to meet the target."""
     from .analyses.planning import make_plan
     cfg, store = _open(ctx, data_dir, churn_after=churn_after, target_active_rate=target)
@@ -395,7 +397,7 @@ def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, ret
         shown[c] = shown[c].map("{:.1%}".format)
     click.echo(shown.to_string(index=False))
     click.echo()
-    click.echo(p.summary())
+    click.echo(p.summary(language or cfg.language))
 
 
 @main.command()

@@ -47,7 +47,7 @@ class Health:
                 f"{s['before_registration']:,}; events in the future: {s['future_events']:,}",
             ]
         if self.per_month:
-            lines.append("Events per month:")
+            lines.append("Events per month (users: with any event, offline signals included; not the MAU):")
             lines += [f"  {m}  {e:>12,} events  {u:>10,} users" for m, e, u in self.per_month]
         if self.unmapped:
             lines.append("Event names missing from feature_map (counted as 'other'):")
@@ -188,9 +188,9 @@ def validate(store: Store, *, now: datetime | None = None, signal_events=()) -> 
         first_ev = min(str(m)[:7] for m, *_ in h.per_month)
         if first_reg is not None and f"{first_reg:%Y-%m}" < first_ev:
             h.warnings.append(f"The registrations in {store.sources['users'].describe()} start in {first_reg:%Y-%m}, "
-                              f"the events only in {first_ev}: users registered before count as inactive in the "
-                              "months without events (dormant, then churned), so those months and the first churn "
-                              f"window after {first_ev} say nothing about real activity. If the events export starts "
+                              f"the events only in {first_ev}: the lifecycle begins in {first_ev}, and for one churn window "
+                              "users registered earlier count as woken or returned when active (churned when not), "
+                              "so read the flows from after it. If the events export starts "
                               f"later than the users table, export the events from {first_reg:%Y-%m} too.")
     if store.sources["users"].kind != "missing":
         orphans, example = queries.run(con, "users_without_row").fetchone()

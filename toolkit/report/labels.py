@@ -395,6 +395,18 @@ NOTES = {
 
 GLOSSARY = {
     "lifecycle": [
+        ("states", "用户分群", "every user who has entered by the month's end is in one: new (entered this month), "
+         "retained new (entered last month, active this month), active (entered earlier, active this month and last), "
+         "woken (active after fewer months inactive than the churn window), returned (active after the churn window or "
+         "more inactive), dormant (inactive, fewer months in a row than the churn window), churned (inactive for the "
+         "churn window or more). A user counts as active in the entry month.",
+         "截至月末已进入的用户各属其一:新用户(本月进入)、上月新用户(留存)(上月进入、本月活跃)、活跃用户(更早进入,"
+         "本月和上月都活跃)、唤醒用户(不活跃月数少于流失标准后本月活跃)、回流用户(不活跃达到流失标准后本月活跃)、"
+         "休眠用户(本月不活跃,连续不活跃月数少于流失标准)、流失用户(连续不活跃月数达到流失标准)。进入当月算作活跃。"),
+        ("old active users", "老活跃用户", "the month's active users other than the new: retained new, active, woken "
+         "and returned; the pool of next month's old-user retention. Monthly active users (MAU) = new + old active.",
+         "当月活跃用户中除新用户以外的:上月新用户(留存)、活跃用户、唤醒用户与回流用户;是次月老用户留存率的分母。"
+         "月活跃用户(MAU)= 新用户 + 老活跃用户。"),
         ("monthly active rate", "月活率", "monthly active users (MAU) over all users who have entered by the month's end.",
          "当月活跃用户(MAU)÷ 截至月末累计进入的用户。"),
         ("old-user retention", "老用户次月留存率", "share of last month's old active users active this month.",
@@ -406,8 +418,11 @@ GLOSSARY = {
         ("return rate", "回流率", "share of last month's churned users (inactive for the churn window or longer) active "
          "this month.", "上月流失用户(未活跃月数达到流失标准)中本月活跃的比例。"),
         ("retention cohort", "留存矩阵", "users entering in a month; m0, m1, ... (0, 1, ... on the charts' axis) is the "
-         "share of them active that many months after entry (m0 is always 100%).",
-         "同月进入的用户;m0、m1……(图中横轴的 0、1……)为进入后第几个月仍活跃的比例(m0 恒为 100%)。"),
+         "share of them active that many months after entry (m0 is always 100%). A retention curve by segment pools "
+         "every cohort old enough for each month since entry (weighted by size), so its later months come from the "
+         "oldest cohorts only.",
+         "同月进入的用户;m0、m1……(图中横轴的 0、1……)为进入后第几个月仍活跃的比例(m0 恒为 100%)。"
+         "按分组的留存曲线把每个足够早的同期群合并(按人数加权),因此曲线越往后只来自越早的同期群。"),
     ],
     "periods": [
         ("daily users vs ordinary days", "日活/平日", "mean daily active users in a holiday window over ordinary days on "

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from . import labels as L
-from ..analyses.lifecycle import RATES
+from ..analyses.lifecycle import RATES, STATES
 
 METRICS_MIME = "application/vnd.toolkit.metrics+json"
 
@@ -65,12 +65,12 @@ def _by_month(rows: list[tuple[str, pd.Series]], months: pd.Series, lang: str) -
 
 def lifecycle_summary_table(monthly: pd.DataFrame, lang: str = "zh", last: int = 6, revenue=None,
                             currency: str = "") -> pd.DataFrame:
-    """The last months (columns): new users, MAU, cumulative users, active rate and the four rates (rows);
-    with ``revenue`` (``value.monthly_revenue``, when the data have orders) also the buyers, orders and
-    revenue of each month (0 in a month without orders)."""
+    """The last months (columns): the seven states, MAU, cumulative users, active rate and the four rates
+    (rows); with ``revenue`` (``value.monthly_revenue``, when the data have orders) also the buyers, orders
+    and revenue of each month (0 in a month without orders)."""
     df = monthly.tail(last).reset_index(drop=True)
-    rows = [(L.state("new", lang), df["new"].map(_fmt_int)), (L.t("mau", lang), df["mau"].map(_fmt_int)),
-            (L.t("cumulative", lang), df["cumulative"].map(_fmt_int))]
+    rows = [(L.state(s, lang), df[s].map(_fmt_int)) for s in STATES]
+    rows += [(L.t("mau", lang), df["mau"].map(_fmt_int)), (L.t("cumulative", lang), df["cumulative"].map(_fmt_int))]
     rows += [(L.rate(c, lang), df[c].map(_fmt_pct)) for c in ["active_rate", *RATES]]
     if revenue is not None and len(revenue):
         r = df[["month"]].merge(revenue, on="month", how="left").fillna(0)

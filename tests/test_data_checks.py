@@ -493,7 +493,7 @@ def test_a_report_page_says_what_the_numbers_leave_out_without_the_operators_det
         note = checks.page_note(lang)
         assert "/srv/feeds" not in note and "now:" not in note and "toolkit validate" not in note, note
         assert "run.log" in note and "1,000" in note and "30" in note and "2026-11-30 14:02" in note, note
-    assert checks.page_note("zh").startswith("1,000 条事件中有 30 条(3.00%)含空值或无法读取的值;2 条事件的时间晚于")
+    assert checks.page_note("zh").startswith("全部月份的 1,000 条事件中有 30 条(3.00%)含空值或无法读取的值;2 条事件的时间晚于")
     assert checks.page_note().endswith("they are left out of these numbers. The details are in the reports "
                                        "folder's run log (run.log).")
     assert EventChecks(source="x", horizon=datetime(2026, 1, 1), timezone="UTC").page_note() is None

@@ -140,9 +140,9 @@ class EventChecks:
         at, parts = f"{self.horizon:%Y-%m-%d %H:%M}", []
         zh = lang == "zh"
         if self.unusable:
-            parts.append(f"{self.rows:,} 条事件中有 {self.unusable:,} 条({self.share:.2%})含空值或无法读取的值" if zh
-                         else f"{self.unusable:,} of {self.rows:,} events ({self.share:.2%}) had empty or unreadable "
-                              "values")
+            parts.append(f"全部月份的 {self.rows:,} 条事件中有 {self.unusable:,} 条({self.share:.2%})含空值或无法读取的值"
+                         if zh else f"{self.unusable:,} of the {self.rows:,} events of all months ({self.share:.2%}) had "
+                                    "empty or unreadable values")
         if self.future:
             parts.append(f"{self.future:,} 条事件的时间晚于 {at}" if zh
                          else f"{self.future:,} event(s) were dated after {at}")

@@ -44,7 +44,7 @@ from toolkit.report.context import open_report
 from toolkit.report.findings import preference_findings
 from toolkit.report.preference_plots import plot_state_category, plot_tag_distribution, plot_tag_movement
 from toolkit.analyses.preferences import state_category_matrix, tag_distribution, window_preferences, window_tag_movement
-from toolkit.months import previous_month
+from toolkit.months import last_day, previous_month
 from toolkit.report.plots import use_cjk_font
 from toolkit.report.labels import glossary, note
 from toolkit.analyses.preferences import categories
@@ -64,8 +64,9 @@ mean_share, tagged_share = state_category_matrix(window.prefs)
 rules_file = rules_for(ctx.cfg.data_dir, rules or None)
 rule_table = load_rules(rules_file, categories(ctx.store.con)) if rules_file else None
 has_categories = len(categories(ctx.store.con)) > 1   # more than 'other': the data have a feature_map
-evaluation = evaluate(ctx.store.con, active_events=ctx.cfg.active_events, signal_events=ctx.cfg.signal_events)
-evaluation = evaluation[(evaluation["month"] == "all") | (evaluation["month"] <= ctx.month)]
+# pushes whose 30 days ended by the month's end: a report quotes no later push, nor one whose outcome is not in yet
+evaluation = evaluate(ctx.store.con, active_events=ctx.cfg.active_events, signal_events=ctx.cfg.signal_events,
+                      until=last_day(ctx.month))
 
 # %% [markdown] tags=["lang-en"]
 # ## Findings

@@ -73,9 +73,11 @@ def _scene_dir(tmp_path):
     #   u3 treatment, pushed 2025-02-20, active 2025-03-15 (23 days after, in the month after
     #                 the last push month)                                     -> reactivated
     #   u4 control,   pushed 2025-02-20, active 2025-02-20 only (the push day)  -> not
+    # the data end on 2025-03-31 (u1), after the last push's 30 days (to 2025-03-22)
     d = tmp_path / "scene"
     ev = [(u, "2024-12-05 10:00") for u in (1, 2, 3, 4)] + \
-         [(1, "2025-02-10 10:00"), (2, "2025-03-01 10:00"), (3, "2025-03-15 10:00"), (4, "2025-02-20 18:00")]
+         [(1, "2025-02-10 10:00"), (2, "2025-03-01 10:00"), (3, "2025-03-15 10:00"), (4, "2025-02-20 18:00"),
+          (1, "2025-03-31 10:00")]
     write_table(d, "events", pd.DataFrame({"user_id": [u for u, _ in ev], "event_name": "app_open",
                                            "event_time": pd.to_datetime([t for _, t in ev])}))
     pushes = [(1, "2025-01-25 08:00", "treatment"), (2, "2025-01-25 08:00", "control"),
@@ -96,6 +98,28 @@ def test_scene_evaluation_reads_the_months_after_the_last_push(tmp_path, cached)
     assert ev.loc["2025-01", ["treatment", "control"]].tolist() == [1.0, 0.0]
     assert ev.loc["2025-02", ["treatment", "control"]].tolist() == [1.0, 0.0]       # u3's March visit counts
     assert ev.loc["all", ["treatment", "control", "n_treatment", "n_control"]].tolist() == [1.0, 0.0, 2, 2]
+    assert ev.loc["all", ["first_month", "last_month"]].tolist() == ["2025-01", "2025-02"] and not ev.attrs["pending"]
+
+
+def test_a_report_evaluates_only_pushes_whose_days_have_ended(tmp_path):
+    """A report of a month quotes no push after it, and a push whose 30 days are not over counts
+    neither as a failure nor as a success: it is pending.  (The March report quoted the pushes up
+    to October; writing next month's pushes lowered the rule's result, every new user counted as
+    not reactivated.)"""
+    from datetime import date
+    d = _scene_dir(tmp_path)
+    con = open_store(d).con
+    feb = evaluate(con, days=30, until=date(2025, 2, 28)).set_index("month")
+    assert list(feb.index) == ["2025-01", "all"] and feb.attrs["pending"] == {"2025-02": 2}
+    assert feb.loc["all", ["n_treatment", "n_control", "last_month"]].tolist() == [1, 1, "2025-01"]
+    jan = evaluate(con, days=30, until=date(2025, 1, 31))
+    assert jan.empty and jan.attrs["pending"] == {"2025-01": 2}      # February's pushes are not sent yet
+    # pushes after the data (next month's, just written) are pending too, not failures
+    write_table(d, "pushes", pd.concat([pd.read_parquet(next(d.glob("pushes*"))), pd.DataFrame(
+        {"push_id": ["p9"], "user_id": [1], "sent_at": pd.to_datetime(["2025-04-01 08:00"]), "rule_id": "P",
+         "content": "c", "arm": "treatment"})]))
+    later = evaluate(open_store(d).con, days=30).set_index("month")
+    assert "2025-04" not in later.index and later.loc["all", "n_treatment"] == 2
 
 
 @pytest.mark.parametrize("cached", [False, True])

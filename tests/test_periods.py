@@ -170,14 +170,34 @@ def test_a_mistyped_campaign_goal_is_named_with_the_closest(tmp_path):
     assert any("retention_neww" in str(e) and "campaigns.csv" in str(e) for e in validate(store).errors)
 
 
-def test_two_proportions_by_hand():
-    r = two_proportions(60, 100, 50, 100)
-    se = math.sqrt(0.6 * 0.4 / 100 + 0.5 * 0.5 / 100)                 # Wald interval
-    assert r["difference"] == pytest.approx(0.1)
-    assert (r["ci_low"], r["ci_high"]) == pytest.approx((0.1 - norm.ppf(0.975) * se, 0.1 + norm.ppf(0.975) * se))
-    p0 = 110 / 200                                                      # pooled z-test
-    z = 0.1 / math.sqrt(p0 * (1 - p0) * (1 / 100 + 1 / 100))
-    assert r["p_value"] == pytest.approx(2 * (1 - norm.cdf(z)))
+def _wilson(s, n, z=norm.ppf(0.975)):
+    p = s / n
+    centre, half = (p + z * z / (2 * n)) / (1 + z * z / n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+@pytest.mark.parametrize("st, nt, sc, nc", [(60, 100, 50, 100), (3, 4, 1, 4), (5, 10, 1000, 10000), (0, 5, 0, 1000)])
+def test_two_proportions_by_hand(st, nt, sc, nc):
+    """Newcombe's interval from the two Wilson intervals, by hand: inside [-1, 1] for small arms
+    (3/4 against 1/4 gave -10 to +110 points with the Wald interval), the pooled z-test, and
+    Fisher's exact test beside it when a cell is under 5."""
+    r = two_proportions(st, nt, sc, nc)
+    pt, pc = st / nt, sc / nc
+    (lt, ut), (lc, uc) = _wilson(st, nt), _wilson(sc, nc)
+    assert r["difference"] == pytest.approx(pt - pc)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((pt - pc - math.hypot(pt - lt, uc - pc),
+                                                         pt - pc + math.hypot(ut - pt, pc - lc)))
+    assert -1 <= r["ci_low"] <= r["ci_high"] <= 1
+    p0 = (st + sc) / (nt + nc)                                           # pooled z-test
+    if 0 < p0 < 1:
+        z = (pt - pc) / math.sqrt(p0 * (1 - p0) * (1 / nt + 1 / nc))
+        assert r["p_value"] == pytest.approx(2 * (1 - norm.cdf(abs(z))))
+    else:
+        assert r["p_value"] == 1.0
+    assert r["small"] == (min(st, nt - st, sc, nc - sc) < 5)
+    if r["small"]:
+        from scipy.stats import fisher_exact
+        assert r["p_exact"] == pytest.approx(fisher_exact([[st, nt - st], [sc, nc - sc]])[1])
     assert math.isnan(two_proportions(0, 0, 5, 10)["difference"])
 
 
@@ -263,8 +283,18 @@ def test_cli_ab():
     assert proc.returncode == 0, proc.stderr
     assert "difference +10.00 points" in proc.stdout and "p-value 0.155" in proc.stdout
     assert f"{sample_size(0.1, 0.02)['control']:,}" in proc.stdout
+    assert "not significant at alpha 0.05" in proc.stdout
     bad = run_cli("ab", "--treatment", "60-100", "--control", "50/100")
     assert bad.returncode == 2 and "successes/users" in bad.stderr
+    small = run_cli("ab", "--treatment", "3/4", "--control", "1/4")         # it printed -10.01 to +110.01
+    assert small.returncode == 0 and "interval -13.55 to +78.91" in small.stdout, small.stdout
+    assert "Fisher's exact test gives p-value 0.4857" in small.stdout and "not significant" in small.stdout
+    assert "significant at alpha 0.05: the treatment is higher" in run_cli(
+        "ab", "--treatment", "300/1000", "--control", "250/1000").stdout
+    empty = run_cli("ab", "--treatment", "0/0", "--control", "1/4")          # it printed nan% with exit 0
+    assert empty.returncode == 2 and "--treatment has no users" in empty.stderr
+    alpha = run_cli("ab", "--treatment", "3/4", "--control", "1/4", "--alpha", "5")   # "-400% interval"
+    assert alpha.returncode == 2 and "--alpha" in alpha.stderr and "0<x<1" in alpha.stderr
 
 
 def test_funnel_steps_the_data_cannot_express_are_not_defined(tiny_dir, tmp_path):

@@ -197,19 +197,31 @@ def test_scene_evaluation_recovers_the_planted_lift(sample_dir, truth):
 
 
 def test_rerunning_scenes_for_a_month_is_idempotent(sample_dir, tmp_path):
+    """A month's pushes are written once: run again, the command refuses (the pushes may have been
+    sent, and a new draw of the control group rewrote who had been held out; a second rules file
+    added a rule whose users R1 had pushed already), unless --replace, which replaces every push
+    of the month and draws the same arms for the same users."""
     data = tmp_path / "data"
     shutil.copytree(sample_dir, data)
     before = pd.read_parquet(data / "pushes.parquet")
     first = run_cli("scenes", data, "--month", "2026-11")
     assert first.returncode == 0, first.stderr
     once = pd.read_parquet(data / "pushes.parquet")
-    second = run_cli("scenes", data, "--month", "2026-11")
+    refused = run_cli("scenes", data, "--month", "2026-11")
+    assert refused.returncode != 0 and "already holds" in refused.stderr and "--replace" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    other = tmp_path / "my_rules.csv"
+    other.write_text("rule_id,priority,state,months_inactive,tag,content,control_share\n"
+                     "R9,1,dormant,,any,hello,0.2\n", encoding="utf-8")
+    assert run_cli("scenes", data, "--month", "2026-11", "--rules", other).returncode != 0
+    assert pd.read_parquet(data / "pushes.parquet").equals(once)          # nothing written by either
+    second = run_cli("scenes", data, "--month", "2026-11", "--replace")
     assert second.returncode == 0, second.stderr
     twice = pd.read_parquet(data / "pushes.parquet")
     assert len(once) > len(before) and len(twice) == len(once)
     assert twice.sort_values("push_id").reset_index(drop=True).equals(once.sort_values("push_id").reset_index(drop=True))
-    # re-running a month that already has pushes replaces them
-    again = run_cli("scenes", data, "--month", "2026-06")
+    # with --replace, a month that already has pushes has only the new ones (of every rule)
+    again = run_cli("scenes", data, "--month", "2026-06", "--replace")
     assert again.returncode == 0
     after = pd.read_parquet(data / "pushes.parquet")
     june = after[after.sent_at.dt.strftime("%Y-%m") == "2026-06"]

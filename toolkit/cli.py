@@ -452,7 +452,8 @@ def campaigns(ctx, data_dir, out):
 @click.option("--control", default=None, help="Control successes/users, e.g. 100/1000.")
 @click.option("--baseline", type=float, default=None, help="For a sample size: the control rate, e.g. 0.10.")
 @click.option("--mde", type=float, default=None, help="For a sample size: the minimum detectable lift, e.g. 0.02.")
-@click.option("--alpha", type=float, default=0.05, show_default=True)
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
+              help="Significance level, a share between 0 and 1 (0.05: a 95% interval).")
 @click.option("--power", type=float, default=0.8, show_default=True)
 def ab(treatment, control, baseline, mde, alpha, power):
     """A/B test on two proportions (difference, interval, p-value), or the users needed per arm."""
@@ -466,10 +467,23 @@ def ab(treatment, control, baseline, mde, alpha, power):
             raise ToolkitError(f"{flag} must be successes/users, e.g. 120/1000; got {text!r}.") from None
     if treatment or control:
         (st, nt), (sc, nc) = parse(treatment, "--treatment"), parse(control, "--control")
+        for flag, n in (("--treatment", nt), ("--control", nc)):
+            if n == 0:
+                raise ToolkitError(f"{flag} has no users (…/0): there is nothing to compare; give successes/users "
+                                   "with at least one user in each arm.")
         r = two_proportions(st, nt, sc, nc, alpha)
+        level = f"{1 - alpha:.1%}".replace(".0%", "%")
         click.echo(f"treatment {r['treatment']:.2%} ({st}/{nt}), control {r['control']:.2%} ({sc}/{nc})\n"
-                   f"difference {r['difference'] * 100:+.2f} points, {1 - alpha:.0%} interval "
-                   f"{r['ci_low'] * 100:+.2f} to {r['ci_high'] * 100:+.2f}, p-value {r['p_value']:.4g}")
+                   f"difference {r['difference'] * 100:+.2f} points, {level} interval "
+                   f"{r['ci_low'] * 100:+.2f} to {r['ci_high'] * 100:+.2f} (Newcombe), p-value {r['p_value']:.4g} "
+                   "(z-test)")
+        p = r["p_exact"] if r["small"] else r["p_value"]
+        if r["small"]:
+            click.echo(f"note: an arm has fewer than 5 successes or failures, where the z-test is rough: Fisher's "
+                       f"exact test gives p-value {p:.4g}, used below.")
+        click.echo(f"significant at alpha {alpha:g}: the treatment is {'higher' if r['difference'] > 0 else 'lower'}."
+                   if p < alpha else f"not significant at alpha {alpha:g}: the data do not show a difference "
+                   "(more users per arm may; --baseline and --mde give how many).")
     if baseline is not None or mde is not None:
         if baseline is None or mde is None:
             raise ToolkitError("A sample size needs both --baseline and --mde.")
@@ -538,12 +552,14 @@ def preferences(ctx, data_dir, month, threshold, out):
 @click.option("--seed", type=int, default=2024, show_default=True, help="Seed of the held-out control draw.")
 @click.option("--dry-run", is_flag=True, help="List the pushes without writing them to the pushes table.")
 @click.option("--out", "out", default=None, type=OUT_FILE, help="With --dry-run: a .csv, .xlsx or .json file.")
+@click.option("--replace", is_flag=True,
+              help="Write a month that already has pushes again, replacing all of them (they may have been sent).")
 @click.pass_context
-def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
+def scenes(ctx, data_dir, month, rules, seed, dry_run, out, replace):
     """Select each scene rule's users for the month, hold out a control share, write the pushes."""
     from .months import check_month
     from .analyses.preferences import categories
-    from .analyses.scenes import load_rules, rules_for, select, write_pushes
+    from .analyses.scenes import load_rules, month_pushes, rules_for, select, write_pushes
     cfg, store = _open(ctx, data_dir)
     month = check_month(month, store.con, shift=1)   # a push month follows the month whose state it selects on
     path = rules_for(cfg.data_dir, rules)
@@ -561,9 +577,17 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out):
             click.echo(pushes.to_csv(index=False), nl=False)
         click.echo(f"(dry run) {len(pushes):,} pushes for {month}:\n{summary.to_string()}", err=True)
         return
-    path = write_pushes(store, month, pushes, rule_table["rule_id"])
-    click.echo(f"Wrote {len(pushes):,} pushes for {month} to {path} (replacing earlier runs of the month):\n"
-               f"{summary.to_string()}")
+    held = month_pushes(store, month)
+    if len(held) and not replace:    # already sent, perhaps: a new draw would change who was held out
+        rules_held = ", ".join(f"{r} {n:,}" for r, n in held.items())
+        raise ToolkitError(f"The pushes table ({store.sources['pushes'].describe()}) already holds {held.sum():,} "
+                           f"pushes of {month} (rules {rules_held}): they may have been sent, and writing the month "
+                           "again draws the control group anew (and a second rules file would push the same users "
+                           "twice). Nothing was written. To write the month again, add --replace (it replaces every "
+                           f"push of {month}); to look without writing, add --dry-run.")
+    path = write_pushes(store, month, pushes)
+    click.echo(f"Wrote {len(pushes):,} pushes for {month} to {path}"
+               + (f" (replacing the {held.sum():,} the month had)" if len(held) else "") + f":\n{summary.to_string()}")
 
 
 @main.command()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from .errors import ConfigError, MonthRangeError
 
@@ -36,6 +36,11 @@ def next_month(month: str) -> str:
 def previous_month(month: str) -> str:
     """The month before ``month`` (YYYY-MM), as YYYY-MM."""
     return month_str(add_months(parse_month(month), -1))
+
+
+def last_day(month: str) -> date:
+    """The last day of ``month`` (YYYY-MM)."""
+    return add_months(parse_month(month), 1) - timedelta(days=1)
 
 
 def month_range(start: date, end: date) -> list[date]:

@@ -12,22 +12,29 @@ from ..errors import ConfigError
 
 
 def two_proportions(success_t: int, n_t: int, success_c: int, n_c: int, alpha: float = 0.05) -> dict:
-    """Treatment vs control conversion: rates, difference (t - c), its (1 - alpha)
-    Wald interval and the two-sided z-test p-value.  NaN where an arm is empty."""
+    """Treatment vs control conversion: rates, difference (t - c), its (1 - alpha) interval
+    (Newcombe's hybrid score interval: inside [-1, 1] and close to its level for small arms,
+    where the Wald interval ran past 100 points) and the two-sided z-test p-value (1 when both
+    arms convert all or none).  ``small``: a cell (successes or failures of an arm) under 5,
+    where the z-test is rough; ``p_exact``: Fisher's exact test then.  NaN where an arm is
+    empty."""
+    if not 0 < alpha < 1:
+        raise ConfigError(f"alpha must be a share between 0 and 1, e.g. 0.05; got {alpha}.")
     for name, s, n in (("treatment", success_t, n_t), ("control", success_c, n_c)):
         if s < 0 or n < 0 or s > n:
             raise ConfigError(f"{name}: {s} successes of {n} is not a proportion.")
     out = {"treatment": np.nan, "control": np.nan, "difference": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-           "p_value": np.nan, "n_treatment": int(n_t), "n_control": int(n_c)}
+           "p_value": np.nan, "n_treatment": int(n_t), "n_control": int(n_c), "small": False, "p_exact": np.nan}
     if n_t == 0 or n_c == 0:
         return out
     pt, pc = success_t / n_t, success_c / n_c
     out.update(treatment=pt, control=pc, difference=pt - pc)
-    if 0 < success_t + success_c < n_t + n_c:
-        lo, hi = confint_proportions_2indep(success_t, n_t, success_c, n_c, method="wald", compare="diff",
-                                            alpha=alpha)
-        _, p = proportions_ztest([success_t, success_c], [n_t, n_c])
-        out.update(ci_low=float(lo), ci_high=float(hi), p_value=float(p))
+    lo, hi = confint_proportions_2indep(success_t, n_t, success_c, n_c, method="newcomb", compare="diff", alpha=alpha)
+    p = proportions_ztest([success_t, success_c], [n_t, n_c])[1] if 0 < success_t + success_c < n_t + n_c else 1.0
+    out.update(ci_low=float(lo), ci_high=float(hi), p_value=float(p))
+    if min(success_t, n_t - success_t, success_c, n_c - success_c) < 5:
+        table = [[success_t, n_t - success_t], [success_c, n_c - success_c]]
+        out.update(small=True, p_exact=float(stats.fisher_exact(table)[1]))
     return out
 
 

@@ -6,7 +6,7 @@ reactivation within N days of the push between treatment and control."""
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -196,8 +196,19 @@ def select(lc: Lifecycle, rules: pd.DataFrame, month: str, *, churn_after: int =
     return out[PUSH_COLUMNS]
 
 
-def write_pushes(store, month: str, pushes: pd.DataFrame, rule_ids) -> Path:
-    """Replace the month's pushes of these rules in the pushes table and append the new ones.
+def month_pushes(store, month: str) -> pd.Series:
+    """The pushes the pushes table already holds for push month ``month``, per rule (empty
+    when none, or without a pushes table)."""
+    if store.sources["pushes"].kind == "missing":
+        return pd.Series(dtype="int64")
+    rows = store.con.execute("SELECT rule_id, count(*) FROM pushes WHERE strftime(sent_at, '%Y-%m') = $month "
+                             "GROUP BY rule_id ORDER BY rule_id", {"month": month}).fetchall()
+    return pd.Series({str(r): int(n) for r, n in rows}, dtype="int64")
+
+
+def write_pushes(store, month: str, pushes: pd.DataFrame) -> Path:
+    """Replace the month's pushes (of every rule: a user gets one push a month, the first
+    matching rule's) in the pushes table with ``pushes``.
 
     The table is rewritten to a temporary file and moved into place, so a failure leaves
     the old table.  Supported: DIR/pushes.parquet or DIR/pushes.csv (created as Parquet
@@ -212,8 +223,8 @@ def write_pushes(store, month: str, pushes: pd.DataFrame, rule_ids) -> Path:
                            "or pushes.csv. Use --dry-run --out FILE and load the file yourself.")
     keep = store.con.execute(
         "SELECT push_id, user_id, sent_at, rule_id, content, arm FROM pushes "
-        "WHERE NOT (strftime(sent_at, '%Y-%m') = $month AND list_contains($rules, rule_id))",
-        {"month": month, "rules": [str(r) for r in rule_ids]}).df()
+        "WHERE strftime(sent_at, '%Y-%m') IS DISTINCT FROM $month", {"month": month}).df() \
+        if src.kind != "missing" else pd.DataFrame(columns=PUSH_COLUMNS)
     new = pushes.copy()
     new["sent_at"] = pd.to_datetime(new["sent_at"]).astype("datetime64[us]")
     keep["sent_at"] = pd.to_datetime(keep["sent_at"]).astype("datetime64[us]")
@@ -228,25 +239,48 @@ def write_pushes(store, month: str, pushes: pd.DataFrame, rule_ids) -> Path:
     return path
 
 
-def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), alpha: float = 0.05) -> pd.DataFrame:
+EVALUATION_COLUMNS = ["rule_id", "month", "treatment", "control", "difference", "ci_low", "ci_high", "p_value",
+                      "n_treatment", "n_control", "first_month", "last_month"]
+
+
+def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), alpha: float = 0.05,
+             until=None) -> pd.DataFrame:
     """Per rule and push month, and per rule over all its months ('all'): reactivation within
     ``days`` days (the days after the push day) for treatment and control, the difference,
-    its interval and p-value.  Activity comes from the monthly aggregates (computed in memory
-    first when ``con`` has none)."""
+    its interval and p-value, and the push months pooled (``first_month`` .. ``last_month``).
+    Only pushes whose ``days`` days end by ``until`` (a date; default and at the latest: the
+    last day of the events) are evaluated: a report of March quotes no push of April, and a
+    push of the last weeks, whose outcome is not known yet, is not counted as a failure.
+    ``attrs["pending"]``: {push month: pushes} of those left out for it, sent by ``until``.
+    Activity comes from the monthly aggregates (computed in memory first when ``con`` has
+    none)."""
     from ..aggregates import ensure
+    from ..months import event_span
     ensure(con, active_events=active_events, signal_events=signal_events)
     queries.run(con, "day_span_mask")
-    first, last = con.execute("SELECT min(CAST(sent_at AS DATE)) + 1, max(CAST(sent_at AS DATE)) + CAST($d AS INTEGER) "
-                              "FROM pushes WHERE user_id IS NOT NULL", {"d": days}).fetchone()
-    bounds = dict(from_mi=first.year * 12 + first.month - 1, to_mi=last.year * 12 + last.month - 1) \
+    last = event_span(con)[1]
+    ends = [d for d in (pd.Timestamp(until).date() if until is not None else None,
+                        last.date() if last is not None else None) if d is not None]
+    end = min(ends) if ends else date(1900, 1, 1)       # no events: no outcome is known
+    first, latest = con.execute("SELECT min(CAST(sent_at AS DATE)) + 1, max(CAST(sent_at AS DATE)) + CAST($d AS INTEGER) "
+                                "FROM pushes WHERE user_id IS NOT NULL", {"d": days}).fetchone()
+    bounds = dict(from_mi=first.year * 12 + first.month - 1, to_mi=latest.year * 12 + latest.month - 1) \
         if first is not None else dict(from_mi=0, to_mi=-1)
-    df = queries.frame(con, "scene_evaluation", days=days, **bounds)
+    df = queries.frame(con, "scene_evaluation", days=days, until=end, **bounds)
+    pending = dict(con.execute(
+        "SELECT strftime(sent_at, '%Y-%m') AS m, count(*) FROM pushes WHERE user_id IS NOT NULL AND sent_at IS NOT NULL "
+        "AND CAST(sent_at AS DATE) <= $end AND CAST(sent_at AS DATE) + CAST($d AS INTEGER) > $end GROUP BY m ORDER BY m",
+        {"end": end, "d": days}).fetchall())
     rows = []
     if df.empty:
-        return pd.DataFrame(columns=["rule_id", "month", "treatment", "control", "difference", "ci_low", "ci_high",
-                                     "p_value", "n_treatment", "n_control"])
-    pooled = df.groupby(["rule_id", "arm"], as_index=False)[["pushed", "reactivated"]].sum()
+        out = pd.DataFrame(columns=EVALUATION_COLUMNS)
+        out.attrs["pending"] = pending
+        return out
+    pooled = df.groupby(["rule_id", "arm"], as_index=False).agg(
+        pushed=("pushed", "sum"), reactivated=("reactivated", "sum"), first_month=("month", "min"),
+        last_month=("month", "max"))
     pooled["month"] = "all"
+    df = df.assign(first_month=df["month"], last_month=df["month"])
     for (rule, month), g in pd.concat([df, pooled]).groupby(["rule_id", "month"], sort=True):
         a = g.set_index("arm")
         t = a.loc["treatment"] if "treatment" in a.index else None
@@ -254,8 +288,11 @@ def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), 
         r = two_proportions(int(t["reactivated"]) if t is not None else 0, int(t["pushed"]) if t is not None else 0,
                             int(c["reactivated"]) if c is not None else 0, int(c["pushed"]) if c is not None else 0,
                             alpha)
-        rows.append({"rule_id": rule, "month": month, **r})
-    return pd.DataFrame(rows)
+        rows.append({"rule_id": rule, "month": month, **r, "first_month": g["first_month"].min(),
+                     "last_month": g["last_month"].max()})
+    out = pd.DataFrame(rows)
+    out.attrs["pending"] = pending
+    return out
 
 
 def audience(lc: Lifecycle, rules: pd.DataFrame, month: str, churn_after: int = 2, basis=None,

@@ -190,20 +190,21 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
         if low["ci_high"] < 1:
             out.append(_holiday_sentence(low, "down", lang))
     for _, r in effects.iterrows():
-        sig = not pd.isna(r["ci_low"]) and (r["ci_low"] > 0 or r["ci_high"] < 0)
+        up, down = (not pd.isna(r["ci_low"]) and r["ci_low"] > 0), (not pd.isna(r["ci_high"]) and r["ci_high"] < 0)
         weak = r["method"] != "control arm"
         metric = L.metric(r["metric"], lang)
         # when it ran: a summary of October quoting February's campaign was read as this month's result
         when = campaign_months(r.get("start_date"), r.get("end_date"))
         if lang == "zh":
-            verdict = "效果得到区间支持" if sig else "区间包含0,未见可确认的效果"
+            verdict = "提升得到区间支持" if up else "区间显示活动反而降低了该指标" if down else "区间包含0,未见可确认的效果"
             s = (f"活动 {r['campaign_id']}({r['name']}{',' + when if when else ''}):{metric} 实验组 {_pct(r['treatment'])},对照组 "
                  f"{_pct(r['control'])},差 {r['difference'] * 100:+.1f} 个百分点"
                  f"(95%区间 {r['ci_low'] * 100:+.1f}~{r['ci_high'] * 100:+.1f}),{verdict}")
             s += "(双重差分,证据较弱)" if weak else ""
             s += ";分组比例异常(SRM),结果需复核。" if r["srm_flag"] else "。"
         else:
-            verdict = "an effect the interval supports" if sig else "the interval includes zero: no confirmed effect"
+            verdict = ("a rise the interval supports" if up else "the interval shows the campaign lowered it" if down
+                       else "the interval includes zero: no confirmed effect")
             s = (f"Campaign {r['campaign_id']} ({r['name']}{', ' + when if when else ''}): {metric} "
                  f"{_pct(r['treatment'])} treatment vs "
                  f"{_pct(r['control'])} control, {r['difference'] * 100:+.1f} points (95% interval "
@@ -241,11 +242,24 @@ def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation
     for _, r in evaluation[evaluation["month"] == "all"].iterrows():
         if pd.isna(r["difference"]):
             continue
-        sig = r["ci_low"] > 0 or r["ci_high"] < 0
-        out.append(f"场景 {r['rule_id']}:30天内回访率 实验组 {_pct(r['treatment'])},对照组 {_pct(r['control'])},"
-                   f"提升 {r['difference'] * 100:+.1f} 个百分点(95%区间 {r['ci_low'] * 100:+.1f}~{r['ci_high'] * 100:+.1f})"
-                   f"{',效果得到区间支持' if sig else ',未见可确认的效果'}。" if lang == "zh" else
-                   f"Scene {r['rule_id']}: reactivation within 30 days {_pct(r['treatment'])} treatment vs "
-                   f"{_pct(r['control'])} control, {r['difference'] * 100:+.1f} points (95% interval "
-                   f"{r['ci_low'] * 100:+.1f} to {r['ci_high'] * 100:+.1f}){'' if sig else ': no confirmed effect'}.")
+        months = r["first_month"] if r["first_month"] == r["last_month"] else \
+            (f"{r['first_month']} 至 {r['last_month']}" if lang == "zh" else f"{r['first_month']} to {r['last_month']}")
+        n = f"{int(r['n_treatment']):,} / {int(r['n_control']):,}"
+        verdict = ("效果得到区间支持" if r["ci_low"] > 0 else "区间显示推送反而降低了回访" if r["ci_high"] < 0
+                   else "未见可确认的效果") if lang == "zh" else \
+            ("an effect the interval supports" if r["ci_low"] > 0 else
+             "the interval shows the push lowered reactivation" if r["ci_high"] < 0 else "no confirmed effect")
+        out.append(f"场景 {r['rule_id']}({months} 的推送,实验组/对照组 {n} 人):30天内回访率 实验组 "
+                   f"{_pct(r['treatment'])},对照组 {_pct(r['control'])},差异 {r['difference'] * 100:+.1f} 个百分点"
+                   f"(95%区间 {r['ci_low'] * 100:+.1f}~{r['ci_high'] * 100:+.1f}),{verdict}。" if lang == "zh" else
+                   f"Scene {r['rule_id']} (pushes of {months}, {n} users in treatment / control): reactivation within "
+                   f"30 days {_pct(r['treatment'])} treatment vs {_pct(r['control'])} control, "
+                   f"{r['difference'] * 100:+.1f} points (95% interval {r['ci_low'] * 100:+.1f} to "
+                   f"{r['ci_high'] * 100:+.1f}): {verdict}.")
+    pending = evaluation.attrs.get("pending") or {}
+    if pending:
+        what = ", ".join(f"{m} ({n:,})" for m, n in pending.items())
+        out.append(f"推送后 30 天尚未结束的推送暂不评估:{what};待其 30 天结束后的报告再计入。" if lang == "zh" else
+                   f"Pushes whose 30 days have not ended are not evaluated yet: {what}; a later month's report "
+                   "counts them.")
     return out

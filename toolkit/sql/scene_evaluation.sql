@@ -2,11 +2,15 @@
 -- i.e. with a qualifying event on one of the $days days after the day of the push (business-
 -- local days), from the day masks of the monthly aggregate `agg_user_month` of the months
 -- $from_mi .. $to_mi (constants: the months from the day after the first push to $days days
--- after the last, so that only those months' aggregates are read).
+-- after the last, so that only those months' aggregates are read).  Only pushes whose $days
+-- days end by $until are counted: a later push's outcome is not known yet (it would count
+-- as not reactivated).
 WITH p AS (
     SELECT rule_id, strftime(sent_at, '%Y-%m') AS month, lower(trim(arm)) AS arm, user_id,
            CAST(sent_at AS DATE) AS sent_day
-    FROM pushes WHERE user_id IS NOT NULL AND sent_at IS NOT NULL
+    FROM pushes
+    WHERE user_id IS NOT NULL AND sent_at IS NOT NULL
+      AND CAST(sent_at AS DATE) + CAST($days AS INTEGER) <= CAST($until AS DATE)
 ),
 spans AS (                -- the days after each push day, month by month
     SELECT user_id, sent_day, sent_day + 1 AS first_day, sent_day + CAST($days AS INTEGER) AS last_day,

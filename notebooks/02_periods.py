@@ -52,7 +52,7 @@ from toolkit.analyses.periods import cohort_funnel, month_markers, period_view, 
 from toolkit.report.plots import use_cjk_font
 from toolkit.report import labels as L
 from toolkit.report.labels import glossary, note
-from toolkit.report.tables import (campaign_table, funnel_notes, funnel_table, holiday_table, period_table,
+from toolkit.report.tables import (campaign_table, campaigns_skipped, funnel_notes, funnel_table, holiday_table, period_table,
                                   record_periods, show_findings, styled)
 
 use_cjk_font()
@@ -65,6 +65,7 @@ daily = daily[daily.index.strftime("%Y-%m") <= ctx.month]
 lifts = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks, schedule=ctx.holiday_schedule)
 notes = ctx.calendar_notes(daily.index.min().date(), daily.index.max().date()) if len(daily) else []
 effects = campaign_effects(ctx.store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
+skipped = campaigns_skipped(effects.attrs.get("skipped", {}), lang)   # no members, or outside the data
 effects = effects[effects["start_date"].astype(str).str[:7] <= ctx.month].reset_index(drop=True)
 for calendar_note in notes:  # a year whose holiday schedule is not official yet
     display(Markdown(f"**⚠ {calendar_note}**"))
@@ -135,6 +136,8 @@ if len(effects):
     display(styled(campaign_table(effects, lang), lang, "campaigns"))
 else:
     display(Markdown(note("no_campaigns", lang)))
+if skipped:
+    display(Markdown(skipped))
 
 # %% [markdown] tags=["lang-en"]
 # ## AARRR funnel by entry month and stickiness

@@ -245,8 +245,8 @@ def test_cli_holidays_and_campaigns(sample_dir):
     c = run_cli("campaigns", sample_dir)
     assert c.returncode == 0, c.stderr
     cf = pd.read_csv(io.StringIO(c.stdout))
-    assert list(cf.columns[:11]) == ["campaign_id", "name", "metric", "treatment", "control", "difference", "ci_low",
-                                     "ci_high", "p_value", "srm_flag", "method"]
+    assert list(cf.columns[:13]) == ["campaign_id", "name", "metric", "start_date", "end_date", "treatment", "control",
+                                     "difference", "ci_low", "ci_high", "p_value", "srm_flag", "method"]
     assert set(cf.method) == {"control arm"} and len(cf) == 3
 
 
@@ -611,3 +611,61 @@ def test_the_summary_quotes_the_last_three_months_holidays_and_campaigns():
     assert "Dragon Boat" in lines[0] and not any("Spring" in s for s in lines)
     far_lifts, far_effects = recent(lifts, effects, "2026-12")
     assert far_lifts.empty and far_effects.empty
+
+
+CAMPAIGNS_HEAD = "campaign_id,name,start_date,end_date,goal_metric,target_group,planned_treatment_share\n"
+
+
+def _analyst_campaigns(tmp_path, rows: str, arms=("treatment", "control")):
+    """Twenty users active in January and February 2025; campaign members C1 (users 1-20, arms
+    alternating), and rows of campaigns.csv as given (a CSV, as an analyst writes it)."""
+    d = tmp_path / "camp"
+    ev = [(u, f"2025-0{m}-{5 + u % 20:02d} 10:00") for u in range(1, 21) for m in (1, 2)]
+    write_table(d, "events", pd.DataFrame({"user_id": [u for u, _ in ev], "event_name": "app_open",
+                                           "event_time": pd.to_datetime([t for _, t in ev])}))
+    write_table(d, "campaign_members", pd.DataFrame({"campaign_id": ["C1"] * 20 + ["C7"],
+                                                     "user_id": list(range(1, 21)) + [1],
+                                                     "arm": [arms[u % 2] for u in range(1, 21)] + ["treatment"]}))
+    (d / "campaigns.csv").write_text(CAMPAIGNS_HEAD + rows, encoding="utf-8")
+    return d
+
+
+@pytest.mark.parametrize("row, arms, said", [
+    ("C1,A,2025-01-10,2025-01-20,active,all,50%\n", None, "planned_treatment_share '50%'"),
+    ("C1,A,2025-01-10,2025-01-20,active,all,50\n", None, "a number between 0 and 1 such as 0.5"),
+    ("C1,A,2025-01-20,2025-01-10,active,all,0.5\n", None, "ends (2025-01-10) before it starts (2025-01-20)"),
+    ("C1,A,2025-02-31,2025-03-10,active,all,0.5\n", None, "has no readable start_date (empty, or not a date"),
+    ("C1,A,2025-01-10,2025-01-20,active,all,0.5\n", ("实验组", "对照组"), "'实验组' (10 members), '对照组' (10 members)"),
+])
+def test_campaign_input_that_would_make_numbers_wrong_is_refused(tmp_path, row, arms, said):
+    """Each of these gave a raw traceback (ValueError: could not convert string to float: '50%'),
+    a share of 50 taken as given, a campaign ending before it starts evaluated on nothing, or, with
+    Chinese arm labels, the campaign left out with exit 0 and validate OK.  Now the command,
+    validate and the report's pre-flight name the campaign, the value and the fix."""
+    from toolkit.data.validate import validate
+    d = _analyst_campaigns(tmp_path, row, arms or ("treatment", "control"))
+    proc = run_cli("campaigns", d)
+    assert proc.returncode != 0 and said in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert any(said in str(e) for e in validate(open_store(d)).errors)
+    rep = run_cli("report", d, "--month", "2025-01", "--out", tmp_path / "reports")
+    assert rep.returncode != 0 and said in rep.stderr and not (tmp_path / "reports" / "2025-01").exists()
+
+
+def test_campaigns_that_cannot_be_evaluated_are_said_not_shown_as_zeros(tmp_path):
+    """A campaign dated after the data (or before it) showed 0.0% against 0.0% with an interval of
+    nan; one without members and members of a campaign missing from campaigns.csv were dropped
+    without a word.  They are left out of the table and named; 2025/1/10 reads as a date."""
+    d = _analyst_campaigns(tmp_path, "C1,A,2025/1/10,2025/1/20,active,all,0.5\n"
+                                "C5,Later,2027-01-01,2027-01-31,active,all,0.5\n"
+                                "C9,Nobody,2025-01-10,2025-01-20,active,all,0.5\n")
+    effects = campaign_effects(open_store(d).con)
+    assert list(effects["campaign_id"]) == ["C1"] and effects.loc[0, "n_treatment"] == 10
+    assert effects.attrs["skipped"] == {"C5": "outside", "C9": "no_members"}
+    notes = " ".join(effects.attrs["notes"])
+    assert "campaigns C5, C9 have no members" in notes and "1 members of campaign(s) C7" in notes
+    assert "campaign C5 (2027-01-01 to 2027-01-31) lies outside the events" in notes
+    proc = run_cli("campaigns", d)
+    assert proc.returncode == 0 and "note: campaigns C5, C9 have no members" in proc.stderr
+    from toolkit.report.tables import campaigns_skipped
+    assert campaigns_skipped(effects.attrs["skipped"], "zh") == \
+        "未评估:C5(活动时间不在数据的月份内)、C9(campaign_members 中没有成员)。"

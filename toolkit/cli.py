@@ -442,8 +442,10 @@ def campaigns(ctx, data_dir, out):
     cfg, store = _open(ctx, data_dir)
     _build(cfg, store)
     df = campaign_effects(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
-    cols = ["campaign_id", "name", "metric", "treatment", "control", "difference", "ci_low", "ci_high", "p_value",
-            "srm_flag", "method", "n_treatment", "n_control"]
+    for line in df.attrs.get("notes", []):
+        click.echo(f"note: {line}", err=True)
+    cols = ["campaign_id", "name", "metric", "start_date", "end_date", "treatment", "control", "difference", "ci_low",
+            "ci_high", "p_value", "srm_flag", "method", "n_treatment", "n_control"]
     _write_frame(df[cols], out)
 
 
@@ -750,8 +752,9 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
         out_dir = Path(out) if out else cfg.reports_dir
         check_dataset(out_dir, cfg.data_dir)
         if store.has("campaigns"):   # a goal typo would fail the periods section after the others ran: said first
-            from .analyses.campaign_effects import check_goals
-            check_goals(store.con.execute("SELECT * FROM campaigns").df(), store.sources["campaigns"].describe())
+            from .analyses.campaign_effects import check_campaigns
+            check_campaigns(store.con, store.sources["campaigns"].describe(),
+                            store.sources["campaign_members"].describe())
         if missing:   # the data are looked at on every such run: a month whose data changed is rendered again
             agg = _build(cfg, store, quiet=False)
         digest_of = (lambda m: data_digest(agg.root, m)) if agg is not None and agg.root is not None else None

@@ -45,6 +45,89 @@ def check_goals(camps: pd.DataFrame, where: str = "the campaigns table (campaign
                               "an order during the campaign; every other counts members active during it.")
 
 
+ARMS = {"treatment", "control"}
+
+
+def _share(value, campaign_id, where: str) -> float:
+    """``planned_treatment_share`` of a campaign as a number in (0, 1); empty: 0.5."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
+        return 0.5
+    text = str(value).strip()
+    try:
+        share = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+        ok = not text.endswith("%") and 0 < share < 1
+    except ValueError:
+        share, ok = None, False
+    if not ok:
+        hint = f"; write {share:g}" if share is not None and 0 < share < 1 else ""
+        raise ConfigError(f"{where}: campaign {campaign_id!r} has planned_treatment_share {text!r}: it must be the "
+                          f"treatment arm's planned share of the members, a number between 0 and 1 such as 0.5 "
+                          f"(not a percentage){hint}.")
+    return share
+
+
+def check_campaigns(con, where: str = "the campaigns table (campaigns.csv in the data folder)",
+                    members_where: str = "the campaign_members table") -> list[str]:
+    """Raise ConfigError for what would make a campaign's numbers wrong: a goal that is no known
+    goal (``check_goals``), a start or end date that is empty or no date (2026-09-31), an end
+    before the start, a planned_treatment_share that is no share (50%, 50), members whose arm is
+    neither treatment nor control (实验组 / 对照组 were left out in silence, and the campaign
+    with them).  Returns notes (one line each) on what cannot be evaluated: campaigns without
+    members, members of campaigns not in the table, campaigns outside the events."""
+    from ..months import event_span
+    camps = con.execute("SELECT * FROM campaigns ORDER BY campaign_id").df()
+    if camps.empty:
+        return []
+    check_goals(camps, where)
+    for col in ("start_date", "end_date"):    # dates (pandas reads DATE columns as timestamps)
+        camps[col] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in camps[col]]
+    for _, c in camps.iterrows():
+        for col in ("start_date", "end_date"):
+            if pd.isna(c[col]):
+                raise ConfigError(f"{where}: campaign {c['campaign_id']!r} has no readable {col} (empty, or not a "
+                                  "date such as 2026-09-31): write the date as YYYY-MM-DD, e.g. 2026-09-01.")
+        if c["end_date"] < c["start_date"]:
+            raise ConfigError(f"{where}: campaign {c['campaign_id']!r} ends ({c['end_date']:%Y-%m-%d}) before it "
+                              f"starts ({c['start_date']:%Y-%m-%d}): swap the two dates, or correct the one that "
+                              "is wrong.")
+        if "planned_treatment_share" in c:
+            _share(c["planned_treatment_share"], c["campaign_id"], where)
+    arms = con.execute("SELECT lower(trim(CAST(arm AS VARCHAR))) AS arm, count(*) AS n FROM campaign_members "
+                       "WHERE NOT list_contains(['treatment', 'control'], lower(trim(CAST(arm AS VARCHAR)))) "
+                       "OR arm IS NULL GROUP BY ALL ORDER BY n DESC, arm").fetchall()
+    if arms:
+        listed = ", ".join(f"{a if a is not None else '(empty)'!r} ({n:,} members)" for a, n in arms)
+        raise ConfigError(f"{members_where}: the arm column must say treatment or control for every member; it "
+                          f"also has {listed}. Replace them in the file (for example 实验组 -> treatment, 对照组 -> "
+                          "control); a member without an arm cannot be counted in either.")
+    notes = []
+    held = dict(con.execute("SELECT campaign_id, count(*) FROM campaign_members GROUP BY ALL").fetchall())
+    empty = [str(c) for c in camps["campaign_id"] if c not in held]
+    if empty:
+        notes.append(f"campaign{'s' if len(empty) > 1 else ''} {', '.join(empty)} ha{'ve' if len(empty) > 1 else 's'} "
+                     f"no members in {members_where}: not evaluated; add the members (campaign_id, user_id, arm).")
+    unknown = {k: n for k, n in held.items() if k not in set(camps["campaign_id"])}
+    if unknown:
+        notes.append(f"{sum(unknown.values()):,} members of campaign(s) {', '.join(map(str, sorted(unknown)))} in "
+                     f"{members_where} have no row in {where}: not evaluated; add the campaign's dates and goal there.")
+    first, last = event_span(con)
+    if first is not None:
+        for _, c in camps.iterrows():
+            if c["start_date"] > last.date() or c["end_date"] < first.date():
+                notes.append(f"campaign {c['campaign_id']} ({c['start_date']:%Y-%m-%d} to {c['end_date']:%Y-%m-%d}) "
+                             f"lies outside the events ({first:%Y-%m-%d} to {last:%Y-%m-%d}): not evaluated.")
+            elif c["end_date"] > last.date():
+                notes.append(f"campaign {c['campaign_id']} runs to {c['end_date']:%Y-%m-%d}, after the last events "
+                             f"({last:%Y-%m-%d}): its numbers cover it only that far.")
+    return notes
+
+
+def _outside(c, span) -> bool:
+    first, last = span
+    return first is None or pd.Timestamp(c["start_date"]).date() > last.date() or \
+        pd.Timestamp(c["end_date"]).date() < first.date()
+
+
 def _did(con, campaign_id, alpha):
     df = queries.frame(con, "did_user_periods", campaign_id=campaign_id)
     if df.empty or df["treated"].all() or not df["treated"].any():
@@ -65,25 +148,31 @@ def _did(con, campaign_id, alpha):
 
 def campaign_effects(con, *, active_events=(), signal_events=("trip",), alpha: float = 0.05,
                      srm_alpha: float = 0.001) -> pd.DataFrame:
-    """One row per campaign with members (columns ``COLUMNS``).
+    """One row per campaign with members that overlaps the events (columns ``COLUMNS``);
+    ``attrs["notes"]``: what could not be evaluated, in a line each (``check_campaigns``, which
+    refuses input that would make the numbers wrong); ``attrs["skipped"]``: {campaign_id:
+    "no_members" | "outside"} of the campaigns left out (for the pages).
 
     Activity comes from the day masks of the monthly aggregates (computed in memory first
     when ``con`` has none), never from the events.
     """
     from ..aggregates import ensure
+    from ..months import event_span
     camps = con.execute("SELECT * FROM campaigns ORDER BY campaign_id").df()
     if camps.empty:
         return pd.DataFrame(columns=COLUMNS)
-    check_goals(camps)
+    notes = check_campaigns(con)
+    span = event_span(con)
     ensure(con, active_events=active_events, signal_events=signal_events)
     queries.run(con, "day_span_mask")
     queries.create_temp(con, "campaign_periods", "campaign_periods")
     lo, hi = con.execute("SELECT min(mi), max(mi) FROM campaign_periods").fetchone()
     arms = queries.frame(con, "campaign_arms", from_mi=lo if lo is not None else 0, to_mi=hi if hi is not None else -1)
-    rows = []
+    rows, skipped = [], {}
     for _, c in camps.iterrows():
         a = arms[arms["campaign_id"] == c["campaign_id"]].set_index("arm")
-        if a.empty:
+        if a.empty or _outside(c, span):      # said in the notes: no zeros for a campaign nobody could act in
+            skipped[str(c["campaign_id"])] = "outside" if _outside(c, span) else "no_members"
             continue
         goal = str(c["goal_metric"]).strip().lower()
         outcome = "ordered" if goal in ORDER_GOALS else "converted"
@@ -92,8 +181,7 @@ def campaign_effects(con, *, active_events=(), signal_events=("trip",), alpha: f
         if "treatment" in a.index and "control" in a.index:
             t, k = a.loc["treatment"], a.loc["control"]
             r = two_proportions(int(t[outcome]), int(t["members"]), int(k[outcome]), int(k["members"]), alpha)
-            share = c.get("planned_treatment_share", 0.5)
-            share = 0.5 if share is None or pd.isna(share) else float(share)
+            share = _share(c.get("planned_treatment_share"), c["campaign_id"], "campaigns")
             srm = sample_ratio_mismatch(int(t["members"]), int(k["members"]), share, srm_alpha)
             rows.append({**base, **r, "srm_flag": srm["srm_flag"], "method": "control arm"})
         else:
@@ -101,4 +189,6 @@ def campaign_effects(con, *, active_events=(), signal_events=("trip",), alpha: f
             if r is None:
                 continue
             rows.append({**base, **r, "srm_flag": False, "method": "diff-in-diff"})
-    return pd.DataFrame(rows, columns=COLUMNS)
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    out.attrs.update(notes=notes, skipped=skipped)
+    return out

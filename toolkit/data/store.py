@@ -154,7 +154,7 @@ def _raw_relation_sql(con, src: Source, options: dict, file_column: str | None =
                    .fetchall()}
         lower = {k.lower(): k for k in sniffed}
         text_cols = {lower[c.lower()]: "VARCHAR" for c, kind in TABLES[src.name].items()
-                     if kind in ("time", "id") and c.lower() in lower}
+                     if kind in ("time", "id", "date") and c.lower() in lower}   # dates: 2026/9/1 stopped the read
         src.sniffed = sniffed
         return reader_sql(src.location, options, text_cols)
     return f"src.main.{_q(src.name)}"
@@ -322,8 +322,10 @@ def _view_sql(con, src: Source, id_type: str, tz: str) -> tuple[str, dict[str, t
         elif kind == "date":
             if ctype == "DATE":
                 expr = c
-            elif ctype.startswith("TIMESTAMP") or ctype == "VARCHAR":
+            elif ctype.startswith("TIMESTAMP"):
                 expr = f"TRY_CAST({c} AS DATE)"
+            elif ctype == "VARCHAR":    # trimmed: a bare cast is pushed into the CSV reader, where it fails
+                expr = f"TRY_CAST(trim({c}) AS DATE)"
             else:
                 raise ColumnTypeError(f"{src.describe()}: column {actual!r} has type {ctype}; expected a date "
                                       "(YYYY-MM-DD).")

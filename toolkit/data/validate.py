@@ -148,9 +148,10 @@ def validate(store: Store, *, now: datetime | None = None, signal_events=()) -> 
                        if col == "event_time" else "Use whole numbers for every id, or text ids throughout.")))
     _duplicate_keys(store, h)
     if store.has("campaigns"):
-        from ..analyses.campaign_effects import check_goals
+        from ..analyses.campaign_effects import check_campaigns
         try:
-            check_goals(con.execute("SELECT * FROM campaigns").df(), store.sources["campaigns"].describe())
+            h.warnings += check_campaigns(con, store.sources["campaigns"].describe(),
+                                          store.sources["campaign_members"].describe())
         except ConfigError as exc:
             h.errors.append(exc)
     before = queries.run(con, "events_before_registration").fetchone()

@@ -230,17 +230,31 @@ def campaign_table(effects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         ("活动" if zh else "campaign"): effects["campaign_id"].astype(str) + " " + effects["name"].astype(str),
         ("月份" if zh else "month"): ran,
         ("目标指标" if zh else "goal metric"): effects["metric"].map(lambda m: L.metric(m, lang)),
-        ("实验组" if zh else "treatment"): effects["treatment"].map(_fmt_pct),
-        ("对照组" if zh else "control"): effects["control"].map(_fmt_pct),
+        # without a control arm the two are changes of the members and of everyone else (diff-in-diff), not rates
+        ("实验组" if zh else "treatment"): [_fmt_pct(v) if m == "control arm" else L.t("did_change_cell", lang).format(
+            v=v * 100) for v, m in zip(effects["treatment"], effects["method"])],
+        ("对照组" if zh else "control"): [_fmt_pct(v) if m == "control arm" else L.t("did_change_cell", lang).format(
+            v=v * 100) for v, m in zip(effects["control"], effects["method"])],
         ("差异(百分点)" if zh else "difference (points)"): effects["difference"].map(lambda v: f"{v * 100:+.1f}"),
         ("95%区间" if zh else "95% interval"): [f"{a * 100:+.1f} ~ {b * 100:+.1f}" for a, b in
                                                zip(effects["ci_low"], effects["ci_high"])],
         ("p值" if zh else "p-value"): effects["p_value"].map(L.p_value),
-        ("分组比例(SRM)" if zh else "arm split (SRM)"): effects["srm_flag"].map(
-            lambda v: L.t("srm_off_cell" if v else "srm_ok_cell", lang)),
+        ("分组比例(SRM)" if zh else "arm split (SRM)"): [
+            "—" if m != "control arm" else L.t("srm_off_cell" if v else "srm_ok_cell", lang)
+            for v, m in zip(effects["srm_flag"], effects["method"])],
         ("方法" if zh else "method"): effects["method"].map(lambda m: L.method(m, lang)),
         ("样本量(实验组 / 对照组)" if zh else "users (treatment / control)"): [
             f"{a:,} / {b:,}" for a, b in zip(effects["n_treatment"], effects["n_control"])]})
+
+
+def campaigns_skipped(skipped: dict, lang: str = "zh") -> str | None:
+    """One line naming the campaigns left out of the table and why (``campaign_effects``'s
+    ``attrs["skipped"]``), or None."""
+    if not skipped:
+        return None
+    sep = "、" if lang == "zh" else "; "
+    items = sep.join(L.t(f"campaign_{why}", lang).format(id=cid) for cid, why in skipped.items())
+    return L.t("campaigns_skipped", lang).format(items=items)
 
 
 FUNNEL_STEPS = {"activated": ("activated", "激活"), "retained": ("retained next month", "次月留存"),

@@ -76,7 +76,7 @@ evaluation = evaluate(ctx.store.con, active_events=ctx.cfg.active_events, signal
 
 # %%
 findings = preference_findings(dist, mean_share, evaluation, lang) if has_categories else [note("no_feature_map", lang)]
-show_findings("preferences", findings, summary=findings[:2])
+show_findings("preferences", findings, summary=findings[:3])
 _ = record_preferences(ctx, dist, evaluation)
 
 # %% [markdown] tags=["lang-en"]

@@ -669,3 +669,18 @@ def test_campaigns_that_cannot_be_evaluated_are_said_not_shown_as_zeros(tmp_path
     from toolkit.report.tables import campaigns_skipped
     assert campaigns_skipped(effects.attrs["skipped"], "zh") == \
         "未评估:C5(活动时间不在数据的月份内)、C9(campaign_members 中没有成员)。"
+
+
+def test_a_campaign_that_lowered_its_goal_reads_as_one():
+    """C4 came out at -4.4 points (-7.6 to -1.2) and the finding said "an effect the interval
+    supports", which a manager reads as "it worked"."""
+    from toolkit.report.findings import period_findings
+    effects = pd.DataFrame({"campaign_id": ["C4"], "name": ["Coupons"], "metric": ["order"], "treatment": [0.10],
+                            "control": [0.144], "difference": [-0.044], "ci_low": [-0.076], "ci_high": [-0.012],
+                            "p_value": [0.01], "srm_flag": [False], "method": ["control arm"], "n_treatment": [900],
+                            "n_control": [900], "start_date": [date(2026, 9, 1)], "end_date": [date(2026, 9, 30)]})
+    lifts = pd.DataFrame(columns=["name", "start", "end", "lift", "ci_low", "ci_high"])
+    en = " ".join(period_findings(lifts, effects, "en", "2026-10"))
+    zh = " ".join(period_findings(lifts, effects, "zh", "2026-10"))
+    assert "the interval shows the campaign lowered it" in en and "supports" not in en, en
+    assert "区间显示活动反而降低了该指标" in zh and "支持" not in zh, zh

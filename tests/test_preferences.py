@@ -330,6 +330,34 @@ def test_the_tag_table_and_findings_agree_and_the_no_tag_row_reads_plainly():
     assert said == "与其他分群相比,「休眠用户」最偏重社区:其用户平均 30.0% 的活跃天数使用社区,高于各分群平均 10.0 个百分点。", said
 
 
+def test_the_scene_findings_name_their_pushes_and_a_harmful_result_reads_as_one():
+    """A manager's first question about the pushes comes right after the top tag (the summary
+    quotes the first three lines; it had no word on pushes); each result names its push months and
+    users per arm (a reader had to work them out); an interval below zero says the push lowered
+    reactivation (it read "no confirmed effect" or, for campaigns, "an effect the interval
+    supports"); pushes still within their 30 days are listed as pending."""
+    from toolkit.report.findings import preference_findings
+    dist = pd.DataFrame({"category": ["car_control"], "tagged": [405], "tagged_share": [0.405], "primary": [500],
+                         "mean_share": [0.31]})
+    mean_share = pd.DataFrame({"community": [0.30, 0.10]}, index=["dormant", "active"])
+    ev = pd.DataFrame({"rule_id": ["R1", "R1", "R2"], "month": ["2026-09", "all", "all"],
+                       "treatment": [0.46, 0.46, 0.20], "control": [0.34, 0.34, 0.25],
+                       "difference": [0.12, 0.12, -0.05], "ci_low": [0.10, 0.10, -0.08], "ci_high": [0.14, 0.14, -0.02],
+                       "n_treatment": [900, 2700, 1000], "n_control": [100, 300, 1000],
+                       "first_month": ["2026-09", "2026-08", "2026-09"], "last_month": ["2026-09", "2026-09", "2026-09"]})
+    ev.attrs["pending"] = {"2026-10": 3915}
+    en = preference_findings(dist, mean_share, ev, "en")
+    assert en[1] == ("Scene R1 (pushes of 2026-08 to 2026-09, 2,700 / 300 users in treatment / control): reactivation "
+                     "within 30 days 46.0% treatment vs 34.0% control, +12.0 points (95% interval +10.0 to +14.0): an "
+                     "effect the interval supports."), en
+    assert en[2].startswith("Scene R2 (pushes of 2026-09,") and en[2].endswith("the interval shows the push lowered "
+                                                                              "reactivation."), en
+    assert en[3].startswith("Compared with the other states") and en[4] == (
+        "Pushes whose 30 days have not ended are not evaluated yet: 2026-10 (3,915); a later month's report counts them.")
+    zh = preference_findings(dist, mean_share, ev, "zh")
+    assert zh[1].startswith("场景 R1(2026-08 至 2026-09 的推送,实验组/对照组 2,700 / 300 人)") and "区间显示推送反而降低了回访" in zh[2]
+
+
 def test_the_scene_table_says_why_a_cell_is_empty():
     """A rule without a months-inactive condition takes any; a rule never pushed has no lift
     yet; a rule whose arm has no users cannot be measured: said in the cells, which were blank."""

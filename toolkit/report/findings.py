@@ -217,7 +217,9 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
 
 def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation: pd.DataFrame,
                         lang: str = "zh") -> list[str]:
-    """The most common tag, the state that leans most to a category, and each rule's measured lift."""
+    """The most common tag, each scene rule's measured lift (a manager's first question about the
+    pushes, so right after it: the summary quotes the first three lines), the state that leans
+    most to a category, and the pushes not evaluated yet."""
     from .preference_plots import cat
     out = []
     d = dist.dropna(subset=["tagged_share"])
@@ -230,15 +232,17 @@ def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation
                    "带有该标签。" if lang == "zh" else      # one decimal, as the table beside it
                    f"The most common tag is {cat(top['category'], lang)}: {top['tagged_share']:.1%} of the users of a "
                    "feature in the last three months carry it.")
+    lean = None
     if not mean_share.empty:
         dev = mean_share - mean_share.mean()
         s, c = dev.stack().idxmax()
         # the share said as what it is (a mean share read alone on the summary meant nothing)
-        out.append(f"与其他分群相比,「{L.state(s, lang)}」最偏重{cat(c, lang)}:其用户平均 {mean_share.loc[s, c]:.1%} "
-                   f"的活跃天数使用{cat(c, lang)},高于各分群平均 {dev.loc[s, c] * 100:.1f} 个百分点。" if lang == "zh" else
-                   f"Compared with the other states, '{L.state(s, lang)}' users lean most to {cat(c, lang)}: on "
-                   f"{mean_share.loc[s, c]:.1%} of their active days on average, {dev.loc[s, c] * 100:.1f} points "
-                   "above the average of the states.")
+        lean = (f"与其他分群相比,「{L.state(s, lang)}」最偏重{cat(c, lang)}:其用户平均 {mean_share.loc[s, c]:.1%} "
+                f"的活跃天数使用{cat(c, lang)},高于各分群平均 {dev.loc[s, c] * 100:.1f} 个百分点。" if lang == "zh" else
+                f"Compared with the other states, '{L.state(s, lang)}' users lean most to {cat(c, lang)}: on "
+                f"{mean_share.loc[s, c]:.1%} of their active days on average, {dev.loc[s, c] * 100:.1f} points "
+                "above the average of the states.")
+
     for _, r in evaluation[evaluation["month"] == "all"].iterrows():
         if pd.isna(r["difference"]):
             continue
@@ -256,6 +260,8 @@ def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation
                    f"30 days {_pct(r['treatment'])} treatment vs {_pct(r['control'])} control, "
                    f"{r['difference'] * 100:+.1f} points (95% interval {r['ci_low'] * 100:+.1f} to "
                    f"{r['ci_high'] * 100:+.1f}): {verdict}.")
+    if lean:
+        out.append(lean)
     pending = evaluation.attrs.get("pending") or {}
     if pending:
         what = ", ".join(f"{m} ({n:,})" for m, n in pending.items())

@@ -358,6 +358,20 @@ def test_the_scene_findings_name_their_pushes_and_a_harmful_result_reads_as_one(
     assert zh[1].startswith("场景 R1(2026-08 至 2026-09 的推送,实验组/对照组 2,700 / 300 人)") and "区间显示推送反而降低了回访" in zh[2]
 
 
+def test_a_rule_that_can_never_select_or_be_measured_is_said(sample_dir, tmp_path):
+    """dormant with months_inactive 3 under a churn window of 2 wrote "0 pushes" and an empty
+    table; a control_share of 0 was taken without a word, and the rule can never be evaluated."""
+    rules = tmp_path / "rules.csv"
+    rules.write_text("rule_id,priority,state,months_inactive,tag,content,control_share\n"
+                     "R7,1,dormant,3,any,x,0.1\nR8,2,churned,,any,y,0\nR9,3,churned,1,any,z,0.1\n", encoding="utf-8")
+    proc = run_cli("scenes", sample_dir, "--month", "2026-11", "--rules", rules, "--dry-run", "--out",
+                   tmp_path / "p.csv")
+    assert proc.returncode == 0, proc.stderr
+    assert "rule R7: dormant users with churn_after 2 have months_inactive 1, never 3" in proc.stderr
+    assert "rule R9: churned users with churn_after 2 have months_inactive 2 or more, never 1" in proc.stderr
+    assert "rule R8 holds out no control (control_share 0)" in proc.stderr
+
+
 def test_the_scene_table_says_why_a_cell_is_empty():
     """A rule without a months-inactive condition takes any; a rule never pushed has no lift
     yet; a rule whose arm has no users cannot be measured: said in the cells, which were blank."""

@@ -561,7 +561,7 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out, replace):
     """Select each scene rule's users for the month, hold out a control share, write the pushes."""
     from .months import check_month
     from .analyses.preferences import categories
-    from .analyses.scenes import load_rules, month_pushes, rules_for, select, write_pushes
+    from .analyses.scenes import load_rules, month_pushes, rule_warnings, rules_for, select, write_pushes
     cfg, store = _open(ctx, data_dir)
     month = check_month(month, store.con, shift=1)   # a push month follows the month whose state it selects on
     path = rules_for(cfg.data_dir, rules)
@@ -569,6 +569,8 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out, replace):
         raise ToolkitError(f"No scene rules for {cfg.data_dir}: put scene_rules.csv (or .yaml) in that folder or "
                            "pass --rules FILE (data/scene_rules.csv shows the columns).")
     rule_table = load_rules(path, categories(store.con))
+    for line in rule_warnings(rule_table, cfg.churn_after):
+        click.echo(f"note: {line}", err=True)
     lc = _lifecycle(cfg, store)
     pushes = select(lc, rule_table, month, churn_after=cfg.churn_after, seed=seed)
     summary = pushes.groupby(["rule_id", "arm"]).size().unstack(fill_value=0)

@@ -143,6 +143,30 @@ def _check_tags(rules: pd.DataFrame, categories: list[str], path: Path) -> None:
                           f"feature_map{hint}. Tags are: {listed}, or 'any'.")
 
 
+def rule_warnings(rules: pd.DataFrame, churn_after: int) -> list[str]:
+    """What makes a rule unable to select anyone or to be measured, in a line each: a months
+    inactive its state cannot have with churn window k (dormant users are inactive 1 .. k-1 months,
+    churned ones k or more; active states 0), and a control_share of 0 (no control group: its
+    pushes cannot be evaluated).  Such a rule wrote "0 pushes" and an empty table, without why."""
+    out = []
+    for _, r in rules.iterrows():
+        m = r["months_inactive"]
+        if not pd.isna(m):
+            m, state = int(m), r["state"]
+            possible = (range(1, churn_after) if state == "dormant" else range(churn_after, 10 ** 6)
+                        if state == "churned" else range(0, 1))
+            if m not in possible:
+                have = {"dormant": ("1" if churn_after == 2 else f"1 to {churn_after - 1}") if churn_after > 1
+                        else "none (no dormant state with k = 1)",
+                        "churned": f"{churn_after} or more"}.get(state, "0")
+                out.append(f"rule {r['rule_id']}: {state} users with churn_after {churn_after} have months_inactive "
+                           f"{have}, never {m}: the rule selects nobody; change months_inactive or the state.")
+        if r["control_share"] == 0:
+            out.append(f"rule {r['rule_id']} holds out no control (control_share 0): its pushes cannot be evaluated; "
+                       "a control_share such as 0.1 keeps 10% of its users as the comparison.")
+    return out
+
+
 def _first_rule(users: pd.DataFrame, rules: pd.DataFrame) -> np.ndarray:
     """The position in ``rules`` (sorted by priority) of the first rule each row of ``users``
     (state, months_inactive, tags) matches, -1 for none: a rule matches on its state (or

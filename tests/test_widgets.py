@@ -307,3 +307,23 @@ def test_the_transition_heatmap_leaves_out_the_row_that_is_new_by_definition(sam
     heat = LifecycleExplorer(ctx).figures["transitions"].axes[0]
     rows = [t.get_text() for t in heat.get_yticklabels()]
     assert "not yet entered" not in rows and "new" in rows and "dormant" in rows, rows
+
+
+def test_every_run_of_a_notebook_carries_the_table_library(sample_dir):
+    """In JupyterLab the DataTables library lives in the output of a run's first table; a
+    reloaded page has lost it (the notebooks are saved without outputs), and a second "Run All"
+    in the same kernel left every table at "Loading ITables ..." until a restart.  Each run
+    (each open_report) gives it to its first table again, and only to that one."""
+    import itables.options as opt
+    import pandas as pd
+    from itables.javascript import generate_init_offline_itables_html
+    from toolkit.report.context import open_report
+    from toolkit.report.tables import styled
+    library = generate_init_offline_itables_html(opt.dt_bundle)
+    marker = "function injectCSS(base64CSS)"          # the start of the library's loader
+    assert marker in library
+    frame = pd.DataFrame({"a": [1, 2]})
+    for _ in range(2):
+        open_report(data_dir=str(sample_dir), month="2026-10")
+        first, second = styled(frame).data, styled(frame).data
+        assert marker in first and marker not in second

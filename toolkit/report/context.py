@@ -156,6 +156,8 @@ def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, ta
                 language: str = "", config: str = "") -> ReportContext:
     """Resolve notebook parameters (empty or 0 = take the configuration's value)."""
     stop_run_all_on_error()      # a wrong parameter stops "Run All" here, not two cells later
+    from .tables import reset_tables
+    reset_tables()               # a run's first table carries the table library again (see there)
     cfg = load_config(config or None, data_dir=data_dir or None, churn_after=churn_after or None,
                       target_active_rate=target or None, language=language or None)
     found = find_config(config or None, data_dir=data_dir or None)

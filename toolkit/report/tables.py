@@ -16,6 +16,16 @@ METRICS_MIME = "application/vnd.toolkit.metrics+json"
 _TABLES_READY = False
 
 
+def reset_tables() -> None:
+    """The next :func:`styled` table outputs the DataTables library again.  Called by
+    ``open_report`` at the start of every run of a notebook: in JupyterLab the library lives in
+    the output of the first table, which a reloaded page has lost (the project's notebooks are
+    saved without outputs), so a second "Run All" in the same kernel showed every table as
+    "Loading ITables ..." until the kernel was restarted."""
+    global _TABLES_READY
+    _TABLES_READY = False
+
+
 def styled(df: pd.DataFrame, lang: str = "zh", name: str = "table"):
     """A table for the report: sortable in the page and downloadable as CSV (UTF-8 with a byte
     order mark, as Excel wants it; the cells as shown), with no network.

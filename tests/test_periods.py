@@ -684,3 +684,27 @@ def test_a_campaign_that_lowered_its_goal_reads_as_one():
     zh = " ".join(period_findings(lifts, effects, "zh", "2026-10"))
     assert "the interval shows the campaign lowered it" in en and "supports" not in en, en
     assert "区间显示活动反而降低了该指标" in zh and "支持" not in zh, zh
+
+
+def test_a_campaign_without_a_control_arm_shows_changes_not_rates():
+    """C8 (members only) read "treatment -3.0%, control -3.6%" under the arms' headers, with the
+    split check "as planned", and the explorer drew the changes as negative rates."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from toolkit.report.period_detail import plot_campaign_arms
+    from toolkit.report.tables import campaign_table
+    row = {"campaign_id": "C8", "name": "Members", "metric": "active", "treatment": -0.030, "control": -0.036,
+           "difference": 0.006, "ci_low": -0.01, "ci_high": 0.02, "p_value": 0.4, "srm_flag": False,
+           "method": "diff-in-diff", "n_treatment": 300, "n_control": 40468, "start_date": date(2026, 9, 1),
+           "end_date": date(2026, 10, 15)}
+    table = campaign_table(pd.DataFrame([row]), "en").iloc[0]
+    assert table["treatment"] == "change -3.0 pts" and table["control"] == "change -3.6 pts"
+    assert table["arm split (SRM)"] == "—"
+    fig, ax = plt.subplots()
+    plot_campaign_arms(pd.Series(row), lang="en", ax=ax)
+    fig.canvas.draw()
+    assert [t.get_text().split("\n")[0] for t in ax.get_xticklabels()] == ["members' change", "everyone else's change"]
+    assert "2026-09–2026-10" in ax.get_title() and "no control arm" in ax.get_title()
+    assert ax.yaxis.get_major_formatter()(-0.03, 0) == "-3.0"
+    plt.close(fig)

@@ -97,17 +97,28 @@ def arm_intervals(row: pd.Series, alpha: float = 0.05) -> pd.DataFrame:
 
 
 def plot_campaign_arms(row: pd.Series, *, lang: str = "zh", ax=None, **kwargs):
-    """The goal metric of the two arms with their intervals and sizes."""
+    """The goal metric of the two arms with their intervals and sizes; without a control arm
+    (diff-in-diff) the change of the members and of everyone else, in points (they are no rates,
+    and no split was planned to check).  The title says when the campaign ran."""
+    from .tables import campaign_months
     ax = _ax(ax, (5, 3.5))
     arms = arm_intervals(row)
-    names = [f"{L.t(a, lang)}\nn = {n:,}" for a, n in zip(arms["arm"], arms["n"])]
+    did = row["method"] != "control arm"
+    names = [f"{L.t(('did_' + a) if did else a, lang)}\nn = {n:,}" for a, n in zip(arms["arm"], arms["n"])]
     ax.bar(names, arms["value"], color=["#4C78A8", "#BAB0AC"], **kwargs)
     if arms["ci_low"].notna().all():
         ax.errorbar(range(2), arms["value"], yerr=[arms["value"] - arms["ci_low"], arms["ci_high"] - arms["value"]],
                     fmt="none", ecolor="k", capsize=4)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-    srm = L.t("srm_flag" if row["srm_flag"] else "srm_ok", lang)
-    ax.set_title(f"{row['campaign_id']} {row['name']} · {L.metric(row['metric'], lang)}\n{srm}", fontsize=10)
+    if did:
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:+.1f}"))
+        ax.set_ylabel(L.t("pts_unit", lang))
+    else:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    when = campaign_months(row.get("start_date"), row.get("end_date"))
+    check = L.t("did_no_split", lang) if did else L.t("srm_flag" if row["srm_flag"] else "srm_ok", lang)
+    ax.set_title(f"{row['campaign_id']} {row['name']}{' · ' + when if when else ''} · {L.metric(row['metric'], lang)}"
+                 f"\n{check}", fontsize=10)
     return ax
 
 

@@ -234,7 +234,10 @@ class PeriodExplorer:
                 b = axes[0, 1]
                 plot_window_detail(window_detail(self.daily, self.lifts, j, country=self.country,
                                                  weeks=self.weeks), lang=self.lang, ax=b)
-                b.set_title(f"{L.t('last_year', self.lang)}: {b.get_title()}", fontsize=10)
+                # the title keeps its room above the legend (set again, it lost it and the two overprinted);
+                # the legend is the left chart's
+                b.set_title(f"{L.t('last_year', self.lang)}: {b.get_title()}", fontsize=10, pad=20)
+                b.get_legend().remove()
             fig.tight_layout()
         self.figures["window"] = fig
         self.images["window"].value = _png(fig)

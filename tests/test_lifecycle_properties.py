@@ -7,7 +7,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lifecycle_reference import reference_counts, reference_states
@@ -54,12 +54,20 @@ def _has_activity(events, active_events):
 
 def _shown(ref, events):
     """The months of the reference the lifecycle shows: from the first month with an event
-    (registrations before it enter, but their months are not shown)."""
-    return [m for m in sorted(ref) if m >= min(BASE + m for _, m, _ in events)]
+    (registrations before it enter, but their months are not shown), unless that is after the
+    last month (no qualifying or signal event at all: every month is shown)."""
+    first = min(BASE + m for _, m, _ in events)
+    return [m for m in sorted(ref) if m >= first] if first <= max(ref) else sorted(ref)
 
+
+# a registration, then only an event that is neither qualifying nor a signal: nothing to observe
+# from, so every month from the registration is shown (the first month "with an event" came after
+# the last month, and the table was empty)
+NON_QUALIFYING_ONLY = {"events": [(1, 1, "misc")], "active_events": ("app",), "registrations": {1: 0}, "k": 1}
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(logs())
+@example(NON_QUALIFYING_ONLY)
 def test_sql_matches_reference_user_by_user(log):
     events, regs, k, qual = log["events"], log["registrations"], log["k"], log["active_events"]
     if not _has_activity(events, qual) and not regs:
@@ -124,6 +132,7 @@ def test_an_events_export_that_starts_late_agrees_after_one_churn_window(log, cu
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(logs())
+@example(NON_QUALIFYING_ONLY)
 def test_partition_identity_and_rate_bounds(log):
     events, regs, k, qual = log["events"], log["registrations"], log["k"], log["active_events"]
     if not _has_activity(events, qual) and not regs:

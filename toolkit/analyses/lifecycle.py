@@ -92,7 +92,8 @@ class Lifecycle:
         # it (a users table older than the events export) enter the fold, but their months have no
         # activity to read and are not shown (docs/methodology.md, the start of observation)
         self.entries_from_mi = int(entries_from)
-        self.first_mi = max(self.entries_from_mi, int(events_from)) if events_from is not None else self.entries_from_mi
+        self.first_mi = max(self.entries_from_mi, int(events_from)) \
+            if events_from is not None and int(events_from) <= int(last_data) else self.entries_from_mi
         self.last_mi = month_index(parse_month(last_month, what="last month")) if last_month else int(last_data)
         self._fixed_last = bool(last_month)
         self._extended_to = aggregates.last_mi

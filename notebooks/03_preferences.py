@@ -48,7 +48,8 @@ from toolkit.months import last_day, previous_month
 from toolkit.report.plots import use_cjk_font
 from toolkit.report.labels import glossary, note
 from toolkit.analyses.preferences import categories
-from toolkit.report.tables import record_preferences, scene_table, show_findings, styled, tag_table
+from toolkit.report.tables import (record_preferences, scene_months_table, scene_table, show_findings, styled,
+                                   tag_table)
 from toolkit.analyses.scenes import audience, evaluate, load_rules, rules_for
 
 use_cjk_font()
@@ -138,6 +139,19 @@ if rule_table is not None:
                                         window=window), evaluation, lang), lang, "scenes"))
 else:
     display(Markdown(note("no_rules", lang)))
+
+# %% [markdown] tags=["lang-en"]
+# ### Scene results by push month
+# The last six push months evaluated (pushes whose 30 days ended by this month's end).
+
+# %% [markdown] tags=["lang-zh"]
+# ### 各推送月份的场景效果
+# 最近六个已评估的推送月份(推送后 30 天在本月底前结束的推送)。
+
+# %%
+by_month = scene_months_table(evaluation, lang)
+if len(by_month):
+    display(styled(by_month, lang, "scenes-by-month"))
 
 # %%
 display(Markdown(glossary("preferences", lang)))

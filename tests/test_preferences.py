@@ -372,6 +372,22 @@ def test_a_rule_that_can_never_select_or_be_measured_is_said(sample_dir, tmp_pat
     assert "rule R8 holds out no control (control_share 0)" in proc.stderr
 
 
+def test_the_scene_results_by_push_month_show_the_last_six_months_of_each_rule():
+    """The pooled line alone hid a rule that stopped working: each rule's last six push months."""
+    from toolkit.report.tables import scene_months_table
+    months = [f"2026-{m:02d}" for m in range(1, 9)]
+    ev = pd.DataFrame({"rule_id": ["R1"] * 8 + ["R2", "R1"], "month": months + ["2026-08", "all"],
+                       "treatment": [0.4] * 10, "control": [0.3] * 10, "difference": [0.1] * 8 + [float("nan"), 0.1],
+                       "ci_low": [0.05] * 10, "ci_high": [0.15] * 10, "n_treatment": [900] * 10,
+                       "n_control": [100] * 9 + [0]})
+    t = scene_months_table(ev, "en")
+    assert list(t["push month"]) == months[2:] + ["2026-08"] and list(t["rule"]) == ["R1"] * 6 + ["R2"]
+    assert t.iloc[0]["difference in points (95% interval)"] == "+10.0 (+5.0 ~ +15.0)"
+    assert t.iloc[-1]["difference in points (95% interval)"] == "" and t.iloc[0]["users (treatment / control)"] == \
+        "900 / 100"
+    assert scene_months_table(ev.iloc[0:0], "zh").empty
+
+
 def test_the_scene_table_says_why_a_cell_is_empty():
     """A rule without a months-inactive condition takes any; a rule never pushed has no lift
     yet; a rule whose arm has no users cannot be measured: said in the cells, which were blank."""

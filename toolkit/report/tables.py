@@ -363,6 +363,27 @@ def scene_table(rules: pd.DataFrame, evaluation: pd.DataFrame, lang: str = "zh")
         ("回访提升(百分点, 95%区间)" if zh else "lift in points (95% interval)"): rules["rule_id"].map(lift)})
 
 
+def scene_months_table(evaluation: pd.DataFrame, lang: str = "zh", last: int = 6) -> pd.DataFrame:
+    """Each rule's result per push month, the last ``last`` months evaluated (the pooled line
+    alone hid a rule that stopped working): reactivation of each arm, the difference with its
+    interval, users per arm."""
+    zh = lang == "zh"
+    ev = evaluation[evaluation["month"] != "all"] if len(evaluation) else evaluation
+    if not len(ev):
+        return pd.DataFrame()
+    ev = ev.sort_values(["rule_id", "month"]).groupby("rule_id", sort=True).tail(last)
+    return pd.DataFrame({
+        ("规则" if zh else "rule"): ev["rule_id"].to_numpy(),
+        ("推送月份" if zh else "push month"): ev["month"].to_numpy(),
+        ("实验组回访率" if zh else "treatment"): ev["treatment"].map(_fmt_pct).to_numpy(),
+        ("对照组回访率" if zh else "control"): ev["control"].map(_fmt_pct).to_numpy(),
+        ("差异(百分点, 95%区间)" if zh else "difference in points (95% interval)"): [
+            "" if pd.isna(d) else f"{d * 100:+.1f} ({a * 100:+.1f} ~ {b * 100:+.1f})"
+            for d, a, b in zip(ev["difference"], ev["ci_low"], ev["ci_high"])],
+        ("样本量(实验组 / 对照组)" if zh else "users (treatment / control)"): [
+            f"{int(a):,} / {int(b):,}" for a, b in zip(ev["n_treatment"], ev["n_control"])]})
+
+
 def record_preferences(ctx, dist: pd.DataFrame, evaluation: pd.DataFrame) -> dict:
     from IPython.display import display
     data = {"section": "preferences", "month": ctx.month, "language": ctx.language,

@@ -101,6 +101,13 @@ def test_the_plan_takes_no_rate_from_the_datas_first_churn_window():
     assert early["wake_rate"] == 0.74
 
 
+def test_the_rate_a_rise_needs_is_the_shown_rate_plus_the_shown_rise():
+    """45.654% + 27.583 points = 73.237% read as 45.7% + 27.6 = 73.3% beside "73.2%"."""
+    from toolkit.analyses.planning import shown_needed
+    assert f"{0.45654 + 0.27583:.1%}" == "73.2%" and f"{shown_needed(0.45654 + 0.27583, 0.27583):.1%}" == "73.3%"
+    assert shown_needed(0.999, 0.3) == 1.0 and shown_needed(None, 0.1) is None
+
+
 def test_a_plan_whose_rates_all_come_from_one_month_says_so():
     """Best of six months per rate: when one month holds the best of all four (a shop's
     pre-Christmas November), the plan says the projection assumes that month's level holds."""
@@ -186,7 +193,8 @@ def test_an_implausible_single_rate_rise_is_flagged(sample_lc):
     need = min(1.0, p.rates[row["needed_rate"]].max() + row["uplift"])
     assert row["needed_max"] == pytest.approx(need) and row["best_seen"] == pytest.approx(best[row["needed_rate"]])
     if row["implausible"]:
-        assert f"which takes {rate(row['needed_rate'], 'en')} to {row['needed_max']:.1%}" in en[1], en[1]
+        shown = min(1.0, round(row["needed_max"] - row["uplift"], 3) + round(row["uplift"], 3))
+        assert f"which takes {rate(row['needed_rate'], 'en')} to {shown:.1%}" in en[1], en[1]
         assert f"其中{rate(row['needed_rate'], 'zh')}需达" in zh[1], zh[1]
     from toolkit.report.tables import plan_tables
     _, ups = plan_tables(p, "en")

@@ -176,6 +176,15 @@ def required_uplift(start: StartState, months: list[str], new_users, rates: pd.D
     return {"rates": name, "uplift": None, "reachable": False, "average_rate": avg(1.0)}
 
 
+def shown_needed(needed, uplift):
+    """The rate a rise needs as pages show it: the shown rate plus the shown rise, each to a tenth of
+    a point (45.7% + 27.6 points read as 73.3%, and the page said 73.2%: each was rounded on its
+    own); at most 100%.  None stays None."""
+    if needed is None or uplift is None or pd.isna(needed) or pd.isna(uplift):
+        return needed
+    return min(1.0, round(needed - uplift, 3) + round(uplift, 3))
+
+
 @dataclass
 class Plan:
     """A projection for some months and what it takes to meet the target."""
@@ -221,6 +230,7 @@ class Plan:
             names = (" + " if not zh else "、").join(L.rate(x, lang) for x in u["rates"].split("+"))
             if u["reachable"] and u.get("implausible"):
                 best, combo = u["best_seen"], "+" in u["rates"]
+                u = dict(u, needed_max=shown_needed(u["needed_max"], u["uplift"]))
                 which = L.rate(u["needed_rate"], lang) if combo and u.get("needed_rate") else ""
                 if zh:
                     lines.append(f"{'同时提升' if combo else '仅靠'}{names}不现实:需{'各' if combo else ''}提升 "

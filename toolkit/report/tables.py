@@ -102,6 +102,7 @@ def decomposition_table(dec: pd.DataFrame, lang: str = "zh", signal: bool = True
 def plan_tables(plan, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """The projection (months as columns, whole users) and the rise each rate needs, with the
     verdict: met already, a rise, implausible (beyond the best seen by more than the margin), not reachable."""
+    from ..analyses.planning import shown_needed
     p = plan.projection.reset_index(drop=True)
     rows = [(L.state("new", lang), p["new"].map(_fmt_int)), (L.t("mau", lang), p["mau"].map(_fmt_int)),
             (L.rate("active_rate", lang), p["active_rate"].map(_fmt_pct))]
@@ -122,9 +123,10 @@ def plan_tables(plan, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
         L.t("rates_raised", lang): names,
         L.t("rise_needed", lang): [f"{x * 100:.1f}" if x is not None and not pd.isna(x) else ""
                                    for x in u["uplift"]],
-        L.t("rate_needed", lang): [_fmt_pct(x) + (f" ({L.rate(c, lang)})" if "+" in r and isinstance(c, str) else "")
-                                   for x, c, r in zip(u.get("needed_max", pd.Series([None] * len(u))),
-                                                      u.get("needed_rate", pd.Series([None] * len(u))), u["rates"])],
+        L.t("rate_needed", lang): [_fmt_pct(shown_needed(x, d)) + (f" ({L.rate(c, lang)})" if "+" in r and
+                                                                   isinstance(c, str) else "")
+                                   for x, d, c, r in zip(u.get("needed_max", pd.Series([None] * len(u))), u["uplift"],
+                                                         u.get("needed_rate", pd.Series([None] * len(u))), u["rates"])],
         L.t("best_seen", lang): [_fmt_pct(x) for x in u.get("best_seen", pd.Series([None] * len(u)))],
         L.t("average_rate", lang): u["average_rate"].map(_fmt_pct),
         L.t("verdict", lang): [verdict(r) for _, r in u.iterrows()]})

@@ -105,7 +105,7 @@ def test_the_rate_a_rise_needs_is_the_shown_rate_plus_the_shown_rise():
     """45.654% + 27.583 points = 73.237% read as 45.7% + 27.6 = 73.3% beside "73.2%"."""
     from toolkit.analyses.planning import shown_needed
     assert f"{0.45654 + 0.27583:.1%}" == "73.2%" and f"{shown_needed(0.45654 + 0.27583, 0.27583):.1%}" == "73.3%"
-    assert shown_needed(0.999, 0.3) == 1.0 and shown_needed(None, 0.1) is None
+    assert shown_needed(1.0, 0.3) == 1.0 and shown_needed(None, 0.1) is None
 
 
 def test_a_plan_whose_rates_all_come_from_one_month_says_so():

@@ -215,6 +215,14 @@ def test_rerunning_scenes_for_a_month_is_idempotent(sample_dir, tmp_path):
                      "R9,1,dormant,,any,hello,0.2\n", encoding="utf-8")
     assert run_cli("scenes", data, "--month", "2026-11", "--rules", other).returncode != 0
     assert pd.read_parquet(data / "pushes.parquet").equals(once)          # nothing written by either
+    from toolkit.data.validate import validate
+    assert not any("more than one rule" in w for w in validate(open_store(data)).warnings)
+    first = once[once.sent_at == once.sent_at.min()].head(3)
+    twice_pushed = pd.concat([once, first.assign(rule_id="R9", push_id=lambda f: f["push_id"] + "-9")])
+    twice_pushed.to_parquet(data / "pushes.parquet", index=False)       # as the second rules file had written
+    said = [w for w in validate(open_store(data)).warnings if "more than one rule" in w]
+    assert said and said[0].startswith(f"3 user(s) have pushes of more than one rule in {once.sent_at.min():%Y-%m}")
+    once.to_parquet(data / "pushes.parquet", index=False)
     second = run_cli("scenes", data, "--month", "2026-11", "--replace")
     assert second.returncode == 0, second.stderr
     twice = pd.read_parquet(data / "pushes.parquet")

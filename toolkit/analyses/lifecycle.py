@@ -155,15 +155,13 @@ class Lifecycle:
         self._ensure(self.last_mi)
         return "lifecycle_current"
 
-    def counts(self, churn_after: int = 2, *, from_mi: int | None = None) -> pd.DataFrame:
+    def counts(self, churn_after: int = 2) -> pd.DataFrame:
         """Raw monthly counts (one row per month, ``mi`` the month index): states, signal
-        splits, cumulative users; from the first month shown, or ``from_mi`` (not before the
-        first entry month)."""
+        splits, cumulative users."""
         k = _check_k(churn_after)
         self._ensure(self.last_mi)
-        lo = self.first_mi if from_mi is None else max(int(from_mi), self.entries_from_mi)
-        rows = self._count_rows(k, lo)
-        months = np.arange(lo, self.last_mi + 1)
+        rows = self._count_rows(k)
+        months = np.arange(self.first_mi, self.last_mi + 1)
         n = rows.pivot_table(index="mi", columns="state", values="n", aggfunc="sum").reindex(
             index=months, columns=STATES).fillna(0).astype("int64")
         sig = rows.pivot_table(index="mi", columns="state", values="signal", aggfunc="sum").reindex(
@@ -173,18 +171,18 @@ class Lifecycle:
         out["cumulative"] = n.sum(axis=1).to_numpy()
         return out
 
-    def _count_rows(self, k: int, lo: int) -> pd.DataFrame:
+    def _count_rows(self, k: int) -> pd.DataFrame:
         """The rows of lifecycle_state_counts.sql for every month.  With a cache, each month's
         counts for k are kept beside its snapshot (``counts-k<k>.parquet``, computed when first
         asked for), so a monthly run counts one month, not the whole history."""
         text = queries.with_cte("lifecycle_state_counts", "lifecycle_states")
         root = self.aggregates.root
         if root is None:
-            return queries.execute(self.con, text, k=k, from_mi=lo, to_mi=self.last_mi).df()
+            return queries.execute(self.con, text, k=k, from_mi=self.first_mi, to_mi=self.last_mi).df()
         from ..aggregates.kept import cache_counts, read_kept
         cached_to = min(self.last_mi, self.aggregates.last_mi)
-        files = cache_counts(self.con, root, text, k, lo, cached_to)
-        parts = [self.con.execute(f"SELECT * FROM {read_kept(self.con, files, lo)}").df()] if files else []
+        files = cache_counts(self.con, root, text, k, self.first_mi, cached_to)
+        parts = [self.con.execute(f"SELECT * FROM {read_kept(self.con, files, self.first_mi)}").df()] if files else []
         if self.last_mi > cached_to:
             parts.append(queries.execute(self.con, text, k=k, from_mi=cached_to + 1, to_mi=self.last_mi).df())
         return pd.concat(parts, ignore_index=True) if parts else \

@@ -708,3 +708,28 @@ def test_a_campaign_without_a_control_arm_shows_changes_not_rates():
     assert "2026-09–2026-10" in ax.get_title() and "no control arm" in ax.get_title()
     assert ax.yaxis.get_major_formatter()(-0.03, 0) == "-3.0"
     plt.close(fig)
+
+
+def test_a_member_of_both_arms_is_refused_and_a_running_campaign_is_marked(tmp_path):
+    """500 users in both arms of C3 showed only "split check failed"; a campaign still running at
+    the end of the data was reported as a result (its partial state only on stderr); without a
+    control arm the finding said "-12.9% treatment vs -4.4% control", rates below zero."""
+    from toolkit.report.findings import period_findings
+    from toolkit.report.tables import campaign_table
+    d = _analyst_campaigns(tmp_path, "C1,A,2025-02-10,2025-03-10,active,all,0.5\n")
+    members = pd.read_parquet(d / "campaign_members.parquet")
+    pd.concat([members, members.head(2).assign(arm="control")]).to_parquet(d / "campaign_members.parquet", index=False)
+    proc = run_cli("campaigns", d)
+    assert proc.returncode != 0 and "users are members of both arms of a campaign" in proc.stderr
+    assert "in C1" in proc.stderr
+    members.to_parquet(d / "campaign_members.parquet", index=False)
+    effects = campaign_effects(open_store(d).con)
+    assert bool(effects.loc[0, "running"])                      # it ends after the data
+    assert "2025-02–2025-03 (still running)" in campaign_table(effects, "en").iloc[0]["month"]
+    lifts = pd.DataFrame(columns=["name", "start", "end", "lift", "ci_low", "ci_high"])
+    assert "(A, 2025-02–2025-03, still running)" in " ".join(period_findings(lifts, effects, "en", "2025-02"))
+    did = effects.assign(method="diff-in-diff", treatment=-0.129, control=-0.044)
+    en = " ".join(period_findings(lifts, did, "en", "2025-02"))
+    zh = " ".join(period_findings(lifts, did, "zh", "2025-02"))
+    assert "members -12.9 points vs everyone else -4.4 points" in en and "-12.9%" not in en, en
+    assert "成员变化 -12.9 个百分点,其他用户变化 -4.4 个百分点" in zh, zh

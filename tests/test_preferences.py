@@ -352,18 +352,19 @@ def test_the_scene_findings_name_their_pushes_and_a_harmful_result_reads_as_one(
                        "treatment": [0.46, 0.46, 0.20], "control": [0.34, 0.34, 0.25],
                        "difference": [0.12, 0.12, -0.05], "ci_low": [0.10, 0.10, -0.08], "ci_high": [0.14, 0.14, -0.02],
                        "n_treatment": [900, 2700, 1000], "n_control": [100, 300, 1000],
-                       "first_month": ["2026-09", "2026-08", "2026-09"], "last_month": ["2026-09", "2026-09", "2026-09"]})
+                       "first_month": ["2026-09", "2026-08", "2026-09"], "last_month": ["2026-09", "2026-09", "2026-09"],
+                       "months": [1, 2, 1]})
     ev.attrs["pending"] = {"2026-10": 3915}
     en = preference_findings(dist, mean_share, ev, "en")
-    assert en[1] == ("Scene R1 (pushes of 2026-08 to 2026-09, 2,700 / 300 users in treatment / control): reactivation "
+    assert en[1] == ("Scene R1 (pushes of 2 months, 2026-08 to 2026-09: 2,700 / 300 in treatment / control): reactivation "
                      "within 30 days 46.0% treatment vs 34.0% control, +12.0 points (95% interval +10.0 to +14.0): an "
                      "effect the interval supports."), en
-    assert en[2].startswith("Scene R2 (pushes of 2026-09,") and en[2].endswith("the interval shows the push lowered "
+    assert en[2].startswith("Scene R2 (pushes of 2026-09:") and en[2].endswith("the interval shows the push lowered "
                                                                               "reactivation."), en
     assert en[3].startswith("Compared with the other states") and en[4] == (
-        "Pushes whose 30 days have not ended are not evaluated yet: 2026-10 (3,915); a later month's report counts them.")
+        "Pushes whose 30 days have not ended are not evaluated yet: 2026-10 (3,915 pushes); a later month's report counts them.")
     zh = preference_findings(dist, mean_share, ev, "zh")
-    assert zh[1].startswith("场景 R1(2026-08 至 2026-09 的推送,实验组/对照组 2,700 / 300 人)") and "区间显示推送反而降低了回访" in zh[2]
+    assert zh[1].startswith("场景 R1(2026-08 至 2026-09 共 2 个月的推送,实验组/对照组 2,700 / 300 次)") and "区间显示推送反而降低了回访" in zh[2]
 
 
 def test_a_rule_that_can_never_select_or_be_measured_is_said(sample_dir, tmp_path):

@@ -23,7 +23,7 @@ from .abtest import sample_ratio_mismatch, two_proportions
 from .lifecycle import RATES
 
 COLUMNS = ["campaign_id", "name", "metric", "treatment", "control", "difference", "ci_low", "ci_high", "p_value",
-           "srm_flag", "method", "n_treatment", "n_control", "start_date", "end_date"]
+           "srm_flag", "method", "n_treatment", "n_control", "start_date", "end_date", "running"]
 ORDER_GOALS = {"order", "orders", "purchase", "revenue", "conversion"}
 # every other goal counts members active during the campaign; the pages name each of these
 ACTIVITY_GOALS = {"active", "activity", "retention", "trip", *RATES, "active_rate"}
@@ -100,6 +100,14 @@ def check_campaigns(con, where: str = "the campaigns table (campaigns.csv in the
         raise ConfigError(f"{members_where}: the arm column must say treatment or control for every member; it "
                           f"also has {listed}. Replace them in the file (for example 实验组 -> treatment, 对照组 -> "
                           "control); a member without an arm cannot be counted in either.")
+    both = con.execute("SELECT campaign_id, count(*) FROM (SELECT campaign_id, user_id FROM campaign_members "
+                       "GROUP BY ALL HAVING count(DISTINCT lower(trim(CAST(arm AS VARCHAR)))) > 1) GROUP BY ALL "
+                       "ORDER BY campaign_id").fetchall()
+    if both:
+        listed = ", ".join(f"{n:,} in {c}" for c, n in both)
+        raise ConfigError(f"{members_where}: users are members of both arms of a campaign ({listed}): each member "
+                          "belongs to one arm, and such users would be counted in both. Keep each user's row of the "
+                          "arm they were assigned to.")
     notes = []
     held = dict(con.execute("SELECT campaign_id, count(*) FROM campaign_members GROUP BY ALL").fetchall())
     empty = [str(c) for c in camps["campaign_id"] if c not in held]
@@ -177,7 +185,8 @@ def campaign_effects(con, *, active_events=(), signal_events=("trip",), alpha: f
         goal = str(c["goal_metric"]).strip().lower()
         outcome = "ordered" if goal in ORDER_GOALS else "converted"
         base = {"campaign_id": c["campaign_id"], "name": c["name"], "metric": goal,
-                "start_date": c["start_date"], "end_date": c["end_date"]}
+                "start_date": c["start_date"], "end_date": c["end_date"],
+                "running": bool(pd.Timestamp(c["end_date"]).date() > span[1].date())}   # a partial result
         if "treatment" in a.index and "control" in a.index:
             t, k = a.loc["treatment"], a.loc["control"]
             r = two_proportions(int(t[outcome]), int(t["members"]), int(k[outcome]), int(k["members"]), alpha)

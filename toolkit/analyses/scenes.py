@@ -264,14 +264,16 @@ def write_pushes(store, month: str, pushes: pd.DataFrame) -> Path:
 
 
 EVALUATION_COLUMNS = ["rule_id", "month", "treatment", "control", "difference", "ci_low", "ci_high", "p_value",
-                      "n_treatment", "n_control", "first_month", "last_month"]
+                      "n_treatment", "n_control", "first_month", "last_month", "months"]
 
 
 def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), alpha: float = 0.05,
              until=None) -> pd.DataFrame:
     """Per rule and push month, and per rule over all its months ('all'): reactivation within
     ``days`` days (the days after the push day) for treatment and control, the difference,
-    its interval and p-value, and the push months pooled (``first_month`` .. ``last_month``).
+    its interval and p-value, and the push months pooled (``first_month`` .. ``last_month``,
+    ``months`` of them with pushes); ``n_treatment`` and ``n_control`` pooled are pushes (a user
+    pushed in two months counts twice).
     Only pushes whose ``days`` days end by ``until`` (a date; default and at the latest: the
     last day of the events) are evaluated: a report of March quotes no push of April, and a
     push of the last weeks, whose outcome is not known yet, is not counted as a failure.
@@ -302,9 +304,9 @@ def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), 
         return out
     pooled = df.groupby(["rule_id", "arm"], as_index=False).agg(
         pushed=("pushed", "sum"), reactivated=("reactivated", "sum"), first_month=("month", "min"),
-        last_month=("month", "max"))
+        last_month=("month", "max"), months=("month", "nunique"))
     pooled["month"] = "all"
-    df = df.assign(first_month=df["month"], last_month=df["month"])
+    df = df.assign(first_month=df["month"], last_month=df["month"], months=1)
     for (rule, month), g in pd.concat([df, pooled]).groupby(["rule_id", "month"], sort=True):
         a = g.set_index("arm")
         t = a.loc["treatment"] if "treatment" in a.index else None
@@ -313,7 +315,7 @@ def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), 
                             int(c["reactivated"]) if c is not None else 0, int(c["pushed"]) if c is not None else 0,
                             alpha)
         rows.append({"rule_id": rule, "month": month, **r, "first_month": g["first_month"].min(),
-                     "last_month": g["last_month"].max()})
+                     "last_month": g["last_month"].max(), "months": int(g["months"].max())})
     out = pd.DataFrame(rows)
     out.attrs["pending"] = pending
     return out

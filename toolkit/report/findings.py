@@ -195,19 +195,25 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
         metric = L.metric(r["metric"], lang)
         # when it ran: a summary of October quoting February's campaign was read as this month's result
         when = campaign_months(r.get("start_date"), r.get("end_date"))
+        running = bool(r.get("running")) if pd.notna(r.get("running")) else False   # still running: a partial result
         if lang == "zh":
             verdict = "提升得到区间支持" if up else "区间显示活动反而降低了该指标" if down else "区间包含0,未见可确认的效果"
-            s = (f"活动 {r['campaign_id']}({r['name']}{',' + when if when else ''}):{metric} 实验组 {_pct(r['treatment'])},对照组 "
-                 f"{_pct(r['control'])},差 {r['difference'] * 100:+.1f} 个百分点"
+            # without a control arm the two numbers are changes (members, everyone else), not rates
+            arms = (f"成员变化 {r['treatment'] * 100:+.1f} 个百分点,其他用户变化 {r['control'] * 100:+.1f} 个百分点" if weak
+                    else f"实验组 {_pct(r['treatment'])},对照组 {_pct(r['control'])}")
+            s = (f"活动 {r['campaign_id']}({r['name']}{',' + when if when else ''}{',仍在进行' if running else ''}):"
+                 f"{metric} {arms},差 {r['difference'] * 100:+.1f} 个百分点"
                  f"(95%区间 {r['ci_low'] * 100:+.1f}~{r['ci_high'] * 100:+.1f}),{verdict}")
             s += "(双重差分,证据较弱)" if weak else ""
             s += ";分组比例异常(SRM),结果需复核。" if r["srm_flag"] else "。"
         else:
             verdict = ("a rise the interval supports" if up else "the interval shows the campaign lowered it" if down
                        else "the interval includes zero: no confirmed effect")
-            s = (f"Campaign {r['campaign_id']} ({r['name']}{', ' + when if when else ''}): {metric} "
-                 f"{_pct(r['treatment'])} treatment vs "
-                 f"{_pct(r['control'])} control, {r['difference'] * 100:+.1f} points (95% interval "
+            arms = (f"members {r['treatment'] * 100:+.1f} points vs everyone else {r['control'] * 100:+.1f} points"
+                    if weak else f"{_pct(r['treatment'])} treatment vs {_pct(r['control'])} control")
+            s = (f"Campaign {r['campaign_id']} ({r['name']}{', ' + when if when else ''}"
+                 f"{', still running' if running else ''}): {metric} {arms}, "
+                 f"{r['difference'] * 100:+.1f} points (95% interval "
                  f"{r['ci_low'] * 100:+.1f} to {r['ci_high'] * 100:+.1f}): {verdict}")
             s += " (difference-in-differences, weaker evidence)" if weak else ""
             s += "; the arms are off their planned split (SRM), check the assignment." if r["srm_flag"] else "."
@@ -246,17 +252,21 @@ def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation
     for _, r in evaluation[evaluation["month"] == "all"].iterrows():
         if pd.isna(r["difference"]):
             continue
-        months = r["first_month"] if r["first_month"] == r["last_month"] else \
-            (f"{r['first_month']} 至 {r['last_month']}" if lang == "zh" else f"{r['first_month']} to {r['last_month']}")
-        n = f"{int(r['n_treatment']):,} / {int(r['n_control']):,}"
+        span = (r["first_month"] if r["first_month"] == r["last_month"] else
+                f"{r['first_month']} 至 {r['last_month']}" if lang == "zh" else f"{r['first_month']} to {r['last_month']}")
+        k = int(r.get("months", 1) or 1)
+        # the months with pushes, counted: a month without pushes in the span (a missing file) shows
+        months = (f"{span} 的推送" if k == 1 else f"{span} 共 {k} 个月的推送") if lang == "zh" else \
+            (span if k == 1 else f"{k} months, {span}")
+        n = f"{int(r['n_treatment']):,} / {int(r['n_control']):,}"       # pushes: a user of two months counts twice
         verdict = ("效果得到区间支持" if r["ci_low"] > 0 else "区间显示推送反而降低了回访" if r["ci_high"] < 0
                    else "未见可确认的效果") if lang == "zh" else \
             ("an effect the interval supports" if r["ci_low"] > 0 else
              "the interval shows the push lowered reactivation" if r["ci_high"] < 0 else "no confirmed effect")
-        out.append(f"场景 {r['rule_id']}({months} 的推送,实验组/对照组 {n} 人):30天内回访率 实验组 "
+        out.append(f"场景 {r['rule_id']}({months},实验组/对照组 {n} 次):30天内回访率 实验组 "
                    f"{_pct(r['treatment'])},对照组 {_pct(r['control'])},差异 {r['difference'] * 100:+.1f} 个百分点"
                    f"(95%区间 {r['ci_low'] * 100:+.1f}~{r['ci_high'] * 100:+.1f}),{verdict}。" if lang == "zh" else
-                   f"Scene {r['rule_id']} (pushes of {months}, {n} users in treatment / control): reactivation within "
+                   f"Scene {r['rule_id']} (pushes of {months}: {n} in treatment / control): reactivation within "
                    f"30 days {_pct(r['treatment'])} treatment vs {_pct(r['control'])} control, "
                    f"{r['difference'] * 100:+.1f} points (95% interval {r['ci_low'] * 100:+.1f} to "
                    f"{r['ci_high'] * 100:+.1f}): {verdict}.")
@@ -264,7 +274,7 @@ def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation
         out.append(lean)
     pending = evaluation.attrs.get("pending") or {}
     if pending:
-        what = ", ".join(f"{m} ({n:,})" for m, n in pending.items())
+        what = ", ".join((f"{m}({n:,} 次)" if lang == "zh" else f"{m} ({n:,} pushes)") for m, n in pending.items())
         out.append(f"推送后 30 天尚未结束的推送暂不评估:{what};待其 30 天结束后的报告再计入。" if lang == "zh" else
                    f"Pushes whose 30 days have not ended are not evaluated yet: {what}; a later month's report "
                    "counts them.")

@@ -50,6 +50,7 @@ TEXT = {
     "not entered": ("not yet entered", "未注册"),
     "yes": ("yes", "是"),
     "srm_ok_cell": ("as planned", "正常"),
+    "still_running": (" (still running)", "(仍在进行)"),
     "did_treatment": ("members' change", "成员的变化"),
     "did_control": ("everyone else's change", "其他用户的变化"),
     "did_no_split": ("no control arm: members against everyone else (diff-in-diff)", "无对照组:成员对比其他用户(双重差分)"),

@@ -238,6 +238,8 @@ def campaign_table(effects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
     ran = ([campaign_months(a, b) for a, b in zip(effects["start_date"], effects["end_date"])]
            if {"start_date", "end_date"} <= set(effects.columns) else [""] * len(effects))
+    if "running" in effects:      # still running at the end of the data: a partial result, said in the cell
+        ran = [m + (L.t("still_running", lang) if pd.notna(r) and bool(r) else "") for m, r in zip(ran, effects["running"])]
     return pd.DataFrame({
         ("活动" if zh else "campaign"): effects["campaign_id"].astype(str) + " " + effects["name"].astype(str),
         ("月份" if zh else "month"): ran,

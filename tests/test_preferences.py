@@ -228,6 +228,11 @@ def test_rerunning_scenes_for_a_month_is_idempotent(sample_dir, tmp_path):
     twice = pd.read_parquet(data / "pushes.parquet")
     assert len(once) > len(before) and len(twice) == len(once)
     assert twice.sort_values("push_id").reset_index(drop=True).equals(once.sort_values("push_id").reset_index(drop=True))
+    # a month that has passed is refused without --replace: its pushes would be evaluated as if sent
+    # (2025-06 got 1,348 pushes dated in the past)
+    past = run_cli("scenes", data, "--month", "2026-06")
+    assert past.returncode != 0 and "2026-06 has passed (the data are complete to 2026-10)" in past.stderr
+    assert "normally the one after the data (2026-11)" in past.stderr
     # with --replace, a month that already has pushes has only the new ones (of every rule)
     again = run_cli("scenes", data, "--month", "2026-06", "--replace")
     assert again.returncode == 0
@@ -379,6 +384,7 @@ def test_a_rule_that_can_never_select_or_be_measured_is_said(sample_dir, tmp_pat
     assert "rule R7: dormant users with churn_after 2 have months_inactive 1, never 3" in proc.stderr
     assert "rule R9: churned users with churn_after 2 have months_inactive 2 or more, never 1" in proc.stderr
     assert "rule R8 holds out no control (control_share 0)" in proc.stderr
+    assert "note: rule R7 selects nobody for 2026-11" in proc.stderr and "rule R9 selects nobody" in proc.stderr
 
 
 def test_the_scene_results_by_push_month_show_the_last_six_months_of_each_rule():

@@ -574,6 +574,10 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out, replace):
     lc = _lifecycle(cfg, store)
     pushes = select(lc, rule_table, month, churn_after=cfg.churn_after, seed=seed)
     summary = pushes.groupby(["rule_id", "arm"]).size().unstack(fill_value=0)
+    for rule in rule_table["rule_id"]:      # a rule left out of the summary without a word looked forgotten
+        if rule not in summary.index:
+            click.echo(f"note: rule {rule} selects nobody for {month}: no user matches it, or every user it matches "
+                       "goes to a rule of higher priority (lower number) first.", err=True)
     if dry_run:
         if out:
             _write_frame(pushes, out)
@@ -581,6 +585,14 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out, replace):
             click.echo(pushes.to_csv(index=False), nl=False)
         click.echo(f"(dry run) {len(pushes):,} pushes for {month}:\n{summary.to_string()}", err=True)
         return
+    from .months import add_months, data_months, month_str, parse_month
+    complete = month_str(data_months(store.con)[1])
+    if month <= complete and not replace:   # a month already lived: nothing was sent by this run
+        raise ToolkitError(f"{month} has passed (the data are complete to {complete}): pushes written for it now would "
+                           "be evaluated as if they had been sent then. Nothing was written. The push month is "
+                           f"normally the one after the data ({month_str(add_months(parse_month(complete), 1))}); to "
+                           f"record pushes that were sent in {month}, add --replace; to see whom the rules would "
+                           "have selected, add --dry-run.")
     held = month_pushes(store, month)
     if len(held) and not replace:    # already sent, perhaps: a new draw would change who was held out
         rules_held = ", ".join(f"{r} {n:,}" for r, n in held.items())

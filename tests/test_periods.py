@@ -733,3 +733,16 @@ def test_a_member_of_both_arms_is_refused_and_a_running_campaign_is_marked(tmp_p
     zh = " ".join(period_findings(lifts, did, "zh", "2025-02"))
     assert "members -12.9 points vs everyone else -4.4 points" in en and "-12.9%" not in en, en
     assert "成员变化 -12.9 个百分点,其他用户变化 -4.4 个百分点" in zh, zh
+
+
+def test_a_campaigns_file_without_a_goal_is_told_to_add_it_not_to_rename_the_split():
+    """The hint for a missing column paired it with the file's other columns: a campaigns.csv
+    without goal_metric was told `rename: {planned_treatment_share: goal_metric}`."""
+    import tempfile
+    from pathlib import Path
+    d = _analyst_campaigns(Path(tempfile.mkdtemp()), "")
+    (d / "campaigns.csv").write_text("campaign_id,name,start_date,end_date,target_group,planned_treatment_share\n"
+                                     "C1,A,2025-01-10,2025-01-20,all,0.5\n", encoding="utf-8")
+    proc = run_cli("campaigns", d)
+    assert proc.returncode != 0 and "missing required column(s) ['goal_metric']" in proc.stderr
+    assert "planned_treatment_share: goal_metric" not in proc.stderr and "rename or add the columns" in proc.stderr

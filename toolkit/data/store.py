@@ -51,6 +51,8 @@ TABLES: dict[str, dict[str, str]] = {
 REQUIRED_TABLES = ("events",)
 # Optional columns every view carries (NULL where the source lacks them), so queries can name them.
 OPTIONAL: dict[str, dict[str, str]] = {"users": {"nickname": "text"}, "orders": {"item": "text"}}
+# optional columns read under their own names by the analyses that use them
+KNOWN_EXTRA: dict[str, tuple] = {"campaigns": ("planned_treatment_share",), "users": ("channel", "city")}
 
 _INT_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
               "UINTEGER", "UBIGINT", "UHUGEINT"}
@@ -290,8 +292,12 @@ def _view_sql(con, src: Source, id_type: str, tz: str) -> tuple[str, dict[str, t
     missing = [c for c in spec if c.lower() not in lower]
     if missing:
         how = "rename or add the columns"
-        if src.kind == "csv":   # an export with its own headers: mapped in the configuration, the file untouched
-            extra = [c for c in cols if c.lower() not in {s.lower() for s in spec}]
+        # columns the toolkit knows under their own names are no candidates for a missing one (a campaigns
+        # file without goal_metric was told to rename planned_treatment_share to it)
+        known = {s.lower() for s in spec} | {c.lower() for c in OPTIONAL.get(src.name, {})} | \
+            {c.lower() for c in KNOWN_EXTRA.get(src.name, ())}
+        extra = [c for c in cols if c.lower() not in known]
+        if src.kind == "csv" and extra:   # an export with its own headers: mapped in the configuration
             pairs = ", ".join(f"{old}: {new}" for old, new in zip(extra, missing))
             kept = "".join(f"{k}: {v}, " for k, v in src.options.items() if k != "rename")   # e.g. the encoding
             how = (f"map the file's names in the configuration, e.g. csv_options: {{{src.name}: {{{kept}rename: "

@@ -385,6 +385,10 @@ def test_a_rule_that_can_never_select_or_be_measured_is_said(sample_dir, tmp_pat
     assert "rule R9: churned users with churn_after 2 have months_inactive 2 or more, never 1" in proc.stderr
     assert "rule R8 holds out no control (control_share 0)" in proc.stderr
     assert "note: rule R7 selects nobody for 2026-11" in proc.stderr and "rule R9 selects nobody" in proc.stderr
+    rules.write_text("rule_id,priority,state,months_inactive,tag,content,control_share\nR7,1,dormant,3,any,x,0.1\n",
+                     encoding="utf-8")
+    none = run_cli("scenes", sample_dir, "--month", "2026-11", "--rules", rules, "--dry-run", "--out", tmp_path / "q.csv")
+    assert none.returncode == 0 and "(no rule selects anyone)" in none.stderr and "Empty DataFrame" not in none.stderr
 
 
 def test_the_scene_results_by_push_month_show_the_last_six_months_of_each_rule():

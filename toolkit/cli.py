@@ -574,6 +574,7 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out, replace):
     lc = _lifecycle(cfg, store)
     pushes = select(lc, rule_table, month, churn_after=cfg.churn_after, seed=seed)
     summary = pushes.groupby(["rule_id", "arm"]).size().unstack(fill_value=0)
+    table = summary.to_string() if len(summary) else "(no rule selects anyone)"     # not pandas' "Empty DataFrame"
     for rule in rule_table["rule_id"]:      # a rule left out of the summary without a word looked forgotten
         if rule not in summary.index:
             click.echo(f"note: rule {rule} selects nobody for {month}: no user matches it, or every user it matches "
@@ -583,7 +584,7 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out, replace):
             _write_frame(pushes, out)
         else:
             click.echo(pushes.to_csv(index=False), nl=False)
-        click.echo(f"(dry run) {len(pushes):,} pushes for {month}:\n{summary.to_string()}", err=True)
+        click.echo(f"(dry run) {len(pushes):,} pushes for {month}:\n{table}", err=True)
         return
     from .months import add_months, data_months, month_str, parse_month
     complete = month_str(data_months(store.con)[1])
@@ -603,7 +604,7 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out, replace):
                            f"push of {month}); to look without writing, add --dry-run.")
     path = write_pushes(store, month, pushes)
     click.echo(f"Wrote {len(pushes):,} pushes for {month} to {path}"
-               + (f" (replacing the {held.sum():,} the month had)" if len(held) else "") + f":\n{summary.to_string()}")
+               + (f" (replacing the {held.sum():,} the month had)" if len(held) else "") + f":\n{table}")
 
 
 @main.command()

@@ -407,6 +407,18 @@ def test_the_scene_results_by_push_month_show_the_last_six_months_of_each_rule()
     assert scene_months_table(ev.iloc[0:0], "zh").empty
 
 
+def test_scene_results_from_the_command_line(sample_dir):
+    """There was no command to evaluate the scenes: the pooled line of the report page was all."""
+    proc = run_cli("scene-results", sample_dir, "--month", "2026-09")
+    assert proc.returncode == 0, proc.stderr
+    df = pd.read_csv(io.StringIO(proc.stdout))
+    assert list(df.columns[:4]) == ["rule_id", "month", "treatment", "control"]
+    assert df["month"].max() == "all" and "2026-09" not in set(df["month"])       # September's 30 days end in October
+    assert "pushes of 2026-09 are still within their 30 days on 2026-09-30" in proc.stderr
+    pooled = df[df["month"] == "all"].iloc[0]
+    assert pooled["last_month"] == "2026-08" and pooled["n_treatment"] == df[df["month"] != "all"]["n_treatment"].sum()
+
+
 def test_the_scene_table_says_why_a_cell_is_empty():
     """A rule without a months-inactive condition takes any; a rule never pushed has no lift
     yet; a rule whose arm has no users cannot be measured: said in the cells, which were blank."""

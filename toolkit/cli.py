@@ -432,6 +432,29 @@ def holidays(ctx, data_dir, out, event_names, weeks):
     _write_frame(df, out)
 
 
+@main.command("scene-results")
+@click.argument("data_dir", required=False, type=click.Path())
+@click.option("--month", default=None, help="As of the end of this month YYYY-MM (default: the last complete month): "
+                                            "pushes whose 30 days ended by then.")
+@click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
+@click.pass_context
+def scene_results(ctx, data_dir, month, out):
+    """Each scene rule's result per push month and pooled ('all'): reactivation within 30 days per arm,
+    difference, 95% interval, p-value, pushes per arm; pushes still within their 30 days are listed on stderr."""
+    from .analyses.scenes import EVALUATION_COLUMNS, evaluate
+    from .months import last_day
+    cfg, store = _open(ctx, data_dir)
+    month = _month_or_last(store, month)
+    _build(cfg, store)
+    ev = evaluate(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, until=last_day(month))
+    for m, n in (ev.attrs.get("pending") or {}).items():
+        click.echo(f"note: {n:,} pushes of {m} are still within their 30 days on {last_day(month)}: not evaluated yet.",
+                   err=True)
+    if ev.empty:
+        click.echo(f"note: no push has ended its 30 days by {last_day(month)}: nothing to evaluate.", err=True)
+    _write_frame(ev[EVALUATION_COLUMNS], out)
+
+
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")

@@ -225,6 +225,10 @@ def test_rerunning_scenes_for_a_month_is_idempotent(sample_dir, tmp_path):
     once.to_parquet(data / "pushes.parquet", index=False)
     second = run_cli("scenes", data, "--month", "2026-11", "--replace")
     assert second.returncode == 0, second.stderr
+    kept = list((data / "replaced-pushes").glob("pushes-2026-11-*.parquet"))     # the replaced rows are kept
+    assert len(kept) == 1 and str(kept[0]) in second.stdout
+    assert pd.read_parquet(kept[0]).sort_values("push_id").reset_index(drop=True).equals(
+        once[once.sent_at.dt.strftime("%Y-%m") == "2026-11"].sort_values("push_id").reset_index(drop=True))
     twice = pd.read_parquet(data / "pushes.parquet")
     assert len(once) > len(before) and len(twice) == len(once)
     assert twice.sort_values("push_id").reset_index(drop=True).equals(once.sort_values("push_id").reset_index(drop=True))

@@ -625,9 +625,10 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out, replace):
                            "again draws the control group anew (and a second rules file would push the same users "
                            "twice). Nothing was written. To write the month again, add --replace (it replaces every "
                            f"push of {month}); to look without writing, add --dry-run.")
-    path = write_pushes(store, month, pushes)
+    path, kept = write_pushes(store, month, pushes)
     click.echo(f"Wrote {len(pushes):,} pushes for {month} to {path}"
-               + (f" (replacing the {held.sum():,} the month had)" if len(held) else "") + f":\n{table}")
+               + (f" (replacing the {held.sum():,} the month had; they are kept in {kept})" if kept else "")
+               + f":\n{table}")
 
 
 @main.command()

@@ -230,13 +230,15 @@ def month_pushes(store, month: str) -> pd.Series:
     return pd.Series({str(r): int(n) for r, n in rows}, dtype="int64")
 
 
-def write_pushes(store, month: str, pushes: pd.DataFrame) -> Path:
+def write_pushes(store, month: str, pushes: pd.DataFrame) -> tuple[Path, Path | None]:
     """Replace the month's pushes (of every rule: a user gets one push a month, the first
-    matching rule's) in the pushes table with ``pushes``.
+    matching rule's) in the pushes table with ``pushes``; returns (the table, the copy of the
+    rows it replaced or None).
 
-    The table is rewritten to a temporary file and moved into place, so a failure leaves
-    the old table.  Supported: DIR/pushes.parquet or DIR/pushes.csv (created as Parquet
-    when absent)."""
+    The rows replaced are kept first in ``DIR/replaced-pushes/pushes-<month>-<time>.<suffix>``
+    (the record of who was held out must not be lost to a --replace); the table is rewritten to
+    a temporary file and moved into place, so a failure leaves the old table.  Supported:
+    DIR/pushes.parquet or DIR/pushes.csv (created as Parquet when absent)."""
     src = store.sources["pushes"]
     if src.kind == "missing":
         path = Path(store.data_dir) / "pushes.parquet"
@@ -249,6 +251,14 @@ def write_pushes(store, month: str, pushes: pd.DataFrame) -> Path:
         "SELECT push_id, user_id, sent_at, rule_id, content, arm FROM pushes "
         "WHERE strftime(sent_at, '%Y-%m') IS DISTINCT FROM $month", {"month": month}).df() \
         if src.kind != "missing" else pd.DataFrame(columns=PUSH_COLUMNS)
+    kept = None
+    if src.kind != "missing":
+        old = store.con.execute("SELECT * FROM pushes WHERE strftime(sent_at, '%Y-%m') = $month",
+                                {"month": month}).df()
+        if len(old):
+            kept = Path(store.data_dir) / "replaced-pushes" / f"pushes-{month}-{datetime.now():%Y%m%dT%H%M%S}{path.suffix}"
+            kept.parent.mkdir(exist_ok=True)
+            old.to_csv(kept, index=False) if path.suffix == ".csv" else old.to_parquet(kept, index=False)
     new = pushes.copy()
     new["sent_at"] = pd.to_datetime(new["sent_at"]).astype("datetime64[us]")
     keep["sent_at"] = pd.to_datetime(keep["sent_at"]).astype("datetime64[us]")
@@ -260,7 +270,7 @@ def write_pushes(store, month: str, pushes: pd.DataFrame) -> Path:
     else:
         both.to_parquet(tmp, index=False)
     os.replace(tmp, path)
-    return path
+    return path, kept
 
 
 EVALUATION_COLUMNS = ["rule_id", "month", "treatment", "control", "difference", "ci_low", "ci_high", "p_value",

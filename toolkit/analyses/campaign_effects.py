@@ -92,24 +92,21 @@ def check_campaigns(con, where: str = "the campaigns table (campaigns.csv in the
                               "is wrong.")
         if "planned_treatment_share" in c:
             _share(c["planned_treatment_share"], c["campaign_id"], where)
-    arms = con.execute("SELECT lower(trim(CAST(arm AS VARCHAR))) AS arm, count(*) AS n FROM campaign_members "
-                       "WHERE NOT list_contains(['treatment', 'control'], lower(trim(CAST(arm AS VARCHAR)))) "
-                       "OR arm IS NULL GROUP BY ALL ORDER BY n DESC, arm").fetchall()
+    found = queries.run(con, "campaign_member_checks").fetchall()
+    arms = [(key, n) for kind, key, n in found if kind == "arm"]
     if arms:
         listed = ", ".join(f"{a if a is not None else '(empty)'!r} ({n:,} members)" for a, n in arms)
         raise ConfigError(f"{members_where}: the arm column must say treatment or control for every member; it "
                           f"also has {listed}. Replace them in the file (for example 实验组 -> treatment, 对照组 -> "
                           "control); a member without an arm cannot be counted in either.")
-    both = con.execute("SELECT campaign_id, count(*) FROM (SELECT campaign_id, user_id FROM campaign_members "
-                       "GROUP BY ALL HAVING count(DISTINCT lower(trim(CAST(arm AS VARCHAR)))) > 1) GROUP BY ALL "
-                       "ORDER BY campaign_id").fetchall()
+    both = sorted((key, n) for kind, key, n in found if kind == "both")
     if both:
         listed = ", ".join(f"{n:,} in {c}" for c, n in both)
         raise ConfigError(f"{members_where}: users are members of both arms of a campaign ({listed}): each member "
                           "belongs to one arm, and such users would be counted in both. Keep each user's row of the "
                           "arm they were assigned to.")
     notes = []
-    held = dict(con.execute("SELECT campaign_id, count(*) FROM campaign_members GROUP BY ALL").fetchall())
+    held = {key: n for kind, key, n in found if kind == "held"}
     empty = [str(c) for c in camps["campaign_id"] if c not in held]
     if empty:
         notes.append(f"campaign{'s' if len(empty) > 1 else ''} {', '.join(empty)} ha{'ve' if len(empty) > 1 else 's'} "

@@ -303,10 +303,7 @@ def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), 
     bounds = dict(from_mi=first.year * 12 + first.month - 1, to_mi=latest.year * 12 + latest.month - 1) \
         if first is not None else dict(from_mi=0, to_mi=-1)
     df = queries.frame(con, "scene_evaluation", days=days, until=end, **bounds)
-    pending = dict(con.execute(
-        "SELECT strftime(sent_at, '%Y-%m') AS m, count(*) FROM pushes WHERE user_id IS NOT NULL AND sent_at IS NOT NULL "
-        "AND CAST(sent_at AS DATE) <= $end AND CAST(sent_at AS DATE) + CAST($d AS INTEGER) > $end GROUP BY m ORDER BY m",
-        {"end": end, "d": days}).fetchall())
+    pending = dict(queries.run(con, "scene_pending", end=end, days=days).fetchall())
     rows = []
     if df.empty:
         out = pd.DataFrame(columns=EVALUATION_COLUMNS)

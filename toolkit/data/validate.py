@@ -155,11 +155,7 @@ def validate(store: Store, *, now: datetime | None = None, signal_events=()) -> 
         except ConfigError as exc:
             h.errors.append(exc)
     if store.has("pushes"):       # a second rules file run for a month pushed R1's users again under R9
-        twice = con.execute("SELECT m, count(*), list_sort(list_distinct(flatten(list(rules)))) FROM ("
-                            "SELECT user_id, strftime(sent_at, '%Y-%m') AS m, list(DISTINCT rule_id) AS rules FROM pushes "
-                            "WHERE user_id IS NOT NULL AND sent_at IS NOT NULL GROUP BY ALL HAVING len(rules) > 1) "
-                            "GROUP BY m ORDER BY m").fetchall()
-        for month, n, rules in twice:
+        for month, n, rules in queries.run(con, "pushes_of_two_rules").fetchall():
             h.warnings.append(f"{n:,} user(s) have pushes of more than one rule in {month} ({', '.join(rules)}) in "
                               f"{store.sources['pushes'].describe()}: a user gets one rule a month (the first by "
                               "priority), and their results mix the rules; write the month again with `toolkit scenes "

@@ -746,3 +746,15 @@ def test_a_campaigns_file_without_a_goal_is_told_to_add_it_not_to_rename_the_spl
     proc = run_cli("campaigns", d)
     assert proc.returncode != 0 and "missing required column(s) ['goal_metric']" in proc.stderr
     assert "planned_treatment_share: goal_metric" not in proc.stderr and "rename or add the columns" in proc.stderr
+
+
+def test_a_festival_that_fell_inside_another_window_last_year_says_so(sample_lifts):
+    """Mid-Autumn 2026's last year read "none in the data": in 2025 it fell inside National Day
+    (one window, "National Day + Mid-Autumn Festival"), which is in the data."""
+    from toolkit.report.tables import holiday_table
+    en = holiday_table(sample_lifts, "en").set_index("holiday")
+    zh = holiday_table(sample_lifts, "zh").set_index("节假日")
+    assert en.loc["Mid-Autumn Festival", "last year"] == "inside National Day + Mid-Autumn Festival"
+    assert zh.loc["中秋节", "去年同节日"].startswith("在国庆节") and zh.loc["中秋节", "去年同节日"].endswith("内")
+    national = sample_lifts[sample_lifts["name"] == "National Day"].iloc[-1]      # its own window last year: the lift
+    assert en.loc["National Day", "last year"] == f"{national['last_year_lift']:.2f}x"

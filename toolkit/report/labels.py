@@ -44,6 +44,7 @@ TEXT = {
     "no_activity": ("no activity", "无活跃"),
     "window_open": ("not over yet", "未满期"),
     "none_in_data": ("none in the data", "数据中无"),
+    "last_year_within": ("inside {name}", "在{name}内"),
     "no_tag_row": ("no tag (no feature used in the window)", "无标签(窗口内未使用任何功能)"),
     "from": ("last month", "上月"),
     "to": ("this month", "本月"),

@@ -190,6 +190,21 @@ def read_metrics(notebook_path) -> list[dict]:
     return sorted(out, key=lambda m: m.get("section") == "findings")
 
 
+def _last_year_cell(r, lifts: pd.DataFrame, lang: str) -> str:
+    """Last year's lift of the festival of row ``r``; when the festival had no window of its own
+    a year before because it fell inside another's (Mid-Autumn 2025 inside National Day: one
+    window), that window's name (it read "none in the data")."""
+    if pd.notna(r["last_year_lift"]):
+        return f"{r['last_year_lift']:.2f}x"
+    start = pd.Timestamp(r["start"])
+    before = lifts[(pd.to_datetime(lifts["start"]) < start) & (pd.to_datetime(lifts["start"]) >= start - pd.Timedelta(days=400))
+                   & (lifts["festival"] != r["festival"]) & lifts["name"].str.contains(str(r["name"]), regex=False)]
+    if len(before):
+        w = before.iloc[-1]
+        return L.t("last_year_within", lang).format(name=w["name_zh"] if lang == "zh" else w["name"])
+    return L.t("none_in_data", lang)
+
+
 def holiday_table(lifts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Holiday windows ranked by daily users against ordinary days, last year's same festival beside."""
     df = lifts.dropna(subset=["lift"]).sort_values("lift", ascending=False)
@@ -203,8 +218,7 @@ def holiday_table(lifts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         ("95%区间" if zh else "95% interval"): [f"{a:.2f}–{b:.2f}" for a, b in zip(df["ci_low"], df["ci_high"])],
         ("方向" if zh else "direction"): [L.t("rise" if lo > 1 else "drop" if hi < 1 else "no_change", lang)
                                         for lo, hi in zip(df["ci_low"], df["ci_high"])],
-        ("去年同节日" if zh else "last year"): df["last_year_lift"].map(
-            lambda v: L.t("none_in_data", lang) if pd.isna(v) else f"{v:.2f}x")})
+        ("去年同节日" if zh else "last year"): [_last_year_cell(r, lifts, lang) for _, r in df.iterrows()]})
     # data of a year or less: no window has last year's beside it, and an empty column says nothing
     return table if df["last_year_lift"].notna().any() else table.iloc[:, :-1]
 

@@ -196,6 +196,8 @@ def _last_year_cell(r, lifts: pd.DataFrame, lang: str) -> str:
     window), that window's name (it read "none in the data")."""
     if pd.notna(r["last_year_lift"]):
         return f"{r['last_year_lift']:.2f}x"
+    if not {"festival", "name", "start"} <= set(lifts.columns):     # a table of windows without their festivals
+        return L.t("none_in_data", lang)
     start = pd.Timestamp(r["start"])
     before = lifts[(pd.to_datetime(lifts["start"]) < start) & (pd.to_datetime(lifts["start"]) >= start - pd.Timedelta(days=400))
                    & (lifts["festival"] != r["festival"]) & lifts["name"].str.contains(str(r["name"]), regex=False)]

@@ -758,3 +758,17 @@ def test_a_festival_that_fell_inside_another_window_last_year_says_so(sample_lif
     assert zh.loc["中秋节", "去年同节日"].startswith("在国庆节") and zh.loc["中秋节", "去年同节日"].endswith("内")
     national = sample_lifts[sample_lifts["name"] == "National Day"].iloc[-1]      # its own window last year: the lift
     assert en.loc["National Day", "last year"] == f"{national['last_year_lift']:.2f}x"
+
+
+def test_a_difference_that_rounds_to_zero_reads_plus_zero():
+    """A campaign 0.04 points below its control read "-0.0" in the table and the finding."""
+    from toolkit.report.findings import period_findings
+    from toolkit.report.tables import campaign_table
+    effects = pd.DataFrame({"campaign_id": ["C1"], "name": ["A"], "metric": ["active"], "treatment": [0.3000],
+                            "control": [0.3004], "difference": [-0.0004], "ci_low": [-0.0004], "ci_high": [0.0003],
+                            "p_value": [0.9], "srm_flag": [False], "method": ["control arm"], "n_treatment": [900],
+                            "n_control": [900], "start_date": [date(2026, 9, 1)], "end_date": [date(2026, 9, 30)]})
+    assert campaign_table(effects, "en").iloc[0]["difference (points)"] == "+0.0"
+    lifts = pd.DataFrame(columns=["name", "start", "end", "lift", "ci_low", "ci_high"])
+    said = " ".join(period_findings(lifts, effects, "en", "2026-10"))
+    assert "+0.0 points (95% interval +0.0 to +0.0)" in said and "-0.0" not in said, said

@@ -199,22 +199,22 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
         if lang == "zh":
             verdict = "提升得到区间支持" if up else "区间显示活动反而降低了该指标" if down else "区间包含0,未见可确认的效果"
             # without a control arm the two numbers are changes (members, everyone else), not rates
-            arms = (f"成员变化 {r['treatment'] * 100:+.1f} 个百分点,其他用户变化 {r['control'] * 100:+.1f} 个百分点" if weak
+            arms = (f"成员变化 {r['treatment'] * 100:+z.1f} 个百分点,其他用户变化 {r['control'] * 100:+z.1f} 个百分点" if weak
                     else f"实验组 {_pct(r['treatment'])},对照组 {_pct(r['control'])}")
             s = (f"活动 {r['campaign_id']}({r['name']}{',' + when if when else ''}{',仍在进行' if running else ''}):"
-                 f"{metric} {arms},差 {r['difference'] * 100:+.1f} 个百分点"
-                 f"(95%区间 {r['ci_low'] * 100:+.1f}~{r['ci_high'] * 100:+.1f}),{verdict}")
+                 f"{metric} {arms},差 {r['difference'] * 100:+z.1f} 个百分点"
+                 f"(95%区间 {r['ci_low'] * 100:+z.1f}~{r['ci_high'] * 100:+z.1f}),{verdict}")
             s += "(双重差分,证据较弱)" if weak else ""
             s += ";分组比例异常(SRM),结果需复核。" if r["srm_flag"] else "。"
         else:
             verdict = ("a rise the interval supports" if up else "the interval shows the campaign lowered it" if down
                        else "the interval includes zero: no confirmed effect")
-            arms = (f"members {r['treatment'] * 100:+.1f} points vs everyone else {r['control'] * 100:+.1f} points"
+            arms = (f"members {r['treatment'] * 100:+z.1f} points vs everyone else {r['control'] * 100:+z.1f} points"
                     if weak else f"{_pct(r['treatment'])} treatment vs {_pct(r['control'])} control")
             s = (f"Campaign {r['campaign_id']} ({r['name']}{', ' + when if when else ''}"
                  f"{', still running' if running else ''}): {metric} {arms}, "
-                 f"{r['difference'] * 100:+.1f} points (95% interval "
-                 f"{r['ci_low'] * 100:+.1f} to {r['ci_high'] * 100:+.1f}): {verdict}")
+                 f"{r['difference'] * 100:+z.1f} points (95% interval "
+                 f"{r['ci_low'] * 100:+z.1f} to {r['ci_high'] * 100:+z.1f}): {verdict}")
             s += " (difference-in-differences, weaker evidence)" if weak else ""
             s += "; the arms are off their planned split (SRM), check the assignment." if r["srm_flag"] else "."
         out.append(s)
@@ -264,12 +264,12 @@ def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation
             ("an effect the interval supports" if r["ci_low"] > 0 else
              "the interval shows the push lowered reactivation" if r["ci_high"] < 0 else "no confirmed effect")
         out.append(f"场景 {r['rule_id']}({months},实验组/对照组 {n} 次):30天内回访率 实验组 "
-                   f"{_pct(r['treatment'])},对照组 {_pct(r['control'])},差异 {r['difference'] * 100:+.1f} 个百分点"
-                   f"(95%区间 {r['ci_low'] * 100:+.1f}~{r['ci_high'] * 100:+.1f}),{verdict}。" if lang == "zh" else
+                   f"{_pct(r['treatment'])},对照组 {_pct(r['control'])},差异 {r['difference'] * 100:+z.1f} 个百分点"
+                   f"(95%区间 {r['ci_low'] * 100:+z.1f}~{r['ci_high'] * 100:+z.1f}),{verdict}。" if lang == "zh" else
                    f"Scene {r['rule_id']} (pushes of {months}: {n} in treatment / control): reactivation within "
                    f"30 days {_pct(r['treatment'])} treatment vs {_pct(r['control'])} control, "
-                   f"{r['difference'] * 100:+.1f} points (95% interval {r['ci_low'] * 100:+.1f} to "
-                   f"{r['ci_high'] * 100:+.1f}): {verdict}.")
+                   f"{r['difference'] * 100:+z.1f} points (95% interval {r['ci_low'] * 100:+z.1f} to "
+                   f"{r['ci_high'] * 100:+z.1f}): {verdict}.")
     if lean:
         out.append(lean)
     pending = evaluation.attrs.get("pending") or {}

@@ -55,7 +55,7 @@ TEXT = {
     "did_treatment": ("members' change", "成员的变化"),
     "did_control": ("everyone else's change", "其他用户的变化"),
     "did_no_split": ("no control arm: members against everyone else (diff-in-diff)", "无对照组:成员对比其他用户(双重差分)"),
-    "did_change_cell": ("change {v:+.1f} pts", "变化 {v:+.1f} 个百分点"),
+    "did_change_cell": ("change {v:+z.1f} pts", "变化 {v:+z.1f} 个百分点"),
     "campaigns_skipped": ("Not evaluated: {items}.", "未评估:{items}。"),
     "campaign_no_members": ("{id} (no members in campaign_members)", "{id}(campaign_members 中没有成员)"),
     "campaign_outside": ("{id} (runs outside the months of the data)", "{id}(活动时间不在数据的月份内)"),
@@ -353,7 +353,7 @@ def money(header: str, currency: str = "", lang: str = "zh") -> str:
 def points(x: float, lang: str = "zh", signed: bool = True) -> str:
     """A difference of two rates in points: '+3.2 个百分点' / '+3.2 points'."""
     v = x * 100
-    return f"{v:+.1f} {t('points', lang)}" if signed else f"{abs(v):.1f} {t('points', lang)}"
+    return f"{v:+z.1f} {t('points', lang)}" if signed else f"{abs(v):.1f} {t('points', lang)}"
 
 
 def p_value(p) -> str:

@@ -111,7 +111,7 @@ def plot_campaign_arms(row: pd.Series, *, lang: str = "zh", ax=None, **kwargs):
                     fmt="none", ecolor="k", capsize=4)
     if did:
         ax.axhline(0, color="grey", lw=0.8)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:+.1f}"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:+z.1f}"))
         ax.set_ylabel(L.t("pts_unit", lang))
     else:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
@@ -131,11 +131,11 @@ def plot_campaign_difference(row: pd.Series, *, lang: str = "zh", ax=None, **kwa
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks([])
     # in points, as the table and the findings give it (a difference of two rates)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:+.1f}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:+z.1f}"))
     ax.set_xlabel(f"{L.t('difference', lang)} ({L.t('treatment', lang)} − {L.t('control', lang)}, "
                   f"{L.t('pts_unit', lang)})")
     p = L.p_value(row["p_value"])
-    ax.set_title(f"{L.points(d, lang)} [{row['ci_low'] * 100:+.1f}, {row['ci_high'] * 100:+.1f}]"
+    ax.set_title(f"{L.points(d, lang)} [{row['ci_low'] * 100:+z.1f}, {row['ci_high'] * 100:+z.1f}]"
                  + (f" · p {p}" if p.startswith("<") else f" · p = {p}" if p else "")
                  + f" · {L.t(row['method'], lang)}", fontsize=10)
     return ax

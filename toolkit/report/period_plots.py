@@ -92,7 +92,7 @@ def plot_campaign_effects(effects: pd.DataFrame, *, lang="zh", ax=None, **kwargs
                     fmt="o", mfc="white" if hollow else "#4C78A8", color="#4C78A8", capsize=4, **kwargs)
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks(y, [f"{r['campaign_id']} {r['name']} ({L.method(r['method'], lang)})" for _, r in effects.iterrows()])
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:+.1f}"))     # points, as the table
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:+z.1f}"))     # points, as the table
     ax.set_xlabel(L.t("difference_points", lang))
     ax.set_title(_t("effects", lang))
     return ax

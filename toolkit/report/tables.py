@@ -265,8 +265,8 @@ def campaign_table(effects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             v=v * 100) for v, m in zip(effects["treatment"], effects["method"])],
         ("对照组" if zh else "control"): [_fmt_pct(v) if m == "control arm" else L.t("did_change_cell", lang).format(
             v=v * 100) for v, m in zip(effects["control"], effects["method"])],
-        ("差异(百分点)" if zh else "difference (points)"): effects["difference"].map(lambda v: f"{v * 100:+.1f}"),
-        ("95%区间" if zh else "95% interval"): [f"{a * 100:+.1f} ~ {b * 100:+.1f}" for a, b in
+        ("差异(百分点)" if zh else "difference (points)"): effects["difference"].map(lambda v: f"{v * 100:+z.1f}"),
+        ("95%区间" if zh else "95% interval"): [f"{a * 100:+z.1f} ~ {b * 100:+z.1f}" for a, b in
                                                zip(effects["ci_low"], effects["ci_high"])],
         ("p值" if zh else "p-value"): effects["p_value"].map(L.p_value),
         ("分组比例(SRM)" if zh else "arm split (SRM)"): [
@@ -370,7 +370,7 @@ def scene_table(rules: pd.DataFrame, evaluation: pd.DataFrame, lang: str = "zh")
         if pd.isna(ev.loc[rule, "difference"]):
             return L.t("scene_too_few", lang)
         r = ev.loc[rule]
-        return f"{r['difference'] * 100:+.1f} ({r['ci_low'] * 100:+.1f} ~ {r['ci_high'] * 100:+.1f})"
+        return f"{r['difference'] * 100:+z.1f} ({r['ci_low'] * 100:+z.1f} ~ {r['ci_high'] * 100:+z.1f})"
     return pd.DataFrame({
         ("规则" if zh else "rule"): rules["rule_id"],
         ("分群" if zh else "state"): [L.state(s, lang) for s in rules["state"]],
@@ -398,7 +398,7 @@ def scene_months_table(evaluation: pd.DataFrame, lang: str = "zh", last: int = 6
         ("实验组回访率" if zh else "treatment"): ev["treatment"].map(_fmt_pct).to_numpy(),
         ("对照组回访率" if zh else "control"): ev["control"].map(_fmt_pct).to_numpy(),
         ("差异(百分点, 95%区间)" if zh else "difference in points (95% interval)"): [
-            "" if pd.isna(d) else f"{d * 100:+.1f} ({a * 100:+.1f} ~ {b * 100:+.1f})"
+            "" if pd.isna(d) else f"{d * 100:+z.1f} ({a * 100:+z.1f} ~ {b * 100:+z.1f})"
             for d, a, b in zip(ev["difference"], ev["ci_low"], ev["ci_high"])],
         ("样本量(实验组 / 对照组)" if zh else "users (treatment / control)"): [
             f"{int(a):,} / {int(b):,}" for a, b in zip(ev["n_treatment"], ev["n_control"])]})

@@ -609,12 +609,12 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out, replace):
             click.echo(pushes.to_csv(index=False), nl=False)
         click.echo(f"(dry run) {len(pushes):,} pushes for {month}:\n{table}", err=True)
         return
-    from .months import add_months, data_months, month_str, parse_month
+    from .months import data_months, month_str, next_month
     complete = month_str(data_months(store.con)[1])
     if month <= complete and not replace:   # a month already lived: nothing was sent by this run
         raise ToolkitError(f"{month} has passed (the data are complete to {complete}): pushes written for it now would "
                            "be evaluated as if they had been sent then. Nothing was written. The push month is "
-                           f"normally the one after the data ({month_str(add_months(parse_month(complete), 1))}); to "
+                           f"normally the one after the data ({next_month(complete)}); to "
                            f"record pushes that were sent in {month}, add --replace; to see whom the rules would "
                            "have selected, add --dry-run.")
     held = month_pushes(store, month)

@@ -118,7 +118,7 @@ def check_campaigns(con, where: str = "the campaigns table (campaigns.csv in the
     first, last = event_span(con)
     if first is not None:
         for _, c in camps.iterrows():
-            if c["start_date"] > last.date() or c["end_date"] < first.date():
+            if _outside(c, (first, last)):
                 notes.append(f"campaign {c['campaign_id']} ({c['start_date']:%Y-%m-%d} to {c['end_date']:%Y-%m-%d}) "
                              f"lies outside the events ({first:%Y-%m-%d} to {last:%Y-%m-%d}): not evaluated.")
             elif c["end_date"] > last.date():

@@ -84,7 +84,7 @@ if risk is not None:
 campaign_table = con.execute("SELECT * FROM campaigns").df()
 kpis = monthly_kpis(lc, ctx.monthly, daily_users(con, active_events=lc.active_events, signal_events=lc.signal_events),
                     campaigns=campaign_table, country=ctx.cfg.holiday_country, schedule=ctx.holiday_schedule,
-                    until=ctx.month)
+                    until=ctx.month, from_month=lc.settled_month(ctx.churn_after))
 corr = correlations(kpis)
 pairs = strongest_pairs(corr["spearman"], corr["n_spearman"])
 pair_words = describe_pairs(pairs, lang, V.kpi)

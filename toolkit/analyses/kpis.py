@@ -24,9 +24,12 @@ MIN_MONTHS = 12
 
 
 def monthly_kpis(lc, monthly: pd.DataFrame, daily: pd.Series, *, campaigns: pd.DataFrame | None = None,
-                 country: str = "CN", schedule=None, until: str | None = None) -> pd.DataFrame:
+                 country: str = "CN", schedule=None, until: str | None = None,
+                 from_month: str | None = None) -> pd.DataFrame:
     """One row per month of ``monthly`` (``Lifecycle.monthly``) up to ``until``, without
-    the data's first month (``without_history``): month and the columns of ``KPIS``.
+    the data's first month (``without_history``) and, given ``from_month``
+    (``Lifecycle.settled_month``), without the warm-up months before it: month and the
+    columns of ``KPIS``.
     ``daily``: daily active users (``holiday_lift.daily_users``)."""
     from .holiday_calendar import holiday_windows
     from .periods import stickiness
@@ -38,6 +41,8 @@ def monthly_kpis(lc, monthly: pd.DataFrame, daily: pd.Series, *, campaigns: pd.D
     # new users are everyone already there, so its levels and its change to the next month
     # would be the strongest 'correlations' of any history; left out, as on the charts
     df = df[~df["month"].isin(without_history(monthly))].reset_index(drop=True)
+    if from_month:     # the warm-up of an events export shorter than the users table: rates of users' past
+        df = df[df["month"] >= from_month].reset_index(drop=True)
     if df.empty:
         return df.reindex(columns=["month", *KPIS])
     first, last = parse_month(df["month"].iloc[0]), parse_month(df["month"].iloc[-1])

@@ -188,6 +188,15 @@ class Lifecycle:
         return pd.concat(parts, ignore_index=True) if parts else \
             queries.execute(self.con, text, k=k, from_mi=1, to_mi=0).df()
 
+    def settled_month(self, churn_after: int) -> str | None:
+        """The first month whose flows no longer depend on what users did before the events
+        begin, when registrations precede them (the first churn window of the events is a
+        warm-up: users registered earlier count as dormant or churned there, whatever they did
+        before the export; docs/methodology.md, the start of observation); None when the
+        registrations begin with the events."""
+        from ..aggregates.tables import month_label
+        return month_label(self.first_mi + churn_after) if self.entries_from_mi < self.first_mi else None
+
     def monthly(self, churn_after: int = 2) -> pd.DataFrame:
         """The monthly table: one row per month, the columns of ``COLUMNS`` then
         ``returned_signal``, ``returned_silent``, ``old_active``.

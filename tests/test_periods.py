@@ -295,6 +295,11 @@ def test_cli_ab():
     assert empty.returncode == 2 and "--treatment has no users" in empty.stderr
     alpha = run_cli("ab", "--treatment", "3/4", "--control", "1/4", "--alpha", "5")   # "-400% interval"
     assert alpha.returncode == 2 and "--alpha" in alpha.stderr and "0<x<1" in alpha.stderr
+    for args, says in ((("--baseline", "0.1", "--mde", "0"), "the minimum detectable effect (--mde) is 0"),
+                       (("--baseline", "10", "--mde", "0.02"), "the baseline (--baseline) must be a rate"),
+                       (("--baseline", "0.1", "--mde", "2"), "give --mde as an absolute lift")):
+        size = run_cli("ab", *args)            # --mde 0 was told its baseline and effect give no rates
+        assert size.returncode == 2 and says in size.stderr, (args, size.stderr)
 
 
 def test_funnel_steps_the_data_cannot_express_are_not_defined(tiny_dir, tmp_path):

@@ -52,8 +52,14 @@ def sample_size(baseline: float, mde: float, alpha: float = 0.05, power: float =
 
     ``ratio`` is treatment size / control size.  Returns {'control': n, 'treatment': n}.
     """
-    if not 0 < baseline < 1 or not 0 < baseline + mde <= 1 or mde == 0:
-        raise ConfigError(f"baseline {baseline} and minimum detectable effect {mde} must give rates in (0, 1].")
+    if mde == 0:
+        raise ConfigError("the minimum detectable effect (--mde) is 0: no number of users detects no difference; "
+                          "give the smallest lift worth detecting, e.g. 0.02 for 2 points.")
+    if not 0 < baseline < 1:
+        raise ConfigError(f"the baseline (--baseline) must be a rate between 0 and 1 (0.10 for 10%), got {baseline}.")
+    if not 0 < baseline + mde <= 1:
+        raise ConfigError(f"baseline {baseline} plus the minimum detectable effect {mde} is {baseline + mde:g}, "
+                          "not a rate in (0, 1]: give --mde as an absolute lift in rate, e.g. 0.02 for 2 points.")
     es = abs(proportion_effectsize(baseline + mde, baseline))
     n_c = NormalIndPower().solve_power(effect_size=es, alpha=alpha, power=power, ratio=ratio, alternative="two-sided")
     return {"control": math.ceil(n_c), "treatment": math.ceil(n_c * ratio)}

@@ -422,6 +422,32 @@ def test_scene_results_from_the_command_line(sample_dir):
     pooled = df[df["month"] == "all"].iloc[0]
     assert pooled["last_month"] == "2026-08" and pooled["n_treatment"] == df[df["month"] != "all"]["n_treatment"].sum()
 
+    # the users behind the counts (they were in no file): one row per push, and counted per rule, month
+    # and arm (a user once, reactivated after either push) they give the results above
+    users = run_cli("scene-results", sample_dir, "--month", "2026-09", "--users")
+    assert users.returncode == 0 and "pushes of 2026-09 are still within their 30 days" in users.stderr
+    pushes = pd.read_csv(io.StringIO(users.stdout))
+    assert list(pushes.columns) == ["user_id", "rule_id", "month", "arm", "sent_day", "reactivated"]
+    assert pushes["month"].max() == "2026-08" and not pushes.duplicated().any()
+    per_user = pushes.groupby(["rule_id", "month", "arm", "user_id"])["reactivated"].any().reset_index()
+    counted = per_user.groupby(["rule_id", "month", "arm"])["reactivated"].agg(["mean", "size"]).unstack("arm")
+    months = df[df["month"] != "all"].set_index(["rule_id", "month"])
+    assert len(counted) == len(months) > 0
+    assert counted[("size", "treatment")].reindex(months.index).tolist() == months["n_treatment"].tolist()
+    assert counted[("mean", "control")].reindex(months.index).to_numpy() == pytest.approx(months["control"].to_numpy(), abs=1e-5)
+    assert counted[("mean", "treatment")].reindex(months.index).to_numpy() == pytest.approx(
+        months["treatment"].to_numpy(), abs=1e-5)
+
+
+
+def test_the_pushed_users_file_for_a_chinese_crm_team(sample_dir, tmp_path):
+    out = tmp_path / "pushes.xlsx"
+    proc = run_cli("scene-results", sample_dir, "--month", "2026-09", "--users", "--out", out, "--lang", "zh")
+    assert proc.returncode == 0, proc.stderr
+    df = pd.read_excel(out)
+    assert list(df.columns) == ["用户ID", "触达规则", "推送月份", "组别", "推送日期", "30天内是否回访"]
+    assert set(df["组别"]) == {"实验组", "对照组"} and set(df["30天内是否回访"]) == {"是", "否"}
+
 
 def test_the_scene_table_says_why_a_cell_is_empty():
     """A rule without a months-inactive condition takes any; a rule never pushed has no lift

@@ -436,23 +436,47 @@ def holidays(ctx, data_dir, out, event_names, weeks):
 @click.argument("data_dir", required=False, type=click.Path())
 @click.option("--month", default=None, help="As of the end of this month YYYY-MM (default: the last complete month): "
                                             "pushes whose 30 days ended by then.")
+@click.option("--users", "per_user", is_flag=True,
+              help="One row per push instead: user, rule, push month, arm, push day and whether the user came back "
+                   "(reactivated) within its 30 days: the users behind the counts.")
 @click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None,
+              help="zh: an .xlsx file of --users gets Chinese headers; default: the configuration's language.")
 @click.pass_context
-def scene_results(ctx, data_dir, month, out):
+def scene_results(ctx, data_dir, month, per_user, out, language):
     """Each scene rule's result per push month and pooled ('all'): reactivation within 30 days per arm,
-    difference, 95% interval, p-value, pushes per arm; pushes still within their 30 days are listed on stderr."""
-    from .analyses.scenes import EVALUATION_COLUMNS, evaluate
+    difference, 95% interval, p-value, pushes per arm; pushes still within their 30 days are listed on stderr.
+    With --users, the pushes one by one."""
+    from .analyses.scenes import EVALUATION_COLUMNS, evaluate, push_outcomes
     from .months import last_day
     cfg, store = _open(ctx, data_dir)
     month = _month_or_last(store, month)
     _build(cfg, store)
+    if per_user:
+        ev = push_outcomes(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events,
+                           until=last_day(month))
+        _pending_notes(ev, month)
+        df = ev.assign(arm=ev["arm"].map({"treatment": "实验组", "control": "对照组"}).fillna(ev["arm"]),
+                       reactivated=ev["reactivated"].map({True: "是", False: "否"})) \
+            if (language or cfg.language) == "zh" and out is not None and str(out).lower().endswith(".xlsx") else ev
+        _write_frame(_for_people(df, out, language or cfg.language, headers=_ZH_PUSH_HEADERS), out)
+        return
     ev = evaluate(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, until=last_day(month))
-    for m, n in (ev.attrs.get("pending") or {}).items():
-        click.echo(f"note: {n:,} pushes of {m} are still within their 30 days on {last_day(month)}: not evaluated yet.",
-                   err=True)
+    _pending_notes(ev, month)
     if ev.empty:
         click.echo(f"note: no push has ended its 30 days by {last_day(month)}: nothing to evaluate.", err=True)
     _write_frame(ev[EVALUATION_COLUMNS], out)
+
+
+_ZH_PUSH_HEADERS = {"rule_id": "触达规则", "month": "推送月份", "arm": "组别", "sent_day": "推送日期",
+                    "reactivated": "30天内是否回访"}
+
+
+def _pending_notes(ev, month: str) -> None:
+    from .months import last_day
+    for m, n in (ev.attrs.get("pending") or {}).items():
+        click.echo(f"note: {n:,} pushes of {m} are still within their 30 days on {last_day(month)}: not evaluated yet.",
+                   err=True)
 
 
 @main.command()

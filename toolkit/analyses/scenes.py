@@ -277,19 +277,9 @@ EVALUATION_COLUMNS = ["rule_id", "month", "treatment", "control", "difference", 
                       "n_treatment", "n_control", "first_month", "last_month", "months"]
 
 
-def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), alpha: float = 0.05,
-             until=None) -> pd.DataFrame:
-    """Per rule and push month, and per rule over all its months ('all'): reactivation within
-    ``days`` days (the days after the push day) for treatment and control, the difference,
-    its interval and p-value, and the push months pooled (``first_month`` .. ``last_month``,
-    ``months`` of them with pushes); ``n_treatment`` and ``n_control`` pooled are pushes (a user
-    pushed in two months counts twice).
-    Only pushes whose ``days`` days end by ``until`` (a date; default and at the latest: the
-    last day of the events) are evaluated: a report of March quotes no push of April, and a
-    push of the last weeks, whose outcome is not known yet, is not counted as a failure.
-    ``attrs["pending"]``: {push month: pushes} of those left out for it, sent by ``until``.
-    Activity comes from the monthly aggregates (computed in memory first when ``con`` has
-    none)."""
+def _outcome_bounds(con, days: int, until, active_events, signal_events) -> tuple:
+    """(the last day a push's ``days`` days may end: ``until``, at the latest the last day of
+    the events; the months of aggregates the outcomes read), with the aggregates in place."""
     from ..aggregates import ensure
     from ..months import event_span
     ensure(con, active_events=active_events, signal_events=signal_events)
@@ -302,7 +292,40 @@ def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), 
                                 "FROM pushes WHERE user_id IS NOT NULL", {"d": days}).fetchone()
     bounds = dict(from_mi=first.year * 12 + first.month - 1, to_mi=latest.year * 12 + latest.month - 1) \
         if first is not None else dict(from_mi=0, to_mi=-1)
-    df = queries.frame(con, "scene_evaluation", days=days, until=end, **bounds)
+    return end, bounds
+
+
+OUTCOME_COLUMNS = ["user_id", "rule_id", "month", "arm", "sent_day", "reactivated"]
+
+
+def push_outcomes(con, *, days: int = 30, active_events=(), signal_events=("trip",), until=None) -> pd.DataFrame:
+    """One row per push whose ``days`` days ended by ``until`` (as :func:`evaluate`): the user,
+    rule, push month, arm, push day and whether the user was active on one of the ``days``
+    days after it (``reactivated``): the users behind :func:`evaluate`'s counts, for a CRM
+    list.  ``attrs["pending"]`` as there."""
+    end, bounds = _outcome_bounds(con, days, until, active_events, signal_events)
+    text = queries.load("scene_push_outcomes") + " ORDER BY rule_id, month, arm, user_id, sent_day"
+    df = queries.execute(con, text, days=days, until=end, **bounds).df()
+    df.attrs["pending"] = dict(queries.run(con, "scene_pending", end=end, days=days).fetchall())
+    return df[OUTCOME_COLUMNS]
+
+
+def evaluate(con, *, days: int = 30, active_events=(), signal_events=("trip",), alpha: float = 0.05,
+             until=None) -> pd.DataFrame:
+    """Per rule and push month, and per rule over all its months ('all'): reactivation within
+    ``days`` days (the days after the push day) for treatment and control, the difference,
+    its interval and p-value, and the push months pooled (``first_month`` .. ``last_month``,
+    ``months`` of them with pushes); ``n_treatment`` and ``n_control`` pooled are pushes (a user
+    pushed in two months counts twice).
+    Only pushes whose ``days`` days end by ``until`` (a date; default and at the latest: the
+    last day of the events) are evaluated: a report of March quotes no push of April, and a
+    push of the last weeks, whose outcome is not known yet, is not counted as a failure.
+    ``attrs["pending"]``: {push month: pushes} of those left out for it, sent by ``until``.
+    Activity comes from the monthly aggregates (computed in memory first when ``con`` has
+    none); the users behind the counts: :func:`push_outcomes`."""
+    end, bounds = _outcome_bounds(con, days, until, active_events, signal_events)
+    df = queries.execute(con, queries.with_cte("scene_evaluation", "scene_push_outcomes"),
+                         days=days, until=end, **bounds).df()
     pending = dict(queries.run(con, "scene_pending", end=end, days=days).fetchall())
     rows = []
     if df.empty:

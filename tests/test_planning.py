@@ -224,3 +224,47 @@ def test_a_target_met_at_the_projections_rates_says_so_in_the_table(sample_lc):
     assert ups[t("verdict", "zh")].iloc[0] == "按预测所用比率即可达成(见上)"
     hard = plan_tables(make_plan(lc, mo, ["2026-07", "2026-08", "2026-09"], 0.85), "en")[1]
     assert not (hard[t("verdict", "en")] == t("met_already", "en")).any()
+
+
+def test_a_target_nothing_plausible_meets_gets_a_realistic_reference(sample_lc):
+    """The sample's 85% target: every way to it was "implausible" or "cannot meet it", and the
+    single-rate lines still advised to combine rates, right under the line that said the
+    combination is implausible too.  The plan now says what the data put within reach (every rate
+    back at its best month), and advises combining only when a combination is plausible."""
+    lc, mo = sample_lc
+    months = ["2026-11", "2026-12", "2027-01"]
+    p = make_plan(lc, mo, months, 0.85)
+    assert not p.met and not any(u["reachable"] and not u["implausible"] for _, u in p.uplifts.iterrows())
+    best = mo[mo["month"] >= "2025-01"][RATES].max()          # after the warm-up (k = 2) of the data's first months
+    at_best = make_plan(lc, mo, months, 0.85, rates=best.to_dict())
+    assert p.best_case_rate == pytest.approx(at_best.average_rate) and p.average_rate < p.best_case_rate < 0.85
+    en, zh = p.summary_lines("en"), p.summary_lines("zh")
+    assert en[-1] == (f"For a realistic target: with every rate back at its best month in the data, the average would "
+                      f"be {p.best_case_rate:.1%}; a target above it needs rates the data never showed.")
+    assert f"平均月活率为 {p.best_case_rate:.1%}" in zh[-1]
+    assert not any("Combine rates instead" in s for s in en) and not any("请组合" in s for s in zh)
+    reachable = make_plan(lc, mo, months, p.average_rate + 0.01)    # a near target: a plausible way, no reference
+    assert not any("realistic target" in s for s in reachable.summary_lines("en"))
+
+
+def test_a_plan_at_a_peak_months_rates_says_so_in_its_verdict_and_gives_last_years(sample_lc):
+    """A shop's plan for December to February at November's rates (the best of six months for
+    each) read "(met)"; the verdict now names the month, and last year's rates of the same months
+    give a second average.  The command line, which passes its rate options unset, detects the peak
+    too (it never did)."""
+    lc, mo = sample_lc
+    months = ["2026-11", "2026-12", "2027-01"]
+    peaked = mo.copy()
+    peaked.loc[peaked["month"] == "2026-10", RATES] = peaked[RATES].max().to_numpy() + 0.01
+    p = make_plan(lc, peaked, months, 0.5)
+    assert p.peak_month == "2026-10" and p.met
+    ly = make_plan(lc, peaked, months, 0.5, method="last_year")
+    assert p.seasonal_rate == pytest.approx(ly.average_rate) and p.seasonal_rate != pytest.approx(p.average_rate)
+    en = p.summary_lines("en")
+    assert en[0].endswith("(met at the rates of 2026-10).")
+    assert en[2] == (f"At last year's rates of the same months (toolkit plan --rate-method last_year) the average "
+                     f"would be {ly.average_rate:.1%} ({'met' if ly.average_rate >= 0.5 else 'not met'}).")
+    assert "按 2026-10 的比率可达成" in p.summary_lines("zh")[0]
+    unset = make_plan(lc, peaked, months, 0.5, rates={r: None for r in RATES})      # the CLI's call
+    assert unset.peak_month == "2026-10"
+    assert make_plan(lc, mo, months, 0.5).seasonal_rate is None                        # no peak: no second average

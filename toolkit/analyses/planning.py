@@ -196,6 +196,8 @@ class Plan:
     projection: pd.DataFrame
     uplifts: pd.DataFrame = field(default_factory=pd.DataFrame)
     peak_month: str | None = None   # the one month all four default rates (best of six) come from
+    best_case_rate: float | None = None   # the average with every rate at its best month in the data
+    seasonal_rate: float | None = None    # with a peak month: the average at last year's rates of the plan months
 
     @property
     def average_rate(self) -> float:
@@ -209,18 +211,28 @@ class Plan:
         """The plan in plain words: the projected average, then what each rate would need."""
         from ..report import labels as L
         zh = lang == "zh"
+        peak = self.peak_month
         if zh:
+            verdict = (f"按 {peak} 的比率可达成" if peak else "可达成") if self.met else "未达成"
             lines = [f"以 {self.start.month} 的用户分群为起点,{'、'.join(self.months)} 的预测平均月活率为 "
-                     f"{self.average_rate:.1%},目标 {self.target:.1%}({'可达成' if self.met else '未达成'})。"]
+                     f"{self.average_rate:.1%},目标 {self.target:.1%}({verdict})。"]
         else:
+            verdict = (f"met at the rates of {peak}" if peak else "met") if self.met else "not met"
             lines = [f"Plan for {', '.join(self.months)} from the states of {self.start.month}: average projected "
-                     f"active rate {self.average_rate:.1%} against a target of {self.target:.1%} "
-                     f"({'met' if self.met else 'not met'})."]
-        if self.peak_month:      # a retailer's pre-Christmas month as every rate's "best": said, not assumed quietly
-            lines.append(f"四项比率都取自 {self.peak_month}(近六个月中各项最佳的都是这个月):预测假设该月的水平在计划各月延续。"
-                         if zh else f"All four rates are those of {self.peak_month}, the best month of the last six for "
+                     f"active rate {self.average_rate:.1%} against a target of {self.target:.1%} ({verdict})."]
+        if peak:      # a retailer's pre-Christmas month as every rate's "best": said, not assumed quietly
+            lines.append(f"四项比率都取自 {peak}(近六个月中各项最佳的都是这个月):预测假设该月的水平在计划各月延续。"
+                         if zh else f"All four rates are those of {peak}, the best month of the last six for "
                          "each: the projection assumes that month's level holds through the plan.")
+            if self.seasonal_rate is not None:
+                met = self.seasonal_rate >= self.target
+                lines.append(f"按去年同月的比率计(toolkit plan --rate-method last_year),平均月活率为 "
+                             f"{self.seasonal_rate:.1%}({'可达成' if met else '未达成'})。" if zh else
+                             f"At last year's rates of the same months (toolkit plan --rate-method last_year) the "
+                             f"average would be {self.seasonal_rate:.1%} ({'met' if met else 'not met'}).")
         ups = self.uplifts
+        # "combine rates instead" only when a combination is a plausible way to the target
+        combo_ok = any(u["reachable"] and not u.get("implausible") and "+" in u["rates"] for _, u in ups.iterrows())
         if "implausible" in ups:   # plausible rises first, the combination of all four before single rates
             ups = ups.assign(_order=[(bool(u.get("implausible")) or not u["reachable"], "+" not in u["rates"])
                                      for _, u in ups.iterrows()]).sort_values("_order", kind="stable")
@@ -238,14 +250,14 @@ class Plan:
                                  + (f"其中{which}需达 {u['needed_max']:.1%},远高于其最佳月份 {best:.1%}" if which else
                                     f"最高需达 {u['needed_max']:.1%},远高于数据中的最佳月份 {best:.1%}")
                                  + f"(超出 {PLAUSIBLE_MARGIN * 100:.0f} 个百分点以上即视为不现实)"
-                                 + ("。" if combo else ";请组合提升多个指标。"))
+                                 + ("。" if combo or not combo_ok else ";请组合提升多个指标。"))
                 else:
                     lines.append(f"Raising {names}{'' if combo else ' alone'} is implausible: it would need a rise of "
                                  f"{u['uplift'] * 100:.1f} points" + (f" in each (none above 100%), which takes {which} to "
                                  f"{u['needed_max']:.1%}, far above its best month" if which else
                                  f", to {u['needed_max']:.1%}, far above the best month")
                                  + f" in the data ({best:.1%}; more than {PLAUSIBLE_MARGIN * 100:.0f} points above the "
-                                 "best counts as implausible)" + ("." if combo else ". Combine rates instead."))
+                                 "best counts as implausible)" + ("." if combo or not combo_ok else ". Combine rates instead."))
             elif u["reachable"]:
                 lines.append(f"{names} 提升 {u['uplift'] * 100:.1f} 个百分点即可达成。" if zh else
                              f"Raising {names} by {u['uplift'] * 100:.1f} points meets it.")
@@ -253,6 +265,13 @@ class Plan:
                 lines.append(f"仅提升{names}无法达成:即使达到 100%,平均月活率也只有 {u['average_rate']:.1%}。" if zh else
                              f"Raising {names} alone cannot meet it: even at 100% the average is "
                              f"{u['average_rate']:.1%}.")
+        plausible = any(u["reachable"] and not u.get("implausible") for _, u in ups.iterrows())
+        if not self.met and not plausible and self.best_case_rate is not None:
+            # nothing plausible meets the target: what the data say is within reach, for a target to set
+            lines.append(f"现实参考:若四项比率都回到数据中各自最佳月份的水平,平均月活率为 {self.best_case_rate:.1%};"
+                         "目标在此之上需要数据中从未出现过的比率。" if zh else
+                         f"For a realistic target: with every rate back at its best month in the data, the average "
+                         f"would be {self.best_case_rate:.1%}; a target above it needs rates the data never showed.")
         return lines
 
     def summary(self, lang: str = "en") -> str:
@@ -291,8 +310,19 @@ def make_plan(lc: Lifecycle, monthly: pd.DataFrame, months: list[str], target: f
     ups = [required_uplift(start, months, nu, r, target, [c]) for c in RATES]
     ups.append(required_uplift(start, months, nu, r, target, RATES))
     best = settled_history(monthly, months, settled)[RATES].max()
+    overridden = any(v is not None for v in (rates or {}).values())
+    peak = _one_best_month(monthly, months, settled) if method == "best6" and not overridden else None
+    best_case = None
+    if not best.isna().any():
+        at_best = pd.DataFrame([best.to_numpy()] * len(months), index=months, columns=RATES)
+        best_case = float(project(start, months, nu, at_best)["active_rate"].mean())
+    seasonal = None
+    if peak and any(month_str(add_months(parse_month(m), -12)) in set(settled_history(monthly, months, settled)["month"])
+                    for m in months):
+        seasonal = float(project(start, months, nu, default_rates(monthly, months, "last_year", settled))
+                         ["active_rate"].mean())
     return Plan(target, months, start, r, nu, proj, pd.DataFrame([judge(u, r, best) for u in ups]),
-                peak_month=_one_best_month(monthly, months, settled) if method == "best6" and not rates else None)
+                peak_month=peak, best_case_rate=best_case, seasonal_rate=seasonal)
 
 
 def _one_best_month(monthly: pd.DataFrame, months: list[str], settled_from: str | None = None) -> str | None:

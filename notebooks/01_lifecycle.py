@@ -43,7 +43,7 @@ from IPython.display import Markdown, display
 
 from toolkit.report.context import open_report
 from toolkit.analyses.decomposition import decomposition, mau_bridge, transitions
-from toolkit.report.findings import lifecycle_findings
+from toolkit.report.findings import active_rate_trend, lifecycle_findings
 from toolkit.analyses.planning import make_plan
 from toolkit.analyses.value import monthly_revenue
 from toolkit.report.plots import plot_active_rate, plot_bridge, plot_rates, plot_states, plot_transitions, use_cjk_font
@@ -80,7 +80,9 @@ if history:                     # offline signal that never occurs
 
 # %%
 findings = lifecycle_findings(monthly, ctx.month, ctx.target, lang, default_target=not ctx.cfg.target_set)
-show_findings("lifecycle", findings, summary=findings[1:2])  # the summary page has the other lines' numbers
+trend = active_rate_trend(monthly, ctx.month, lang)    # a slide over several months, which no month's change shows
+# the summary page quotes the trend and the flow line (its table has the first line's numbers)
+show_findings("lifecycle", findings[:1] + trend + findings[1:], summary=trend + findings[1:2])
 revenue = monthly_revenue(ctx.store.con)     # each month's orders, when the data have them (else empty)
 _ = record(ctx, monthly, revenue)
 
@@ -160,7 +162,7 @@ plan = make_plan(ctx.lifecycle, monthly, ctx.plan_months(plan_months), ctx.targe
 projection, uplifts = plan_tables(plan, lang)
 display(styled(projection, lang, "plan"))
 display(styled(uplifts, lang, "plan-rises"))
-show_findings("plan", plan.summary_lines(lang), summary=plan.summary_lines(lang)[:2])
+show_findings("plan", plan.summary_lines(lang), summary=plan.headline_lines(lang))
 
 # %% [markdown] tags=["lang-en"]
 # ## Retention cohorts

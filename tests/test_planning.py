@@ -242,6 +242,7 @@ def test_a_target_nothing_plausible_meets_gets_a_realistic_reference(sample_lc):
     assert en[-1] == (f"For a realistic target: with every rate back at its best month in the data, the average would "
                       f"be {p.best_case_rate:.1%}; a target above it needs rates the data never showed.")
     assert f"平均月活率为 {p.best_case_rate:.1%}" in zh[-1]
+    assert p.headline_lines("en") == en[:2] + en[-1:]          # the summary page quotes it
     assert not any("Combine rates instead" in s for s in en) and not any("请组合" in s for s in zh)
     reachable = make_plan(lc, mo, months, p.average_rate + 0.01)    # a near target: a plausible way, no reference
     assert not any("realistic target" in s for s in reachable.summary_lines("en"))

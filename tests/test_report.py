@@ -75,6 +75,11 @@ def test_summary_numbers_match_the_lifecycle_table(rendered, sample_dir):
     for link in ("01_lifecycle.html", "02_periods.html", "04_value_risk.html"):
         assert link in found, found
     assert "Plan for" in found and "expected to be inactive next month (2026-11)." in found, found
+    # the sample's slide from March (64.0% to 59.9%) is said, and the plan's realistic reference quoted
+    from toolkit.report.findings import active_rate_trend
+    trend = active_rate_trend(cli.reset_index(), "2026-10", "en")
+    assert trend and trend[0] in found and "fallen for 7 months in a row" in trend[0], found
+    assert "For a realistic target: with every rate back at its best month" in found, found
 
 
 def test_nothing_for_management_names_a_user(rendered, sample_dir):

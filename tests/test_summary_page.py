@@ -136,3 +136,29 @@ def test_no_comparison_with_months_before_the_events_begin(tmp_path):
     assert rows and all(r[3] == "" for r in rows), rows           # no year-on-year column
     assert all(r[2] for r in rows), rows                          # last month is after the events begin
     assert "the data start in 2025-07" in page
+
+
+def test_a_slide_of_the_active_rate_over_several_months_is_a_finding():
+    """64.1% to 59.9% in seven steps of about 0.5 points: no month's change was among the largest
+    movements and no finding said it.  Three moves or more the same way (as shown, to a tenth of a
+    point) are one sentence; a move that rounds to 0.0 ends the run; the data's first month (every
+    user new, 100%) is no start."""
+    import pandas as pd
+    from toolkit.report.findings import active_rate_trend
+    months = [f"2026-{m:02d}" for m in range(1, 9)]
+    rates = [1.0, 0.62, 0.641, 0.636, 0.6304, 0.6296, 0.625, 0.60]   # 64.1 63.6 63.0 63.0(-0.0x) 62.5 60.0
+    mo = pd.DataFrame({"month": months, "active_rate": rates, "cumulative": [100, 150, 200, 250, 300, 350, 400, 450],
+                       "new": [100, 50, 50, 50, 50, 50, 50, 50]})
+    assert active_rate_trend(mo, "2026-08", "en") == []            # 63.0 -> 63.0 shown: the run is 2 moves long
+    mo.loc[5, "active_rate"] = 0.628                                  # 63.0 -> 62.8: four moves down from March
+    assert active_rate_trend(mo, "2026-08", "en") == [
+        "The monthly active rate has fallen for 5 months in a row: from 64.1% in 2026-03 to 60.0% in 2026-08 "
+        "(-4.1 points)."]
+    assert active_rate_trend(mo, "2026-08", "zh") == [
+        "月活率已连续 5 个月下降:从 2026-03 的 64.1% 降至 2026-08 的 60.0%(共 -4.1 个百分点)。"]
+    assert active_rate_trend(mo, "2026-04", "en") == []             # March's rise from 62.0% is one move up
+    up = mo.assign(active_rate=[1.0, 0.30, 0.31, 0.32, 0.33, 0.34, 0.35, 0.36])
+    assert active_rate_trend(up, "2026-04", "en") == [] and active_rate_trend(up, "2026-05", "en")[0].startswith(
+        "The monthly active rate has risen for 3 months")
+    # the first month (100%: every user new) is no start: from 100% to 30% is not a fall
+    assert active_rate_trend(up.assign(active_rate=[1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]), "2026-03", "en") == []

@@ -265,14 +265,25 @@ class Plan:
                 lines.append(f"仅提升{names}无法达成:即使达到 100%,平均月活率也只有 {u['average_rate']:.1%}。" if zh else
                              f"Raising {names} alone cannot meet it: even at 100% the average is "
                              f"{u['average_rate']:.1%}.")
-        plausible = any(u["reachable"] and not u.get("implausible") for _, u in ups.iterrows())
-        if not self.met and not plausible and self.best_case_rate is not None:
-            # nothing plausible meets the target: what the data say is within reach, for a target to set
-            lines.append(f"现实参考:若四项比率都回到数据中各自最佳月份的水平,平均月活率为 {self.best_case_rate:.1%};"
-                         "目标在此之上需要数据中从未出现过的比率。" if zh else
-                         f"For a realistic target: with every rate back at its best month in the data, the average "
-                         f"would be {self.best_case_rate:.1%}; a target above it needs rates the data never showed.")
-        return lines
+        return lines + self._reference(lang)
+
+    def _reference(self, lang: str) -> list[str]:
+        """When nothing plausible meets the target: what the data put within reach, for a target
+        to set (one line, or none)."""
+        plausible = any(u["reachable"] and not u.get("implausible") for _, u in self.uplifts.iterrows())
+        if self.met or plausible or self.best_case_rate is None:
+            return []
+        return [f"现实参考:若四项比率都回到数据中各自最佳月份的水平,平均月活率为 {self.best_case_rate:.1%};"
+                "目标在此之上需要数据中从未出现过的比率。" if lang == "zh" else
+                f"For a realistic target: with every rate back at its best month in the data, the average "
+                f"would be {self.best_case_rate:.1%}; a target above it needs rates the data never showed."]
+
+    def headline_lines(self, lang: str = "en") -> list[str]:
+        """The lines a summary page quotes: the verdict, the line after it, and the realistic
+        reference when there is one."""
+        lines = self.summary_lines(lang)
+        ref = self._reference(lang)
+        return lines[:2] + ([] if not ref or ref[0] in lines[:2] else ref)
 
     def summary(self, lang: str = "en") -> str:
         return "\n".join(self.summary_lines(lang))

@@ -91,6 +91,35 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
     return out
 
 
+TREND_MONTHS = 3     # months in a row of moves one way before the active rate's trend is a finding
+
+
+def active_rate_trend(monthly: pd.DataFrame, month: str, lang: str = "zh", min_months: int = TREND_MONTHS) -> list[str]:
+    """One sentence when the monthly active rate has moved the same way (as shown, to a tenth of
+    a point) for ``min_months`` months or more in a row up to ``month``: a slow slide of 0.4 points
+    a month was in no finding and never the month's largest movement.  The data's first months
+    (every user new, ``without_history``) are not a start."""
+    from ..analyses.lifecycle import without_history
+    m = monthly[~monthly["month"].isin(without_history(monthly)) & (monthly["month"] <= month)]
+    m = m.dropna(subset=["active_rate"])
+    if m.empty or m["month"].iloc[-1] != month:
+        return []
+    rates, months = m["active_rate"].tolist(), m["month"].tolist()
+    signs = [(d > 0) - (d < 0) for d in (L.shown_change(a, b) for a, b in zip(rates[1:], rates[:-1]))]
+    n = 0
+    while n < len(signs) and signs[-1 - n] == signs[-1] != 0:
+        n += 1
+    if n < min_months:
+        return []
+    a, b, start = rates[-1 - n], rates[-1], months[-1 - n]
+    d = L.shown_change(b, a)
+    if lang == "zh":
+        return [f"月活率已连续 {n} 个月{'上升' if d > 0 else '下降'}:从 {start} 的 {_pct(a)} "
+                f"{'升至' if d > 0 else '降至'} {month} 的 {_pct(b)}(共 {d:+.1f} 个百分点)。"]
+    return [f"The monthly active rate has {'risen' if d > 0 else 'fallen'} for {n} months in a row: from "
+            f"{_pct(a)} in {start} to {_pct(b)} in {month} ({d:+.1f} points)."]
+
+
 _FLOW_WHOM = {  # flow -> (English, Chinese): whom the part of MAU counts
     "new": ("entered this month", "本月新进入"),
     "active": ("last month's older active users who stayed", "上月老活跃用户中本月仍活跃的"),

@@ -43,7 +43,7 @@ from IPython.display import Markdown, display
 
 from toolkit.report.context import open_report
 from toolkit.analyses.decomposition import decomposition, mau_bridge, transitions
-from toolkit.report.findings import active_rate_trend, lifecycle_findings
+from toolkit.report.findings import active_rate_trend, lifecycle_findings, segment_finding
 from toolkit.analyses.planning import make_plan
 from toolkit.analyses.value import monthly_revenue
 from toolkit.report.plots import plot_active_rate, plot_bridge, plot_rates, plot_states, plot_transitions, use_cjk_font
@@ -208,6 +208,8 @@ if seg_by:
                            names=ctx.cfg.segment_names, ax=b)
     plt.show()
     display(styled(segment_table(seg_monthly, ctx.month, lang), lang, f"segments-{seg_by}"))
+    seg_name = L.segment_column(seg_by, lang, ctx.cfg.segment_names)
+    show_findings("segments", segment_finding(seg_monthly, ctx.month, seg_name, lang))  # the clearest gap, if any
 else:
     display(Markdown(L.t(no_columns_reason(ctx.store.con), lang)))
 _ = record_cohorts(ctx, cohorts, seg_monthly, seg_by)

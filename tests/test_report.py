@@ -80,6 +80,7 @@ def test_summary_numbers_match_the_lifecycle_table(rendered, sample_dir):
     trend = active_rate_trend(cli.reset_index(), "2026-10", "en")
     assert trend and trend[0] in found and "fallen for 7 months in a row" in trend[0], found
     assert "For a realistic target: with every rate back at its best month" in found, found
+    assert "Channel 'ad' had a new-user retention of" in __import__("html").unescape(found), found   # planted
 
 
 def test_nothing_for_management_names_a_user(rendered, sample_dir):

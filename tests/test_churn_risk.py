@@ -150,6 +150,33 @@ def test_churn_risk_cli(sample_dir, tmp_path):
     assert bad.returncode == 2 and "earlier months" in bad.stderr
 
 
+
+def test_the_churn_list_can_be_the_riskiest_share_and_says_how_such_probabilities_held(sample_dir, tmp_path):
+    """The command listed every active user with no threshold, its precision without the share a
+    random list would reach, a two-month training without a word (6 were asked), and a workbook of
+    probabilities as 0.822227.  Now: --top, the base rate, the short training said, how users at the
+    list's lowest probability fared on the evaluation month, percentages in the workbook."""
+    from openpyxl import load_workbook
+    from toolkit.analyses.churn_risk import churn_risk
+    out = tmp_path / "risk.xlsx"
+    proc = run_cli("churn-risk", sample_dir, "--month", "2026-10", "--top", "0.1", "--out", out, "--lang", "en")
+    assert proc.returncode == 0, proc.stderr
+    r = churn_risk(Lifecycle(open_store(sample_dir).con), "2026-10", churn_after=2, with_reasons=False)
+    n = int(np.ceil(0.1 * len(r.scores)))
+    top = r.scores.sort_values("probability", ascending=False).head(n)
+    book = load_workbook(out).active
+    assert book.max_row == 1 + n and book.cell(2, 3).number_format == "0.0%"
+    assert book.cell(2, 3).value == pytest.approx(float(top["probability"].iloc[0]), abs=1e-6)
+    base = r.evaluation["base_rate"].iloc[0]
+    assert f"of all 2026-09's active users, {base:.1%} were inactive the month after" in proc.stderr
+    held = r.eval_frame[r.eval_frame[f"p_{r.chosen}"] >= top["probability"].min()]
+    assert (f"On 2026-09 the users at or above it were predicted at {held[f'p_{r.chosen}'].mean():.0%} and "
+            f"{held['inactive_next'].mean():.0%} were inactive") in proc.stderr, proc.stderr
+    assert "not the 6 asked" not in proc.stderr
+    early = run_cli("churn-risk", sample_dir, "--month", "2025-04", "--lang", "en", "--top", "0.05")
+    assert early.returncode == 0 and "trained on 2025-01 .. 2025-02; 2 months, not the 6 asked" in early.stderr
+
+
 def test_a_reason_names_the_state_in_its_language():
     """A model under which returned users are the riskiest gives "lifecycle state returned" as a
     reason, with the typical state beside it; in Chinese the state is named in Chinese too

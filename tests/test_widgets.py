@@ -234,6 +234,11 @@ def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs
     assert (p >= start).mean() >= 0.10 > (p >= start + 0.05).mean() and round(start * 20, 9) % 1 == 0
     want = expected(p=start)
     assert said() == (len(want), round(want["probability"].sum()))
+    # beside it, how such probabilities held on the evaluation month (on the UK shop the riskiest tenth were
+    # put at 86% and 71% went quiet, and the count above was read as a promise)
+    held = risk.eval_frame[risk.eval_frame[f"p_{risk.chosen}"] >= start]
+    assert f"回看模型未学过的 {risk.eval_month}:模型给出不低于 {start:.0%} 的 {len(held):,} 位用户,预测 " \
+           f"{held[f'p_{risk.chosen}'].mean():.0%} 次月不活跃,实际为 {held['inactive_next'].mean():.0%}。" in ex.summary.value
     before = ex.images["probabilities"].value
     for control, value in ((ex.state, "active"), (ex.tier, "important_value"), (ex.tag, "car_control")):
         control.value = value

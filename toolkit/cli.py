@@ -267,9 +267,10 @@ def _for_people(df, out, language: str, segment: str = "分群", headers: dict |
     return df.rename(columns=headers)
 
 
-def _write_frame(df, out):
+def _write_frame(df, out, number_formats: dict | None = None):
     """CSV (with a byte-order mark, for Excel), an Excel workbook or JSON, by the extension of
-    ``out``; CSV to stdout when out is None (see _tidy)."""
+    ``out``; CSV to stdout when out is None (see _tidy).  ``number_formats``: column -> Excel
+    number format of a workbook's column (shares as percentages)."""
     from .export import write_table
     df = _tidy(df)
     if out is None:
@@ -278,7 +279,7 @@ def _write_frame(df, out):
         Path(out).write_text(df.to_json(orient="records", force_ascii=False, indent=1, double_precision=15),
                              encoding="utf-8")
     else:
-        write_table(df, out)
+        write_table(df, out, number_formats=number_formats)
     if out is not None:
         click.echo(f"Wrote {len(df):,} rows to {out}.")
 
@@ -700,11 +701,16 @@ def rfm(ctx, data_dir, month, window, bins, out, language):
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None,
               help="Language of the reasons; with zh an .xlsx file also gets Chinese headers and states (CSV and "
                    "JSON keep the keys, for tools that read them).")
+@click.option("--top", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Only the riskiest share of the month's active users, e.g. 0.1 for the riskiest tenth (the share "
+                   "the model's precision is measured on); default: every active user.")
 @click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.pass_context
-def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, out):
+def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, top, out):
     """Per user active in the month: the probability of being inactive next month, the three features
-    that raise it most and the scene rule that would reach the user; the model's out-of-time accuracy on stderr."""
+    that raise it most and the scene rule that would reach the user, riskiest first; the model's out-of-time
+    accuracy on stderr."""
+    import math
     from .analyses.churn_risk import describe, user_risk
     from .analyses.preferences import categories
     from .analyses.scenes import load_rules, rules_for
@@ -714,8 +720,17 @@ def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, out):
     path = rules_for(cfg.data_dir, rules)
     df, r = user_risk(lc, month, churn_after=cfg.churn_after, rules=load_rules(path, categories(store.con)) if path else None,
                       lang=language or cfg.language, train_months=train_months)
-    click.echo(describe(r), err=True)
-    _write_frame(_for_people(df, out, language or cfg.language), out)
+    click.echo(describe(r, asked=train_months), err=True)
+    if top is not None:
+        df = df.head(max(1, math.ceil(top * len(df))))
+        back = r.backtest(float(df["probability"].min()))
+        click.echo(f"note: the riskiest {top:.0%}: {len(df):,} of {len(r.scores):,} users, at or above "
+                   f"{df['probability'].min():.1%}; expected inactive {df['probability'].sum():,.0f}. On {r.eval_month} "
+                   f"the users at or above it were predicted at {back['predicted']:.0%} and {back['observed']:.0%} "
+                   "were inactive the month after.", err=True)
+    lang = language or cfg.language
+    _write_frame(_for_people(df, out, lang), out,
+                 number_formats={_ZH_HEADERS["probability"] if lang == "zh" else "probability": "0.0%"})
 
 
 @main.command()

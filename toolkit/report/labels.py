@@ -232,6 +232,13 @@ TEXT = {
     "vr_min_probability": ("lowest churn probability", "最低流失概率"),
     "vr_chosen": ("{n} users chosen; expected inactive in {month}: {e} ({share} of them).",
                   "已选 {n} 位用户;预计 {month} 不活跃 {e} 位(占 {share})。"),
+    "vr_backtest": ("Held against {month}, a month the model had not learned from: of the {n} users it put at or above "
+                    "{p}, it predicted {pred} inactive the month after and {obs} were.",
+                    "回看模型未学过的 {month}:模型给出不低于 {p} 的 {n} 位用户,预测 {pred} 次月不活跃,实际为 {obs}。"),
+    "vr_backtest_high": (" Read the expected number above as too high by about that much.",
+                         "上面的预计人数据此看可能偏高。"),
+    "vr_backtest_low": (" Read the expected number above as too low by about that much.",
+                        "上面的预计人数据此看可能偏低。"),
     "vr_none_chosen": ("No user active this month matches these choices.", "本月没有符合所选条件的活跃用户。"),
     "vr_none_above": ("None of the {n} users of these choices is at or above {p}: lower the lowest probability.",
                       "所选条件下的 {n} 位用户都低于 {p}:请降低最低流失概率。"),

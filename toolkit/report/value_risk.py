@@ -209,10 +209,12 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=N
         ev = risk.evaluation.set_index("model")
         c, b = ev.loc[risk.chosen], ev.loc["baseline"]
         out.append((f"流失预警模型({model(risk.chosen, lang)})在 {risk.eval_month} 的样本外 AUC 为 {c['auc']:.3f},"
-                    f"仅按最近活跃的基线为 {b['auc']:.3f};风险最高的 10% 用户中 {c['precision_top']:.0%} 次月未活跃。") if zh else
+                    f"仅按最近活跃的基线为 {b['auc']:.3f};风险最高的 10% 用户中 {c['precision_top']:.0%} 次月未活跃"
+                    f"(全部活跃用户中为 {c['base_rate']:.0%})。") if zh else
                    (f"The churn model ({model(risk.chosen, lang)}) scored an out-of-time AUC of {c['auc']:.3f} on "
                     f"{risk.eval_month}, against {b['auc']:.3f} for recency alone; of the riskiest 10%, "
-                    f"{c['precision_top']:.0%} were inactive the month after."))
+                    f"{c['precision_top']:.0%} were inactive the month after ({c['base_rate']:.0%} of all active "
+                    "users)."))
     out += pairs_words[:1]
     if ranked is not None and len(ranked):
         r = ranked.iloc[0]

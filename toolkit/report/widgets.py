@@ -447,6 +447,13 @@ class RiskExplorer:
             e = float(chosen["probability"].sum())
             self.summary.value = "<p>" + L.t("vr_chosen", lang).format(
                 n=f"{len(chosen):,}", e=f"{e:,.0f}", share=f"{e / len(chosen):.0%}", month=self.next_month) + "</p>"
+            back = self.risk.backtest(cut, self.state.value)    # how such probabilities held on a month with outcomes
+            if back["users"]:
+                gap = round(back["predicted"] * 100) - round(back["observed"] * 100)
+                self.summary.value += "<p><small>" + L.t("vr_backtest", lang).format(
+                    month=self.risk.eval_month, n=f"{back['users']:,}", p=f"{cut:.0%}", pred=f"{back['predicted']:.0%}",
+                    obs=f"{back['observed']:.0%}") + (L.t("vr_backtest_high" if gap > 0 else "vr_backtest_low", lang)
+                                                      if abs(gap) >= 5 else "") + "</small></p>"
             self.shown = self.rows(chosen.head(self.SHOWN))
             column = self._probability
             shown = self.shown.assign(**{column: self.shown[column].map("{:.0%}".format)})

@@ -146,6 +146,13 @@ def test_rfm_cli_writes_ids_to_a_file(orders_dir, tmp_path):
     assert pd.isna(df.set_index("user_id").loc[5, "tier"])
     assert "important_value" in proc.stdout or "重要价值" in proc.stdout     # the tier summary on screen
     assert re.search(r"\d%", proc.stdout) and not re.search(r"\d\.\d{3}\b", proc.stdout)   # shares in %, no 0.333
+    # the share is of the scored users: said, with those left without a tier (user 5)
+    assert "(share: of the 4 users scored, those with an order in the 3 months; 2 of the 6 users entered by " \
+           "2025-03 have none and no tier)" in proc.stdout, proc.stdout
+    en = run_cli("rfm", orders_dir, "--month", "2025-03", "--window", "3", "--bins", "4", "--lang", "en")
+    assert "tier_zh" not in en.stdout and "重要价值" not in en.stdout      # an English summary in English
+    assert "tier_zh" in run_cli("rfm", orders_dir, "--month", "2025-03", "--window", "3", "--bins", "4",
+                                "--lang", "zh").stdout
     bad = run_cli("rfm", orders_dir, "--month", "2025-03", "--bins", "1")
     assert bad.returncode == 2 and "--bins" in bad.stderr
 

@@ -677,9 +677,13 @@ def rfm(ctx, data_dir, month, window, bins, out, language):
     scored = df[df["tier"].notna()].copy()
     scored.attrs = dict(df.attrs)
     summary = tier_summary(scored)
-    summary.insert(1, "tier_zh", summary["tier"].map(TIER_ZH))
+    if (language or cfg.language) == "zh":
+        summary.insert(1, "tier_zh", summary["tier"].map(TIER_ZH))
     mode = "RFM" if df.attrs["mode"] == "rfm" else "RF (no orders in the data: recency and frequency of activity)"
     click.echo(f"{mode} tiers of {month}, window {window} months, {bins} bins:")
+    what = "an order" if df.attrs["mode"] == "rfm" else "activity"
+    click.echo(f"(share: of the {len(scored):,} users scored, those with {what} in the {window} months; "
+               f"{len(df) - len(scored):,} of the {len(df):,} users entered by {month} have none and no tier)")
     shown = summary.copy()     # for reading: shares as percentages, money to cents, days and counts to one decimal
     fmt = {"share": "{:.1%}", "revenue_share": "{:.1%}", "revenue": "{:,.2f}", "recency_days": "{:.1f}",
            "frequency": "{:.1f}"}

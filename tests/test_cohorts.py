@@ -185,3 +185,19 @@ def test_segment_chart_titles_name_the_column_in_the_report_language(lc, tmp_pat
     cfg.write_text("segment_names: {channel: [a, b]}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="segment_names: the name of 'channel'"):
         load_config(cfg)
+
+
+def test_the_retention_heatmap_says_when_it_shows_only_the_last_cohorts():
+    """The page's triangle showed the last 12 of 24 cohorts while `toolkit cohorts` gave all 24,
+    and nothing said so: the title does now, and only when cohorts are left out."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from toolkit.report.cohort_plots import plot_cohort_heatmap
+    table = pd.DataFrame({"cohort": [f"2025-{m:02d}" for m in range(1, 7)], "size": [10] * 6,
+                          "m0": [1.0] * 6, "m1": [0.5] * 5 + [float("nan")]})
+    ax = plot_cohort_heatmap(table, lang="en", last=4)
+    assert ax.get_title().endswith("the last 4 of 6 cohorts; every cohort: toolkit cohorts")
+    assert "最近 4 个进入月份(共 6 个" in plot_cohort_heatmap(table, lang="zh", last=4).get_title()
+    assert "\n" not in plot_cohort_heatmap(table, lang="en", last=12).get_title()
+    plt.close("all")

@@ -53,7 +53,10 @@ def plot_cohort_heatmap(table: pd.DataFrame, *, lang="zh", ax=None, last: int = 
                             color="white" if values[i, j] > 0.6 else "black")
     ax.set_xlabel(L.t("months_since_entry", lang))
     ax.set_ylabel(f"{L.t('entry_month', lang)} ({L.t('cohort_size', lang)})")
-    ax.set_title(L.t("cohort_heatmap", lang))
+    title = L.t("cohort_heatmap", lang)
+    if len(table) > len(t):      # the earlier cohorts are in the export (toolkit cohorts), not in the chart
+        title += "\n" + L.t("cohort_heatmap_last", lang).format(n=len(t), of=len(table))
+    ax.set_title(title)
     ax.figure.colorbar(im, ax=ax, format=PercentFormatter(1.0), fraction=0.03)
     return ax
 

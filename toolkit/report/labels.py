@@ -72,6 +72,8 @@ TEXT = {
     "transitions": ("Where last month's users went (share of row)", "用户群体迁移(行占比)"),
     # retention cohorts and breakdowns by segment (toolkit/report/cohort_plots.py)
     "cohort_heatmap": ("Retention by entry month (share of the cohort active)", "留存矩阵(同期进入用户中活跃的比例)"),
+    "cohort_heatmap_last": ("the last {n} of {of} cohorts; every cohort: toolkit cohorts",
+                            "最近 {n} 个进入月份(共 {of} 个;全部见 toolkit cohorts)"),
     "layer_cake": ("Active users by entry month", "月活跃用户按进入月份分层"),
     "months_since_entry": ("months since entry", "进入后月数"),
     "entry_month": ("entry month", "进入月份"),

@@ -95,10 +95,10 @@ def plot_segment_rate(seg_monthly: pd.DataFrame, by: str, *, rate="active_rate",
         ax.plot(g["month"], g[rate], marker=".", label=segment_label(seg, lang), **kwargs)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.tick_params(axis="x", rotation=90)
-    title = L.rate(rate, lang) if rate != "active_rate" else L.t("segment_active_rate", lang)
-    column = L.segment_column(by, lang, names)
-    gap = _gap(column, lang)
-    ax.set_title(f"{title}{gap}{column}" if rate == "active_rate" else f"{title} · {column}")
+    column = L.segment_column(by, lang, names)     # one form for every rate: 月活率,按渠道 / new-user retention by ...
+    name = L.rate(rate, lang)
+    ax.set_title(f"{name},按{_gap(column, lang)}{column}" if lang == "zh" else
+                 f"{name[:1].upper() + name[1:]} by {column}")
     ax.legend(fontsize=8, ncol=2)
     return ax
 

@@ -86,7 +86,6 @@ TEXT = {
     "segment_column_channel": ("Channel", "渠道"),     # names of the sample's users columns (segment_column)
     "segment_column_city": ("City", "城市"),
     "segment_other": ("other (small segments)", "其他(小细分合并)"),
-    "segment_active_rate": ("Monthly active rate by", "月活率,按"),
     "segment_retention": ("Share of the cohort active, by months since entry, by", "同期用户留存曲线,按"),
     "no_segments": ("No users column to break down by: segment_columns of the configuration names none that the "
                     "users table has.", "没有可用于细分的用户字段:配置 segment_columns 中的字段在用户表中都不存在。"),

@@ -274,7 +274,9 @@ class SegmentExplorer:
         self.follow = follow
         self._data = {}
         columns = list(columns)
-        self.by = w.Dropdown(options=columns, value=by if by in columns else columns[0],
+        names = ctx.cfg.segment_names       # the column as the charts' titles name it (渠道, not channel)
+        self.by = w.Dropdown(options=[(L.segment_column(c, lang, names), c) for c in columns],
+                             value=by if by in columns else columns[0],
                              description=L.t("breakdown", lang), style=_STYLE)
         self.rate = w.Dropdown(options=[(L.rate(r, lang), r) for r in self.RATE_CHOICES], value="active_rate",
                                description=L.t("rate", lang), style=_STYLE)

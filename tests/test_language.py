@@ -77,3 +77,15 @@ def test_the_lifecycle_glossary_defines_the_seven_states_and_old_active_users(la
     for s in STATES:
         assert L.state(s, lang) in states, s
     assert ("老活跃用户" if lang == "zh" else "old active users") in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_jargon_a_manager_met_on_the_pages_is_in_their_glossary(lang):
+    """AARRR (a chart title), difference-in-differences (a campaign without control), the two
+    churn models and Spearman / Pearson were on the pages with no word of what they are."""
+    zh = lang == "zh"
+    periods, value = L.glossary("periods", lang), L.glossary("value_risk", lang)
+    assert "AARRR" in periods and ("双重差分" if zh else "difference-in-differences") in periods
+    assert ("逻辑回归" if zh else "logistic regression") in value and ("梯度提升树" if zh else "gradient boosting") in value
+    assert "Spearman" in value and "Pearson" in value and "-1" in value
+    assert L.t("diff-in-diff", lang) in periods or "diff-in-diff" in L.t("diff-in-diff", lang)

@@ -452,7 +452,14 @@ GLOSSARY = {
         ("revenue per user / payer", "人均收入 / 付费用户人均收入", "the cohort's order amounts in the entry month "
          "and the two after, over its users / over its paying users.",
          "同期用户在进入当月及之后两个月的订单金额 ÷ 用户数 / ÷ 付费用户数。"),
+        ("AARRR funnel", "AARRR 漏斗", "acquisition, activation, retention, revenue, referral: the five steps a "
+         "month's new users go through (the funnel above).",
+         "获客、激活、留存、变现、推荐:当月新进入用户依次经过的五步(即上面的漏斗)。"),
         ("stickiness", "粘性", "mean daily active users over monthly active users.", "日均活跃用户 ÷ 月活跃用户。"),
+        ("difference-in-differences", "双重差分", "for a campaign without a control arm: the members' change from "
+         "before to during the campaign, minus everyone else's change over the same days; what the members gained "
+         "beyond the month's common movement.",
+         "用于没有对照组的活动:活动成员从活动前到活动期间的变化,减去其他用户同期的变化;即扣除大盘共同变化后成员多出的部分。"),
         ("p-value", "p值", "the chance of a difference at least this large between the arms if the campaign had no "
          "effect; below 0.05 the difference is unlikely to be chance.",
          "若活动没有效果,两组之间出现至少这么大差异的概率;低于 0.05 时差异不太可能是偶然。"),
@@ -486,8 +493,16 @@ GLOSSARY = {
         ("out-of-time AUC", "样本外 AUC", "how well the risk ranks users who went inactive above those who did not, on "
          "the latest month whose outcome is known (0.5 = chance, 1 = perfect).",
          "在最近一个已知结果的月份上,风险排序区分次月不活跃与活跃用户的能力(0.5 为随机,1 为完美)。"),
-        ("correlation", "相关系数", "Spearman on monthly levels, Pearson on month-on-month changes; an association, "
-         "not a cause.", "月度水平用 Spearman,环比变化用 Pearson;表示相关,不代表因果。"),
+        ("correlation", "相关系数", "between -1 and +1: how closely two monthly KPIs move together (+1: always the "
+         "same way, -1: always opposite, 0: unrelated). On monthly levels it is Spearman's (by rank), on month-on-month "
+         "changes Pearson's (two KPIs that both grow correlate on levels by that alone); an association, not a cause.",
+         "介于 -1 与 +1 之间,表示两个月度指标同步变化的程度(+1:总是同向,-1:总是反向,0:无关)。月度水平用 Spearman"
+         "(按排名),环比变化用 Pearson(两个都在增长的指标仅因此就会在水平上相关);表示相关,不代表因果。"),
+        ("logistic regression, gradient boosting", "逻辑回归、梯度提升树", "the two models the churn warning fits: a "
+         "logistic regression weighs each feature once; gradient boosting adds many small decision trees and can "
+         "catch combinations of features. The one that ranked users better on the validation month is used.",
+         "流失预警拟合的两种模型:逻辑回归对每个特征各给一个权重;梯度提升树由许多小决策树累加而成,能捕捉特征之间的组合。"
+         "使用在验证月上排序效果更好的一个。"),
         ("pushes sent, holiday days, campaigns", "推送数、节假日天数、活动数", "in the correlations: the scene rules' pushes "
          "sent in the month (the pushes table), the days of holiday windows in it, the campaigns running in it.",
          "相关性中的月度指标:当月自动化场景规则发出的推送条数(pushes 表)、节假日窗口的天数、进行中的活动个数。"),

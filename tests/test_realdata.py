@@ -146,3 +146,19 @@ def test_the_user_export_of_a_shop_has_no_driving_column(retail, tmp_path):
     df = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
     assert "drove in the last 3 months" not in df.columns and "lifecycle state" in df.columns
     assert "" not in set(df["value tier (RFM)"])      # every customer ordered within the 12 months
+
+
+def test_the_readmes_retail_configuration_validates_without_the_samples_settings(retail, tmp_path):
+    """The README had `toolkit validate data/retail` before the retail configuration, so the
+    project's toolkit.yaml (the sample's) applied and validate warned that the offline signal
+    `trip` never occurs.  The README's own retail.yaml block, pointed at the converted data."""
+    import re
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(data_dir: data/retail\n.*?)```", text, re.S).group(1)
+    assert "toolkit --config retail.yaml validate" in text and "toolkit validate data/retail" not in text
+    cfg = tmp_path / "retail.yaml"
+    cfg.write_text(block.replace("data_dir: data/retail", f"data_dir: {retail}")
+                   .replace("reports_dir: reports/retail", f"reports_dir: {tmp_path / 'reports'}"), encoding="utf-8")
+    proc = run_cli("--config", cfg, "validate", cwd=ROOT)
+    assert proc.returncode == 0 and "4,338 users" in proc.stdout, proc.stderr
+    assert "signal_events" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr

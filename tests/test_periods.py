@@ -483,8 +483,12 @@ def test_period_charts_show_a_full_step_and_stickiness_from_zero():
     import matplotlib
     matplotlib.use("Agg")
     from toolkit.report.period_plots import plot_funnel, plot_stickiness
-    funnel = pd.DataFrame({"cohort": ["2011-01", "2011-02"], "paying_share": [1.0, 1.0]})
+    funnel = pd.DataFrame({"cohort": ["2011-01", "2011-02"], "paying_share": [1.0, 0.98]})
     assert plot_funnel(funnel, lang="en").get_ylim()[1] > 1.0
+    # a step at 100% in every cohort (every customer entered with a purchase) is so by construction: no line
+    # (the notes under the chart say why); a flat 100% line read as a result
+    shop = pd.DataFrame({"cohort": ["2011-01", "2011-02"], "paying_share": [1.0, 1.0], "retained_share": [0.3, 0.2]})
+    assert [t.get_text() for t in plot_funnel(shop, lang="en").get_legend().get_texts()] == ["retained next month"]
     sticky = pd.DataFrame({"month": ["2011-01", "2011-02"], "dau_mau": [0.041, 0.048]})
     lo, hi = plot_stickiness(sticky, lang="en").get_ylim()
     assert lo == 0 and hi > 0.048
@@ -553,6 +557,12 @@ def test_rate_charts_leave_out_the_first_month_of_the_data_and_say_so():
     ax = plot_period_rates(period_view(monthly, markers), lang="zh")
     assert math.isnan(ax.get_lines()[0].get_ydata()[0]) and list(ax.get_lines()[0].get_ydata()[1:]) == [0.6, 0.5]
     assert any("2025-01 为数据首月" in t.get_text() for t in ax.texts)
+    assert ax.get_title() == "月度指标"                  # no markers: the title promises none
+    marked = markers.assign(holidays=["元旦", "", ""])
+    assert plot_period_rates(period_view(monthly, marked), lang="en").get_title() == "Rates by month; holiday months ▲"
+    both = marked.assign(campaigns=["", "C1", ""])
+    assert plot_period_rates(period_view(monthly, both), lang="en").get_title() == \
+        "Rates by month; holiday months ▲, campaign months ●"
     later = monthly.iloc[1:]                       # a table that starts later: nothing left out, nothing said
     assert not plot_active_rate(later, lang="en").texts
     from toolkit.report.cohort_plots import plot_segment_rate       # by segment too: every segment 100% there

@@ -17,6 +17,9 @@ _T = {"daily": ("Daily active users, holiday windows shaded", "日活跃用户(�
       "lift_axis": ("daily users vs ordinary days (1 = no change; left of 1 = a drop)",
                     "日活相对平日的倍数(1 = 无变化,小于 1 为下降)"),
       "rates": ("Rates by month; holiday months ▲, campaign months ●", "月度指标(▲节假日月 ●活动月)"),
+      "rates_holidays": ("Rates by month; holiday months ▲", "月度指标(▲节假日月)"),
+      "rates_campaigns": ("Rates by month; campaign months ●", "月度指标(●活动月)"),
+      "rates_plain": ("Rates by month", "月度指标"),
       "effects": ("Campaign effect on the goal metric (treatment − control, 95% interval)",
                   "活动效果(实验组−对照组,95%区间)"),
       "funnel": ("AARRR funnel by entry month (share of the cohort)", "按注册月的AARRR漏斗(占同期新用户)"),
@@ -77,7 +80,9 @@ def plot_period_rates(view: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
     ax.set_xticks(x, view["month"], rotation=90)
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(_t("rates", lang))
+    # the title names the markers the chart has (a shop without campaigns had "campaign months ●" and none)
+    ax.set_title(_t({(True, True): "rates", (True, False): "rates_holidays", (False, True): "rates_campaigns",
+                     (False, False): "rates_plain"}[(bool(hol.any()), bool(camp.any()))], lang))
     ax.legend(ncol=3, fontsize=8)
     return ax
 
@@ -99,11 +104,13 @@ def plot_campaign_effects(effects: pd.DataFrame, *, lang="zh", ax=None, **kwargs
 
 
 def plot_funnel(funnel: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
-    """Each step's share of the cohort, one line per step, by entry month."""
+    """Each step's share of the cohort, one line per step, by entry month; a step at 100% in
+    every cohort (paying, where every user entered with a purchase) is no line: it is so by
+    construction, and the notes under the chart say it."""
     ax = _ax(ax, (12, 4))
     for step, (en, zh) in _STEP.items():
         col = f"{step}_share"
-        if col in funnel and funnel[col].notna().any():
+        if col in funnel and funnel[col].notna().any() and not (funnel[col].dropna() == 1).all():
             ax.plot(funnel["cohort"], funnel[col], marker=".", label=zh if lang == "zh" else en, **kwargs)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, 1.05)          # a step at 100% (every payer of a shop) stays visible above the frame's edge

@@ -192,7 +192,7 @@ else:
 # %%
 if int(corr["n_spearman"].to_numpy().max()) < MIN_MONTHS:
     display(Markdown(L.t("vr_few_months", lang)))
-fig, ax = plt.subplots(figsize=(8, 6.5))
+fig, ax = plt.subplots(figsize=(10, 8))     # cell numbers readable (about 6 px high at 8 x 6.5)
 V.plot_kpi_heatmap(corr["spearman"], lang=lang, ax=ax)
 plt.show()
 display(Markdown("\n".join(f"- {s}" for s in pair_words)))

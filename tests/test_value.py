@@ -120,6 +120,11 @@ def test_tier_by_state_matrix_counts_unscored_users(orders_dir):
     labels = [x.get_text() for x in plot_tier_state(mat, lang="en").get_yticklabels()]
     assert labels[-1] == "not scored (no order in the window)", labels
     assert plot_tier_state(mat, lang="zh").get_yticklabels()[-1].get_text() == "未分层(窗口内无购买)"
+    # a row of zeros (a shop, where every active customer has an order and so a tier) is no row
+    scored = mat.copy()
+    scored.loc["none"] = 0
+    labels = [x.get_text() for x in plot_tier_state(scored, lang="en").get_yticklabels()]
+    assert "not scored (no order in the window)" not in labels and len(labels) == (scored.sum(axis=1) > 0).sum()
 
 
 def test_rf_tiers_without_orders(events_dir):

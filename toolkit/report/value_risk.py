@@ -62,7 +62,7 @@ def tier_table(summary: pd.DataFrame, lang: str, currency: str = "") -> pd.DataF
 def plot_tier_state(matrix: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
     """Heatmap of users by value tier (rows) and lifecycle state (columns)."""
     ax = _ax(ax, (9, 5))
-    m = matrix.loc[:, matrix.sum() > 0]
+    m = matrix.loc[matrix.sum(axis=1) > 0, matrix.sum() > 0]     # no row or column of zeros (a shop's every user scored)
     sns.heatmap(m, annot=True, fmt=",d", cmap="Blues", cbar=False, ax=ax,
                 yticklabels=[tier(k, lang, matrix.attrs.get("mode", "rfm")) for k in m.index], xticklabels=[L.state(s, lang) for s in m.columns],
                 **kwargs)
@@ -130,13 +130,13 @@ def risk_table(table: pd.DataFrame, column: str, lang: str, names=None) -> pd.Da
 def plot_kpi_heatmap(corr: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
     """Correlation heatmap of the monthly KPIs (-1 .. 1).  A KPI that never varied in the data
     (e.g. no campaigns or pushes at all) has no correlation and is left out of the chart."""
-    ax = _ax(ax, (8, 6.5))
+    ax = _ax(ax, (10, 8))
     corr = corr.astype(float)
     keep = [k for k in corr.columns if corr[k].notna().any()]
     corr = corr.loc[keep, keep]
     names = [kpi(k, lang) for k in corr.columns]
     sns.heatmap(corr, vmin=-1, vmax=1, center=0, cmap="RdBu_r", annot=True, fmt=".2f",
-                annot_kws={"fontsize": 7}, xticklabels=names, yticklabels=names, ax=ax, **kwargs)
+                annot_kws={"fontsize": 9}, xticklabels=names, yticklabels=names, ax=ax, **kwargs)
     return ax
 
 

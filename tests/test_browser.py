@@ -70,11 +70,35 @@ def test_a_tables_csv_button_gives_a_file_excel_reads(browser, rendered_reports)
         with page.expect_download() as got:
             button.click()
         data = open(got.value.path(), "rb").read()
+        filename = got.value.suggested_filename
     finally:
         page.close()
     assert data.startswith(b"\xef\xbb\xbf"), data[:20]
+    assert filename.endswith("-2026-10.csv"), filename       # two months' downloads were both lifecycle.csv
     text = data[3:].decode("utf-8")
     lines = [line for line in text.splitlines() if line.strip()]
     assert [c.strip('"') for c in lines[0].split(",")[:2]] == header[:2]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in lines[0]), "the Chinese page's headers"
     assert len(lines) == len([n for n in shown if n]), (len(lines), shown)
+
+
+def test_a_click_on_a_column_title_sorts_the_table(browser, rendered_reports):
+    """A manager clicked a column's title and nothing happened: only the small arrow beside it
+    sorted (itables' default lets the title's text be selected instead)."""
+    out, _ = rendered_reports["en"]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto((out / "2026-10" / "01_lifecycle.html").as_uri())
+        page.wait_for_load_state("load")
+        table = page.locator("table.dataTable").nth(1)
+        column = table.locator("thead th").nth(1)
+
+        def cells():
+            return table.evaluate("t => Array.from(t.querySelectorAll('tbody tr')).map(r => r.cells[1].innerText)")
+        before = cells()
+        column.locator("span.dt-column-title").click()
+        after = cells()
+        assert sorted(after) == sorted(before) and after != before, (before, after)
+        assert "dt-ordering" in column.get_attribute("class"), column.get_attribute("class")
+    finally:
+        page.close()

@@ -187,6 +187,8 @@ def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, ta
             check_month(month, store.con, what="month", skip_first=True)
         agg = build(store, engine=engine, **kw).aggregates
     m = check_month(month, store.con, what="month", skip_first=True)
+    from .tables import name_downloads
+    name_downloads(m)            # a table's CSV is named for the month: two months' downloads do not collide
     lc = Lifecycle(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, last_month=m,
                    aggregates=agg)
     return ReportContext(cfg=cfg, store=store, month=m, churn_after=cfg.churn_after, target=cfg.target_active_rate,

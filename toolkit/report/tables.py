@@ -14,6 +14,14 @@ METRICS_MIME = "application/vnd.toolkit.metrics+json"
 
 
 _TABLES_READY = False
+_DOWNLOAD_MONTH = ""      # the report month, in the name of every table's CSV download (lifecycle-2026-10.csv)
+
+
+def name_downloads(month: str) -> None:
+    """Name the CSV files the tables download for ``month`` (``open_report`` calls it): a manager's
+    downloads of two months were both lifecycle.csv."""
+    global _DOWNLOAD_MONTH
+    _DOWNLOAD_MONTH = month or ""
 
 
 def reset_tables() -> None:
@@ -47,10 +55,14 @@ def styled(df: pd.DataFrame, lang: str = "zh", name: str = "table"):
         _TABLES_READY = True
     html = head + to_html_datatable(df.reset_index(drop=True), showIndex=False, paging=False, connected=False,
                              classes="display compact", order=[], autoWidth=False,
+                             # a click on a column's title sorts it (itables' default left that to the small arrow:
+                             # a manager clicked the title and nothing happened)
+                             text_in_header_can_be_selected=False,
                              layout={"topStart": "buttons", "topEnd": None, "bottomStart": None, "bottomEnd": None},
                              # bom: Excel reads a UTF-8 file without it in the system's code page (Chinese
                              # headers garbled)
                              buttons=[{"extend": "csvHtml5", "text": L.t("download_csv", lang), "title": name,
+                                       "filename": f"{name}-{_DOWNLOAD_MONTH}" if _DOWNLOAD_MONTH else name,
                                        "bom": True}])
     return HTML(html)
 

@@ -216,3 +216,16 @@ def test_the_samples_planted_segment_effects_are_found(sample_dir):
                 assert ("(-" if factor < 1 else "(+") in line, line
                 found[column] = found.get(column, 0) + 1
     assert found.get("channel", 0) >= 3, found
+
+
+def test_the_summary_links_last_months_report_when_it_was_rendered(tmp_path):
+    """A manager comparing two months went through the list of rendered months; the page links
+    the month before when its report is there, and says nothing of a month never rendered."""
+    reports = tmp_path / "reports"
+    folder = _month_folder(reports, [5000, 6000])
+    page = write_month_index(folder, "2025-12", reports, "zh").read_text(encoding="utf-8")
+    assert "../2025-11/index.html" not in page
+    (reports / "2025-11").mkdir()
+    (reports / "2025-11" / "index.html").write_text("<html></html>", encoding="utf-8")
+    page = write_month_index(folder, "2025-12", reports, "zh").read_text(encoding="utf-8")
+    assert "<a href='../2025-11/index.html'>← 上个月 2025-11</a>" in page

@@ -19,7 +19,7 @@ HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": 
         "value": ("this month", "本月"), "mom": ("vs last month", "环比"), "yoy": ("vs last year", "同比"),
         "moves": ("Largest movements", "本月最大变化"), "found": ("What the sections found", "各章节要点"),
         "sections": ("Sections", "报告章节"),
-        "months": ("Rendered months", "已生成的月份"), "target": ("target", "目标"), "default": ("default", "默认"),
+        "months": ("Rendered months", "已生成的月份"), "previous": ("Previous month", "上个月"), "target": ("target", "目标"), "default": ("default", "默认"),
         "lifecycle": L.TEXT["sec_lifecycle"], "periods": L.TEXT["sec_periods"],
         "preferences": L.TEXT["sec_preferences"], "value_risk": L.TEXT["sec_value_risk"], "na": ("not available", "无数据"),
         "mau": ("monthly active users (MAU)", "月活跃用户"), "new": ("new users", "新用户"),
@@ -198,7 +198,11 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
         key = s.stem.split("_", 1)[1]
         title = _h(key, lang) if key in HEAD else key
         parts.append(f"<li><a href='{e(s.name)}'>{e(title)}</a></li>")
-    parts.append("</ul><p><a href='../index.html'>" + e(_h("months", lang)) + "</a></p></body></html>")
+    from ..months import add_months, month_str, parse_month
+    prev = month_str(add_months(parse_month(month), -1))
+    back = (f"<a href='../{prev}/index.html'>← {e(_h('previous', lang))} {prev}</a> · "
+            if (Path(out_dir) / prev / "index.html").is_file() else "")   # last month's report, when rendered
+    parts.append(f"</ul><p>{back}<a href='../index.html'>" + e(_h("months", lang)) + "</a></p></body></html>")
     path = folder / "index.html"
     path.write_text("".join(parts), encoding="utf-8")
     return path

@@ -345,6 +345,14 @@ def test_the_tag_table_and_findings_agree_and_the_no_tag_row_reads_plainly():
                               index=["dormant", "active", "new"])
     said = preference_findings(dist, mean_share, pd.DataFrame(columns=["month"]), "zh")[1]
     assert said == "与其他分群相比,「休眠用户」最偏重社区:其用户平均 30.0% 的活跃天数使用社区,高于各分群平均 10.0 个百分点。", said
+    # a lean of 1.1 points is no finding (the sample's states were all within 1-2 points, and the state named
+    # changed every month): it says that no state leans clearly, and by how little they differ
+    close = pd.DataFrame({"after_sales": [0.136, 0.125, 0.114], "content": [0.2, 0.21, 0.2]},
+                         index=["returned", "active", "new"])
+    assert preference_findings(dist, close, pd.DataFrame(columns=["month"]), "en")[1] == (
+        "No state leans clearly to a category: every state's mean share of each is within 1.1 points of the states' "
+        "average.")
+    assert preference_findings(dist, close, pd.DataFrame(columns=["month"]), "zh")[1].startswith("各分群的功能偏好相近")
 
 
 def test_the_scene_findings_name_their_pushes_and_a_harmful_result_reads_as_one():

@@ -308,6 +308,31 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
     return out
 
 
+LEAN_MIN_POINTS = 3.0    # a state's lean to a category this far above the states' average is a finding
+
+
+def _lean(mean_share: pd.DataFrame, lang: str) -> str:
+    """The state that leans most to a category (its mean share furthest above the states'
+    average), when that is ``LEAN_MIN_POINTS`` or more; else that no state leans clearly (the
+    summary quoted "returned users lean most to after-sales, +1.1 points", and another state
+    and category the next month)."""
+    from .preference_plots import cat
+    dev = mean_share - mean_share.mean()
+    s, c = dev.stack().idxmax()
+    if dev.loc[s, c] * 100 < LEAN_MIN_POINTS:
+        spread = float(dev.abs().to_numpy().max()) * 100
+        return (f"各分群的功能偏好相近:每个分群在各类别上的平均占比与各分群平均相差不超过 {spread:.1f} 个百分点。"
+                if lang == "zh" else
+                f"No state leans clearly to a category: every state's mean share of each is within {spread:.1f} "
+                "points of the states' average.")
+    # the share said as what it is (a mean share read alone on the summary meant nothing)
+    return (f"与其他分群相比,「{L.state(s, lang)}」最偏重{cat(c, lang)}:其用户平均 {mean_share.loc[s, c]:.1%} "
+            f"的活跃天数使用{cat(c, lang)},高于各分群平均 {dev.loc[s, c] * 100:.1f} 个百分点。" if lang == "zh" else
+            f"Compared with the other states, '{L.state(s, lang)}' users lean most to {cat(c, lang)}: on "
+            f"{mean_share.loc[s, c]:.1%} of their active days on average, {dev.loc[s, c] * 100:.1f} points "
+            "above the average of the states.")
+
+
 def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation: pd.DataFrame,
                         lang: str = "zh") -> list[str]:
     """The most common tag, each scene rule's measured lift (a manager's first question about the
@@ -325,16 +350,7 @@ def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation
                    "带有该标签。" if lang == "zh" else      # one decimal, as the table beside it
                    f"The most common tag is {cat(top['category'], lang)}: {top['tagged_share']:.1%} of the users of a "
                    "feature in the last three months carry it.")
-    lean = None
-    if not mean_share.empty:
-        dev = mean_share - mean_share.mean()
-        s, c = dev.stack().idxmax()
-        # the share said as what it is (a mean share read alone on the summary meant nothing)
-        lean = (f"与其他分群相比,「{L.state(s, lang)}」最偏重{cat(c, lang)}:其用户平均 {mean_share.loc[s, c]:.1%} "
-                f"的活跃天数使用{cat(c, lang)},高于各分群平均 {dev.loc[s, c] * 100:.1f} 个百分点。" if lang == "zh" else
-                f"Compared with the other states, '{L.state(s, lang)}' users lean most to {cat(c, lang)}: on "
-                f"{mean_share.loc[s, c]:.1%} of their active days on average, {dev.loc[s, c] * 100:.1f} points "
-                "above the average of the states.")
+    lean = _lean(mean_share, lang) if not mean_share.empty else None
 
     for _, r in evaluation[evaluation["month"] == "all"].iterrows():
         if pd.isna(r["difference"]):

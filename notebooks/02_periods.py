@@ -104,6 +104,8 @@ if lifts["lift"].notna().any():
     plot_holiday_lifts(lifts, lang=lang, ax=ax)
     plt.show()
     display(styled(holiday_table(lifts, lang), lang, "holidays"))
+    if lifts.dropna(subset=["lift"])["provisional"].eq(True).any():   # near the month's end: may change next month
+        display(Markdown(L.t("provisional_note", lang).format(weeks=weeks)))
 else:
     display(Markdown(note("no_holidays", lang)))
 

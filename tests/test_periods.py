@@ -787,3 +787,25 @@ def test_a_difference_that_rounds_to_zero_reads_plus_zero():
     lifts = pd.DataFrame(columns=["name", "start", "end", "lift", "ci_low", "ci_high"])
     said = " ".join(period_findings(lifts, effects, "en", "2026-10"))
     assert "+0.0 points (95% interval +0.0 to +0.0)" in said and "-0.0" not in said, said
+
+
+def test_a_holiday_near_the_months_end_is_provisional_until_the_weeks_after_it_arrive(sample_dir):
+    """Mid-Autumn 2026 (09-25 to 09-27) read 1.16x in September's report and 1.18x in October's,
+    and nothing said the first was provisional: its baseline takes three weeks on both sides, and
+    in September the weeks after it were not in yet.  Marked in the table and the sentences."""
+    from toolkit.report.findings import _this_month_sentence
+    from toolkit.report.tables import holiday_table
+    daily = daily_users(open_store(sample_dir).con, signal_events=["trip"])
+    sept = holiday_lift(daily[daily.index < "2026-10-01"])
+    octo = holiday_lift(daily[daily.index < "2026-11-01"])
+    mid = (sept["name"] == "Mid-Autumn Festival") & (sept["start"].astype(str) >= "2026")
+    assert mid.sum() == 1 and sept.loc[mid, "provisional"].iloc[0]
+    assert not sept.loc[~mid, "provisional"].astype(bool).any()        # the windows with three weeks after them
+    later = octo[(octo["name"] == "Mid-Autumn Festival") & (octo["start"].astype(str) >= "2026")]
+    assert not later["provisional"].iloc[0]
+    row = sept[mid].iloc[0]
+    table = holiday_table(sept, "en")
+    shown = table[table["start"] == str(row["start"])].iloc[0]
+    assert shown["daily users vs ordinary days"] == f"{row['lift']:.2f}x (provisional)"
+    assert _this_month_sentence(row, "en").endswith(f"{row['ci_high']:.2f}; provisional until the weeks after it are in).")
+    assert _this_month_sentence(row, "zh").endswith(";暂定,下月报告中可能变化)。")

@@ -20,7 +20,7 @@ from .. import queries
 from .holiday_calendar import country_calendar, holiday_windows
 
 COLUMNS = ["festival", "name", "name_zh", "start", "end", "days", "lift", "ci_low", "ci_high", "baseline_days", "calendar",
-           "last_year_lift"]
+           "provisional", "last_year_lift"]
 
 
 def daily_users(con, *, active_events=(), signal_events=("trip",), event_names=None) -> pd.Series:
@@ -90,6 +90,10 @@ def holiday_lift(daily: pd.Series, *, country: str = "CN", weeks: int = 3, alpha
 
     ``last_year_lift`` is the lift of the same festival's window a year earlier
     (by festival, not by date, since lunar festivals move).
+
+    ``provisional``: the weeks of ordinary days after the window reach past the end of the
+    series (a report month's last days): its baseline lacks them, and the figure may change
+    when they arrive (Mid-Autumn 2026 read 1.16x in September's report, 1.18x in October's).
     """
     if daily.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -113,7 +117,8 @@ def holiday_lift(daily: pd.Series, *, country: str = "CN", weeks: int = 3, alpha
         lift, lo, hi, nb = r if r else (np.nan, np.nan, np.nan, 0)
         rows.append({"festival": w.festival, "name": w.name, "name_zh": w.name_zh, "start": w.start, "end": w.end,
                      "days": w.days, "lift": lift, "ci_low": lo, "ci_high": hi, "baseline_days": nb,
-                     "calendar": cal.status(w.start.year)})
+                     "calendar": cal.status(w.start.year),
+                     "provisional": w.end + timedelta(days=7 * weeks) > last})
     df = pd.DataFrame(rows, columns=COLUMNS[:-1])
     df["last_year_lift"] = np.nan
     for i, r in df.iterrows():

@@ -205,12 +205,19 @@ def _holiday_sentence(r, direction: str, lang: str, head: str | None = None) -> 
     if lang == "zh":
         verb = "升至" if direction == "up" else "降至"
         s = (f"{zh}{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):日活{verb}平日的 "
-             f"{r['lift']:.2f} 倍(95%区间 {r['ci_low']:.2f}–{r['ci_high']:.2f})")
+             f"{r['lift']:.2f} 倍(95%区间 {r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)})")
         return s + (f",去年同节日为 {ly:.2f} 倍。" if not pd.isna(ly) else "。")
     verb = "rose to" if direction == "up" else "fell to"
     s = (f"{en} {name} {r['start']:%Y} ({r['start']:%m-%d} to {r['end']:%m-%d}): daily users {verb} "
-         f"{r['lift']:.2f}x ordinary days (95% interval {r['ci_low']:.2f}–{r['ci_high']:.2f})")
+         f"{r['lift']:.2f}x ordinary days (95% interval {r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)})")
     return s + (f"; the same festival last year: {ly:.2f}x." if not pd.isna(ly) else ".")
+
+
+def _provisional(r, lang: str) -> str:
+    """'; provisional' inside a lift's brackets when the weeks after its window are not all in the data yet."""
+    if r.get("provisional") != True:   # noqa: E712 - numpy's True, or NaN
+        return ""
+    return ";暂定,下月报告中可能变化" if lang == "zh" else "; provisional until the weeks after it are in"
 
 
 def _this_month_sentence(r, lang: str) -> str:
@@ -220,9 +227,11 @@ def _this_month_sentence(r, lang: str) -> str:
     name = r["name_zh"] if lang == "zh" else r["name"]
     en, zh = _HEADS["this"]
     return (f"{zh}{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):日活与平日相比无明显变化"
-            f"({r['lift']:.2f} 倍,95%区间 {r['ci_low']:.2f}–{r['ci_high']:.2f})。" if lang == "zh" else
+            f"({r['lift']:.2f} 倍,95%区间 {r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)})。"
+            if lang == "zh" else
             f"{en} {name} {r['start']:%Y} ({r['start']:%m-%d} to {r['end']:%m-%d}): no clear change "
-            f"in daily users from ordinary days ({r['lift']:.2f}x, 95% interval {r['ci_low']:.2f}–{r['ci_high']:.2f}).")
+            f"in daily users from ordinary days ({r['lift']:.2f}x, 95% interval "
+            f"{r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)}).")
 
 
 RECENT_MONTHS = 3   # the summary page quotes the holidays and campaigns of the last three months

@@ -72,6 +72,11 @@ TEXT = {
     "transitions": ("Where last month's users went (share of row)", "用户群体迁移(行占比)"),
     # retention cohorts and breakdowns by segment (toolkit/report/cohort_plots.py)
     "cohort_heatmap": ("Retention by entry month (share of the cohort active)", "留存矩阵(同期进入用户中活跃的比例)"),
+    "provisional": (" (provisional)", "(暂定)"),
+    "provisional_note": ("Provisional: the ordinary days a window is compared with lie within {weeks} weeks on both "
+                         "sides of it, and for a window near the month's end the weeks after it are not in yet; its "
+                         "figure may change in next month's report.",
+                         "暂定:窗口的对比平日取其前后各 {weeks} 周,月末附近的窗口其后几周尚无数据,下月报告中数值可能变化。"),
     "cohort_heatmap_last": ("the last {n} of {of} cohorts; every cohort: toolkit cohorts",
                             "最近 {n} 个进入月份(共 {of} 个;全部见 toolkit cohorts)"),
     "layer_cake": ("Active users by entry month", "月活跃用户按进入月份分层"),

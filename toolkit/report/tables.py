@@ -227,8 +227,9 @@ def holiday_table(lifts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         ("节假日" if zh else "holiday"): df["name_zh"] if zh else df["name"],
         ("开始" if zh else "start"): df["start"].astype(str), ("结束" if zh else "end"): df["end"].astype(str),
         ("天数" if zh else "days"): df["days"],
-        ("日活/平日" if zh else "daily users vs ordinary days"): df["lift"].map(
-            lambda v: L.t("no_activity", lang) if v == 0 else f"{v:.2f}x"),      # a closed shop: no user on any day
+        ("日活/平日" if zh else "daily users vs ordinary days"): [      # a closed shop: no user on any day
+            L.t("no_activity", lang) if v == 0 else f"{v:.2f}x" + (L.t("provisional", lang) if p == True else "")  # noqa: E712
+            for v, p in zip(df["lift"], df.get("provisional", pd.Series(False, index=df.index)))],
         ("95%区间" if zh else "95% interval"): [f"{a:.2f}–{b:.2f}" for a, b in zip(df["ci_low"], df["ci_high"])],
         ("方向" if zh else "direction"): [L.t("rise" if lo > 1 else "drop" if hi < 1 else "no_change", lang)
                                         for lo, hi in zip(df["ci_low"], df["ci_high"])],

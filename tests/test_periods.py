@@ -809,3 +809,17 @@ def test_a_holiday_near_the_months_end_is_provisional_until_the_weeks_after_it_a
     assert shown["daily users vs ordinary days"] == f"{row['lift']:.2f}x (provisional)"
     assert _this_month_sentence(row, "en").endswith(f"{row['ci_high']:.2f}; provisional until the weeks after it are in).")
     assert _this_month_sentence(row, "zh").endswith(";暂定,下月报告中可能变化)。")
+
+
+def test_a_holiday_bar_is_green_or_red_only_when_its_interval_says_so():
+    """New Year's Day was a green bar beside "no clear change" in the table."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.colors import to_hex
+    from toolkit.report.period_plots import plot_holiday_lifts
+    lifts = pd.DataFrame({"name": ["a", "b", "c"], "name_zh": ["甲", "乙", "丙"],
+                          "start": pd.to_datetime(["2025-01-01", "2025-05-01", "2025-10-01"]),
+                          "lift": [1.03, 1.4, 0.7], "ci_low": [0.98, 1.3, 0.6], "ci_high": [1.08, 1.5, 0.8],
+                          "last_year_lift": [float("nan")] * 3})
+    ax = plot_holiday_lifts(lifts, lang="en")
+    assert [to_hex(b.get_facecolor()) for b in ax.patches] == ["#bab0ac", "#54a24b", "#e45756"]

@@ -50,8 +50,10 @@ def plot_holiday_lifts(lifts: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
     df = lifts.dropna(subset=["lift"]).reset_index(drop=True)
     names = [f"{(r['name_zh'] if lang == 'zh' else r['name'])} {r['start']:%Y}" for _, r in df.iterrows()]
     y = np.arange(len(df))
-    # bars start at 1.0 (no change): rightward for a rise, leftward (and red) for a drop
-    colors = ["#54A24B" if v >= 1 else "#E45756" for v in df["lift"]]
+    # bars start at 1.0 (no change): rightward for a rise, leftward for a drop; green or red only when the
+    # interval says so, grey for no clear change (as the table's direction column: 元旦 was a green bar beside
+    # "no clear change")
+    colors = ["#54A24B" if lo > 1 else "#E45756" if hi < 1 else "#BAB0AC" for lo, hi in zip(df["ci_low"], df["ci_high"])]
     ax.barh(y, df["lift"] - 1, left=1, color=colors, **kwargs)
     ax.errorbar(df["lift"], y, xerr=[df["lift"] - df["ci_low"], df["ci_high"] - df["lift"]], fmt="none", ecolor="k")
     if df["last_year_lift"].notna().any():

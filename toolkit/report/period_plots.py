@@ -77,10 +77,14 @@ def plot_period_rates(view: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
         ax.plot(x, view[c].where(~view["month"].isin(skip)), marker=".", label=L.rate(c, lang), **kwargs)
     hol = view["holidays"].fillna("") != ""
     camp = view["campaigns"].fillna("") != ""
-    ax.scatter(x[hol], np.full(hol.sum(), 0.02), marker="^", color="#F58518", s=50)
-    ax.scatter(x[camp], np.full(camp.sum(), 0.07), marker="o", color="#B279A2", s=50)
+    # the markers in a band above 100%, apart from the lines (at 2% and 7% they sat on the return rate's line
+    # and read as its points)
+    ax.axhspan(1.005, 1.1, color="#f2f2f2", zorder=0)
+    ax.scatter(x[hol], np.full(hol.sum(), 1.03), marker="^", color="#F58518", s=50, clip_on=False)
+    ax.scatter(x[camp], np.full(camp.sum(), 1.075), marker="o", color="#B279A2", s=50, clip_on=False)
     ax.set_xticks(x, view["month"], rotation=90)
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.1)
+    ax.set_yticks(np.arange(0, 1.01, 0.2))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     # the title names the markers the chart has (a shop without campaigns had "campaign months ●" and none)
     ax.set_title(_t({(True, True): "rates", (True, False): "rates_holidays", (False, True): "rates_campaigns",

@@ -146,7 +146,7 @@ def test_the_month_records_the_orders_revenue_and_the_summary_shows_it(rendered,
     for m in ("2026-09", "2026-10"):
         assert by_month[m] == pytest.approx(oracle[m]), m
     page = (out / "2026-10" / "index.html").read_text(encoding="utf-8")
-    assert f"{by_month['2026-10']:,.0f}" in page and "revenue" in page
+    assert f"{by_month['2026-10']:,.0f}" in page and "revenue (¥)" in page     # the project configuration's unit
 
 
 def _short_march(tmp_path, users: int, until: str):

@@ -229,3 +229,20 @@ def test_the_summary_links_last_months_report_when_it_was_rendered(tmp_path):
     (reports / "2025-11" / "index.html").write_text("<html></html>", encoding="utf-8")
     page = write_month_index(folder, "2025-12", reports, "zh").read_text(encoding="utf-8")
     assert "<a href='../2025-11/index.html'>← 上个月 2025-11</a>" in page
+
+
+def test_the_change_on_last_year_is_coloured_as_the_change_on_last_month(tmp_path):
+    """The change on last month was green or red, the change on last year plain."""
+    from bs4 import BeautifulSoup
+    folder = _month_folder(tmp_path, [5000, 6000])
+    nb = nbformat.read(str(folder / "01_lifecycle.ipynb"), as_version=4)
+    m = nb.cells[0].outputs[0]["data"][METRICS_MIME]
+    m["months"] = [f"2024-{x:02d}" for x in (11, 12)] + [f"2025-{x:02d}" for x in range(1, 13)]
+    m["series"] = {k: ([4000.0] * 12 + [5000, 6000] if k == "mau" else [0.5] * 12 + [0.45, 0.40])
+                   for k in m["series"]}
+    nbformat.write(nb, str(folder / "01_lifecycle.ipynb"))
+    page = write_month_index(folder, "2025-12", tmp_path, "en").read_text(encoding="utf-8")
+    cells = {tr.find_all("td")[0].get_text(): tr.find_all("td") for tr in BeautifulSoup(page, "html.parser").select("tr")[1:]}
+    mau, rate = cells["monthly active users (MAU)"], cells["monthly active rate"]
+    assert mau[3].get_text() == "+50.0%" and mau[3]["class"] == ["up"]
+    assert rate[3].get_text() == "-10.0 points" and rate[3]["class"] == ["down"]

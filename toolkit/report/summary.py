@@ -88,16 +88,17 @@ def key_numbers(metrics: dict) -> list[dict]:
             default = f" · {_h('default', lang)}" if metrics.get("target_default") else ""
             value += f" ({_h('target', lang)} {metrics['target']:.0%}{default})"
         mom, sign = _change(s[key], months, month, 1, is_rate, lang, _start(metrics))
-        yoy, _ = _change(s[key], months, month, 12, is_rate, lang, _start(metrics))
+        yoy, ysign = _change(s[key], months, month, 12, is_rate, lang, _start(metrics))
         means = L.definition("lifecycle", _TERM[key], lang) if key in _TERM else _h(f"means_{key}", lang)
-        rows.append({"key": key, "name": name, "value": value, "means": means, "mom": mom, "yoy": yoy, "sign": sign})
+        rows.append({"key": key, "name": name, "value": value, "means": means, "mom": mom, "yoy": yoy, "sign": sign,
+                     "ysign": ysign})
     if any(_num(v) for v in s.get("revenue", [])):      # a data set with orders: its first number for a shop
         v = s["revenue"][months.index(month)]
         mom, sign = _change(s["revenue"], months, month, 1, False, lang, _start(metrics))
-        yoy, _ = _change(s["revenue"], months, month, 12, False, lang, _start(metrics))
+        yoy, ysign = _change(s["revenue"], months, month, 12, False, lang, _start(metrics))
         rows.append({"key": "revenue", "name": L.money(L.t("revenue", lang), metrics.get("currency", ""), lang),
                      "value": f"{v:,.0f}" if _num(v) else _h("na", lang), "means": _h("means_revenue", lang),
-                     "mom": mom, "yoy": yoy, "sign": sign})
+                     "mom": mom, "yoy": yoy, "sign": sign, "ysign": ysign})
     return rows
 
 
@@ -178,8 +179,9 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
                      f"<th class='means'>{e(_h('means', lang))}</th></tr>")
         for r in key_numbers(lc):
             cls = {1: "up", -1: "down"}.get(r["sign"], "")
+            ycls = {1: "up", -1: "down"}.get(r["ysign"], "")     # coloured as the change on last month
             parts.append(f"<tr><td>{e(r['name'])}</td><td>{e(r['value'])}</td><td class='{cls}'>{e(r['mom'])}</td>"
-                         f"<td>{e(r['yoy'])}</td><td class='means'>{e(r['means'])}</td></tr>")
+                         f"<td class='{ycls}'>{e(r['yoy'])}</td><td class='means'>{e(r['means'])}</td></tr>")
         parts.append("</table>")
         start = lc["months"].index(_start(lc)) if _start(lc) in lc["months"] else 0
         if lc["months"] and lc["month"] in lc["months"] and lc["months"].index(lc["month"]) - start < 12:

@@ -224,6 +224,10 @@ def test_a_target_met_at_the_projections_rates_says_so_in_the_table(sample_lc):
     assert ups[t("verdict", "zh")].iloc[0] == "按预测所用比率即可达成(见上)"
     hard = plan_tables(make_plan(lc, mo, ["2026-07", "2026-08", "2026-09"], 0.85), "en")[1]
     assert not (hard[t("verdict", "en")] == t("met_already", "en")).any()
+    # a rate that cannot meet it says so in its cells (they were blank beside "not reachable")
+    out = hard[hard[t("verdict", "en")] == t("not_reachable", "en")]
+    assert len(out) and (out[t("rate_needed", "en")] == "100% is not enough").all()
+    assert (out[t("rise_needed", "en")] == "—").all() and not (out == "").any().any(), out
 
 
 def test_a_target_nothing_plausible_meets_gets_a_realistic_reference(sample_lc):

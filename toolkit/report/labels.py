@@ -73,6 +73,7 @@ TEXT = {
     # retention cohorts and breakdowns by segment (toolkit/report/cohort_plots.py)
     "cohort_heatmap": ("Retention by entry month (share of the cohort active)", "留存矩阵(同期进入用户中活跃的比例)"),
     "provisional": (" (provisional)", "(暂定)"),
+    "even_100": ("100% is not enough", "升至 100% 仍不够"),
     "provisional_note": ("Provisional: the ordinary days a window is compared with lie within {weeks} weeks on both "
                          "sides of it, and for a window near the month's end the weeks after it are not in yet; its "
                          "figure may change in next month's report.",

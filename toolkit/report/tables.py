@@ -142,6 +142,11 @@ def plan_tables(plan, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
         L.t("best_seen", lang): [_fmt_pct(x) for x in u.get("best_seen", pd.Series([None] * len(u)))],
         L.t("average_rate", lang): u["average_rate"].map(_fmt_pct),
         L.t("verdict", lang): [verdict(r) for _, r in u.iterrows()]})
+    # a rate that cannot meet the target: its rise and rate say why, not blank cells (the average is at 100%)
+    out = ~u["reachable"].astype(bool).to_numpy()
+    ups.loc[out, L.t("rise_needed", lang)] = "—"
+    ups.loc[out, L.t("rate_needed", lang)] = L.t("even_100", lang)
+    ups.loc[out & (ups[L.t("best_seen", lang)] == "").to_numpy(), L.t("best_seen", lang)] = "—"
     return proj, ups
 
 

@@ -81,7 +81,10 @@ def test_reports_render_on_the_real_data(retail, tmp_path):
     periods = (month / "02_periods.html").read_text(encoding="utf-8")
     assert "Christmas" in periods and "Good Friday" in periods        # the GB calendar, not China's
     prefs = (month / "03_preferences.html").read_text(encoding="utf-8")   # no feature_map: said once, in full
-    assert prefs.count("and this data set has none") == 1 and "Not available without a feature_map" in prefs
+    assert prefs.count("has no feature categories, so there are no preference tags") == 1
+    assert "Not available without feature categories" in prefs
+    # what a manager reads first is what is missing; the setup is for the analyst, after it
+    assert "(For the analyst: add feature_map.csv" in prefs
     summary = (month / "index.html").read_text(encoding="utf-8")      # 12 months of data: no year-on-year, said
     assert "vs last year: the data start in 2010-12, less than a year before this month." in summary
     from toolkit.report.tables import read_metrics

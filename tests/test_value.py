@@ -343,7 +343,8 @@ def test_money_headers_carry_the_configured_currency(tmp_path):
     from toolkit.report.value_risk import tier_table
     (tmp_path / "toolkit.yaml").write_text("currency: £\n", encoding="utf-8")
     cfg = load_config(tmp_path / "toolkit.yaml")
-    assert cfg.currency == "£" and load_config(None).currency == ""
+    (tmp_path / "plain.yaml").write_text("language: en\n", encoding="utf-8")
+    assert cfg.currency == "£" and load_config(tmp_path / "plain.yaml").currency == ""     # the default: none
     summary = pd.DataFrame({"tier": ["important_value"], "users": [10], "share": [1.0], "revenue": [680.59],
                             "revenue_share": [1.0], "recency_days": [3.0], "frequency": [2.0]})
     assert "revenue in the window (£)" in tier_table(summary, "en", cfg.currency).columns

@@ -200,10 +200,10 @@ TEXT = {
     "vr_owner": ("owner", "负责人"),
     "vr_few_months": ("Fewer than 12 months behind these correlations: treat them as hints, not findings.",
                       "这些相关系数背后不足 12 个月:仅作线索,不作结论。"),
-    "vr_no_ideas": ("No ideas.csv in the data folder: write one (idea, target_state, target_tag, impact, "
-                    "confidence, ease, owner) to rank ideas by ICE.",
-                    "数据文件夹中没有 ideas.csv:按 docs/data.md 所列的列(想法、目标分群与标签、影响、信心、容易度、负责人)"
-                    "写入一份即可按 ICE 排序。"),
+    "vr_no_ideas": ("No ideas to rank this month. (For the analyst: write ideas.csv in the data folder, with idea, "
+                    "target_state, target_tag, impact, confidence, ease, owner, to rank them by ICE.)",
+                    "本月没有待排序的想法。(分析师:在数据文件夹中按 docs/data.md 所列的列(想法、目标分群与标签、影响、信心、"
+                    "容易度、负责人)写入 ideas.csv,即可按 ICE 排序。)"),
     "vr_no_churn": ("Too few months of data for the churn model (it needs a training, a validation and an "
                     "evaluation month before this one).",
                     "数据月份太少,无法建立流失预警模型(本月之前至少需要训练、验证、评估各一个月)。"),
@@ -231,8 +231,8 @@ TEXT = {
     "first_month_out": ("{month}, the first month of the data, is not drawn: every user is new in it, so its active "
                         "rate is 100% by definition.",
                         "{month} 为数据首月,所有用户都是新用户,月活率按定义为 100%,图中未画出。"),
-    "vr_no_tag_risk": ("Without feature categories (a feature_map) every user has the same primary tag: there is no "
-                       "risk by tag.", "没有功能类别(feature_map)时所有用户的主标签相同,因此不按主标签分列风险。"),
+    "vr_no_tag_risk": ("Without feature categories every user has the same primary tag: there is no risk by tag.",
+                       "没有功能类别时所有用户的主标签相同,因此不按主标签分列风险。"),
     # the contact-list explorer of the value-and-risk notebook (toolkit/report/widgets.py)
     "primary_tag": ("primary tag", "主标签"),
     "user": ("user", "用户"),
@@ -382,31 +382,32 @@ def capital(s: str) -> str:
 
 
 NOTES = {
-    "no_signal": ("No offline signal is configured (signal_events is empty), so churned users are not split by it; "
-                  "list the signal's event names under signal_events in the configuration to add the split.",
-                  "配置中没有线下信号(signal_events 为空),流失用户不按信号拆分;在配置的 signal_events 中列出信号事件名即可加入。"),
-    "no_campaigns": ("No campaigns with members in the data; add campaigns and campaign_members tables to measure them.",
-                     "数据中没有带成员的活动;加入 campaigns 与 campaign_members 两张表即可评估活动效果。"),
+    "no_signal": ("This data has no offline signal (such as driving), so churned users are not split by it. (For "
+                  "the analyst: list the signal's event names under signal_events in the configuration.)",
+                  "该数据没有线下信号(如开车),流失用户不按信号拆分。(分析师:在配置的 signal_events 中列出信号事件名即可加入。)"),
+    "no_campaigns": ("No campaigns to measure in this data. (For the analyst: add the campaigns and "
+                     "campaign_members tables, see docs/data.md.)",
+                     "该数据中没有可评估的活动。(分析师:加入 campaigns 与 campaign_members 两张表即可评估,见 docs/data.md。)"),
     "no_holidays": ("No holiday window with enough ordinary days around it in the data period.",
                     "数据期间内没有前后有足够平日可比较的节假日窗口。"),
-    "no_feature_map": ("Preference categories come from the feature_map table (event name → category), and this "
-                       "data set has none, so there are no tags to show; add feature_map.csv to the data folder "
-                       "to see preferences.",
-                       "偏好类别来自 feature_map 表(事件名 → 类别),该数据集没有此表,因此没有可展示的标签;"
-                       "在数据文件夹中加入 feature_map.csv 即可查看偏好。"),
-    "no_feature_map_again": ("Not available without a feature_map (see above).", "没有 feature_map,不适用(见上文)。"),
-    "no_rules": ("No scene rules for this data set: put scene_rules.csv (or .yaml) in the data folder, or pass the "
-                 "rules parameter, to list each rule's audience and lift.",
-                 "该数据集没有自动化场景规则:在数据文件夹中放入 scene_rules.csv(或 .yaml),或传入 rules 参数,"
-                 "即可列出各规则的受众与效果。"),
+    "no_feature_map": ("This data set has no feature categories, so there are no preference tags to show. (For the "
+                       "analyst: add feature_map.csv, event name → category, to the data folder.)",
+                       "该数据集没有功能类别,因此没有偏好标签可展示。(分析师:在数据文件夹中加入 feature_map.csv,"
+                       "即事件名 → 类别,即可查看偏好。)"),
+    "no_feature_map_again": ("Not available without feature categories (see above).", "没有功能类别,不适用(见上文)。"),
+    "no_rules": ("No scene rules (automated pushes) for this data set. (For the analyst: put scene_rules.csv or "
+                 ".yaml in the data folder, or pass the rules parameter, to list each rule's audience and lift.)",
+                 "该数据集没有自动化场景规则。(分析师:在数据文件夹中放入 scene_rules.csv 或 .yaml,或传入 rules 参数,"
+                 "即可列出各规则的受众与效果。)"),
     "activated_undefined": ("Activation is not defined for this data: it counts users of a feature (an event with a "
                             "category in feature_map) in their entry month, and no event has a category.",
                             "该数据无法定义激活:激活指注册当月使用过某个功能(feature_map 中有类别的事件),而数据中没有带类别的事件。"),
     "paying_undefined": ("Paying is not defined for this data: there is no orders table.",
                          "该数据无法定义付费:没有 orders 表。"),
-    "referring_undefined": ("Referral is not defined for this data: no referral events are configured "
-                            "(referral_events in toolkit.yaml, e.g. [invite_sent, share]).",
-                            "该数据无法定义推荐:未配置推荐事件(toolkit.yaml 中的 referral_events,例如 [invite_sent, share])。"),
+    "referring_undefined": ("Referral is not defined for this data: it has no referral events. (For the analyst: "
+                            "referral_events in toolkit.yaml, e.g. [invite_sent, share].)",
+                            "该数据无法定义推荐:没有推荐事件。(分析师:在 toolkit.yaml 的 referral_events 中配置,"
+                            "例如 [invite_sent, share]。)"),
     "funnel_window_open": ("A step reads \"not over yet\" for the cohorts whose window has not ended: retained needs "
                            "the month after entry, paying and revenue the entry month and the two after.",
                            "窗口尚未结束的注册月显示“未满期”:次月留存需要注册后一个月的数据,付费与收入需要注册当月及之后两个月。"),

@@ -336,6 +336,12 @@ def test_funnel_steps_the_data_cannot_express_are_not_defined(tiny_dir, tmp_path
     per_payer = funnel_table(h, "en").set_index("cohort")["revenue per payer (3 months)"]
     assert per_payer.tolist() == ["9.00", "", "not over yet"], per_payer
     assert "窗口尚未结束的注册月显示“未满期”" in " ".join(funnel_notes(g, "zh"))
+    # every customer a payer: revenue per payer is revenue per user again, one column of it (they read the same)
+    assert "revenue per payer (3 months)" not in funnel_table(g, "en").columns
+    assert "revenue per user (3 months)" in funnel_table(g, "en").columns
+    # and the command says what the page says under the funnel (it wrote a 100% paying share without a word)
+    proc = run_cli("funnel", d)
+    assert proc.returncode == 0 and "paying is 100% by construction" in proc.stderr, proc.stderr
 
 
 def test_a_campaign_finding_says_when_the_campaign_ran():

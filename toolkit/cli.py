@@ -348,9 +348,9 @@ def funnel(ctx, data_dir, month, out):
     df = cohort_funnel(lc, referral_events=cfg.referral_events)
     cols = ["cohort", "acquired", "activated", "retained", "paying", "referring", "activated_share", "retained_share",
             "paying_share", "referring_share", "revenue", "revenue_per_user", "revenue_per_payer"]
-    for step, reason in df.attrs.get("undefined", {}).items():
-        from .report.labels import note
-        click.echo(f"note: {step}: {note(reason, 'en')}", err=True)
+    from .report.tables import funnel_notes
+    for line in funnel_notes(df, "en"):       # steps the data cannot express; paying 100% by construction
+        click.echo(f"note: {line}", err=True)
     _write_frame(df[cols], out)
 
 

@@ -326,8 +326,13 @@ def funnel_table(funnel: pd.DataFrame, lang: str = "zh", currency: str = "") -> 
             out[cn if zh else en] = L.t("not_defined", lang)
         elif funnel[c].notna().any():
             out[cn if zh else en] = funnel[f"{c}_share"].map(lambda v: open_ if pd.isna(v) else _fmt_pct(v))
+    # every user a payer (a shop's customers enter with a purchase): revenue per payer is revenue per user again
+    paying = funnel["paying_share"].dropna() if "paying_share" in funnel else pd.Series(dtype=float)
+    trivial = "paying" not in undefined and len(paying) and (paying == 1).all()
     if "revenue_per_user" in funnel:
         for c, (en, cn) in FUNNEL_REVENUE.items():
+            if trivial and c == "revenue_per_payer":
+                continue
             head = L.money(cn if zh else en, currency, lang)
             if "revenue" in undefined:
                 out[head] = L.t("not_defined", lang)

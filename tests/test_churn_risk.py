@@ -173,6 +173,7 @@ def test_the_churn_list_can_be_the_riskiest_share_and_says_how_such_probabilitie
     assert (f"On 2026-09 the users at or above it were predicted at {held[f'p_{r.chosen}'].mean():.0%} and "
             f"{held['inactive_next'].mean():.0%} were inactive") in proc.stderr, proc.stderr
     assert "not the 6 asked" not in proc.stderr
+    assert "Reasons: the features that raise a user's probability most" in proc.stderr    # read as written
     early = run_cli("churn-risk", sample_dir, "--month", "2025-04", "--lang", "en", "--top", "0.05")
     assert early.returncode == 0 and "trained on 2025-01 .. 2025-02; 2 months, not the 6 asked" in early.stderr
 

@@ -530,4 +530,7 @@ def describe(r: ChurnRisk, asked: int | None = None) -> str:
     lines.append(f"  (of all {r.eval_month}'s active users, {base:.1%} were inactive the month after: the precision "
                  "of a list drawn at random)")
     lines.append(f"Expected inactive next month: {r.expected_inactive:,.0f} of {len(r.scores):,} active users.")
+    lines.append("Reasons: the features that raise a user's probability most, a typical user's value beside; the "
+                 "model can find risk in a value below the typical one as well as above (e.g. 'orders (3 months) 10 "
+                 "(typical 0)' where the users who left were often big one-off buyers).")
     return "\n".join(lines)

@@ -531,6 +531,7 @@ def describe(r: ChurnRisk, asked: int | None = None) -> str:
                  "of a list drawn at random)")
     lines.append(f"Expected inactive next month: {r.expected_inactive:,.0f} of {len(r.scores):,} active users.")
     lines.append("Reasons: the features that raise a user's probability most, a typical user's value beside; the "
-                 "model can find risk in a value below the typical one as well as above (e.g. 'orders (3 months) 10 "
-                 "(typical 0)' where the users who left were often big one-off buyers).")
+                 "model can find risk in a value above the typical one as well as below ('orders (3 months) 10 "
+                 "(typical 0)': in the months it learned from, users unlike the typical one in that way left more "
+                 "often; an association the model found, not a cause).")
     return "\n".join(lines)

@@ -270,6 +270,7 @@ def test_a_plan_at_a_peak_months_rates_says_so_in_its_verdict_and_gives_last_yea
     assert en[2] == (f"At last year's rates of the same months (toolkit plan --rate-method last_year) the average "
                      f"would be {ly.average_rate:.1%} ({'met' if ly.average_rate >= 0.5 else 'not met'}).")
     assert "按 2026-10 的比率可达成" in p.summary_lines("zh")[0]
+    assert p.headline_lines("en") == en[:3]          # the summary page quotes last year's average beside it
     unset = make_plan(lc, peaked, months, 0.5, rates={r: None for r in RATES})      # the CLI's call
     assert unset.peak_month == "2026-10"
     assert make_plan(lc, mo, months, 0.5).seasonal_rate is None                        # no peak: no second average

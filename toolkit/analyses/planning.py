@@ -279,11 +279,12 @@ class Plan:
                 f"would be {self.best_case_rate:.1%}; a target above it needs rates the data never showed."]
 
     def headline_lines(self, lang: str = "en") -> list[str]:
-        """The lines a summary page quotes: the verdict, the line after it, and the realistic
-        reference when there is one."""
+        """The lines a summary page quotes: the verdict, the line after it (with a peak month's
+        rates, the average at last year's rates too), and the realistic reference when there is one."""
         lines = self.summary_lines(lang)
+        head = lines[:3] if self.peak_month and self.seasonal_rate is not None else lines[:2]
         ref = self._reference(lang)
-        return lines[:2] + ([] if not ref or ref[0] in lines[:2] else ref)
+        return head + ([] if not ref or ref[0] in head else ref)
 
     def summary(self, lang: str = "en") -> str:
         return "\n".join(self.summary_lines(lang))

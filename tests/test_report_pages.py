@@ -142,7 +142,7 @@ def test_sections_fit_the_retail_data(pages, retail_data):
     assert "remote-control" not in text["03_preferences"]                  # the car-app rules stay with the sample
     assert "the data have no users table" in text["01_lifecycle"]          # not "none of the columns in it"
     assert "offline signal" not in text["01_lifecycle"].split("Glossary")[0].replace(
-        "No offline signal is configured", "")                              # no signal rows
+        "This data has no offline signal", "")                              # no signal rows
     zh = _visible_text((pages[("retail", "zh")] / "2011-11" / "02_periods.html").read_text(encoding="utf-8"))[1]
     assert "窗口内每天都没有活跃用户" in zh and "术语说明" in zh
     vr = (pages[("retail", "zh")] / "2011-11" / "04_value_risk.html").read_text(encoding="utf-8")

@@ -226,7 +226,7 @@ class Plan:
                          "each: the projection assumes that month's level holds through the plan.")
             if self.seasonal_rate is not None:
                 met = self.seasonal_rate >= self.target
-                lines.append(f"按去年同月的比率计(toolkit plan --rate-method last_year),平均月活率为 "
+                lines.append(f"按去年同月的比率计(预测方法 last_year),平均月活率为 "
                              f"{self.seasonal_rate:.1%}({'可达成' if met else '未达成'})。" if zh else
                              f"At last year's rates of the same months (toolkit plan --rate-method last_year) the "
                              f"average would be {self.seasonal_rate:.1%} ({'met' if met else 'not met'}).")

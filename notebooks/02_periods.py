@@ -44,7 +44,7 @@ from IPython.display import Markdown, display
 
 from toolkit.analyses.campaign_effects import campaign_effects
 from toolkit.report.context import open_report
-from toolkit.report.findings import period_findings, recent
+from toolkit.report.findings import RECENT_MONTHS, period_findings, recent
 from toolkit.analyses.holiday_lift import daily_users, holiday_lift
 from toolkit.report.period_plots import (plot_campaign_effects, plot_daily_with_windows, plot_funnel, plot_holiday_lifts,
                                   plot_period_rates, plot_stickiness)
@@ -84,7 +84,7 @@ holiday_lines = period_findings(lifts, effects.iloc[0:0], lang, ctx.month)
 campaign_lines = period_findings(lifts.iloc[0:0], effects, lang, ctx.month)
 # the summary page quotes the last three months' holidays and campaigns, not the year's again each month
 near_lifts, near_effects = recent(lifts, effects, ctx.month)
-summary = (period_findings(near_lifts, near_effects.iloc[0:0], lang, ctx.month)[:1]
+summary = (period_findings(near_lifts, near_effects.iloc[0:0], lang, ctx.month, months=RECENT_MONTHS)[:1]
            + period_findings(near_lifts.iloc[0:0], near_effects, lang, ctx.month)[:2]) or [L.t("periods_quiet", lang)]
 show_findings("periods", holiday_lines + campaign_lines, summary=summary)
 _ = record_periods(ctx, lifts, effects, notes=notes)

@@ -417,6 +417,12 @@ def test_holidays_that_lower_activity_are_worded_as_drops():
     assert en[0] == ("No holiday window lifted daily users: 1 of 2 windows was clearly below ordinary days, "
                      "the other showed no clear change.")
     assert not any("lifted daily users most" in s for s in en)
+    # with the report month, the sentence names the months it speaks of: a summary of three months said "no window
+    # showed a clear change" above a page of twelve saying "5 of 6 windows were clearly below"
+    assert period_findings(lifts.iloc[[1]], pd.DataFrame(columns=["method"]), "en", "2011-06", months=3)[0] == \
+        "No holiday window from 2011-04 to 2011-06 lifted daily users: no window showed a clear change from ordinary days."
+    assert period_findings(lifts, pd.DataFrame(columns=["method"]), "zh", "2011-06")[0].startswith(
+        "2010-07 至 2011-06 没有一个节假日提升了日活:")
     lifts.loc[1, ["ci_low"]] = [1.2]       # the interval above 1: now the sentence names it
     assert period_findings(lifts, pd.DataFrame(columns=["method"]), "en")[0].startswith(
         "The holiday that lifted daily users most was Spring Bank Holiday 2011")

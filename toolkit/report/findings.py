@@ -250,15 +250,19 @@ def recent(lifts: pd.DataFrame, effects: pd.DataFrame, month: str, months: int =
             effects[ends(effects["end_date"])] if len(effects) else effects)
 
 
-def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh", month: str | None = None) -> list[str]:
+def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh", month: str | None = None,
+                    months: int = 12) -> list[str]:
     """With the report ``month``: first the holiday of that month, if any; then which festival of
-    the twelve months to ``month`` (of every window without it) lifted daily users most, among
+    the ``months`` months to ``month`` (of every window without it) lifted daily users most, among
     the windows whose interval is above 1 (and against last year), and which campaigns had an
-    effect that their interval supports."""
+    effect that their interval supports.  A sentence about the windows names their months: the
+    summary (three months) and the page (twelve) once seemed to contradict each other."""
     out = []
     ok = lifts.dropna(subset=["lift"])
+    span = None
     if month is not None and len(ok):
-        first = (pd.Period(month, "M") - 11).start_time.date()
+        first = (pd.Period(month, "M") - (months - 1)).start_time.date()
+        span = (f"{first:%Y-%m}", month)
         last = pd.Period(month, "M").end_time.date()
         this = ok[(ok["start"].map(lambda d: f"{d:%Y-%m}") == month)]
         ok = ok[(ok["end"] >= first) & (ok["start"] <= last)]
@@ -275,13 +279,14 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
                 rest = ("每个节假日窗口的日活都明显低于平日。" if below == n else
                         f"{below} 个节假日窗口的日活明显低于平日,其余 {n - below} 个无明显变化。" if below else
                         "各节假日窗口的日活与平日相比均无明显变化。")
-                out.append("没有一个节假日提升了日活:" + rest)
+                out.append((f"{span[0]} 至 {span[1]} " if span else "") + "没有一个节假日提升了日活:" + rest)
             else:
                 rest = ("every window was clearly below ordinary days." if below == n else
                         f"{below} of {n} windows {'was' if below == 1 else 'were'} clearly below ordinary days, "
                         f"the {'other' if n - below == 1 else 'others'} showed no clear "
                         "change." if below else "no window showed a clear change from ordinary days.")
-                out.append("No holiday window lifted daily users: " + rest)
+                out.append("No holiday window " + (f"from {span[0]} to {span[1]} " if span else "")
+                           + "lifted daily users: " + rest)
         low = ok.loc[ok["lift"].idxmin()]
         if low["ci_high"] < 1:
             out.append(_holiday_sentence(low, "down", lang))

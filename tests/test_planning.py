@@ -274,3 +274,11 @@ def test_a_plan_at_a_peak_months_rates_says_so_in_its_verdict_and_gives_last_yea
     unset = make_plan(lc, peaked, months, 0.5, rates={r: None for r in RATES})      # the CLI's call
     assert unset.peak_month == "2026-10"
     assert make_plan(lc, mo, months, 0.5).seasonal_rate is None                        # no peak: no second average
+    # last year's months not in the data's settled history (the UK shop's December 2010, its first month): the
+    # "last year" average took the peak's rates again for them and read as a check; now it says it cannot check
+    early = peaked.copy()
+    early.loc[early["month"] == "2025-10", RATES] = early[RATES].max().to_numpy() + 0.02
+    q = make_plan(lc, early, ["2025-11", "2025-12"], 0.5)
+    assert q.peak_month == "2025-10" and q.seasonal_rate is None and q.no_last_year == ["2024-11", "2024-12"]
+    assert q.summary_lines("en")[2].startswith("The data hold no rates for last year's same months (2024-11, 2024-12")
+    assert q.headline_lines("en") == q.summary_lines("en")[:3]

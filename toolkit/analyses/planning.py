@@ -198,6 +198,7 @@ class Plan:
     peak_month: str | None = None   # the one month all four default rates (best of six) come from
     best_case_rate: float | None = None   # the average with every rate at its best month in the data
     seasonal_rate: float | None = None    # with a peak month: the average at last year's rates of the plan months
+    no_last_year: list = field(default_factory=list)   # with a peak month: last year's months the data do not hold
 
     @property
     def average_rate(self) -> float:
@@ -230,6 +231,13 @@ class Plan:
                              f"{self.seasonal_rate:.1%}({'可达成' if met else '未达成'})。" if zh else
                              f"At last year's rates of the same months (toolkit plan --rate-method last_year) the "
                              f"average would be {self.seasonal_rate:.1%} ({'met' if met else 'not met'}).")
+            elif self.no_last_year:   # nothing to check the peak against: said, not a second average at the peak
+                gone = "、".join(self.no_last_year) if zh else ", ".join(self.no_last_year)
+                lines.append(f"数据中没有去年同月({gone})可用的比率(数据尚未覆盖,或处于数据开头的预热期),无法用去年同期"
+                             f"检验这一假设:若 {peak} 是旺季,预测偏高。" if zh else
+                             f"The data hold no rates for last year's same months ({gone}: before the data, or in its "
+                             f"first churn window), so the assumption cannot be checked against last year: if {peak} "
+                             "was a seasonal peak, the projection is too high.")
         ups = self.uplifts
         # "combine rates instead" only when a combination is a plausible way to the target
         combo_ok = any(u["reachable"] and not u.get("implausible") and "+" in u["rates"] for _, u in ups.iterrows())
@@ -282,7 +290,7 @@ class Plan:
         """The lines a summary page quotes: the verdict, the line after it (with a peak month's
         rates, the average at last year's rates too), and the realistic reference when there is one."""
         lines = self.summary_lines(lang)
-        head = lines[:3] if self.peak_month and self.seasonal_rate is not None else lines[:2]
+        head = lines[:3] if self.peak_month and (self.seasonal_rate is not None or self.no_last_year) else lines[:2]
         ref = self._reference(lang)
         return head + ([] if not ref or ref[0] in head else ref)
 
@@ -328,13 +336,16 @@ def make_plan(lc: Lifecycle, monthly: pd.DataFrame, months: list[str], target: f
     if not best.isna().any():
         at_best = pd.DataFrame([best.to_numpy()] * len(months), index=months, columns=RATES)
         best_case = float(project(start, months, nu, at_best)["active_rate"].mean())
-    seasonal = None
-    if peak and any(month_str(add_months(parse_month(m), -12)) in set(settled_history(monthly, months, settled)["month"])
-                    for m in months):
-        seasonal = float(project(start, months, nu, default_rates(monthly, months, "last_year", settled))
-                         ["active_rate"].mean())
+    seasonal, unchecked = None, []
+    if peak:     # last year's same months check the peak, when the data hold them (after the warm-up)
+        known = set(settled_history(monthly, months, settled)["month"])
+        unchecked = [month_str(add_months(parse_month(m), -12)) for m in months
+                     if month_str(add_months(parse_month(m), -12)) not in known]
+        if not unchecked:
+            seasonal = float(project(start, months, nu, default_rates(monthly, months, "last_year", settled))
+                             ["active_rate"].mean())
     return Plan(target, months, start, r, nu, proj, pd.DataFrame([judge(u, r, best) for u in ups]),
-                peak_month=peak, best_case_rate=best_case, seasonal_rate=seasonal)
+                peak_month=peak, best_case_rate=best_case, seasonal_rate=seasonal, no_last_year=unchecked)
 
 
 def _one_best_month(monthly: pd.DataFrame, months: list[str], settled_from: str | None = None) -> str | None:

@@ -246,3 +246,38 @@ def test_the_change_on_last_year_is_coloured_as_the_change_on_last_month(tmp_pat
     mau, rate = cells["monthly active users (MAU)"], cells["monthly active rate"]
     assert mau[3].get_text() == "+50.0%" and mau[3]["class"] == ["up"]
     assert rate[3].get_text() == "-10.0 points" and rate[3]["class"] == ["down"]
+
+
+def test_a_rates_move_within_chance_is_no_movement_and_revenue_is_one():
+    """The sample's wake rate went -1.3 and then +1.3 points on about 3,900 dormant users (1.2
+    standard errors) and was the month's largest movement both times, while revenue's +20.9% was in
+    none.  By hand: 44.1% of 3,900 against 45.4% of 3,950: se = sqrt(.441 * .559 / 3900 + .454 *
+    .546 / 3950) = 1.12 points, 1.3 / 1.12 = 1.16 < 2; the same move on 39,000 users is 3.7."""
+    import pandas as pd
+    from toolkit.report.findings import lifecycle_findings
+    from toolkit.report.summary import beyond_chance, largest_movements
+    assert not beyond_chance(0.454, 0.441, 3950, 3900) and beyond_chance(0.454, 0.441, 39500, 39000)
+    s = {"mau": [28258, 29943], "new": [3140, 3157], "active_rate": [0.603, 0.599],
+         "retention_old": [0.877, 0.880], "retention_new": [0.657, 0.651], "wake_rate": [0.441, 0.454],
+         "return_rate": [0.061, 0.058], "revenue": [2_858_000.0, 3_455_582.0],
+         "pool_active_rate": [46800, 50000], "pool_retention_old": [24000, 25118], "pool_retention_new": [3100, 3140],
+         "pool_wake_rate": [3900, 3950], "pool_return_rate": [15000, 15500]}
+    moves = largest_movements({"language": "en", "months": ["2026-09", "2026-10"], "month": "2026-10", "series": s,
+                               "currency": "¥"})
+    assert moves[0] == "Revenue (¥) grew from 2,858,000 to 3,455,582 (+20.9%).", moves
+    assert not any("wake rate" in m.lower() for m in moves) and any("MAU" in m for m in moves), moves
+    # without pools (a report recorded by an earlier version) the rates compete as before
+    old = {k: v for k, v in s.items() if not k.startswith("pool_")}
+    assert any("wake rate" in m.lower() for m in largest_movements({"language": "en", "months": ["2026-09", "2026-10"],
+                                                            "month": "2026-10", "series": old}))
+    # the lifecycle page's "rate that changed most" says when every move is within chance
+    monthly = pd.DataFrame({"month": ["2026-08", "2026-09", "2026-10"], "active_rate": [0.61, 0.603, 0.599],
+                            "mau": [27000, 28258, 29943], "cumulative": [44000, 46800, 50000], "new": [3100, 3140, 3157],
+                            "new_retained": [1990, 2000, 2044], "active": [20000, 21000, 22114],
+                            "woken": [1650, 1700, 1793], "returned": [880, 900, 880], "dormant": [3900, 3950, 4000],
+                            "churned": [15000, 15500, 15600], "retention_old": [0.87, 0.877, 0.880],
+                            "retention_new": [0.65, 0.657, 0.651], "wake_rate": [0.44, 0.441, 0.454],
+                            "return_rate": [0.06, 0.061, 0.058]})
+    assert lifecycle_findings(monthly, "2026-10", 0.85, "en")[-1] == (
+        "No rate moved beyond ordinary month-to-month variation (the largest move: wake rate 44.1% → 45.4%, "
+        "+1.3 points).")

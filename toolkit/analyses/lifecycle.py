@@ -253,6 +253,20 @@ def _ratio(num, den):
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
+def rate_pools(monthly: pd.DataFrame) -> pd.DataFrame:
+    """The denominator of each rate of a monthly table (one frame of consecutive months, as
+    ``Lifecycle.monthly`` or one segment's rows): the active rate's the cumulative users, the
+    four rates' last month's old active users, new users, dormant and churned users (0 in the
+    first month).  The numerators are the month's columns: mau, active, new_retained, woken,
+    returned."""
+    prev = monthly[["new_retained", "active", "woken", "returned", "new", "dormant", "churned"]].shift(1).fillna(0)
+    return pd.DataFrame({"active_rate": monthly["cumulative"].to_numpy(),
+                         "retention_old": (prev["new_retained"] + prev["active"] + prev["woken"]
+                                           + prev["returned"]).to_numpy(),
+                         "retention_new": prev["new"].to_numpy(), "wake_rate": prev["dormant"].to_numpy(),
+                         "return_rate": prev["churned"].to_numpy()}, index=monthly.index).astype("int64")
+
+
 def monthly_from_counts(c) -> pd.DataFrame:
     """Derive MAU, the active rate and the four rates from the monthly counts (a frame or
     a mapping of arrays with the columns of ``lifecycle_monthly.sql``)."""

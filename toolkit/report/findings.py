@@ -82,13 +82,34 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
         if len(rates):
             r = rates.loc[rates["d"].abs().idxmax()]
             d = L.shown_change(r["rate_now"], r["rate_prev"])
+            clear = _beyond_chance(monthly, month, r["rate"])
             if lang == "zh":
                 out.append(f"变化最大的指标是{L.rate(r['rate'], lang)}:{_pct(r['rate_prev'])} → {_pct(r['rate_now'])}"
-                           f"({d:+.1f} 个百分点)。")
+                           f"({d:+.1f} 个百分点)。" if clear else
+                           f"各项比率的变化都在月度正常波动之内(变化最大的是{L.rate(r['rate'], lang)}:"
+                           f"{_pct(r['rate_prev'])} → {_pct(r['rate_now'])},{d:+.1f} 个百分点)。")
             else:
                 out.append(f"The rate that changed most was {L.rate(r['rate'], lang)}: {_pct(r['rate_prev'])} → "
-                           f"{_pct(r['rate_now'])} ({d:+.1f} points).")
+                           f"{_pct(r['rate_now'])} ({d:+.1f} points)." if clear else
+                           "No rate moved beyond ordinary month-to-month variation (the largest move: "
+                           f"{L.rate(r['rate'], lang)} {_pct(r['rate_prev'])} → {_pct(r['rate_now'])}, {d:+.1f} points).")
     return out
+
+
+def _beyond_chance(monthly: pd.DataFrame, month: str, rate: str) -> bool:
+    """Whether ``rate``'s move into ``month`` is beyond chance (``summary.beyond_chance``), from
+    its pools in ``monthly`` (True when the table lacks the counts)."""
+    from ..analyses.lifecycle import rate_pools
+    from .summary import beyond_chance
+    need = {"cumulative", "new_retained", "active", "woken", "returned", "new", "dormant", "churned"}
+    if not need <= set(monthly.columns):
+        return True
+    m = monthly.reset_index(drop=True)
+    i = int(m.index[m["month"] == month][0])
+    if i == 0:
+        return True
+    pools = rate_pools(m)[rate]
+    return beyond_chance(float(m.loc[i, rate]), float(m.loc[i - 1, rate]), pools.iloc[i], pools.iloc[i - 1])
 
 
 TREND_MONTHS = 3     # months in a row of moves one way before the active rate's trend is a finding

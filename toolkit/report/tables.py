@@ -170,6 +170,8 @@ def record(ctx, monthly: pd.DataFrame, revenue: pd.DataFrame | None = None) -> d
     m = monthly.set_index("month")
     row = m.loc[ctx.month]
     series = {c: [_clean(x) for x in m[c]] for c in ["mau", "active_rate", "new", *RATES]}
+    from ..analyses.lifecycle import rate_pools      # each rate's denominator: is a month's move beyond chance?
+    series.update({f"pool_{c}": [int(x) for x in v] for c, v in rate_pools(monthly).items()})
     if revenue is not None and len(revenue):
         by_month = dict(zip(revenue["month"], revenue["revenue"]))
         series["revenue"] = [float(by_month.get(month, 0.0)) for month in m.index]

@@ -53,7 +53,11 @@ def styled(df: pd.DataFrame, lang: str = "zh", name: str = "table"):
     if not _TABLES_READY:
         head = generate_init_offline_itables_html(opt.dt_bundle)
         _TABLES_READY = True
+    # a table of measures by month (rows: a rate, its change on last month, ...) is not sortable: sorting by a
+    # month's column put "+0.3" beside "+13.3" as text and tore each change from its rate
+    sortable = not df.attrs.get("transposed", False)
     html = head + to_html_datatable(df.reset_index(drop=True), showIndex=False, paging=False, connected=False,
+                             ordering=sortable,
                              classes="display compact", order=[], autoWidth=False,
                              # a click on a column's title sorts it (itables' default left that to the small arrow:
                              # a manager clicked the title and nothing happened)
@@ -82,6 +86,7 @@ def _by_month(rows: list[tuple[str, pd.Series]], months: pd.Series, lang: str) -
     out = pd.DataFrame({L.t("metric", lang): [name for name, _ in rows]})
     for i, m in enumerate(months):
         out[m] = [vals.iloc[i] for _, vals in rows]
+    out.attrs["transposed"] = True     # rows are measures: sorting by a month would tear them apart (see styled)
     return out
 
 

@@ -166,6 +166,7 @@ def test_the_churn_list_can_be_the_riskiest_share_and_says_how_such_probabilitie
     top = r.scores.sort_values("probability", ascending=False).head(n)
     book = load_workbook(out).active
     assert book.max_row == 1 + n and book.cell(2, 3).number_format == "0.0%"
+    assert book.title == "2026-10 risk 2026-11"          # a file handed on names its months (the sheet was "table")
     assert book.cell(2, 3).value == pytest.approx(float(top["probability"].iloc[0]), abs=1e-6)
     base = r.evaluation["base_rate"].iloc[0]
     assert f"of all 2026-09's active users, {base:.1%} were inactive the month after" in proc.stderr
@@ -173,6 +174,7 @@ def test_the_churn_list_can_be_the_riskiest_share_and_says_how_such_probabilitie
     assert (f"On 2026-09 the users at or above it were predicted at {held[f'p_{r.chosen}'].mean():.0%} and "
             f"{held['inactive_next'].mean():.0%} were inactive") in proc.stderr, proc.stderr
     assert "not the 6 asked" not in proc.stderr
+    assert "Read the expected number as too" not in proc.stderr          # on the sample the probabilities held
     assert "Reasons: the features that raise a user's probability most" in proc.stderr    # read as written
     early = run_cli("churn-risk", sample_dir, "--month", "2025-04", "--lang", "en", "--top", "0.05")
     assert early.returncode == 0 and "trained on 2025-01 .. 2025-02; 2 months, not the 6 asked" in early.stderr

@@ -267,7 +267,7 @@ def _for_people(df, out, language: str, segment: str = "分群", headers: dict |
     return df.rename(columns=headers)
 
 
-def _write_frame(df, out, number_formats: dict | None = None):
+def _write_frame(df, out, number_formats: dict | None = None, sheet: str = "table"):
     """CSV (with a byte-order mark, for Excel), an Excel workbook or JSON, by the extension of
     ``out``; CSV to stdout when out is None (see _tidy).  ``number_formats``: column -> Excel
     number format of a workbook's column (shares as percentages)."""
@@ -279,7 +279,7 @@ def _write_frame(df, out, number_formats: dict | None = None):
         Path(out).write_text(df.to_json(orient="records", force_ascii=False, indent=1, double_precision=15),
                              encoding="utf-8")
     else:
-        write_table(df, out, number_formats=number_formats)
+        write_table(df, out, number_formats=number_formats, sheet=sheet)
     if out is not None:
         click.echo(f"Wrote {len(df):,} rows to {out}.")
 
@@ -694,7 +694,7 @@ def rfm(ctx, data_dir, month, window, bins, out, language):
         # without orders (RF) recency and frequency are of activity, and there is no money
         rf = {"recency_days": "最近活跃间隔(天)", "frequency": "活跃天数"} if df.attrs["mode"] != "rfm" else None
         _write_frame(_for_people(df, out, language or cfg.language, headers=rf,
-                                 drop=("monetary", "m_score") if rf else ()), out)
+                                 drop=("monetary", "m_score") if rf else ()), out, sheet=f"tiers {month}")
 
 
 @main.command("churn-risk")
@@ -716,6 +716,7 @@ def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, top, out
     accuracy on stderr."""
     import math
     from .analyses.churn_risk import describe, user_risk
+    from .months import next_month
     from .analyses.preferences import categories
     from .analyses.scenes import load_rules, rules_for
     cfg, store = _open(ctx, data_dir)
@@ -728,12 +729,16 @@ def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, top, out
     if top is not None:
         df = df.head(max(1, math.ceil(top * len(df))))
         back = r.backtest(float(df["probability"].min()))
-        click.echo(f"note: the riskiest {top:.0%}: {len(df):,} of {len(r.scores):,} users, at or above "
-                   f"{df['probability'].min():.1%}; expected inactive {df['probability'].sum():,.0f}. On {r.eval_month} "
-                   f"the users at or above it were predicted at {back['predicted']:.0%} and {back['observed']:.0%} "
-                   "were inactive the month after.", err=True)
+        expected = float(df["probability"].sum())
+        gap = round(back["predicted"] * 100) - round(back["observed"] * 100)
+        held = (f" Read the expected number as too {'high' if gap > 0 else 'low'}: at {r.eval_month}'s rate, about "
+                f"{expected * back['observed'] / back['predicted']:,.0f}." if abs(gap) >= 5 and back["predicted"] else "")
+        click.echo(f"note: the riskiest {top:.0%} of {month}'s active users: {len(df):,} of {len(r.scores):,}, at or "
+                   f"above {df['probability'].min():.1%}; expected inactive in {next_month(month)}: {expected:,.0f}. "
+                   f"On {r.eval_month} the users at or above it were predicted at {back['predicted']:.0%} and "
+                   f"{back['observed']:.0%} were inactive the month after.{held}", err=True)
     lang = language or cfg.language
-    _write_frame(_for_people(df, out, lang), out,
+    _write_frame(_for_people(df, out, lang), out, sheet=f"{month} risk {next_month(month)}",   # the months, in the file
                  number_formats={_ZH_HEADERS["probability"] if lang == "zh" else "probability": "0.0%"})
 
 

@@ -165,3 +165,11 @@ def test_the_readmes_retail_configuration_validates_without_the_samples_settings
     proc = run_cli("--config", cfg, "validate", cwd=ROOT)
     assert proc.returncode == 0 and "4,338 users" in proc.stdout, proc.stderr
     assert "signal_events" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def test_the_shops_churn_list_says_its_expected_number_is_too_high(retail):
+    """On the UK shop the riskiest tenth were put at 84% on the evaluation month and 76% lapsed: the
+    command printed 'expected inactive 139' and left the discount to the reader."""
+    proc = run_cli("churn-risk", retail, "--month", "2011-11", "--top", "0.1", "--out", retail.parent / "risk.csv")
+    assert proc.returncode == 0, proc.stderr
+    assert "Read the expected number as too high: at 2011-10's rate, about" in proc.stderr, proc.stderr

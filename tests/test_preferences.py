@@ -445,7 +445,29 @@ def test_scene_results_from_the_command_line(sample_dir):
     assert counted[("mean", "control")].reindex(months.index).to_numpy() == pytest.approx(months["control"].to_numpy(), abs=1e-5)
     assert counted[("mean", "treatment")].reindex(months.index).to_numpy() == pytest.approx(
         months["treatment"].to_numpy(), abs=1e-5)
+    # one push month (last month's pushed users), and an empty list is said, not 0 rows in silence
+    august = pd.read_csv(io.StringIO(run_cli("scene-results", sample_dir, "--month", "2026-09", "--users",
+                                             "--push-month", "2026-08").stdout))
+    assert set(august["month"]) == {"2026-08"} and len(august) == (pushes["month"] == "2026-08").sum()
+    pending = run_cli("scene-results", sample_dir, "--month", "2026-09", "--users", "--push-month", "2026-09")
+    assert pending.returncode == 0 and "no push of 2026-09 to list: its pushes are still within their 30 days" \
+        in pending.stderr, pending.stderr
+    none = run_cli("scene-results", sample_dir, "--users", "--push-month", "2024-12")
+    assert "no push of 2024-12 to list: it has no pushes" in none.stderr
 
+
+
+def test_scene_results_of_data_without_pushes_say_so(tmp_path):
+    """The shop's data have no pushes table: --users wrote an empty file without a word, and the
+    results said "no push has ended its 30 days", as if there were pushes."""
+    from conftest import write_table
+    d = tmp_path / "shop"
+    write_table(d, "events", pd.DataFrame({"user_id": [1, 2], "event_name": ["purchase"] * 2,
+                                           "event_time": pd.to_datetime(["2025-01-03", "2025-02-05"])}))
+    for args in ((), ("--users",)):
+        proc = run_cli("scene-results", d, "--month", "2025-01", *args)
+        assert proc.returncode == 0 and "the data have no pushes" in proc.stderr, proc.stderr
+        assert "has ended its 30 days" not in proc.stderr
 
 
 def test_the_pushed_users_file_for_a_chinese_crm_team(sample_dir, tmp_path):

@@ -440,11 +440,13 @@ def holidays(ctx, data_dir, out, event_names, weeks):
 @click.option("--users", "per_user", is_flag=True,
               help="One row per push instead: user, rule, push month, arm, push day and whether the user came back "
                    "(reactivated) within its 30 days: the users behind the counts.")
+@click.option("--push-month", "push_month", default=None,
+              help="Only the pushes of this month YYYY-MM (with --users: e.g. last month's pushed users).")
 @click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None,
               help="zh: an .xlsx file of --users gets Chinese headers; default: the configuration's language.")
 @click.pass_context
-def scene_results(ctx, data_dir, month, per_user, out, language):
+def scene_results(ctx, data_dir, month, per_user, push_month, out, language):
     """Each scene rule's result per push month and pooled ('all'): reactivation within 30 days per arm,
     difference, 95% interval, p-value, pushes per arm; pushes still within their 30 days are listed on stderr.
     With --users, the pushes one by one."""
@@ -452,11 +454,24 @@ def scene_results(ctx, data_dir, month, per_user, out, language):
     from .months import last_day
     cfg, store = _open(ctx, data_dir)
     month = _month_or_last(store, month)
+    if push_month:
+        from .months import month_str, parse_month
+        push_month = month_str(parse_month(push_month, what="--push-month"))
     _build(cfg, store)
+    if not store.con.execute("SELECT count(*) FROM pushes").fetchone()[0]:
+        click.echo("note: the data have no pushes (no pushes table, or an empty one): `toolkit scenes` writes a "
+                   "month's pushes from the scene rules; there is nothing to evaluate.", err=True)
     if per_user:
         ev = push_outcomes(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events,
                            until=last_day(month))
         _pending_notes(ev, month)
+        if push_month:
+            pending = ev.attrs.get("pending", {})
+            ev = ev[ev["month"] == push_month].reset_index(drop=True)
+            if ev.empty:
+                why = (f"its pushes are still within their 30 days on {last_day(month)}" if push_month in pending
+                       else "it has no pushes")
+                click.echo(f"note: no push of {push_month} to list: {why}.", err=True)
         df = ev.assign(arm=ev["arm"].map({"treatment": "实验组", "control": "对照组"}).fillna(ev["arm"]),
                        reactivated=ev["reactivated"].map({True: "是", False: "否"})) \
             if (language or cfg.language) == "zh" and out is not None and str(out).lower().endswith(".xlsx") else ev
@@ -464,8 +479,11 @@ def scene_results(ctx, data_dir, month, per_user, out, language):
         return
     ev = evaluate(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, until=last_day(month))
     _pending_notes(ev, month)
-    if ev.empty:
-        click.echo(f"note: no push has ended its 30 days by {last_day(month)}: nothing to evaluate.", err=True)
+    if push_month:
+        ev = ev[ev["month"] == push_month]
+    if ev.empty and store.con.execute("SELECT count(*) FROM pushes").fetchone()[0]:
+        click.echo(f"note: no push{' of ' + push_month if push_month else ''} has ended its 30 days by "
+                   f"{last_day(month)}: nothing to evaluate.", err=True)
     _write_frame(ev[EVALUATION_COLUMNS], out)
 
 

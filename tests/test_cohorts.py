@@ -171,7 +171,7 @@ def test_segment_chart_titles_name_the_column_in_the_report_language(lc, tmp_pat
     curves = retention_curves(cohort_table(lc, by="channel", counts=True))
     # the sample's columns have names in both languages; the raw column name is not shown
     assert plot_segment_rate(s, "channel", lang="zh").get_title() == "月活率,按渠道"
-    assert plot_segment_rate(s, "channel", lang="en").get_title() == "Monthly active rate by Channel"
+    assert plot_segment_rate(s, "channel", lang="en").get_title() == "Monthly active rate by channel"
     assert plot_segment_retention(curves, "city", lang="zh").get_title().endswith("城市")
     assert plot_segment_rate(s, "colour", lang="zh").get_title().endswith(" colour")   # no name given: as it is
     # the configuration names a column per language (a text alone: the same in both)

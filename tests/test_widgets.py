@@ -187,9 +187,9 @@ def test_segment_explorer_follows_the_month_and_churn_window_above(sample_dir):
     assert _marked_month(ex.figures["rate"].axes[0]) == "2026-03"
     ex.rate.value = "active_rate"                    # drawn without the data's first month
     assert _marked_month(ex.figures["rate"].axes[0]) == "2026-03"
-    assert ex.figures["rate"].axes[0].get_title().startswith("Monthly active rate by Channel")
+    assert ex.figures["rate"].axes[0].get_title().startswith("Monthly active rate by channel")
     ex.rate.value = "retention_new"                  # one title form for every rate ("· 城市" beside ",按城市")
-    assert ex.figures["rate"].axes[0].get_title().startswith("New-user retention by Channel")
+    assert ex.figures["rate"].axes[0].get_title().startswith("New-user retention by channel")
     zh = SegmentExplorer(open_report(data_dir=str(sample_dir), month="2026-06", language="zh"), ["channel", "city"])
     assert [label for label, _ in zh.by.options] == ["渠道", "城市"]      # as the charts name them, not channel/city
     zh.rate.value = "retention_new"

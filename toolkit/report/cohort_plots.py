@@ -96,6 +96,8 @@ def plot_segment_rate(seg_monthly: pd.DataFrame, by: str, *, rate="active_rate",
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.tick_params(axis="x", rotation=90)
     column = L.segment_column(by, lang, names)     # one form for every rate: 月活率,按渠道 / new-user retention by ...
+    if lang == "en" and f"segment_column_{by}" in L.TEXT and not ((names or {}).get(by) or {}).get(lang):
+        column = column[:1].lower() + column[1:]    # the toolkit's own word mid-sentence: "by channel"
     name = L.rate(rate, lang)
     ax.set_title(f"{name},按{_gap(column, lang)}{column}" if lang == "zh" else
                  f"{name[:1].upper() + name[1:]} by {column}")

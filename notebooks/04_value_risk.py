@@ -86,9 +86,10 @@ kpis = monthly_kpis(lc, ctx.monthly, daily_users(con, active_events=lc.active_ev
                     campaigns=campaign_table, country=ctx.cfg.holiday_country, schedule=ctx.holiday_schedule,
                     until=ctx.month, from_month=lc.settled_month(ctx.churn_after))
 corr = correlations(kpis)
-pairs = strongest_pairs(corr["spearman"], corr["n_spearman"])
-pair_words = describe_pairs(pairs, lang, V.kpi)
-change_words = describe_pairs(strongest_pairs(corr["pearson_change"], corr["n_change"]), lang, V.kpi, changes=True)
+# in words only the month-on-month changes over enough months: levels correlate whenever two KPIs both trend
+# ("new users and pushes trended together +0.94"), and nine months make chance correlations common
+change_pairs = strongest_pairs(corr["pearson_change"], corr["n_change"])
+change_words = describe_pairs(change_pairs[~change_pairs["few_months"].astype(bool)], lang, V.kpi, changes=True)
 ideas_path = ideas_file(ctx.cfg.data_dir, ideas or None)
 ranked = month_ideas(lc, ctx.month, ideas_path, churn_after=ctx.churn_after, states=states,
                      prefs=prefs) if ideas_path else None
@@ -195,9 +196,9 @@ if int(corr["n_spearman"].to_numpy().max()) < MIN_MONTHS:
 fig, ax = plt.subplots(figsize=(10, 8))     # cell numbers readable (about 6 px high at 8 x 6.5)
 V.plot_kpi_heatmap(corr["spearman"], lang=lang, ax=ax)
 plt.show()
-display(Markdown("\n".join(f"- {s}" for s in pair_words)))
-display(Markdown(("**环比变化(Pearson)**\n" if lang == "zh" else "**Month-on-month changes (Pearson)**\n")
-                 + "\n".join(f"- {s}" for s in change_words)))
+if change_words:
+    display(Markdown(("**环比变化(Pearson)**\n" if lang == "zh" else "**Month-on-month changes (Pearson)**\n")
+                     + "\n".join(f"- {s}" for s in change_words)))
 
 # %% [markdown] tags=["lang-en"]
 # ## Ideas ranked by ICE

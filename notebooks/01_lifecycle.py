@@ -208,8 +208,13 @@ if seg_by:
                            names=ctx.cfg.segment_names, ax=b)
     plt.show()
     display(styled(segment_table(seg_monthly, ctx.month, lang), lang, f"segments-{seg_by}"))
-    seg_name = L.segment_column(seg_by, lang, ctx.cfg.segment_names)
-    show_findings("segments", segment_finding(seg_monthly, ctx.month, seg_name, lang))  # the clearest gap, if any
+    # the clearest gap of each users column, when clear: the page shows one column, a gap may be in another (杭州)
+    gaps = []
+    for c in columns:
+        frame = seg_monthly if c == seg_by else segment_monthly(ctx.lifecycle, c, ctx.churn_after,
+                                                                segment_columns=ctx.cfg.segment_columns)
+        gaps += segment_finding(frame, ctx.month, L.segment_column(c, lang, ctx.cfg.segment_names), lang)
+    show_findings("segments", gaps)
 else:
     display(Markdown(L.t(no_columns_reason(ctx.store.con), lang)))
 _ = record_cohorts(ctx, cohorts, seg_monthly, seg_by)

@@ -185,10 +185,10 @@ def test_the_segment_whose_rate_departs_most_is_a_finding():
     seg = _segments(rows)
     assert segment_finding(seg, "2026-02", "Channel", "en") == [
         "Channel 'A' had a new-user retention of 50.0% against 70.0% for the other users (-20.0 points; 1,000 of "
-        "its new users last month), the clearest difference between segments."]
+        "its new users last month), the clearest difference by channel."]
     assert segment_finding(seg, "2026-02", "渠道", "zh") == [
-        "渠道「A」的新用户次月留存率为 50.0%,其余用户为 70.0%(低 20.0 个百分点;该分群上月新用户 1,000 人),"
-        "是各分群中差异最明显的。"]
+        "渠道「A」的新用户次月留存率为 50.0%,其余用户为 70.0%(低 20.0 个百分点;其上月新用户 1,000 人),"
+        "是各渠道中差异最明显的。"]
     assert segment_finding(seg, "2026-01", "channel", "en") == []          # no month before: no rate
     small = _segments([(s, m, n // 100, r // 100, 0, 0, 0, 0, 0, mau // 100, c // 100) for s, m, n, r, *_, mau, c in rows])
     assert segment_finding(small, "2026-02", "channel", "en") == []        # 5 of 10 against 14 of 20: chance

@@ -194,9 +194,9 @@ def segment_finding(seg_monthly: pd.DataFrame, month: str, column: str, lang: st
     name, who = segment_label(seg, lang), _POOL_WORDS[rate][lang == "zh"]
     if lang == "zh":
         return [f"{column}「{name}」的{L.rate(rate, lang)}为 {_pct(p1)},其余用户为 {_pct(p2)}"
-                f"({'高' if gap > 0 else '低'} {abs(gap):.1f} 个百分点;该分群{who} {n1:,} 人),是各分群中差异最明显的。"]
+                f"({'高' if gap > 0 else '低'} {abs(gap):.1f} 个百分点;其{who} {n1:,} 人),是各{column}中差异最明显的。"]
     return [f"{column} '{name}' had a {L.rate(rate, lang)} of {_pct(p1)} against {_pct(p2)} for the other users "
-            f"({gap:+.1f} points; {n1:,} of its {who}), the clearest difference between segments."]
+            f"({gap:+.1f} points; {n1:,} of its {who}), the clearest difference by {column[:1].lower() + column[1:]}."]
 
 
 _FLOW_WHOM = {  # flow -> (English, Chinese): whom the part of MAU counts

@@ -71,13 +71,15 @@ def test_lifecycle_notebook_records_the_cli_numbers(sample_dir, tmp_path):
     proc = run_cli("lifecycle", sample_dir, "--churn-after", 2)
     cli = pd.read_csv(__import__("io").StringIO(proc.stdout)).set_index("month")
     assert m["months"] == list(cli.index)
+    from toolkit.analyses.lifecycle import rate_pools
+    pools = rate_pools(cli.reset_index())       # each rate's denominator, from the command line's counts
     for key, values in m["series"].items():
         if key == "revenue":     # not a lifecycle column: the orders' (test_report checks it against them)
             continue
-        for month, v in zip(m["months"], values):
-            c = cli.loc[month, key]
+        for i, (month, v) in enumerate(zip(m["months"], values)):
+            c = pools[key[5:]].iloc[i] if key.startswith("pool_") else cli.loc[month, key]
             assert _same(None if pd.isna(c) else float(c), v), (key, month)
-    assert set(m["series"]) - set(cli.columns) == {"revenue"}
+    assert set(m["series"]) - set(cli.columns) == {"revenue"} | {f"pool_{r}" for r in pools.columns}
     for key in ("mau", "cumulative", "active_rate", "dormant", "churned_signal"):
         assert _same(float(cli.loc["2026-10", key]), m["current"][key])
     pngs = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))

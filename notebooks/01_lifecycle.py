@@ -120,7 +120,7 @@ display(styled(lifecycle_summary_table(monthly, lang, revenue=revenue, currency=
 # %%
 display(styled(decomposition_table(decomposition(monthly, ctx.month), lang, signal=signal), lang, "decomposition"))
 if not signal:
-    display(Markdown(note("no_signal", lang)))
+    display(Markdown(L.for_page(note("no_signal", lang))))
 fig, ax = plt.subplots(figsize=(9, 4))
 plot_bridge(mau_bridge(monthly, ctx.month), lang=lang, ax=ax)
 plt.show()
@@ -187,7 +187,7 @@ plt.show()
 # ## By segment
 # The lifecycle within each value of a users column: every segment has its own states and rates, and the
 # segments add up to the whole. Users without a value are "unknown"; in the charts, segments with fewer users
-# than `segment_min_users` are drawn together as "other" (the table keeps every segment).
+# than the configured minimum are drawn together as "other" (the table keeps every segment).
 
 # %% [markdown] tags=["lang-zh"]
 # ## 细分

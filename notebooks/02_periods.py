@@ -137,7 +137,7 @@ if len(effects):
     plt.show()
     display(styled(campaign_table(effects, lang), lang, "campaigns"))
 else:
-    display(Markdown(note("no_campaigns", lang)))
+    display(Markdown(L.for_page(note("no_campaigns", lang))))
 if skipped:
     display(Markdown(skipped))
 
@@ -157,7 +157,7 @@ shown.attrs = funnel.attrs
 display(styled(funnel_table(shown, lang, cfg.currency), lang, "funnel"))
 notes = funnel_notes(funnel, lang)
 if notes:
-    display(Markdown("\n".join(f"- {n}" for n in notes)))
+    display(Markdown("\n".join(f"- {L.for_page(n)}" for n in notes)))
 fig, ax = plt.subplots(figsize=(12, 3.5))
 plot_stickiness(stickiness(daily, ctx.monthly), lang=lang, ax=ax)
 plt.show()

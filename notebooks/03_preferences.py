@@ -46,6 +46,7 @@ from toolkit.report.preference_plots import plot_state_category, plot_tag_distri
 from toolkit.analyses.preferences import state_category_matrix, tag_distribution, window_preferences, window_tag_movement
 from toolkit.months import last_day, previous_month
 from toolkit.report.plots import use_cjk_font
+from toolkit.report import labels as L
 from toolkit.report.labels import glossary, note
 from toolkit.analyses.preferences import categories
 from toolkit.report.tables import (record_preferences, scene_months_table, scene_table, show_findings, styled,
@@ -138,7 +139,7 @@ if rule_table is not None:
     display(styled(scene_table(audience(ctx.lifecycle, rule_table, next_month, ctx.churn_after,
                                         window=window), evaluation, lang), lang, "scenes"))
 else:
-    display(Markdown(note("no_rules", lang)))
+    display(Markdown(L.for_page(note("no_rules", lang))))
 
 # %% [markdown] tags=["lang-en"]
 # ### Scene results by push month

@@ -211,7 +211,7 @@ if change_words:
 
 # %%
 if ranked is None:
-    display(Markdown(L.t("vr_no_ideas", lang)))
+    display(Markdown(L.for_page(L.t("vr_no_ideas", lang))))
 else:
     display(styled(V.ideas_table(ranked, lang), lang, "ideas"))
 

@@ -197,7 +197,7 @@ def test_the_retention_heatmap_says_when_it_shows_only_the_last_cohorts():
     table = pd.DataFrame({"cohort": [f"2025-{m:02d}" for m in range(1, 7)], "size": [10] * 6,
                           "m0": [1.0] * 6, "m1": [0.5] * 5 + [float("nan")]})
     ax = plot_cohort_heatmap(table, lang="en", last=4)
-    assert ax.get_title().endswith("the last 4 of 6 cohorts; every cohort: toolkit cohorts")
+    assert ax.get_title().endswith("the last 4 of 6 cohorts")
     assert "最近 4 个进入月份(共 6 个" in plot_cohort_heatmap(table, lang="zh", last=4).get_title()
     assert "\n" not in plot_cohort_heatmap(table, lang="en", last=12).get_title()
     plt.close("all")

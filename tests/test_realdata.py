@@ -85,7 +85,9 @@ def test_reports_render_on_the_real_data(retail, tmp_path):
     assert "Not available without feature categories" in prefs
     # what a manager reads first is what is missing; the setup is for the analyst, after it
     assert "(For the analyst: add feature_map.csv" in prefs
+    assert "<em>(For the analyst: add feature_map.csv" in prefs          # set apart from what is missing
     summary = (month / "index.html").read_text(encoding="utf-8")      # 12 months of data: no year-on-year, said
+    assert "no feature categories" in summary and "For the analyst" not in summary       # the manager's page
     assert "vs last year: the data start in 2010-12, less than a year before this month." in summary
     from toolkit.report.tables import read_metrics
     vr = [m for m in read_metrics(month / "04_value_risk.ipynb") if m["section"] == "value_risk"][0]

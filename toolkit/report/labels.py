@@ -8,6 +8,7 @@ names from the user's data (campaign names, push content) are shown as they are.
 from __future__ import annotations
 
 import math
+import re
 
 from ..analyses.lifecycle import RATE_ZH, STATE_ZH
 
@@ -78,8 +79,7 @@ TEXT = {
                          "sides of it, and for a window near the month's end the weeks after it are not in yet; its "
                          "figure may change in next month's report.",
                          "暂定:窗口的对比平日取其前后各 {weeks} 周,月末附近的窗口其后几周尚无数据,下月报告中数值可能变化。"),
-    "cohort_heatmap_last": ("the last {n} of {of} cohorts; every cohort: toolkit cohorts",
-                            "最近 {n} 个进入月份(共 {of} 个;全部见 toolkit cohorts)"),
+    "cohort_heatmap_last": ("the last {n} of {of} cohorts", "最近 {n} 个进入月份(共 {of} 个)"),
     "layer_cake": ("Active users by entry month", "月活跃用户按进入月份分层"),
     "months_since_entry": ("months since entry", "进入后月数"),
     "entry_month": ("entry month", "进入月份"),
@@ -531,6 +531,26 @@ GLOSSARY = {
          "推送后 30 天内回访率,实验组减对照组,单位为百分点。"),
     ],
 }
+
+
+_ANALYST = re.compile(r"\s*[((](For the analyst: |分析师:)(.*)[))]\s*$", re.S)
+
+
+def for_summary(text: str) -> str:
+    """``text`` without its closing "(For the analyst: ...)": the manager's summary gives what is
+    missing, not how to set it up."""
+    return _ANALYST.sub("", text)
+
+
+def for_page(text: str) -> str:
+    """``text`` with its closing "(For the analyst: ...)" set apart in italics (Markdown): what is
+    missing reads first, the setup stays for the analyst.  (Inline HTML such as a small grey
+    span lost its text in the rendered page.)"""
+    m = _ANALYST.search(text)
+    if not m:
+        return text
+    aside = m.group(0).strip().replace("*", "\\*")
+    return text[:m.start()] + " *" + aside + "*"
 
 
 def note(key: str, lang: str = "zh") -> str:

@@ -196,8 +196,10 @@ def show_findings(section: str, lines: list[str], summary: list[str] | None = No
     of them) for the month's summary page, which quotes each section's findings under its link
     (METRICS_MIME, left out of the HTML)."""
     from IPython.display import Markdown, display
-    display(Markdown("\n".join(f"- {s}" for s in lines)))
-    data = {"section": "findings", "of": section, "lines": list(lines if summary is None else summary)}
+    display(Markdown("\n".join(f"- {L.for_page(s)}" for s in lines)))
+    # the summary page is the manager's: what is missing, without the analyst's set-up
+    data = {"section": "findings", "of": section,
+            "lines": [L.for_summary(s) for s in (lines if summary is None else summary)]}
     display({METRICS_MIME: json.loads(json.dumps(data))}, raw=True)
 
 

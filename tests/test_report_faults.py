@@ -149,3 +149,35 @@ def test_killed_run_is_cleaned_by_the_next_which_uses_the_nearest_configuration(
     cli = pd.read_csv(__import__("io").StringIO(run_cli("lifecycle", data, cwd=analyst).stdout)).set_index("month")
     assert metrics["current"]["mau"] == cli.loc[MONTH, "mau"]
     assert metrics["current"]["churned"] == cli.loc[MONTH, "churned"]
+
+
+def test_a_section_whose_kernel_port_was_taken_starts_again(tmp_path):
+    """A scheduled run failed with zmq's "Address already in use" (a kernel's port taken by another
+    process between its choice and its start) and "Section preferences failed: unknown error".
+    Nothing of the section had run: it starts once more, and says so.  The first start fails here
+    with the error zmq raised; the second is papermill's real run of a real notebook."""
+    import nbformat
+    import papermill
+    import zmq
+    from toolkit.report.runner import _run_section
+
+    class PortTakenOnce:
+        calls = 0
+
+        def execute_notebook(self, *args, **kw):
+            PortTakenOnce.calls += 1
+            if PortTakenOnce.calls == 1:
+                try:
+                    raise zmq.error.ZMQError(98, "Address already in use (addr='tcp://127.0.0.1:51234')")
+                except zmq.error.ZMQError as exc:
+                    raise RuntimeError("Kernel died before replying to kernel_info") from exc
+            return papermill.execute_notebook(*args, **kw)
+    nb = tmp_path / "01_tiny.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1 + 1")]), str(nb))
+    said = []
+    (tmp_path / "tmp").mkdir()
+    entry, error = _run_section(PortTakenOnce(), 1, nb, 1, tmp_path / "tmp", tmp_path / "reports", "2026-10", {},
+                                60, said.append, {"lang": "en", "fields": [], "back": "", "all_months": ""})
+    assert error is None and entry["outcome"] == "ok" and PortTakenOnce.calls == 2, (entry, error)
+    assert any("port was taken by another process; starting it again" in s for s in said), said
+    assert (tmp_path / "tmp" / "01_tiny.html").is_file()

@@ -607,6 +607,17 @@ def _run_all(pm, notebooks, tmp, out_dir, month, params, cell_timeout, progress,
             pool.shutdown(wait=True)
 
 
+def _port_taken(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an error it came from) is a kernel's failure to bind a port ("Address
+    already in use"): a clash with another process, not a fault of the section."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if "Address already in use" in str(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 def _run_section(pm, i, nb, total, tmp, out_dir, month, params, cell_timeout, progress, header):
     """Run and render one section: (its run-log entry, None) or (entry, the error to raise)."""
     from . import labels as L
@@ -615,9 +626,18 @@ def _run_section(pm, i, nb, total, tmp, out_dir, month, params, cell_timeout, pr
     t0 = time.perf_counter()
     executed = tmp / f"{nb.stem}.ipynb"
     try:
-        pm.execute_notebook(str(nb), str(executed), parameters=params, kernel_name="python3",
-                            progress_bar=False, cwd=os.getcwd(), execution_timeout=cell_timeout,
-                            extra_arguments=KERNEL_ARGS, kernel_manager_class=_kernel_manager_class())
+        for attempt in (1, 2):
+            try:
+                pm.execute_notebook(str(nb), str(executed), parameters=params, kernel_name="python3",
+                                    progress_bar=False, cwd=os.getcwd(), execution_timeout=cell_timeout,
+                                    extra_arguments=KERNEL_ARGS, kernel_manager_class=_kernel_manager_class())
+                break
+            except Exception as exc:
+                if attempt == 2 or not _port_taken(exc) or _STOPPING.is_set():
+                    raise
+                # the kernel could not bind its ports (another process took one between their choice and its
+                # start: seen with other kernels on the machine); nothing ran, so the section starts again
+                progress(f"[{i}/{total}] {name}: its kernel's port was taken by another process; starting it again")
     except Exception as exc:  # papermill raises its own error types; the notebook holds the detail
         failed = {"section": name, "seconds": round(time.perf_counter() - t0, 2), "outcome": "failed"}
         if _STOPPING.is_set():        # its kernel was killed by Ctrl-C: the run stops, no failure to keep

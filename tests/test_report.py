@@ -120,6 +120,12 @@ def test_failed_section_keeps_the_previous_report(sample_dir, tmp_path):
     proc = run_cli("report", data, "--out", out, "--month", "2026-10")
     assert proc.returncode == 2 and "error:" in proc.stderr and "Traceback" not in proc.stderr
     assert (out / "2026-10" / "01_lifecycle.html").read_bytes() == before
+    # the data mended, the month rendered whole: its failed notebooks no longer stand for anything and go
+    other = out / "failed" / "2026-09_01_lifecycle.ipynb"
+    other.write_text("{}", encoding="utf-8")                   # another month's failure stays
+    shutil.copy2(sample_dir / "events" / "events-2026-10.parquet", data / "events" / "events-2026-10.parquet")
+    render_month(data, "2026-10", out_dir=out, progress=lambda s: None)
+    assert not kept.exists() and other.exists()
 
 
 def test_second_run_of_the_same_month_is_refused(sample_dir, tmp_path):

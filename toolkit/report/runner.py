@@ -480,6 +480,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
             shutil.rmtree(old, ignore_errors=True)
             write_top_index(out_dir, header["lang"])
             _record_dataset(out_dir, data_dir)
+            _clear_failed(out_dir, month)
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             if isinstance(exc, OSError):
@@ -605,6 +606,18 @@ def _run_all(pm, notebooks, tmp, out_dir, month, params, cell_timeout, progress,
             raise
         finally:
             pool.shutdown(wait=True)
+
+
+def _clear_failed(out_dir: Path, month: str) -> None:
+    """A month rendered whole: the notebooks kept from its failed runs (reports/failed/) are
+    about a report that no longer stands, and go (the folder too when empty)."""
+    folder = out_dir / "failed"
+    for kept in folder.glob(f"{month}_*.ipynb"):
+        kept.unlink(missing_ok=True)
+    try:
+        folder.rmdir()
+    except OSError:       # absent, or other months' failures still in it
+        pass
 
 
 def _port_taken(exc: BaseException) -> bool:

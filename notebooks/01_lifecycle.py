@@ -44,7 +44,7 @@ from IPython.display import Markdown, display
 from toolkit.report.context import open_report
 from toolkit.analyses.decomposition import decomposition, mau_bridge, transitions
 from toolkit.report.findings import active_rate_trend, lifecycle_findings, segment_finding
-from toolkit.analyses.planning import make_plan
+from toolkit.analyses.planning import last_months_plan, make_plan
 from toolkit.analyses.value import monthly_revenue
 from toolkit.report.plots import plot_active_rate, plot_bridge, plot_rates, plot_states, plot_transitions, use_cjk_font
 from toolkit.report.labels import glossary, note
@@ -162,7 +162,8 @@ plan = make_plan(ctx.lifecycle, monthly, ctx.plan_months(plan_months), ctx.targe
 projection, uplifts = plan_tables(plan, lang)
 display(styled(projection, lang, "plan"))
 display(styled(uplifts, lang, "plan-rises"))
-show_findings("plan", plan.summary_lines(lang), summary=plan.headline_lines(lang))
+checked = last_months_plan(ctx.lifecycle, monthly, ctx.month, ctx.target, churn_after=ctx.churn_after, lang=lang)
+show_findings("plan", plan.summary_lines(lang) + checked, summary=plan.headline_lines(lang) + checked)
 
 # %% [markdown] tags=["lang-en"]
 # ## Retention cohorts

@@ -282,3 +282,19 @@ def test_a_plan_at_a_peak_months_rates_says_so_in_its_verdict_and_gives_last_yea
     assert q.peak_month == "2025-10" and q.seasonal_rate is None and q.no_last_year == ["2024-11", "2024-12"]
     assert q.summary_lines("en")[2].startswith("The data hold no rates for last year's same months (2024-11, 2024-12")
     assert q.headline_lines("en") == q.summary_lines("en")[:3]
+
+
+def test_this_month_is_compared_with_last_months_plan_for_it(sample_dir):
+    """September's report projected October at 60.2% (MAU 29,965); October's said nothing of it.
+    The line is checked against the plan of a lifecycle that ends in September, as September's
+    report made it."""
+    from toolkit.analyses.planning import last_months_plan
+    lc = Lifecycle(open_store(sample_dir).con)
+    mo = lc.monthly(2)
+    line = last_months_plan(lc, mo, "2026-10", 0.85, churn_after=2, lang="en")
+    september = Lifecycle(open_store(sample_dir).con, last_month="2026-09")
+    then = make_plan(september, september.monthly(2), ["2026-10", "2026-11", "2026-12"], 0.85).projection.iloc[0]
+    now = mo.set_index("month").loc["2026-10"]
+    assert line == [f"Last month's plan for this month: active rate {then['active_rate']:.1%} (MAU {then['mau']:,.0f}); "
+                    f"actual {now['active_rate']:.1%} ({int(now['mau']):,})."]
+    assert last_months_plan(lc, mo, "2025-01", 0.85, churn_after=2) == []      # a plan of the warm-up: none

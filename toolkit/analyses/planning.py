@@ -377,3 +377,25 @@ def judge(uplift: dict, rates: pd.DataFrame, best: pd.Series, margin: float = PL
     out.update(needed_max=need, needed_rate=rate, best_seen=None if np.isnan(seen) else seen,
                implausible=bool(excess > margin))
     return out
+
+
+def last_months_plan(lc: Lifecycle, monthly: pd.DataFrame, month: str, target: float, *, churn_after: int = 2,
+                     lang: str = "en") -> list[str]:
+    """One line comparing ``month`` with what last month's plan projected for it (the default
+    plan from the states of the month before, as that month's report made it): its projected
+    active rate and MAU beside the actual ones.  Empty when no plan could be made then (the
+    data's first months)."""
+    m = monthly.set_index("month")
+    if month not in m.index or month <= month_label(lc.first_mi + churn_after):
+        return []         # last month's plan would have taken its rates from the data's warm-up
+    try:
+        p = make_plan(lc, monthly, [month], target, churn_after=churn_after)
+    except ConfigError:
+        return []
+    proj = p.projection.iloc[0]
+    act = m.loc[month]
+    if lang == "zh":
+        return [f"上月报告对本月的预测:月活率 {proj['active_rate']:.1%}(月活 {proj['mau']:,.0f}),实际为 "
+                f"{act['active_rate']:.1%}({int(act['mau']):,})。"]
+    return [f"Last month's plan for this month: active rate {proj['active_rate']:.1%} (MAU {proj['mau']:,.0f}); "
+            f"actual {act['active_rate']:.1%} ({int(act['mau']):,})."]

@@ -19,7 +19,7 @@ def rendered(rendered_reports):
     return rendered_reports["en"]
 
 
-def test_latest_complete_month_is_rendered(rendered, rendered_reports):
+def test_latest_complete_month_is_rendered(rendered, rendered_reports, sample_dir):
     out, proc = rendered
     month = out / "2026-10"
     assert (month / "index.html").exists() and (month / "01_lifecycle.html").exists()
@@ -39,6 +39,8 @@ def test_latest_complete_month_is_rendered(rendered, rendered_reports):
     assert "交互探索" not in zh and "Explore" not in zh
     top = (out / "index.html").read_text(encoding="utf-8")
     assert "2026-10/index.html" in top
+    from toolkit.report.runner import dataset_label
+    assert f"<h1>Monthly operations report · {dataset_label(sample_dir)}</h1>" in top     # whose months they are
     log = [json.loads(x) for x in (out / "run.log").read_text().splitlines()]
     assert log[-1]["outcome"] == "ok" and [x["section"] for x in log[-1]["sections"]] == ["lifecycle", "periods",
                                                                                            "preferences", "value_risk"]

@@ -478,8 +478,8 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
                 final.rename(old)
             tmp.rename(final)
             shutil.rmtree(old, ignore_errors=True)
-            write_top_index(out_dir, header["lang"])
             _record_dataset(out_dir, data_dir)
+            write_top_index(out_dir, header["lang"], dataset=dataset_label(data_dir))
             _clear_failed(out_dir, month)
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -224,12 +224,13 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
     return path
 
 
-def write_top_index(out_dir: Path, language: str | None = None) -> Path:
-    """reports/index.html: every rendered month, newest first, in the language of the latest run."""
+def write_top_index(out_dir: Path, language: str | None = None, dataset: str = "") -> Path:
+    """reports/index.html: every rendered month, newest first, in the language of the latest run;
+    ``dataset`` (the data set's name) in its title: two folders' lists looked the same."""
     months = sorted((p.name for p in out_dir.iterdir() if p.is_dir() and len(p.name) == 7 and p.name[4] == "-"
                      and (p / "index.html").exists()), reverse=True)
     lang = language or "zh"
-    title = html.escape(_h("title", lang))
+    title = html.escape(_h("title", lang) + (f" · {dataset}" if dataset else ""))
     items = "".join(f"<li><a href='{m}/index.html'>{m}</a></li>" for m in months)
     page = (f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
             f"<title>{title}</title><style>{CSS}</style></head><body><h1>{title}</h1>"

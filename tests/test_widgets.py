@@ -236,9 +236,9 @@ def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs
         n, e = re.search(r"已选 ([\d,]+) 位用户;预计 2026-07 不活跃 ([\d,]+) 位", ex.summary.value).groups()
         return int(n.replace(",", "")), int(e.replace(",", ""))
 
-    # it starts at the riskiest tenth (the share the model's precision is measured on), in 5-point steps
-    start, p = ex.min_probability.value, scored["probability"]
-    assert (p >= start).mean() >= 0.10 > (p >= start + 0.05).mean() and round(start * 20, 9) % 1 == 0
+    # it starts at the riskiest tenth (the share the model's precision is measured on), in whole percent
+    start, p = ex.min_probability.value / 100, scored["probability"]      # the slider is in whole percent
+    assert (p >= start).mean() >= 0.10 > (p >= start + 0.01).mean() and isinstance(ex.min_probability.value, int)
     want = expected(p=start)
     assert said() == (len(want), round(want["probability"].sum()))
     # beside it, how such probabilities held on the evaluation month (on the UK shop the riskiest tenth were
@@ -252,7 +252,7 @@ def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs
         assert ex.images["probabilities"].value != before, f"{control.description} did not redraw the chart"
         before = ex.images["probabilities"].value
     lower = 0.1 if start != 0.1 else 0.15
-    ex.min_probability.value = lower
+    ex.min_probability.value = round(lower * 100)
     assert ex.images["probabilities"].value != before
     want = expected("important_value", "active", "car_control", lower)
     assert 0 < len(want) and said() == (len(want), round(want["probability"].sum()))
@@ -269,7 +269,7 @@ def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs
     assert list(why) == list(worded.set_index("user_id")["reasons"].loc[top["user_id"]])
     # Save writes every chosen user, not only the rows shown, into the notebook's folder
     monkeypatch.chdir(tmp_path)
-    ex.min_probability.value = 0.0
+    ex.min_probability.value = 0
     ex.write()
     saved = tmp_path / "contact_list_2026-07.csv"          # named for the month the list is about
     back = pd.read_csv(saved, encoding="utf-8-sig")
@@ -304,7 +304,7 @@ def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs
     assert "expected inactive in 2026-07" in plain.summary.value
     # nothing chosen: a sentence, no table
     low = RiskExplorer(risk, scored.assign(probability=scored["probability"].clip(upper=0.9)), lang="zh", mode=mode)
-    low.min_probability.value = 0.95
+    low.min_probability.value = 95
     assert f"所选条件下的 {len(scored):,} 位用户都低于 95%" in low.summary.value, "not 'nobody matches': they are below"
     assert low.table.value == "" and low.shown.empty
     a = scored[(scored["state"] == "active") & scored["tier"].notna()].head(1)

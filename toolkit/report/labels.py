@@ -236,7 +236,7 @@ TEXT = {
     # the contact-list explorer of the value-and-risk notebook (toolkit/report/widgets.py)
     "primary_tag": ("primary tag", "主标签"),
     "user": ("user", "用户"),
-    "vr_min_probability": ("lowest churn probability", "最低流失概率"),
+    "vr_min_probability": ("lowest churn probability (%)", "最低流失概率(%)"),
     "vr_chosen": ("{n} users chosen; expected inactive in {month}: {e} ({share} of them).",
                   "已选 {n} 位用户;预计 {month} 不活跃 {e} 位(占 {share})。"),
     "vr_backtest": ("Held against {month}, a month the model had not learned from: of the {n} users it put at or above "

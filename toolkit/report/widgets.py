@@ -364,8 +364,10 @@ class RiskExplorer:
         self.tag = w.Dropdown(options=[everything] + [(L.category(c, lang), c) for c in counts.index],
                               description=L.t("primary_tag", lang), style=_STYLE)
         first = self.start(self.scored["probability"])
-        self.min_probability = w.FloatSlider(value=first, min=0.0, max=0.95, step=0.05, readout_format=".0%",
-                                             continuous_update=False, description=L.t("vr_min_probability", lang),
+        # in whole percent: the box beside a slider of fractions showed "30%" and took "50" as 95%, and 5-point
+        # steps listed 113 users more than the riskiest tenth
+        self.min_probability = w.IntSlider(value=round(first * 100), min=0, max=95, step=1, readout_format="d",
+                                           continuous_update=False, description=L.t("vr_min_probability", lang),
                                              style=_STYLE, layout=w.Layout(width="420px"))
         start_note = w.HTML(f"<small>{L.t('vr_start', lang).format(p=f'{first:.0%}')}</small>")
         self.file = w.Text(value=f"contact_list_{self.next_month}.csv", description=L.t("vr_file", lang), style=_STYLE,
@@ -387,11 +389,16 @@ class RiskExplorer:
     def start(probability) -> float:
         """The slider's first value: the probability above which the riskiest tenth of the month's
         users lie (the share the model's precision and recall are measured on), rounded down to
-        the slider's 5-point steps."""
+        the slider's whole percent."""
         from ..analyses.churn_risk import TOP_SHARE
         if not len(probability):
             return 0.0
-        return float(min(np.floor(np.quantile(probability, 1 - TOP_SHARE) * 20) / 20, 0.95))
+        return float(min(np.floor(np.quantile(probability, 1 - TOP_SHARE) * 100) / 100, 0.95))
+
+    @property
+    def cut(self) -> float:
+        """The lowest probability chosen, as a share (the slider is in whole percent)."""
+        return self.min_probability.value / 100
 
     def group(self):
         """The users of the chosen tier, state and tag, at any probability."""
@@ -401,7 +408,7 @@ class RiskExplorer:
     def chosen(self):
         """The users of the chosen tier, state and tag at or above the lowest probability, riskiest first."""
         from ..analyses.churn_risk import contact_list
-        return contact_list(self.group(), min_probability=self.min_probability.value)
+        return contact_list(self.group(), min_probability=self.cut)
 
     def rows(self, df):
         """``df`` (some chosen users) as the table and the saved file show them, reasons in words."""
@@ -421,7 +428,7 @@ class RiskExplorer:
         return L.t("vr_probability_of", self.lang).format(month=self.next_month)
 
     def redraw(self, *_):
-        lang, cut = self.lang, self.min_probability.value
+        lang, cut = self.lang, self.cut
         group = self.group()
         chosen = group[group["probability"] >= cut]
         fig, ax = plt.subplots(figsize=(8, 3.4))

@@ -192,7 +192,11 @@ def test_a_workbook_for_a_chinese_reader_has_chinese_headers_and_names(orders_di
     en = tmp_path / "tiers-en.xlsx"
     run_cli("rfm", orders_dir, "--month", "2025-03", "--window", "3", "--bins", "4", "--lang", "en", "--out", en,
             check=True)
-    assert "tier" in pd.read_excel(en).columns
+    english = pd.read_excel(en)      # an English workbook had the keys as headers (user_id, r_score, important_value)
+    assert list(english.columns[:2]) == ["user", "lifecycle state"] and "value tier" in english.columns
+    assert english.set_index("user").loc[1, "value tier"] == "important value"
+    assert english.set_index("user").loc[5, "value tier"] == "not scored"
+    assert "tier" in pd.read_csv(table).columns                       # CSV keeps the keys, for tools
 
 
 # ---- invariants on any data ----------------------------------------------------------------

@@ -243,17 +243,41 @@ _ZH_HEADERS = {"user_id": "用户ID", "state": "用户分群", "probability": "�
                "monetary": "金额", "r_score": "R得分", "f_score": "F得分", "m_score": "M得分", "tier": "价值分层"}
 
 
-def _for_people(df, out, language: str, segment: str = "分群", headers: dict | None = None, drop=()):
-    """``df`` as an Excel workbook for a Chinese reader shows it: with --lang zh and an .xlsx
-    file, Chinese headers (the lifecycle table's states and rates as the pages name them, its
-    ``segment`` column by the name of the column broken down by), states and tiers; otherwise
-    unchanged."""
-    if language != "zh" or out is None or not str(out).lower().endswith(".xlsx"):
+_EN_HEADERS = {"user_id": "user", "state": "lifecycle state", "probability": "probability inactive next month",
+               "reasons": "reasons", "scene_rule": "scene rule", "recency_days": "days since last order",
+               "frequency": "orders", "monetary": "amount", "r_score": "R score", "f_score": "F score",
+               "m_score": "M score", "r_high": "R high", "f_high": "F high", "m_high": "M high", "tier": "value tier",
+               "rule_id": "scene rule", "arm": "arm", "sent_day": "push day", "reactivated": "back within 30 days"}
+
+
+def _for_people(df, out, language: str, segment: str = "分群", headers: dict | None = None, drop=(),
+                segment_en: str = "segment", headers_en: dict | None = None):
+    """``df`` as an Excel workbook for a reader shows it: with an .xlsx file, headers as the pages
+    name them (the lifecycle table's states and rates; its segment column by the name of the
+    column broken down by: ``segment`` in Chinese, ``segment_en`` in English), states and tiers in
+    words; ``headers`` / ``headers_en`` add to the Chinese / English names.  CSV and JSON keep
+    the keys, for tools."""
+    if out is None or not str(out).lower().endswith(".xlsx"):
         return df
     from .analyses.lifecycle import RATES, STATES
-    from .analyses.value import TIER_ZH
+    from .analyses.value import TIER_EN, TIER_ZH
     from .report import labels as L
     df = df.drop(columns=list(drop), errors="ignore")
+    if language != "zh":      # an English workbook had the keys as headers (user_id, r_score, important_value)
+        if "state" in df:
+            df["state"] = df["state"].map(lambda s: L.state(s, "en") if isinstance(s, str) else s)
+        if "tier" in df:
+            df["tier"] = df["tier"].map(lambda t: TIER_EN.get(t, t) if isinstance(t, str) else "not scored")
+        for flag in ("reactivated", "r_high", "f_high", "m_high"):
+            if flag in df and df[flag].dtype == bool:
+                df[flag] = df[flag].map({True: "yes", False: "no"})
+        names = {**_EN_HEADERS, "month": "month", "segment": segment_en, "mau": L.t("mau", "en"),
+                 "cumulative": L.t("cumulative", "en"),
+                 **{s: L.state(s, "en") for s in (*STATES, "churned_signal", "churned_silent")},
+                 **{r: L.rate(r, "en") for r in ("active_rate", *RATES)},
+                 **{f"return_rate_{k}": f"{L.rate('return_rate', 'en')} ({L.state(f'churned_{k}', 'en')})"
+                    for k in ("signal", "silent")}, **(headers_en or {})}
+        return df.rename(columns=names)
     if "state" in df:
         df["state"] = df["state"].map(lambda s: L.state(s, "zh") if isinstance(s, str) else s)
     if "tier" in df:
@@ -312,7 +336,8 @@ def lifecycle(ctx, data_dir, churn_after, month, by, out, language):
         df = segment_monthly(lc, by, cfg.churn_after, segment_columns=cfg.segment_columns)
         from .report.labels import segment_column
         _write_frame(_for_people(df[["segment", *COLUMNS]], out, language or cfg.language,
-                                 segment=segment_column(by, "zh", cfg.segment_names)), out)
+                                 segment=segment_column(by, "zh", cfg.segment_names),
+                                 segment_en=segment_column(by, "en", cfg.segment_names)), out)
         return
     _write_frame(_for_people(lc.monthly(cfg.churn_after)[COLUMNS], out, language or cfg.language), out)
 
@@ -475,7 +500,8 @@ def scene_results(ctx, data_dir, month, per_user, push_month, out, language):
         df = ev.assign(arm=ev["arm"].map({"treatment": "实验组", "control": "对照组"}).fillna(ev["arm"]),
                        reactivated=ev["reactivated"].map({True: "是", False: "否"})) \
             if (language or cfg.language) == "zh" and out is not None and str(out).lower().endswith(".xlsx") else ev
-        _write_frame(_for_people(df, out, language or cfg.language, headers=_ZH_PUSH_HEADERS), out)
+        _write_frame(_for_people(df, out, language or cfg.language, headers=_ZH_PUSH_HEADERS,
+                                 headers_en={"month": "push month"}), out)
         return
     ev = evaluate(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, until=last_day(month))
     _pending_notes(ev, month)
@@ -711,7 +737,8 @@ def rfm(ctx, data_dir, month, window, bins, out, language):
     if out:
         # without orders (RF) recency and frequency are of activity, and there is no money
         rf = {"recency_days": "最近活跃间隔(天)", "frequency": "活跃天数"} if df.attrs["mode"] != "rfm" else None
-        _write_frame(_for_people(df, out, language or cfg.language, headers=rf,
+        rf_en = {"recency_days": "days since last active", "frequency": "active days"} if rf else None
+        _write_frame(_for_people(df, out, language or cfg.language, headers=rf, headers_en=rf_en,
                                  drop=("monetary", "m_score") if rf else ()), out, sheet=f"tiers {month}")
 
 
@@ -757,7 +784,7 @@ def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, top, out
                    f"{back['observed']:.0%} were inactive the month after.{held}", err=True)
     lang = language or cfg.language
     _write_frame(_for_people(df, out, lang), out, sheet=f"{month} risk {next_month(month)}",   # the months, in the file
-                 number_formats={_ZH_HEADERS["probability"] if lang == "zh" else "probability": "0.0%"})
+                 number_formats={(_ZH_HEADERS if lang == "zh" else _EN_HEADERS)["probability"]: "0.0%"})
 
 
 @main.command()

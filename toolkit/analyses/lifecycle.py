@@ -253,18 +253,27 @@ def _ratio(num, den):
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
+RATE_NUMERATORS = {"active_rate": "mau", "retention_old": "active", "retention_new": "new_retained",
+                   "wake_rate": "woken", "return_rate": "returned"}   # each rate's users who counted this month
+
+
+def rate_pool(rate: str, cur, prev):
+    """The denominator of ``rate`` from this month's counts ``cur`` and last month's ``prev``
+    (rows, or frames aligned row by row): the active rate's the cumulative users, the four
+    rates' last month's old active users, new users, dormant and churned users."""
+    if rate == "active_rate":
+        return cur["cumulative"]
+    return {"retention_old": lambda: prev["new_retained"] + prev["active"] + prev["woken"] + prev["returned"],
+            "retention_new": lambda: prev["new"], "wake_rate": lambda: prev["dormant"],
+            "return_rate": lambda: prev["churned"]}[rate]()
+
+
 def rate_pools(monthly: pd.DataFrame) -> pd.DataFrame:
-    """The denominator of each rate of a monthly table (one frame of consecutive months, as
-    ``Lifecycle.monthly`` or one segment's rows): the active rate's the cumulative users, the
-    four rates' last month's old active users, new users, dormant and churned users (0 in the
-    first month).  The numerators are the month's columns: mau, active, new_retained, woken,
-    returned."""
+    """The denominator of each rate (:func:`rate_pool`) of a monthly table of consecutive months
+    (``Lifecycle.monthly``, or one segment's rows); 0 in the first month for the four rates."""
     prev = monthly[["new_retained", "active", "woken", "returned", "new", "dormant", "churned"]].shift(1).fillna(0)
-    return pd.DataFrame({"active_rate": monthly["cumulative"].to_numpy(),
-                         "retention_old": (prev["new_retained"] + prev["active"] + prev["woken"]
-                                           + prev["returned"]).to_numpy(),
-                         "retention_new": prev["new"].to_numpy(), "wake_rate": prev["dormant"].to_numpy(),
-                         "return_rate": prev["churned"].to_numpy()}, index=monthly.index).astype("int64")
+    return pd.DataFrame({r: rate_pool(r, monthly, prev).to_numpy() for r in RATE_NUMERATORS},
+                        index=monthly.index).astype("int64")
 
 
 def monthly_from_counts(c) -> pd.DataFrame:

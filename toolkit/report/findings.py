@@ -141,15 +141,6 @@ def active_rate_trend(monthly: pd.DataFrame, month: str, lang: str = "zh", min_m
             f"{_pct(a)} in {start} to {_pct(b)} in {month} ({d:+.1f} points)."]
 
 
-# each rate's users who counted (numerator) and its pool (denominator: last month's for the four)
-_RATE_PARTS = {
-    "active_rate": (lambda cur, prev: cur["mau"], lambda cur, prev: cur["cumulative"]),
-    "retention_old": (lambda cur, prev: cur["active"],
-                      lambda cur, prev: prev["new_retained"] + prev["active"] + prev["woken"] + prev["returned"]),
-    "retention_new": (lambda cur, prev: cur["new_retained"], lambda cur, prev: prev["new"]),
-    "wake_rate": (lambda cur, prev: cur["woken"], lambda cur, prev: prev["dormant"]),
-    "return_rate": (lambda cur, prev: cur["returned"], lambda cur, prev: prev["churned"]),
-}
 _POOL_WORDS = {"active_rate": ("users", "累计用户"), "retention_old": ("old active users last month", "上月老活跃用户"),
                "retention_new": ("new users last month", "上月新用户"),
                "wake_rate": ("dormant users last month", "上月休眠用户"),
@@ -173,8 +164,9 @@ def segment_finding(seg_monthly: pd.DataFrame, month: str, column: str, lang: st
     cur = seg_monthly[seg_monthly["month"] == month].set_index("segment")
     prev = seg_monthly[seg_monthly["month"] == prev_month].set_index("segment").reindex(cur.index, fill_value=0)
     best = None
-    for rate, (num_of, pool_of) in _RATE_PARTS.items():
-        num, pool = num_of(cur, prev).astype(float), pool_of(cur, prev).astype(float)
+    from ..analyses.lifecycle import RATE_NUMERATORS, rate_pool
+    for rate, numerator in RATE_NUMERATORS.items():
+        num, pool = cur[numerator].astype(float), rate_pool(rate, cur, prev).astype(float)
         for seg in cur.index:
             if seg == UNKNOWN or len(cur.index) < 2:
                 continue

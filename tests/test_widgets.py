@@ -244,13 +244,15 @@ def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs
     # beside it, how such probabilities held on the evaluation month (on the UK shop the riskiest tenth were
     # put at 86% and 71% went quiet, and the count above was read as a promise)
     held = risk.eval_frame[risk.eval_frame[f"p_{risk.chosen}"] >= start]
-    assert f"回看模型未学过的 {risk.eval_month}:模型给出不低于 {start:.0%} 的 {len(held):,} 位用户,预测 " \
+    assert f"回看模型未学过的 {risk.eval_month}:模型给出流失概率不低于 {start:.0%} 的 {len(held):,} 位用户,预测 " \
            f"{held[f'p_{risk.chosen}'].mean():.0%} 次月不活跃,实际为 {held['inactive_next'].mean():.0%}。" in ex.summary.value
     before = ex.images["probabilities"].value
     for control, value in ((ex.state, "active"), (ex.tier, "important_value"), (ex.tag, "car_control")):
         control.value = value
         assert ex.images["probabilities"].value != before, f"{control.description} did not redraw the chart"
         before = ex.images["probabilities"].value
+    # the evaluation month's users are not told apart by tier or tag: the check says so (3,523 users beside 81)
+    assert "位(不分价值分层和主标签)用户" in ex.summary.value, ex.summary.value
     lower = 0.1 if start != 0.1 else 0.15
     ex.min_probability.value = round(lower * 100)
     assert ex.images["probabilities"].value != before

@@ -239,9 +239,10 @@ TEXT = {
     "vr_min_probability": ("lowest churn probability (%)", "最低流失概率(%)"),
     "vr_chosen": ("{n} users chosen; expected inactive in {month}: {e} ({share} of them).",
                   "已选 {n} 位用户;预计 {month} 不活跃 {e} 位(占 {share})。"),
-    "vr_backtest": ("Held against {month}, a month the model had not learned from: of the {n} users it put at or above "
-                    "{p}, it predicted {pred} inactive the month after and {obs} were.",
-                    "回看模型未学过的 {month}:模型给出不低于 {p} 的 {n} 位用户,预测 {pred} 次月不活跃,实际为 {obs}。"),
+    "vr_backtest": ("Held against {month}, a month the model had not learned from: of the {n} users{who} it put at a "
+                    "probability of {p} or more, it predicted {pred} inactive the month after and {obs} were.",
+                    "回看模型未学过的 {month}:模型给出流失概率不低于 {p} 的 {n} 位{who}用户,预测 {pred} 次月不活跃,实际为 {obs}。"),
+    "vr_backtest_all": (" (of every tier and tag: that month is not told apart by them)", "(不分价值分层和主标签)"),
     "vr_backtest_high": (" Read the expected number above as too high by about that much.",
                          "上面的预计人数据此看可能偏高。"),
     "vr_backtest_low": (" Read the expected number above as too low by about that much.",
@@ -255,13 +256,13 @@ TEXT = {
     "vr_by_state": ("by lifecycle state", "按用户分群"),
     "vr_by_tier": ("by value tier", "按价值分层"),
     "vr_by_tag": ("by primary tag", "按主标签"),
-    "vr_top_shown": ("The {n} riskiest of them, with the model's reasons (the features that raise the risk most, "
-                     "a typical user's value beside; a value below the typical one can raise it as well as a value "
-                     "above, e.g. days since last active 0 where users who left were often active to "
-                     "the month's end):",
-                     "其中风险最高的 {n} 位及模型给出的原因(最推高风险的特征,括号内为典型用户的值;"
-                     "低于典型值也可能推高风险,例如过去流失的用户常在月末仍有活跃时,"
-                     "“距最近活跃天数 0”也会推高风险):"),
+    "vr_top_shown": ("The {n} riskiest of them, with the model's reasons: the features whose value raises this user's "
+                     "risk most, a typical user's value beside. A reason is what the model learned went with leaving, "
+                     "not a cause: a value above the typical one can raise the risk as well as one below (orders 10, "
+                     "typical 0: in the months it learned from, such users left more often).",
+                     "其中风险最高的 {n} 位及模型给出的原因:最推高该用户风险的特征,括号内为典型用户的值。原因是模型从过去"
+                     "学到的与流失相伴的特征,不是流失的原因:高于或低于典型值都可能推高风险(如“近3个月订单数 10(典型 0)”:"
+                     "在模型学习的月份里,这样的用户流失得更多)。"),
     "vr_start": ("It starts at {p}: the riskiest tenth of this month's active users are at or above it.",
                  "初始值 {p}:本月活跃用户中风险最高的十分之一不低于此值。"),
     "vr_risk_hist": ("Churn probability of the users matching the choices above",

@@ -459,10 +459,13 @@ class RiskExplorer:
             back = self.risk.backtest(cut, self.state.value)    # how such probabilities held on a month with outcomes
             if back["users"]:
                 gap = round(back["predicted"] * 100) - round(back["observed"] * 100)
+                # the evaluation month's users have no tier or tag of that month: said when the choice has one
+                who = L.t("vr_backtest_all", lang) if self.tier.value or self.tag.value else ""
                 self.summary.value += "<p><small>" + L.t("vr_backtest", lang).format(
                     month=self.risk.eval_month, n=f"{back['users']:,}", p=f"{cut:.0%}", pred=f"{back['predicted']:.0%}",
-                    obs=f"{back['observed']:.0%}") + (L.t("vr_backtest_high" if gap > 0 else "vr_backtest_low", lang)
-                                                      if abs(gap) >= 5 else "") + "</small></p>"
+                    obs=f"{back['observed']:.0%}", who=who) + (
+                    L.t("vr_backtest_high" if gap > 0 else "vr_backtest_low", lang) if abs(gap) >= 5 else "") + \
+                    "</small></p>"
             self.shown = self.rows(chosen.head(self.SHOWN))
             column = self._probability
             shown = self.shown.assign(**{column: self.shown[column].map("{:.0%}".format)})

@@ -282,6 +282,11 @@ def _for_people(df, out, language: str, segment: str = "分群", headers: dict |
         df["state"] = df["state"].map(lambda s: L.state(s, "zh") if isinstance(s, str) else s)
     if "tier" in df:
         df["tier"] = df["tier"].map(lambda t: TIER_ZH.get(t, t) if isinstance(t, str) else "未分层")   # as export-users
+    if "arm" in df:
+        df["arm"] = df["arm"].map({"treatment": "实验组", "control": "对照组"}).fillna(df["arm"])
+    for flag in ("reactivated", "r_high", "f_high", "m_high"):
+        if flag in df and df[flag].dtype == bool:
+            df[flag] = df[flag].map({True: "是", False: "否"})
     headers = {**_ZH_HEADERS, "month": L.t("month", "zh"), "segment": segment, "mau": L.t("mau", "zh"),
                "cumulative": L.t("cumulative", "zh"),
                **{s: L.state(s, "zh") for s in (*STATES, "churned_signal", "churned_silent")},
@@ -469,7 +474,8 @@ def holidays(ctx, data_dir, out, event_names, weeks):
               help="Only the pushes of this month YYYY-MM (with --users: e.g. last month's pushed users).")
 @click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None,
-              help="zh: an .xlsx file of --users gets Chinese headers; default: the configuration's language.")
+              help="The language of an .xlsx file's headers and words (CSV and JSON keep the keys, for tools); "
+                   "default: the configuration's language.")
 @click.pass_context
 def scene_results(ctx, data_dir, month, per_user, push_month, out, language):
     """Each scene rule's result per push month and pooled ('all'): reactivation within 30 days per arm,
@@ -497,10 +503,7 @@ def scene_results(ctx, data_dir, month, per_user, push_month, out, language):
                 why = (f"its pushes are still within their 30 days on {last_day(month)}" if push_month in pending
                        else "it has no pushes")
                 click.echo(f"note: no push of {push_month} to list: {why}.", err=True)
-        df = ev.assign(arm=ev["arm"].map({"treatment": "实验组", "control": "对照组"}).fillna(ev["arm"]),
-                       reactivated=ev["reactivated"].map({True: "是", False: "否"})) \
-            if (language or cfg.language) == "zh" and out is not None and str(out).lower().endswith(".xlsx") else ev
-        _write_frame(_for_people(df, out, language or cfg.language, headers=_ZH_PUSH_HEADERS,
+        _write_frame(_for_people(ev, out, language or cfg.language, headers=_ZH_PUSH_HEADERS,
                                  headers_en={"month": "push month"}), out)
         return
     ev = evaluate(store.con, active_events=cfg.active_events, signal_events=cfg.signal_events, until=last_day(month))

@@ -258,11 +258,12 @@ TEXT = {
     "vr_by_tag": ("by primary tag", "按主标签"),
     "vr_top_shown": ("The {n} riskiest of them, with the model's reasons: the features whose value raises this user's "
                      "risk most, a typical user's value beside. A reason is what the model learned went with leaving, "
-                     "not a cause: a value above the typical one can raise the risk as well as one below (orders 10, "
-                     "typical 0: in the months it learned from, such users left more often).",
+                     "not a cause: a value below the typical one can raise the risk as well as one above (days since "
+                     "last active 0, or orders (3 months) 10 (typical 0): in the months it learned from, such users "
+                     "left more often).",
                      "其中风险最高的 {n} 位及模型给出的原因:最推高该用户风险的特征,括号内为典型用户的值。原因是模型从过去"
-                     "学到的与流失相伴的特征,不是流失的原因:高于或低于典型值都可能推高风险(如“近3个月订单数 10(典型 0)”:"
-                     "在模型学习的月份里,这样的用户流失得更多)。"),
+                     "学到的与流失相伴的特征,不是流失的原因:低于或高于典型值都可能推高风险(如“距最近活跃天数 0”或"
+                     "“近3个月订单数 10(典型 0)”:在模型学习的月份里,这样的用户流失得更多)。"),
     "vr_start": ("It starts at {p}: the riskiest tenth of this month's active users are at or above it.",
                  "初始值 {p}:本月活跃用户中风险最高的十分之一不低于此值。"),
     "vr_risk_hist": ("Churn probability of the users matching the choices above",

@@ -183,12 +183,12 @@ else:
 
 # %% [markdown] tags=["lang-en"]
 # ## KPI correlations
-# Spearman correlation of the monthly levels (lower left is the same as upper right). Months behind
-# each pair are counted; correlation is association, not cause.
+# Spearman correlation of the monthly levels (lower left is the same as upper right); with fewer than
+# 12 months behind them the page says so. Correlation is association, not cause.
 
 # %% [markdown] tags=["lang-zh"]
 # ## 指标相关性
-# 月度指标水平的 Spearman 相关系数。每对指标背后的月份数已计入;相关不代表因果。
+# 月度指标水平的 Spearman 相关系数;背后不足 12 个月时页面会说明。相关不代表因果。
 
 # %%
 if int(corr["n_spearman"].to_numpy().max()) < MIN_MONTHS:

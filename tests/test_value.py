@@ -252,7 +252,7 @@ def test_value_findings_without_revenue_give_the_share_of_users_once():
     summary = pd.DataFrame({"tier": ["important_value", "general_win_back"], "users": [10, 30],
                             "share": [0.25, 0.75], "revenue_share": [float("nan")] * 2})
     en = findings(summary, None, [], None, "en", "rf")[1]
-    assert en == "General win-back holds the largest share of scored users: 75.0%.", en
+    assert en == "General win-back customers hold the largest share of scored users: 75.0%.", en
     zh = findings(summary, None, [], None, "zh", "rf")[1]
     assert zh == "一般挽留客户:占已分层用户比例 75.0%。", zh
     # with revenue the share of users is the second number

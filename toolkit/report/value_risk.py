@@ -184,15 +184,15 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=N
         if col == "revenue_share" and window:
             out.append(f"{tier(top['tier'], lang)}:近 {window} 个月{what} {top[col]:.1%}(占已分层用户 {top['share']:.1%};"
                        f"已分层即近 {window} 个月有购买的用户)。" if zh else
-                       f"{tier(top['tier'], lang)} holds the largest {what} over the last {window} months: "
+                       f"{tier(top['tier'], lang)} customers hold the largest {what} over the last {window} months: "
                        f"{top[col]:.1%} ({top['share']:.1%} of scored users, those with an order in them).")
         elif col == "revenue_share":
             out.append(f"{tier(top['tier'], lang)}:{what} {top[col]:.1%}(占已分层用户 {top['share']:.1%})。" if zh else
-                       f"{tier(top['tier'], lang)} holds the largest {what}: {top[col]:.1%} ({top['share']:.1%} of "
+                       f"{tier(top['tier'], lang)} customers hold the largest {what}: {top[col]:.1%} ({top['share']:.1%} of "
                        "scored users).")
         else:      # no revenue: the share of users is the one number (said once)
             out.append(f"{tier(top['tier'], lang)}:{what} {top[col]:.1%}。" if zh else
-                       f"{tier(top['tier'], lang)} holds the largest {what}: {top[col]:.1%}.")
+                       f"{tier(top['tier'], lang)} customers hold the largest {what}: {top[col]:.1%}.")
     if risk is not None:
         nxt = next_month(risk.month)     # named: the evaluation table's columns name an earlier month
         out.append(f"预计本月活跃用户中约 {risk.expected_inactive:,.0f} 人下月({nxt})不活跃(共 {len(risk.scores):,} 人)。"

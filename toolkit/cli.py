@@ -323,7 +323,7 @@ def _write_frame(df, out, number_formats: dict | None = None, sheet: str = "tabl
               help="Break the table down by a column of the users table (one of segment_columns, e.g. channel).")
 @click.option("--out", "out", default=None, type=OUT_FILE, help="A .csv, .xlsx or .json file (default: CSV on stdout).")
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None,
-              help="zh: an .xlsx file gets Chinese headers (CSV and JSON keep the keys, for tools); default: the "
+              help="The language of an .xlsx file's headers (CSV and JSON keep the keys, for tools); default: the "
                    "configuration's language.")
 @click.pass_context
 def lifecycle(ctx, data_dir, churn_after, month, by, out, language):
@@ -711,7 +711,7 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out, replace):
 @click.option("--out", "out", default=None, type=OUT_FILE,
               help="A .csv, .xlsx or .json file for the per-user tiers (user ids); without it only the summary is printed.")
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None,
-              help="zh: an .xlsx file gets Chinese headers, states and tiers (CSV and JSON keep the keys, for tools).")
+              help="The language of an .xlsx file's headers, states and tiers (CSV and JSON keep the keys, for tools).")
 @click.pass_context
 def rfm(ctx, data_dir, month, window, bins, out, language):
     """RFM value tiers (用户价值分层) at the end of the month: a summary per tier, and per user with --out."""
@@ -751,7 +751,7 @@ def rfm(ctx, data_dir, month, window, bins, out, language):
 @click.option("--train-months", type=int, default=6, show_default=True, help="Months of known outcome each model learns from.")
 @click.option("--rules", default=None, type=click.Path(dir_okay=False), help="Scene rules (default: scene_rules.csv in the data folder).")
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None,
-              help="Language of the reasons; with zh an .xlsx file also gets Chinese headers and states (CSV and "
+              help="Language of the reasons and of an .xlsx file's headers and states (CSV and "
                    "JSON keep the keys, for tools that read them).")
 @click.option("--top", type=click.FloatRange(0, 1, min_open=True), default=None,
               help="Only the riskiest share of the month's active users, e.g. 0.1 for the riskiest tenth (the share "

@@ -339,8 +339,8 @@ def make_plan(lc: Lifecycle, monthly: pd.DataFrame, months: list[str], target: f
     seasonal, unchecked = None, []
     if peak:     # last year's same months check the peak, when the data hold them (after the warm-up)
         known = set(settled_history(monthly, months, settled)["month"])
-        unchecked = [month_str(add_months(parse_month(m), -12)) for m in months
-                     if month_str(add_months(parse_month(m), -12)) not in known]
+        year_before = [month_str(add_months(parse_month(m), -12)) for m in months]
+        unchecked = [m for m in year_before if m not in known]
         if not unchecked:
             seasonal = float(project(start, months, nu, default_rates(monthly, months, "last_year", settled))
                              ["active_rate"].mean())

@@ -131,7 +131,8 @@ def largest_movements(metrics: dict, n: int = 3) -> list[str]:
         if _num(a) and _num(b) and beyond_chance(a, b, pool[i] if pool else 0, pool[i - 1] if pool else 0):
             cands.append((abs(a - b) * 100, key, a, b, True))
     for key in ("mau", "new", "revenue"):
-        a, b = (s.get(key) or [None] * len(months))[i], (s.get(key) or [None] * len(months))[i - 1]
+        series = s.get(key)
+        a, b = (series[i], series[i - 1]) if series else (None, None)
         if _num(a) and _num(b) and b:
             cands.append((abs(a / b - 1) * 100 / 5, key, a, b, False))  # 5% of users (or money) weighs as 1 point
     out = []

@@ -95,8 +95,12 @@ def test_a_click_on_a_column_title_sorts_the_table(browser, rendered_reports):
 
         def cells():
             return table.evaluate("t => Array.from(t.querySelectorAll('tbody tr')).map(r => r.cells[1].innerText)")
+        # DataTables sets up the table after the page's load event: wait until the title is sortable
+        page.wait_for_function("c => c.classList.contains('dt-orderable-asc')", arg=column.element_handle())
         before = cells()
         column.locator("span.dt-column-title").click()
+        page.wait_for_function("c => c.classList.contains('dt-ordering-asc') || c.classList.contains('dt-ordering-desc')",
+                               arg=column.element_handle(), timeout=5000)
         after = cells()
         assert sorted(after) == sorted(before) and after != before, (before, after)
         assert "dt-ordering" in column.get_attribute("class"), column.get_attribute("class")

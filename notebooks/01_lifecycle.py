@@ -210,12 +210,19 @@ if seg_by:
     plt.show()
     display(styled(segment_table(seg_monthly, ctx.month, lang), lang, f"segments-{seg_by}"))
     # the clearest gap of each users column, when clear: the page shows one column, a gap may be in another (杭州)
-    gaps = []
+    gaps, behind = [], []
     for c in columns:
         frame = seg_monthly if c == seg_by else segment_monthly(ctx.lifecycle, c, ctx.churn_after,
                                                                 segment_columns=ctx.cfg.segment_columns)
-        gaps += segment_finding(frame, ctx.month, L.segment_column(c, lang, ctx.cfg.segment_names), lang)
+        found = segment_finding(frame, ctx.month, L.segment_column(c, lang, ctx.cfg.segment_names), lang)
+        gaps += found
+        if found and c != seg_by:
+            behind.append((c, frame))
     show_findings("segments", gaps)
+    for c, frame in behind:     # a finding in another column than the page's: its table too
+        display(Markdown(L.t("segment_behind_finding", lang).format(
+            column=L.segment_column(c, lang, ctx.cfg.segment_names))))
+        display(styled(segment_table(frame, ctx.month, lang), lang, f"segments-{c}"))
 else:
     display(Markdown(L.t(no_columns_reason(ctx.store.con), lang)))
 _ = record_cohorts(ctx, cohorts, seg_monthly, seg_by)

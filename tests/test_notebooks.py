@@ -110,6 +110,20 @@ def test_lifecycle_notebook_breaks_down_by_the_by_parameter(sample_dir, tmp_path
              interactive=False)
     co = next(x for x in read_metrics(out) if x["section"] == "cohorts")
     assert co["by"] == "city" and "杭州" in co["segments"]
+    # a finding in another users column (the ad channel's retention) brings its table: the page showed
+    # only the city's, and nothing on it backed the channel's numbers
+    from toolkit.analyses.cohorts import segment_monthly
+    from toolkit.analyses.lifecycle import Lifecycle
+    from toolkit.data.store import open_store
+    from toolkit.report.findings import segment_finding
+    finding = segment_finding(segment_monthly(Lifecycle(open_store(sample_dir).con), "channel", 2), "2026-10",
+                              "渠道", "zh")
+    assert finding and "「ad」" in finding[0]           # the test sample plants it (SEGMENT_RETENTION)
+    nb = nbformat.read(str(out), as_version=4)
+    texts = [o.get("text") or "".join(o.get("data", {}).get("text/markdown", "")) or
+             "".join(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", [])]
+    at = next(i for i, t in enumerate(texts) if "按渠道细分(上面发现所依据的表)" in t)
+    assert "segments-channel" in texts[at + 1] and ">ad<" in texts[at + 1], texts[at + 1][:500]
 
 
 def test_lifecycle_notebook_with_widgets_under_papermill(sample_dir, tmp_path):

@@ -91,6 +91,7 @@ TEXT = {
     "segment_unknown": ("unknown", "未知"),
     "segment_column_channel": ("Channel", "渠道"),     # names of the sample's users columns (segment_column)
     "segment_column_city": ("City", "城市"),
+    "segment_behind_finding": ("{column}: the table behind the finding above", "按{column}细分(上面发现所依据的表)"),
     "segment_other": ("other (small segments)", "其他(小细分合并)"),
     "segment_retention": ("Share of the cohort active, by months since entry, by", "同期用户留存曲线,按"),
     "no_segments": ("No users column to break down by: segment_columns of the configuration names none that the "

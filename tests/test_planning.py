@@ -243,8 +243,9 @@ def test_a_target_nothing_plausible_meets_gets_a_realistic_reference(sample_lc):
     at_best = make_plan(lc, mo, months, 0.85, rates=best.to_dict())
     assert p.best_case_rate == pytest.approx(at_best.average_rate) and p.average_rate < p.best_case_rate < 0.85
     en, zh = p.summary_lines("en"), p.summary_lines("zh")
-    assert en[-1] == (f"For a realistic target: with every rate back at its best month in the data, the average would "
-                      f"be {p.best_case_rate:.1%}; a target above it needs rates the data never showed.")
+    assert en[-1].startswith(f"For a realistic target: with every rate back at its best month in the data, the "
+                             f"average would be {p.best_case_rate:.1%}; a target above it needs rates the data never "
+                             "showed.")
     assert f"平均月活率为 {p.best_case_rate:.1%}" in zh[-1]
     assert p.headline_lines("en") == en[:2] + en[-1:]          # the summary page quotes it
     assert not any("Combine rates instead" in s for s in en) and not any("请组合" in s for s in zh)
@@ -298,3 +299,40 @@ def test_this_month_is_compared_with_last_months_plan_for_it(sample_dir):
     assert line == [f"Last month's plan for this month: active rate {then['active_rate']:.1%} (MAU {then['mau']:,.0f}); "
                     f"actual {now['active_rate']:.1%} ({int(now['mau']):,})."]
     assert last_months_plan(lc, mo, "2025-01", 0.85, churn_after=2) == []      # a plan of the warm-up: none
+
+
+def test_one_off_best_months_are_named_and_the_reference_given_without_them():
+    """A hand-worked history: the return rate's best month (15% in 2025-03) stands 9 points above
+    its median (6%) and alone there (next best 7%); the wake rate's best (40%) has a twin (39%)
+    and the old-user retention's best is 2 points above its median: only the return rate is a
+    one-off."""
+    from toolkit.analyses.planning import one_off_bests
+    hist = pd.DataFrame({"month": ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05"],
+                         "retention_old": [0.80, 0.81, 0.82, 0.80, 0.83],
+                         "retention_new": [0.60, 0.61, 0.60, 0.62, 0.61],
+                         "wake_rate": [0.30, 0.40, 0.31, 0.39, 0.30],
+                         "return_rate": [0.06, 0.05, 0.15, 0.07, 0.06]})
+    got = one_off_bests(hist)
+    assert [(r, m) for r, m, *_ in got] == [("return_rate", "2025-03")]
+    assert got[0][2:] == pytest.approx((0.15, 0.06))
+    assert one_off_bests(hist.iloc[:2]) == []                       # two months: nothing is usual yet
+
+
+def test_the_samples_campaign_months_are_the_one_off_bests_of_the_plans_reference(sample_lc, truth):
+    """The sample's 64.1% reference took the return rate of its churn-recall campaign month (14.3%
+    against about 6%) and the new-user retention of its incentive month: the planted campaigns
+    with a lift are the one-off bests, and the reference is given again without them."""
+    lc, mo = sample_lc
+    p = make_plan(lc, mo, ["2026-11", "2026-12", "2027-01"], 0.85)
+    planted = {(c["goal_metric"], c["month"]) for c in truth["campaigns"] if c["lift"] > 0}
+    assert {(r, m) for r, m, *_ in p.one_off_bests} == planted
+    hist = mo[mo["month"] >= "2025-01"]
+    rates = hist[RATES].max().to_dict()
+    for r, *_ in p.one_off_bests:
+        rates[r] = hist[r].nlargest(2).iloc[-1]
+    again = make_plan(lc, mo, ["2026-11", "2026-12", "2027-01"], 0.85, rates=rates)
+    assert p.next_best_rate == pytest.approx(again.average_rate) and p.next_best_rate < p.best_case_rate - 0.01
+    en, zh = p.summary_lines("en")[-1], p.summary_lines("zh")[-1]
+    assert en.endswith(f"with those rates at their next best month, {p.next_best_rate:.1%}."), en
+    assert "Two of those best months were one-off highs (" in en and "return rate" in en
+    assert zh.endswith(f"是一次性的高点:改用其次佳月份,平均月活率为 {p.next_best_rate:.1%}。"), zh

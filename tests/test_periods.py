@@ -520,6 +520,32 @@ def test_a_month_without_data_gives_its_holidays_no_lift():
     assert 0.8 < lifts.loc["labour_day", "lift"] < 1.2       # 05-01 .. 05-05: no gap near it, no planted effect
 
 
+def test_a_baseline_of_one_week_is_refused_and_a_confounded_window_has_no_lift(sample_dir):
+    """weeks=1 gave National Day 2026 3.25x (3.20-3.30) where 2, 3, 4 or 6 weeks give 1.50x, with
+    statsmodels' rank-deficiency warnings as the only hint, and --weeks 0 an empty table with exit 0.
+    Fewer than two weeks is refused, naming the parameter; a window that the fit cannot tell from
+    its month (every other day of its month a holiday) gets no estimate instead of a number."""
+    import warnings
+
+    import numpy as np
+    from toolkit.analyses.holiday_calendar import holiday_windows
+    from toolkit.analyses.holiday_lift import _fit, holiday_lift
+    from toolkit.errors import ConfigError
+    days = pd.date_range("2025-09-01", "2025-11-30", freq="D")
+    daily = pd.Series(np.random.default_rng(5).poisson(1000, len(days)).astype(float), index=days)
+    for weeks in (0, 1, 2.5):
+        with pytest.raises(ConfigError, match=r"weeks \(--weeks on the command line\) must be a whole number"):
+            holiday_lift(daily, country="CN", weeks=weeks)
+    proc = run_cli("holidays", sample_dir, "--weeks", "1")
+    assert proc.returncode == 2 and "--weeks" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    national = next(w for w in holiday_windows(days[0].date(), days[-1].date(), "CN") if w.festival == "national_day")
+    rest_of_october = {d.date() for d in days if d.month == 10 and not national.start <= d.date() <= national.end}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")           # no rank-deficiency warning either
+        assert _fit(daily, national, rest_of_october, set(), 3, 0.05) is None
+    assert _fit(daily, national, set(), set(), 3, 0.05) is not None     # with its month's ordinary days: a lift
+
+
 def test_every_holiday_of_the_calendar_marks_its_month():
     """The rates table and chart mark each month with a holiday of the configured calendar, not
     only China's three golden weeks: Dragon Boat (2026-06-19) and Mid-Autumn (2026-09-25) mark

@@ -17,8 +17,10 @@ import pandas as pd
 import statsmodels.api as sm
 
 from .. import queries
+from ..errors import ConfigError
 from .holiday_calendar import country_calendar, holiday_windows
 
+MIN_WEEKS = 2      # the fewest weeks of ordinary days on each side of a window (see holiday_lift)
 COLUMNS = ["festival", "name", "name_zh", "start", "end", "days", "lift", "ci_low", "ci_high", "baseline_days", "calendar",
            "provisional", "last_year_lift"]
 
@@ -75,6 +77,10 @@ def _fit(daily: pd.Series, window, off_days: set, workdays: set, weeks: int, alp
         X[f"m{m}"] = [1.0 if d.strftime("%Y-%m") == m else 0.0 for d in obs.index]
     for wd in sorted(wds)[1:]:
         X[f"wd{wd}"] = [1.0 if d.weekday() == wd else 0.0 for d in obs.index]
+    if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+        # the window indicator is not told apart from a month or weekday (e.g. every ordinary day
+        # of the window's month is another holiday's): no estimate (weeks=1 gave National Day 3.25x)
+        return None
     fit = sm.GLM(obs.to_numpy(), X.to_numpy(), family=sm.families.Poisson()).fit(scale="X2")
     b = fit.params[1]
     lo_b, hi_b = fit.conf_int(alpha)[1]
@@ -95,6 +101,11 @@ def holiday_lift(daily: pd.Series, *, country: str = "CN", weeks: int = 3, alpha
     series (a report month's last days): its baseline lacks them, and the figure may change
     when they arrive (Mid-Autumn 2026 read 1.16x in September's report, 1.18x in October's).
     """
+    if isinstance(weeks, bool) or not isinstance(weeks, (int, np.integer)) or weeks < MIN_WEEKS:
+        raise ConfigError(f"weeks (--weeks on the command line) must be a whole number of weeks, {MIN_WEEKS} or more; "
+                          f"got {weeks!r}. The baseline of a holiday is the ordinary days on its weekdays that many "
+                          "weeks before and after it: with one week, a holiday week leaves too few of them to tell the "
+                          "holiday from its month (National Day came out at 3.25x). Use 3, the default.")
     if daily.empty:
         return pd.DataFrame(columns=COLUMNS)
     # a month without a single active user is a gap in the data (a missing events file), not a

@@ -43,7 +43,8 @@ from IPython.display import Markdown, display
 from toolkit.report.context import open_report
 from toolkit.report.findings import preference_findings
 from toolkit.report.preference_plots import plot_state_category, plot_tag_distribution, plot_tag_movement
-from toolkit.analyses.preferences import state_category_matrix, tag_distribution, window_preferences, window_tag_movement
+from toolkit.analyses.preferences import (all_states_mean_share, state_category_matrix, tag_distribution,
+                                         window_preferences, window_tag_movement)
 from toolkit.months import last_day, previous_month
 from toolkit.report.plots import use_cjk_font
 from toolkit.report import labels as L
@@ -168,6 +169,6 @@ display(Markdown(glossary("preferences", lang)))
 # %% tags=["interactive-only"]
 if interactive and has_categories:
     from toolkit.report.widgets import PreferenceExplorer
-    display(PreferenceExplorer(mean_share, lang).widget)
+    display(PreferenceExplorer(mean_share, lang, overall=all_states_mean_share(window.prefs)).widget)
 elif interactive:     # without a feature_map every day is 'other': nothing to explore
     display(Markdown(note("no_feature_map_again", lang)))

@@ -103,7 +103,8 @@ ranked = month_ideas(lc, ctx.month, ideas_path, churn_after=ctx.churn_after, sta
 # %%
 found = V.findings(summary, risk, change_words, ranked, lang, mode, by_tier=by_tier if risk is not None else None,
                    window=window)
-show_findings("value_risk", found, summary=found[:3])
+# the summary: the tiers, the expected churn and the most valuable tier's, and how far the model is to be trusted
+show_findings("value_risk", found, summary=found[:3] + [s for s in found[3:] if "AUC" in s])
 _ = V.record_value_risk(ctx, summary, risk, corr, ranked, mode)
 
 # %% [markdown] tags=["lang-en"]

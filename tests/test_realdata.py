@@ -108,6 +108,11 @@ def test_reports_render_on_the_real_data(retail, tmp_path):
     assert t("vr_no_tag_risk", "en") in page                          # ... and the heading's "by tag" is explained
     auc = {x["model"]: x["auc"] for x in vr["churn"]["models"]}
     assert "baseline: recency alone" in page and f"{auc['baseline']:.3f}" in page and f"{auc[vr['churn']['chosen']]:.3f}" in page
+    # the shop's forecast ran high on its evaluation month: the finding reads it again, and the summary
+    # quotes it with the model's accuracy (a manager read "about 884 expected inactive" and no accuracy)
+    assert "On 2011-10 the model predicted 59% inactive and 54% were: read it as about" in page
+    assert "On 2011-10 the model predicted 59% inactive and 54% were: read it as about" in summary
+    assert "out-of-time AUC" in summary
 
 
 def test_closed_shop_holidays_have_a_lift_of_zero(retail):

@@ -77,6 +77,7 @@ def test_summary_numbers_match_the_lifecycle_table(rendered, sample_dir):
     for link in ("01_lifecycle.html", "02_periods.html", "04_value_risk.html"):
         assert link in found, found
     assert "Plan for" in found and "expected to be inactive next month (2026-11)." in found, found
+    assert "scored an out-of-time AUC of" in found, found          # how far the forecast is to be trusted
     # the sample's slide from March (64.0% to 59.9%) is said, and the plan's realistic reference quoted
     from toolkit.report.findings import active_rate_trend
     trend = active_rate_trend(cli.reset_index(), "2026-10", "en")

@@ -322,8 +322,11 @@ def test_the_most_valuable_tier_at_risk_is_a_finding():
     assert list(by_tier["users"]) == [2, 2, 2] and by_tier["expected_inactive"].sum() == pytest.approx(2.4)
     ev = pd.DataFrame({"model": ["boosting", "baseline"], "auc": [0.8, 0.6], "precision_top": [0.5, 0.3],
                        "base_rate": [0.145, 0.145]})
+    from toolkit.analyses.churn_risk import ChurnRisk
+    held = {"users": 6, "predicted": 0.40, "observed": 0.42}
     risk = SimpleNamespace(month="2026-10", eval_month="2026-09", chosen="boosting", evaluation=ev,
-                           expected_inactive=2.4, scores=scored)
+                           expected_inactive=2.4, scores=scored, backtest=lambda: held,
+                           read_as=lambda e, b: ChurnRisk.read_as(None, e, b))
     summary = pd.DataFrame(columns=["tier", "users", "share", "revenue_share"])
     en = findings(summary, risk, [], None, "en", "rfm", by_tier=by_tier)
     assert en[:2] == ["About 2 of this month's 6 active users are expected to be inactive next month (2026-11).",
@@ -331,10 +334,22 @@ def test_the_most_valuable_tier_at_risk_is_a_finding():
                       "(mean probability 55%)."]
     assert "AUC" in en[2]
     # the precision beside the share a list drawn at random reaches (71% against 54% on the UK shop is 1.3x)
-    assert en[2].endswith("of the riskiest 10%, 50% were inactive the month after (14% of all active users).")
+    # ... and beside the baseline's riskiest tenth (the UK shop's 71% is 59% for recency alone)
+    assert en[2].endswith("of its riskiest 10%, 50.0% were inactive the month after, against 30.0% of recency's "
+                          "riskiest 10% and 14.5% of all active users."), en[2]
     zh = findings(summary, risk, [], None, "zh", "rfm", by_tier=by_tier)
     assert zh[1] == "重要价值客户中本月活跃 2 人,预计 1 人下月不活跃(平均概率 55%)。"
-    assert zh[2].endswith("风险最高的 10% 用户中 50% 次月未活跃(全部活跃用户中为 14%)。")
+    assert zh[2].endswith("风险最高的 10% 用户中 50.0% 次月未活跃(基线选出的 10% 中为 30.0%,全部活跃用户中为 14.5%)。")
+    # probabilities that ran 5 points high on the evaluation month: the forecast is read again (884 of the
+    # shop's 1,664 customers were expected with no word that 59% had been predicted there and 54% went quiet)
+    held.update(predicted=0.59, observed=0.54)
+    en = findings(summary, risk, [], None, "en", "rfm", by_tier=by_tier)
+    assert en[0] == ("About 2 of this month's 6 active users are expected to be inactive next month (2026-11). On "
+                     "2026-09 the model predicted 59% inactive and 54% were: read it as about 2.")
+    zh = findings(summary, risk, [], None, "zh", "rfm", by_tier=by_tier)
+    assert zh[0].endswith("按模型在 2026-09 的表现(预测 59% 不活跃,实际 54%),这一人数偏高,约为 2 人。"), zh[0]
+    held.update(predicted=0.57, observed=0.54)          # 3 points: within what a forecast misses by
+    assert findings(summary, risk, [], None, "en", "rfm", by_tier=by_tier)[0].endswith("(2026-11).")
     # nobody in a tier (only unscored users active): no such sentence
     assert len(findings(summary, risk, [], None, "en", "rfm", by_tier=by_tier.tail(1))) == 2
 

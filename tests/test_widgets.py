@@ -105,6 +105,28 @@ def test_preference_explorer_labels_and_combined_filters(mean_share):
     assert ex.figure.axes[0].get_title().startswith("控车 · 休眠用户: ")
 
 
+def test_the_preference_explorers_all_states_are_every_user_together(ctx_zh):
+    """A checker read 30.1% for car control under 全部分群 while the tag table said 31.0% and the
+    users of the state chart averaged 30.4%: the explorer drew the plain mean of the seven states'
+    means.  It now draws the users of every state together (each state weighs by its users), the
+    number hand-computed here, and writes each bar's value (the checker measured pixels)."""
+    from toolkit.analyses.preferences import all_states_mean_share
+    prefs, states = month_preferences(ctx_zh.lifecycle, ctx_zh.month, ctx_zh.churn_after)
+    mean_share = state_category_matrix(prefs, states)[0]
+    m = states[["user_id", "state"]].merge(prefs.drop(columns=["state"], errors="ignore"), on="user_id")
+    shares = m[[c for c in m.columns if c.startswith("share_")]]
+    active = shares[shares.notna().any(axis=1)]                     # activity in the window, zeros kept
+    by_hand = active["share_car_control"].sum() / len(active)
+    overall = all_states_mean_share(prefs)
+    assert overall["car_control"] == pytest.approx(by_hand)
+    assert abs(mean_share["car_control"].mean() - by_hand) > 1e-4     # the plain mean of the states differs
+    ex = PreferenceExplorer(mean_share, "zh", overall=overall)
+    ax = ex.figure.axes[0]
+    car = ax.patches[list(ex.overall.index).index("car_control")]       # the bars in the categories' order
+    assert car.get_width() == pytest.approx(by_hand)
+    assert f"{by_hand:.1%}" in [t.get_text() for t in ax.texts]
+
+
 @pytest.fixture(scope="module")
 def period_inputs(ctx_zh):
     cfg = ctx_zh.cfg

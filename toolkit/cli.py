@@ -778,9 +778,9 @@ def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, top, out
         df = df.head(max(1, math.ceil(top * len(df))))
         back = r.backtest(float(df["probability"].min()))
         expected = float(df["probability"].sum())
-        gap = round(back["predicted"] * 100) - round(back["observed"] * 100)
-        held = (f" Read the expected number as too {'high' if gap > 0 else 'low'}: at {r.eval_month}'s rate, about "
-                f"{expected * back['observed'] / back['predicted']:,.0f}." if abs(gap) >= 5 and back["predicted"] else "")
+        again = r.read_as(expected, back)
+        held = (f" Read the expected number as too {'high' if again < expected else 'low'}: at {r.eval_month}'s "
+                f"rate, about {again:,.0f}." if again is not None else "")
         click.echo(f"note: the riskiest {top:.0%} of {month}'s active users: {len(df):,} of {len(r.scores):,}, at or "
                    f"above {df['probability'].min():.1%}; expected inactive in {next_month(month)}: {expected:,.0f}. "
                    f"On {r.eval_month} the users at or above it were predicted at {back['predicted']:.0%} and "

@@ -60,6 +60,7 @@ WORDS = {  # feature -> (English, Chinese), the reasons in words
     "state": ("lifecycle state", "用户分群"),
 }
 TOP_SHARE = 0.10
+CALIBRATION_POINTS = 5   # predicted and observed shares this many points apart: an expected count is read again (read_as)
 REASON_MIN = 0.01          # a reason raises the probability by at least one point (smaller lifts are the model's noise)
 MAX_TRAIN_ROWS = 300_000   # a fit learns from at most this many user-months (a random draw, fixed seed)
 
@@ -179,6 +180,17 @@ class ChurnRisk:
         n = int(keep.sum())
         return {"users": n, "predicted": float(p[keep].mean()) if n else float("nan"),
                 "observed": float(ev["inactive_next"].to_numpy(dtype=float)[keep].mean()) if n else float("nan")}
+
+    def read_as(self, expected: float, back: dict) -> float | None:
+        """``expected`` (a sum of probabilities) read at the evaluation month's rate, when the
+        probabilities ``back`` (a :meth:`backtest`) held differ from what happened by
+        ``CALIBRATION_POINTS`` or more (in whole percent as shown); None when they held (or
+        nothing to judge by).  The UK shop's 884 expected of 1,664 customers: on its evaluation
+        month 59% were predicted and 54% went quiet, so about 814."""
+        if not back["users"] or not back["predicted"] or np.isnan(back["predicted"]):
+            return None
+        gap = round(back["predicted"] * 100) - round(back["observed"] * 100)
+        return expected * back["observed"] / back["predicted"] if abs(gap) >= CALIBRATION_POINTS else None
 
     @property
     def expected_inactive(self) -> float:

@@ -148,15 +148,29 @@ def state_category_matrix(prefs: pd.DataFrame, states: pd.DataFrame | None = Non
         m = prefs
     else:
         m = states[["user_id", "state"]].merge(prefs.drop(columns=["state"], errors="ignore"), on="user_id", how="left")
-    # the users with activity in the window (domain.md section 6): their shares, zeros included
-    # when their active days carry no category (only app_open); users without activity have none
-    m = m[m[[f"share_{c}" for c in cats]].notna().any(axis=1)] if cats else m.iloc[:0]
+    m = _with_activity(m, cats)
     mean = m.groupby("state")[[f"share_{c}" for c in cats]].mean()
     mean.columns = cats
     ind = pd.DataFrame(tag_indicators(m["tags"], cats), columns=cats, index=m.index)
     tagged = ind.groupby(m["state"]).mean()
     order = pd.Index([s for s in STATES if s in mean.index], dtype=object, name="state").astype(str)
     return mean.reindex(order), tagged.reindex(order)
+
+
+def _with_activity(m: pd.DataFrame, cats: list[str]) -> pd.DataFrame:
+    """The users with activity in the window (domain.md section 6): their shares, zeros included
+    when their active days carry no category (only app_open); users without activity have none."""
+    return m[m[[f"share_{c}" for c in cats]].notna().any(axis=1)] if cats else m.iloc[:0]
+
+
+def all_states_mean_share(prefs: pd.DataFrame) -> pd.Series:
+    """Per category, the mean share over every user with activity in the window, whatever their
+    state: the users of :func:`state_category_matrix` together (each state weighs by its users;
+    the explorer's "all states" was once the plain mean of the states' means)."""
+    cats = [c[len("share_"):] for c in prefs.columns if c.startswith("share_")]
+    mean = _with_activity(prefs, cats)[[f"share_{c}" for c in cats]].mean()
+    mean.index = cats
+    return mean
 
 
 def tag_movement(prev: pd.DataFrame, cur: pd.DataFrame) -> pd.DataFrame:

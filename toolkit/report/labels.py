@@ -526,10 +526,15 @@ GLOSSARY = {
         ("category share", "类别占比", "of a user's active days in the last three months, the share with an event of "
          "the category.", "近三个月用户活跃天数中,使用过该类别的天数占比。"),
         ("tag", "标签", "every category whose share reaches the threshold (0.3 unless set); a tag's share of users is "
-         "of the users of a feature in the three months; the primary tag is the largest share; "
+         "of the users of a feature in the three months; the primary tag is the largest share, even below the "
+         "threshold (a user can have a primary tag and no tag); "
          "no tag: no event of any category in the three months (inactive, or active with uncategorised events only, "
          "such as opening the app).",
-         "占比达到阈值(默认 0.3)的每个类别;标签的用户占比以近三个月使用过功能的用户为分母;主标签为占比最大的类别;无标签:近三个月没有任何类别的事件(未活跃,或只有未归类的事件,如打开应用)。"),
+         "占比达到阈值(默认 0.3)的每个类别;标签的用户占比以近三个月使用过功能的用户为分母;主标签为占比最大的类别,"
+         "即使低于阈值(用户可能有主标签而无标签);无标签:近三个月没有任何类别的事件(未活跃,或只有未归类的事件,如打开应用)。"),
+        ("mean share", "平均占比", "the tag table's: over the users of a feature in the three months; the chart by "
+         "state and the explorer's: over every user active in them, zeros included for those who only opened the app.",
+         "标签表中:以近三个月使用过功能的用户计;分群图和交互探索中:以近三个月所有活跃用户计,只打开应用的用户按 0 计入。"),
         ("scene lift", "场景提升", "reactivation within 30 days of the push, treatment minus control, in points.",
          "推送后 30 天内回访率,实验组减对照组,单位为百分点。"),
     ],

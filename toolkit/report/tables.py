@@ -389,7 +389,9 @@ def tag_table(dist: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
                          ("带标签用户" if zh else "users tagged"): d["tagged"].map(_fmt_int).where(~none, ""),
                          ("占近三个月使用功能用户" if zh else "share of users of a feature (3 months)"): d["tagged_share"].map(_fmt_pct),
                          ("主标签用户" if zh else "primary tag of"): d["primary"].map(_fmt_int),
-                         ("平均占比" if zh else "mean share"): d["mean_share"].map(_fmt_pct)})
+                         # of the same users as the tag share (the state chart's are of every user active in the window)
+                         ("使用功能用户的平均占比" if zh else "mean share, users of a feature"):
+                             d["mean_share"].map(_fmt_pct)})
 
 
 def scene_table(rules: pd.DataFrame, evaluation: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

@@ -195,9 +195,16 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=N
                        f"{tier(top['tier'], lang)} customers hold the largest {what}: {top[col]:.1%}.")
     if risk is not None:
         nxt = next_month(risk.month)     # named: the evaluation table's columns name an earlier month
+        back = risk.backtest()
+        again = risk.read_as(risk.expected_inactive, back)
+        held = "" if again is None else (
+            f"按模型在 {risk.eval_month} 的表现(预测 {back['predicted']:.0%} 不活跃,实际 {back['observed']:.0%}),"
+            f"这一人数{'偏高' if again < risk.expected_inactive else '偏低'},约为 {again:,.0f} 人。" if zh else
+            f" On {risk.eval_month} the model predicted {back['predicted']:.0%} inactive and {back['observed']:.0%} "
+            f"were: read it as about {again:,.0f}.")
         out.append(f"预计本月活跃用户中约 {risk.expected_inactive:,.0f} 人下月({nxt})不活跃(共 {len(risk.scores):,} 人)。"
-                   if zh else f"About {risk.expected_inactive:,.0f} of this month's {len(risk.scores):,} active users "
-                   f"are expected to be inactive next month ({nxt}).")
+                   + held if zh else f"About {risk.expected_inactive:,.0f} of this month's {len(risk.scores):,} active "
+                   f"users are expected to be inactive next month ({nxt}).{held}")
         valued = [] if by_tier is None else by_tier[by_tier["tier"] != "none"]
         if len(valued):       # the most valuable tier with active users first: who the month could lose
             r = valued.iloc[0]
@@ -209,12 +216,12 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=N
         ev = risk.evaluation.set_index("model")
         c, b = ev.loc[risk.chosen], ev.loc["baseline"]
         out.append((f"流失预警模型({model(risk.chosen, lang)})在 {risk.eval_month} 的样本外 AUC 为 {c['auc']:.3f},"
-                    f"仅按最近活跃的基线为 {b['auc']:.3f};风险最高的 10% 用户中 {c['precision_top']:.0%} 次月未活跃"
-                    f"(全部活跃用户中为 {c['base_rate']:.0%})。") if zh else
+                    f"仅按最近活跃的基线为 {b['auc']:.3f};风险最高的 10% 用户中 {c['precision_top']:.1%} 次月未活跃"
+                    f"(基线选出的 10% 中为 {b['precision_top']:.1%},全部活跃用户中为 {c['base_rate']:.1%})。") if zh else
                    (f"The churn model ({model(risk.chosen, lang)}) scored an out-of-time AUC of {c['auc']:.3f} on "
-                    f"{risk.eval_month}, against {b['auc']:.3f} for recency alone; of the riskiest 10%, "
-                    f"{c['precision_top']:.0%} were inactive the month after ({c['base_rate']:.0%} of all active "
-                    "users)."))
+                    f"{risk.eval_month}, against {b['auc']:.3f} for recency alone; of its riskiest 10%, "
+                    f"{c['precision_top']:.1%} were inactive the month after, against {b['precision_top']:.1%} of "
+                    f"recency's riskiest 10% and {c['base_rate']:.1%} of all active users."))
     out += pairs_words[:1]
     if ranked is not None and len(ranked):
         r = ranked.iloc[0]

@@ -127,14 +127,19 @@ class PreferenceExplorer:
     - a state: its mean share of active days per category, all states' mean as markers;
     - a category: its share in each state;
     - both: the category across states with the chosen state highlighted and its share in the title.
+
+    ``overall``: the mean share per category over the users of every state together
+    (``all_states_mean_share``); without it, the states' means weighted alike.  Each bar is
+    labelled with its value.
     """
 
-    def __init__(self, mean_share, lang: str = "zh"):
+    def __init__(self, mean_share, lang: str = "zh", overall=None):
         import ipywidgets as w
         from .preference_plots import cat
         # a category no user spends a day on (no event of it) has nothing to draw: not offered
         mean_share = mean_share.loc[:, mean_share.fillna(0).gt(0).any()]
         self.mean_share, self.lang = mean_share, lang
+        self.overall = (mean_share.mean() if overall is None else overall).reindex(mean_share.columns)
         everything = L.t("all", lang)
         self.state = w.Dropdown(options=[(everything, "")] + [(L.state(s, lang), s) for s in mean_share.index],
                                 description=L.t("state", lang), style=_STYLE)
@@ -157,20 +162,23 @@ class PreferenceExplorer:
             s = self.mean_share[category]
             # the chosen state stands out in the chart's blue, the others grey (red read as a warning)
             colors = ["#4C78A8" if not state or x == state else "#BAB0AC" for x in s.index]
-            ax.barh([L.state(x, lang) for x in s.index], s.to_numpy(), color=colors)
+            bars = ax.barh([L.state(x, lang) for x in s.index], s.to_numpy(), color=colors)
             title = cat(category, lang)
             if state:
                 title += f" · {L.state(state, lang)}: {s.get(state, np.nan):.0%}"
         else:
-            mean = self.mean_share.mean()
+            mean = self.overall
             row = self.mean_share.loc[state] if state else mean
             labels = [cat(c, lang) for c in row.index]
-            ax.barh(labels, row.to_numpy(), color="#4C78A8")
+            bars = ax.barh(labels, row.to_numpy(), color="#4C78A8")
             if state:
                 ax.scatter(mean.to_numpy(), labels, marker="|", s=300, color="k", zorder=3,
                            label=L.t("all_states", lang))
                 ax.legend(loc="lower right", fontsize=8)
             title = L.state(state, lang) if state else L.t("all_states", lang)
+        # the values on the bars: a reader measured pixels to read them
+        ax.bar_label(bars, labels=[f"{v:.1%}" if v == v else "" for v in bars.datavalues], padding=3, fontsize=8)
+        ax.margins(x=0.12)
         ax.set_xlabel(L.t("share_of_active_days", lang))
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
         ax.invert_yaxis()
@@ -453,6 +461,7 @@ class RiskExplorer:
         self.images["probabilities"].value = _png(fig)
         self.message.value = ""          # a saved file's line is about the choice it was saved from
         if len(chosen):
+            from ..analyses.churn_risk import CALIBRATION_POINTS
             e = float(chosen["probability"].sum())
             self.summary.value = "<p>" + L.t("vr_chosen", lang).format(
                 n=f"{len(chosen):,}", e=f"{e:,.0f}", share=f"{e / len(chosen):.0%}", month=self.next_month) + "</p>"
@@ -464,7 +473,7 @@ class RiskExplorer:
                 self.summary.value += "<p><small>" + L.t("vr_backtest", lang).format(
                     month=self.risk.eval_month, n=f"{back['users']:,}", p=f"{cut:.0%}", pred=f"{back['predicted']:.0%}",
                     obs=f"{back['observed']:.0%}", who=who) + (
-                    L.t("vr_backtest_high" if gap > 0 else "vr_backtest_low", lang) if abs(gap) >= 5 else "") + \
+                    L.t("vr_backtest_high" if gap > 0 else "vr_backtest_low", lang) if abs(gap) >= CALIBRATION_POINTS else "") + \
                     "</small></p>"
             self.shown = self.rows(chosen.head(self.SHOWN))
             column = self._probability

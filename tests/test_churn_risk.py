@@ -170,6 +170,10 @@ def test_the_churn_list_can_be_the_riskiest_share_and_says_how_such_probabilitie
     assert book.cell(2, 3).value == pytest.approx(float(top["probability"].iloc[0]), abs=1e-6)
     base = r.evaluation["base_rate"].iloc[0]
     assert f"of all 2026-09's active users, {base:.1%} were inactive the month after" in proc.stderr
+    # the list's lowest probability rounded down (30.5% stood above 37 of its rows' 30.46%)
+    low = float(top["probability"].min())
+    assert f"at or above {np.floor(low * 1000) / 10:.1f}%;" in proc.stderr, proc.stderr
+    assert "calibration gap " in proc.stderr and " points" in proc.stderr.split("calibration gap ")[1][:12]
     held = r.eval_frame[r.eval_frame[f"p_{r.chosen}"] >= top["probability"].min()]
     assert (f"On 2026-09 the users at or above it were predicted at {held[f'p_{r.chosen}'].mean():.0%} and "
             f"{held['inactive_next'].mean():.0%} were inactive") in proc.stderr, proc.stderr

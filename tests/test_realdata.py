@@ -184,3 +184,5 @@ def test_the_shops_churn_list_says_its_expected_number_is_too_high(retail):
     proc = run_cli("churn-risk", retail, "--month", "2011-11", "--top", "0.1", "--out", retail.parent / "risk.csv")
     assert proc.returncode == 0, proc.stderr
     assert "Read the expected number as too high: at 2011-10's rate, about" in proc.stderr, proc.stderr
+    # ... and the month's whole forecast, as the page reads it
+    assert "On 2011-10 the model predicted 59% inactive and 54% were: read it as about" in proc.stderr, proc.stderr

@@ -781,8 +781,9 @@ def churn_risk_cmd(ctx, data_dir, month, train_months, rules, language, top, out
         again = r.read_as(expected, back)
         held = (f" Read the expected number as too {'high' if again < expected else 'low'}: at {r.eval_month}'s "
                 f"rate, about {again:,.0f}." if again is not None else "")
+        cut = math.floor(float(df["probability"].min()) * 1000) / 1000     # rounded down: every row is at or above it
         click.echo(f"note: the riskiest {top:.0%} of {month}'s active users: {len(df):,} of {len(r.scores):,}, at or "
-                   f"above {df['probability'].min():.1%}; expected inactive in {next_month(month)}: {expected:,.0f}. "
+                   f"above {cut:.1%}; expected inactive in {next_month(month)}: {expected:,.0f}. "
                    f"On {r.eval_month} the users at or above it were predicted at {back['predicted']:.0%} and "
                    f"{back['observed']:.0%} were inactive the month after.{held}", err=True)
     lang = language or cfg.language

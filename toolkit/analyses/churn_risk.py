@@ -537,11 +537,15 @@ def describe(r: ChurnRisk, asked: int | None = None) -> str:
              f"Out of time on {r.eval_month} (trained on {r.train_months[0]} .. {r.train_months[1]}{short}):"]
     for _, e in r.evaluation.iterrows():
         lines.append(f"  {e['model']:<9} AUC {e['auc']:.3f}, top 10%: precision {e['precision_top']:.1%}, "
-                     f"recall {e['recall_top']:.1%}; calibration gap {e['calibration_error']:.3f}")
+                     f"recall {e['recall_top']:.1%}; calibration gap {e['calibration_error'] * 100:.1f} points")
     base = float(r.evaluation["base_rate"].iloc[0])
     lines.append(f"  (of all {r.eval_month}'s active users, {base:.1%} were inactive the month after: the precision "
                  "of a list drawn at random)")
-    lines.append(f"Expected inactive next month: {r.expected_inactive:,.0f} of {len(r.scores):,} active users.")
+    back = r.backtest()
+    again = r.read_as(r.expected_inactive, back)
+    lines.append(f"Expected inactive next month: {r.expected_inactive:,.0f} of {len(r.scores):,} active users."
+                 + (f" On {r.eval_month} the model predicted {back['predicted']:.0%} inactive and {back['observed']:.0%} "
+                    f"were: read it as about {again:,.0f}." if again is not None else ""))
     lines.append("Reasons: the features that raise a user's probability most, a typical user's value beside; the "
                  "model can find risk in a value above the typical one as well as below ('orders (3 months) 10 "
                  "(typical 0)': in the months it learned from, users unlike the typical one in that way left more "

@@ -44,16 +44,16 @@ from IPython.display import Markdown, display
 
 from toolkit.analyses.campaign_effects import campaign_effects
 from toolkit.report.context import open_report
-from toolkit.report.findings import RECENT_MONTHS, period_findings, recent
-from toolkit.analyses.holiday_lift import daily_users, holiday_lift
+from toolkit.report.findings import RECENT_MONTHS, coming_finding, period_findings, recent
+from toolkit.analyses.holiday_lift import coming_holidays, daily_users, holiday_lift
 from toolkit.report.period_plots import (plot_campaign_effects, plot_daily_with_windows, plot_funnel, plot_holiday_lifts,
                                   plot_period_rates, plot_stickiness)
 from toolkit.analyses.periods import cohort_funnel, month_markers, period_view, stickiness
 from toolkit.report.plots import use_cjk_font
 from toolkit.report import labels as L
 from toolkit.report.labels import glossary, note
-from toolkit.report.tables import (campaign_table, campaigns_skipped, funnel_notes, funnel_table, holiday_table, period_table,
-                                  record_periods, show_findings, styled)
+from toolkit.report.tables import (campaign_table, campaigns_skipped, coming_table, funnel_notes, funnel_table, holiday_table,
+                                  period_table, record_periods, show_findings, styled)
 
 use_cjk_font()
 ctx = open_report(data_dir=data_dir, month=month, language=language, config=config)
@@ -63,6 +63,7 @@ lang, cfg = ctx.language, ctx.cfg
 daily = daily_users(ctx.store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
 daily = daily[daily.index.strftime("%Y-%m") <= ctx.month]
 lifts = holiday_lift(daily, country=cfg.holiday_country, weeks=weeks, schedule=ctx.holiday_schedule)
+coming = coming_holidays(lifts, ctx.month, country=cfg.holiday_country, schedule=ctx.holiday_schedule)
 notes = ctx.calendar_notes(daily.index.min().date(), daily.index.max().date()) if len(daily) else []
 effects = campaign_effects(ctx.store.con, active_events=cfg.active_events, signal_events=cfg.signal_events)
 skipped = campaigns_skipped(effects.attrs.get("skipped", {}), lang)   # no members, or outside the data
@@ -80,12 +81,13 @@ if history:
 # ## 结论
 
 # %%
-holiday_lines = period_findings(lifts, effects.iloc[0:0], lang, ctx.month)
+holiday_lines = period_findings(lifts, effects.iloc[0:0], lang, ctx.month) + coming_finding(coming, lang)
 campaign_lines = period_findings(lifts.iloc[0:0], effects, lang, ctx.month)
 # the summary page quotes the last three months' holidays and campaigns, not the year's again each month
 near_lifts, near_effects = recent(lifts, effects, ctx.month)
 summary = (period_findings(near_lifts, near_effects.iloc[0:0], lang, ctx.month, months=RECENT_MONTHS)[:1]
            + period_findings(near_lifts.iloc[0:0], near_effects, lang, ctx.month)[:2]) or [L.t("periods_quiet", lang)]
+summary += coming_finding(coming, lang)       # what to prepare for
 show_findings("periods", holiday_lines + campaign_lines, summary=summary)
 _ = record_periods(ctx, lifts, effects, notes=notes)
 
@@ -108,6 +110,21 @@ if lifts["lift"].notna().any():
         display(Markdown(L.t("provisional_note", lang).format(weeks=weeks)))
 else:
     display(Markdown(note("no_holidays", lang)))
+
+# %% [markdown] tags=["lang-en"]
+# ### Coming holidays (next 12 months)
+# Each holiday window of the next twelve months in the configured country's calendar, and what it did to daily
+# users the last time the data measured it: a plan for next year's peaks starts here.
+
+# %% [markdown] tags=["lang-zh"]
+# ### 未来 12 个月的节假日
+# 所配置国家日历中未来十二个月的每个节假日窗口,以及数据中上一次测得的日活变化:规划明年高峰从这里开始。
+
+# %%
+if len(coming):
+    display(styled(coming_table(coming, lang), lang, "coming-holidays"))
+else:
+    display(Markdown(L.t("coming_none", lang).format(country=cfg.holiday_country)))
 
 # %% [markdown] tags=["lang-en"]
 # ## Rates by month, holiday and campaign months marked

@@ -344,6 +344,22 @@ def test_funnel_steps_the_data_cannot_express_are_not_defined(tiny_dir, tmp_path
     assert proc.returncode == 0 and "paying is 100% by construction" in proc.stderr, proc.stderr
 
 
+def test_no_confirmed_effect_of_a_small_test_says_it_was_too_small():
+    """A pilot of 60 against 60 (+0.0 points, -16.8 to +16.8) read "no confirmed effect" in the
+    words of a campaign whose interval was 1.4 points wide."""
+    from toolkit.report.findings import period_findings
+    row = {"campaign_id": "C4", "name": "pilot", "metric": "retention_new", "treatment": 0.5, "control": 0.5,
+           "difference": 0.0, "ci_low": -0.168, "ci_high": 0.168, "method": "control arm", "srm_flag": False,
+           "start_date": date(2026, 9, 20), "end_date": date(2026, 10, 10)}
+    narrow = dict(row, campaign_id="C3", ci_low=-0.0153, ci_high=0.0125)
+    none = pd.DataFrame(columns=["name", "name_zh", "start", "end", "lift", "ci_low", "ci_high", "last_year_lift"])
+    en = period_findings(none, pd.DataFrame([row, narrow]), "en")
+    assert en[0].endswith("no confirmed effect (too small a test to see an effect under about 17 points)."), en[0]
+    assert en[1].endswith("the interval includes zero: no confirmed effect."), en[1]
+    zh = period_findings(none, pd.DataFrame([row]), "zh")
+    assert "未见可确认的效果(样本太小:小于约 17 个百分点的效果无法识别)" in zh[0], zh[0]
+
+
 def test_a_campaign_finding_says_when_the_campaign_ran():
     """A month's summary quoting a campaign of February must not read as this month's result."""
     from toolkit.report.findings import period_findings
@@ -596,6 +612,10 @@ def test_rate_charts_leave_out_the_first_month_of_the_data_and_say_so():
     assert math.isnan(ax.get_lines()[0].get_ydata()[0]) and list(ax.get_lines()[0].get_ydata()[1:]) == [0.6, 0.5]
     assert any("2025-01 为数据首月" in t.get_text() for t in ax.texts)
     assert ax.get_title() == "月度指标"                  # no markers: the title promises none
+    # the legend stands beside the plot, not over a month's points
+    ax.figure.canvas.draw()
+    legend, plot = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.x0 >= plot.x1, (legend, plot)
     marked = markers.assign(holidays=["元旦", "", ""])
     assert plot_period_rates(period_view(monthly, marked), lang="en").get_title() == "Rates by month; holiday months ▲"
     both = marked.assign(campaigns=["", "C1", ""])
@@ -811,6 +831,13 @@ def test_a_festival_that_fell_inside_another_window_last_year_says_so(sample_lif
     assert zh.loc["中秋节", "去年同节日"].startswith("在国庆节") and zh.loc["中秋节", "去年同节日"].endswith("内")
     national = sample_lifts[sample_lifts["name"] == "National Day"].iloc[-1]      # its own window last year: the lift
     assert en.loc["National Day", "last year"] == f"{national['last_year_lift']:.2f}x"
+    # the JupyterLab explorer draws that window beside it (it said "no window of this festival a year earlier")
+    from toolkit.report.period_detail import last_year_index
+    lifts = sample_lifts.reset_index(drop=True)
+    mid = lifts.index[lifts["name"] == "Mid-Autumn Festival"][-1]
+    assert lifts.loc[last_year_index(lifts, mid), "name"] == "National Day + Mid-Autumn Festival"
+    own = lifts.index[lifts["name"] == "National Day"][-1]
+    assert lifts.loc[last_year_index(lifts, own), "festival"] == "national_day"
 
 
 def test_a_difference_that_rounds_to_zero_reads_plus_zero():
@@ -861,3 +888,57 @@ def test_a_holiday_bar_is_green_or_red_only_when_its_interval_says_so():
                           "last_year_lift": [float("nan")] * 3})
     ax = plot_holiday_lifts(lifts, lang="en")
     assert [to_hex(b.get_facecolor()) for b in ax.patches] == ["#bab0ac", "#54a24b", "#e45756"]
+
+
+def test_the_coming_years_holidays_come_with_their_last_lift(sample_dir, tmp_path):
+    """A planner asked when next year's peak is: no page or command listed the coming holiday
+    windows.  Hand-made lifts: the next twelve months after 2026-10 hold China's seven festivals
+    from New Year 2027 on (National Day 2026, begun in the report month, is not a coming one);
+    each takes its festival's latest measured lift (Spring Festival: 2026's is unmeasured, so
+    2025's); the finding names the two largest lifts whose interval lies above 1."""
+    from datetime import date
+
+    import numpy as np
+    from toolkit.analyses.holiday_lift import coming_holidays
+    from toolkit.report.findings import coming_finding
+    from toolkit.report.tables import coming_table
+    lifts = pd.DataFrame([
+        {"festival": "spring_festival", "start": date(2025, 1, 28), "lift": 1.6, "ci_low": 1.5, "ci_high": 1.7},
+        {"festival": "spring_festival", "start": date(2026, 2, 15), "lift": np.nan, "ci_low": np.nan, "ci_high": np.nan},
+        {"festival": "labour_day", "start": date(2026, 5, 1), "lift": 1.4, "ci_low": 1.3, "ci_high": 1.5},
+        {"festival": "qingming", "start": date(2026, 4, 4), "lift": 1.1, "ci_low": 0.9, "ci_high": 1.3},
+        {"festival": "national_day", "start": date(2026, 10, 1), "lift": 1.5, "ci_low": 1.45, "ci_high": 1.55}])
+    c = coming_holidays(lifts, "2026-10", country="CN")
+    assert list(c["festival"]) == ["new_year", "spring_festival", "qingming", "labour_day", "dragon_boat",
+                                   "mid_autumn", "national_day"]
+    assert c["start"].min() == date(2027, 1, 1) and c["start"].max() < date(2027, 11, 1)
+    by = c.set_index("festival")
+    assert by.loc["spring_festival", "last_lift"] == 1.6 and by.loc["spring_festival", "last_start"] == date(2025, 1, 28)
+    assert np.isnan(by.loc["new_year", "last_lift"]) and by.loc["national_day", "last_lift"] == 1.5
+    assert set(c["calendar"]) == {"estimated"}                  # 2027's official schedule is not out
+    en = coming_finding(c, "en")
+    assert en[0].startswith("Coming in the next 12 months, the holidays that lifted daily users most last time: "
+                            "Spring Festival (2027-02-05 to 2027-02-10, dates estimated; 1.60x ordinary days last "
+                            "time, 2025-01); National Day (2027-10-01"), en
+    assert "Labour Day" not in en[0] and "Tomb" not in en[0]         # third; and an interval that holds 1
+    assert coming_finding(c.assign(last_ci_low=0.9), "en") == []
+    t = coming_table(c, "zh").set_index("节假日")
+    assert t.loc["元旦", "上次的日活/平日"] == "数据中未测得" and t.loc["春节", "上次的日活/平日"] == "1.60x (2025-01, 上升)"
+    assert t.loc["春节", "日期"] == "估计(官方安排尚未公布)"
+    # the command line lists them too
+    proc = run_cli("holidays", sample_dir, "--coming")
+    assert proc.returncode == 0, proc.stderr
+    df = pd.read_csv(io.StringIO(proc.stdout))
+    assert df["start"].iloc[0] == "2027-01-01" and "Spring Festival" in set(df["name"])
+    assert "the holiday windows after 2026-10" in proc.stderr
+
+
+def test_the_periods_page_lists_the_coming_holidays(rendered_reports):
+    out, _ = rendered_reports["en"]
+    page = (out / "2026-10" / "02_periods.html").read_text(encoding="utf-8")
+    assert "Coming holidays (next 12 months)" in page and "coming-holidays-2026-10" in page
+    summary = (out / "2026-10" / "index.html").read_text(encoding="utf-8")
+    assert "Coming in the next 12 months, the holidays that lifted daily users most last time: Spring Festival" \
+        in summary
+    zh = (rendered_reports["zh"][0] / "2026-10" / "02_periods.html").read_text(encoding="utf-8")
+    assert "未来 12 个月的节假日" in zh and "未来 12 个月中,上次日活提升最大的节假日:春节" in zh

@@ -437,11 +437,14 @@ def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, ret
 @click.option("--events", "event_names", default=None,
               help="Count daily users of these events (comma-separated, e.g. trip) instead of active users.")
 @click.option("--weeks", type=int, default=3, show_default=True, help="Weeks before and after each window for the baseline.")
+@click.option("--coming", is_flag=True,
+              help="Instead: the holiday windows of the 12 months after the last complete month, each with its "
+                   "festival's last lift measured in the data (for planning next year's peaks).")
 @click.pass_context
-def holidays(ctx, data_dir, out, event_names, weeks):
+def holidays(ctx, data_dir, out, event_names, weeks, coming):
     """One row per holiday window: its lift in daily users over comparable days, with a 95% interval."""
     from .analyses.holiday_calendar import calendar_notes, schedule_file
-    from .analyses.holiday_lift import daily_users, holiday_lift
+    from .analyses.holiday_lift import coming_holidays, daily_users, holiday_lift
     cfg, store = _open(ctx, data_dir)
     _build(cfg, store)
     names = [x.strip() for x in event_names.split(",") if x.strip()] if event_names else None
@@ -456,8 +459,17 @@ def holidays(ctx, data_dir, out, event_names, weeks):
     if len(daily):
         for note in calendar_notes(daily.index.min().date(), daily.index.max().date(), cfg.holiday_country, schedule):
             click.echo(f"warning: {note}", err=True)
-    df = df[["name", "start", "end", "days", "lift", "ci_low", "ci_high", "festival", "name_zh", "last_year_lift",
-             "calendar"]]
+    if coming:
+        month = _month_or_last(store, None)
+        df = coming_holidays(df, month, country=cfg.holiday_country, schedule=schedule)
+        click.echo(f"note: the holiday windows after {month} (the last complete month), {cfg.holiday_country}'s "
+                   "calendar; last_lift: the festival's latest window measured in the data.", err=True)
+        df = df[["name", "start", "end", "days", "calendar", "last_lift", "last_ci_low", "last_ci_high", "last_start",
+                 "festival", "name_zh"]]
+        df["last_start"] = df["last_start"].map(lambda d: d.isoformat() if hasattr(d, "isoformat") else "")
+    else:
+        df = df[["name", "start", "end", "days", "lift", "ci_low", "ci_high", "festival", "name_zh", "last_year_lift",
+                 "calendar"]]
     for c in ("start", "end"):
         df[c] = df[c].map(lambda d: d.isoformat())
     _write_frame(df, out)

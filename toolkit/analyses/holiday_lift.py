@@ -138,3 +138,31 @@ def holiday_lift(daily: pd.Series, *, country: str = "CN", weeks: int = 3, alpha
         if len(prev):
             df.at[i, "last_year_lift"] = prev.iloc[-1]["lift"]
     return df
+
+
+def coming_holidays(lifts: pd.DataFrame, month: str, *, country: str = "CN", schedule=None,
+                    months: int = 12) -> pd.DataFrame:
+    """The holiday windows of the ``months`` months after ``month`` (the next year's calendar, for
+    planning), in date order, each with the last lift measured for its festival in ``lifts`` (the
+    latest window of the same festival with an estimate; NaN when none): columns festival, name,
+    name_zh, start, end, days, calendar (official, supplied or estimated dates), last_lift,
+    last_ci_low, last_ci_high, last_start."""
+    from ..months import add_months, last_day
+    first = last_day(month) + timedelta(days=1)
+    last = add_months(first, months) - timedelta(days=1)
+    cal = country_calendar(country, range(first.year, last.year + 1), schedule)
+    measured = lifts.dropna(subset=["lift"]).sort_values("start") if len(lifts) else lifts
+    rows = []
+    for w in holiday_windows(first, last, country, schedule):
+        if w.start < first:             # a window begun in the report month is the report's, not a coming one
+            continue
+        prev = measured[measured["festival"] == w.festival] if len(measured) else measured
+        p = prev.iloc[-1] if len(prev) else None
+        rows.append({"festival": w.festival, "name": w.name, "name_zh": w.name_zh, "start": w.start, "end": w.end,
+                     "days": w.days, "calendar": cal.status(w.start.year),
+                     "last_lift": p["lift"] if p is not None else np.nan,
+                     "last_ci_low": p["ci_low"] if p is not None else np.nan,
+                     "last_ci_high": p["ci_high"] if p is not None else np.nan,
+                     "last_start": p["start"] if p is not None else None})
+    return pd.DataFrame(rows, columns=["festival", "name", "name_zh", "start", "end", "days", "calendar", "last_lift",
+                                       "last_ci_low", "last_ci_high", "last_start"])

@@ -250,6 +250,28 @@ def _this_month_sentence(r, lang: str) -> str:
 RECENT_MONTHS = 3   # the summary page quotes the holidays and campaigns of the last three months
 
 
+def coming_finding(coming: pd.DataFrame, lang: str = "zh", top: int = 2) -> list[str]:
+    """The next year's holidays that lifted daily users most the last time they were measured
+    (their interval above 1), the largest first, with their coming dates: what to prepare for.
+    Empty when none of them lifted it."""
+    up = coming[coming["last_ci_low"] > 1].sort_values("last_lift", ascending=False).head(top)
+    if not len(up):
+        return []
+    zh = lang == "zh"
+    parts = []
+    for _, r in up.iterrows():
+        est = r["calendar"] == "estimated"
+        if zh:
+            parts.append(f"{r['name_zh']}({r['start']} 至 {r['end']}{',日期为估计' if est else ''};"
+                         f"上次 {pd.Timestamp(r['last_start']):%Y-%m} 为平日的 {r['last_lift']:.2f} 倍)")
+        else:
+            parts.append(f"{r['name']} ({r['start']} to {r['end']}{', dates estimated' if est else ''}; "
+                         f"{r['last_lift']:.2f}x ordinary days last time, {pd.Timestamp(r['last_start']):%Y-%m})")
+    return ["未来 12 个月中,上次日活提升最大的节假日:" + "、".join(parts) + "。" if zh else
+            "Coming in the next 12 months, the holidays that lifted daily users most last time: "
+            + "; ".join(parts) + "."]
+
+
 def recent(lifts: pd.DataFrame, effects: pd.DataFrame, month: str, months: int = RECENT_MONTHS):
     """(lifts, effects) of the holiday windows and campaigns that touch the ``months`` months to
     ``month``: what a month's summary quotes (the section keeps the year; an August summary
@@ -311,7 +333,8 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
         when = campaign_months(r.get("start_date"), r.get("end_date"))
         running = bool(r.get("running")) if pd.notna(r.get("running")) else False   # still running: a partial result
         if lang == "zh":
-            verdict = "提升得到区间支持" if up else "区间显示活动反而降低了该指标" if down else "区间包含0,未见可确认的效果"
+            verdict = ("提升得到区间支持" if up else "区间显示活动反而降低了该指标" if down else
+                       "区间包含0,未见可确认的效果" + _too_small(r, lang))
             # without a control arm the two numbers are changes (members, everyone else), not rates
             arms = (f"成员变化 {r['treatment'] * 100:+z.1f} 个百分点,其他用户变化 {r['control'] * 100:+z.1f} 个百分点" if weak
                     else f"实验组 {_pct(r['treatment'])},对照组 {_pct(r['control'])}")
@@ -322,7 +345,7 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
             s += ";分组比例异常(SRM),结果需复核。" if r["srm_flag"] else "。"
         else:
             verdict = ("a rise the interval supports" if up else "the interval shows the campaign lowered it" if down
-                       else "the interval includes zero: no confirmed effect")
+                       else "the interval includes zero: no confirmed effect" + _too_small(r, lang))
             arms = (f"members {r['treatment'] * 100:+z.1f} points vs everyone else {r['control'] * 100:+z.1f} points"
                     if weak else f"{_pct(r['treatment'])} treatment vs {_pct(r['control'])} control")
             s = (f"Campaign {r['campaign_id']} ({r['name']}{', ' + when if when else ''}"
@@ -336,6 +359,19 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
 
 
 LEAN_MIN_POINTS = 3.0    # a state's lean to a category this far above the states' average is a finding
+WIDE_INTERVAL_POINTS = 5.0   # "no confirmed effect" with an interval wider than this either side: too small a test
+
+
+def _too_small(r, lang: str) -> str:
+    """For a result with no confirmed effect, when its 95% interval reaches ``WIDE_INTERVAL_POINTS``
+    or more either side of the difference: that the test could not have seen an effect smaller
+    than that (a pilot of 60 against 60 read "no confirmed effect" in the words of a test whose
+    interval was 1.4 points wide)."""
+    half = (r["ci_high"] - r["ci_low"]) / 2 * 100
+    if pd.isna(half) or half < WIDE_INTERVAL_POINTS:
+        return ""
+    return (f"(样本太小:小于约 {half:.0f} 个百分点的效果无法识别)" if lang == "zh" else
+            f" (too small a test to see an effect under about {half:.0f} points)")
 
 
 def _lean(mean_share: pd.DataFrame, lang: str) -> str:
@@ -390,9 +426,10 @@ def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation
             (span if k == 1 else f"{k} months, {span}")
         n = f"{int(r['n_treatment']):,} / {int(r['n_control']):,}"       # pushes: a user of two months counts twice
         verdict = ("效果得到区间支持" if r["ci_low"] > 0 else "区间显示推送反而降低了回访" if r["ci_high"] < 0
-                   else "未见可确认的效果") if lang == "zh" else \
+                   else "未见可确认的效果" + _too_small(r, lang)) if lang == "zh" else \
             ("an effect the interval supports" if r["ci_low"] > 0 else
-             "the interval shows the push lowered reactivation" if r["ci_high"] < 0 else "no confirmed effect")
+             "the interval shows the push lowered reactivation" if r["ci_high"] < 0 else
+             "no confirmed effect" + _too_small(r, lang))
         out.append(f"场景 {r['rule_id']}({months},实验组/对照组 {n} 次):30天内回访率 实验组 "
                    f"{_pct(r['treatment'])},对照组 {_pct(r['control'])},差异 {r['difference'] * 100:+z.1f} 个百分点"
                    f"(95%区间 {r['ci_low'] * 100:+z.1f}~{r['ci_high'] * 100:+z.1f}),{verdict}。" if lang == "zh" else

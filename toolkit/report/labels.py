@@ -113,6 +113,12 @@ TEXT = {
     "baseline_days": ("baseline days (same weekdays around)", "基线日(前后同星期几)"),
     # as the holiday table words it: its column's name, the value as in its cells
     "lift": ("daily users vs ordinary days {lift} [{lo:.2f}, {hi:.2f}]", "日活/平日 {lift} [{lo:.2f}, {hi:.2f}]"),
+    "calendar_official": ("official", "官方安排"),
+    "calendar_supplied": ("from the schedule file", "来自假期安排文件"),
+    "calendar_estimated": ("estimated (no official schedule yet)", "估计(官方安排尚未公布)"),
+    "not_measured": ("not measured in the data", "数据中未测得"),
+    "coming_none": ("No holiday window in the next 12 months in the calendar of {country}.",
+                    "{country} 的日历中未来 12 个月没有节假日窗口。"),
     "no_lift": ("no estimate (too few ordinary days around it)", "无估计(前后平日不足)"),
     "no_last_year": ("no window of this festival a year earlier in the data", "数据中没有去年同节日"),
     "last_year": ("same festival last year", "去年同节日"),
@@ -452,9 +458,12 @@ GLOSSARY = {
          "按分组的留存曲线把每个足够早的同期群合并(按人数加权),因此曲线越往后只来自越早的同期群。"),
     ],
     "periods": [
-        ("daily users vs ordinary days", "日活/平日", "mean daily active users in a holiday window over ordinary days on "
-         "the same weekdays in the weeks around it; 1 means no change, below 1 a drop.",
-         "节假日窗口的日均活跃用户 ÷ 前后几周同星期的平日;1 表示无变化,低于 1 表示下降。"),
+        ("daily users vs ordinary days", "日活/平日", "daily active users in a holiday window against ordinary days on "
+         "the same weekdays in the weeks around it, as a multiple; estimated by a regression that also allows for the "
+         "weekday, the month and a trend over those weeks, so it is near the ratio of the two means but not always "
+         "equal to it; 1 means no change, below 1 a drop.",
+         "节假日窗口日活相对前后几周同星期平日的倍数;由回归估计,同时考虑星期、月份和这几周的趋势,因此接近两者均值之比,"
+         "但不总相等;1 表示无变化,低于 1 表示下降。"),
         ("campaign difference", "活动差异", "goal metric of the treatment arm minus the control arm, in points.",
          "实验组目标指标减对照组,单位为百分点。"),
         ("funnel", "漏斗", "of the users entering in a month: activated (used a feature), retained next month, paid "

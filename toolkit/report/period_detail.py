@@ -37,10 +37,15 @@ def window_label(row, lang: str = "zh") -> str:
 
 
 def last_year_index(lifts: pd.DataFrame, i: int):
-    """Index of the same festival's window a year before row ``i`` of ``lifts``, or None."""
+    """Index of the same festival's window a year before row ``i`` of ``lifts``; when the
+    festival had no window of its own then because it fell inside another's (Mid-Autumn 2025
+    inside National Day: one window), that window's; else None."""
     r = lifts.loc[i]
-    prev = lifts[(lifts["festival"] == r["festival"]) & (lifts["start"] < r["start"])
-                 & (lifts["start"] >= r["start"] - timedelta(days=400))]
+    start = pd.to_datetime(lifts["start"])
+    near = (start < pd.Timestamp(r["start"])) & (start >= pd.Timestamp(r["start"]) - timedelta(days=400))
+    prev = lifts[near & (lifts["festival"] == r["festival"])]
+    if not len(prev) and "name" in lifts:
+        prev = lifts[near & (lifts["festival"] != r["festival"]) & lifts["name"].str.contains(str(r["name"]), regex=False)]
     return prev.index[-1] if len(prev) else None
 
 

@@ -89,7 +89,8 @@ def plot_period_rates(view: pd.DataFrame, *, lang="zh", ax=None, **kwargs):
     # the title names the markers the chart has (a shop without campaigns had "campaign months ●" and none)
     ax.set_title(_t({(True, True): "rates", (True, False): "rates_holidays", (False, True): "rates_campaigns",
                      (False, False): "rates_plain"}[(bool(hol.any()), bool(camp.any()))], lang))
-    ax.legend(ncol=3, fontsize=8)
+    # beside the plot: inside, wherever it stood, it covered some month's points
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
     return ax
 
 

@@ -220,15 +220,14 @@ def _last_year_cell(r, lifts: pd.DataFrame, lang: str) -> str:
     """Last year's lift of the festival of row ``r``; when the festival had no window of its own
     a year before because it fell inside another's (Mid-Autumn 2025 inside National Day: one
     window), that window's name (it read "none in the data")."""
+    from .period_detail import last_year_index
     if pd.notna(r["last_year_lift"]):
         return f"{r['last_year_lift']:.2f}x"
     if not {"festival", "name", "start"} <= set(lifts.columns):     # a table of windows without their festivals
         return L.t("none_in_data", lang)
-    start = pd.Timestamp(r["start"])
-    before = lifts[(pd.to_datetime(lifts["start"]) < start) & (pd.to_datetime(lifts["start"]) >= start - pd.Timedelta(days=400))
-                   & (lifts["festival"] != r["festival"]) & lifts["name"].str.contains(str(r["name"]), regex=False)]
-    if len(before):
-        w = before.iloc[-1]
+    j = last_year_index(lifts, r.name)
+    if j is not None and lifts.loc[j, "festival"] != r["festival"]:
+        w = lifts.loc[j]
         return L.t("last_year_within", lang).format(name=w["name_zh"] if lang == "zh" else w["name"])
     return L.t("none_in_data", lang)
 
@@ -250,6 +249,23 @@ def holiday_table(lifts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         ("去年同节日" if zh else "last year"): [_last_year_cell(r, lifts, lang) for _, r in df.iterrows()]})
     # data of a year or less: no window has last year's beside it, and an empty column says nothing
     return table if df["last_year_lift"].notna().any() else table.iloc[:, :-1]
+
+
+def coming_table(coming: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The next year's holiday windows in date order (``coming_holidays``): dates, whether they
+    are official, and the festival's last lift measured in the data (for planning)."""
+    zh = lang == "zh"
+    last = [L.t("not_measured", lang) if pd.isna(v) else
+            L.t("no_activity", lang) if v == 0 else f"{v:.2f}x ({pd.Timestamp(when):%Y-%m}, "
+            + L.t("rise" if lo > 1 else "drop" if hi < 1 else "no_change", lang) + ")"
+            for v, lo, hi, when in zip(coming["last_lift"], coming["last_ci_low"], coming["last_ci_high"],
+                                       coming["last_start"])]
+    return pd.DataFrame({("节假日" if zh else "holiday"): coming["name_zh"] if zh else coming["name"],
+                         ("开始" if zh else "start"): coming["start"].astype(str),
+                         ("结束" if zh else "end"): coming["end"].astype(str),
+                         ("天数" if zh else "days"): coming["days"],
+                         ("日期" if zh else "dates"): [L.t(f"calendar_{c}", lang) for c in coming["calendar"]],
+                         ("上次的日活/平日" if zh else "last time, daily users vs ordinary days"): last})
 
 
 def period_table(view: pd.DataFrame, lang: str = "zh", last: int = 6) -> pd.DataFrame:

@@ -282,7 +282,9 @@ def test_a_wrong_parameter_shows_one_paragraph_and_stops_run_all(sample_dir):
                                        timeout=120, output_hook=hook)
         assert reply["content"]["status"] == "error" and len(errors) == 1
         shown = "\n".join(errors[0]["traceback"])
-        assert len(errors[0]["traceback"]) == 1 and "month 2030-01 is outside the data" in shown, shown
+        # one paragraph (the sample's pages are Chinese: the kind of problem in Chinese above it)
+        assert errors[0]["traceback"][0].startswith("\x1b[31m月份超出数据范围"), shown
+        assert len(errors[0]["traceback"]) == 2 and "month 2030-01 is outside the data" in shown, shown
         assert "File " not in shown and "Traceback" not in shown
         queued = kc.execute("x = 'ran'")         # the next cell of "Run All", arriving just after the error
         late = kc.get_shell_msg(timeout=30)
@@ -306,3 +308,25 @@ def test_a_breakdown_column_the_data_lack_stops_the_first_cell(sample_dir, tmp_p
                             parameters={"data_dir": str(sample_dir), "by": "nope", "interactive": False})
     assert "Breakdown by 'nope' (--by; the notebooks' by): the users table has no column 'nope'" in str(e.value)
     assert "ctx = open_report(" in e.value.source      # the first code cell (after the parameters)
+
+
+def test_an_error_on_a_chinese_page_says_its_kind_in_chinese(sample_dir, tmp_path):
+    """An analyst in a Chinese JupyterLab read "ConfigError: the campaigns table ..." in English only:
+    the kind of problem is said in Chinese above the message (which names files, columns and
+    parameters as written, so it stays English)."""
+    from toolkit.errors import ConfigError, MissingColumnError, set_language
+    with pytest.raises(pm.PapermillExecutionError) as e:
+        pm.execute_notebook(str(ROOT / "notebooks" / "01_lifecycle.ipynb"), str(tmp_path / "by.ipynb"),
+                            kernel_name="python3", progress_bar=False, cwd=str(ROOT), execution_timeout=600,
+                            parameters={"data_dir": str(sample_dir), "by": "nope", "interactive": False,
+                                        "language": "zh"})
+    shown = "\n".join(e.value.traceback)
+    assert "(下面的英文说明指出了所涉及的文件、列或参数,以及如何修改)" in shown and "Breakdown by 'nope'" in shown, shown
+    try:
+        set_language("zh")
+        assert "数据表缺少必需的列" in MissingColumnError("x")._render_traceback_()[0]
+        assert "配置或参数有误" in ConfigError("x")._render_traceback_()[0]
+        set_language("en")
+        assert len(ConfigError("x")._render_traceback_()) == 1
+    finally:
+        set_language("en")

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..aggregates import build
 from ..config import Config, find_config, load_config
-from ..errors import MissingTableError
+from ..errors import MissingTableError, set_language
 from ..analyses.lifecycle import Lifecycle
 from ..months import add_months, check_month, month_str, parse_month
 from ..data.store import Store, store_from_config
@@ -17,8 +17,10 @@ from ..data.store import Store, store_from_config
 class NoDataError(MissingTableError):
     """No data where the configuration points; in a notebook it shows as one paragraph, not a traceback."""
 
+    zh = "找不到要分析的数据"
+
     def _render_traceback_(self):  # IPython shows these lines instead of the traceback
-        return [str(self)]
+        return self._zh_line() + [str(self)]
 
 
 def stop_run_all_on_error(seconds: float = 2.0) -> None:
@@ -158,8 +160,10 @@ def open_report(*, data_dir: str = "", month: str = "", churn_after: int = 0, ta
     stop_run_all_on_error()      # a wrong parameter stops "Run All" here, not two cells later
     from .tables import reset_tables
     reset_tables()               # a run's first table carries the table library again (see there)
+    set_language(language or "en")     # an error in the configuration itself: in the parameter's language
     cfg = load_config(config or None, data_dir=data_dir or None, churn_after=churn_after or None,
                       target_active_rate=target or None, language=language or None)
+    set_language(cfg.language)         # errors from here on: their kind in the pages' language
     found = find_config(config or None, data_dir=data_dir or None)
     if not cfg.data_dir.exists():
         raise _no_data(cfg, f"the data folder {cfg.data_dir} does not exist", bool(data_dir))

@@ -273,6 +273,12 @@ def test_duplicate_keys_of_small_tables_are_their_own_finding(tmp_path):
     assert h.ok                                                      # a warning, not an error
     proc = run_cli("validate", tmp_path)
     assert "occur more than once" in proc.stdout
+    # orders have no key: a row repeated whole (a resent month) doubles revenue, said too
+    write_table(tmp_path, "orders", pd.DataFrame({"user_id": [1, 1, 2], "order_time": pd.to_datetime(
+        ["2026-01-02 10:00", "2026-01-02 10:00", "2026-01-03 11:00"]), "amount": [12.5, 12.5, 3.0]}))
+    text = "\n".join(validate(open_store(tmp_path)).warnings)
+    assert ("orders.parquet: 1 order(s) repeat another order exactly (same user, time and amount, e.g. user 1 at "
+            "2026-01-02 10:00:00), 12.50 of revenue") in text, text
 
 
 def test_validate_counts_null_rows_as_read(tmp_path):

@@ -181,3 +181,59 @@ def test_a_section_whose_kernel_port_was_taken_starts_again(tmp_path):
     assert error is None and entry["outcome"] == "ok" and PortTakenOnce.calls == 2, (entry, error)
     assert any("port was taken by another process; starting it again" in s for s in said), said
     assert (tmp_path / "tmp" / "01_tiny.html").is_file()
+
+
+def test_orders_delivered_twice_or_cut_short_are_said():
+    """Hand-made orders: 100 orders over 1-10 January while the events reach the 31st cannot be
+    chance at that pace ((1 - 21/31)^100); 100 over the whole month, or 3 over ten days
+    ((1 - 21/31)^3 = 3%), can; two identical rows are one surplus order."""
+    from datetime import datetime, timedelta
+
+    import duckdb
+    from toolkit.data.order_checks import cut_short, duplicate_orders, order_notes
+    con = duckdb.connect()
+    early = [(i, datetime(2026, 1, 1) + timedelta(hours=2.2 * i), 10.0) for i in range(100)]
+    con.execute("CREATE TABLE orders (user_id BIGINT, order_time TIMESTAMP, amount DECIMAL(18, 2))")
+    con.executemany("INSERT INTO orders VALUES (?, ?, ?)", early)
+    end = datetime(2026, 2, 3)                                  # the events go on past January
+    last, reach, n = cut_short(con, "2026-01", end)
+    assert n == 100 and reach == datetime(2026, 2, 1) and last.day == 10
+    assert cut_short(con, "2026-01", datetime(2026, 1, 11)) is None       # the events stop there too
+    con.execute("DELETE FROM orders WHERE user_id NOT IN (0, 50, 99)")
+    assert cut_short(con, "2026-01", end) is None                          # three orders: could be chance
+    con.execute("DELETE FROM orders")
+    con.executemany("INSERT INTO orders VALUES (?, ?, ?)",
+                    [(i, datetime(2026, 1, 1) + timedelta(hours=7.4 * i), 10.0) for i in range(100)])
+    assert cut_short(con, "2026-01", end) is None                          # the whole month
+    assert duplicate_orders(con)[0] == 0
+    con.execute("INSERT INTO orders SELECT * FROM orders WHERE user_id < 2")
+    assert duplicate_orders(con)[:2] == (2, 20.0)
+    notes = order_notes(con, "2026-01", end)
+    assert notes.warnings[0].startswith("2 order(s) repeat another order exactly (same user, time and amount")
+    merged = notes.into({"page_note": "Some events were left out.", "page_note_zh": None})
+    assert merged["page_note"] == ("Some events were left out. 2 order(s) repeat another order exactly, and revenue "
+                                   "counts each copy (20.00).")
+    assert merged["page_note_zh"].startswith("2 笔订单与另一笔完全相同") and merged["orders"] == notes.warnings
+
+
+def test_a_report_says_its_orders_were_delivered_twice_and_cut_short(tmp_path):
+    """A shop's resent October doubled its revenue and a November orders file cut on the 11th
+    halved it; each replaced a good report with exit 0 and no word.  The run now warns on stderr,
+    in run.log, and on the month's summary page."""
+    data = tmp_path / "data"
+    generate_sample(data, users=600, months=3, end=MONTH, seed=3)
+    orders = pd.read_parquet(data / "orders.parquet")
+    t = pd.to_datetime(orders["order_time"])
+    month = t.dt.strftime("%Y-%m") == MONTH
+    kept = orders[~month | (t.dt.day <= 11)]
+    pd.concat([kept, kept[t[kept.index].dt.strftime("%Y-%m") == "2026-03"].head(5)]).to_parquet(data / "orders.parquet")
+    out = tmp_path / "reports"
+    proc = run_cli("report", data, "--month", MONTH, "--out", out, "--lang", "en")
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: 5 order(s) repeat another order exactly" in proc.stderr, proc.stderr
+    assert f"warning: {MONTH}'s " in proc.stderr and "orders end on 2026-04-11" in proc.stderr, proc.stderr
+    entry = json.loads((out / "run.log").read_text(encoding="utf-8").splitlines()[-1])
+    assert len(entry["data_checks"]["orders"]) == 2
+    page = __import__("html").unescape((out / MONTH / "index.html").read_text(encoding="utf-8"))
+    assert f"{MONTH}'s orders end on 2026-04-11 while its events reach 2026-04-30: its revenue is likely partial" \
+        in page

@@ -941,14 +941,25 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
         _expect_latest(ctx, cfg, store, out_dir, expect_latest)
         return
     started = time.perf_counter()
+    # the orders the revenue is read from: a resent month or a cut-short file, said (stderr, run.log, the page)
+    orders = store.has("orders") and store.sources["orders"].kind != "external"
+    if orders:
+        from .data.order_checks import duplicate_orders, order_notes
+        repeated = duplicate_orders(store.con)
+        events_end = store.checks.span[1] if store.checks else None
     for i, m in enumerate(months, 1):
         if len(months) > 1:
             done = time.perf_counter() - started
             eta = f", about {done / (i - 1) * (len(months) - i + 1) / 60:.1f} min left" if i > 1 else ""
             click.echo(f"Month {i} of {len(months)}: {m}{eta}")
+        checks = store.checks.as_dict() if store.checks else None
+        if orders:
+            notes = order_notes(store.con, m, events_end, repeated)
+            for line in notes.warnings:
+                click.echo(f"warning: {line}.", err=True)
+            checks = notes.into(checks)
         render_month(cfg.data_dir, m, out_dir=out_dir, language=language, config=config_file, wait=wait,
-                     notebooks_dir=notebooks_dir, progress=click.echo,
-                     data_checks=store.checks.as_dict() if store.checks else None, store=store, jobs=jobs,
+                     notebooks_dir=notebooks_dir, progress=click.echo, data_checks=checks, store=store, jobs=jobs,
                      data_digest=data_digest(agg.root, m) if agg.root is not None else None)
     _expect_latest(ctx, cfg, store, out_dir, expect_latest)
 

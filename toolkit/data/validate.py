@@ -147,6 +147,14 @@ def validate(store: Store, *, now: datetime | None = None, signal_events=()) -> 
                     + ("Write times as 'YYYY-MM-DD HH:MM:SS' or with a zone offset such as '+08:00'."
                        if col == "event_time" else "Use whole numbers for every id, or text ids throughout.")))
     _duplicate_keys(store, h)
+    if store.has("orders"):        # a month's orders delivered twice: revenue counts each copy
+        from .order_checks import duplicate_orders
+        surplus, amount, example = duplicate_orders(con)
+        if surplus:
+            h.warnings.append(f"{store.sources['orders'].describe()}: {surplus:,} order(s) repeat another order "
+                              f"exactly (same user, time and amount, e.g. user {example}), {amount:,.2f} of "
+                              "revenue: a file delivered twice? Revenue counts each copy; remove the copies at the "
+                              "source.")
     if store.has("campaigns"):
         from ..analyses.campaign_effects import check_campaigns
         try:

@@ -1,0 +1,110 @@
+"""Checks of the orders a report month's revenue is read from, for the scheduled run: orders
+delivered twice, and a month whose orders stop days before its events do.
+
+The events are checked file by file when the store opens (event_checks); the orders are a table
+of their own, so a resent month or a cut-short orders file changed the revenue of a report with
+exit 0 and no word (a shop's November at £440,010 instead of £1,161,817).  These are warnings:
+the stderr of the run, the run log and a note on the month's summary page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .. import queries
+from ..months import last_day, parse_month
+
+CUT_SHORT_CHANCE = 1e-3    # no order in the month's last days this unlikely at the month's pace: cut short
+CUT_SHORT_MIN_DAYS = 2     # ... and at least this many days without one
+
+
+@dataclass
+class OrderNotes:
+    """What the orders of the months of a run may lack, in words (English for the command line and
+    the run log; the page notes in both languages)."""
+    warnings: list
+    page_en: list
+    page_zh: list
+
+    def __bool__(self) -> bool:
+        return bool(self.warnings)
+
+    def into(self, checks: dict | None) -> dict | None:
+        """``checks`` (EventChecks.as_dict, or None) with these notes: the warnings under
+        ``orders`` (the run log), the page notes after the events' (the summary page)."""
+        if not self:
+            return checks
+        out = dict(checks or {})
+        out["orders"] = self.warnings
+        for key, parts, sep, end in (("page_note", self.page_en, "; ", "."), ("page_note_zh", self.page_zh, ";", "。")):
+            said = sep.join(parts) + end
+            out[key] = f"{out[key]} {said}" if out.get(key) else said
+        return out
+
+
+def duplicate_orders(con) -> tuple[int, float, str | None]:
+    """(surplus rows, their amount, an example 'user at time') of orders that repeat another exactly."""
+    _, surplus, amount, example = queries.run(con, "duplicate_orders").fetchone()
+    return int(surplus), float(amount or 0), example
+
+
+def cut_short(con, month: str, events_end: datetime | None) -> tuple[datetime, datetime, int] | None:
+    """(last order, where the month's events end, orders) when the month's orders stop so long
+    before its events end that the month's pace of orders makes the gap implausible (chance
+    under ``CUT_SHORT_CHANCE``, at least ``CUT_SHORT_MIN_DAYS``): an orders file cut short.
+    None otherwise, or when the month has no events to compare with."""
+    start = datetime.combine(parse_month(month), datetime.min.time())
+    end = datetime.combine(last_day(month) + timedelta(days=1), datetime.min.time())
+    reach = _events_reach(con, month, min(events_end, end) if events_end is not None else None)
+    if reach is None or reach <= start:
+        return None
+    n, first, last = queries.run(con, "orders_in_month", start=start, end=end).fetchone()
+    if not n:
+        return None
+    gap = (reach - last).total_seconds() / 86400
+    covered = (reach - start).total_seconds() / 86400
+    if gap < CUT_SHORT_MIN_DAYS or covered <= 0:
+        return None
+    chance = (1 - gap / covered) ** n     # no order in the last `gap` days, orders spread evenly
+    return (last, reach, int(n)) if chance < CUT_SHORT_CHANCE else None
+
+
+def _events_reach(con, month: str, fallback: datetime | None) -> datetime | None:
+    """The end of the last day of ``month`` with a qualifying event, from the monthly aggregates
+    (a shop closed for Christmas has no events after the 23rd either: its orders are not cut
+    short); ``fallback`` when the aggregates are not there."""
+    import duckdb
+    d = parse_month(month)
+    try:
+        days = queries.run(con, "month_event_days", mi=d.year * 12 + d.month - 1).fetchone()[0]
+    except duckdb.Error:          # no aggregates on this connection
+        return fallback
+    if not days:
+        return None
+    return datetime.combine(d.replace(day=int(days).bit_length()) + timedelta(days=1), datetime.min.time())
+
+
+def order_notes(con, month: str, events_end: datetime | None, duplicates: tuple | None = None) -> OrderNotes:
+    """The notes for the report of ``month``: orders repeated anywhere (they count in every
+    month's revenue; ``duplicates``: :func:`duplicate_orders` computed once for a run of several
+    months), and the month's orders stopping early."""
+    warnings, en, zh = [], [], []
+    surplus, amount, example = duplicates if duplicates is not None else duplicate_orders(con)
+    if surplus:
+        warnings.append(f"{surplus:,} order(s) repeat another order exactly (same user, time and amount, e.g. user "
+                        f"{example}), {amount:,.2f} of revenue: a file delivered twice? Revenue counts each copy; "
+                        "remove the copies at the source (the months' reports are rendered again when they go)")
+        en.append(f"{surplus:,} order(s) repeat another order exactly, and revenue counts each copy "
+                  f"({amount:,.2f})")
+        zh.append(f"{surplus:,} 笔订单与另一笔完全相同(同一用户、时间和金额),收入把每份都计入了({amount:,.2f})")
+    found = cut_short(con, month, events_end)
+    if found:
+        last, reach, n = found
+        reach = reach - timedelta(microseconds=1)       # the last moment the events reach (an end is exclusive)
+        warnings.append(f"{month}'s {n:,} orders end on {last:%Y-%m-%d %H:%M} while its events reach "
+                        f"{reach:%Y-%m-%d}: an orders file cut short? The month's revenue is then partial; "
+                        "deliver the whole file (the month is rendered again when it changes)")
+        en.append(f"{month}'s orders end on {last:%Y-%m-%d} while its events reach {reach:%Y-%m-%d}: its revenue "
+                  "is likely partial")
+        zh.append(f"{month} 的订单止于 {last:%Y-%m-%d},而事件一直到 {reach:%Y-%m-%d}:该月收入很可能不完整")
+    return OrderNotes(warnings, en, zh)

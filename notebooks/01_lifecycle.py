@@ -80,7 +80,8 @@ if history:                     # offline signal that never occurs
 
 # %%
 findings = lifecycle_findings(monthly, ctx.month, ctx.target, lang, default_target=not ctx.cfg.target_set)
-trend = active_rate_trend(monthly, ctx.month, lang)    # a slide over several months, which no month's change shows
+campaigns = ctx.store.con.execute("SELECT * FROM campaigns").df()   # a trend or a best month may start at one
+trend = active_rate_trend(monthly, ctx.month, lang, campaigns=campaigns)  # a slide over months no month's change shows
 # the summary page quotes the trend and the flow line (its table has the first line's numbers)
 show_findings("lifecycle", findings[:1] + trend + findings[1:], summary=trend + findings[1:2])
 revenue = monthly_revenue(ctx.store.con)     # each month's orders, when the data have them (else empty)
@@ -158,7 +159,8 @@ plt.show()
 # 各指标默认取近六个月的最佳值,新用户取近三个月的平均值。所需比率比数据中最佳月份高出 10 个百分点以上的提升标为不现实。
 
 # %%
-plan = make_plan(ctx.lifecycle, monthly, ctx.plan_months(plan_months), ctx.target, churn_after=ctx.churn_after)
+plan = make_plan(ctx.lifecycle, monthly, ctx.plan_months(plan_months), ctx.target, churn_after=ctx.churn_after,
+                 campaigns=campaigns)
 projection, uplifts = plan_tables(plan, lang)
 display(styled(projection, lang, "plan"))
 display(styled(uplifts, lang, "plan-rises"))

@@ -922,9 +922,18 @@ def test_the_coming_years_holidays_come_with_their_last_lift(sample_dir, tmp_pat
                             "time, 2025-01); National Day (2027-10-01"), en
     assert "Labour Day" not in en[0] and "Tomb" not in en[0]         # third; and an interval that holds 1
     assert coming_finding(c.assign(last_ci_low=0.9), "en") == []
+    # a shop closed last Christmas: the closures of the next three months are named (a planner under-planned it)
+    shut = c.assign(last_lift=[0.0, 0.0] + [0.5] * 5, last_ci_low=0.0, last_ci_high=[0.05, 0.05] + [0.9] * 5)
+    shut.attrs = c.attrs
+    # (Spring Festival, 2027-02-05, is past the three months from 2026-11-01)
+    assert coming_finding(shut, "en") == ["Coming soon, with no activity at all last time (closed?): New Year's Day "
+                                          "(2027-01-01 to 2027-01-03)."]
+    later = shut.assign(last_lift=[0.5] * 6 + [0.0])                       # National Day: not within three months
+    later.attrs = c.attrs
+    assert coming_finding(later, "en") == []
     t = coming_table(c, "zh").set_index("节假日")
     assert t.loc["元旦", "上次的日活/平日"] == "数据中未测得" and t.loc["春节", "上次的日活/平日"] == "1.60x (2025-01, 上升)"
-    assert t.loc["春节", "日期"] == "估计(官方安排尚未公布)"
+    assert t.loc["春节", "日期"] == "估计:仅含法定假日;官方安排尚未公布,调休后的假期通常更长"
     # the command line lists them too
     proc = run_cli("holidays", sample_dir, "--coming")
     assert proc.returncode == 0, proc.stderr

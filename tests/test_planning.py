@@ -296,7 +296,7 @@ def test_this_month_is_compared_with_last_months_plan_for_it(sample_dir):
     september = Lifecycle(open_store(sample_dir).con, last_month="2026-09")
     then = make_plan(september, september.monthly(2), ["2026-10", "2026-11", "2026-12"], 0.85).projection.iloc[0]
     now = mo.set_index("month").loc["2026-10"]
-    assert line == [f"Last month's plan for this month: active rate {then['active_rate']:.1%} (MAU {then['mau']:,.0f}); "
+    assert line == [f"The plan from last month's states projected for this month: active rate {then['active_rate']:.1%} (MAU {then['mau']:,.0f}); "
                     f"actual {now['active_rate']:.1%} ({int(now['mau']):,})."]
     assert last_months_plan(lc, mo, "2025-01", 0.85, churn_after=2) == []      # a plan of the warm-up: none
 
@@ -336,3 +336,11 @@ def test_the_samples_campaign_months_are_the_one_off_bests_of_the_plans_referenc
     assert en.endswith(f"with those rates at their next best month, {p.next_best_rate:.1%}."), en
     assert "Two of those best months were one-off highs (" in en and "return rate" in en
     assert zh.endswith(f"是一次性的高点:改用其次佳月份,平均月活率为 {p.next_best_rate:.1%}。"), zh
+    # with the campaigns table, each one-off month names its campaign (it can be run again)
+    campaigns = lc.con.execute("SELECT * FROM campaigns").df()
+    named = make_plan(lc, mo, ["2026-11", "2026-12", "2027-01"], 0.85, campaigns=campaigns)
+    en = named.summary_lines("en")[-1]
+    for c in truth["campaigns"]:
+        if c["lift"] > 0:
+            assert f"in {c['month']} against a usual" in en and f", the month of campaign {c['campaign_id']}" in en, en
+    assert f"该月有活动 {truth['campaigns'][1]['campaign_id']}" in named.summary_lines("zh")[-1]

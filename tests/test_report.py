@@ -80,7 +80,9 @@ def test_summary_numbers_match_the_lifecycle_table(rendered, sample_dir):
     assert "scored an out-of-time AUC of" in found, found          # how far the forecast is to be trusted
     # the sample's slide from March (64.0% to 59.9%) is said, and the plan's realistic reference quoted
     from toolkit.report.findings import active_rate_trend
-    trend = active_rate_trend(cli.reset_index(), "2026-10", "en")
+    from toolkit.data.store import open_store
+    campaigns = open_store(sample_dir).con.execute("SELECT * FROM campaigns").df()
+    trend = active_rate_trend(cli.reset_index(), "2026-10", "en", campaigns=campaigns)
     assert trend and trend[0] in found and "fallen for 7 months in a row" in trend[0], found
     assert "For a realistic target: with every rate back at its best month" in found, found
     assert "Channel 'ad' had a new-user retention of" in __import__("html").unescape(found), found   # planted

@@ -162,6 +162,16 @@ def test_a_slide_of_the_active_rate_over_several_months_is_a_finding():
         "The monthly active rate has risen for 3 months")
     # the first month (100%: every user new) is no start: from 100% to 30% is not a fall
     assert active_rate_trend(up.assign(active_rate=[1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]), "2026-03", "en") == []
+    # a slide that starts at a campaign's month says so, and how far it is from the month before (the
+    # sample's began at its churn-recall campaign's high)
+    camp = pd.DataFrame({"campaign_id": ["C2"], "start_date": ["2026-03-05"], "end_date": ["2026-03-25"]})
+    assert active_rate_trend(mo, "2026-08", "en", campaigns=camp) == [
+        "The monthly active rate has fallen for 5 months in a row: from 64.1% in 2026-03 to 60.0% in 2026-08 "
+        "(-4.1 points; 2026-03 was the month of campaign C2: from 62.0% in 2026-02, the month before, -2.0 points)."]
+    assert active_rate_trend(mo, "2026-08", "zh", campaigns=camp)[0].endswith(
+        "(共 -4.1 个百分点;2026-03 有活动 C2;从其前一个月 2026-02 的 62.0% 算起为 -2.0 个百分点)。")
+    assert active_rate_trend(mo, "2026-08", "en", campaigns=camp.assign(start_date="2026-05-01",
+                                                                         end_date="2026-05-31"))[0].endswith("(-4.1 points).")
 
 
 def _segments(rows):

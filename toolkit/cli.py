@@ -418,7 +418,8 @@ def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, ret
     monthly = lc.monthly(cfg.churn_after)
     p = make_plan(lc, monthly, month_list, cfg.target_active_rate, churn_after=cfg.churn_after, new_users=nu,
                   rates={"retention_old": retention_old, "retention_new": retention_new, "wake_rate": wake_rate,
-                         "return_rate": return_rate}, method=rate_method)
+                         "return_rate": return_rate}, method=rate_method,
+                  campaigns=store.con.execute("SELECT * FROM campaigns").df())
     cols = ["month", "new", "mau", "cumulative", "active_rate", "retention_old", "retention_new", "wake_rate",
             "return_rate"]
     shown = p.projection[cols].copy()

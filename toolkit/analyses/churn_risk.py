@@ -36,7 +36,7 @@ import pandas as pd
 
 from .. import queries
 from ..errors import ConfigError
-from ..months import parse_month
+from ..months import next_month, parse_month
 
 NUMERIC = ["recency_days", "days_0", "days_1", "days_2", "trend", "signal_days", "signal_3m", "categories_3m",
            "orders_3m", "amount_3m", "campaign_3m", "tenure_months"]
@@ -544,8 +544,9 @@ def describe(r: ChurnRisk, asked: int | None = None) -> str:
     back = r.backtest()
     again = r.read_as(r.expected_inactive, back)
     lines.append(f"Expected inactive next month: {r.expected_inactive:,.0f} of {len(r.scores):,} active users."
-                 + (f" On {r.eval_month} the model predicted {back['predicted']:.0%} inactive and {back['observed']:.0%} "
-                    f"were: read it as about {again:,.0f}." if again is not None else ""))
+                 + (f" Of {r.eval_month}'s active users the model put {back['predicted']:.0%} inactive in "
+                    f"{next_month(r.eval_month)}, and {back['observed']:.0%} were: read the forecast as about "
+                    f"{again:,.0f}." if again is not None else ""))
     lines.append("Reasons: the features that raise a user's probability most, a typical user's value beside; the "
                  "model can find risk in a value above the typical one as well as below ('orders (3 months) 10 "
                  "(typical 0)': in the months it learned from, users unlike the typical one in that way left more "

@@ -144,7 +144,8 @@ def coming_holidays(lifts: pd.DataFrame, month: str, *, country: str = "CN", sch
                     months: int = 12) -> pd.DataFrame:
     """The holiday windows of the ``months`` months after ``month`` (the next year's calendar, for
     planning), in date order, each with the last lift measured for its festival in ``lifts`` (the
-    latest window of the same festival with an estimate; NaN when none): columns festival, name,
+    latest window of the same festival with an estimate, else the latest window whose name holds
+    the holiday's, as a festival merged into another's; NaN when none): columns festival, name,
     name_zh, start, end, days, calendar (official, supplied or estimated dates), last_lift,
     last_ci_low, last_ci_high, last_start."""
     from ..months import add_months, last_day
@@ -157,6 +158,8 @@ def coming_holidays(lifts: pd.DataFrame, month: str, *, country: str = "CN", sch
         if w.start < first:             # a window begun in the report month is the report's, not a coming one
             continue
         prev = measured[measured["festival"] == w.festival] if len(measured) else measured
+        if not len(prev) and len(measured) and "name" in measured:   # last time inside another's window (May Day 2011)
+            prev = measured[measured["name"].str.contains(w.name, regex=False)]
         p = prev.iloc[-1] if len(prev) else None
         rows.append({"festival": w.festival, "name": w.name, "name_zh": w.name_zh, "start": w.start, "end": w.end,
                      "days": w.days, "calendar": cal.status(w.start.year),
@@ -164,5 +167,7 @@ def coming_holidays(lifts: pd.DataFrame, month: str, *, country: str = "CN", sch
                      "last_ci_low": p["ci_low"] if p is not None else np.nan,
                      "last_ci_high": p["ci_high"] if p is not None else np.nan,
                      "last_start": p["start"] if p is not None else None})
-    return pd.DataFrame(rows, columns=["festival", "name", "name_zh", "start", "end", "days", "calendar", "last_lift",
-                                       "last_ci_low", "last_ci_high", "last_start"])
+    out = pd.DataFrame(rows, columns=["festival", "name", "name_zh", "start", "end", "days", "calendar", "last_lift",
+                                      "last_ci_low", "last_ci_high", "last_start"])
+    out.attrs["from"] = first          # the first day after the month
+    return out

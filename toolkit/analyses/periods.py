@@ -22,10 +22,17 @@ def month_markers(months: list[str], campaigns: pd.DataFrame, *, country: str = 
     for m in months:
         fest = list(dict.fromkeys((w.name_zh if lang == "zh" else w.name) for w in sorted(wins, key=lambda w: w.start)
                                   if f"{w.day or w.start:%Y-%m}" == m))
-        camp = sorted(str(c["campaign_id"]) for _, c in campaigns.iterrows()
-                      if f"{pd.Timestamp(c['start_date']):%Y-%m}" <= m <= f"{pd.Timestamp(c['end_date']):%Y-%m}")
-        out.append({"month": m, "holidays": ("、" if lang == "zh" else ", ").join(fest), "campaigns": ", ".join(camp)})
+        out.append({"month": m, "holidays": ("、" if lang == "zh" else ", ").join(fest),
+                    "campaigns": ", ".join(campaigns_in(campaigns, m))})
     return pd.DataFrame(out)
+
+
+def campaigns_in(campaigns: pd.DataFrame, month: str) -> list[str]:
+    """The ids of the campaigns of ``campaigns`` that touch ``month`` (YYYY-MM), sorted."""
+    if campaigns is None or not len(campaigns):
+        return []
+    return sorted(str(c["campaign_id"]) for _, c in campaigns.iterrows()
+                  if f"{pd.Timestamp(c['start_date']):%Y-%m}" <= month <= f"{pd.Timestamp(c['end_date']):%Y-%m}")
 
 
 def period_view(monthly: pd.DataFrame, markers: pd.DataFrame) -> pd.DataFrame:

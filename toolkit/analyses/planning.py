@@ -202,6 +202,7 @@ class Plan:
     no_last_year: list = field(default_factory=list)   # with a peak month: last year's months the data do not hold
     one_off_bests: list = field(default_factory=list)  # (rate, month, best, median): a best month far above the usual
     next_best_rate: float | None = None   # best_case_rate with the one-off bests at their next best months
+    campaigns: pd.DataFrame | None = None  # the campaigns table: a one-off best month names the campaigns in it
 
     @property
     def average_rate(self) -> float:
@@ -292,9 +293,13 @@ class Plan:
                 f"would be {self.best_case_rate:.1%}; a target above it needs rates the data never showed.")
         # a best month that was a one-off (a campaign's spike) makes the reference high: said, with
         # the average at those rates' next best months
-        odd = [(f"{L.rate(r, lang)} {m} 的 {b:.1%}(通常 {med:.1%})" if zh else
-                f"{L.rate(r, lang)} {b:.1%} in {m} against a usual {med:.1%}")
-               for r, m, b, med in self.one_off_bests]
+        from .periods import campaigns_in
+        odd = []
+        for r, m, b, med in self.one_off_bests:
+            ran = ", ".join(campaigns_in(self.campaigns, m))    # a campaign's month: it can be run again
+            odd.append(f"{L.rate(r, lang)} {m} 的 {b:.1%}(通常 {med:.1%}{';该月有活动 ' + ran if ran else ''})" if zh
+                       else f"{L.rate(r, lang)} {b:.1%} in {m} against a usual {med:.1%}"
+                       + (f", the month of campaign {ran}" if ran else ""))
         if odd and self.next_best_rate is not None:
             one = len(odd) == 1
             count = {1: "One", 2: "Two", 3: "Three", 4: "All four"}[len(odd)]
@@ -318,7 +323,8 @@ class Plan:
 
 
 def make_plan(lc: Lifecycle, monthly: pd.DataFrame, months: list[str], target: float, *, churn_after: int = 2,
-              new_users=None, rates: dict | None = None, method: str = "best6") -> Plan:
+              new_users=None, rates: dict | None = None, method: str = "best6",
+              campaigns: pd.DataFrame | None = None) -> Plan:
     """Plan ``months`` (consecutive YYYY-MM): defaults for new users and rates, overrides
     from ``new_users`` (number or list) and ``rates`` ({rate: value}), the projection and
     the uplift each rate (and all four together) needs to meet ``target``."""
@@ -371,7 +377,7 @@ def make_plan(lc: Lifecycle, monthly: pd.DataFrame, months: list[str], target: f
                              ["active_rate"].mean())
     return Plan(target, months, start, r, nu, proj, pd.DataFrame([judge(u, r, best) for u in ups]),
                 peak_month=peak, best_case_rate=best_case, seasonal_rate=seasonal, no_last_year=unchecked,
-                one_off_bests=one_off, next_best_rate=next_best)
+                one_off_bests=one_off, next_best_rate=next_best, campaigns=campaigns)
 
 
 def one_off_bests(hist: pd.DataFrame) -> list[tuple]:
@@ -439,7 +445,7 @@ def last_months_plan(lc: Lifecycle, monthly: pd.DataFrame, month: str, target: f
     proj = p.projection.iloc[0]
     act = m.loc[month]
     if lang == "zh":
-        return [f"上月报告对本月的预测:月活率 {proj['active_rate']:.1%}(月活 {proj['mau']:,.0f}),实际为 "
+        return [f"按上月分群所做的计划对本月的预测:月活率 {proj['active_rate']:.1%}(月活 {proj['mau']:,.0f}),实际为 "
                 f"{act['active_rate']:.1%}({int(act['mau']):,})。"]
-    return [f"Last month's plan for this month: active rate {proj['active_rate']:.1%} (MAU {proj['mau']:,.0f}); "
+    return [f"The plan from last month's states projected for this month: active rate {proj['active_rate']:.1%} (MAU {proj['mau']:,.0f}); "
             f"actual {act['active_rate']:.1%} ({int(act['mau']):,})."]

@@ -115,11 +115,15 @@ def _beyond_chance(monthly: pd.DataFrame, month: str, rate: str) -> bool:
 TREND_MONTHS = 3     # months in a row of moves one way before the active rate's trend is a finding
 
 
-def active_rate_trend(monthly: pd.DataFrame, month: str, lang: str = "zh", min_months: int = TREND_MONTHS) -> list[str]:
+def active_rate_trend(monthly: pd.DataFrame, month: str, lang: str = "zh", min_months: int = TREND_MONTHS,
+                      campaigns: pd.DataFrame | None = None) -> list[str]:
     """One sentence when the monthly active rate has moved the same way (as shown, to a tenth of
     a point) for ``min_months`` months or more in a row up to ``month``: a slow slide of 0.4 points
     a month was in no finding and never the month's largest movement.  The data's first months
-    (every user new, ``without_history``) are not a start."""
+    (every user new, ``without_history``) are not a start.  A start in a campaign's month (of
+    ``campaigns``) is said, with the change from the month before it: the sample's slide began at
+    its churn-recall campaign's high."""
+    from ..analyses.periods import campaigns_in
     from ..analyses.lifecycle import without_history
     m = monthly[~monthly["month"].isin(without_history(monthly)) & (monthly["month"] <= month)]
     m = m.dropna(subset=["active_rate"])
@@ -134,11 +138,19 @@ def active_rate_trend(monthly: pd.DataFrame, month: str, lang: str = "zh", min_m
         return []
     a, b, start = rates[-1 - n], rates[-1], months[-1 - n]
     d = L.shown_change(b, a)
+    ran = ", ".join(campaigns_in(campaigns, start))
+    before = (rates[-2 - n], months[-2 - n]) if ran and n + 1 < len(rates) else None
     if lang == "zh":
+        said = (f"{start} 有活动 {ran}" + (f";从其前一个月 {before[1]} 的 {_pct(before[0])} 算起为 "
+                                             f"{L.shown_change(b, before[0]):+.1f} 个百分点" if before else "")) if ran else ""
         return [f"月活率已连续 {n} 个月{'上升' if d > 0 else '下降'}:从 {start} 的 {_pct(a)} "
-                f"{'升至' if d > 0 else '降至'} {month} 的 {_pct(b)}(共 {d:+.1f} 个百分点)。"]
+                f"{'升至' if d > 0 else '降至'} {month} 的 {_pct(b)}(共 {d:+.1f} 个百分点"
+                + (f";{said}" if said else "") + ")。"]
+    said = (f"; {start} was the month of campaign {ran}" + (f": from {_pct(before[0])} in {before[1]}, the month "
+                                                             f"before, {L.shown_change(b, before[0]):+.1f} points"
+                                                             if before else "")) if ran else ""
     return [f"The monthly active rate has {'risen' if d > 0 else 'fallen'} for {n} months in a row: from "
-            f"{_pct(a)} in {start} to {_pct(b)} in {month} ({d:+.1f} points)."]
+            f"{_pct(a)} in {start} to {_pct(b)} in {month} ({d:+.1f} points{said})."]
 
 
 _POOL_WORDS = {"active_rate": ("users", "累计用户"), "retention_old": ("old active users last month", "上月老活跃用户"),
@@ -254,10 +266,11 @@ def coming_finding(coming: pd.DataFrame, lang: str = "zh", top: int = 2) -> list
     """The next year's holidays that lifted daily users most the last time they were measured
     (their interval above 1), the largest first, with their coming dates: what to prepare for.
     Empty when none of them lifted it."""
+    zh = lang == "zh"
+    out = _coming_closures(coming, lang)
     up = coming[coming["last_ci_low"] > 1].sort_values("last_lift", ascending=False).head(top)
     if not len(up):
-        return []
-    zh = lang == "zh"
+        return out
     parts = []
     for _, r in up.iterrows():
         est = r["calendar"] == "estimated"
@@ -269,7 +282,26 @@ def coming_finding(coming: pd.DataFrame, lang: str = "zh", top: int = 2) -> list
                          f"{r['last_lift']:.2f}x ordinary days last time, {pd.Timestamp(r['last_start']):%Y-%m})")
     return ["未来 12 个月中,上次日活提升最大的节假日:" + "、".join(parts) + "。" if zh else
             "Coming in the next 12 months, the holidays that lifted daily users most last time: "
-            + "; ".join(parts) + "."]
+            + "; ".join(parts) + "."] + out
+
+
+SOON_DAYS = 92     # coming closures are named for the next three months (a shop's Christmas)
+
+
+def _coming_closures(coming: pd.DataFrame, lang: str) -> list[str]:
+    """The coming windows of the next three months with no activity at all last time (a shop
+    closed over Christmas): one line, or none."""
+    if not len(coming):
+        return []
+    soon = pd.Timestamp(coming.attrs.get("from", coming["start"].min())) + pd.Timedelta(days=SOON_DAYS)
+    shut = coming[(coming["last_lift"] == 0) & (pd.to_datetime(coming["start"]) < soon)]
+    if not len(shut):
+        return []
+    zh = lang == "zh"
+    names = [f"{r['name_zh']}({r['start']} 至 {r['end']})" if zh else f"{r['name']} ({r['start']} to {r['end']})"
+             for _, r in shut.iterrows()]
+    return [("即将到来、上次整段没有任何活动(可能停业)的节假日:" + "、".join(names) + "。") if zh else
+            ("Coming soon, with no activity at all last time (closed?): " + "; ".join(names) + ".")]
 
 
 def recent(lifts: pd.DataFrame, effects: pd.DataFrame, month: str, months: int = RECENT_MONTHS):

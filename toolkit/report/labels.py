@@ -115,7 +115,9 @@ TEXT = {
     "lift": ("daily users vs ordinary days {lift} [{lo:.2f}, {hi:.2f}]", "日活/平日 {lift} [{lo:.2f}, {hi:.2f}]"),
     "calendar_official": ("official", "官方安排"),
     "calendar_supplied": ("from the schedule file", "来自假期安排文件"),
-    "calendar_estimated": ("estimated (no official schedule yet)", "估计(官方安排尚未公布)"),
+    "calendar_estimated": ("estimated: the public holidays alone; the official schedule, not out yet, often joins "
+                           "them to weekends into a longer break",
+                           "估计:仅含法定假日;官方安排尚未公布,调休后的假期通常更长"),
     "not_measured": ("not measured in the data", "数据中未测得"),
     "coming_none": ("No holiday window in the next 12 months in the calendar of {country}.",
                     "{country} 的日历中未来 12 个月没有节假日窗口。"),

@@ -197,22 +197,28 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=N
         nxt = next_month(risk.month)     # named: the evaluation table's columns name an earlier month
         back = risk.backtest()
         again = risk.read_as(risk.expected_inactive, back)
+        after = next_month(risk.eval_month)     # "on 2011-10 ... 59%" read as October's lapses: both months named
         held = "" if again is None else (
-            f"按模型在 {risk.eval_month} 的表现(预测 {back['predicted']:.0%} 不活跃,实际 {back['observed']:.0%}),"
-            f"这一人数{'偏高' if again < risk.expected_inactive else '偏低'},约为 {again:,.0f} 人。" if zh else
-            f" On {risk.eval_month} the model predicted {back['predicted']:.0%} inactive and {back['observed']:.0%} "
-            f"were: read it as about {again:,.0f}.")
+            f"模型曾预测 {risk.eval_month} 的活跃用户中 {back['predicted']:.0%} 在 {after} 不活跃,实际为 "
+            f"{back['observed']:.0%}:这一人数{'偏高' if again < risk.expected_inactive else '偏低'},宜按约 {again:,.0f} 人看待。"
+            if zh else
+            f" Of {risk.eval_month}'s active users the model put {back['predicted']:.0%} inactive in {after}, and "
+            f"{back['observed']:.0%} were: read the forecast as about {again:,.0f}.")
         out.append(f"预计本月活跃用户中约 {risk.expected_inactive:,.0f} 人下月({nxt})不活跃(共 {len(risk.scores):,} 人)。"
                    + held if zh else f"About {risk.expected_inactive:,.0f} of this month's {len(risk.scores):,} active "
                    f"users are expected to be inactive next month ({nxt}).{held}")
         valued = [] if by_tier is None else by_tier[by_tier["tier"] != "none"]
         if len(valued):       # the most valuable tier with active users first: who the month could lose
             r = valued.iloc[0]
+            # read at the evaluation month's rate too, as the month's forecast above (not one figure of each kind)
+            scaled = "" if again is None else (f",按同样的校正约为 {r['expected_inactive'] * again / risk.expected_inactive:,.0f} 人"
+                                               if zh else f"; about {r['expected_inactive'] * again / risk.expected_inactive:,.0f} "
+                                               "read the same way")
             out.append(f"{tier(r['tier'], lang, mode)}中本月活跃 {r['users']:,} 人,预计 {r['expected_inactive']:,.0f} 人"
-                       f"下月不活跃(平均概率 {r['mean_probability']:.0%})。" if zh else
+                       f"下月不活跃(平均概率 {r['mean_probability']:.0%}{scaled})。" if zh else
                        f"{tier(r['tier'], lang, mode)} customers active this month: {r['users']:,}; expected "
                        f"inactive next month: about {r['expected_inactive']:,.0f} (mean probability "
-                       f"{r['mean_probability']:.0%}).")
+                       f"{r['mean_probability']:.0%}{scaled}).")
         ev = risk.evaluation.set_index("model")
         c, b = ev.loc[risk.chosen], ev.loc["baseline"]
         out.append((f"流失预警模型({model(risk.chosen, lang)})在 {risk.eval_month} 的样本外 AUC 为 {c['auc']:.3f},"

@@ -181,6 +181,8 @@ def test_a_scheduled_run_says_when_data_are_late_and_renders_a_month_again_when_
     from a short file, or before a late event, stayed as it was."""
     import duckdb
     data, march, whole = _short_march(tmp_path, 300, "2026-03-16")
+    half = tmp_path / "half.parquet"
+    shutil.copy2(march, half)
     out = tmp_path / "reports"
     config = tmp_path / "toolkit.yaml"
     config.write_text(f"data_dir: {data}\nreports_dir: {out}\ntimezone: Asia/Shanghai\nsignal_events: [trip]\n"
@@ -228,6 +230,16 @@ def test_a_scheduled_run_says_when_data_are_late_and_renders_a_month_again_when_
     shutil.copy2(tmp_path / "shuffled.parquet", march)
     same = run()
     assert same.returncode == 0 and "its data changed" not in same.stdout, same.stdout
+    # the whole March replaced by its first half again, after its report: kept, but not "up to date" with
+    # exit 0 beside "the last complete month is 2026-02" (a shop's November did that)
+    rendered = (out / "2026-03" / "index.html").stat().st_mtime_ns
+    shutil.copy2(half, march)
+    shrunk = run()
+    said = " ".join(shrunk.stderr.split())
+    assert shrunk.returncode == 3, shrunk.stdout + shrunk.stderr
+    assert "warning: 2026-03 has a report rendered when the data reached further than they do now" in said, said
+    assert "the events of 2026-03 no longer reach its end, though its report was rendered when they did" in said
+    assert (out / "2026-03" / "index.html").stat().st_mtime_ns == rendered
 
 
 def test_a_campaign_goal_typo_stops_a_report_run_before_any_section(tmp_path):

@@ -936,6 +936,11 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
     if not months:
         click.echo(f"Every complete month already has a report in {out_dir}, from the data as they are now. "
                    f"{_data_end(store)}")
+        beyond = _reported_beyond_data(store, out_dir)
+        if beyond:      # "up to date" beside a data end before a reported month read as a contradiction
+            click.echo(f"warning: {', '.join(beyond)} {'has a report' if len(beyond) == 1 else 'have reports'} "
+                       "rendered when the data reached further than they do now (an events file replaced by a "
+                       "partial copy?): kept as rendered.", err=True)
         log_run(Path(out_dir), {"started": datetime.now().isoformat(timespec="seconds"),
                                 "data_dir": str(cfg.data_dir), "outcome": "up to date", "data_end": _data_end(store)},
                 progress=lambda m: click.echo(m, err=True))
@@ -992,6 +997,16 @@ def _short_last_day(store) -> str | None:
             "users than there were; when the whole file arrives, `report --missing` renders the month again.")
 
 
+def _reported_beyond_data(store, out_dir) -> list[str]:
+    """The months with a report in ``out_dir`` after the data's last complete month."""
+    from .months import last_complete_month, month_str
+    complete = last_complete_month(store.con)
+    if complete is None or not Path(out_dir).is_dir():
+        return []
+    return sorted(p.name for p in Path(out_dir).iterdir() if re.fullmatch(r"\d{4}-\d{2}", p.name)
+                  and (p / "index.html").exists() and p.name > month_str(complete))
+
+
 def _data_end(store) -> str:
     """Where the data end, in words: the last complete month and the last event."""
     from .months import event_span, last_complete_month, month_str
@@ -1013,13 +1028,21 @@ def _expect_latest(ctx, cfg, store, out_dir, expect: bool) -> None:
     from .data.store import data_horizon
     from .months import add_months, month_str
     from .report.runner import log_run
+    from .months import last_complete_month
     now = data_horizon(cfg.now or None, cfg.timezone)
     due = month_str(add_months(date(now.year, now.month, 1), -1))
+    complete = last_complete_month(store.con)
     if (Path(out_dir) / due / "index.html").exists():
-        return
-    text = (f"no report for {due}, the last month that has ended by {now:%Y-%m-%d %H:%M} ({cfg.timezone}). "
-            f"{_data_end(store)} If an events file of {due} is late, missing or short, add it; the next run "
-            "renders the month.")
+        if complete is None or month_str(complete) >= due:
+            return
+        # its report was rendered from complete data, which are short now: a file replaced by a partial copy
+        text = (f"the events of {due} no longer reach its end, though its report was rendered when they did. "
+                f"{_data_end(store)} An events file of {due} replaced by a partial copy? The report is kept as it "
+                "was; deliver the whole file.")
+    else:
+        text = (f"no report for {due}, the last month that has ended by {now:%Y-%m-%d %H:%M} ({cfg.timezone}). "
+                f"{_data_end(store)} If an events file of {due} is late, missing or short, add it; the next run "
+                "renders the month.")
     click.echo(f"error: {text}", err=True)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     log_run(Path(out_dir), {"started": datetime.now().isoformat(timespec="seconds"), "month": due,

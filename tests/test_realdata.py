@@ -57,6 +57,27 @@ def test_convert_names_a_missing_column(tmp_path):
         convert_transactions(REAL, tmp_path, user_col="Customer", time_col="InvoiceDate")
 
 
+def test_convert_says_a_file_cut_short(tmp_path):
+    """A copy of the invoices cut mid-line was read as one column ("no column(s) ... Name the right
+    columns with the flags"), one cut after a comma converted with an order of no amount and exit 0;
+    the same file whole without a last line end converts."""
+    from toolkit.errors import DataReadError
+    head = REAL.read_bytes()[:30000]
+    whole = head[:head.rindex(b"\n")]                         # whole lines, no line end after the last
+    line = whole[whole.rindex(b"\n") + 1:]
+    cuts = {"mid-line": whole + b"\n" + line[:5], "after a comma": whole + b"\n" + line[:line.rindex(b",") + 1]}
+    for name, text in cuts.items():
+        cut = tmp_path / f"{name}.csv"
+        cut.write_bytes(text)
+        with pytest.raises(DataReadError, match="looks cut short"):
+            convert_transactions(cut, tmp_path / name, user_col="CustomerID", time_col="InvoiceDate",
+                                 amount_col="TotalPrice", id_col="InvoiceNo")
+    ok = tmp_path / "whole.csv"
+    ok.write_bytes(whole)
+    assert convert_transactions(ok, tmp_path / "whole", user_col="CustomerID", time_col="InvoiceDate",
+                                amount_col="TotalPrice", id_col="InvoiceNo")["events"] > 0
+
+
 def test_lifecycle_new_users_match_the_known_figures(retail):
     proc = run_cli("lifecycle", retail)
     assert proc.returncode == 0, proc.stderr

@@ -24,6 +24,27 @@ def _q(ident: str) -> str:
     return '"' + ident.replace('"', '""') + '"'
 
 
+def _last_line_short(path: Path, tail: int = 65536) -> bool:
+    """Whether a text file ends without a line end in a line with fewer fields than its header
+    (a CSV cut short: one cut after a comma converted with an order of no amount and exit 0, one
+    cut mid-line read as a single column).  A last line without a line end but whole is fine."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.readline()
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - tail))
+            end = fh.read()
+    except OSError:
+        return False
+    if not end or end.endswith((b"\n", b"\r")):
+        return False
+    last = end.splitlines()[-1] if end.splitlines() else b""
+    sep = max((b",", b";", b"\t", b"|"), key=head.count)
+    # fewer separators than the header, or a last field cut to nothing
+    return last != head.rstrip(b"\r\n") and (last.count(sep) < head.count(sep) or last.endswith(sep))
+
+
 def convert_transactions(source, out, *, user_col: str, time_col: str, amount_col: str | None = None,
                          id_col: str | None = None, event_name: str = "purchase", encoding: str | None = None) -> dict:
     """Write ``out/events.parquet`` (and ``out/orders.parquet`` when amounts are given).
@@ -47,6 +68,10 @@ def convert_transactions(source, out, *, user_col: str, time_col: str, amount_co
         raise MissingTableError(f"Transactions file {source} does not exist.")
     reader = (f"read_parquet({_lit(source)})" if source.suffix == ".parquet"
               else reader_sql(str(source), {"encoding": encoding} if encoding else {}))
+    if source.suffix != ".parquet" and _last_line_short(source):
+        raise DataReadError(f"Cannot read {source}: its last line ends before its last column, without a line end, "
+                            "so it looks cut short (a copy or an export that did not finish). Deliver the file "
+                            "again, whole.")
     con = duckdb.connect()
     try:
         cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]

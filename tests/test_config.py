@@ -39,6 +39,9 @@ def test_env_variable_names_the_file(tmp_path, monkeypatch):
     ("language: fr\n", "language"),
     ("active_events: [trip]\n", "both"),
     ("nonsense_key: 1\n", "nonsense_key"),
+    # a typo: the file named and the setting it was meant to be (a cron operator read 27 keys)
+    ("holiday_contry: GB\n", r"bad\.yaml: Unknown setting\(s\) \['holiday_contry'\] \('holiday_contry': did you "
+                              r"mean 'holiday_country'\?\)"),
     ("- a\n- b\n", "mapping"),
     # YAML keeps the last of a repeated key in silence: the month's churn window changed without a word
     ("churn_after: 2\nlanguage: zh\nchurn_after: 3\n", r"'churn_after' is given twice \(lines 1 and 3\); keep one"),

@@ -70,13 +70,18 @@ class Config:
     data_source: str = field(default="", compare=False)     # the data folder's own file, read beneath source
     target_set: bool = field(default=False, compare=False)   # target_active_rate given (file, flag or parameter)
 
-    def with_overrides(self, **overrides) -> "Config":
-        """A copy with every override that is not None applied and checked."""
+    def with_overrides(self, _file: str = "", **overrides) -> "Config":
+        """A copy with every override that is not None applied and checked; ``_file``: the file
+        they come from, named in the message about a setting that does not exist."""
+        import difflib
         clean = {k: v for k, v in overrides.items() if v is not None}
+        known = sorted(f.name for f in fields(self) if f.name not in ("source", "target_set", "data_source"))
         unknown = set(clean) - {f.name for f in fields(self)}
-        if unknown:
-            raise ConfigError(f"Unknown setting(s) {sorted(unknown)}; known: "
-                              f"{sorted(f.name for f in fields(self) if f.name not in ('source', 'target_set'))}.")
+        if unknown:      # a typo (holiday_contry) said with the setting it was meant to be
+            meant = {k: difflib.get_close_matches(k, known, n=1) for k in sorted(unknown)}
+            hints = "; ".join(f"{k!r}: did you mean {m[0]!r}?" for k, m in meant.items() if m)
+            raise ConfigError(f"{_file + ': ' if _file else ''}Unknown setting(s) {sorted(unknown)}"
+                              f"{' (' + hints + ')' if hints else ''}; known: {known}.")
         return _checked(replace(self, **_coerce(clean)))
 
 
@@ -323,9 +328,9 @@ def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
             beneath = _file_values(own.resolve())
             beneath.pop("data_dir", None)       # the folder is the one named above
             cfg = replace(cfg, data_source=str(own.resolve()),
-                          target_set="target_active_rate" in beneath).with_overrides(**beneath)
+                          target_set="target_active_rate" in beneath).with_overrides(str(own.resolve()), **beneath)
         cfg = replace(cfg, source=str(p), target_set=cfg.target_set or "target_active_rate" in values
-                      ).with_overrides(**values)
+                      ).with_overrides(str(p), **values)
     overrides = {**passed_settings(), **{k: v for k, v in overrides.items() if v is not None}}
     if any(v is not None for v in overrides.values()):
         file_source = cfg.source

@@ -621,11 +621,14 @@ def _clear_failed(out_dir: Path, month: str) -> None:
 
 
 def _port_taken(exc: BaseException) -> bool:
-    """Whether ``exc`` (or an error it came from) is a kernel's failure to bind a port ("Address
-    already in use"): a clash with another process, not a fault of the section."""
+    """Whether ``exc`` (or an error it came from) is a kernel's failure to start: a port it could
+    not bind ("Address already in use", a clash with another process), or a kernel that died
+    before it replied to papermill's first request (the same clash, said only on the kernel's own
+    stderr: "Kernel died before replying to kernel_info").  No cell has run: not a fault of the
+    section."""
     seen = 0
     while exc is not None and seen < 10:
-        if "Address already in use" in str(exc):
+        if "Address already in use" in str(exc) or "Kernel died before replying to kernel_info" in str(exc):
             return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False

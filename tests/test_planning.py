@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from toolkit.report import labels as L
+
 from conftest import run_cli
 from toolkit.analyses.decomposition import decomposition, mau_bridge, transitions
 from toolkit.errors import ConfigError
@@ -283,6 +285,20 @@ def test_a_plan_at_a_peak_months_rates_says_so_in_its_verdict_and_gives_last_yea
     assert q.peak_month == "2025-10" and q.seasonal_rate is None and q.no_last_year == ["2024-11", "2024-12"]
     assert q.summary_lines("en")[2].startswith("The data hold no rates for last year's same months (2024-11, 2024-12")
     assert q.headline_lines("en") == q.summary_lines("en")[:3]
+    # some of last year's months in the data (the shop's February 2011 of a December-February plan): each rate
+    # of theirs well below the one assumed is said, and the summary quotes it
+    p3 = make_plan(lc, early, ["2025-11", "2025-12", "2026-01"], 0.5)
+    assert p3.no_last_year == ["2024-11", "2024-12"]
+    jan = early.set_index("month").loc["2025-01"]
+    expected = [("2025-01", "2026-01", c, jan[c], p3.rates.loc["2026-01", c]) for c in RATES
+                if jan[c] < p3.rates.loc["2026-01", c] - 0.02]
+    assert expected and [x[:3] for x in p3.last_year_below] == [x[:3] for x in expected]
+    line = p3.summary_lines("en")[3]
+    c, v, a = expected[0][2], expected[0][3], expected[0][4]
+    assert line.startswith("Last year's months that the data hold fall short of the assumption: "
+                           f"{L.rate(c, 'en')} {v:.1%} in 2025-01 against {a:.1%} assumed for 2026-01"), line
+    assert p3.headline_lines("en") == p3.summary_lines("en")[:4]
+    assert "数据中已有的去年同月比率低于假设" in p3.summary_lines("zh")[3]
 
 
 def test_this_month_is_compared_with_last_months_plan_for_it(sample_dir):

@@ -13,6 +13,7 @@ from .lifecycle import RATES, Lifecycle, month_label
 from ..months import add_months, month_str, parse_month
 
 PLAUSIBLE_MARGIN = 0.10   # a needed rate more than 10 points above the best month seen is called implausible
+PARTIAL_CHECK_POINTS = 0.02   # a rate of last year's month this far below the assumed one is said
 ONE_OFF_POINTS = 0.03      # a best month this far above the median month, and alone there, is a one-off (one_off_bests)
 
 
@@ -203,6 +204,9 @@ class Plan:
     one_off_bests: list = field(default_factory=list)  # (rate, month, best, median): a best month far above the usual
     next_best_rate: float | None = None   # best_case_rate with the one-off bests at their next best months
     campaigns: pd.DataFrame | None = None  # the campaigns table: a one-off best month names the campaigns in it
+    # with a peak month and only some of last year's months in the data: (last year's month, plan month, rate,
+    # its value then, the value assumed) for each rate well below the one assumed
+    last_year_below: list = field(default_factory=list)
 
     @property
     def average_rate(self) -> float:
@@ -242,6 +246,13 @@ class Plan:
                              f"The data hold no rates for last year's same months ({gone}: before the data, or in its "
                              f"first churn window), so the assumption cannot be checked against last year: if {peak} "
                              "was a seasonal peak, the projection is too high.")
+                if self.last_year_below:    # the months it does hold say something (a shop's February)
+                    seen = [(f"{ly} 的{L.rate(c, lang)} {v:.1%}(计划 {m} 假设 {a:.1%})" if zh else
+                             f"{L.rate(c, lang)} {v:.1%} in {ly} against {a:.1%} assumed for {m}")
+                            for ly, m, c, v, a in self.last_year_below]
+                    lines.append("数据中已有的去年同月比率低于假设:" + "、".join(seen) + ";预测很可能偏高。" if zh else
+                                 "Last year's months that the data hold fall short of the assumption: "
+                                 + "; ".join(seen) + ". The projection is likely too high.")
         ups = self.uplifts
         # "combine rates instead" only when a combination is a plausible way to the target
         combo_ok = any(u["reachable"] and not u.get("implausible") and "+" in u["rates"] for _, u in ups.iterrows())
@@ -315,6 +326,8 @@ class Plan:
         rates, the average at last year's rates too), and the realistic reference when there is one."""
         lines = self.summary_lines(lang)
         head = lines[:3] if self.peak_month and (self.seasonal_rate is not None or self.no_last_year) else lines[:2]
+        if self.peak_month and self.no_last_year and self.last_year_below:
+            head = lines[:4]          # what last year's months in the data say of the peak
         ref = self._reference(lang)
         return head + ([] if not ref or ref[0] in head else ref)
 
@@ -367,7 +380,7 @@ def make_plan(lc: Lifecycle, monthly: pd.DataFrame, months: list[str], target: f
             for rate, *_ in one_off:
                 at_best[rate] = float(hist[rate].nlargest(2).iloc[-1])
             next_best = float(project(start, months, nu, at_best)["active_rate"].mean())
-    seasonal, unchecked = None, []
+    seasonal, unchecked, below = None, [], []
     if peak:     # last year's same months check the peak, when the data hold them (after the warm-up)
         known = set(settled_history(monthly, months, settled)["month"])
         year_before = [month_str(add_months(parse_month(m), -12)) for m in months]
@@ -375,9 +388,14 @@ def make_plan(lc: Lifecycle, monthly: pd.DataFrame, months: list[str], target: f
         if not unchecked:
             seasonal = float(project(start, months, nu, default_rates(monthly, months, "last_year", settled))
                              ["active_rate"].mean())
+        else:       # some of them: each rate of theirs well below the one assumed for its plan month
+            by = monthly.set_index("month")
+            below = [(ly, m, c, float(by.loc[ly, c]), float(r.loc[m, c])) for m, ly in zip(months, year_before)
+                     if ly in known for c in RATES
+                     if pd.notna(by.loc[ly, c]) and by.loc[ly, c] < r.loc[m, c] - PARTIAL_CHECK_POINTS]
     return Plan(target, months, start, r, nu, proj, pd.DataFrame([judge(u, r, best) for u in ups]),
                 peak_month=peak, best_case_rate=best_case, seasonal_rate=seasonal, no_last_year=unchecked,
-                one_off_bests=one_off, next_best_rate=next_best, campaigns=campaigns)
+                one_off_bests=one_off, next_best_rate=next_best, campaigns=campaigns, last_year_below=below)
 
 
 def one_off_bests(hist: pd.DataFrame) -> list[tuple]:

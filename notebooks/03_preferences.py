@@ -154,6 +154,8 @@ else:
 by_month = scene_months_table(evaluation, lang)
 if len(by_month):
     display(styled(by_month, lang, "scenes-by-month"))
+else:        # a heading with nothing under it read as a table that failed to load
+    display(Markdown(L.t("no_scene_months", lang)))
 
 # %%
 display(Markdown(glossary("preferences", lang)))

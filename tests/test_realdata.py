@@ -109,6 +109,8 @@ def test_reports_render_on_the_real_data(retail, tmp_path):
     prefs = (month / "03_preferences.html").read_text(encoding="utf-8")   # no feature_map: said once, in full
     assert prefs.count("has no feature categories, so there are no preference tags") == 1
     assert "Not available without feature categories" in prefs
+    # the scene results heading says why nothing is under it (it read as a table that failed to load)
+    assert "No push month evaluated: the data hold no pushes whose 30 days have ended." in prefs
     # what a manager reads first is what is missing; the setup is for the analyst, after it
     assert "(For the analyst: add feature_map.csv" in prefs
     assert "<em>(For the analyst: add feature_map.csv" in prefs          # set apart from what is missing

@@ -113,6 +113,8 @@ TEXT = {
     "baseline_days": ("baseline days (same weekdays around)", "基线日(前后同星期几)"),
     # as the holiday table words it: its column's name, the value as in its cells
     "lift": ("daily users vs ordinary days {lift} [{lo:.2f}, {hi:.2f}]", "日活/平日 {lift} [{lo:.2f}, {hi:.2f}]"),
+    "no_scene_months": ("No push month evaluated: the data hold no pushes whose 30 days have ended.",
+                        "尚无已评估的推送月份:数据中没有推送后 30 天已结束的推送。"),
     "calendar_official": ("official", "官方安排"),
     "calendar_supplied": ("from the schedule file", "来自假期安排文件"),
     "calendar_estimated": ("estimated: the public holidays alone; the official schedule, not out yet, often joins "

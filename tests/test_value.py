@@ -426,3 +426,19 @@ def test_monthly_revenue_by_hand_and_in_the_lifecycle_table(orders_dir, events_d
     assert monthly_revenue(lc_rf.con).empty
     plain = lifecycle_summary_table(lc_rf.monthly(2), "zh", revenue=monthly_revenue(lc_rf.con))
     assert "订单数" not in set(plain.iloc[:, 0])
+
+
+def test_the_lifecycle_table_holds_the_month_a_year_before():
+    """The summary's "vs last year" (+159.5% MAU) stood on no page: every table showed six months.
+    With the data holding the month a year before, it is the table's first column, named so."""
+    import pandas as pd
+    from toolkit.analyses.lifecycle import RATES, STATES
+    from toolkit.report.tables import lifecycle_summary_table
+    months = [f"2025-{m:02d}" for m in range(1, 13)] + [f"2026-{m:02d}" for m in range(1, 5)]
+    mo = pd.DataFrame({"month": months, "mau": range(100, 100 + len(months)), "cumulative": 1000, "active_rate": 0.5,
+                       **{s: 1 for s in STATES}, **{r: 0.4 for r in RATES}})
+    t = lifecycle_summary_table(mo, "en")
+    assert list(t.columns)[1:] == ["2025-04 (a year before)"] + months[-6:]
+    assert t.set_index(t.columns[0]).loc["monthly active users (MAU)", "2025-04 (a year before)"] == "103"
+    assert lifecycle_summary_table(mo.tail(8), "zh").columns[1] == "2025-11"      # not in the data: six months only
+    assert list(lifecycle_summary_table(mo, "zh").columns)[1] == "2025-04(去年同月)"

@@ -113,6 +113,7 @@ TEXT = {
     "baseline_days": ("baseline days (same weekdays around)", "基线日(前后同星期几)"),
     # as the holiday table words it: its column's name, the value as in its cells
     "lift": ("daily users vs ordinary days {lift} [{lo:.2f}, {hi:.2f}]", "日活/平日 {lift} [{lo:.2f}, {hi:.2f}]"),
+    "year_before_column": ("{month} (a year before)", "{month}(去年同月)"),
     "no_scene_months": ("No push month evaluated: the data hold no pushes whose 30 days have ended.",
                         "尚无已评估的推送月份:数据中没有推送后 30 天已结束的推送。"),
     "calendar_official": ("official", "官方安排"),

@@ -96,6 +96,12 @@ def lifecycle_summary_table(monthly: pd.DataFrame, lang: str = "zh", last: int =
     (rows); with ``revenue`` (``value.monthly_revenue``, when the data have orders) also the buyers, orders
     and revenue of each month (0 in a month without orders)."""
     df = monthly.tail(last).reset_index(drop=True)
+    labels = df["month"]
+    # the same month a year before, first, when the data hold it: the summary's "vs last year" stands on it
+    year_before = f"{int(df['month'].iloc[-1][:4]) - 1}{df['month'].iloc[-1][4:]}" if len(df) else ""
+    if year_before in set(monthly["month"]) and year_before not in set(df["month"]):
+        df = pd.concat([monthly[monthly["month"] == year_before], df], ignore_index=True)
+        labels = pd.Series([L.t("year_before_column", lang).format(month=year_before), *labels])
     rows = [(L.state(s, lang), df[s].map(_fmt_int)) for s in STATES]
     rows += [(L.t("mau", lang), df["mau"].map(_fmt_int)), (L.t("cumulative", lang), df["cumulative"].map(_fmt_int))]
     rows += [(L.rate(c, lang), df[c].map(_fmt_pct)) for c in ["active_rate", *RATES]]
@@ -103,7 +109,7 @@ def lifecycle_summary_table(monthly: pd.DataFrame, lang: str = "zh", last: int =
         r = df[["month"]].merge(revenue, on="month", how="left").fillna(0)
         rows += [(L.t("buyers", lang), r["buyers"].map(_fmt_int)), (L.t("orders", lang), r["orders"].map(_fmt_int)),
                  (L.money(L.t("revenue", lang), currency, lang), r["revenue"].map(_fmt_int))]
-    return _by_month(rows, df["month"], lang)
+    return _by_month(rows, labels, lang)
 
 
 def decomposition_table(dec: pd.DataFrame, lang: str = "zh", signal: bool = True) -> pd.DataFrame:

@@ -396,9 +396,10 @@ def capital(s: str) -> str:
 
 
 NOTES = {
-    "no_signal": ("This data has no offline signal (such as driving), so churned users are not split by it. (For "
-                  "the analyst: list the signal's event names under signal_events in the configuration.)",
-                  "该数据没有线下信号(如开车),流失用户不按信号拆分。(分析师:在配置的 signal_events 中列出信号事件名即可加入。)"),
+    "no_signal": ("This data has no offline signal (an activity outside the app, such as driving a connected car "
+                  "or visiting a store), so churned users are not split by it. (For the analyst: list the signal's "
+                  "event names under signal_events in the configuration.)",
+                  "该数据没有线下信号(应用之外的活动,如开车或到店),流失用户不按信号拆分。(分析师:在配置的 signal_events 中列出信号事件名即可加入。)"),
     "no_campaigns": ("No campaigns to measure in this data. (For the analyst: add the campaigns and "
                      "campaign_members tables, see docs/data.md.)",
                      "该数据中没有可评估的活动。(分析师:加入 campaigns 与 campaign_members 两张表即可评估,见 docs/data.md。)"),

@@ -229,6 +229,9 @@ def _read_yaml(path: Path) -> dict:
         raise ConfigError(f"{path}: {exc.problem}.") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    except ValueError as exc:     # a date YAML reads as one but the calendar has not (now: 2011-13-10)
+        raise ConfigError(f"{path}: a value that looks like a date is not one ({exc}); write dates as YYYY-MM-DD, "
+                          "e.g. now: 2026-11-02 or now: '2026-11-02 06:00'.") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must be a mapping of setting: value (see toolkit/defaults.yaml).")
     return data

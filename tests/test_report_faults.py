@@ -231,14 +231,45 @@ def test_a_report_says_its_orders_were_delivered_twice_and_cut_short(tmp_path):
     t = pd.to_datetime(orders["order_time"])
     month = t.dt.strftime("%Y-%m") == MONTH
     kept = orders[~month | (t.dt.day <= 11)]
-    pd.concat([kept, kept[t[kept.index].dt.strftime("%Y-%m") == "2026-03"].head(5)]).to_parquet(data / "orders.parquet")
+    # one order repeated (under 1% of them: a warning; more stops a scheduled run, below)
+    pd.concat([kept, kept[t[kept.index].dt.strftime("%Y-%m") == "2026-03"].head(1)]).to_parquet(data / "orders.parquet")
     out = tmp_path / "reports"
     proc = run_cli("report", data, "--month", MONTH, "--out", out, "--lang", "en")
     assert proc.returncode == 0, proc.stderr
-    assert "warning: 5 order(s) repeat another order exactly" in proc.stderr, proc.stderr
+    assert "warning: 1 order(s) repeat another order exactly" in proc.stderr, proc.stderr
     assert f"warning: {MONTH}'s " in proc.stderr and "orders end on 2026-04-11" in proc.stderr, proc.stderr
     entry = json.loads((out / "run.log").read_text(encoding="utf-8").splitlines()[-1])
     assert len(entry["data_checks"]["orders"]) == 2
     page = __import__("html").unescape((out / MONTH / "index.html").read_text(encoding="utf-8"))
     assert f"{MONTH}'s orders end on 2026-04-11 while its events reach 2026-04-30: its revenue is likely partial" \
         in page
+
+
+def test_a_scheduled_run_stops_on_a_resent_month_of_orders_or_a_cut_orders_file(tmp_path):
+    """The warnings above came with exit 0, and the good report was replaced by one of doubled or
+    halved revenue.  A run that picks its months itself (the scheduled --missing) now stops before
+    any month, with exit 2, and no report changes; orders repeated below max_unusable_share stay a
+    warning, and a month asked for by hand renders with its warning."""
+    data = tmp_path / "data"
+    generate_sample(data, users=600, months=3, end=MONTH, seed=3)
+    good = pd.read_parquet(data / "orders.parquet")
+    out = tmp_path / "reports"
+    first = run_cli("report", data, "--out", out, "--lang", "en", "--missing")
+    assert first.returncode == 0, first.stderr
+    pages = {p: p.read_bytes() for p in out.glob("*/*.html")}
+    t = pd.to_datetime(good["order_time"])
+    resent = pd.concat([good, good[t.dt.strftime("%Y-%m") == MONTH]])            # April's orders again
+    resent.to_parquet(data / "orders.parquet")
+    twice = run_cli("report", data, "--out", out, "--lang", "en", "--missing")
+    said = " ".join(twice.stderr.split())
+    assert twice.returncode == 2 and "Traceback" not in said, said
+    assert "repeat another order exactly" in said and "more than the 1% allowed (max_unusable_share)" in said, said
+    assert "no report was changed" in said and {p: p.read_bytes() for p in out.glob("*/*.html")} == pages
+    assert json.loads((out / "run.log").read_text().splitlines()[-1])["outcome"] == "failed"
+    good[~((t.dt.strftime("%Y-%m") == MONTH) & (t.dt.day > 11))].to_parquet(data / "orders.parquet")
+    cut = run_cli("report", data, "--out", out, "--lang", "en", "--missing")
+    said = " ".join(cut.stderr.split())
+    assert cut.returncode == 2 and f"{MONTH}'s" in said and "an orders file cut short?" in said, said
+    assert f"render it by hand with --month {MONTH}" in said and {p: p.read_bytes() for p in out.glob("*/*.html")} == pages
+    by_hand = run_cli("report", data, "--out", out, "--lang", "en", "--month", MONTH)
+    assert by_hand.returncode == 0 and "warning: " in by_hand.stderr and "orders end on" in by_hand.stderr

@@ -13,7 +13,7 @@ import click
 import duckdb
 
 from .config import find_config, load_config
-from .errors import ToolkitError
+from .errors import DataReadError, ToolkitError
 
 
 class _OutFile(click.Path):
@@ -927,6 +927,7 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
             if agg.root is not None:                        # as it is, without checking the sources again
                 from .aggregates.build import BUILT_ENV, built_marker
                 os.environ[BUILT_ENV] = built_marker(agg)
+            order_notes_of = _order_checks(cfg, store, months, stop=month is None)
     except Exception as exc:      # before any month started: the run log says so too (a cron reader looks there)
         _log_failed_start(ctx, data_dir, out, month, exc)
         raise
@@ -947,20 +948,14 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
         _expect_latest(ctx, cfg, store, out_dir, expect_latest)
         return
     started = time.perf_counter()
-    # the orders the revenue is read from: a resent month or a cut-short file, said (stderr, run.log, the page)
-    orders = store.has("orders") and store.sources["orders"].kind != "external"
-    if orders:
-        from .data.order_checks import duplicate_orders, order_notes
-        repeated = duplicate_orders(store.con)
-        events_end = store.checks.span[1] if store.checks else None
     for i, m in enumerate(months, 1):
         if len(months) > 1:
             done = time.perf_counter() - started
             eta = f", about {done / (i - 1) * (len(months) - i + 1) / 60:.1f} min left" if i > 1 else ""
             click.echo(f"Month {i} of {len(months)}: {m}{eta}")
         checks = store.checks.as_dict() if store.checks else None
-        if orders:
-            notes = order_notes(store.con, m, events_end, repeated)
+        notes = order_notes_of(m)
+        if notes:
             for line in notes.warnings:
                 click.echo(f"warning: {line}.", err=True)
             checks = notes.into(checks)
@@ -968,6 +963,39 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
                      notebooks_dir=notebooks_dir, progress=click.echo, data_checks=checks, store=store, jobs=jobs,
                      data_digest=data_digest(agg.root, m) if agg.root is not None else None)
     _expect_latest(ctx, cfg, store, out_dir, expect_latest)
+
+
+def _order_checks(cfg, store, months: list[str], *, stop: bool):
+    """The orders the months' revenue is read from, checked before any month is rendered: orders
+    repeated whole beyond ``max_unusable_share`` of them (a resent month) stop the run, fewer are a
+    warning; a month whose orders stop implausibly early (a cut-short file) stops a run that chose
+    its months itself (``stop``: the scheduled --missing or default run, which would replace a good
+    report with half the revenue) and is a warning on a run asked for that month.  Returns the
+    month's notes (``order_checks.OrderNotes``, falsy when none) for each month."""
+    from .data.order_checks import OrderNotes, duplicate_orders, order_notes
+    if not months or not store.has("orders") or store.sources["orders"].kind == "external":
+        return lambda m: OrderNotes([], [], [])
+    repeated = duplicate_orders(store.con)
+    total = store.con.execute("SELECT count(*) FROM orders").fetchone()[0]
+    where = store.sources["orders"].describe()
+    if repeated[0] and repeated[0] > cfg.max_unusable_share * total:
+        raise DataReadError(f"{where}: {repeated[0]:,} of {total:,} orders ({repeated[0] / total:.1%}) repeat another "
+                            f"order exactly (same user, time and amount, e.g. user {repeated[2]}), more than the "
+                            f"{cfg.max_unusable_share:.0%} allowed (max_unusable_share): a file delivered twice? "
+                            "Revenue would count each copy. Remove the copies at the source; no report was changed.")
+    events_end = store.checks.span[1] if store.checks else None
+    notes = {m: order_notes(store.con, m, events_end, repeated) for m in months}
+    if stop:
+        from .data.order_checks import cut_short
+        for m in months:
+            found = cut_short(store.con, m, events_end)
+            if found:
+                last, reach, n = found
+                raise DataReadError(f"{where}: {m}'s {n:,} orders end on {last:%Y-%m-%d %H:%M} while its events go on "
+                                    "to the month's end: an orders file cut short? Its revenue would be partial, so "
+                                    f"{m} is not rendered and no report was changed. Deliver the whole orders file; "
+                                    f"if the orders really stopped, render it by hand with --month {m}.")
+    return lambda m: notes.get(m)
 
 
 def _short_last_day(store) -> str | None:

@@ -273,3 +273,15 @@ def test_a_scheduled_run_stops_on_a_resent_month_of_orders_or_a_cut_orders_file(
     assert f"render it by hand with --month {MONTH}" in said and {p: p.read_bytes() for p in out.glob("*/*.html")} == pages
     by_hand = run_cli("report", data, "--out", out, "--lang", "en", "--month", MONTH)
     assert by_hand.returncode == 0 and "warning: " in by_hand.stderr and "orders end on" in by_hand.stderr
+    # March's events replaced by their first half, April's already in: March was rendered again with a third of
+    # its users gone and no word; its orders go on to the 31st, so the events are what was cut
+    good.to_parquet(data / "orders.parquet")
+    assert run_cli("report", data, "--out", out, "--lang", "en", "--missing").returncode == 0
+    pages = {p: p.read_bytes() for p in out.glob("*/*.html")}
+    march = data / "events" / "events-2026-03.parquet"
+    ev = pd.read_parquet(march)
+    ev[pd.to_datetime(ev["event_time"]).dt.day <= 15].to_parquet(march)
+    half = run_cli("report", data, "--out", out, "--lang", "en", "--missing")
+    said = " ".join(half.stderr.split())
+    assert half.returncode == 2 and "2026-03's events stop on 2026-03-15 while its orders go on to 2026-03-3" in said, said
+    assert "no report was changed" in said and {p: p.read_bytes() for p in out.glob("*/*.html")} == pages

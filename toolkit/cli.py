@@ -972,6 +972,8 @@ def _order_checks(cfg, store, months: list[str], *, stop: bool):
     its months itself (``stop``: the scheduled --missing or default run, which would replace a good
     report with half the revenue) and is a warning on a run asked for that month.  Returns the
     month's notes (``order_checks.OrderNotes``, falsy when none) for each month."""
+    from datetime import timedelta
+
     from .data.order_checks import OrderNotes, duplicate_orders, order_notes
     if not months or not store.has("orders") or store.sources["orders"].kind == "external":
         return lambda m: OrderNotes([], [], [])
@@ -986,8 +988,17 @@ def _order_checks(cfg, store, months: list[str], *, stop: bool):
     events_end = store.checks.span[1] if store.checks else None
     notes = {m: order_notes(store.con, m, events_end, repeated) for m in months}
     if stop:
-        from .data.order_checks import cut_short
+        from .data.order_checks import cut_short, events_cut_short
         for m in months:
+            gone = events_cut_short(store.con, m, events_end)
+            if gone:
+                reach, last = gone
+                raise DataReadError(f"{store.sources['events'].describe()}: {m}'s events stop on "
+                                    f"{reach - timedelta(microseconds=1):%Y-%m-%d} while its orders go on to "
+                                    f"{last:%Y-%m-%d} and the data to a later month: an events file cut short or "
+                                    f"replaced by a partial copy? {m} is not rendered and no report was changed. "
+                                    f"Deliver the whole file; if the events really stopped, render it by hand with "
+                                    f"--month {m}.")
             found = cut_short(store.con, m, events_end)
             if found:
                 last, reach, n = found

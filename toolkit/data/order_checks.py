@@ -84,6 +84,22 @@ def _events_reach(con, month: str, fallback: datetime | None) -> datetime | None
     return datetime.combine(d.replace(day=int(days).bit_length()) + timedelta(days=1), datetime.min.time())
 
 
+def events_cut_short(con, month: str, events_end: datetime | None) -> tuple[datetime, datetime] | None:
+    """(where the month's events end, its last order) when the month's orders go on two days or
+    more past its last day with events while the data go on after the month: the events file
+    cut short (a shop's November replaced by its first half, December already in, rendered again
+    with MAU -28% and no word).  A closure stops both; None then, or without orders."""
+    start = datetime.combine(parse_month(month), datetime.min.time())
+    end = datetime.combine(last_day(month) + timedelta(days=1), datetime.min.time())
+    if events_end is None or events_end < end:
+        return None              # the data end in the month: the month is not complete, said elsewhere
+    reach = _events_reach(con, month, None)
+    n, _, last = queries.run(con, "orders_in_month", start=start, end=end).fetchone()
+    if reach is None or not n or last is None:
+        return None
+    return (reach, last) if (last - reach).total_seconds() >= 2 * 86400 else None
+
+
 def order_notes(con, month: str, events_end: datetime | None, duplicates: tuple | None = None) -> OrderNotes:
     """The notes for the report of ``month``: orders repeated anywhere (they count in every
     month's revenue; ``duplicates``: :func:`duplicate_orders` computed once for a run of several

@@ -73,9 +73,17 @@ def test_convert_says_a_file_cut_short(tmp_path):
             convert_transactions(cut, tmp_path / name, user_col="CustomerID", time_col="InvoiceDate",
                                  amount_col="TotalPrice", id_col="InvoiceNo")
     ok = tmp_path / "whole.csv"
-    ok.write_bytes(whole)
-    assert convert_transactions(ok, tmp_path / "whole", user_col="CustomerID", time_col="InvoiceDate",
-                                amount_col="TotalPrice", id_col="InvoiceNo")["events"] > 0
+    ok.write_bytes(whole + b"\n")
+    done = convert_transactions(ok, tmp_path / "whole", user_col="CustomerID", time_col="InvoiceDate",
+                                amount_col="TotalPrice", id_col="InvoiceNo")
+    assert done["events"] > 0 and done["last_line"] is None
+    # cut inside the last value (197.52 read as 1): converted, and the command says the last row may be cut
+    inside = tmp_path / "inside.csv"
+    inside.write_bytes(whole[:-1])
+    proc = run_cli("convert-transactions", inside, "--out", tmp_path / "inside", "--user-col", "CustomerID", "--time-col",
+                   "InvoiceDate", "--amount-col", "TotalPrice", "--id-col", "InvoiceNo")
+    assert proc.returncode == 0 and "does not end with a line end, as its other lines do" in proc.stderr, proc.stderr
+    assert line.decode()[:15] in proc.stderr, proc.stderr                    # the row to compare, named
 
 
 def test_lifecycle_new_users_match_the_known_figures(retail):

@@ -215,6 +215,10 @@ def convert_transactions_cmd(source, out, user_col, time_col, amount_col, id_col
                              id_col=id_col, event_name=event_name, encoding=encoding)
     click.echo(f"Wrote {r['events']:,} events of {r['users']:,} users to {r['out']} "
                f"({r['skipped_without_user']:,} rows without a user skipped).")
+    if r.get("last_line"):
+        click.echo(f"warning: {source} does not end with a line end, as its other lines do: if the copy was cut, its "
+                   f"last row ({r['last_line'][:80]!r}) may be cut inside its last value and was converted as it "
+                   "stands. Compare it with the source, or deliver the file again.", err=True)
 
 
 def _tidy(df):

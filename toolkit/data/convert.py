@@ -45,6 +45,24 @@ def _last_line_short(path: Path, tail: int = 65536) -> bool:
     return last != head.rstrip(b"\r\n") and (last.count(sep) < head.count(sep) or last.endswith(sep))
 
 
+def _last_line_unended(path: Path, tail: int = 4096) -> str | None:
+    """The last line of a text file whose other lines end in a line end and it does not: it may be
+    cut inside its last value (an invoice of 197.52 cut to 1 converted as an order of 1.00), which
+    no count of fields can tell; None when the file ends in a line end."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - tail))
+            end = fh.read()
+    except OSError:
+        return None
+    lines = end.splitlines()
+    if not end or end.endswith((b"\n", b"\r")) or len(lines) < 2:
+        return None
+    return lines[-1].decode("utf-8", "replace")
+
+
 def convert_transactions(source, out, *, user_col: str, time_col: str, amount_col: str | None = None,
                          id_col: str | None = None, event_name: str = "purchase", encoding: str | None = None) -> dict:
     """Write ``out/events.parquet`` (and ``out/orders.parquet`` when amounts are given).
@@ -108,4 +126,5 @@ def convert_transactions(source, out, *, user_col: str, time_col: str, amount_co
                             f"dates or timestamps and {amount_col!r} numbers.") from None
     events, users = con.execute("SELECT count(*), count(DISTINCT user_id) FROM tx").fetchone()
     skipped = con.execute(f"SELECT count(*) FROM {reader} WHERE {_q(user_col)} IS NULL").fetchone()[0]
-    return {"events": events, "users": users, "skipped_without_user": skipped, "out": str(out)}
+    return {"events": events, "users": users, "skipped_without_user": skipped, "out": str(out),
+            "last_line": _last_line_unended(source) if source.suffix != ".parquet" else None}

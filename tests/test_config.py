@@ -39,6 +39,7 @@ def test_env_variable_names_the_file(tmp_path, monkeypatch):
     ("language: fr\n", "language"),
     ("active_events: [trip]\n", "both"),
     ("nonsense_key: 1\n", "nonsense_key"),
+    ("holiday_country: GB-EGN\n", r"holiday_country \(.*bad\.yaml\) 'GB-EGN' is not known to the holidays library"),
     ("now: 2011-13-10\n", r"bad\.yaml: a value that looks like a date is not one \(month must be in 1\.\.12\)"),
     # a typo: the file named and the setting it was meant to be (a cron operator read 27 keys)
     ("holiday_contry: GB\n", r"bad\.yaml: Unknown setting\(s\) \['holiday_contry'\] \('holiday_contry': did you "

@@ -186,6 +186,15 @@ def _checked(cfg: Config) -> Config:
         except ValueError:
             raise ConfigError(f"now ({cfg.source}) must be a date or time such as 2026-11-02 or "
                               f"'2026-11-02 06:00', got {cfg.now!r}.") from None
+    if cfg.holiday_country:      # checked with the settings: a typo (GB-EGN) passed the daily run and validate
+        import holidays
+        code, _, subdiv = str(cfg.holiday_country).partition("-")
+        try:
+            holidays.country_holidays(code, subdiv=subdiv or None, years=[])
+        except NotImplementedError:
+            raise ConfigError(f"holiday_country ({cfg.source}) {cfg.holiday_country!r} is not known to the holidays "
+                              "library; use an ISO code such as CN, HK, TW, SG or GB, or a region such as GB-ENG or "
+                              "US-CA.") from None
     if cfg.engine not in ("duckdb", "spark"):
         raise ConfigError(f"engine ({cfg.source}) must be duckdb (the default, on this machine) or spark "
                           f"(the event scans on a Spark session), got {cfg.engine!r}.")

@@ -939,9 +939,9 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
     if short:
         click.echo(short, err=True)
     if not months:
-        click.echo(f"Every complete month already has a report in {out_dir}, from the data as they are now. "
-                   f"{_data_end(store)}")
         beyond = _reported_beyond_data(store, out_dir)
+        click.echo(f"Every complete month already has a report in {out_dir}"
+                   + ("" if beyond else ", from the data as they are now") + f". {_data_end(store)}")
         if beyond:      # "up to date" beside a data end before a reported month read as a contradiction
             click.echo(f"warning: {', '.join(beyond)} {'has a report' if len(beyond) == 1 else 'have reports'} "
                        "rendered when the data reached further than they do now (an events file replaced by a "

@@ -146,7 +146,7 @@ def test_reports_render_on_the_real_data(retail, tmp_path):
     assert "baseline: recency alone" in page and f"{auc['baseline']:.3f}" in page and f"{auc[vr['churn']['chosen']]:.3f}" in page
     # the shop's forecast ran high on its evaluation month: the finding reads it again, and the summary
     # quotes it with the model's accuracy (a manager read "about 884 expected inactive" and no accuracy)
-    said = "Of 2011-10's active users the model put 59% inactive in 2011-11, and 54% were: read the forecast as about"
+    said = "Of 2011-10's active users the model put 59% inactive in 2011-11, and 54% were: expect about"
     assert said in html.unescape(page) and said in html.unescape(summary)
     assert "out-of-time AUC" in summary
 
@@ -221,4 +221,4 @@ def test_the_shops_churn_list_says_its_expected_number_is_too_high(retail):
     assert proc.returncode == 0, proc.stderr
     assert "Read the expected number as too high: at 2011-10's rate, about" in proc.stderr, proc.stderr
     # ... and the month's whole forecast, as the page reads it
-    assert "Of 2011-10's active users the model put 59% inactive in 2011-11, and 54% were: read the forecast as about" in proc.stderr, proc.stderr
+    assert "Of 2011-10's active users the model put 59% inactive in 2011-11, and 54% were: expect about" in proc.stderr, proc.stderr

@@ -345,11 +345,11 @@ def test_the_most_valuable_tier_at_risk_is_a_finding():
     held.update(predicted=0.59, observed=0.54)
     en = findings(summary, risk, [], None, "en", "rfm", by_tier=by_tier)
     assert en[0] == ("About 2 of this month's 6 active users are expected to be inactive next month (2026-11). Of "
-                     "2026-09's active users the model put 59% inactive in 2026-10, and 54% were: read the forecast "
-                     "as about 2.")
-    assert en[1].endswith("(mean probability 55%; about 1 read the same way).")     # the tier's, read alike
+                     "2026-09's active users the model put 59% inactive in 2026-10, and 54% were: expect about 2 "
+                     "rather than 2.")
+    assert en[1].endswith("(mean probability 55%; about 1 at the same correction).")     # the tier's, read alike
     zh = findings(summary, risk, [], None, "zh", "rfm", by_tier=by_tier)
-    assert zh[0].endswith("模型曾预测 2026-09 的活跃用户中 59% 在 2026-10 不活跃,实际为 54%:这一人数偏高,宜按约 2 人看待。"), zh[0]
+    assert zh[0].endswith("模型曾预测 2026-09 的活跃用户中 59% 在 2026-10 不活跃,实际为 54%:这一人数偏高,宜按约 2 人(而非 2 人)看待。"), zh[0]
     held.update(predicted=0.57, observed=0.54)          # 3 points: within what a forecast misses by
     assert findings(summary, risk, [], None, "en", "rfm", by_tier=by_tier)[0].endswith("(2026-11).")
     # nobody in a tier (only unscored users active): no such sentence

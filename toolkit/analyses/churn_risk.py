@@ -545,8 +545,8 @@ def describe(r: ChurnRisk, asked: int | None = None) -> str:
     again = r.read_as(r.expected_inactive, back)
     lines.append(f"Expected inactive next month: {r.expected_inactive:,.0f} of {len(r.scores):,} active users."
                  + (f" Of {r.eval_month}'s active users the model put {back['predicted']:.0%} inactive in "
-                    f"{next_month(r.eval_month)}, and {back['observed']:.0%} were: read the forecast as about "
-                    f"{again:,.0f}." if again is not None else ""))
+                    f"{next_month(r.eval_month)}, and {back['observed']:.0%} were: expect about "
+                    f"{again:,.0f} rather than {r.expected_inactive:,.0f}." if again is not None else ""))
     lines.append("Reasons: the features that raise a user's probability most, a typical user's value beside; the "
                  "model can find risk in a value above the typical one as well as below ('orders (3 months) 10 "
                  "(typical 0)': in the months it learned from, users unlike the typical one in that way left more "

@@ -200,10 +200,10 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=N
         after = next_month(risk.eval_month)     # "on 2011-10 ... 59%" read as October's lapses: both months named
         held = "" if again is None else (
             f"模型曾预测 {risk.eval_month} 的活跃用户中 {back['predicted']:.0%} 在 {after} 不活跃,实际为 "
-            f"{back['observed']:.0%}:这一人数{'偏高' if again < risk.expected_inactive else '偏低'},宜按约 {again:,.0f} 人看待。"
+            f"{back['observed']:.0%}:这一人数{'偏高' if again < risk.expected_inactive else '偏低'},宜按约 {again:,.0f} 人(而非 {risk.expected_inactive:,.0f} 人)看待。"
             if zh else
             f" Of {risk.eval_month}'s active users the model put {back['predicted']:.0%} inactive in {after}, and "
-            f"{back['observed']:.0%} were: read the forecast as about {again:,.0f}.")
+            f"{back['observed']:.0%} were: expect about {again:,.0f} rather than {risk.expected_inactive:,.0f}.")
         out.append(f"预计本月活跃用户中约 {risk.expected_inactive:,.0f} 人下月({nxt})不活跃(共 {len(risk.scores):,} 人)。"
                    + held if zh else f"About {risk.expected_inactive:,.0f} of this month's {len(risk.scores):,} active "
                    f"users are expected to be inactive next month ({nxt}).{held}")
@@ -213,7 +213,7 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=N
             # read at the evaluation month's rate too, as the month's forecast above (not one figure of each kind)
             scaled = "" if again is None else (f",按同样的校正约为 {r['expected_inactive'] * again / risk.expected_inactive:,.0f} 人"
                                                if zh else f"; about {r['expected_inactive'] * again / risk.expected_inactive:,.0f} "
-                                               "read the same way")
+                                               "at the same correction")
             out.append(f"{tier(r['tier'], lang, mode)}中本月活跃 {r['users']:,} 人,预计 {r['expected_inactive']:,.0f} 人"
                        f"下月不活跃(平均概率 {r['mean_probability']:.0%}{scaled})。" if zh else
                        f"{tier(r['tier'], lang, mode)} customers active this month: {r['users']:,}; expected "

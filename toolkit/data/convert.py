@@ -24,43 +24,40 @@ def _q(ident: str) -> str:
     return '"' + ident.replace('"', '""') + '"'
 
 
-def _last_line_short(path: Path, tail: int = 65536) -> bool:
-    """Whether a text file ends without a line end in a line with fewer fields than its header
-    (a CSV cut short: one cut after a comma converted with an order of no amount and exit 0, one
-    cut mid-line read as a single column).  A last line without a line end but whole is fine."""
+def _head_and_tail(path: Path, tail: int = 65536) -> tuple[bytes, bytes] | None:
+    """The first line and the last ``tail`` bytes of a file; None when it cannot be read."""
     try:
         with open(path, "rb") as fh:
             head = fh.readline()
             fh.seek(0, 2)
-            size = fh.tell()
-            fh.seek(max(0, size - tail))
-            end = fh.read()
+            fh.seek(max(0, fh.tell() - tail))
+            return head, fh.read()
     except OSError:
+        return None
+
+
+def _last_line_short(path: Path) -> bool:
+    """Whether a text file ends without a line end in a line with fewer fields than its header
+    (a CSV cut short: one cut after a comma converted with an order of no amount and exit 0, one
+    cut mid-line read as a single column).  A last line without a line end but whole is fine."""
+    read = _head_and_tail(path)
+    if read is None or not read[1] or read[1].endswith((b"\n", b"\r")):
         return False
-    if not end or end.endswith((b"\n", b"\r")):
-        return False
+    head, end = read
     last = end.splitlines()[-1] if end.splitlines() else b""
     sep = max((b",", b";", b"\t", b"|"), key=head.count)
     # fewer separators than the header, or a last field cut to nothing
     return last != head.rstrip(b"\r\n") and (last.count(sep) < head.count(sep) or last.endswith(sep))
 
 
-def _last_line_unended(path: Path, tail: int = 4096) -> str | None:
+def _last_line_unended(path: Path) -> str | None:
     """The last line of a text file whose other lines end in a line end and it does not: it may be
     cut inside its last value (an invoice of 197.52 cut to 1 converted as an order of 1.00), which
     no count of fields can tell; None when the file ends in a line end."""
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(0, 2)
-            size = fh.tell()
-            fh.seek(max(0, size - tail))
-            end = fh.read()
-    except OSError:
+    read = _head_and_tail(path, 4096)
+    if read is None or not read[1] or read[1].endswith((b"\n", b"\r")) or len(read[1].splitlines()) < 2:
         return None
-    lines = end.splitlines()
-    if not end or end.endswith((b"\n", b"\r")) or len(lines) < 2:
-        return None
-    return lines[-1].decode("utf-8", "replace")
+    return read[1].splitlines()[-1].decode("utf-8", "replace")
 
 
 def convert_transactions(source, out, *, user_col: str, time_col: str, amount_col: str | None = None,

@@ -13,7 +13,7 @@ import click
 import duckdb
 
 from .config import find_config, load_config
-from .errors import DataReadError, ToolkitError
+from .errors import ToolkitError
 
 
 class _OutFile(click.Path):
@@ -931,7 +931,8 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
             if agg.root is not None:                        # as it is, without checking the sources again
                 from .aggregates.build import BUILT_ENV, built_marker
                 os.environ[BUILT_ENV] = built_marker(agg)
-            order_notes_of = _order_checks(cfg, store, months, stop=month is None)
+            from .data.order_checks import check_run
+            order_notes = check_run(store, months, cfg.max_unusable_share, stop=month is None)
     except Exception as exc:      # before any month started: the run log says so too (a cron reader looks there)
         _log_failed_start(ctx, data_dir, out, month, exc)
         raise
@@ -958,7 +959,7 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
             eta = f", about {done / (i - 1) * (len(months) - i + 1) / 60:.1f} min left" if i > 1 else ""
             click.echo(f"Month {i} of {len(months)}: {m}{eta}")
         checks = store.checks.as_dict() if store.checks else None
-        notes = order_notes_of(m)
+        notes = order_notes.get(m)
         if notes:
             for line in notes.warnings:
                 click.echo(f"warning: {line}.", err=True)
@@ -967,50 +968,6 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
                      notebooks_dir=notebooks_dir, progress=click.echo, data_checks=checks, store=store, jobs=jobs,
                      data_digest=data_digest(agg.root, m) if agg.root is not None else None)
     _expect_latest(ctx, cfg, store, out_dir, expect_latest)
-
-
-def _order_checks(cfg, store, months: list[str], *, stop: bool):
-    """The orders the months' revenue is read from, checked before any month is rendered: orders
-    repeated whole beyond ``max_unusable_share`` of them (a resent month) stop the run, fewer are a
-    warning; a month whose orders stop implausibly early (a cut-short file) stops a run that chose
-    its months itself (``stop``: the scheduled --missing or default run, which would replace a good
-    report with half the revenue) and is a warning on a run asked for that month.  Returns the
-    month's notes (``order_checks.OrderNotes``, falsy when none) for each month."""
-    from datetime import timedelta
-
-    from .data.order_checks import OrderNotes, duplicate_orders, order_notes
-    if not months or not store.has("orders") or store.sources["orders"].kind == "external":
-        return lambda m: OrderNotes([], [], [])
-    repeated = duplicate_orders(store.con)
-    total = store.con.execute("SELECT count(*) FROM orders").fetchone()[0]
-    where = store.sources["orders"].describe()
-    if repeated[0] and repeated[0] > cfg.max_unusable_share * total:
-        raise DataReadError(f"{where}: {repeated[0]:,} of {total:,} orders ({repeated[0] / total:.1%}) repeat another "
-                            f"order exactly (same user, time and amount, e.g. user {repeated[2]}), more than the "
-                            f"{cfg.max_unusable_share:.0%} allowed (max_unusable_share): a file delivered twice? "
-                            "Revenue would count each copy. Remove the copies at the source; no report was changed.")
-    events_end = store.checks.span[1] if store.checks else None
-    notes = {m: order_notes(store.con, m, events_end, repeated) for m in months}
-    if stop:
-        from .data.order_checks import cut_short, events_cut_short
-        for m in months:
-            gone = events_cut_short(store.con, m, events_end)
-            if gone:
-                reach, last = gone
-                raise DataReadError(f"{store.sources['events'].describe()}: {m}'s events stop on "
-                                    f"{reach - timedelta(microseconds=1):%Y-%m-%d} while its orders go on to "
-                                    f"{last:%Y-%m-%d} and the data to a later month: an events file cut short or "
-                                    f"replaced by a partial copy? {m} is not rendered and no report was changed. "
-                                    f"Deliver the whole file; if the events really stopped, render it by hand with "
-                                    f"--month {m}.")
-            found = cut_short(store.con, m, events_end)
-            if found:
-                last, reach, n = found
-                raise DataReadError(f"{where}: {m}'s {n:,} orders end on {last:%Y-%m-%d %H:%M} while its events go on "
-                                    "to the month's end: an orders file cut short? Its revenue would be partial, so "
-                                    f"{m} is not rendered and no report was changed. Deliver the whole orders file; "
-                                    f"if the orders really stopped, render it by hand with --month {m}.")
-    return lambda m: notes.get(m)
 
 
 def _short_last_day(store) -> str | None:
@@ -1043,11 +1000,11 @@ def _short_last_day(store) -> str | None:
 def _reported_beyond_data(store, out_dir) -> list[str]:
     """The months with a report in ``out_dir`` after the data's last complete month."""
     from .months import last_complete_month, month_str
-    complete = last_complete_month(store.con)
-    if complete is None or not Path(out_dir).is_dir():
+    if not Path(out_dir).is_dir():
         return []
+    complete = month_str(last_complete_month(store.con))
     return sorted(p.name for p in Path(out_dir).iterdir() if re.fullmatch(r"\d{4}-\d{2}", p.name)
-                  and (p / "index.html").exists() and p.name > month_str(complete))
+                  and (p / "index.html").exists() and p.name > complete)
 
 
 def _data_end(store) -> str:
@@ -1069,14 +1026,12 @@ def _expect_latest(ctx, cfg, store, out_dir, expect: bool) -> None:
         return
     from datetime import date, datetime
     from .data.store import data_horizon
-    from .months import add_months, month_str
+    from .months import add_months, last_complete_month, month_str
     from .report.runner import log_run
-    from .months import last_complete_month
     now = data_horizon(cfg.now or None, cfg.timezone)
     due = month_str(add_months(date(now.year, now.month, 1), -1))
-    complete = last_complete_month(store.con)
     if (Path(out_dir) / due / "index.html").exists():
-        if complete is None or month_str(complete) >= due:
+        if month_str(last_complete_month(store.con)) >= due:
             return
         # its report was rendered from complete data, which are short now: a file replaced by a partial copy
         text = (f"the events of {due} no longer reach its end, though its report was rendered when they did. "

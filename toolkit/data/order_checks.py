@@ -3,8 +3,9 @@ delivered twice, and a month whose orders stop days before its events do.
 
 The events are checked file by file when the store opens (event_checks); the orders are a table
 of their own, so a resent month or a cut-short orders file changed the revenue of a report with
-exit 0 and no word (a shop's November at £440,010 instead of £1,161,817).  These are warnings:
-the stderr of the run, the run log and a note on the month's summary page.
+exit 0 and no word (a shop's November at £440,010 instead of £1,161,817).  A run that picks its
+months itself stops on them (:func:`check_run`); otherwise they are warnings: the stderr of the
+run, the run log and a note on the month's summary page.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class OrderNotes:
     warnings: list
     page_en: list
     page_zh: list
+    cut: tuple | None = None      # the month's orders cut short (``cut_short``), when they are
 
     def __bool__(self) -> bool:
         return bool(self.warnings)
@@ -123,4 +125,42 @@ def order_notes(con, month: str, events_end: datetime | None, duplicates: tuple 
         en.append(f"{month}'s orders end on {last:%Y-%m-%d} while its events reach {reach:%Y-%m-%d}: its revenue "
                   "is likely partial")
         zh.append(f"{month} 的订单止于 {last:%Y-%m-%d},而事件一直到 {reach:%Y-%m-%d}:该月收入很可能不完整")
-    return OrderNotes(warnings, en, zh)
+    return OrderNotes(warnings, en, zh, found)
+
+
+def check_run(store, months: list[str], max_share: float, *, stop: bool) -> dict:
+    """The orders a report run's months read their revenue from, checked before any month is
+    rendered; {month: OrderNotes}.  Orders repeated whole beyond ``max_share`` of them (a resent
+    month) raise DataReadError; a month whose orders stop implausibly early (``cut_short``) or
+    whose events stop days before its orders (``events_cut_short``) raise it too when ``stop``
+    (a run that picked its months itself, the scheduled --missing, which would replace a good
+    report with half the revenue or users), and are the month's warning otherwise."""
+    from ..errors import DataReadError
+    if not months or not store.has("orders") or store.sources["orders"].kind == "external":
+        return {}
+    repeated = duplicate_orders(store.con)
+    total = store.con.execute("SELECT count(*) FROM orders").fetchone()[0]
+    where = store.sources["orders"].describe()
+    if repeated[0] and repeated[0] > max_share * total:
+        raise DataReadError(f"{where}: {repeated[0]:,} of {total:,} orders ({repeated[0] / total:.1%}) repeat another "
+                            f"order exactly (same user, time and amount, e.g. user {repeated[2]}), more than the "
+                            f"{max_share:.0%} allowed (max_unusable_share): a file delivered twice? Revenue would "
+                            "count each copy. Remove the copies at the source; no report was changed.")
+    events_end = store.checks.span[1] if store.checks else None
+    notes = {m: order_notes(store.con, m, events_end, repeated) for m in months}
+    for m in months if stop else []:
+        gone = events_cut_short(store.con, m, events_end)
+        if gone:
+            reach, last = gone
+            raise DataReadError(f"{store.sources['events'].describe()}: {m}'s events stop on "
+                                f"{reach - timedelta(microseconds=1):%Y-%m-%d} while its orders go on to "
+                                f"{last:%Y-%m-%d} and the data to a later month: an events file cut short or replaced "
+                                f"by a partial copy? {m} is not rendered and no report was changed. Deliver the whole "
+                                f"file; if the events really stopped, render it by hand with --month {m}.")
+        if notes[m].cut:
+            last, reach, n = notes[m].cut
+            raise DataReadError(f"{where}: {m}'s {n:,} orders end on {last:%Y-%m-%d %H:%M} while its events go on to "
+                                "the month's end: an orders file cut short? Its revenue would be partial, so "
+                                f"{m} is not rendered and no report was changed. Deliver the whole orders file; if "
+                                f"the orders really stopped, render it by hand with --month {m}.")
+    return notes

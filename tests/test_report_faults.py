@@ -218,7 +218,7 @@ def test_orders_delivered_twice_or_cut_short_are_said():
     merged = notes.into({"page_note": "Some events were left out.", "page_note_zh": None})
     assert merged["page_note"] == ("Some events were left out. 2 order(s) repeat another order exactly, and revenue "
                                    "counts each copy (20.00).")
-    assert merged["page_note_zh"].startswith("2 笔订单与另一笔完全相同") and merged["orders"] == notes.warnings
+    assert merged["page_note_zh"].startswith("2 笔订单与另一笔完全相同") and merged["month_checks"] == notes.warnings
 
 
 def test_a_report_says_its_orders_were_delivered_twice_and_cut_short(tmp_path):
@@ -239,7 +239,7 @@ def test_a_report_says_its_orders_were_delivered_twice_and_cut_short(tmp_path):
     assert "warning: 1 order(s) repeat another order exactly" in proc.stderr, proc.stderr
     assert f"warning: {MONTH}'s " in proc.stderr and "orders end on 2026-04-11" in proc.stderr, proc.stderr
     entry = json.loads((out / "run.log").read_text(encoding="utf-8").splitlines()[-1])
-    assert len(entry["data_checks"]["orders"]) == 2
+    assert len(entry["data_checks"]["month_checks"]) == 2
     page = __import__("html").unescape((out / MONTH / "index.html").read_text(encoding="utf-8"))
     assert f"{MONTH}'s orders end on 2026-04-11 while its events reach 2026-04-30: its revenue is likely partial" \
         in page
@@ -285,3 +285,25 @@ def test_a_scheduled_run_stops_on_a_resent_month_of_orders_or_a_cut_orders_file(
     said = " ".join(half.stderr.split())
     assert half.returncode == 2 and "2026-03's events stop on 2026-03-15 while its orders go on to 2026-03-3" in said, said
     assert "no report was changed" in said and {p: p.read_bytes() for p in out.glob("*/*.html")} == pages
+
+
+def test_without_orders_a_months_silent_end_is_a_warning(tmp_path):
+    """An app's data without orders: March's events file replaced by its first half after April's
+    arrived was rendered again without a word (nothing else to tell a cut file by).  The run says
+    the month's events stop 16 days before its end, on stderr, in run.log and on the page."""
+    data = tmp_path / "data"
+    generate_sample(data, users=600, months=3, end=MONTH, seed=3)
+    (data / "orders.parquet").unlink()
+    out = tmp_path / "reports"
+    whole = run_cli("report", data, "--out", out, "--lang", "en", "--missing")
+    assert whole.returncode == 0 and "events stop on" not in whole.stderr, whole.stderr
+    march = data / "events" / "events-2026-03.parquet"
+    ev = pd.read_parquet(march)
+    ev[pd.to_datetime(ev["event_time"]).dt.day <= 15].to_parquet(march)
+    half = run_cli("report", data, "--out", out, "--lang", "en", "--missing")
+    said = " ".join(half.stderr.split())
+    assert half.returncode == 0 and "warning: 2026-03's events stop on 2026-03-15, 16 days before its end" in said, said
+    entry = [json.loads(x) for x in (out / "run.log").read_text().splitlines() if '"2026-03"' in x][-1]
+    assert "2026-03's events stop on 2026-03-15" in entry["data_checks"]["month_checks"][0]
+    page = __import__("html").unescape((out / "2026-03" / "index.html").read_text(encoding="utf-8"))
+    assert "2026-03's events stop on 2026-03-15, 16 days before its end (a closure, or data missing)" in page

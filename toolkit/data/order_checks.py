@@ -33,11 +33,11 @@ class OrderNotes:
 
     def into(self, checks: dict | None) -> dict | None:
         """``checks`` (EventChecks.as_dict, or None) with these notes: the warnings under
-        ``orders`` (the run log), the page notes after the events' (the summary page)."""
+        ``month_checks`` (the run log), the page notes after the events' (the summary page)."""
         if not self:
             return checks
         out = dict(checks or {})
-        out["orders"] = self.warnings
+        out["month_checks"] = self.warnings
         for key, parts, sep, end in (("page_note", self.page_en, "; ", "."), ("page_note_zh", self.page_zh, ";", "。")):
             said = sep.join(parts) + end
             out[key] = f"{out[key]} {said}" if out.get(key) else said
@@ -128,16 +128,56 @@ def order_notes(con, month: str, events_end: datetime | None, duplicates: tuple 
     return OrderNotes(warnings, en, zh, found)
 
 
+GAP_MIN_DAYS = 3      # days without any qualifying event at a month's end, later months in ...
+GAP_MIN_USERS = 100   # ... in a month of this many active users or more: said (events_gap)
+
+
+def events_gap(con, month: str, events_end: datetime | None) -> tuple[datetime, int] | None:
+    """(the month's last day with events, the days after it without any) when a month of
+    ``GAP_MIN_USERS`` active users or more has no qualifying event in its last ``GAP_MIN_DAYS``
+    days or more while the data go on after it: an events file cut short or replaced by a
+    partial copy, or a closure (a shop's Christmas); a data set without orders has nothing else
+    to tell them apart by.  None otherwise."""
+    end = datetime.combine(last_day(month) + timedelta(days=1), datetime.min.time())
+    if events_end is None or events_end < end:
+        return None
+    reach = _events_reach(con, month, None)
+    if reach is None:
+        return None
+    gap = (end - reach).days
+    d = parse_month(month)
+    if gap < GAP_MIN_DAYS or queries.run(con, "month_active_users", mi=d.year * 12 + d.month - 1).fetchone()[0] \
+            < GAP_MIN_USERS:
+        return None
+    return reach - timedelta(days=1), gap
+
+
+def gap_notes(con, month: str, events_end: datetime | None) -> OrderNotes:
+    """The month's ``events_gap`` in words (a warning and the page's note), or no notes."""
+    found = events_gap(con, month, events_end)
+    if not found:
+        return OrderNotes([], [], [])
+    day, gap = found
+    return OrderNotes([f"{month}'s events stop on {day:%Y-%m-%d}, {gap} days before its end, while the data go on "
+                       "to a later month: an events file cut short or replaced by a partial copy, or a closure? "
+                       "Check the month's file; the month is rendered again when it changes"],
+                      [f"{month}'s events stop on {day:%Y-%m-%d}, {gap} days before its end (a closure, or data "
+                       "missing)"],
+                      [f"{month} 的事件止于 {day:%Y-%m-%d},距月末还有 {gap} 天(停业,或数据缺失)"])
+
+
 def check_run(store, months: list[str], max_share: float, *, stop: bool) -> dict:
     """The orders a report run's months read their revenue from, checked before any month is
-    rendered; {month: OrderNotes}.  Orders repeated whole beyond ``max_share`` of them (a resent
+    rendered; {month: OrderNotes}.  Without orders, each month's ``events_gap`` is its warning.  Orders repeated whole beyond ``max_share`` of them (a resent
     month) raise DataReadError; a month whose orders stop implausibly early (``cut_short``) or
     whose events stop days before its orders (``events_cut_short``) raise it too when ``stop``
     (a run that picked its months itself, the scheduled --missing, which would replace a good
     report with half the revenue or users), and are the month's warning otherwise."""
     from ..errors import DataReadError
+    events_end = store.checks.span[1] if store.checks else None
     if not months or not store.has("orders") or store.sources["orders"].kind == "external":
-        return {}
+        # no orders to tell a cut events file by: a month's silent end is a warning
+        return {m: gap_notes(store.con, m, events_end) for m in months} if store.checks else {}
     repeated = duplicate_orders(store.con)
     total = store.con.execute("SELECT count(*) FROM orders").fetchone()[0]
     where = store.sources["orders"].describe()
@@ -146,7 +186,6 @@ def check_run(store, months: list[str], max_share: float, *, stop: bool) -> dict
                             f"order exactly (same user, time and amount, e.g. user {repeated[2]}), more than the "
                             f"{max_share:.0%} allowed (max_unusable_share): a file delivered twice? Revenue would "
                             "count each copy. Remove the copies at the source; no report was changed.")
-    events_end = store.checks.span[1] if store.checks else None
     notes = {m: order_notes(store.con, m, events_end, repeated) for m in months}
     for m in months if stop else []:
         gone = events_cut_short(store.con, m, events_end)

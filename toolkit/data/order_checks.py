@@ -44,6 +44,13 @@ class OrderNotes:
         return out
 
 
+def _bounds(month: str) -> tuple[datetime, datetime, int]:
+    """The month's first moment, the first moment after it, and its index (year * 12 + month - 1)."""
+    d = parse_month(month)
+    return (datetime.combine(d, datetime.min.time()),
+            datetime.combine(last_day(month) + timedelta(days=1), datetime.min.time()), d.year * 12 + d.month - 1)
+
+
 def duplicate_orders(con) -> tuple[int, float, str | None]:
     """(surplus rows, their amount, an example 'user at time') of orders that repeat another exactly."""
     _, surplus, amount, example = queries.run(con, "duplicate_orders").fetchone()
@@ -55,8 +62,7 @@ def cut_short(con, month: str, events_end: datetime | None) -> tuple[datetime, d
     before its events end that the month's pace of orders makes the gap implausible (chance
     under ``CUT_SHORT_CHANCE``, at least ``CUT_SHORT_MIN_DAYS``): an orders file cut short.
     None otherwise, or when the month has no events to compare with."""
-    start = datetime.combine(parse_month(month), datetime.min.time())
-    end = datetime.combine(last_day(month) + timedelta(days=1), datetime.min.time())
+    start, end, _ = _bounds(month)
     reach = _events_reach(con, month, min(events_end, end) if events_end is not None else None)
     if reach is None or reach <= start:
         return None
@@ -76,14 +82,14 @@ def _events_reach(con, month: str, fallback: datetime | None) -> datetime | None
     (a shop closed for Christmas has no events after the 23rd either: its orders are not cut
     short); ``fallback`` when the aggregates are not there."""
     import duckdb
-    d = parse_month(month)
+    start, _, mi = _bounds(month)
     try:
-        days = queries.run(con, "month_event_days", mi=d.year * 12 + d.month - 1).fetchone()[0]
+        days = queries.run(con, "month_event_days", mi=mi).fetchone()[0]
     except duckdb.Error:          # no aggregates on this connection
         return fallback
     if not days:
         return None
-    return datetime.combine(d.replace(day=int(days).bit_length()) + timedelta(days=1), datetime.min.time())
+    return start + timedelta(days=int(days).bit_length())     # the end of the last day with a bit set
 
 
 def events_cut_short(con, month: str, events_end: datetime | None) -> tuple[datetime, datetime] | None:
@@ -91,8 +97,7 @@ def events_cut_short(con, month: str, events_end: datetime | None) -> tuple[date
     more past its last day with events while the data go on after the month: the events file
     cut short (a shop's November replaced by its first half, December already in, rendered again
     with MAU -28% and no word).  A closure stops both; None then, or without orders."""
-    start = datetime.combine(parse_month(month), datetime.min.time())
-    end = datetime.combine(last_day(month) + timedelta(days=1), datetime.min.time())
+    start, end, _ = _bounds(month)
     if events_end is None or events_end < end:
         return None              # the data end in the month: the month is not complete, said elsewhere
     reach = _events_reach(con, month, None)
@@ -138,16 +143,14 @@ def events_gap(con, month: str, events_end: datetime | None) -> tuple[datetime, 
     days or more while the data go on after it: an events file cut short or replaced by a
     partial copy, or a closure (a shop's Christmas); a data set without orders has nothing else
     to tell them apart by.  None otherwise."""
-    end = datetime.combine(last_day(month) + timedelta(days=1), datetime.min.time())
+    _, end, mi = _bounds(month)
     if events_end is None or events_end < end:
         return None
     reach = _events_reach(con, month, None)
     if reach is None:
         return None
     gap = (end - reach).days
-    d = parse_month(month)
-    if gap < GAP_MIN_DAYS or queries.run(con, "month_active_users", mi=d.year * 12 + d.month - 1).fetchone()[0] \
-            < GAP_MIN_USERS:
+    if gap < GAP_MIN_DAYS or queries.run(con, "month_active_users", mi=mi).fetchone()[0] < GAP_MIN_USERS:
         return None
     return reach - timedelta(days=1), gap
 

@@ -211,8 +211,8 @@ def _run_sql(recency, freq, money, bins):
                 "t(user_id, mi, orders, amount) WHERE false")
     con.executemany("INSERT INTO agg_orders VALUES (?, ?, ?, ?)",
                     [(i, 2025 * 12 + 2, int(freq[i]), float(money[i])) for i in range(n)])
-    con.execute("CREATE TABLE orders (user_id BIGINT, order_time TIMESTAMP)")
-    con.executemany("INSERT INTO orders VALUES (?, TIMESTAMP '2025-03-31 12:00:00' - to_days(?))",
+    con.execute("CREATE TABLE orders (user_id BIGINT, order_time TIMESTAMP, amount DOUBLE)")
+    con.executemany("INSERT INTO orders VALUES (?, TIMESTAMP '2025-03-31 12:00:00' - to_days(?), 10.0)",
                     [(i, int(recency[i])) for i in range(n)])
     from datetime import date, datetime
     return queries.frame(con, "value_rfm", from_mi=2025 * 12, end_mi=2025 * 12 + 2, bins=bins, orders=True,

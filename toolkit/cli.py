@@ -215,6 +215,9 @@ def convert_transactions_cmd(source, out, user_col, time_col, amount_col, id_col
                              id_col=id_col, event_name=event_name, encoding=encoding)
     click.echo(f"Wrote {r['events']:,} events of {r['users']:,} users to {r['out']} "
                f"({r['skipped_without_user']:,} rows without a user skipped).")
+    if r.get("refunds"):
+        click.echo(f"{r['refunds']:,} rows have a negative amount (refunds or cancellations): they are in "
+                   "orders.parquet, lowering revenue, and are not events or purchases (a refund is not a visit).")
     if r.get("last_line"):
         click.echo(f"warning: {source} does not end with a line end, as its other lines do: if the copy was cut, its "
                    f"last row ({r['last_line'][:80]!r}) may be cut inside its last value and was converted as it "

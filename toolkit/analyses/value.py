@@ -60,8 +60,9 @@ def has_orders(con) -> bool:
 
 
 def monthly_revenue(con) -> pd.DataFrame:
-    """One row per month with an order: month ('YYYY-MM'), buyers (users with an order),
-    orders, revenue (their amount).  Empty when the data have no orders."""
+    """One row per month with an order: month ('YYYY-MM'), buyers (users with a purchase),
+    orders (purchases: orders whose amount is not negative), revenue (the amount of every order,
+    net of refunds).  Empty when the data have no orders."""
     from .lifecycle import month_label
     if not has_orders(con):
         return pd.DataFrame(columns=["month", "buyers", "orders", "revenue"])

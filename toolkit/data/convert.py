@@ -76,7 +76,8 @@ def convert_transactions(source, out, *, user_col: str, time_col: str, amount_co
 
     Returns
     -------
-    dict with the counts written (events, users, skipped rows without a user).
+    dict with the counts written (events, users, skipped rows without a user, refunds: rows of a
+    negative amount, written as orders but not as events: a refund lowers revenue, it is not a visit).
     """
     source, out = Path(source), Path(out)
     if not source.is_file():
@@ -111,9 +112,11 @@ def convert_transactions(source, out, *, user_col: str, time_col: str, amount_co
         SELECT {_q(user_col)} AS user_id, CAST({_q(time_col)} AS TIMESTAMP) AS event_time,
                {_lit(event_name)} AS event_name {extra}
         FROM {reader} WHERE {_q(user_col)} IS NOT NULL""")
+    # a row of a negative amount is a refund or a cancellation: an order (revenue is net of it), not a visit
+    refund = "coalesce(amount < 0, false)" if amount_col else "false"
     try:
-        con.execute(f"COPY (SELECT * FROM tx ORDER BY event_time, user_id) TO {_lit(out / 'events.parquet')} "
-                    "(FORMAT parquet)")
+        con.execute(f"COPY (SELECT * FROM tx WHERE NOT {refund} ORDER BY event_time, user_id) "
+                    f"TO {_lit(out / 'events.parquet')} (FORMAT parquet)")
         if amount_col:
             item = "order_id AS item, " if id_col else ""
             con.execute(f"COPY (SELECT user_id, event_time AS order_time, amount, {item} 1 AS quantity "
@@ -121,7 +124,8 @@ def convert_transactions(source, out, *, user_col: str, time_col: str, amount_co
     except duckdb.Error as exc:
         raise DataReadError(f"Cannot convert {source}: {cause(exc)}. Check that {time_col!r} holds "
                             f"dates or timestamps and {amount_col!r} numbers.") from None
-    events, users = con.execute("SELECT count(*), count(DISTINCT user_id) FROM tx").fetchone()
+    events, users, refunds = con.execute(f"SELECT count(*) FILTER (WHERE NOT {refund}), count(DISTINCT user_id) "
+                                         f"FILTER (WHERE NOT {refund}), count(*) FILTER (WHERE {refund}) FROM tx").fetchone()
     skipped = con.execute(f"SELECT count(*) FROM {reader} WHERE {_q(user_col)} IS NULL").fetchone()[0]
-    return {"events": events, "users": users, "skipped_without_user": skipped, "out": str(out),
+    return {"events": events, "users": users, "skipped_without_user": skipped, "refunds": refunds, "out": str(out),
             "last_line": _last_line_unended(source) if source.suffix != ".parquet" else None}

@@ -155,6 +155,12 @@ def validate(store: Store, *, now: datetime | None = None, signal_events=()) -> 
                               f"exactly (same user, time and amount, e.g. user {example}), {amount:,.2f} of "
                               "revenue: a file delivered twice? Revenue counts each copy; remove the copies at the "
                               "source.")
+        n, amount, users = queries.run(con, "refund_orders").fetchone()
+        if n:
+            h.warnings.append(f"{store.sources['orders'].describe()}: {n:,} order(s) of {users:,} user(s) have a negative "
+                              f"amount ({amount:,.2f} in all): read as refunds or cancellations, they lower revenue "
+                              "and are not purchases (buyers, order counts, RFM frequency). If they are not refunds, "
+                              "correct the amounts at the source.")
     if store.has("campaigns"):
         from ..analyses.campaign_effects import check_campaigns
         try:

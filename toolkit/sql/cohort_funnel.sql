@@ -6,8 +6,9 @@
 --   activated  of them, users of a feature (an event of a feature_map category: feature_used
 --              of agg_user_month) in the entry month
 --   retained   of them, active in the month after entry
---   paying     of them, with an order in the entry month or the two after (agg_orders)
---   revenue    the amount of their orders in that window (orders.amount; 0 without orders)
+--   paying     of them, with a purchase in the entry month or the two after (agg_orders)
+--   revenue    the amount of their orders in that window, net of refunds (orders.amount; 0
+--              without orders)
 --   referring  of them, in `funnel_referring` (funnel_referring.sql: an event of the
 --              configured referral events since entry; the table is empty when none are
 --              configured, and the step is then reported as not defined)
@@ -22,7 +23,7 @@ retained AS (
     SELECT user_id FROM lifecycle_current WHERE mi = entry + 1 AND active AND mi BETWEEN $from_mi + 1 AND $to_mi + 1
 ),
 paying AS (
-    SELECT o.user_id, sum(o.amount) AS amount FROM agg_orders AS o JOIN entries AS n USING (user_id)
+    SELECT o.user_id, sum(o.orders) AS orders, sum(o.amount) AS amount FROM agg_orders AS o JOIN entries AS n USING (user_id)
     WHERE o.mi BETWEEN n.entry AND n.entry + 2 AND o.mi BETWEEN $from_mi AND $to_mi + 2
     GROUP BY o.user_id
 )
@@ -30,7 +31,7 @@ SELECT n.entry AS mi,
        count(*)                           AS acquired,
        count(a.user_id)                   AS activated,
        count(r.user_id)                   AS retained,
-       count(p.user_id)                   AS paying,
+       count(p.user_id) FILTER (WHERE p.orders > 0) AS paying,
        coalesce(sum(p.amount), 0)::DOUBLE AS revenue,
        count(f.user_id)                   AS referring
 FROM entries AS n

@@ -2,8 +2,9 @@
 -- months $from_mi .. $end_mi, from the monthly aggregates (`agg_user_month`, `agg_orders`)
 -- and the orders' times (`orders`, for the day of the last order).  One row per scored user:
 --   $orders true  (the data has orders): users with an order in the window;
---                 recency = days from the last order to the last day of the month ($month_end),
---                 frequency = orders in the window, monetary = their amount
+--                 recency = days from the last purchase to the last day of the month ($month_end),
+--                 frequency = purchases in the window (orders of a negative amount are refunds, not
+--                 purchases), monetary = the amount of the window's orders, net of refunds
 --   $orders false (no orders: RF only): users with a qualifying event in the window;
 --                 recency = days from the last qualifying day, frequency = active days, monetary NULL
 -- Scores 1 .. $bins by quantile of the users' rank, larger = better (more recent, more often,
@@ -26,6 +27,7 @@ bought AS (
 last_order AS (
     SELECT user_id, max(order_time)::DATE AS last_day
     FROM orders WHERE order_time >= $start AND order_time < $end AND user_id IS NOT NULL
+      AND NOT coalesce(amount < 0, false)
     GROUP BY user_id
 ),
 inputs AS (

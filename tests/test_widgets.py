@@ -331,6 +331,9 @@ def test_risk_explorer_chooses_shows_and_saves_whom_to_reach(ctx_zh, risk_inputs
     low.min_probability.value = 95
     assert f"所选条件下的 {len(scored):,} 位用户都低于 95%" in low.summary.value, "not 'nobody matches': they are below"
     assert low.table.value == "" and low.shown.empty
+    low.min_probability.value = 99          # the box takes 99 (it showed 95 and listed users below 99%)
+    assert low.min_probability.value == 99 and low.cut == pytest.approx(0.99)
+    assert "99%" in low.summary.value
     a = scored[(scored["state"] == "active") & scored["tier"].notna()].head(1)
     b = scored[(scored["state"] == "new") & (scored["tier"].fillna("none") != a["tier"].iloc[0])].head(1)
     two = RiskExplorer(risk, pd.concat([a, b]), lang="zh", mode=mode)

@@ -380,7 +380,8 @@ class RiskExplorer:
         first = self.start(self.scored["probability"])
         # in whole percent: the box beside a slider of fractions showed "30%" and took "50" as 95%, and 5-point
         # steps listed 113 users more than the riskiest tenth
-        self.min_probability = w.IntSlider(value=round(first * 100), min=0, max=95, step=1, readout_format="d",
+        # up to 99%: a box that took 99 and showed 95 listed users below the probability typed
+        self.min_probability = w.IntSlider(value=round(first * 100), min=0, max=99, step=1, readout_format="d",
                                            continuous_update=False, description=L.t("vr_min_probability", lang),
                                              style=_STYLE, layout=w.Layout(width="420px"))
         start_note = w.HTML(f"<small>{L.t('vr_start', lang).format(p=f'{first:.0%}')}</small>")
@@ -407,7 +408,7 @@ class RiskExplorer:
         from ..analyses.churn_risk import TOP_SHARE
         if not len(probability):
             return 0.0
-        return float(min(np.floor(np.quantile(probability, 1 - TOP_SHARE) * 100) / 100, 0.95))
+        return float(min(np.floor(np.quantile(probability, 1 - TOP_SHARE) * 100) / 100, 0.99))
 
     @property
     def cut(self) -> float:

@@ -198,3 +198,23 @@ def test_a_target_the_team_did_not_set_is_marked_as_the_default(tmp_path):
                "target": 0.85, "target_default": True}
     assert key_numbers(metrics)[0]["value"] == "41.5% (target 85% · default)"
     assert key_numbers({**metrics, "target_default": False})[0]["value"] == "41.5% (target 85%)"
+
+
+def test_a_report_stopped_by_its_configuration_says_so_in_the_run_log(tmp_path):
+    """A cron reader looks in reports/run.log: a configuration that failed to load (a typo, an
+    unknown holiday country) wrote no line there, only stderr, which cron may not keep."""
+    import json
+    from conftest import run_cli
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "toolkit.yaml").write_text("data_dir: nowhere\nholiday_contry: GB\n")
+    proc = run_cli("report", cwd=tmp_path)
+    assert proc.returncode == 2 and "did you mean 'holiday_country'" in proc.stderr
+    line = json.loads((tmp_path / "reports" / "run.log").read_text().splitlines()[-1])
+    assert line["outcome"] == "failed" and "holiday_contry" in line["error"]
+    # the folder the file names, when it names one
+    (tmp_path / "out").mkdir()
+    (tmp_path / "toolkit.yaml").write_text("data_dir: nowhere\nreports_dir: out\nholiday_country: GB-EGN\n")
+    proc = run_cli("report", cwd=tmp_path)
+    assert proc.returncode == 2
+    line = json.loads((tmp_path / "out" / "run.log").read_text().splitlines()[-1])
+    assert line["outcome"] == "failed" and "'GB-EGN' is not known" in line["error"]

@@ -865,14 +865,35 @@ def _log_failed_start(ctx, data_dir, out, month, exc) -> None:
     from .report.runner import log_run
     try:
         out_dir = Path(out) if out else _cfg(ctx, data_dir=data_dir).reports_dir
-    except Exception:      # the configuration itself is what failed: no folder to log to
-        return
+    except Exception:      # the configuration itself is what failed: the folder it names, or the default
+        out_dir = _reports_dir_of_broken_config(ctx, data_dir)
+        if out_dir is None:
+            return
     if not Path(out_dir).is_dir():
         return
     text = " ".join(str(exc).split()) or type(exc).__name__
     log_run(Path(out_dir), {"started": datetime.now().isoformat(timespec="seconds"), "month": month,
                             "data_dir": str(data_dir or ""), "outcome": "failed", "error": text[:1000]},
             progress=lambda m: click.echo(m, err=True))
+
+
+def _reports_dir_of_broken_config(ctx, data_dir) -> Path | None:
+    """The reports folder of a configuration that cannot be loaded (an unknown setting, a bad
+    value): its ``reports_dir`` when the file still reads as YAML, else the default; None when
+    the file is not even YAML (nothing tells where its reports go)."""
+    import yaml
+    from .config import Config
+    path = find_config(ctx.obj.get("config_path"), data_dir=data_dir)
+    if path is None:
+        return Config().reports_dir
+    try:
+        values = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except Exception:
+        return None
+    given = values.get("reports_dir") if isinstance(values, dict) else None
+    if not given:
+        return Config().reports_dir
+    return Path(given) if Path(given).is_absolute() else Path(path).resolve().parent / given
 
 
 @main.command()

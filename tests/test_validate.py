@@ -21,6 +21,8 @@ def test_health_facts(tiny_dir):
     for needle in ("mystery_click", "duplicate row", "before registered_at", "later than now", "OK",
                    "users: with any event, offline signals included; not the MAU"):   # read as MAU in a trial
         assert needle in text
+    # what moves the entry: a qualifying event, not an offline signal (it said "the month of their first event")
+    assert "an offline-signal event does not" in text
 
 
 def test_cli_validate_prints_summary(tiny_dir):

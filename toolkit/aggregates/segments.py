@@ -34,7 +34,7 @@ from pathlib import Path
 
 from .. import queries
 from ..errors import ConfigError
-from ..data.store import source_stat
+from ..data.store import OPTIONAL, source_stat
 from .kept import cache_months
 
 UNKNOWN = "unknown"
@@ -79,7 +79,8 @@ def check_column(con, by: str, configured) -> str:
         raise ConfigError(f"{what}: there is no users table in the data folder (or it has no rows), so there is "
                           "nothing to break down by; add users.parquet (or .csv) with a column such as channel or city.")
     if by not in have or by in ("user_id", "registered_at"):
-        others = [c for c in have if c not in ("user_id", "registered_at", *offered)]
+        # nickname: a name per user, never a segment (and an empty column when the file has none)
+        others = [c for c in have if c not in ("user_id", "registered_at", *OPTIONAL["users"], *offered)]
         raise ConfigError(f"{what}: the users table has no column {by!r}. Breakdowns offered: "
                           f"{', '.join(offered) or 'none'} (segment_columns of the configuration)"
                           + (f"; its other columns ({', '.join(others)}) can be added to segment_columns." if others

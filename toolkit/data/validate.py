@@ -196,8 +196,9 @@ def validate(store: Store, *, now: datetime | None = None, signal_events=()) -> 
                           "They do not change who is active, but inflate event counts (times cut to the minute, as "
                           "Excel saves them, can make two real events equal).")
     if before[0]:
-        h.warnings.append(f"{before[0]:,} event(s) of {before[1]:,} user(s) happen before registered_at; those users "
-                          "enter in the month of their first event (documented in docs/methodology.md).")
+        h.warnings.append(f"{before[0]:,} event(s) of {before[1]:,} user(s) happen before registered_at; a qualifying "
+                          "event in a month before the registration's moves the user's entry to that month, an "
+                          "offline-signal event does not (documented in docs/methodology.md).")
     gaps = [month_str(date(m // 12, m % 12 + 1, 1))
             for m in inner_gaps(int(m[:4]) * 12 + int(m[5:7]) - 1 for m, *_ in h.per_month)]
     if gaps:
@@ -218,7 +219,7 @@ def validate(store: Store, *, now: datetime | None = None, signal_events=()) -> 
         s["users_without_row"] = orphans
         if orphans:
             h.warnings.append(f"{orphans:,} user(s) with events have no row in {store.sources['users'].describe()} "
-                              f"(e.g. user_id {example}): they enter in the month of their first event, and their "
+                              f"(e.g. user_id {example}): they enter in the month of their first qualifying event, and their "
                               "segment columns (channel, city) are unknown. Add their rows if the export missed them.")
     if s["future_events"]:
         h.warnings.append(f"{ev}: {s['future_events']:,} event(s) are later than now ({now:%Y-%m-%d %H:%M}, "

@@ -874,6 +874,12 @@ def test_a_holiday_near_the_months_end_is_provisional_until_the_weeks_after_it_a
     assert shown["daily users vs ordinary days"] == f"{row['lift']:.2f}x (provisional)"
     assert _this_month_sentence(row, "en").endswith(f"{row['ci_high']:.2f}; provisional until the weeks after it are in).")
     assert _this_month_sentence(row, "zh").endswith(";暂定,下月报告中可能变化)。")
+    # a window nobody was active in, with an interval wide enough to hold 1 (a handful of users): said in
+    # words, not "no clear change (0.00x, 95% interval 0.00-1.42)" beside the table's "no activity"
+    closed = row.copy()
+    closed["lift"], closed["ci_low"], closed["ci_high"] = 0.0, 0.0, 1.42
+    assert "no user was active on any of its days" in _this_month_sentence(closed, "en")
+    assert "无明显变化" not in _this_month_sentence(closed, "zh") and "没有活跃用户" in _this_month_sentence(closed, "zh")
 
 
 def test_a_holiday_bar_is_green_or_red_only_when_its_interval_says_so():

@@ -246,8 +246,9 @@ def _provisional(r, lang: str) -> str:
 
 
 def _this_month_sentence(r, lang: str) -> str:
-    """The report month's own holiday window in words, whichever way its interval points."""
-    if r["ci_low"] > 1 or r["ci_high"] < 1:
+    """The report month's own holiday window in words, whichever way its interval points (a
+    window without an active user in words too, never as "no clear change (0.00x)")."""
+    if r["lift"] == 0 or r["ci_low"] > 1 or r["ci_high"] < 1:
         return _holiday_sentence(r, "up" if r["ci_low"] > 1 else "down", lang, head="this")
     name = r["name_zh"] if lang == "zh" else r["name"]
     en, zh = _HEADS["this"]

@@ -41,7 +41,7 @@ interactive: bool = True  # show ipywidgets controls (reports run with False)
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from toolkit.analyses.churn_risk import churn_risk, risk_by
+from toolkit.analyses.churn_risk import churn_risk, risk_by, untested_words
 from toolkit.analyses.holiday_lift import daily_users
 from toolkit.analyses.ideas import ideas_file, month_ideas
 from toolkit.analyses.kpis import MIN_MONTHS, correlations, describe_pairs, monthly_kpis, strongest_pairs
@@ -104,7 +104,7 @@ ranked = month_ideas(lc, ctx.month, ideas_path, churn_after=ctx.churn_after, sta
 found = V.findings(summary, risk, change_words, ranked, lang, mode, by_tier=by_tier if risk is not None else None,
                    window=window)
 # the summary: the tiers, the expected churn and the most valuable tier's, and how far the model is to be trusted
-show_findings("value_risk", found, summary=found[:3] + [s for s in found[3:] if "AUC" in s])
+show_findings("value_risk", found, summary=found[:3] + V.model_trust(found[3:]))
 _ = V.record_value_risk(ctx, summary, risk, corr, ranked, mode)
 
 # %% [markdown] tags=["lang-en"]
@@ -146,6 +146,8 @@ else:
     display(Markdown(head))
     if V.training_note(risk, train_months, lang):      # a short history: fewer months than train_months
         display(Markdown(V.training_note(risk, train_months, lang)))
+    if risk.untested:                                   # a handful of users: no accuracy to read in the table
+        display(Markdown("⚠ " + untested_words(risk, lang)))
     display(styled(V.evaluation_table(risk.evaluation, lang, risk.month), lang, "churn_model"))
     fig, ax = plt.subplots(figsize=(5.5, 5))
     V.plot_calibration(risk.calibration, lang=lang, ax=ax)

@@ -233,3 +233,32 @@ def test_the_model_learns_only_from_months_with_events(tmp_path):
     one = pd.DataFrame({"mi": [24315, 24315], "inactive_next": [True, True]})
     with pytest.raises(ConfigError, match="every active user was inactive the month after"):
         _learnable(one)
+
+
+def test_a_model_tested_on_a_handful_of_users_is_said_to_be_untested(tmp_path):
+    """Fifteen users: the evaluation month's six active users, one of whom lapsed, gave an AUC
+    of 0.000 quoted on the summary as the model's accuracy beside the baseline's 0.500.  Too few
+    users who lapsed or stayed (under MIN_EVAL_EACH of either): no accuracy is quoted, no count is
+    read again, and the page, the summary and the command line say why."""
+    from toolkit.analyses.churn_risk import MIN_EVAL_EACH, describe
+    from toolkit.data.sample import generate_sample
+    from toolkit.report.value_risk import findings, model_trust
+    d = tmp_path / "data"
+    generate_sample(d, users=60, months=8, end="2026-10", seed=5)
+    lc = Lifecycle(open_store(d).con)
+    r = churn_risk(lc, "2026-10", churn_after=2, train_months=6, with_reasons=False)
+    n, k = r.untested
+    assert min(k, n - k) < MIN_EVAL_EACH and n == int(r.evaluation["users"].iloc[0])
+    assert r.read_as(r.expected_inactive, {"users": n, "predicted": 0.9, "observed": 0.1}) is None
+    en = findings(pd.DataFrame(columns=["tier", "users", "share", "revenue_share"]), r, [], None, "en", "rfm")
+    said = [s for s in en if s.startswith("Too few users to test the churn model")]
+    assert len(said) == 1 and f"of {r.eval_month}'s {n:,} active users, {k:,} were inactive" in said[0]
+    assert not any("AUC" in s for s in en) and model_trust(en) == said
+    zh = findings(pd.DataFrame(columns=["tier", "users", "share", "revenue_share"]), r, [], None, "zh", "rfm")
+    assert len(model_trust(zh)) == 1 and "AUC" not in "".join(zh)
+    assert "Too few users to test the churn model" in describe(r)
+    # enough users: the accuracy is quoted (the sample's 3,000 users)
+    big = tmp_path / "big"
+    generate_sample(big, users=3000, months=8, end="2026-10", seed=5)
+    rb = churn_risk(Lifecycle(open_store(big).con), "2026-10", churn_after=2, train_months=6, with_reasons=False)
+    assert rb.untested is None

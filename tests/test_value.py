@@ -325,8 +325,8 @@ def test_the_most_valuable_tier_at_risk_is_a_finding():
     from toolkit.analyses.churn_risk import ChurnRisk
     held = {"users": 6, "predicted": 0.40, "observed": 0.42}
     risk = SimpleNamespace(month="2026-10", eval_month="2026-09", chosen="boosting", evaluation=ev,
-                           expected_inactive=2.4, scores=scored, backtest=lambda: held,
-                           read_as=lambda e, b: ChurnRisk.read_as(None, e, b))
+                           expected_inactive=2.4, scores=scored, backtest=lambda: held, untested=None,
+                           read_as=lambda e, b: ChurnRisk.read_as(SimpleNamespace(untested=None), e, b))
     summary = pd.DataFrame(columns=["tier", "users", "share", "revenue_share"])
     en = findings(summary, risk, [], None, "en", "rfm", by_tier=by_tier)
     assert en[:2] == ["About 2 of this month's 6 active users are expected to be inactive next month (2026-11).",

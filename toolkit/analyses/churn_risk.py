@@ -60,6 +60,9 @@ WORDS = {  # feature -> (English, Chinese), the reasons in words
     "state": ("lifecycle state", "用户分群"),
 }
 TOP_SHARE = 0.10
+# the evaluation month's users who went inactive, and who stayed active, needed (each) for the model's accuracy
+# there to be quoted: six users of whom one lapsed gave an AUC of 0.000, read as a verdict
+MIN_EVAL_EACH = 20
 CALIBRATION_POINTS = 5   # predicted and observed shares this many points apart: an expected count is read again (read_as)
 REASON_MIN = 0.01          # a reason raises the probability by at least one point (smaller lifts are the model's noise)
 MAX_TRAIN_ROWS = 300_000   # a fit learns from at most this many user-months (a random draw, fixed seed)
@@ -187,10 +190,21 @@ class ChurnRisk:
         ``CALIBRATION_POINTS`` or more (in whole percent as shown); None when they held (or
         nothing to judge by).  The UK shop's 884 expected of 1,664 customers: on its evaluation
         month 59% were predicted and 54% went quiet, so about 814."""
-        if not back["users"] or not back["predicted"] or np.isnan(back["predicted"]):
+        if self.untested or not back["users"] or not back["predicted"] or np.isnan(back["predicted"]):
             return None
         gap = round(back["predicted"] * 100) - round(back["observed"] * 100)
         return expected * back["observed"] / back["predicted"] if abs(gap) >= CALIBRATION_POINTS else None
+
+    @property
+    def untested(self) -> tuple[int, int] | None:
+        """(active users, of them inactive the month after) of the evaluation month when fewer than
+        ``MIN_EVAL_EACH`` went inactive or stayed active: too few to measure the model on, so its
+        accuracy is not quoted and its counts are not read again; None when enough."""
+        ev = self.evaluation
+        if ev is None or not len(ev):
+            return None
+        n, k = int(ev["users"].iloc[0]), int(ev["observed"].iloc[0])
+        return (n, k) if min(k, n - k) < MIN_EVAL_EACH else None
 
     @property
     def expected_inactive(self) -> float:
@@ -524,6 +538,17 @@ def user_risk(lc, month: str, *, churn_after: int = 2, rules: pd.DataFrame | Non
     return df.sort_values(["probability", "user_id"], ascending=[False, True], ignore_index=True), r
 
 
+def untested_words(r: ChurnRisk, lang: str = "en") -> str:
+    """The sentence said instead of the model's accuracy when :attr:`ChurnRisk.untested`."""
+    n, k = r.untested
+    if lang == "zh":
+        return (f"用户太少,无法检验流失预警模型:评估月 {r.eval_month} 的 {n:,} 位活跃用户中 {k:,} 人次月不活跃"
+                f"(次月不活跃与仍活跃的用户各需至少 {MIN_EVAL_EACH} 人才能衡量其准确度);其概率未经检验,仅供参考。")
+    return (f"Too few users to test the churn model: of {r.eval_month}'s {n:,} active users, {k:,} were inactive the "
+            f"month after (at least {MIN_EVAL_EACH} who lapsed and {MIN_EVAL_EACH} who stayed are needed to measure "
+            "its accuracy); its probabilities are untested.")
+
+
 def describe(r: ChurnRisk, asked: int | None = None) -> str:
     """The evaluation in a few lines (for the CLI); ``asked``: the months of training asked for,
     said when the data hold fewer before the evaluation month."""
@@ -538,6 +563,8 @@ def describe(r: ChurnRisk, asked: int | None = None) -> str:
     for _, e in r.evaluation.iterrows():
         lines.append(f"  {e['model']:<9} AUC {e['auc']:.3f}, top 10%: precision {e['precision_top']:.1%}, "
                      f"recall {e['recall_top']:.1%}; calibration gap {e['calibration_error'] * 100:.1f} points")
+    if r.untested:
+        lines.append(untested_words(r, "en"))
     base = float(r.evaluation["base_rate"].iloc[0])
     lines.append(f"  (of all {r.eval_month}'s active users, {base:.1%} were inactive the month after: the precision "
                  "of a list drawn at random)")

@@ -167,6 +167,12 @@ def training_note(risk, train_months: int, lang: str) -> str | None:
             f"{train_months}): with this little history, read the scores as rough.")
 
 
+def model_trust(found: list[str]) -> list[str]:
+    """The findings that say how far the churn model is to be trusted (its accuracy, or that it
+    could not be tested): the summary page quotes them."""
+    return [s for s in found if "AUC" in s or s.startswith(("Too few users to test", "用户太少,无法检验"))]
+
+
 def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=None,
              window: int | None = None) -> list[str]:
     # pairs_words: the KPI pairs of month-on-month changes in words (describe_pairs(changes=True)):
@@ -221,13 +227,17 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=N
                        f"{r['mean_probability']:.0%}{scaled}).")
         ev = risk.evaluation.set_index("model")
         c, b = ev.loc[risk.chosen], ev.loc["baseline"]
-        out.append((f"流失预警模型({model(risk.chosen, lang)})在 {risk.eval_month} 的样本外 AUC 为 {c['auc']:.3f},"
-                    f"仅按最近活跃的基线为 {b['auc']:.3f};风险最高的 10% 用户中 {c['precision_top']:.1%} 次月未活跃"
-                    f"(基线选出的 10% 中为 {b['precision_top']:.1%},全部活跃用户中为 {c['base_rate']:.1%})。") if zh else
-                   (f"The churn model ({model(risk.chosen, lang)}) scored an out-of-time AUC of {c['auc']:.3f} on "
-                    f"{risk.eval_month}, against {b['auc']:.3f} for recency alone; of its riskiest 10%, "
-                    f"{c['precision_top']:.1%} were inactive the month after, against {b['precision_top']:.1%} of "
-                    f"recency's riskiest 10% and {c['base_rate']:.1%} of all active users."))
+        if risk.untested:       # an AUC of six users read as a verdict
+            from ..analyses.churn_risk import untested_words
+            out.append(untested_words(risk, lang))
+        else:
+                out.append((f"流失预警模型({model(risk.chosen, lang)})在 {risk.eval_month} 的样本外 AUC 为 {c['auc']:.3f},"
+                        f"仅按最近活跃的基线为 {b['auc']:.3f};风险最高的 10% 用户中 {c['precision_top']:.1%} 次月未活跃"
+                        f"(基线选出的 10% 中为 {b['precision_top']:.1%},全部活跃用户中为 {c['base_rate']:.1%})。") if zh else
+                       (f"The churn model ({model(risk.chosen, lang)}) scored an out-of-time AUC of {c['auc']:.3f} on "
+                        f"{risk.eval_month}, against {b['auc']:.3f} for recency alone; of its riskiest 10%, "
+                        f"{c['precision_top']:.1%} were inactive the month after, against {b['precision_top']:.1%} of "
+                        f"recency's riskiest 10% and {c['base_rate']:.1%} of all active users."))
     out += pairs_words[:1]
     if ranked is not None and len(ranked):
         r = ranked.iloc[0]

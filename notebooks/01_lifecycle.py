@@ -43,7 +43,7 @@ from IPython.display import Markdown, display
 
 from toolkit.report.context import open_report
 from toolkit.analyses.decomposition import decomposition, mau_bridge, transitions
-from toolkit.report.findings import active_rate_trend, lifecycle_findings, segment_finding
+from toolkit.report.findings import active_rate_trend, lifecycle_findings, segment_finding, small_numbers_note
 from toolkit.analyses.planning import last_months_plan, make_plan
 from toolkit.analyses.value import monthly_revenue
 from toolkit.report.plots import plot_active_rate, plot_bridge, plot_rates, plot_states, plot_transitions, use_cjk_font
@@ -83,6 +83,9 @@ findings = lifecycle_findings(monthly, ctx.month, ctx.target, lang, default_targ
 campaigns = ctx.store.con.execute("SELECT * FROM campaigns").df()   # a trend or a best month may start at one
 trend = active_rate_trend(monthly, ctx.month, lang, campaigns=campaigns)  # a slide over months no month's change shows
 # the summary page quotes the trend and the flow line (its table has the first line's numbers)
+small = small_numbers_note(monthly, ctx.month, lang)    # a few users: the findings and the plan below are rough
+if small:
+    display(Markdown(f"**⚠ {small}**"))
 show_findings("lifecycle", findings[:1] + trend + findings[1:], summary=trend + findings[1:2])
 revenue = monthly_revenue(ctx.store.con)     # each month's orders, when the data have them (else empty)
 _ = record(ctx, monthly, revenue)

@@ -28,10 +28,12 @@ def test_largest_movements_on_few_users_carry_a_small_numbers_caveat(tmp_path):
     the largest movements; with thousands of users it says nothing of the kind."""
     page = write_month_index(_month_folder(tmp_path / "a", [20, 15]), "2025-12", tmp_path).read_text(encoding="utf-8")
     assert "Largest movements" in page or "largest" in page.lower()
-    assert "Small numbers: with 15 active users this month" in page, page
+    # how large a chance move can be: 2 standard errors of two shares of 50% of 15 users, 37 points (it said
+    # "several points" beside a 25-point move of 8 users)
+    assert "Small numbers: with 15 active users this month, moves of up to about 37 points" in page, page
     zh = write_month_index(_month_folder(tmp_path / "b", [20, 15], "zh"), "2025-12", tmp_path, "zh").read_text(
         encoding="utf-8")
-    assert "样本较小:本月活跃用户仅 15 人" in zh
+    assert "样本较小:本月活跃用户仅 15 人,月度之间约 37 个百分点以内" in zh
     big = write_month_index(_month_folder(tmp_path / "c", [5000, 4000]), "2025-12", tmp_path).read_text(
         encoding="utf-8")
     assert "Small numbers" not in big
@@ -291,3 +293,26 @@ def test_a_rates_move_within_chance_is_no_movement_and_revenue_is_one():
     assert lifecycle_findings(monthly, "2026-10", 0.85, "en")[-1] == (
         "No rate moved beyond ordinary month-to-month variation (the largest move: wake rate 44.1% → 45.4%, "
         "+1.3 points).")
+
+
+def test_the_lifecycle_page_says_its_numbers_are_small_and_names_the_base_of_an_ordinary_move():
+    """Eight active users: the lifecycle page had no caveat (only the summary had), and its rates
+    finding called a wake rate of a few dormant users going 25% -> 50% ordinary variation without
+    saying how few."""
+    import pandas as pd
+    from toolkit.report.findings import lifecycle_findings, small_numbers_note
+    # wake rate: woken / last month's dormant: 1 of 4 in September, 2 of 4 in October
+    monthly = pd.DataFrame({"month": ["2025-08", "2025-09", "2025-10"], "mau": [7, 7, 8], "cumulative": [13, 14, 15],
+                            "active_rate": [7 / 13, 0.5, 8 / 15], "new": [1, 1, 1], "new_retained": [1, 1, 1],
+                            "active": [4, 3, 3], "woken": [0, 1, 2], "returned": [1, 1, 1], "dormant": [4, 4, 2],
+                            "churned": [2, 3, 4], "retention_new": [1.0, 1.0, 1.0], "retention_old": [0.6, 0.6, 0.6],
+                            "wake_rate": [0.0, 0.25, 0.5], "return_rate": [0.5, 0.5, 1 / 3]})
+    assert "moves of up to about 50 points" in small_numbers_note(monthly, "2025-10", "en")
+    assert "约 50 个百分点以内" in small_numbers_note(monthly, "2025-10", "zh")
+    text = " ".join(lifecycle_findings(monthly, "2025-10", 0.3, "en"))
+    assert "No rate moved beyond ordinary month-to-month variation" in text
+    assert "+25.0 points, on a base of only 4 users)" in text, text
+    zh = " ".join(lifecycle_findings(monthly, "2025-10", 0.3, "zh"))
+    assert "基数仅 4 人" in zh
+    big = monthly.assign(mau=[700, 700, 800])
+    assert small_numbers_note(big, "2025-10", "en") is None

@@ -83,17 +83,42 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
             r = rates.loc[rates["d"].abs().idxmax()]
             d = L.shown_change(r["rate_now"], r["rate_prev"])
             clear = _beyond_chance(monthly, month, r["rate"])
+            base = _pool(monthly, month, r["rate"])      # "normal variation" of 25 points needs its few users said
             if lang == "zh":
                 out.append(f"变化最大的指标是{L.rate(r['rate'], lang)}:{_pct(r['rate_prev'])} → {_pct(r['rate_now'])}"
                            f"({d:+.1f} 个百分点)。" if clear else
                            f"各项比率的变化都在月度正常波动之内(变化最大的是{L.rate(r['rate'], lang)}:"
-                           f"{_pct(r['rate_prev'])} → {_pct(r['rate_now'])},{d:+.1f} 个百分点)。")
+                           f"{_pct(r['rate_prev'])} → {_pct(r['rate_now'])},{d:+.1f} 个百分点"
+                           + (f",基数仅 {base:,} 人" if base is not None else "") + ")。")
             else:
                 out.append(f"The rate that changed most was {L.rate(r['rate'], lang)}: {_pct(r['rate_prev'])} → "
                            f"{_pct(r['rate_now'])} ({d:+.1f} points)." if clear else
                            "No rate moved beyond ordinary month-to-month variation (the largest move: "
-                           f"{L.rate(r['rate'], lang)} {_pct(r['rate_prev'])} → {_pct(r['rate_now'])}, {d:+.1f} points).")
+                           f"{L.rate(r['rate'], lang)} {_pct(r['rate_prev'])} → {_pct(r['rate_now'])}, {d:+.1f} points"
+                           + (f", on a base of only {base:,} user{'s' if base != 1 else ''}" if base is not None else "")
+                           + ").")
     return out
+
+
+def _pool(monthly: pd.DataFrame, month: str, rate: str) -> int | None:
+    """The users ``rate`` of ``month`` is a share of (its pool), when fewer than ``SMALL_MAU``
+    (a base worth naming beside a move called ordinary), else None."""
+    from ..analyses.lifecycle import rate_pools
+    from .summary import SMALL_MAU
+    need = {"cumulative", "new_retained", "active", "woken", "returned", "new", "dormant", "churned"}
+    if not need <= set(monthly.columns):
+        return None
+    m = monthly.reset_index(drop=True)
+    n = int(rate_pools(m)[rate].iloc[int(m.index[m["month"] == month][0])])
+    return n if n < SMALL_MAU else None
+
+
+def small_numbers_note(monthly: pd.DataFrame, month: str, lang: str) -> str | None:
+    """The summary page's small-numbers caveat for the lifecycle page (its findings and plan rest
+    on the same few users), or None with ``SMALL_MAU`` active users or more."""
+    from .summary import few_users_note
+    row = monthly[monthly["month"] == month]
+    return few_users_note(float(row["mau"].iloc[0]), lang) if len(row) else None
 
 
 def _beyond_chance(monthly: pd.DataFrame, month: str, rate: str) -> bool:

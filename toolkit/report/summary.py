@@ -29,9 +29,11 @@ HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": 
         "means_revenue": ("the amount of this month's orders.", "本月订单金额合计。"),
         "no_yoy": ("vs last year: the data start in {first}, less than a year before this month.",
                    "同比:数据从 {first} 开始,不足一年,暂无同比。"),
-        "few_users": ("Small numbers: with {mau:,} active users this month, moves of several points from one month "
-                      "to the next are ordinary chance; read them as direction, not size.",
-                      "样本较小:本月活跃用户仅 {mau:,} 人,月度之间几个百分点的变化属于正常波动,只宜看方向,不宜看幅度。")}
+        "few_users": ("Small numbers: with {mau:,} active users this month, moves of up to about {points} points from "
+                      "one month to the next can be chance (more in a rate of fewer users); read them as direction, "
+                      "not size.",
+                      "样本较小:本月活跃用户仅 {mau:,} 人,月度之间约 {points} 个百分点以内的变化都可能只是偶然"
+                      "(用户更少的比率更甚),只宜看方向,不宜看幅度。")}
 
 
 def _h(key, lang):
@@ -104,6 +106,17 @@ def key_numbers(metrics: dict) -> list[dict]:
 
 SMALL_MAU = 200      # below it, the largest movements come with a small-numbers caveat
 MOVE_Z = 2.0         # a rate's move counts as a movement at this many standard errors of the difference
+
+
+def few_users_note(mau, lang: str) -> str | None:
+    """The small-numbers caveat of a month with fewer than ``SMALL_MAU`` active users, with the
+    move a rate of that many users can make by chance (``MOVE_Z`` standard errors of the difference
+    of two shares of 50%, the widest): about 50 points at 8 users, 10 at 199 (it said "several
+    points" beside a 25-point move of 8 users); None for more users."""
+    if not _num(mau) or not 0 < mau < SMALL_MAU:
+        return None
+    points = round(MOVE_Z * math.sqrt(0.5 / mau) * 100)
+    return _h("few_users", lang).format(mau=int(mau), points=points)
 
 
 def beyond_chance(a: float, b: float, n_a: float, n_b: float, z: float = MOVE_Z) -> bool:
@@ -206,8 +219,9 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
         if moves:
             parts.append(f"<h2>{e(_h('moves', lang))}</h2><ol>" + "".join(f"<li>{e(x)}</li>" for x in moves) + "</ol>")
             mau = lc["series"]["mau"][lc["months"].index(lc["month"])]
-            if _num(mau) and mau < SMALL_MAU:     # a few users: moves of several points are ordinary noise
-                parts.append(f"<p class='meta'>{e(_h('few_users', lang).format(mau=int(mau)))}</p>")
+            note = few_users_note(mau, lang)      # a few users: moves of many points are ordinary noise
+            if note:
+                parts.append(f"<p class='meta'>{e(note)}</p>")
     else:
         parts += found_parts
     parts.append(f"<h2>{e(_h('sections', lang))}</h2><ul>")

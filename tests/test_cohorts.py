@@ -108,6 +108,17 @@ def test_small_segments_are_other_in_charts_only(lc):
     assert g["mau"].tolist() == lc.monthly(2)["mau"].tolist()
     c = group_small(cohort_table(lc, by="channel", counts=True), min_users=3)
     assert c.set_index("cohort")["size"].to_dict() == {"2025-01": 3, "2025-02": 1, "2025-03": 1}
+    # every segment merged: the one line is the whole, and its legend says so (it read "other (small segments)",
+    # the total, with no word that every channel was in it)
+    from toolkit.report.cohort_plots import plot_segment_rate, plot_segment_retention, retention_curves
+    ax = plot_segment_rate(s, "channel", min_users=3, lang="en")
+    assert [x.get_text() for x in ax.get_legend().get_texts()] == [
+        "all together: every segment is under the charts' minimum of users (the table has each)"]
+    curves = retention_curves(cohort_table(lc, by="channel", counts=True), min_users=3)
+    ax = plot_segment_retention(curves, "channel", lang="zh")
+    assert [x.get_text() for x in ax.get_legend().get_texts()] == ["全部合并:每个细分的用户数都低于图表下限(表格中有各细分)"]
+    ax = plot_segment_rate(s, "channel", min_users=2, lang="en")       # a merge of some: 'other' as before
+    assert "all together" not in " ".join(x.get_text() for x in ax.get_legend().get_texts())
 
 
 def test_breakdown_by_a_column_that_is_not_offered(lc):

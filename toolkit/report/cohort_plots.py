@@ -25,8 +25,11 @@ def _gap(column: str, lang: str) -> str:
     return "" if lang == "zh" and not column[:1].isascii() else " "
 
 
-def segment_label(name, lang: str = "zh") -> str:
-    """A segment's name as shown: the data's value, or the words for 'unknown' and 'other'."""
+def segment_label(name, lang: str = "zh", *, alone: bool = False) -> str:
+    """A segment's name as shown: the data's value, or the words for 'unknown' and 'other';
+    ``alone``: 'other' is every segment (each was small), the whole drawn as one line."""
+    if alone and name == OTHER:
+        return L.t("segment_all_small", lang)
     return {UNKNOWN: L.t("segment_unknown", lang), OTHER: L.t("segment_other", lang)}.get(name, str(name))
 
 
@@ -91,8 +94,9 @@ def plot_segment_rate(seg_monthly: pd.DataFrame, by: str, *, rate="active_rate",
         skip = without_history(whole)
         df = df[~df["month"].isin(skip)]
         note_left_out(ax, skip, lang)
+    alone = set(df["segment"]) == {OTHER}      # every segment small: the line is the whole, said in the legend
     for seg, g in df.groupby("segment", sort=False):
-        ax.plot(g["month"], g[rate], marker=".", label=segment_label(seg, lang), **kwargs)
+        ax.plot(g["month"], g[rate], marker=".", label=segment_label(seg, lang, alone=alone), **kwargs)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.tick_params(axis="x", rotation=90)
     column = L.segment_column(by, lang, names)     # one form for every rate: 月活率,按渠道 / new-user retention by ...
@@ -126,8 +130,10 @@ def plot_segment_retention(curves: pd.DataFrame, by: str, *, lang="zh", names: d
     ``names`` as in :func:`plot_segment_rate`."""
     ax = _ax(ax, (9, 4))
     ages = _ages(curves)[:max_age + 1]
+    alone = set(curves["segment"]) == {OTHER}
     for _, r in curves.iterrows():
-        ax.plot(range(len(ages)), r[ages].to_numpy(dtype=float), marker=".", label=segment_label(r["segment"], lang),
+        ax.plot(range(len(ages)), r[ages].to_numpy(dtype=float), marker=".",
+                label=segment_label(r["segment"], lang, alone=alone),
                 **kwargs)
     ax.set_xticks(range(len(ages)), [a[1:] for a in ages])
     ax.set_xlabel(L.t("months_since_entry", lang))

@@ -93,6 +93,8 @@ TEXT = {
     "segment_column_city": ("City", "城市"),
     "segment_behind_finding": ("{column}: the table behind the finding above", "按{column}细分(上面发现所依据的表)"),
     "segment_other": ("other (small segments)", "其他(小细分合并)"),
+    "segment_all_small": ("all together: every segment is under the charts' minimum of users (the table has each)",
+                          "全部合并:每个细分的用户数都低于图表下限(表格中有各细分)"),
     "segment_retention": ("Share of the cohort active, by months since entry, by", "同期用户留存曲线,按"),
     "no_segments": ("No users column to break down by: segment_columns of the configuration names none that the "
                     "users table has.", "没有可用于细分的用户字段:配置 segment_columns 中的字段在用户表中都不存在。"),

@@ -88,3 +88,18 @@ def test_the_jargon_a_manager_met_on_the_pages_is_in_their_glossary(lang):
     assert "AARRR" in periods and ("双重差分" if zh else "difference-in-differences") in periods
     assert ("逻辑回归" if zh else "logistic regression") in value and ("梯度提升树" if zh else "gradient boosting") in value
     assert "Spearman" in value and "Pearson" in value and "-1" in value
+
+
+def test_the_rates_chart_shows_points_at_0_and_100_percent_and_a_lone_month():
+    """A new-user retention of 100% sat half on the frame, 0% on the axis, and a rate of one month
+    between months without one was a dot too small to see (fifteen hand-made users)."""
+    import numpy as np
+    import pandas as pd
+    mo = pd.DataFrame({"month": ["2025-06", "2025-07", "2025-08"], "retention_new": [np.nan, 1.0, np.nan],
+                       "retention_old": [0.0, 0.5, 0.6], "wake_rate": [0.2, 0.0, 0.3], "return_rate": [0.1, 0.2, 1.0]})
+    fig, ax = plt.subplots()
+    plot_rates(mo, lang="en", ax=ax)
+    low, high = ax.get_ylim()
+    assert low < 0 and high > 1
+    assert all(line.get_marker() == "o" and line.get_markersize() >= 4 for line in ax.get_lines())
+    plt.close(fig)

@@ -100,12 +100,13 @@ def plot_bridge(bridge, *, lang="zh", ax=None, **kwargs):
 
 
 def plot_rates(monthly, *, lang="zh", ax=None, **kwargs):
-    """The four rates over time, one line each."""
+    """The four rates over time, one line each; a rate of one month between months without it (no
+    pool) is a dot that must be seen, and 0% and 100% sit inside the frame, not half on it."""
     ax = _ax(ax)
     for r in RATES:
-        ax.plot(monthly["month"], monthly[r], marker=".", label=L.rate(r, lang), **kwargs)
+        ax.plot(monthly["month"], monthly[r], marker="o", markersize=4, label=L.rate(r, lang), **kwargs)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylim(0, 1)
+    ax.set_ylim(-0.03, 1.03)
     ax.set_title(L.t("four_rates", lang))
     ax.tick_params(axis="x", rotation=90)
     ax.legend(ncol=2, fontsize=8)

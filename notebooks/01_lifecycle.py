@@ -149,7 +149,7 @@ plt.show()
 # %%
 counts, shares = transitions(ctx.lifecycle, ctx.month, ctx.churn_after)
 fig, ax = plt.subplots(figsize=(9, 5.5))
-plot_transitions(shares, lang=lang, ax=ax)
+plot_transitions(shares, counts=counts, lang=lang, ax=ax)
 plt.show()
 
 # %% [markdown] tags=["lang-en"]

@@ -103,3 +103,15 @@ def test_the_rates_chart_shows_points_at_0_and_100_percent_and_a_lone_month():
     assert low < 0 and high > 1
     assert all(line.get_marker() == "o" and line.get_markersize() >= 4 for line in ax.get_lines())
     plt.close(fig)
+
+
+def test_the_transition_rows_name_their_users():
+    """A row of one user read 100%, like a row of thousands: each row names how many users it holds."""
+    import pandas as pd
+    states = ["new", "active"]
+    counts = pd.DataFrame([[3, 0], [0, 0], [1, 1]], index=["not entered", "new", "active"], columns=states)
+    shares = counts.div(counts.sum(axis=1).where(lambda s: s > 0), axis=0)
+    fig, ax = plt.subplots()
+    plot_transitions(shares, counts=counts, lang="en", ax=ax)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["new (0)", "active (2)"]
+    plt.close(fig)

@@ -126,12 +126,15 @@ def label_heatmap(ax, xlabel: str | None = None, ylabel: str | None = None):
     return ax
 
 
-def plot_transitions(shares, *, lang="zh", ax=None, **kwargs):
+def plot_transitions(shares, *, counts=None, lang="zh", ax=None, **kwargs):
     """Heatmap of the transition matrix (row shares from ``decomposition.transitions``), without
-    the row of users not yet entered: every one of them is new by definition (100%, always)."""
+    the row of users not yet entered: every one of them is new by definition (100%, always).
+    ``counts`` (the matrix of counts beside the shares): each row's users named with its state,
+    so that a 100% of one user is not read as a 100% of thousands."""
     ax = _ax(ax, (8, 5))
     data = shares.drop(index="not entered", errors="ignore").copy()
-    data.index = [L.state(s, lang) for s in data.index]
+    totals = None if counts is None else counts.sum(axis=1)
+    data.index = [L.state(s, lang) + ("" if totals is None else f" ({int(totals.get(s, 0)):,})") for s in data.index]
     data.columns = [L.state(s, lang) for s in data.columns]
     sns.heatmap(data, annot=True, fmt=".0%", cmap="Blues", vmin=0, vmax=1, cbar=False, ax=ax, **kwargs)
     ax.set_title(L.t("transitions", lang))

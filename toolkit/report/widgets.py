@@ -80,8 +80,8 @@ def lifecycle_figures(ctx, month: str, churn_after: int, monthly=None) -> dict:
     _mark_month(plot_rates(monthly, lang=lang, ax=ax), month)
     out["rates"] = fig
     fig, ax = plt.subplots(figsize=(8, 5))
-    _, shares = transitions(ctx.lifecycle, month, churn_after)
-    plot_transitions(shares, lang=lang, ax=ax)
+    counts, shares = transitions(ctx.lifecycle, month, churn_after)
+    plot_transitions(shares, counts=counts, lang=lang, ax=ax)
     ax.set_title(f"{ax.get_title()} · {month}")
     out["transitions"] = fig
     return out

@@ -213,3 +213,15 @@ def test_the_retention_heatmap_says_when_it_shows_only_the_last_cohorts():
     assert "最近 4 个进入月份(共 6 个" in plot_cohort_heatmap(table, lang="zh", last=4).get_title()
     assert "\n" not in plot_cohort_heatmap(table, lang="en", last=12).get_title()
     plt.close("all")
+
+
+def test_the_layer_cake_steps_month_by_month(lc):
+    """A cohort's layer began as a wedge in the month before it existed (the area was drawn as a
+    slope between months): each month is a step, its edges half-way between months."""
+    import matplotlib.pyplot as plt
+    from toolkit.report.cohort_plots import plot_layer_cake
+    fig, ax = plt.subplots()
+    plot_layer_cake(layer_cake(lc), lang="en", ax=ax)
+    xs = [x for c in ax.collections for p in c.get_paths() for x in p.vertices[:, 0]]
+    assert any(abs(x % 1 - 0.5) < 1e-9 for x in xs)
+    plt.close(fig)

@@ -66,8 +66,10 @@ def plot_cohort_heatmap(table: pd.DataFrame, *, lang="zh", ax=None, last: int = 
 
 def plot_layer_cake(cake: pd.DataFrame, *, lang="zh", ax=None, last: int = 12, **kwargs):
     """Active users per month stacked by entry cohort (:func:`toolkit.analyses.cohorts.layer_cake`);
-    cohorts before the last ``last`` are one layer ("earlier")."""
+    cohorts before the last ``last`` are one layer ("earlier").  Each month is a step (a month's
+    users are one number, not a slope from the month before: a June cohort began as a wedge in May)."""
     ax = _ax(ax, (11, 4.5))
+    kwargs.setdefault("step", "mid")
     cohorts = [c for c in cake.columns if c != "month"]
     recent, early = cohorts[-last:], cohorts[:-last]
     layers = ([(L.t("earlier_cohorts", lang), cake[early].sum(axis=1).to_numpy())] if early else []) + \

@@ -284,6 +284,24 @@ def test_export_users_xlsx_and_csv(sample_dir, tmp_path):
     assert bad.returncode == 2 and ".xlsx" in bad.stderr
 
 
+def test_user_detail_names_the_same_event_every_run_when_two_share_the_last_second(tmp_path):
+    """Two events (or two orders) at the same last second: the last action was either, so two runs
+    (and the two engines) named different ones for 83 users of the sample.  The name last in
+    alphabetical order (the larger amount) is taken, in every category and across them."""
+    rows = [("T", "2025-03-20 09:00:00", "remote_unlock"), ("T", "2025-03-20 09:00:00", "article_view"),
+            ("T", "2025-03-20 09:00:00", "post_view"), ("U", "2025-03-05 10:00:00", "app_open")]
+    write_table(tmp_path, "events", pd.DataFrame({"user_id": [r[0] for r in rows], "event_name": [r[2] for r in rows],
+                                                  "event_time": pd.to_datetime([r[1] for r in rows])}))
+    write_table(tmp_path, "feature_map", FEATURES, fmt="csv")
+    write_table(tmp_path, "orders", pd.DataFrame({"user_id": ["T", "T"], "amount": [5.0, 30.0], "item": ["a", "b"],
+                                                  "order_time": pd.to_datetime(["2025-03-20 09:00"] * 2)}))
+    for _ in range(3):        # a fresh store each time: no cached answer
+        d = user_detail(Lifecycle(open_store(tmp_path).con), "2025-03", core_category="car_control").set_index("user_id")
+        assert d.loc["T", "last_event"] == "remote_unlock"            # > post_view > article_view
+        assert d.loc["T", "last_feature"] == "remote_unlock" and d.loc["T", "last_core_event"] == "remote_unlock"
+        assert d.loc["T", "last_order_amount"] == 30.0
+
+
 def test_user_detail_by_hand(pref_dir):
     write_table(pref_dir, "users", pd.DataFrame({"user_id": ["A", "B", "C"], "nickname": ["阿A", "B", "C"],
                                                  "registered_at": pd.to_datetime(["2025-01-01", "2024-11-01",

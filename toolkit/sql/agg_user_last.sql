@@ -4,11 +4,13 @@
 -- the month, and kept beside the month's other aggregates.
 --   last_q_time, last_q_event   the last qualifying event (time, name)
 --   last_time, last_event       the last event of any kind
+-- Two events at the same last time: the name last in alphabetical order (arg_max of the time
+-- alone picked either, so two runs, or the two engines, named different events).
 SELECT user_id, mi, category,
-       max(event_time) FILTER (WHERE q)                  AS last_q_time,
-       arg_max(event_name, event_time) FILTER (WHERE q)  AS last_q_event,
-       max(event_time)                                   AS last_time,
-       arg_max(event_name, event_time)                   AS last_event
+       max(event_time) FILTER (WHERE q)                                                       AS last_q_time,
+       arg_max(event_name, struct_pack(t := event_time, n := event_name)) FILTER (WHERE q)  AS last_q_event,
+       max(event_time)                                                                        AS last_time,
+       arg_max(event_name, struct_pack(t := event_time, n := event_name))                   AS last_event
 FROM (
     SELECT user_id, event_time, event_name,
            year(event_time) * 12 + month(event_time) - 1 AS mi,

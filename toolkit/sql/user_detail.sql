@@ -5,13 +5,17 @@
 --   drove_3m                          an offline-signal event in the window (是否开车)
 --   last_feature / last_feature_time  the last qualifying event with a feature category (last page or feature used)
 --   last_core_event / _time           the last event of category $core_category (e.g. 最近一次控车功能)
+-- Events at the same last time: the name last in alphabetical order (agg_user_last.sql), the same
+-- every run.
 WITH last AS (
     SELECT user_id,
            max(last_q_time)                                                         AS last_active_time,
-           arg_max(last_q_event, last_q_time)                                       AS last_event,
-           arg_max(last_q_event, last_q_time) FILTER (WHERE category IS NOT NULL)   AS last_feature,
+           arg_max(last_q_event, struct_pack(t := last_q_time, n := last_q_event))  AS last_event,
+           arg_max(last_q_event, struct_pack(t := last_q_time, n := last_q_event))
+               FILTER (WHERE category IS NOT NULL)                                  AS last_feature,
            max(last_q_time) FILTER (WHERE category IS NOT NULL)                     AS last_feature_time,
-           arg_max(last_event, last_time) FILTER (WHERE category = $core_category)  AS last_core_event,
+           arg_max(last_event, struct_pack(t := last_time, n := last_event))
+               FILTER (WHERE category = $core_category)                             AS last_core_event,
            max(last_time) FILTER (WHERE category = $core_category)                  AS last_core_time
     FROM agg_user_last
     WHERE mi < $end_mi

@@ -319,6 +319,27 @@ def test_a_spark_build_prints_the_toolkit_lines_only(tmp_path):
     assert any(x.startswith("Aggregates in") and "Spark session start:" in x for x in lines), lines
 
 
+def test_the_readme_spark_submit_command_runs(tmp_path):
+    """The README's `spark-submit .../toolkit/__main__.py build` (its master local instead of
+    yarn) crashed on the file's relative import: spark-submit runs a script, not a module."""
+    import re
+    import subprocess
+    import sys
+    from toolkit.data.sample import generate_sample
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"spark-submit --master yarn (.*?)\n\s*\"\$\(python -c '(.*?)'\)/__main__.py\" build", readme)
+    assert shown, "the README's spark-submit command"
+    data = tmp_path / "data"
+    generate_sample(data, users=200, months=3, end="2026-10", seed=3)
+    folder = subprocess.run([sys.executable, "-c", shown.group(2)], capture_output=True, text=True).stdout.strip()
+    submit = Path(sys.executable).parent / "spark-submit"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run([str(submit), "--master", "local[1]", f"{folder}/__main__.py", "--engine", "spark", "build",
+                           str(data)], capture_output=True, text=True, cwd=tmp_path, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr and re.search(r"Aggregates in .*3 months, 3 computed", proc.stdout), proc.stdout
+
+
 def test_events_from_a_path_give_the_months_and_notebooks_need_no_spark(tmp_path):
     """Events read by Spark from a path (events_path) are not in the store's DuckDB views, so
     the store's event checks cannot give their period: the build takes it from Spark and keeps

@@ -247,8 +247,37 @@ def test_events_from_a_spark_catalog_table(spark, sample, tmp_path):
     rt, st = _build(table_cfg)
     assert st.sources["events"].kind == "external" and len(rt.computed) == 8
     _same_files(rd.root, rt.root)
-    again, _ = _build(table_cfg)           # the table's rows per month are its fingerprint
+    again, _ = _build(table_cfg)           # the table's rows and checksum per month are its fingerprint
     assert len(again.reused) == 8 and not again.computed
+
+
+def test_a_month_corrected_in_place_outside_the_data_folder_is_computed_again(spark, sample, tmp_path):
+    """events_path on Spark: a month's file rewritten with as many rows (some trips turned into
+    app opens: an overwritten partition) was reused, its MAU 28,258 against 29,452 from the same
+    data read by DuckDB, until --rebuild.  A checksum per month beside the rows finds it."""
+    events = tmp_path / "events"
+    shutil.copytree(sample / "events", events)
+    data = tmp_path / "data"
+    shutil.copytree(sample, data, ignore=shutil.ignore_patterns("events"))
+    cfg = _cfg(data, tmp_path / "cache", "spark", events_path=str(events))
+    first, _ = _build(cfg)
+    assert len(first.computed) == 8
+    sept = events / "events-2026-09.parquet"
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * REPLACE (CASE WHEN event_name = 'trip' AND hash(user_id) % 7 = 0 THEN 'app_open' "
+                f"ELSE event_name END AS event_name) FROM '{sept}') TO '{tmp_path / 'sept.parquet'}' (FORMAT parquet)")
+    assert con.execute(f"SELECT count(*) FROM '{tmp_path / 'sept.parquet'}'").fetchone() == \
+        con.execute(f"SELECT count(*) FROM '{sept}'").fetchone()
+    shutil.move(tmp_path / "sept.parquet", sept)
+    again, store = _build(cfg)
+    assert again.recomputed == [2026 * 12 + 8] and len(again.reused) == 7, again.describe()
+    both = tmp_path / "both"                   # the corrected data read by DuckDB from one folder
+    shutil.copytree(data, both)
+    shutil.copytree(events, both / "events")
+    rd, sd = _build(_cfg(both, tmp_path / "duck", "duckdb"))
+    mau = {name: Lifecycle(s.con, signal_events=SIGNAL, aggregates=r.aggregates).monthly(2).set_index("month")["mau"]
+           for name, (r, s) in {"spark": (again, store), "duck": (rd, sd)}.items()}
+    assert mau["spark"]["2026-09"] == mau["duck"]["2026-09"]
 
 
 def test_spark_errors_name_the_cause(spark, sample, tmp_path):

@@ -56,8 +56,10 @@ def _event_units(store: Store, known: dict, engine) -> dict:
     """{relative path: {"stat": [size, mtime_ns], "months": {mi: rows}}} of the events source,
     counting the months of new or changed files only (on the scan ``engine``).  Events that are
     not in the data folder (a Spark catalog table or remote path) are one unit, counted each run."""
-    if getattr(engine, "external", False):
-        return {engine.describe(): {"stat": [], "months": {str(m): n for m, n in engine.source_months()}}}
+    if getattr(engine, "external", False):     # rows and a checksum per month: no file statistics to compare
+        checks = engine.source_checks()
+        return {engine.describe(): {"stat": [], "months": {str(m): n for m, n, _ in checks},
+                                    "sums": {str(m): s for m, _, s in checks}}}
     files = _event_files(store)
     base = Path(store.data_dir)
     units = {}
@@ -119,8 +121,10 @@ def fingerprints(store: Store, known_units: dict, engine=None, known_small: dict
     fp: dict[int, dict] = defaultdict(dict)
     for rel, info in sorted(units.items()):
         later = future.get(os.path.abspath(base / rel))
+        sums = info.get("sums", {})
         for m, rows in info["months"].items():
-            fp[int(m)].setdefault("events", []).append([rel, *info["stat"], rows, *([later] if later else [])])
+            fp[int(m)].setdefault("events", []).append([rel, *info["stat"], rows, *([later] if later else []),
+                                                        *([sums[m]] if m in sums else [])])
     small = {}
     for name in SMALL_SOURCES:
         if name == "orders" and not store.has("orders"):

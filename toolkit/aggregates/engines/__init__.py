@@ -11,8 +11,9 @@ Both engines have one interface, :class:`ScanEngine`:
   ``$name`` parameters and a column ``mi``) as Parquet under ``folder/mi=<mi>/``;
 * ``file_months(paths)`` gives, per file of a folder source, its rows per month (every row with
   a time, as :func:`toolkit.data.store.open_events_file` reads a file);
-* ``source_months()`` the same for a source that is not a folder of local files (a catalog
-  table, a remote path): rows per month of the usable events;
+* ``source_months()`` the same for a single file or table: rows per month of the usable events;
+  Spark's ``source_checks()`` adds a checksum per month for a source that is not a folder of
+  local files (a catalog table, a remote path), whose corrections keep sizes no one can stat;
 * ``span()`` the first and the last usable event time of such a source (business-local), which
   the store's event checks give for local files;
 * ``retype``: whether the files it writes need their columns cast to the DuckDB query's types

@@ -358,6 +358,11 @@ class SparkEngine:
         """Rows per month of the usable events (a table or remote path has no file fingerprints)."""
         return [(int(r[0]), int(r[1])) for r in self._collect(self._run(queries.load("agg_source_months")))]
 
+    def source_checks(self):
+        """(month, rows, checksum) of the usable events (source_month_checks.sql): the fingerprint of a
+        table or remote path, whose corrections in place keep their row counts."""
+        return [(int(r[0]), int(r[1]), int(r[2] or 0)) for r in self._collect(self._run(queries.load("source_month_checks")))]
+
     def span(self) -> tuple:
         """(first, last) usable event time (naive, business-local); (None, None) without events."""
         first, last = self._collect(self._run(queries.load("agg_source_span")))[0]

@@ -148,6 +148,14 @@ def test_engine_settings_are_checked():
         load_config(None, events_table="ods.events")
     with pytest.raises(ConfigError, match="spark_conf must map"):
         load_config(None, engine="spark", spark_conf="spark.executor.memory=4g")
+    # a typo in the master was a Java stack trace and "install Java" with Java installed
+    with pytest.raises(ConfigError, match=r"spark_master .*'yran' is not a Spark master: use local\[N\]"):
+        load_config(None, engine="spark", spark_master="yran")
+    for ok in ("local", "local[4]", "local[*]", "yarn", "spark://host:7077", "k8s://https://h:6443"):
+        assert load_config(None, engine="spark", spark_master=ok).spark_master == ok
+    # events_path with --engine duckdb: the engine named, not a flag blamed for the setting of the file
+    with pytest.raises(ConfigError, match="read by Spark only, and engine is duckdb"):
+        load_config(None, engine="duckdb", events_path="/x")
 
 
 # ---------------------------------------------------------------- Spark equals DuckDB
@@ -300,6 +308,22 @@ def test_no_java_is_a_toolkit_error(sample, tmp_path):
     assert proc.returncode != 0
     assert "could not start Java" in proc.stderr and "openjdk-17" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_setting_java_refuses_is_not_called_a_missing_java(sample, tmp_path):
+    """spark.driver.memory: 8x stopped Java's launcher (Invalid maximum heap size), and the error
+    said to install Java, which was installed."""
+    import subprocess
+    import sys
+    import yaml
+    cfg = tmp_path / "toolkit.yaml"
+    cfg.write_text(yaml.safe_dump({"engine": "spark", "spark_conf": {"spark.driver.memory": "8x"},
+                                   "cache_dir": str(tmp_path / "cache")}), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "toolkit", "--config", str(cfg), "build", str(sample)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "Java started but Spark's launcher stopped" in proc.stderr and "spark_conf" in proc.stderr, proc.stderr
+    assert "Install a Java" not in proc.stderr
 
 
 def test_csv_events_with_zone_offsets_on_spark(spark, tmp_path):

@@ -160,6 +160,10 @@ def _coerce(values: dict) -> dict:
     return out
 
 
+# the master URLs Spark accepts (its own check prints a Java stack trace and stops the launcher)
+SPARK_MASTER = re.compile(r"local(\[(\d+|\*)(,\s*\d+)?\])?|local-cluster\[.+\]|yarn|(spark|k8s|mesos)://\S+")
+
+
 def _checked(cfg: Config) -> Config:
     try:
         ZoneInfo(cfg.timezone)
@@ -199,8 +203,12 @@ def _checked(cfg: Config) -> Config:
         raise ConfigError(f"engine ({cfg.source}) must be duckdb (the default, on this machine) or spark "
                           f"(the event scans on a Spark session), got {cfg.engine!r}.")
     if (cfg.events_table or cfg.events_path) and cfg.engine != "spark":
-        raise ConfigError(f"events_table / events_path ({cfg.source}) are read by Spark only: set engine: spark, "
-                          "or remove them and put the events in data_dir.")
+        raise ConfigError(f"events_table / events_path are read by Spark only, and engine is {cfg.engine} "
+                          f"({cfg.source}): set engine: spark (and give no --engine {cfg.engine}), or remove them and "
+                          "put the events in data_dir.")
+    if cfg.engine == "spark" and not SPARK_MASTER.fullmatch(str(cfg.spark_master or "local[2]")):
+        raise ConfigError(f"spark_master ({cfg.source}) {cfg.spark_master!r} is not a Spark master: use local[N] (this "
+                          "machine, N cores), yarn, spark://host:7077 or k8s://https://host:port.")
     if cfg.events_table and cfg.events_path:
         raise ConfigError(f"Give either events_table or events_path ({cfg.source}), not both.")
     overlap = set(cfg.active_events) & set(cfg.signal_events)

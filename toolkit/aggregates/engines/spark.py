@@ -19,6 +19,7 @@ table (``events_table``, e.g. a Hive table ``ods.app_events``).
 from __future__ import annotations
 
 import logging
+import shutil
 import os
 import re
 import time
@@ -64,6 +65,14 @@ def _java_cause(exc: BaseException) -> str:
         except Exception:     # the gateway may be gone: fall back to the Python side's text
             pass
     return _cause(exc)
+
+
+def _java_found() -> bool:
+    """Whether a ``java`` is there to start (JAVA_HOME's, else on PATH), as pyspark looks for it."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        return (Path(home) / "bin" / "java").is_file()
+    return shutil.which("java") is not None
 
 
 def _cause(exc: BaseException) -> str:
@@ -117,6 +126,13 @@ def spark_session(master: str = "local[2]", conf: dict | None = None, timezone: 
         STARTED.setdefault("seconds", round(time.perf_counter() - started, 1))
     except Exception as exc:   # no Java, a bad master URL, an unreachable cluster
         text = str(exc)
+        if ("JAVA_GATEWAY_EXITED" in text or "Java gateway" in text) and _java_found():
+            # Java ran and its launcher stopped: a master or setting it refused (said in its lines above)
+            raise EngineError(
+                f"engine: spark: Java started but Spark's launcher stopped before a session began "
+                f"({_cause(exc)}); the lines Java printed above say why: a spark_conf value it refuses (e.g. "
+                f"spark.driver.memory: 8x; memory is written 8g) or a spark_master it cannot use ({master!r}). "
+                "Check spark_master and spark_conf in the configuration.") from None
         if "JAVA_GATEWAY_EXITED" in text or "JAVA_HOME" in text or "Java gateway" in text or \
                 isinstance(exc, FileNotFoundError):
             raise EngineError(

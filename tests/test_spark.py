@@ -463,3 +463,20 @@ def test_a_damaged_file_spark_reads_is_one_line(tmp_path):
     errors = [x for x in proc.stderr.splitlines() if x.startswith("error:")]
     assert len(errors) == 1 and "copy or export it again" in errors[0], proc.stderr
     assert "Traceback" not in proc.stderr and "Py4J" not in proc.stderr and "\tat " not in proc.stderr
+
+
+def test_files_spark_cannot_merge_are_named_with_their_column(spark, tmp_path):
+    """One events file with user_id INT among files of BIGINT: DuckDB reads them, Spark stopped
+    with "Failed to merge incompatible data types BIGINT and INT" and no file or column named."""
+    data = tmp_path / "data"
+    generate_sample(data, users=300, months=3, end="2026-10", seed=7)
+    odd = sorted((data / "events").glob("*.parquet"))[1]
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * REPLACE (CAST(user_id AS INTEGER) AS user_id) FROM '{odd}') "
+                f"TO '{tmp_path / 'odd.parquet'}' (FORMAT parquet)")
+    shutil.move(tmp_path / "odd.parquet", odd)
+    with pytest.raises(Exception) as e:
+        _build(_cfg(data, tmp_path / "cache", "spark"))
+    text = str(e.value)
+    assert f"{odd} has column 'user_id' as INTEGER, the other 2 file(s) as BIGINT" in text, text
+    assert "Spark does not merge the two" in text

@@ -75,6 +75,43 @@ def _java_found() -> bool:
     return shutil.which("java") is not None
 
 
+def _type_clash(where) -> str | None:
+    """The first column of the local Parquet files under ``where`` (files or folders) whose type
+    differs between files, in words (the odd file, its type, the others' type, the fix); None when
+    the files are not on this machine or agree."""
+    import duckdb
+    files = []
+    for w in where or []:
+        path = Path(unquote(urlparse(str(w)).path)) if str(w).startswith("file:") else Path(str(w))
+        if "://" in str(w) and not str(w).startswith("file:"):
+            return None
+        files += sorted(path.rglob("*.parquet")) if path.is_dir() else [path] if path.suffix == ".parquet" else []
+    if len(files) < 2:
+        return None
+    con = duckdb.connect()
+    try:
+        types = {f: {r[0].lower(): r[1] for r in con.execute("DESCRIBE SELECT * FROM read_parquet($p)",
+                                                            {"p": str(f)}).fetchall()} for f in files}
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    for col in sorted({c for t in types.values() for c in t}):
+        seen = {f: t[col] for f, t in types.items() if col in t}
+        counts = {}
+        for ty in seen.values():
+            counts[ty] = counts.get(ty, 0) + 1
+        if len(counts) < 2:
+            continue
+        usual = max(counts, key=counts.get)
+        odd = sorted(f for f, ty in seen.items() if ty != usual)
+        more = f" (and {len(odd) - 1} more)" if len(odd) > 1 else ""
+        return (f"{odd[0]}{more} has column {col!r} as {seen[odd[0]]}, the other {counts[usual]:,} file(s) as {usual}; "
+                f"Spark does not merge the two (DuckDB does). Write {odd[0].name} again with {col} as {usual}, or move "
+                "it out of the folder.")
+    return None
+
+
 def _cause(exc: BaseException) -> str:
     text = getattr(exc, "getMessage", lambda: str(exc))() if hasattr(exc, "getMessage") else str(exc)
     text = text.split("\n")[0].strip()
@@ -207,6 +244,7 @@ class SparkEngine:
         from pyspark.errors import AnalysisException
         from py4j.protocol import Py4JError
         spark = self.spark
+        where = []
         try:
             if paths is None and self.events_table:
                 return spark.table(self.events_table)
@@ -223,17 +261,15 @@ class SparkEngine:
                 reader = reader.option("recursiveFileLookup", "true").option("pathGlobFilter", "*.parquet")
             return reader.parquet(*where)
         except AnalysisException as exc:
-            raise self._translate(exc) from None
+            raise self._translate(exc, where) from None
         except Py4JError as exc:
-            raise DataReadError(f"Spark cannot read the events at {self.describe()}: {_java_cause(exc)}. "
-                                "If a file is damaged (cut short while copying, not Parquet), copy or export "
-                                "it again, or move it out of the folder.") from None
+            raise self._read_error(exc, where, "cannot read the events at") from None
 
     def _local_location(self) -> str:
         loc = self.source.location
         return str(Path(loc).parent.parent) if loc.endswith("*.parquet") else loc
 
-    def _translate(self, exc) -> Exception:
+    def _translate(self, exc, where=()) -> Exception:
         text = str(exc)
         cls = (getattr(exc, "getCondition", None) or getattr(exc, "getErrorClass", lambda: ""))() or ""
         if "TABLE_OR_VIEW_NOT_FOUND" in cls or "TABLE_OR_VIEW_NOT_FOUND" in text:
@@ -249,6 +285,8 @@ class SparkEngine:
         if "UNABLE_TO_INFER_SCHEMA" in cls or "UNABLE_TO_INFER_SCHEMA" in text:
             return DataReadError(f"Spark finds no Parquet files it can read at {self.describe()}: {_cause(exc)}. "
                                  "Point events_path at the folder that holds the event files.")
+        if "CANNOT_MERGE_INCOMPATIBLE_DATA_TYPE" in cls + text:
+            return self._read_error(exc, list(where), "cannot read the events at")
         return DataReadError(f"Spark cannot read {self.describe()}: {_cause(exc)}.")
 
     def _normalised(self, df, *, with_file: bool = False):
@@ -331,9 +369,20 @@ class SparkEngine:
         try:
             return df.collect()
         except _spark_errors() as exc:
-            raise DataReadError(f"Spark failed reading the events at {self.describe()}: {_java_cause(exc)}. "
-                                "If a file is damaged (cut short while copying, not Parquet), copy or export "
-                                "it again, or move it out of the folder.") from None
+            where = [self.events_path] if self.events_path else [self._local_location()] if self.source else []
+            raise self._read_error(exc, where, "failed reading the events at") from None
+
+    def _read_error(self, exc, where: list, what: str) -> DataReadError:
+        """The error of a failed read of ``where`` (files or folders): files whose columns Spark
+        cannot merge (user_id INT in one file, BIGINT in the others, which DuckDB reads) named with
+        the column, when they are on this machine; else Java's first line and the usual fixes."""
+        cause = _java_cause(exc)
+        if "CANNOT_MERGE_INCOMPATIBLE_DATA_TYPE" in str(exc) + cause or "incompatible data types" in cause:
+            clash = _type_clash(where)
+            if clash:
+                return DataReadError(f"Spark cannot read the events at {self.describe()}: {clash}")
+        return DataReadError(f"Spark {what} {self.describe()}: {cause}. If a file is damaged (cut short while "
+                             "copying, not Parquet), copy or export it again, or move it out of the folder.")
 
     def collects(self) -> bool:
         """Whether the aggregates come back to the driver (a cluster: the executors cannot write

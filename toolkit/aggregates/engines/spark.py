@@ -19,9 +19,9 @@ table (``events_table``, e.g. a Hive table ``ods.app_events``).
 from __future__ import annotations
 
 import logging
-import shutil
 import os
 import re
+import shutil
 import time
 import warnings
 from datetime import datetime

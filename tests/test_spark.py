@@ -480,3 +480,16 @@ def test_files_spark_cannot_merge_are_named_with_their_column(spark, tmp_path):
     text = str(e.value)
     assert f"{odd} has column 'user_id' as INTEGER, the other 2 file(s) as BIGINT" in text, text
     assert "Spark does not merge the two" in text
+
+
+def test_months_reused_from_another_engine_are_said(spark, tmp_path):
+    """The first `--engine spark build` after DuckDB's ran no scan ("0 computed, 8 reused") and
+    nothing said the months were DuckDB's: a platform team testing Spark needed --rebuild."""
+    data = tmp_path / "data"
+    generate_sample(data, users=300, months=3, end="2026-10", seed=13)
+    duck, _ = _build(_cfg(data, tmp_path / "cache", "duckdb"))
+    assert len(duck.computed) == 3 and not duck.reused_from
+    res, _ = _build(_cfg(data, tmp_path / "cache", "spark"))
+    assert len(res.reused) == 3 and res.reused_from == {"duckdb": 3}
+    assert "note: 3 of the reused months were computed by duckdb, which writes the same files; `build --rebuild` " \
+           "scans them again on spark." in res.describe()

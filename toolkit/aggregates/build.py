@@ -267,6 +267,8 @@ class BuildResult:
     last_month: int | None = None       # the last month of the data (last_data_month)
     horizon_month: int | None = None    # the month of the data horizon
     rebuilt_because: str | None = None   # why a kept cache was computed again from nothing
+    engine: str = "duckdb"              # the scan engine of this build
+    reused_from: dict = field(default_factory=dict)   # {other engine: months reused that it computed}
 
 
     def describe(self, extra: str = "") -> str:
@@ -291,6 +293,9 @@ class BuildResult:
         text += f"; {self.seconds:.1f}s." + extra
         if self.rebuilt_because:
             text += f"\nEvery month was computed again: {self.rebuilt_because}."
+        for by, n in sorted(self.reused_from.items()):
+            text += (f"\nnote: {n} of the reused months {'was' if n == 1 else 'were'} computed by {by}, which writes "
+                     f"the same files; `build --rebuild` scans {'it' if n == 1 else 'them'} again on {self.engine}.")
         return "\n".join([text, *self.notes()])
 
     def notes(self) -> list[str]:
@@ -420,6 +425,10 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
             res.recomputed.append(mi)
         else:
             res.reused.append(mi)
+            by = prev.get("engine", "duckdb")     # the same files whichever engine wrote them: said, not redone
+            if by != engine.name:
+                res.reused_from[by] = res.reused_from.get(by, 0) + 1
+    res.engine = engine.name
     res.removed = sorted(int(m) for m in old if not lo <= int(m) <= hi)
     res.after_last = [m for m in res.removed if last_month is not None and m > last_month]
     todo = sorted(res.computed + res.recomputed)
@@ -443,7 +452,7 @@ def build(store: Store, *, active_events=(), signal_events=("trip",), cache_dir=
     if todo:
         _compute_months(store, s, todo, root, engine)
     for m in todo:
-        months_meta[str(m)] = {"source": fp.get(m, {})}
+        months_meta[str(m)] = {"source": fp.get(m, {}), "engine": engine.name}
     _remember(con, s, root, lo, hi)
     remember_users(con, store)      # what the kept segment cells of a breakdown depend on (segments.py)
     attach(con, root, lo, hi, snapshots=False)

@@ -316,3 +316,21 @@ def test_the_lifecycle_page_says_its_numbers_are_small_and_names_the_base_of_an_
     assert "基数仅 4 人" in zh
     big = monthly.assign(mau=[700, 700, 800])
     assert small_numbers_note(big, "2025-10", "en") is None
+
+
+def test_a_count_that_moved_by_chance_is_not_a_largest_movement():
+    """New users 3,141 -> 3,157 (+0.5%) was listed among the largest movements while a wake rate that
+    moved 1.3 points was left out as chance: a count's move is judged against chance too (2 standard
+    errors of the difference of two counts, about 158 users here)."""
+    from toolkit.report.summary import largest_movements
+    flat = {"mau": [28258, 29943], "new": [3141, 3157], "revenue": [2.86e6, 3.46e6],
+            "active_rate": [0.603, 0.599], **{r: [0.3, 0.3] for r in RATES},
+            **{f"pool_{r}": [50000, 50000] for r in ("active_rate", *RATES)}}     # no rate moved beyond chance
+    moves = largest_movements({"language": "en", "months": ["2026-09", "2026-10"], "month": "2026-10",
+                               "series": flat})
+    assert not any(m.startswith("New users") for m in moves), moves
+    assert any(m.startswith("Monthly active users") or "MAU" in m for m in moves), moves
+    flat["new"] = [3141, 3500]                       # +359: beyond chance
+    moves = largest_movements({"language": "en", "months": ["2026-09", "2026-10"], "month": "2026-10",
+                               "series": flat})
+    assert any(m.startswith("New users") for m in moves), moves

@@ -132,7 +132,8 @@ def beyond_chance(a: float, b: float, n_a: float, n_b: float, z: float = MOVE_Z)
 
 def largest_movements(metrics: dict, n: int = 3) -> list[str]:
     """The ``n`` largest month-on-month moves among the rates (in points; only moves beyond chance,
-    :func:`beyond_chance`) and MAU, new users and revenue (in %)."""
+    :func:`beyond_chance`) and MAU, new users (beyond chance as counts: ``MOVE_Z`` times the square
+    root of their sum) and revenue (in %)."""
     lang, months, month, s = metrics["language"], metrics["months"], metrics["month"], metrics["series"]
     i = months.index(month)
     if i == 0:
@@ -146,7 +147,9 @@ def largest_movements(metrics: dict, n: int = 3) -> list[str]:
     for key in ("mau", "new", "revenue"):
         series = s.get(key)
         a, b = (series[i], series[i - 1]) if series else (None, None)
-        if _num(a) and _num(b) and b:
+        # a count of users moves by chance too: new users 3,141 -> 3,157 (+0.5%) was a "largest movement"
+        # beside a wake rate left out as chance (counts: MOVE_Z standard errors of a difference of two counts)
+        if _num(a) and _num(b) and b and (key == "revenue" or abs(a - b) >= MOVE_Z * math.sqrt(a + b)):
             cands.append((abs(a / b - 1) * 100 / 5, key, a, b, False))  # 5% of users (or money) weighs as 1 point
     out = []
     for _, key, a, b, is_rate in sorted(cands, key=lambda c: -c[0])[:n]:

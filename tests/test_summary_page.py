@@ -334,3 +334,21 @@ def test_a_count_that_moved_by_chance_is_not_a_largest_movement():
     moves = largest_movements({"language": "en", "months": ["2026-09", "2026-10"], "month": "2026-10",
                                "series": flat})
     assert any(m.startswith("New users") for m in moves), moves
+
+
+def test_a_falling_rate_beside_growing_mau_says_why():
+    """The summary showed the active rate falling for 7 months beside MAU +6%, and a newcomer could
+    not tell why: the rate's denominator, every user who ever entered, grew faster."""
+    import pandas as pd
+    from toolkit.report.findings import active_rate_trend
+    mo = pd.DataFrame({"month": [f"2026-{m:02d}" for m in range(1, 6)],
+                       "active_rate": [1.0, 0.70, 0.66, 0.62, 0.60], "mau": [100, 140, 165, 186, 210],
+                       "cumulative": [100, 200, 250, 300, 350], "churned": [0, 10, 30, 50, 70],
+                       "new": [100, 100, 50, 50, 50]})
+    en = active_rate_trend(mo, "2026-05", "en")[0]
+    assert en.endswith(" MAU grew over the same months, from 140 to 210: the rate falls because it is divided by "
+                       "every user who ever entered, churned users included (70 churned in 2026-05), which grew "
+                       "faster, from 200 to 350."), en
+    assert "同期月活从 140 增至 210" in active_rate_trend(mo, "2026-05", "zh")[0]
+    shrinking = mo.assign(mau=[100, 140, 130, 120, 110])
+    assert "MAU grew" not in active_rate_trend(shrinking, "2026-05", "en")[0]

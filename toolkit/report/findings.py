@@ -165,17 +165,37 @@ def active_rate_trend(monthly: pd.DataFrame, month: str, lang: str = "zh", min_m
     d = L.shown_change(b, a)
     ran = ", ".join(campaigns_in(campaigns, start))
     before = (rates[-2 - n], months[-2 - n]) if ran and n + 1 < len(rates) else None
+    why = _falling_while_growing(m, start, month, lang) if d < 0 else ""
     if lang == "zh":
         said = (f"{start} 有活动 {ran}" + (f";从其前一个月 {before[1]} 的 {_pct(before[0])} 算起为 "
                                              f"{L.shown_change(b, before[0]):+.1f} 个百分点" if before else "")) if ran else ""
         return [f"月活率已连续 {n} 个月{'上升' if d > 0 else '下降'}:从 {start} 的 {_pct(a)} "
                 f"{'升至' if d > 0 else '降至'} {month} 的 {_pct(b)}(共 {d:+.1f} 个百分点"
-                + (f";{said}" if said else "") + ")。"]
+                + (f";{said}" if said else "") + ")。" + why]
     said = (f"; {start} was the month of campaign {ran}" + (f": from {_pct(before[0])} in {before[1]}, the month "
                                                              f"before, {L.shown_change(b, before[0]):+.1f} points"
                                                              if before else "")) if ran else ""
     return [f"The monthly active rate has {'risen' if d > 0 else 'fallen'} for {n} months in a row: from "
-            f"{_pct(a)} in {start} to {_pct(b)} in {month} ({d:+.1f} points{said})."]
+            f"{_pct(a)} in {start} to {_pct(b)} in {month} ({d:+.1f} points{said})." + why]
+
+
+def _falling_while_growing(m: pd.DataFrame, start: str, month: str, lang: str) -> str:
+    """When the active rate fell while MAU grew (the sample: 59.9% and falling beside MAU +6%, read
+    as a contradiction), why: its denominator, every user who ever entered, churned ones too,
+    grew faster.  '' otherwise, or without the counts."""
+    if not {"mau", "cumulative", "churned"} <= set(m.columns):
+        return ""
+    first, last = m[m["month"] == start].iloc[0], m[m["month"] == month].iloc[0]
+    if not last["mau"] > first["mau"]:
+        return ""
+    mau = (int(first["mau"]), int(last["mau"]))
+    cum = (int(first["cumulative"]), int(last["cumulative"]))
+    if lang == "zh":
+        return (f"同期月活从 {mau[0]:,} 增至 {mau[1]:,},月活率仍下降,是因为其分母累计用户(所有进入过的用户,"
+                f"含流失用户,{month} 有 {int(last['churned']):,} 位流失用户)从 {cum[0]:,} 增至 {cum[1]:,},增长更快。")
+    return (f" MAU grew over the same months, from {mau[0]:,} to {mau[1]:,}: the rate falls because it is divided by "
+            f"every user who ever entered, churned users included ({int(last['churned']):,} churned in {month}), "
+            f"which grew faster, from {cum[0]:,} to {cum[1]:,}.")
 
 
 _POOL_WORDS = {"active_rate": ("users", "累计用户"), "retention_old": ("old active users last month", "上月老活跃用户"),

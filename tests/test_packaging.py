@@ -63,3 +63,18 @@ def test_sql_lives_in_sql_files():
     for n in names:
         head = queries.load(n).lstrip()
         assert head.startswith("--"), f"{n}.sql must open with a comment saying what it returns"
+
+
+def test_the_readme_names_every_state_and_rate_before_using_them():
+    """A newcomer met "seven states" and "the four rates" in the command table, and dormant nowhere
+    in the README: its terms table names each state (key and Chinese name as the pages write them)
+    and each rate before the command table."""
+    from toolkit.analyses.lifecycle import STATE_ZH, STATES
+    from toolkit.report import labels as L
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    terms = readme.split("## The terms, in one place")[1].split("## What you get")[0]
+    assert readme.index("## The terms, in one place") < readme.index("| command | what it does |")
+    for key in STATES:
+        assert f"| {key} | {STATE_ZH[key]} |" in terms, key
+    for rate in ("retention_old", "retention_new", "wake_rate", "return_rate"):
+        assert L.rate(rate, "en") in terms, rate

@@ -218,3 +218,16 @@ def test_a_report_stopped_by_its_configuration_says_so_in_the_run_log(tmp_path):
     assert proc.returncode == 2
     line = json.loads((tmp_path / "out" / "run.log").read_text().splitlines()[-1])
     assert line["outcome"] == "failed" and "'GB-EGN' is not known" in line["error"]
+
+
+def test_a_command_run_from_another_folder_says_no_configuration_was_found(tmp_path):
+    """From another folder the package default data/sample was missing, and the error said to
+    create a sample: the fix is the project folder, the data folder or --config."""
+    import os
+    from conftest import run_cli
+    if os.environ.get("TOOLKIT_CONFIG"):
+        pytest.skip("a configuration named by TOOLKIT_CONFIG is found from any folder")
+    proc = run_cli("lifecycle", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"No toolkit.yaml in {tmp_path} or the folders above it" in proc.stderr, proc.stderr
+    assert "Run from the project folder" in proc.stderr and "toolkit sample" not in proc.stderr

@@ -13,7 +13,7 @@ import click
 import duckdb
 
 from .config import find_config, load_config
-from .errors import ToolkitError
+from .errors import MissingTableError, ToolkitError
 
 
 class _OutFile(click.Path):
@@ -112,8 +112,16 @@ def _cfg(ctx, **overrides):
 
 def _open(ctx, data_dir, timezone=None, *, max_unusable_share=None, build_now=True, **overrides):
     """The configuration and the opened store; what the store left out of the events is said once, on stderr."""
+    from .config import DEFAULTS_FILE
     from .data.store import store_from_config
     cfg = _cfg(ctx, data_dir=data_dir, timezone=timezone, **overrides)
+    if data_dir is None and cfg.source == str(DEFAULTS_FILE) and not Path(cfg.data_dir).exists():
+        # run from another folder: "create a sample" was the wrong fix; the project's toolkit.yaml was not found
+        raise MissingTableError(
+            f"No toolkit.yaml in {Path.cwd()} or the folders above it, and no data folder given, so the package "
+            f"default {cfg.data_dir} is used, which does not exist there. Run from the project folder (where "
+            "toolkit.yaml is), name the data folder (`toolkit <command> DIR`) or the configuration (`toolkit "
+            "--config FILE <command>`).")
     store = store_from_config(cfg.with_overrides(max_unusable_share=max_unusable_share),
                               memory_limit=cfg.memory_limit or None, threads=cfg.threads or None)
     if store.sources["events"].kind == "external" and build_now:

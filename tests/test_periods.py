@@ -342,6 +342,8 @@ def test_funnel_steps_the_data_cannot_express_are_not_defined(tiny_dir, tmp_path
     # and the command says what the page says under the funnel (it wrote a 100% paying share without a word)
     proc = run_cli("funnel", d)
     assert proc.returncode == 0 and "paying is 100% by construction" in proc.stderr, proc.stderr
+    # a file's cells of an open window are empty: the command's note says so, not the page's "not over yet"
+    assert funnel_notes(f, "en", blank=True)[2].startswith("Steps are empty for the cohorts whose window has not ended")
 
 
 def test_no_confirmed_effect_of_a_small_test_says_it_was_too_small():

@@ -394,7 +394,7 @@ def funnel(ctx, data_dir, month, out):
     cols = ["cohort", "acquired", "activated", "retained", "paying", "referring", "activated_share", "retained_share",
             "paying_share", "referring_share", "revenue", "revenue_per_user", "revenue_per_payer"]
     from .report.tables import funnel_notes
-    for line in funnel_notes(df, "en"):       # steps the data cannot express; paying 100% by construction
+    for line in funnel_notes(df, "en", blank=True):       # steps the data cannot express; paying 100% by construction
         click.echo(f"note: {line}", err=True)
     _write_frame(df[cols], out)
 

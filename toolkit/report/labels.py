@@ -428,6 +428,9 @@ NOTES = {
     "funnel_window_open": ("A step reads \"not over yet\" for the cohorts whose window has not ended: retained needs "
                            "the month after entry, paying and revenue the entry month and the two after.",
                            "窗口尚未结束的注册月显示“未满期”:次月留存需要注册后一个月的数据,付费与收入需要注册当月及之后两个月。"),
+    "funnel_window_empty": ("Steps are empty for the cohorts whose window has not ended: retained needs the month after "
+                            "entry, paying and revenue the entry month and the two after.",
+                            "窗口尚未结束的注册月,相应步骤为空:次月留存需要注册后一个月的数据,付费与收入需要注册当月及之后两个月。"),
     "paying_trivial": ("Every user entered with a purchase, so paying is 100% by construction.",
                        "每位用户都以一次购买进入,因此付费比例必然为 100%。"),
     "no_tag_movement": ("No user carried a primary tag last month or this month.",

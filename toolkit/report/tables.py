@@ -386,8 +386,9 @@ def record_periods(ctx, lifts: pd.DataFrame, effects: pd.DataFrame, notes: list[
     return data
 
 
-def funnel_notes(funnel: pd.DataFrame, lang: str = "zh") -> list[str]:
-    """One line per funnel step the data cannot express, and for a paying step that is 100% by construction."""
+def funnel_notes(funnel: pd.DataFrame, lang: str = "zh", *, blank: bool = False) -> list[str]:
+    """One line per funnel step the data cannot express, and for a paying step that is 100% by construction;
+    ``blank``: a file's cells of an open window are empty (the page writes "not over yet" in them)."""
     undefined = funnel.attrs.get("undefined", {})
     out = [L.note(key, lang) for key in dict.fromkeys(undefined.values())]
     paying = funnel["paying_share"].dropna()
@@ -395,7 +396,7 @@ def funnel_notes(funnel: pd.DataFrame, lang: str = "zh") -> list[str]:
         out.append(L.note("paying_trivial", lang))
     steps = [c for c in ("retained", "paying") if c not in undefined and funnel[c].notna().any()]
     if any(funnel[c].isna().any() for c in steps):
-        out.append(L.note("funnel_window_open", lang))
+        out.append(L.note("funnel_window_empty" if blank else "funnel_window_open", lang))
     return out
 
 

@@ -167,6 +167,8 @@ def test_cli_plan(sample_dir):
     assert zh.returncode == 0 and "预测平均月活率" in zh.stdout, zh.stdout
     bad = run_cli("plan", sample_dir, "--target", 85, "--months", "2026-07")
     assert bad.returncode == 2 and "0.85" in bad.stderr and "flag or parameter" in bad.stderr
+    slash = run_cli("plan", sample_dir, "--months", "2026-07,2026/08")      # the flag named, not "month"
+    assert slash.returncode == 2 and "--months must be written YYYY-MM" in slash.stderr and "2026/08" in slash.stderr
 
 
 def test_an_implausible_single_rate_rise_is_flagged(sample_lc):

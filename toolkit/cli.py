@@ -419,7 +419,10 @@ def plan(ctx, data_dir, target, months, churn_after, new_users, rate_method, ret
     """Project the active rate for the plan months and what it takes to meet the target."""
     from .analyses.planning import make_plan
     cfg, store = _open(ctx, data_dir, churn_after=churn_after, target_active_rate=target)
+    from .months import parse_month
     month_list = [m.strip() for m in months.split(",") if m.strip()]
+    for m in month_list:        # the flag named: "month must be written ..." did not say which
+        parse_month(m, what="--months")
     nu = None
     if new_users:
         try:
@@ -579,7 +582,8 @@ def campaigns(ctx, data_dir, out):
 @click.option("--mde", type=float, default=None, help="For a sample size: the minimum detectable lift, e.g. 0.02.")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
               help="Significance level, a share between 0 and 1 (0.05: a 95% interval).")
-@click.option("--power", type=float, default=0.8, show_default=True)
+@click.option("--power", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.8, show_default=True,
+              help="With --baseline and --mde: the chance of detecting an effect of that size (0.8: 80%).")
 def ab(treatment, control, baseline, mde, alpha, power):
     """A/B test on two proportions (difference, interval, p-value), or the users needed per arm."""
     from .analyses.abtest import sample_size, two_proportions

@@ -352,3 +352,22 @@ def test_a_falling_rate_beside_growing_mau_says_why():
     assert "同期月活从 140 增至 210" in active_rate_trend(mo, "2026-05", "zh")[0]
     shrinking = mo.assign(mau=[100, 140, 130, 120, 110])
     assert "MAU grew" not in active_rate_trend(shrinking, "2026-05", "en")[0]
+
+
+def test_a_month_rendered_after_the_next_gives_it_a_link_back(tmp_path):
+    """`report --missing` filled in 2025-11 after 2025-12 had been rendered: 2025-12's page had no
+    link to it ("previous month" is written only when that report exists)."""
+    from toolkit.report.summary import link_next_month
+    out = tmp_path / "reports"
+    dec = write_month_index(_month_folder(out, [20, 15], "zh"), "2025-12", out, "zh")
+    assert "../2025-11/index.html" not in dec.read_text(encoding="utf-8")
+    (out / "2025-11").mkdir()
+    (out / "2025-11" / "index.html").write_text("<html></html>", encoding="utf-8")
+    before = dec.read_text(encoding="utf-8")
+    link_next_month(out, "2025-11")
+    after = dec.read_text(encoding="utf-8")
+    assert "<a href='../2025-11/index.html'>← 上个月 2025-11</a> · <a href='../index.html'>" in after
+    assert after.replace("<a href='../2025-11/index.html'>← 上个月 2025-11</a> · ", "") == before
+    link_next_month(out, "2025-11")                       # once only
+    assert dec.read_text(encoding="utf-8") == after
+    link_next_month(out, "2025-12")                       # no 2026-01 page: nothing to do

@@ -433,7 +433,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
     path and the cause, when the output cannot be written (disk full, read-only, permission).
     """
     import papermill as pm
-    from .summary import write_month_index, write_top_index
+    from .summary import link_next_month, write_month_index, write_top_index
 
     out_dir = Path(out_dir).resolve()
     notebooks = required_notebooks(notebooks_dir)
@@ -478,6 +478,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
                 final.rename(old)
             tmp.rename(final)
             shutil.rmtree(old, ignore_errors=True)
+            link_next_month(out_dir, month)      # a later month rendered first gains its link back to this one
             _record_dataset(out_dir, data_dir)
             write_top_index(out_dir, header["lang"], dataset=dataset_label(data_dir))
             _clear_failed(out_dir, month)

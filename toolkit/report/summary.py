@@ -242,6 +242,31 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
     return path
 
 
+def link_next_month(out_dir: Path, month: str) -> None:
+    """Give the next month's summary page, rendered before ``month``'s (a run of --missing that
+    filled in past months after the latest), its link back to ``month``: it had none, since last
+    month's report did not exist when it was written.  Nothing else on that page changes."""
+    import os
+    from ..months import add_months, month_str, parse_month
+    page = Path(out_dir) / month_str(add_months(parse_month(month), 1)) / "index.html"
+    end = "<a href='../index.html'>"
+    try:
+        text = page.read_text(encoding="utf-8")
+    except OSError:
+        return
+    if f"../{month}/index.html" in text or end not in text:
+        return
+    lang = "zh" if "<html lang='zh-CN'" in text else "en"
+    back = f"<a href='../{month}/index.html'>← {html.escape(_h('previous', lang))} {month}</a> · "
+    at = text.rindex(end)
+    tmp = page.with_name(f".index.{os.getpid()}.html")
+    try:
+        tmp.write_text(text[:at] + back + text[at:], encoding="utf-8")
+        os.replace(tmp, page)
+    except OSError:        # only the link is lost; the page stands
+        tmp.unlink(missing_ok=True)
+
+
 def write_top_index(out_dir: Path, language: str | None = None, dataset: str = "") -> Path:
     """reports/index.html: every rendered month, newest first, in the language of the latest run;
     ``dataset`` (the data set's name) in its title: two folders' lists looked the same."""

@@ -527,3 +527,29 @@ def test_heatmap_row_names_stand_upright_and_axis_titles_stand_apart():
     ax.figure.canvas.draw()
     assert all(t.get_rotation() == 0 for t in ax.get_yticklabels())
     assert ax.get_xlabel() == "本月" and ax.xaxis.labelpad >= 10 and ax.xaxis.label.get_fontweight() == "bold"
+
+
+def test_an_event_mapped_to_two_categories_is_refused_and_a_repeated_row_changes_nothing(pref_dir):
+    """A team "moved" article_view by adding a row (社区) under the old one (内容): the first row
+    read won without a word, and validate said joins would count the row twice.  Two categories
+    for one event are refused, naming both; the same row twice gives the same tags (and the same
+    cache)."""
+    from toolkit.aggregates.build import settings
+    from toolkit.data.validate import validate
+    from toolkit.errors import ConfigError
+    base = month_preferences(Lifecycle(open_store(pref_dir).con), "2025-03")[0]
+    key = settings(open_store(pref_dir).con, [], ["trip"])
+    write_table(pref_dir, "feature_map", pd.DataFrame(FEATURES + [FEATURES[1]]), fmt="csv")
+    assert settings(open_store(pref_dir).con, [], ["trip"]) == key            # one row twice
+    pd.testing.assert_frame_equal(month_preferences(Lifecycle(open_store(pref_dir).con), "2025-03")[0], base)
+    assert validate(open_store(pref_dir)).ok
+    write_table(pref_dir, "feature_map", pd.DataFrame(FEATURES + [{"event_name": "article_view",
+                                                                    "category": "community"}]), fmt="csv")
+    with pytest.raises(ConfigError, match=r"feature_map gives event 'article_view' 2 categories, 'community' and "
+                                          r"'content': an event has one category"):
+        Lifecycle(open_store(pref_dir).con)
+    h = validate(open_store(pref_dir))
+    assert not h.ok and any("'article_view' 2 categories" in str(e) for e in h.errors)
+    assert not any("joins count such a row twice" in w for w in h.warnings)
+    proc = run_cli("preferences", pref_dir, "--month", "2025-02")
+    assert proc.returncode == 2 and "'article_view' 2 categories" in proc.stderr and "Traceback" not in proc.stderr

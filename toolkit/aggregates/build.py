@@ -87,10 +87,27 @@ def horizon_month(con) -> int | None:
     return None if at is None else at.year * 12 + at.month - 1
 
 
+def feature_map_conflict(rows) -> str:
+    """The error for event names that feature_map gives two categories (feature_map_conflicts.sql)."""
+    name, cats = rows[0]
+    more = f" (and {len(rows) - 1} more: {', '.join(r[0] for r in rows[1:4])})" if len(rows) > 1 else ""
+    shown = " and ".join(repr(c) if c else "'' (not a feature)" for c in cats)
+    return (f"feature_map gives event {name!r} {len(cats)} categories, {shown}{more}: an event has one category. "
+            "Keep the row you mean and delete the other (to move an event to another category, change its row).")
+
+
 def settings(con, active_events, signal_events, timezone: str = "") -> dict:
     """What every month's aggregates depend on besides its source rows."""
-    fm = con.execute("SELECT event_name, coalesce(trim(category), '') FROM feature_map").fetchall() \
-        if _has_table(con, "feature_map") else []
+    fm = []
+    if _has_table(con, "feature_map"):
+        conflict = queries.run(con, "feature_map_conflicts").fetchall()
+        if conflict:        # the first row read won in silence: a "move" by adding a row did nothing
+            raise ConfigError(feature_map_conflict(conflict))
+        # one row per name, in the file's order (the categories' order breaks ties of a primary tag):
+        # the same row twice changes nothing
+        fm = con.execute("SELECT event_name, category FROM (SELECT event_name, coalesce(trim(category), '') AS category, "
+                         "row_number() OVER () AS n FROM feature_map WHERE event_name IS NOT NULL) "
+                         "GROUP BY event_name, category ORDER BY min(n)").fetchall()
     return {"active_events": list(active_events or []), "signal_events": list(signal_events or []),
             "timezone": timezone, "fm_names": [r[0] for r in fm], "fm_categories": [r[1] for r in fm]}
 

@@ -72,6 +72,12 @@ def _duplicate_keys(store: Store, h: Health) -> None:
     for name, key in KEYS.items():
         if not store.has(name):
             continue
+        if name == "feature_map":      # one name, two categories: an error; the same row twice changes nothing
+            from ..aggregates.build import feature_map_conflict
+            conflict = queries.run(store.con, "feature_map_conflicts").fetchall()
+            if conflict:
+                h.errors.append(ConfigError(f"{store.sources[name].describe()}: {feature_map_conflict(conflict)}"))
+            continue
         k = key[0] if len(key) == 1 else "(" + ", ".join(key) + ")"
         store.con.execute(f"CREATE OR REPLACE TEMP VIEW keyed AS SELECT {k} AS k FROM {_AS_READ.get(name, name)}")
         keys, surplus, example = queries.run(store.con, "duplicate_keys").fetchone()

@@ -158,7 +158,7 @@ else:        # a heading with nothing under it read as a table that failed to lo
     display(Markdown(L.t("no_scene_months", lang)))
 
 # %%
-display(Markdown(glossary("preferences", lang)))
+display(Markdown(glossary("preferences", lang, threshold=threshold)))
 
 # %% [markdown] tags=["interactive-only", "lang-en"]
 # ## Explore

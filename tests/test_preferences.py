@@ -10,7 +10,8 @@ import pytest
 
 from conftest import run_cli, write_table
 from toolkit.analyses.lifecycle import Lifecycle
-from toolkit.analyses.preferences import month_preferences, preference_shares, state_category_matrix, tag_distribution
+from toolkit.analyses.preferences import (month_preferences, preference_shares, state_category_matrix, tag_distribution,
+                                          window_preferences)
 from toolkit.analyses.scenes import DEFAULT_RULES, evaluate, load_rules, select
 from toolkit.data.store import open_store
 from toolkit.analyses.user_detail import COLUMNS, user_detail
@@ -553,3 +554,17 @@ def test_an_event_mapped_to_two_categories_is_refused_and_a_repeated_row_changes
     assert not any("joins count such a row twice" in w for w in h.warnings)
     proc = run_cli("preferences", pref_dir, "--month", "2025-02")
     assert proc.returncode == 2 and "'article_view' 2 categories" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_tag_threshold_is_checked_and_named_on_the_page(pref_dir):
+    """The notebook's threshold = 1.5 ran to the end ("0.0% carry it", an empty chart) while the
+    command refused it; a page run with 0.5 said "threshold (default 0.3)"."""
+    from toolkit.errors import ConfigError
+    from toolkit.report.labels import glossary
+    lc = Lifecycle(open_store(pref_dir).con)
+    for bad in (1.5, 0, -0.2, "0.3"):
+        with pytest.raises(ConfigError, match=r"threshold \(the share of active days that makes a tag\) must be"):
+            window_preferences(lc, "2025-03", 2, threshold=bad)
+    assert "本页为 50%" in glossary("preferences", "zh", threshold=0.5)
+    assert "the threshold (50% here)" in glossary("preferences", "en", threshold=0.5)
+    assert "the threshold (30% here)" in glossary("preferences", "en")

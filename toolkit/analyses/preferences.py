@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import queries
+from ..errors import ConfigError
 from .lifecycle import Lifecycle
 from ..months import parse_month
 
@@ -63,6 +64,9 @@ def preference_shares(con, month: str, *, window_months: int = 3, active_events=
     ``users`` (e.g. everyone entered by M) adds rows for users without activity in
     the window: shares empty, tags '', primary_tag 'unknown'.
     """
+    if not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:   # 1.5 tagged nobody, without a word
+        raise ConfigError(f"threshold (the share of active days that makes a tag) must be a share in (0, 1], e.g. "
+                          f"0.3 for 30%; got {threshold!r}.")
     window = build_preference_users(con, month, window_months=window_months, active_events=active_events,
                                     signal_events=signal_events)
     cats = categories(con)

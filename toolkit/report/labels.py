@@ -545,12 +545,12 @@ GLOSSARY = {
     "preferences": [
         ("category share", "类别占比", "of a user's active days in the last three months, the share with an event of "
          "the category.", "近三个月用户活跃天数中,使用过该类别的天数占比。"),
-        ("tag", "标签", "every category whose share reaches the threshold (0.3 unless set); a tag's share of users is "
+        ("tag", "标签", "every category whose share reaches the threshold ([threshold] here); a tag's share of users is "
          "of the users of a feature in the three months; the primary tag is the largest share, even below the "
          "threshold (a user can have a primary tag and no tag); "
          "no tag: no event of any category in the three months (inactive, or active with uncategorised events only, "
          "such as opening the app).",
-         "占比达到阈值(默认 0.3)的每个类别;标签的用户占比以近三个月使用过功能的用户为分母;主标签为占比最大的类别,"
+         "占比达到阈值(本页为 [threshold])的每个类别;标签的用户占比以近三个月使用过功能的用户为分母;主标签为占比最大的类别,"
          "即使低于阈值(用户可能有主标签而无标签);无标签:近三个月没有任何类别的事件(未活跃,或只有未归类的事件,如打开应用)。"),
         ("mean share", "平均占比", "the tag table's: over the users of a feature in the three months; the chart by "
          "state and the explorer's: over every user active in them, zeros included for those who only opened the app.",
@@ -586,17 +586,28 @@ def note(key: str, lang: str = "zh") -> str:
     return _pick(NOTES[key], lang)
 
 
-def definition(section_key: str, term: str, lang: str = "zh") -> str:
-    """The glossary's definition of ``term`` (its English name) in ``section_key``."""
+def definition(section_key: str, term: str, lang: str = "zh", **values) -> str:
+    """The glossary's definition of ``term`` (its English name) in ``section_key`` (``values`` as
+    in :func:`glossary`)."""
     for en, _zh, den, dzh in GLOSSARY[section_key]:
         if en == term:
-            return dzh if lang == "zh" else den
+            text = dzh if lang == "zh" else den
+            for key, value in {**GLOSSARY_VALUES, **values}.items():
+                text = text.replace(f"[{key}]", f"{value:.0%}")
+            return text
     raise KeyError(term)
 
 
-def glossary(section_key: str, lang: str = "zh") -> str:
-    """The section's glossary as Markdown: a heading and one line per term (domain.md)."""
+GLOSSARY_VALUES = {"threshold": 0.3}    # the settings a glossary names ([threshold]), when the page gives none
+
+
+def glossary(section_key: str, lang: str = "zh", **values) -> str:
+    """The section's glossary as Markdown: a heading and one line per term (domain.md); ``values``
+    are the page's settings the definitions name (``threshold``: the tag threshold it used, shown
+    as a percentage: a page run with 0.5 said "default 0.3")."""
     head = "### 术语说明" if lang == "zh" else "### Glossary"
     lines = [f"- **{zh if lang == 'zh' else en}**:{dzh}" if lang == "zh" else f"- **{en}**: {den}"
              for en, zh, den, dzh in GLOSSARY[section_key]]
+    for key, value in {**GLOSSARY_VALUES, **values}.items():
+        lines = [line.replace(f"[{key}]", f"{value:.0%}") for line in lines]
     return "\n".join([head, *lines])

@@ -269,10 +269,14 @@ def test_duplicate_keys_of_small_tables_are_their_own_finding(tmp_path):
     h = validate(open_store(tmp_path))
     text = "\n".join(h.warnings)
     assert "users.parquet: 1 user_id value(s) occur more than once (1 surplus row(s), e.g. 1)" in text
-    assert "feature_map.csv: 1 event_name value(s) occur more than once" in text
-    assert h.ok                                                      # a warning, not an error
+    # an event given two categories is an error (the first row read won in silence); users' repeat a warning
+    assert [str(e) for e in h.errors] == [f"{tmp_path / 'feature_map.csv'}: feature_map gives event 'a' 2 categories, 'x' and 'y': "
+                                          "an event has one category. Keep the row you mean and delete the other "
+                                          "(to move an event to another category, change its row)."]
     proc = run_cli("validate", tmp_path)
-    assert "occur more than once" in proc.stdout
+    assert "occur more than once" in proc.stdout and proc.returncode == 1
+    write_table(tmp_path, "feature_map", [{"event_name": "a", "category": "x"}, {"event_name": "b", "category": "x"}],
+                fmt="csv")
     # orders have no key: a row repeated whole (a resent month) doubles revenue, said too
     write_table(tmp_path, "orders", pd.DataFrame({"user_id": [1, 1, 2], "order_time": pd.to_datetime(
         ["2026-01-02 10:00", "2026-01-02 10:00", "2026-01-03 11:00"]), "amount": [12.5, 12.5, 3.0]}))

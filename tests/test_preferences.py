@@ -568,3 +568,28 @@ def test_the_tag_threshold_is_checked_and_named_on_the_page(pref_dir):
     assert "本页为 50%" in glossary("preferences", "zh", threshold=0.5)
     assert "the threshold (50% here)" in glossary("preferences", "en", threshold=0.5)
     assert "the threshold (30% here)" in glossary("preferences", "en")
+
+
+def test_rules_and_ideas_that_name_a_renamed_category_fail_validate_and_the_report_at_once(tmp_path):
+    """A team renamed car_control to 控车 in feature_map: validate said OK, the report's preferences
+    section failed on scene_rules.csv, and its value-and-risk section's failure on ideas.csv was
+    only in run.log. Both files are checked by validate and before the report's first section."""
+    import json
+    from toolkit.data.sample import generate_sample
+    from toolkit.data.validate import validate
+    d = tmp_path / "data"
+    generate_sample(d, users=300, months=4, end="2026-10", seed=3)
+    fm = pd.read_csv(d / "feature_map.csv")
+    fm["category"] = fm["category"].replace({"car_control": "控车"})
+    fm.to_csv(d / "feature_map.csv", index=False)
+    h = validate(open_store(d))
+    said = " ".join(str(e) for e in h.errors)
+    assert not h.ok and "scene_rules.csv: rule R2 has tag 'car_control'" in said and "ideas.csv: target_tag" in said
+    (tmp_path / "reports").mkdir()
+    proc = run_cli("report", d, "--out", tmp_path / "reports", "--month", "2026-09")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "scene_rules.csv: rule R2" in proc.stderr and "ideas.csv: target_tag" in proc.stderr
+    assert "(2 files to correct.)" in proc.stderr
+    assert not (tmp_path / "reports" / "2026-09").exists()          # no section ran
+    line = json.loads((tmp_path / "reports" / "run.log").read_text().splitlines()[-1])
+    assert line["outcome"] == "failed" and "ideas.csv" in line["error"]

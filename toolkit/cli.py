@@ -13,7 +13,7 @@ import click
 import duckdb
 
 from .config import find_config, load_config
-from .errors import MissingTableError, ToolkitError
+from .errors import ConfigError, MissingTableError, ToolkitError
 
 
 class _OutFile(click.Path):
@@ -944,6 +944,11 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
             from .analyses.campaign_effects import check_campaigns
             check_campaigns(store.con, store.sources["campaigns"].describe(),
                             store.sources["campaign_members"].describe())
+        from .data.validate import tag_file_errors
+        wrong = tag_file_errors(store)     # the rules' and ideas' tags, every file at once, before any section
+        if wrong:
+            raise ConfigError(" ".join(str(e) for e in wrong)
+                              + ("" if len(wrong) == 1 else f" ({len(wrong)} files to correct.)"))
         if missing:   # the data are looked at on every such run: a month whose data changed is rendered again
             agg = _build(cfg, store, quiet=False)
         digest_of = (lambda m: data_digest(agg.root, m)) if agg is not None and agg.root is not None else None

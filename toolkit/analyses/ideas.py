@@ -99,17 +99,23 @@ def rank_ideas(ideas: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def check_idea_tags(ideas: pd.DataFrame, con, path) -> None:
+    """Every target_tag of ``ideas`` (read from ``path``) is 'any' or a category of the data's feature_map."""
+    from .preferences import categories
+    unknown = sorted(set(ideas["target_tag"]) - {"any", *categories(con)})
+    if unknown:
+        raise ConfigError(f"{path}: target_tag {', '.join(unknown)} is not a preference tag of these data; use one "
+                          f"of {', '.join(categories(con))} (the feature_map categories) or any.")
+
+
 def month_ideas(lc, month: str, path, *, churn_after: int = 2, states: pd.DataFrame | None = None,
                 prefs: pd.DataFrame | None = None) -> pd.DataFrame:
     """``rank_ideas`` for the users entered by ``month`` (states and preference tags of the month).
     ``states`` (``lc.user_states(month, churn_after)``) and ``prefs`` (``preference_shares`` of the
     month with at least ``user_id`` and ``tags``): the caller's, when it has them already."""
-    from .preferences import categories, preference_shares
+    from .preferences import preference_shares
     ideas = load_ideas(path)
-    unknown = sorted(set(ideas["target_tag"]) - {"any", *categories(lc.con)})
-    if unknown:
-        raise ConfigError(f"{path}: target_tag {', '.join(unknown)} is not a preference tag of these data; use one "
-                          f"of {', '.join(categories(lc.con))} (the feature_map categories) or any.")
+    check_idea_tags(ideas, lc.con, path)
     if states is None:
         states = lc.user_states(month, churn_after)
     if (ideas["target_tag"] != "any").any():

@@ -89,6 +89,27 @@ def _duplicate_keys(store: Store, h: Health) -> None:
                 + (" and events before registered_at are judged against the wrong row." if name == "users" else "."))
 
 
+def tag_file_errors(store: Store) -> list[ConfigError]:
+    """The errors of the data folder's scene rules and ideas files (scene_rules.csv, ideas.csv), each
+    checked in full, their tags against the feature_map's categories included: a renamed category
+    passed validate, then failed the report's preferences section, and its value-and-risk section
+    only in run.log."""
+    from ..analyses.ideas import check_idea_tags, ideas_file, load_ideas
+    from ..analyses.preferences import categories
+    from ..analyses.scenes import load_rules, rules_for
+    out = []
+    rules, ideas = rules_for(store.data_dir), ideas_file(store.data_dir)
+    for path, check in ((rules, lambda p: load_rules(p, categories(store.con))),
+                        (ideas, lambda p: check_idea_tags(load_ideas(p), store.con, p))):
+        if path is None:
+            continue
+        try:
+            check(path)
+        except ConfigError as exc:
+            out.append(exc)
+    return out
+
+
 def validate(store: Store, *, now: datetime | None = None, signal_events=()) -> Health:
     """Check a store's tables and summarise the events.
 
@@ -174,6 +195,7 @@ def validate(store: Store, *, now: datetime | None = None, signal_events=()) -> 
                                           store.sources["campaign_members"].describe())
         except ConfigError as exc:
             h.errors.append(exc)
+    h.errors += tag_file_errors(store)
     if store.has("pushes"):       # a second rules file run for a month pushed R1's users again under R9
         for month, n, rules in queries.run(con, "pushes_of_two_rules").fetchall():
             h.warnings.append(f"{n:,} user(s) have pushes of more than one rule in {month} ({', '.join(rules)}) in "

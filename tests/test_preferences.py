@@ -593,3 +593,11 @@ def test_rules_and_ideas_that_name_a_renamed_category_fail_validate_and_the_repo
     assert not (tmp_path / "reports" / "2026-09").exists()          # no section ran
     line = json.loads((tmp_path / "reports" / "run.log").read_text().splitlines()[-1])
     assert line["outcome"] == "failed" and "ideas.csv" in line["error"]
+
+
+def test_the_other_category_says_it_is_events_outside_the_map():
+    """An event the map did not know made 'other' (其他) a tag of 528 users and a headline finding,
+    and nothing said 其他 meant events outside feature_map."""
+    from toolkit.report import labels as L
+    assert L.category("other", "zh") == "其他(未列入功能映射)"
+    assert L.category("other", "en") == "other (not in feature_map)"

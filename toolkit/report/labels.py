@@ -19,10 +19,10 @@ STATE_EN = {"new": "new", "new_retained": "retained new", "active": "active", "w
 RATE_EN = {"retention_old": "old-user retention", "retention_new": "new-user retention", "wake_rate": "wake rate",
            "return_rate": "return rate", "active_rate": "monthly active rate"}
 CATEGORY_ZH = {"car_control": "控车", "content": "内容", "community": "社区", "after_sales": "售后",
-               "campaign": "活动", "shop": "商城", "other": "其他", "unknown": "无标签", "any": "任意标签",
+               "campaign": "活动", "shop": "商城", "other": "其他(未列入功能映射)", "unknown": "无标签", "any": "任意标签",
                "new": "新进入"}
 CATEGORY_EN = {"car_control": "car control", "content": "content", "community": "community",
-               "after_sales": "after-sales", "campaign": "campaign", "shop": "shop", "other": "other",
+               "after_sales": "after-sales", "campaign": "campaign", "shop": "shop", "other": "other (not in feature_map)",
                "unknown": "no tag", "any": "any tag", "new": "newly entered"}
 METHOD = {"control arm": ("experiment with a control group", "对照组实验"),
           "diff-in-diff": ("difference-in-differences", "双重差分")}

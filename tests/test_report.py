@@ -284,6 +284,14 @@ def test_missing_renders_every_month_without_a_report(tmp_path, sample_dir):
     assert "Kernel is running over TCP" not in proc.stdout + proc.stderr
     again = run_cli("report", data, "--out", out, "--missing")
     assert "already has a report" in again.stdout
+    # a new feature_map is a change of settings, not "late or corrected rows"
+    fm = pd.read_csv(data / "feature_map.csv")
+    fm["category"] = fm["category"].replace({"content": "内容"})
+    fm.to_csv(data / "feature_map.csv", index=False)
+    remap = run_cli("report", data, "--out", out, "--missing")
+    assert remap.returncode == 0, remap.stderr
+    assert "2026-04: the settings its numbers depend on changed since its report was rendered" in remap.stdout
+    assert "late or corrected rows" not in remap.stdout, remap.stdout
     # the folder holds this data set's months: another data set's run into it is refused, the
     # folder unchanged (the sample's months would have stood beside these without a word)
     assert (out / ".dataset").read_text(encoding="utf-8").splitlines() == [str(data.resolve()), "../small"]

@@ -930,8 +930,9 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
     """Render the monthly HTML reports of DATA_DIR into reports/YYYY-MM/."""
     from datetime import datetime
     from .aggregates.build import data_digest
+    from .aggregates.cache import read_manifest
     from .report.runner import (changed_since_rendered, check_dataset, log_run, render_month, report_months,
-                                required_notebooks)
+                                required_notebooks, settings_changed)
     # a scheduled run's log line (on stderr, where the run's errors go: stdout stays empty on an error)
     click.echo(f"toolkit report, started {datetime.now():%Y-%m-%d %H:%M:%S}", err=True)
     required_notebooks(notebooks_dir)
@@ -954,8 +955,12 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
         digest_of = (lambda m: data_digest(agg.root, m)) if agg is not None and agg.root is not None else None
         months = report_months(store.con, out_dir, month=month, missing=missing, digest_of=digest_of)
         if digest_of:
+            key = read_manifest(agg.root).get("settings")
             for m in changed_since_rendered(out_dir, months, digest_of):
-                click.echo(f"{m}: its data changed since its report was rendered (late or corrected rows in it or "
+                click.echo(f"{m}: the settings its numbers depend on changed since its report was rendered (active or "
+                           "signal events, time zone or feature_map): rendering it again." if
+                           settings_changed(out_dir, m, key) else
+                           f"{m}: its data changed since its report was rendered (late or corrected rows in it or "
                            "a month before): rendering it again.")
         if month is None and not missing:
             _note_default_month(store, months[0])
@@ -1007,7 +1012,8 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
             checks = notes.into(checks)
         render_month(cfg.data_dir, m, out_dir=out_dir, language=language, config=config_file, wait=wait,
                      notebooks_dir=notebooks_dir, progress=click.echo, data_checks=checks, store=store, jobs=jobs,
-                     data_digest=data_digest(agg.root, m) if agg.root is not None else None)
+                     data_digest=data_digest(agg.root, m) if agg.root is not None else None,
+                     settings_key=read_manifest(agg.root).get("settings") if agg.root is not None else None)
     _expect_latest(ctx, cfg, store, out_dir, expect_latest)
 
 

@@ -121,13 +121,28 @@ def changed_since_rendered(out_dir, months, digest_of) -> list[str]:
     kept digest (rendered by an earlier version) counts as unchanged."""
     out = []
     for m in months:
-        try:
-            kept = (Path(out_dir) / m / DIGEST_FILE).read_text(encoding="utf-8").strip()
-        except OSError:
-            continue
+        kept = _kept_digest(out_dir, m)[0]
         if kept and kept != digest_of(m):
             out.append(m)
     return out
+
+
+def _kept_digest(out_dir, month: str) -> tuple[str, str]:
+    """(data digest, settings key) kept beside a month's report ('' for what it lacks)."""
+    try:
+        lines = (Path(out_dir) / month / DIGEST_FILE).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return "", ""
+    lines = [x.strip() for x in lines] + ["", ""]
+    return lines[0], lines[1]
+
+
+def settings_changed(out_dir, month: str, settings_key: str | None) -> bool:
+    """Whether the aggregates' settings (active and signal events, time zone, feature_map) differ
+    from those the month's report was rendered with: the reason its data digest changed, when it
+    did (a new feature_map was said as "late or corrected rows")."""
+    kept = _kept_digest(out_dir, month)[1]
+    return bool(kept and settings_key and kept != settings_key)
 
 
 def _alive(pid: int) -> bool:
@@ -417,7 +432,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
                  churn_after: int | None = None, target: float | None = None, wait: float = 0.0,
                  cell_timeout: int = 1800, notebooks_dir=None, progress=print,
                  data_checks: dict | None = None, store=None, jobs: int | None = None,
-                 data_digest: str | None = None) -> Path:
+                 data_digest: str | None = None, settings_key: str | None = None) -> Path:
     """Render every report section for ``month`` into ``out_dir/month``.
 
     ``config`` is the configuration file the notebooks read (None: their own lookup, see
@@ -467,8 +482,9 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
             notes = [said] if said else []
             notes += _section_notes(tmp)
             write_month_index(tmp, month, out_dir, header["lang"], header=header, notes=notes)
-            if data_digest:
-                (tmp / DIGEST_FILE).write_text(data_digest + "\n", encoding="utf-8")
+            if data_digest:      # the settings key beside it says why it changes, when it does
+                (tmp / DIGEST_FILE).write_text(data_digest + "\n" + (f"{settings_key}\n" if settings_key else ""),
+                                               encoding="utf-8")
             old = out_dir / f".old-{month}-{os.getpid()}"
             other = report_language(final)
             if other and other != header["lang"]:

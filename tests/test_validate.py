@@ -53,3 +53,20 @@ def test_a_month_without_events_and_users_without_a_row_are_warned(tmp_path):
                                      (3, "2025-03-03 10:00:00", "app_open")]))
     text = validate(open_store(d)).render()
     assert "No events in" not in text and "have no row" not in text, text
+
+
+def test_validate_lists_names_that_are_not_features_and_categories_without_events(tmp_path):
+    """A category left empty by mistake (shop_view, order_submit) dropped 商城 from every tag, and a
+    category whose event never occurs (会员) stood at 0 in the tables, validate saying OK to both."""
+    import pandas as pd
+    from conftest import write_table
+    write_table(tmp_path, "events", pd.DataFrame({"user_id": [1, 2, 2], "event_name": ["app_open", "shop_view", "a"],
+                                                  "event_time": pd.to_datetime(["2026-01-02", "2026-01-03",
+                                                                                "2026-01-04"])}))
+    write_table(tmp_path, "feature_map", pd.DataFrame({"event_name": ["app_open", "shop_view", "a", "vip_center"],
+                                                       "category": [None, "", "x", "会员"]}), fmt="csv")
+    h = validate(open_store(tmp_path), now=datetime(2026, 2, 1))
+    text = h.render()
+    assert h.ok and h.not_features == [("app_open", 1), ("shop_view", 1)] and h.unused_categories == ["会员"]
+    assert "Not features (an empty category in feature_map): app_open (1 events), shop_view (1 events)" in text
+    assert "feature_map categories with no event in the data (shown at 0): 会员" in text

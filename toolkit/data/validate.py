@@ -22,6 +22,8 @@ class Health:
     per_month: list = field(default_factory=list)
     tables: dict = field(default_factory=dict)
     unmapped: list = field(default_factory=list)
+    not_features: list = field(default_factory=list)     # (event name, events) with an empty category in feature_map
+    unused_categories: list = field(default_factory=list)   # feature_map categories none of whose events occur
     errors: list[ToolkitError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -52,6 +54,12 @@ class Health:
         if self.unmapped:
             lines.append("Event names missing from feature_map (counted as 'other'):")
             lines += [f"  {n}: {c:,}" for n, c in self.unmapped[:20]]
+        if self.not_features:      # a category left empty by mistake drops a feature from every tag
+            lines.append("Not features (an empty category in feature_map): "
+                         + ", ".join(f"{n} ({c:,} events)" for n, c in self.not_features[:20]))
+        if self.unused_categories:
+            lines.append("feature_map categories with no event in the data (shown at 0): "
+                         + ", ".join(self.unused_categories))
         for w in self.warnings:
             lines.append(f"WARNING: {w}")
         for e in self.errors:
@@ -211,6 +219,13 @@ def validate(store: Store, *, now: datetime | None = None, signal_events=()) -> 
         if h.unmapped:
             h.warnings.append(f"{len(h.unmapped)} event name(s) are not in feature_map and count as category "
                               f"'other' (e.g. {h.unmapped[0][0]!r}); add them to feature_map.")
+        use = queries.run(con, "feature_map_use").fetchall()
+        h.not_features = [(n, int(c)) for n, cat, c in use if cat == ""]
+        seen = {}
+        for _, cat, c in use:
+            if cat:
+                seen[cat] = seen.get(cat, 0) + int(c)
+        h.unused_categories = [cat for cat, c in seen.items() if c == 0]
     if signal_events:
         seen = con.execute("SELECT count(*) FROM (SELECT 1 FROM events WHERE list_contains($names, event_name) "
                            "LIMIT 1)", {"names": list(signal_events)}).fetchone()[0]

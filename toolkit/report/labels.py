@@ -586,19 +586,23 @@ def note(key: str, lang: str = "zh") -> str:
     return _pick(NOTES[key], lang)
 
 
+GLOSSARY_VALUES = {"threshold": 0.3}    # the settings a glossary names ([threshold]), when the page gives none
+
+
+def _filled(text: str, values: dict) -> str:
+    """``text`` with each ``[setting]`` it names replaced by the page's value (a share, as a percentage)."""
+    for key, value in {**GLOSSARY_VALUES, **values}.items():
+        text = text.replace(f"[{key}]", f"{value:.0%}")
+    return text
+
+
 def definition(section_key: str, term: str, lang: str = "zh", **values) -> str:
     """The glossary's definition of ``term`` (its English name) in ``section_key`` (``values`` as
     in :func:`glossary`)."""
     for en, _zh, den, dzh in GLOSSARY[section_key]:
         if en == term:
-            text = dzh if lang == "zh" else den
-            for key, value in {**GLOSSARY_VALUES, **values}.items():
-                text = text.replace(f"[{key}]", f"{value:.0%}")
-            return text
+            return _filled(dzh if lang == "zh" else den, values)
     raise KeyError(term)
-
-
-GLOSSARY_VALUES = {"threshold": 0.3}    # the settings a glossary names ([threshold]), when the page gives none
 
 
 def glossary(section_key: str, lang: str = "zh", **values) -> str:
@@ -606,8 +610,6 @@ def glossary(section_key: str, lang: str = "zh", **values) -> str:
     are the page's settings the definitions name (``threshold``: the tag threshold it used, shown
     as a percentage: a page run with 0.5 said "default 0.3")."""
     head = "### 术语说明" if lang == "zh" else "### Glossary"
-    lines = [f"- **{zh if lang == 'zh' else en}**:{dzh}" if lang == "zh" else f"- **{en}**: {den}"
-             for en, zh, den, dzh in GLOSSARY[section_key]]
-    for key, value in {**GLOSSARY_VALUES, **values}.items():
-        lines = [line.replace(f"[{key}]", f"{value:.0%}") for line in lines]
+    lines = [f"- **{zh if lang == 'zh' else en}**:{_filled(dzh, values)}" if lang == "zh" else
+             f"- **{en}**: {_filled(den, values)}" for en, zh, den, dzh in GLOSSARY[section_key]]
     return "\n".join([head, *lines])

@@ -154,6 +154,9 @@ def test_rfm_cli_writes_ids_to_a_file(orders_dir, tmp_path):
     # the share is of the scored users: said, with those left without a tier (user 5)
     assert "(share: of the 4 users scored, those with an order in the 3 months; 2 of the 6 users entered by " \
            "2025-03 have none and no tier)" in proc.stdout, proc.stdout
+    # --lang en: the screen names the tiers as the pages do (it showed the keys, important_value)
+    en = run_cli("rfm", orders_dir, "--month", "2025-03", "--window", "3", "--bins", "4", "--lang", "en")
+    assert "important value" in en.stdout and "important_value" not in en.stdout, en.stdout
     en = run_cli("rfm", orders_dir, "--month", "2025-03", "--window", "3", "--bins", "4", "--lang", "en")
     assert "tier_zh" not in en.stdout and "重要价值" not in en.stdout      # an English summary in English
     assert "tier_zh" in run_cli("rfm", orders_dir, "--month", "2025-03", "--window", "3", "--bins", "4",

@@ -743,7 +743,7 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out, replace):
 @click.option("--out", "out", default=None, type=OUT_FILE,
               help="A .csv, .xlsx or .json file for the per-user tiers (user ids); without it only the summary is printed.")
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None,
-              help="The language of an .xlsx file's headers, states and tiers (CSV and JSON keep the keys, for tools).")
+              help="The language of the tiers on screen and of an .xlsx file's headers, states and tiers (CSV and JSON keep the keys, for tools).")
 @click.pass_context
 def rfm(ctx, data_dir, month, window, bins, out, language):
     """RFM value tiers (用户价值分层) at the end of the month: a summary per tier, and per user with --out."""
@@ -758,6 +758,9 @@ def rfm(ctx, data_dir, month, window, bins, out, language):
     summary = tier_summary(scored)
     if (language or cfg.language) == "zh":
         summary.insert(1, "tier_zh", summary["tier"].map(TIER_ZH))
+    elif language == "en":       # a person reads the screen: the tiers named as the pages name them
+        from .analyses.value import TIER_EN
+        summary["tier"] = summary["tier"].map(lambda k: TIER_EN.get(k, k))
     mode = "RFM" if df.attrs["mode"] == "rfm" else "RF (no orders in the data: recency and frequency of activity)"
     click.echo(f"{mode} tiers of {month}, window {window} months, {bins} bins:")
     what = "an order" if df.attrs["mode"] == "rfm" else "activity"

@@ -743,7 +743,8 @@ def scenes(ctx, data_dir, month, rules, seed, dry_run, out, replace):
 @click.option("--out", "out", default=None, type=OUT_FILE,
               help="A .csv, .xlsx or .json file for the per-user tiers (user ids); without it only the summary is printed.")
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None,
-              help="The language of the tiers on screen and of an .xlsx file's headers, states and tiers (CSV and JSON keep the keys, for tools).")
+              help="The language of the tiers on screen and of an .xlsx file's headers, states and tiers (CSV and "
+                   "JSON keep the keys, for tools).")
 @click.pass_context
 def rfm(ctx, data_dir, month, window, bins, out, language):
     """RFM value tiers (用户价值分层) at the end of the month: a summary per tier, and per user with --out."""

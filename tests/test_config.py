@@ -218,6 +218,11 @@ def test_a_report_stopped_by_its_configuration_says_so_in_the_run_log(tmp_path):
     assert proc.returncode == 2
     line = json.loads((tmp_path / "out" / "run.log").read_text().splitlines()[-1])
     assert line["outcome"] == "failed" and "'GB-EGN' is not known" in line["error"]
+    # a run stopped by its data names the data folder the configuration gave (it logged data_dir "")
+    (tmp_path / "toolkit.yaml").write_text("data_dir: nowhere\nreports_dir: out\n")
+    assert run_cli("report", cwd=tmp_path).returncode == 2
+    line = json.loads((tmp_path / "out" / "run.log").read_text().splitlines()[-1])
+    assert line["outcome"] == "failed" and line["data_dir"] == str(tmp_path / "nowhere")
 
 
 def test_a_command_run_from_another_folder_says_no_configuration_was_found(tmp_path):

@@ -880,9 +880,10 @@ def _log_failed_start(ctx, data_dir, out, month, exc) -> None:
     from datetime import datetime
     from .report.runner import log_run
     try:
-        out_dir = Path(out) if out else _cfg(ctx, data_dir=data_dir).reports_dir
+        cfg = _cfg(ctx, data_dir=data_dir)
+        out_dir, data_dir = Path(out) if out else cfg.reports_dir, data_dir or cfg.data_dir   # the folders it read
     except Exception:      # the configuration itself is what failed: the folder it names, or the default
-        out_dir = _reports_dir_of_broken_config(ctx, data_dir)
+        out_dir = Path(out) if out else _reports_dir_of_broken_config(ctx, data_dir)
         if out_dir is None:
             return
     if not Path(out_dir).is_dir():

@@ -898,19 +898,13 @@ def _reports_dir_of_broken_config(ctx, data_dir) -> Path | None:
     """The reports folder of a configuration that cannot be loaded (an unknown setting, a bad
     value): its ``reports_dir`` when the file still reads as YAML, else the default; None when
     the file is not even YAML (nothing tells where its reports go)."""
-    import yaml
-    from .config import Config
+    from .config import Config, _file_values
     path = find_config(ctx.obj.get("config_path"), data_dir=data_dir)
-    if path is None:
-        return Config().reports_dir
     try:
-        values = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except Exception:
+        given = _file_values(path).get("reports_dir") if path is not None else None   # resolved as the file's paths are
+    except ToolkitError:
         return None
-    given = values.get("reports_dir") if isinstance(values, dict) else None
-    if not given:
-        return Config().reports_dir
-    return Path(given) if Path(given).is_absolute() else Path(path).resolve().parent / given
+    return Path(given) if given else Config().reports_dir
 
 
 @main.command()
@@ -982,6 +976,7 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
             if agg.root is not None:                        # as it is, without checking the sources again
                 from .aggregates.build import BUILT_ENV, built_marker
                 os.environ[BUILT_ENV] = built_marker(agg)
+            settings_key = read_manifest(agg.root).get("settings") if agg.root is not None else None
             from .data.order_checks import check_run
             order_notes = check_run(store, months, cfg.max_unusable_share, stop=month is None)
     except Exception as exc:      # before any month started: the run log says so too (a cron reader looks there)
@@ -1018,7 +1013,7 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
         render_month(cfg.data_dir, m, out_dir=out_dir, language=language, config=config_file, wait=wait,
                      notebooks_dir=notebooks_dir, progress=click.echo, data_checks=checks, store=store, jobs=jobs,
                      data_digest=data_digest(agg.root, m) if agg.root is not None else None,
-                     settings_key=read_manifest(agg.root).get("settings") if agg.root is not None else None)
+                     settings_key=settings_key)
     _expect_latest(ctx, cfg, store, out_dir, expect_latest)
 
 

@@ -262,8 +262,9 @@ def validate(store: Store, *, now: datetime | None = None, signal_events=()) -> 
         s["users_without_row"] = orphans
         if orphans:
             h.warnings.append(f"{orphans:,} user(s) with events have no row in {store.sources['users'].describe()} "
-                              f"(e.g. user_id {example}): they enter in the month of their first qualifying event, and their "
-                              "segment columns (channel, city) are unknown. Add their rows if the export missed them.")
+                              f"(e.g. user_id {example}): they enter in the month of their first qualifying event, and "
+                              "their segment columns (channel, city) are unknown. Add their rows if the export missed "
+                              "them.")
     if s["future_events"]:
         h.warnings.append(f"{ev}: {s['future_events']:,} event(s) are later than now ({now:%Y-%m-%d %H:%M}, "
                           f"{store.timezone}); check the time zone or the clock of the source system.")

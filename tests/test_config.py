@@ -223,6 +223,7 @@ def test_a_report_stopped_by_its_configuration_says_so_in_the_run_log(tmp_path):
     assert run_cli("report", cwd=tmp_path).returncode == 2
     line = json.loads((tmp_path / "out" / "run.log").read_text().splitlines()[-1])
     assert line["outcome"] == "failed" and line["data_dir"] == str(tmp_path / "nowhere")
+    assert line["engine"] == "duckdb"
 
 
 def test_a_command_run_from_another_folder_says_no_configuration_was_found(tmp_path):

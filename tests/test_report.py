@@ -45,6 +45,7 @@ def test_latest_complete_month_is_rendered(rendered, rendered_reports, sample_di
     assert log[-1]["outcome"] == "ok" and [x["section"] for x in log[-1]["sections"]] == ["lifecycle", "periods",
                                                                                            "preferences", "value_risk"]
     assert {"execute_seconds", "render_seconds"} <= set(log[-1]["sections"][0])
+    assert log[-1]["engine"] == "duckdb"        # where the scans ran (spark names its master)
 
 
 def test_each_summary_link_names_its_page_as_the_page_does(rendered_reports):

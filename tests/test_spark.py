@@ -326,6 +326,43 @@ def test_a_setting_java_refuses_is_not_called_a_missing_java(sample, tmp_path):
     assert "Install a Java" not in proc.stderr
 
 
+def test_a_master_that_cannot_be_reached_is_named(sample, tmp_path):
+    """A standalone master nobody listens on: Spark retried for about a minute and stopped without
+    naming the host; the toolkit says which master and why before starting Java."""
+    import socket
+    import subprocess
+    import sys
+    import yaml
+    from toolkit.aggregates.engines.spark import _unreachable_master
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        assert _unreachable_master(f"spark://127.0.0.1:{port}") is None
+        assert _unreachable_master(f"spark://127.0.0.1:1,127.0.0.1:{port}") is None   # a standby master answers
+    assert "127.0.0.1:" in _unreachable_master(f"spark://127.0.0.1:{port}")
+    assert _unreachable_master("yarn") is None and _unreachable_master("local[2]") is None
+    cfg = tmp_path / "toolkit.yaml"
+    cfg.write_text(yaml.safe_dump({"engine": "spark", "spark_master": f"spark://127.0.0.1:{port}",
+                                   "cache_dir": str(tmp_path / "cache")}), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "toolkit", "--config", str(cfg), "build", str(sample)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert f"master 'spark://127.0.0.1:{port}' cannot be reached" in proc.stderr, proc.stderr
+    assert "spark_master" in proc.stderr and "Install a Java" not in proc.stderr
+    # a port that answers but is no Spark master: Spark gives up after about a minute, and said only
+    # "An error occurred while calling None...SparkSession"
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        cfg.write_text(yaml.safe_dump({"engine": "spark", "spark_master": f"spark://127.0.0.1:{listening.getsockname()[1]}",
+                                       "cache_dir": str(tmp_path / "cache")}), encoding="utf-8")
+        proc = subprocess.run([sys.executable, "-m", "toolkit", "--config", str(cfg), "build", str(sample)],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=400)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "did not take this application" in proc.stderr and "answers as a Spark master" in proc.stderr, proc.stderr
+
+
 def test_csv_events_with_zone_offsets_on_spark(spark, tmp_path):
     """Text times in a CSV: naive ones are business-local, ones with an offset are converted to
     the business zone before the month and day are cut (2026-01-31 20:30 -05:00 is 2026-02-01

@@ -879,6 +879,7 @@ def _log_failed_start(ctx, data_dir, out, month, exc) -> None:
     started (data or configuration that cannot be opened); nothing when that folder is unknown."""
     from datetime import datetime
     from .report.runner import log_run
+    cfg = None
     try:
         cfg = _cfg(ctx, data_dir=data_dir)
         out_dir, data_dir = Path(out) if out else cfg.reports_dir, data_dir or cfg.data_dir   # the folders it read
@@ -890,8 +891,14 @@ def _log_failed_start(ctx, data_dir, out, month, exc) -> None:
         return
     text = " ".join(str(exc).split()) or type(exc).__name__
     log_run(Path(out_dir), {"started": datetime.now().isoformat(timespec="seconds"), "month": month,
-                            "data_dir": str(data_dir or ""), "outcome": "failed", "error": text[:1000]},
+                            "data_dir": str(data_dir or ""), **({"engine": _engine_said(cfg)} if cfg else {}),
+                            "outcome": "failed", "error": text[:1000]},
             progress=lambda m: click.echo(m, err=True))
+
+
+def _engine_said(cfg) -> str:
+    """Where a run's scans ran, for its run.log line: duckdb, or spark with its master."""
+    return f"spark ({cfg.spark_master})" if cfg.engine == "spark" else cfg.engine
 
 
 def _reports_dir_of_broken_config(ctx, data_dir) -> Path | None:
@@ -1013,7 +1020,7 @@ def report(ctx, data_dir, month, missing, expect_latest, out, language, wait, no
         render_month(cfg.data_dir, m, out_dir=out_dir, language=language, config=config_file, wait=wait,
                      notebooks_dir=notebooks_dir, progress=click.echo, data_checks=checks, store=store, jobs=jobs,
                      data_digest=data_digest(agg.root, m) if agg.root is not None else None,
-                     settings_key=settings_key)
+                     settings_key=settings_key, engine=_engine_said(cfg))
     _expect_latest(ctx, cfg, store, out_dir, expect_latest)
 
 

@@ -432,7 +432,7 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
                  churn_after: int | None = None, target: float | None = None, wait: float = 0.0,
                  cell_timeout: int = 1800, notebooks_dir=None, progress=print,
                  data_checks: dict | None = None, store=None, jobs: int | None = None,
-                 data_digest: str | None = None, settings_key: str | None = None) -> Path:
+                 data_digest: str | None = None, settings_key: str | None = None, engine: str | None = None) -> Path:
     """Render every report section for ``month`` into ``out_dir/month``.
 
     ``config`` is the configuration file the notebooks read (None: their own lookup, see
@@ -441,7 +441,8 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
     (that store) gives the pages' data period without opening the data again.  ``jobs``: sections
     run at once (default: one per core, up to two; see :func:`report_jobs`).  ``data_digest``
     (``aggregates.build.data_digest``) is kept beside the report, so that ``--missing`` renders
-    the month again when its data change.
+    the month again when its data change.  ``engine`` (where the scans ran: duckdb, or spark and its
+    master) goes to the run log.
 
     Returns the month's folder.  Raises ReportError (previous report untouched, failed
     notebook kept under ``out_dir/failed/``) when a section fails, and WriteError, naming the
@@ -460,7 +461,8 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
             params[key] = value
     started = time.perf_counter()
     entry = {"started": datetime.now().isoformat(timespec="seconds"), "month": month, "parameters": params,
-             "config": str(Path(config).resolve()) if config else "package defaults", "sections": []}
+             "config": str(Path(config).resolve()) if config else "package defaults",
+             **({"engine": engine} if engine else {}), "sections": []}
     if data_checks:
         entry["data_checks"] = data_checks
     final = out_dir / month

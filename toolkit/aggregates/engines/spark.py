@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import time
 import warnings
 from datetime import datetime
@@ -121,6 +122,31 @@ def _cause(exc: BaseException) -> str:
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 
 
+REACH_SECONDS = 5     # how long a standalone master's port is given to answer before the session starts
+
+
+def _unreachable_master(master: str) -> str | None:
+    """Why a standalone master (``spark://host:port``, or several hosts for a standby master)
+    cannot be reached: none of its hosts accepts a connection on its port within
+    ``REACH_SECONDS``, in words; None when one does, or the master is not a ``spark://`` URL.
+    Spark itself retries for about a minute and then stops without naming the host."""
+    if not str(master).startswith("spark://"):
+        return None
+    tried = []
+    for hostport in str(master)[len("spark://"):].split(","):
+        host, _, port = hostport.strip().rpartition(":")
+        if not host or not port.isdigit():
+            return None    # a form Spark reads its own way: left to it
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=REACH_SECONDS).close()
+            return None
+        except socket.timeout:
+            tried.append(f"{host}:{port} did not answer within {REACH_SECONDS} s")
+        except OSError as exc:
+            tried.append(f"{host}:{port}: {exc.strerror or exc}")
+    return "; ".join(tried)
+
+
 STARTED: dict = {}     # {"seconds": how long this process's session took to start}, for the build's summary
 
 
@@ -155,6 +181,14 @@ def spark_session(master: str = "local[2]", conf: dict | None = None, timezone: 
         builder = builder.master(master or "local[2]")
     for key, value in settings.items():
         builder = builder.config(key, value)
+    if not os.environ.get("PYSPARK_GATEWAY_PORT"):
+        why = _unreachable_master(master)
+        if why:
+            raise EngineError(
+                f"engine: spark: the master {master!r} cannot be reached ({why}). Check that the Spark master "
+                "is running and that spark_master names its host and port as its web page shows them "
+                "(spark://HOST:7077), that this machine may connect to it; or set spark_master: local[2] "
+                "to run Spark on this machine.")
     started = time.perf_counter()
     try:
         with warnings.catch_warnings():
@@ -177,6 +211,14 @@ def spark_session(master: str = "local[2]", conf: dict | None = None, timezone: 
                 "(Debian/Ubuntu as root: apt-get install openjdk-17-jre-headless, or run "
                 "scripts/setup-system.sh) and make `java` reachable on PATH or through JAVA_HOME; "
                 "or set engine: duckdb.") from None
+        if str(master).startswith("spark://") and not os.environ.get("PYSPARK_GATEWAY_PORT"):
+            # Spark registers with a standalone master three times, 20 s each, then stops its context
+            raise EngineError(
+                f"engine: spark: the master {master!r} did not take this application: Spark stops after about a "
+                "minute when nothing at that address answers as a Spark master. Check that the Spark master is "
+                "running and that spark_master names its host and port as its web page shows them "
+                "(spark://HOST:7077, not the web page's port), or set spark_master: local[2] to run Spark on "
+                f"this machine. (Spark said: {_cause(exc)})") from None
         raise EngineError(f"engine: spark could not start a session on master {master!r}: {_cause(exc)}. "
                           "Check spark_master and spark_conf in the configuration.") from None
     spark.conf.set("spark.sql.session.timeZone", timezone)

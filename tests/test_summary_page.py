@@ -293,6 +293,18 @@ def test_a_rates_move_within_chance_is_no_movement_and_revenue_is_one():
     assert lifecycle_findings(monthly, "2026-10", 0.85, "en")[-1] == (
         "No rate moved beyond ordinary month-to-month variation (the largest move: wake rate 44.1% → 45.4%, "
         "+1.3 points).")
+    # a smaller move on a larger base beyond chance: the page said every rate was within variation while
+    # the summary listed the return rate's -0.7 points as a movement.  By hand: 6.8% of 15,000 churned
+    # against 6.1% of 15,500: se = sqrt(.068 * .932 / 15000 + .061 * .939 / 15500) = 0.28 points,
+    # 0.7 / 0.28 = 2.5 >= 2; the wake rate's 1.3 points on about 3,950 dormant: 1.2 < 2
+    from toolkit.analyses.lifecycle import rate_pools
+    both = monthly.assign(return_rate=[0.06, 0.068, 0.061])
+    assert rate_pools(both)["return_rate"].tolist()[1:] == [15000, 15500]
+    assert lifecycle_findings(both, "2026-10", 0.85, "en")[-1] == (
+        "The rate that moved beyond ordinary month-to-month variation was return rate: 6.8% → 6.1% (-0.7 points); "
+        "wake rate moved more (+1.3 points) but on a smaller base, within ordinary variation.")
+    assert lifecycle_findings(both, "2026-10", 0.85, "zh")[-1] == (
+        "超出月度正常波动的变化是回流率:6.8% → 6.1%(-0.7 个百分点);唤醒率变化更大(+1.3 个百分点),但其基数较小,仍在正常波动之内。")
 
 
 def test_the_lifecycle_page_says_its_numbers_are_small_and_names_the_base_of_an_ordinary_move():

@@ -80,11 +80,16 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
         rates["d"] = (rates["rate_now"].astype(float) - rates["rate_prev"].astype(float))
         rates = rates.dropna(subset=["d"])
         if len(rates):
+            rates["clear"] = [_beyond_chance(monthly, month, x) for x in rates["rate"]]
             r = rates.loc[rates["d"].abs().idxmax()]
             d = L.shown_change(r["rate_now"], r["rate_prev"])
-            clear = _beyond_chance(monthly, month, r["rate"])
+            clear = bool(r["clear"])
             base = _pool(monthly, month, r["rate"])      # "normal variation" of 25 points needs its few users said
-            if lang == "zh":
+            if not clear and rates["clear"].any():
+                # a smaller move on a larger base can be beyond chance: "every rate within variation" was
+                # said beside a return rate's -0.7 points the summary rightly listed as a movement
+                out.append(_beyond_chance_rate(rates[rates["clear"]], r, lang))
+            elif lang == "zh":
                 out.append(f"变化最大的指标是{L.rate(r['rate'], lang)}:{_pct(r['rate_prev'])} → {_pct(r['rate_now'])}"
                            f"({d:+.1f} 个百分点)。" if clear else
                            f"各项比率的变化都在月度正常波动之内(变化最大的是{L.rate(r['rate'], lang)}:"
@@ -98,6 +103,22 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
                            + (f", on a base of only {base:,} user{'s' if base != 1 else ''}" if base is not None else "")
                            + ").")
     return out
+
+
+def _beyond_chance_rate(clear: pd.DataFrame, largest, lang: str) -> str:
+    """The sentence for a month whose largest rate move is ordinary variation while a smaller
+    one (``clear``: the rows beyond chance, of ``flow_changes``) is not: the largest of those,
+    with the larger ordinary move named beside it."""
+    r = clear.loc[clear["d"].abs().idxmax()]
+    d = L.shown_change(r["rate_now"], r["rate_prev"])
+    d0 = L.shown_change(largest["rate_now"], largest["rate_prev"])
+    if lang == "zh":
+        return (f"超出月度正常波动的变化是{L.rate(r['rate'], lang)}:{_pct(r['rate_prev'])} → {_pct(r['rate_now'])}"
+                f"({d:+.1f} 个百分点);{L.rate(largest['rate'], lang)}变化更大({d0:+.1f} 个百分点),"
+                "但其基数较小,仍在正常波动之内。")
+    return (f"The rate that moved beyond ordinary month-to-month variation was {L.rate(r['rate'], lang)}: "
+            f"{_pct(r['rate_prev'])} → {_pct(r['rate_now'])} ({d:+.1f} points); {L.rate(largest['rate'], lang)} "
+            f"moved more ({d0:+.1f} points) but on a smaller base, within ordinary variation.")
 
 
 def _pool(monthly: pd.DataFrame, month: str, rate: str) -> int | None:

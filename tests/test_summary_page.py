@@ -269,6 +269,7 @@ def test_a_rates_move_within_chance_is_no_movement_and_revenue_is_one():
     from toolkit.report.findings import lifecycle_findings
     from toolkit.report.summary import beyond_chance, largest_movements
     assert not beyond_chance(0.454, 0.441, 3950, 3900) and beyond_chance(0.454, 0.441, 39500, 39000)
+    assert not beyond_chance(1.0, 1.0, 3, 3) and beyond_chance(1.0, 0.0, 3, 3)     # no move, though se = 0
     s = {"mau": [28258, 29943], "new": [3140, 3157], "active_rate": [0.603, 0.599],
          "retention_old": [0.877, 0.880], "retention_new": [0.657, 0.651], "wake_rate": [0.441, 0.454],
          "return_rate": [0.061, 0.058], "revenue": [2_858_000.0, 3_455_582.0],

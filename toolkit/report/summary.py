@@ -127,7 +127,7 @@ def beyond_chance(a: float, b: float, n_a: float, n_b: float, z: float = MOVE_Z)
     if not (n_a and n_b):
         return True          # no pool known (an older report's record): as before
     se = math.sqrt(a * (1 - a) / n_a + b * (1 - b) / n_b)
-    return se == 0 or abs(a - b) >= z * se
+    return a != b and (se == 0 or abs(a - b) >= z * se)      # 100% -> 100% is no move, though its se is 0
 
 
 def largest_movements(metrics: dict, n: int = 3) -> list[str]:

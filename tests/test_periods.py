@@ -418,7 +418,7 @@ def test_holidays_that_lower_activity_are_worded_as_drops():
     days = pd.Series(100.0, index=pd.date_range("2011-05-14", "2011-06-13"))
     detail = WindowDetail(lifts.iloc[1], days, days.iloc[:3])
     assert "daily users vs ordinary days 0.21x [0.09, 0.46]" in plot_window_detail(detail, lang="en").get_title()
-    assert "日活/平日 0.21x [0.09, 0.46]" in plot_window_detail(detail, lang="zh").get_title()
+    assert "日活/平日 0.21 倍 [0.09, 0.46]" in plot_window_detail(detail, lang="zh").get_title()
     assert "lift" not in plot_window_detail(detail, lang="en").get_title()
     closed = WindowDetail(lifts.iloc[0], days, days.iloc[:3])       # as the table says it: no activity
     assert "daily users vs ordinary days no activity [0.00, 0.03]" in plot_window_detail(closed, lang="en").get_title()
@@ -657,8 +657,12 @@ def test_the_periods_findings_lead_with_the_report_months_holiday():
     en = period_findings(lifts, none, "en", "2026-10")
     assert en[0].startswith("This month's holiday, National Day 2026 (10-01 to 10-08): daily users rose to 1.50x"), en
     assert "last year: 1.51x" in en[0]
-    assert en[1].startswith("The holiday that lifted daily users most was Spring Festival 2026"), en   # not 2025's
+    # not 2025's, and the months it was chosen from said: "the holiday that lifted most" above a table whose
+    # top row (2025's, 1.63x) lifted more read as a contradiction
+    assert en[1].startswith("Of the holidays from 2025-11 to 2026-10, the one that lifted daily users most was "
+                            "Spring Festival 2026"), en
     zh = period_findings(lifts, none, "zh", "2026-10")
+    assert zh[1].startswith("2025-11 至 2026-10 的节假日中,日活提升最大的是2026年春节"), zh
     assert zh[0].startswith("本月节假日为2026年国庆节(10-01至10-08):日活升至平日的 1.50 倍"), zh
     lifts.loc[2, ["lift", "ci_low", "ci_high"]] = [1.05, 0.9, 1.2]         # this month's: no clear change, said so
     assert period_findings(lifts, none, "en", "2026-10")[0].startswith(
@@ -940,7 +944,7 @@ def test_the_coming_years_holidays_come_with_their_last_lift(sample_dir, tmp_pat
     later.attrs = c.attrs
     assert coming_finding(later, "en") == []
     t = coming_table(c, "zh").set_index("节假日")
-    assert t.loc["元旦", "上次的日活/平日"] == "数据中未测得" and t.loc["春节", "上次的日活/平日"] == "1.60x (2025-01, 上升)"
+    assert t.loc["元旦", "上次的日活/平日"] == "数据中未测得" and t.loc["春节", "上次的日活/平日"] == "1.60 倍 (2025-01, 上升)"
     assert t.loc["春节", "日期"] == "估计:仅含法定假日;官方安排尚未公布,调休后的假期通常更长"
     # the command line lists them too
     proc = run_cli("holidays", sample_dir, "--coming")

@@ -282,12 +282,18 @@ _HEADS = {"up": ("The holiday that lifted daily users most was", "日活提升�
           "this": ("This month's holiday,", "本月节假日为")}
 
 
-def _holiday_sentence(r, direction: str, lang: str, head: str | None = None) -> str:
+def _holiday_sentence(r, direction: str, lang: str, head: str | None = None, span: tuple | None = None) -> str:
     """One window's lift in words: 'lifted … to 1.35x' or 'fell to 0.21x of ordinary days';
-    ``head``: a key of ``_HEADS`` other than the direction's ('this': the report month's)."""
+    ``head``: a key of ``_HEADS`` other than the direction's ('this': the report month's);
+    ``span``: (first, last) month of the windows it was chosen from, said first ("the holiday
+    that lifted most" beside a table whose top row, a year before, lifted more read as an error)."""
     name = r["name_zh"] if lang == "zh" else r["name"]
     ly = r["last_year_lift"]
     en, zh = _HEADS[head or direction]
+    if span is not None and head is None:
+        en = f"Of the holidays from {span[0]} to {span[1]}, the one " + (
+            "that lifted daily users most was" if direction == "up" else "in which daily users fell most was")
+        zh = f"{span[0]} 至 {span[1]} 的节假日中," + ("日活提升最大的是" if direction == "up" else "日活下降最多的是")
     if r["lift"] == 0:      # not a single active user on any day of the window: a closed shop, or days without data
         return (f"{zh}{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):窗口内每天都没有"
                 "活跃用户(停业,或缺少这几天的数据)。" if lang == "zh" else
@@ -406,7 +412,7 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
     if len(ok):
         rises = ok[ok["ci_low"] > 1]     # a lift the interval supports (the table's "rise")
         if len(rises):
-            out.append(_holiday_sentence(rises.loc[rises["lift"].idxmax()], "up", lang))
+            out.append(_holiday_sentence(rises.loc[rises["lift"].idxmax()], "up", lang, span=span))
         elif not out:      # no clear rise (and no holiday this month said first): say how many the intervals put below
             below, n = int((ok["ci_high"] < 1).sum()), len(ok)
             if lang == "zh":
@@ -423,7 +429,7 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
                            + "lifted daily users: " + rest)
         low = ok.loc[ok["lift"].idxmin()]
         if low["ci_high"] < 1:
-            out.append(_holiday_sentence(low, "down", lang))
+            out.append(_holiday_sentence(low, "down", lang, span=span))
     for _, r in effects.iterrows():
         up, down = (not pd.isna(r["ci_low"]) and r["ci_low"] > 0), (not pd.isna(r["ci_high"]) and r["ci_high"] < 0)
         weak = r["method"] != "control arm"

@@ -386,6 +386,11 @@ def points(x: float, lang: str = "zh", signed: bool = True) -> str:
     return f"{v:+z.1f} {t('points', lang)}" if signed else f"{abs(v):.1f} {t('points', lang)}"
 
 
+def times(x: float, lang: str = "zh") -> str:
+    """A ratio to ordinary days as a reader of the language writes it: '1.63 倍' / '1.63x'."""
+    return f"{x:.2f} 倍" if lang == "zh" else f"{x:.2f}x"
+
+
 def p_value(p) -> str:
     """A p-value as a reader takes it: '< 0.001', else three decimals; '' when unknown."""
     if p is None or (isinstance(p, float) and math.isnan(p)):

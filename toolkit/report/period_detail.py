@@ -78,7 +78,7 @@ def plot_window_detail(detail: WindowDetail, *, lang: str = "zh", ax=None, **kwa
                    label=L.t("baseline_days", lang))
         ax.axhline(detail.baseline.mean(), color="#54A24B", ls="--", lw=1)
     # "lift" would call a fall (a shop closed at Christmas, 0.00x) a lift: the ratio says either way
-    shown = L.t("no_activity", lang) if r["lift"] == 0 else f"{r['lift']:.2f}x"
+    shown = L.t("no_activity", lang) if r["lift"] == 0 else L.times(r["lift"], lang)
     lift = (L.t("lift", lang).format(lift=shown, lo=r["ci_low"], hi=r["ci_high"])
             if pd.notna(r["lift"]) else L.t("no_lift", lang))
     ax.set_title(f"{window_label(r, lang)} · {lift}", pad=20)

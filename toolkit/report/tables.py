@@ -228,7 +228,7 @@ def _last_year_cell(r, lifts: pd.DataFrame, lang: str) -> str:
     window), that window's name (it read "none in the data")."""
     from .period_detail import last_year_index
     if pd.notna(r["last_year_lift"]):
-        return f"{r['last_year_lift']:.2f}x"
+        return L.times(r['last_year_lift'], lang)
     if not {"festival", "name", "start"} <= set(lifts.columns):     # a table of windows without their festivals
         return L.t("none_in_data", lang)
     j = last_year_index(lifts, r.name)
@@ -247,7 +247,7 @@ def holiday_table(lifts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         ("开始" if zh else "start"): df["start"].astype(str), ("结束" if zh else "end"): df["end"].astype(str),
         ("天数" if zh else "days"): df["days"],
         ("日活/平日" if zh else "daily users vs ordinary days"): [      # a closed shop: no user on any day
-            L.t("no_activity", lang) if v == 0 else f"{v:.2f}x" + (L.t("provisional", lang) if p == True else "")  # noqa: E712
+            L.t("no_activity", lang) if v == 0 else L.times(v, lang) + (L.t("provisional", lang) if p == True else "")  # noqa: E712
             for v, p in zip(df["lift"], df.get("provisional", pd.Series(False, index=df.index)))],
         ("95%区间" if zh else "95% interval"): [f"{a:.2f}–{b:.2f}" for a, b in zip(df["ci_low"], df["ci_high"])],
         ("方向" if zh else "direction"): [L.t("rise" if lo > 1 else "drop" if hi < 1 else "no_change", lang)
@@ -262,7 +262,7 @@ def coming_table(coming: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     are official, and the festival's last lift measured in the data (for planning)."""
     zh = lang == "zh"
     last = [L.t("not_measured", lang) if pd.isna(v) else
-            L.t("no_activity", lang) if v == 0 else f"{v:.2f}x ({pd.Timestamp(when):%Y-%m}, "
+            L.t("no_activity", lang) if v == 0 else L.times(v, lang) + f" ({pd.Timestamp(when):%Y-%m}, "
             + L.t("rise" if lo > 1 else "drop" if hi < 1 else "no_change", lang) + ")"
             for v, lo, hi, when in zip(coming["last_lift"], coming["last_ci_low"], coming["last_ci_high"],
                                        coming["last_start"])]

@@ -155,7 +155,7 @@ by_month = scene_months_table(evaluation, lang)
 if len(by_month):
     display(styled(by_month, lang, "scenes-by-month"))
 else:        # a heading with nothing under it read as a table that failed to load
-    display(Markdown(L.t("no_scene_months", lang)))
+    display(Markdown(L.t("no_scene_months" if ctx.store.has("pushes") else "no_pushes", lang)))
 
 # %%
 display(Markdown(glossary("preferences", lang, threshold=threshold)))

@@ -187,9 +187,9 @@ def test_a_target_the_team_did_not_set_is_marked_as_the_default(tmp_path):
     assert load_config(plain, language="zh").target_set is False
     monthly = pd.DataFrame([{"month": "2025-12", "active_rate": 0.415, "mau": 415, "cumulative": 1000}])
     en = lifecycle_findings(monthly, "2025-12", 0.85, "en", default_target=True)[0]
-    assert en.endswith("below the 85.0% target (the package default: set target_active_rate in toolkit.yaml).")
+    assert en.endswith("below the 85.0% target (the package default: set target_active_rate in the configuration file).")
     zh = lifecycle_findings(monthly, "2025-12", 0.85, "zh", default_target=True)[0]
-    assert "(默认目标,可在 toolkit.yaml 的 target_active_rate 中设定)" in zh
+    assert "(默认目标,可在配置文件的 target_active_rate 中设定)" in zh
     assert "default" not in lifecycle_findings(monthly, "2025-12", 0.85, "en")[0]
     from toolkit.report.summary import key_numbers
     from toolkit.analyses.lifecycle import RATES

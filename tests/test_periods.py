@@ -938,8 +938,10 @@ def test_the_coming_years_holidays_come_with_their_last_lift(sample_dir, tmp_pat
     shut = c.assign(last_lift=[0.0, 0.0] + [0.5] * 5, last_ci_low=0.0, last_ci_high=[0.05, 0.05] + [0.9] * 5)
     shut.attrs = c.attrs
     # (Spring Festival, 2027-02-05, is past the three months from 2026-11-01)
-    assert coming_finding(shut, "en") == ["Coming soon, with no activity at all last time (closed?): New Year's Day "
+    assert coming_finding(shut, "en") == ["Coming soon, with no active user on any of their days last time (closed?): New Year's Day "
                                           "(2027-01-01 to 2027-01-03)."]
+    # (活动 on these pages is a campaign: the zh line says users, as the English does)
+    assert coming_finding(shut, "zh") == ["即将到来、上次整个假期没有任何用户活跃(可能停业)的节假日:元旦(2027-01-01 至 2027-01-03)。"]
     later = shut.assign(last_lift=[0.5] * 6 + [0.0])                       # National Day: not within three months
     later.attrs = c.attrs
     assert coming_finding(later, "en") == []

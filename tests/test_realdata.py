@@ -112,13 +112,14 @@ def test_reports_render_on_the_real_data(retail, tmp_path):
     periods = (month / "02_periods.html").read_text(encoding="utf-8")
     assert "Christmas" in periods and "Good Friday" in periods        # the GB calendar, not China's
     # next month's Christmas, when the shop did no trade last year, is named for the planner
-    assert "Coming soon, with no activity at all last time (closed?): Christmas Day + Boxing Day (2011-12-24" \
+    assert "Coming soon, with no active user on any of their days last time (closed?): Christmas Day + Boxing Day (2011-12-24" \
         in (month / "index.html").read_text(encoding="utf-8").replace("&#x27;", "'")
     prefs = (month / "03_preferences.html").read_text(encoding="utf-8")   # no feature_map: said once, in full
     assert prefs.count("has no feature categories, so there are no preference tags") == 1
     assert "Not available without feature categories" in prefs
     # the scene results heading says why nothing is under it (it read as a table that failed to load)
-    assert "No push month evaluated: the data hold no pushes whose 30 days have ended." in prefs
+    # (a shop without pushes: that it has none, not that none has ended its 30 days)
+    assert "The data hold no pushes: no push month to evaluate." in prefs and "whose 30 days have ended" not in prefs
     # what a manager reads first is what is missing; the setup is for the analyst, after it
     assert "(For the analyst: add feature_map.csv" in prefs
     assert "<em>(For the analyst: add feature_map.csv" in prefs          # set apart from what is missing

@@ -43,7 +43,7 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
     if lang == "zh":
         s = f"{month} 月活率 {_pct(cur['active_rate'])}(月活 {int(cur['mau']):,} / 累计 {int(cur['cumulative']):,})"
         s += f",{'高于' if gap >= 0 else '低于'}目标 {_pct(target)} {abs(gap) * 100:.1f} 个百分点"
-        s += "(默认目标,可在 toolkit.yaml 的 target_active_rate 中设定)" if default_target else ""
+        s += "(默认目标,可在配置文件的 target_active_rate 中设定)" if default_target else ""
         if prev is not None:
             d = L.shown_change(cur["active_rate"], prev["active_rate"]) / 100
             s += f",较上月{'上升' if d >= 0 else '下降'} {abs(d) * 100:.1f} 个百分点"
@@ -51,7 +51,7 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
     else:
         s = f"In {month} the monthly active rate was {_pct(cur['active_rate'])} ({int(cur['mau']):,} active of " \
             f"{int(cur['cumulative']):,}), {abs(gap) * 100:.1f} points {'above' if gap >= 0 else 'below'} the " \
-            f"{_pct(target)} target" + (" (the package default: set target_active_rate in toolkit.yaml)"
+            f"{_pct(target)} target" + (" (the package default: set target_active_rate in the configuration file)"
                                         if default_target else "")
         if prev is not None:
             d = L.shown_change(cur["active_rate"], prev["active_rate"]) / 100
@@ -373,8 +373,8 @@ def _coming_closures(coming: pd.DataFrame, lang: str) -> list[str]:
     zh = lang == "zh"
     names = [f"{r['name_zh']}({r['start']} 至 {r['end']})" if zh else f"{r['name']} ({r['start']} to {r['end']})"
              for _, r in shut.iterrows()]
-    return [("即将到来、上次整段没有任何活动(可能停业)的节假日:" + "、".join(names) + "。") if zh else
-            ("Coming soon, with no activity at all last time (closed?): " + "; ".join(names) + ".")]
+    return [("即将到来、上次整个假期没有任何用户活跃(可能停业)的节假日:" + "、".join(names) + "。") if zh else
+            ("Coming soon, with no active user on any of their days last time (closed?): " + "; ".join(names) + ".")]
 
 
 def recent(lifts: pd.DataFrame, effects: pd.DataFrame, month: str, months: int = RECENT_MONTHS):

@@ -118,6 +118,8 @@ TEXT = {
     "year_before_column": ("{month} (a year before)", "{month}(去年同月)"),
     "no_scene_months": ("No push month evaluated: the data hold no pushes whose 30 days have ended.",
                         "尚无已评估的推送月份:数据中没有推送后 30 天已结束的推送。"),
+    "no_pushes": ("The data hold no pushes: no push month to evaluate.",
+                  "数据中没有推送记录,无推送月份可评估。"),
     "calendar_official": ("official", "官方安排"),
     "calendar_supplied": ("from the schedule file", "来自假期安排文件"),
     "calendar_estimated": ("estimated: the public holidays alone; the official schedule, not out yet, often joins "
@@ -427,8 +429,8 @@ NOTES = {
     "paying_undefined": ("Paying is not defined for this data: there is no orders table.",
                          "该数据无法定义付费:没有 orders 表。"),
     "referring_undefined": ("Referral is not defined for this data: it has no referral events. (For the analyst: "
-                            "referral_events in toolkit.yaml, e.g. [invite_sent, share].)",
-                            "该数据无法定义推荐:没有推荐事件。(分析师:在 toolkit.yaml 的 referral_events 中配置,"
+                            "referral_events in the configuration file named at the top of the page, e.g. [invite_sent, share].)",
+                            "该数据无法定义推荐:没有推荐事件。(分析师:在页首所列配置文件的 referral_events 中配置,"
                             "例如 [invite_sent, share]。)"),
     "funnel_window_open": ("A step reads \"not over yet\" for the cohorts whose window has not ended: retained needs "
                            "the month after entry, paying and revenue the entry month and the two after.",

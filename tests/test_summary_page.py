@@ -331,6 +331,28 @@ def test_the_lifecycle_page_says_its_numbers_are_small_and_names_the_base_of_an_
     assert small_numbers_note(big, "2025-10", "en") is None
 
 
+def test_a_largest_movement_says_the_same_move_a_year_before():
+    """Revenue +20.9% in October was a largest movement with no word that October rose 27% the
+    year before too (seasonal): with 14 months, each movement carries the year-before move. By
+    hand: 1,307,737 / 1,028,283 - 1 = +27.2%; the wake rate 32.0% -> 45.0% a year before: +13.0 points."""
+    from toolkit.report.summary import largest_movements
+    months = [f"{2025 + (8 + k) // 12}-{(8 + k) % 12 + 1:02d}" for k in range(14)]     # 2025-09 .. 2026-10
+    flat = {"mau": [28000] * 14, "new": [3100] * 14, "active_rate": [0.6] * 14,
+            **{r: [0.3] * 14 for r in RATES}, **{f"pool_{r}": [50000] * 14 for r in ("active_rate", *RATES)}}
+    flat["revenue"] = [1_028_283.0, 1_307_737.0] + [2_000_000.0] * 10 + [2_857_105.0, 3_455_582.0]
+    flat["wake_rate"] = [0.32, 0.45] + [0.44] * 10 + [0.40, 0.45]
+    moves = largest_movements({"language": "en", "months": months, "month": "2026-10", "series": flat,
+                               "currency": "¥"})
+    assert "Revenue (¥) grew from 2,857,105 to 3,455,582 (+20.9%; a year before, +27.2%)." in moves, moves
+    assert "Wake rate rose from 40.0% to 45.0% (+5.0 points; a year before, +13.0 points)." in moves, moves
+    zh = largest_movements({"language": "zh", "months": months, "month": "2026-10", "series": flat, "currency": "¥"})
+    assert "(+20.9%;去年同期 +27.2%)" in " ".join(zh), zh
+    # thirteen months: no year-before move to give
+    short = {k: v[1:] for k, v in flat.items()}
+    assert not any("a year before" in m for m in largest_movements(
+        {"language": "en", "months": months[1:], "month": "2026-10", "series": short}))
+
+
 def test_a_count_that_moved_by_chance_is_not_a_largest_movement():
     """New users 3,141 -> 3,157 (+0.5%) was listed among the largest movements while a wake rate that
     moved 1.3 points was left out as chance: a count's move is judged against chance too (2 standard

@@ -153,19 +153,27 @@ def largest_movements(metrics: dict, n: int = 3) -> list[str]:
             cands.append((abs(a / b - 1) * 100 / 5, key, a, b, False))  # 5% of users (or money) weighs as 1 point
     out = []
     for _, key, a, b, is_rate in sorted(cands, key=lambda c: -c[0])[:n]:
+        # the same move a year before, when the data hold it: a seasonal rise (revenue +20.9% in an
+        # October that rose 27% the year before) read as news without it
+        a0, b0 = (s[key][i - 12], s[key][i - 13]) if i >= 13 else (None, None)
+        seasonal = _num(a0) and _num(b0) and (is_rate or b0)
         if is_rate:
             name = L.rate(key, lang)
             d = L.shown_change(a, b)
-            out.append(f"{name}从 {b:.1%} {'升至' if a >= b else '降至'} {a:.1%}({d:+.1f} 个百分点)。"
+            ago = (f";去年同期 {L.shown_change(a0, b0):+.1f} 个百分点" if lang == "zh" else
+                   f"; a year before, {L.shown_change(a0, b0):+.1f} points") if seasonal else ""
+            out.append(f"{name}从 {b:.1%} {'升至' if a >= b else '降至'} {a:.1%}({d:+.1f} 个百分点{ago})。"
                        if lang == "zh" else
                        f"{name[0].upper() + name[1:]} {'rose' if a >= b else 'fell'} from {b:.1%} to {a:.1%} "
-                       f"({d:+.1f} points).")
+                       f"({d:+.1f} points{ago}).")
         else:
             name = _h(key, lang) if key != "revenue" else L.money(L.t("revenue", lang), metrics.get("currency", ""), lang)
-            out.append(f"{name}从 {b:,.0f} {'增至' if a >= b else '减至'} {a:,.0f}({(a / b - 1):+.1%})。"
+            ago = (f";去年同期 {(a0 / b0 - 1):+.1%}" if lang == "zh" else f"; a year before, {(a0 / b0 - 1):+.1%}"
+                   ) if seasonal else ""
+            out.append(f"{name}从 {b:,.0f} {'增至' if a >= b else '减至'} {a:,.0f}({(a / b - 1):+.1%}{ago})。"
                        if lang == "zh" else
                        f"{name[0].upper() + name[1:]} {'grew' if a >= b else 'shrank'} from {b:,.0f} to "
-                       f"{a:,.0f} ({(a / b - 1):+.1%}).")
+                       f"{a:,.0f} ({(a / b - 1):+.1%}{ago}).")
     return out
 
 

@@ -262,3 +262,23 @@ def test_a_model_tested_on_a_handful_of_users_is_said_to_be_untested(tmp_path):
     generate_sample(big, users=3000, months=8, end="2026-10", seed=5)
     rb = churn_risk(Lifecycle(open_store(big).con), "2026-10", churn_after=2, train_months=6, with_reasons=False)
     assert rb.untested is None
+
+
+def test_the_riskiest_state_is_a_finding_the_summary_quotes():
+    """New users at 34% against 11% for the other active users, a third of the expected losses,
+    were on the page's chart only: the summary spoke of the valuable tier and the AUC.  By hand:
+    others (2,000 + 216) / (20,000 + 1,800) = 10.2%; 33.9% >= 1.5 x 10.2%; 1,072 of 3,288."""
+    import pandas as pd
+    from toolkit.report.value_risk import model_trust, riskiest_state
+    by_state = pd.DataFrame({"state": ["new", "active", "woken"], "users": [3163, 20000, 1800],
+                             "mean_probability": [0.339, 0.1, 0.12], "expected_inactive": [1072.0, 2000.0, 216.0]})
+    en = riskiest_state(by_state, "en")
+    assert en == ("The riskiest group is the 'new' users: a mean probability of 33.9% of being inactive next month, against "
+                  "10.2% for the other active users; about 1,072 of the 3,288 expected inactive."), en
+    zh = riskiest_state(by_state, "zh")
+    assert zh == "风险最高的分群是新用户:下月不活跃的平均概率 33.9%,其他活跃用户为 10.2%;预计不活跃的 3,288 人中约 1,072 人是新用户。"
+    assert model_trust(["Important value customers ...", en, zh]) == [en, zh]
+    # not 1.5 times the others' (15% against 10.2%), or too few users: no finding
+    assert riskiest_state(by_state.assign(mean_probability=[0.15, 0.1, 0.12]), "en") is None
+    assert riskiest_state(by_state.assign(users=[20, 20000, 1800]), "en") is None
+    assert riskiest_state(by_state.iloc[:1], "en") is None

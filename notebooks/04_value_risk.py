@@ -102,7 +102,7 @@ ranked = month_ideas(lc, ctx.month, ideas_path, churn_after=ctx.churn_after, sta
 
 # %%
 found = V.findings(summary, risk, change_words, ranked, lang, mode, by_tier=by_tier if risk is not None else None,
-                   window=window, by_state=by_state if risk is not None else None)
+                   window=V.months_covered(ctx.monthly, ctx.month, window), by_state=by_state if risk is not None else None)
 # the summary: the tiers, the expected churn and the most valuable tier's, the riskiest state, and how far the
 # model is to be trusted
 show_findings("value_risk", found, summary=found[:3] + V.model_trust(found[3:]))

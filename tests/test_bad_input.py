@@ -18,6 +18,26 @@ def test_missing_events_file(tmp_path):
     assert str(tmp_path) in msg and "events.parquet" in msg and "user_id, event_time, event_name" in msg
 
 
+def test_a_folder_of_monthly_csv_files_is_named_with_how_to_convert_it(tmp_path):
+    """events/events-2026-01.csv ... got "expected an events/ folder of Parquet files" without a word
+    that the CSV files were seen; the message names them and the conversion it asks for, which works."""
+    import duckdb
+    folder = tmp_path / "events"
+    folder.mkdir()
+    for m in ("01", "02"):
+        (folder / f"events-2026-{m}.csv").write_text(f"user_id,event_time,event_name\n1,2026-{m}-02 10:00:00,open\n")
+    with pytest.raises(MissingTableError) as e:
+        open_store(tmp_path)
+    msg = str(e.value)
+    assert f"{folder} holds 2 CSV file(s) (events-2026-01.csv, events-2026-02.csv)" in msg, msg
+    shown = msg.split("duckdb.sql(")[1].split("), and move")[0]
+    for m in ("01", "02"):      # what it says, done for each file, then the CSVs moved out
+        duckdb.sql(eval(shown).replace("2026-01", f"2026-{m}"))
+        (folder / f"events-2026-{m}.csv").rename(tmp_path / f"events-2026-{m}.csv.bak")
+    store = open_store(tmp_path)
+    assert store.con.execute("SELECT count(*) FROM events").fetchone()[0] == 2
+
+
 def test_missing_directory(tmp_path):
     with pytest.raises(MissingTableError, match="does not exist.*toolkit sample"):
         open_store(tmp_path / "nope")

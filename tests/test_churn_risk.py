@@ -282,3 +282,14 @@ def test_the_riskiest_state_is_a_finding_the_summary_quotes():
     assert riskiest_state(by_state.assign(mean_probability=[0.15, 0.1, 0.12]), "en") is None
     assert riskiest_state(by_state.assign(users=[20, 20000, 1800]), "en") is None
     assert riskiest_state(by_state.iloc[:1], "en") is None
+
+
+def test_the_rfm_window_is_said_as_the_months_the_data_hold():
+    """Nine months of an app's data read "近 12 个月" in the tier finding: the months said are those
+    of the window that the data hold."""
+    import pandas as pd
+    from toolkit.report.value_risk import months_covered
+    monthly = pd.DataFrame({"month": [f"2026-{m:02d}" for m in range(1, 10)]})
+    assert months_covered(monthly, "2026-09", 12) == 9
+    assert months_covered(monthly, "2026-09", 6) == 6
+    assert months_covered(monthly, "2026-03", 12) == 3

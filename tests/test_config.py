@@ -198,6 +198,10 @@ def test_a_target_the_team_did_not_set_is_marked_as_the_default(tmp_path):
                "target": 0.85, "target_default": True}
     assert key_numbers(metrics)[0]["value"] == "41.5% (target 85% · default)"
     assert key_numbers({**metrics, "target_default": False})[0]["value"] == "41.5% (target 85%)"
+    # MAU counts a user who entered this month without an event (domain.md: active in the entry month):
+    # "users active this month" left an analyst 13 users short of her own count
+    mau = next(r for r in key_numbers(metrics) if r["key"] == "mau")
+    assert "entered this month counts, with or without an event" in mau["means"]
 
 
 def test_a_report_stopped_by_its_configuration_says_so_in_the_run_log(tmp_path):

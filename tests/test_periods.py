@@ -964,4 +964,53 @@ def test_the_periods_page_lists_the_coming_holidays(rendered_reports):
     assert "Coming in the next 12 months, the holidays that lifted daily users most last time: Spring Festival" \
         in summary
     zh = (rendered_reports["zh"][0] / "2026-10" / "02_periods.html").read_text(encoding="utf-8")
-    assert "未来 12 个月的节假日" in zh and "未来 12 个月中,上次日活提升最大的节假日:春节" in zh
+    assert "未来 12 个月的节假日" in zh and "未来 12 个月中，上次日活提升最大的节假日：春节" in zh
+
+
+def test_the_window_chart_draws_what_the_lift_compares_with():
+    """Qingming (04-04 to 04-06) at a month's low start: its days sat under the baseline days' mean
+    while the page said 1.19x; the fit compares them with what the month's start would be without
+    the holiday.  A daily series with a saw-tooth (each month starts at 60% and climbs) and the
+    window planted at 1.25x: the chart's expected days times the lift are the window's users (a
+    Poisson fit matches the window's total), and they lie under the baseline days' mean."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import numpy as np
+    from toolkit.analyses.holiday_calendar import holiday_windows
+    from toolkit.analyses.holiday_lift import holiday_lift
+    from toolkit.report.period_detail import plot_window_detail, window_detail
+    days = pd.date_range("2026-03-01", "2026-05-25", freq="D")
+    shape = np.array([1000 * (0.6 + 0.4 * (d.day - 1) / 30) for d in days])
+    qingming = next(w for w in holiday_windows(days[0].date(), days[-1].date(), "CN") if w.festival == "qingming")
+    inside = np.array([qingming.start <= d.date() <= qingming.end for d in days])
+    daily = pd.Series(np.random.default_rng(3).poisson(shape * np.where(inside, 1.25, 1.0)).astype(float), index=days)
+    lifts = holiday_lift(daily, country="CN")
+    i = lifts.index[lifts["festival"] == "qingming"][0]
+    lift = lifts.loc[i, "lift"]
+    assert 1.1 < lift < 1.4, lift
+    detail = window_detail(daily, lifts, i, country="CN")
+    window_users = daily[inside].sum()
+    assert list(detail.expected.index) == list(daily.index[inside])
+    assert abs(detail.expected.sum() * lift - window_users) < 1e-6 * window_users
+    assert daily[inside].mean() < detail.baseline.mean()        # the plain mean would have read as a fall
+    ax = plot_window_detail(detail, lang="en")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "expected without the holiday (the lift's model)" in labels
+    drawn = [ln for ln in ax.get_lines() if ln.get_label() == "expected without the holiday (the lift's model)"][0]
+    assert np.allclose(drawn.get_ydata(), detail.expected.to_numpy())
+
+
+def test_a_window_in_the_datas_first_weeks_gets_no_estimate():
+    """An app launched on 2026-01-01 (4 to 200 daily users over January): New Year's 01-01 to 01-03,
+    with no ordinary day before it, read "daily users fell to 0.31x", and the coming-holidays table
+    carried it.  A window needs MIN_WEEKS weeks of data before it; Spring Festival, weeks later, is
+    estimated."""
+    import numpy as np
+    from toolkit.analyses.holiday_lift import MIN_WEEKS, holiday_lift
+    days = pd.date_range("2026-01-01", "2026-04-30", freq="D")
+    ramp = np.minimum(200.0, 4 + np.arange(len(days)) * 6.5)
+    daily = pd.Series(np.random.default_rng(7).poisson(ramp).astype(float), index=days)
+    lifts = holiday_lift(daily, country="CN").set_index("festival")
+    assert pd.isna(lifts.loc["new_year", "lift"]) and lifts.loc["new_year", "baseline_days"] == 0
+    assert pd.notna(lifts.loc["spring_festival", "lift"])
+    assert MIN_WEEKS == 2

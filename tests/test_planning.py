@@ -232,6 +232,10 @@ def test_a_target_met_at_the_projections_rates_says_so_in_the_table(sample_lc):
     out = hard[hard[t("verdict", "en")] == t("not_reachable", "en")]
     assert len(out) and (out[t("rate_needed", "en")] == "100% is not enough").all()
     assert (out[t("rise_needed", "en")] == "—").all() and not (out == "").any().any(), out
+    # a plausible rise had an empty verdict (a Chinese page's 判断 column was blank): it says possible
+    mid = plan_tables(make_plan(lc, mo, ["2026-07", "2026-08", "2026-09"], 0.66), "zh")[1]
+    assert (mid[t("verdict", "zh")] != "").all(), mid
+    assert (mid[t("verdict", "zh")] == "可行:不超过其最佳月份 10 个百分点").all(), mid
 
 
 def test_a_target_nothing_plausible_meets_gets_a_realistic_reference(sample_lc):

@@ -33,7 +33,7 @@ def test_largest_movements_on_few_users_carry_a_small_numbers_caveat(tmp_path):
     assert "Small numbers: with 15 active users this month, moves of up to about 37 points" in page, page
     zh = write_month_index(_month_folder(tmp_path / "b", [20, 15], "zh"), "2025-12", tmp_path, "zh").read_text(
         encoding="utf-8")
-    assert "样本较小:本月活跃用户仅 15 人,月度之间约 37 个百分点以内" in zh
+    assert "样本较小：本月活跃用户仅 15 人，月度之间约 37 个百分点以内" in zh     # (Chinese punctuation on the page)
     big = write_month_index(_month_folder(tmp_path / "c", [5000, 4000]), "2025-12", tmp_path).read_text(
         encoding="utf-8")
     assert "Small numbers" not in big
@@ -100,7 +100,11 @@ def test_each_key_number_says_what_it_counts(tmp_path):
         means = {r[0]: r[-1] for r in rows}
         assert len(rows) == 7 and all(means.values()), means
         wake = "wake rate" if lang == "en" else "唤醒率"
-        assert means[wake] == definition("lifecycle", "wake rate", lang)
+        shown = definition("lifecycle", "wake rate", lang)
+        if lang == "zh":         # the page sets Chinese punctuation (zh_punctuation.py)
+            from toolkit.report.zh_punctuation import full_width
+            shown = full_width(shown)
+        assert means[wake] == shown
         assert "dormant" in means.get("wake rate", "dormant") and "休眠" in means.get("唤醒率", "休眠")
 
 

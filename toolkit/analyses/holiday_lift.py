@@ -55,7 +55,12 @@ def baseline_days(daily: pd.Series, window, off_days: set, workdays: set, weeks:
                  and not (start <= d <= end) for d, v in near.items()]]
 
 
-def _fit(daily: pd.Series, window, off_days: set, workdays: set, weeks: int, alpha: float):
+def _fit(daily: pd.Series, window, off_days: set, workdays: set, weeks: int, alpha: float,
+         with_expected: bool = False):
+    """(lift, ci_low, ci_high, baseline days) of ``window``, or None when it cannot be estimated;
+    ``with_expected``: a fifth element, the daily users the fit expects on the window's days
+    without the holiday (its fitted values with the window indicator off; their sum times the
+    lift is the window's users, since a Poisson fit matches the window's total)."""
     start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
     inside = daily[(daily.index >= start) & (daily.index <= end)]
     if len(inside) < window.days:
@@ -68,7 +73,8 @@ def _fit(daily: pd.Series, window, off_days: set, workdays: set, weeks: int, alp
         # no user at all in the window (e.g. a shop closed for the holiday): the fit has no
         # finite estimate; the lift is 0 with the exact Poisson upper bound for zero events
         # (-ln(alpha/2) expected events) against the baseline's mean.
-        return 0.0, 0.0, float(-np.log(alpha / 2) / (base.mean() * len(inside))), len(base)
+        hi = float(-np.log(alpha / 2) / (base.mean() * len(inside)))
+        return (0.0, 0.0, hi, len(base)) + ((pd.Series(base.mean(), index=inside.index),) if with_expected else ())
     obs = pd.concat([inside, base])
     X = pd.DataFrame({"const": 1.0, "window": [1.0] * len(inside) + [0.0] * len(base),
                       "day_of_month": [(d.day - 1) / 30.0 for d in obs.index]}, index=obs.index)
@@ -84,7 +90,21 @@ def _fit(daily: pd.Series, window, off_days: set, workdays: set, weeks: int, alp
     fit = sm.GLM(obs.to_numpy(), X.to_numpy(), family=sm.families.Poisson()).fit(scale="X2")
     b = fit.params[1]
     lo_b, hi_b = fit.conf_int(alpha)[1]
-    return float(np.exp(b)), float(np.exp(lo_b)), float(np.exp(hi_b)), len(base)
+    out = float(np.exp(b)), float(np.exp(lo_b)), float(np.exp(hi_b)), len(base)
+    if not with_expected:
+        return out
+    without = X.iloc[:len(inside)].assign(window=0.0)
+    return out + (pd.Series(fit.predict(without.to_numpy()), index=inside.index),)
+
+
+def expected_without_holiday(daily: pd.Series, window, off_days: set, workdays: set, weeks: int) -> pd.Series | None:
+    """The daily users the lift's fit expects on the days of ``window`` had they been ordinary
+    days (its month, day of the month and weekday kept): what the lift compares the window with,
+    for the window's chart (the plain mean of the baseline days ignores the month's shape, and a
+    window at a month's low start could sit under that mean at a lift above 1).  None when the
+    window gets no estimate."""
+    r = _fit(daily, window, off_days, workdays, weeks, 0.05, with_expected=True)
+    return None if r is None else r[4]
 
 
 def holiday_lift(daily: pd.Series, *, country: str = "CN", weeks: int = 3, alpha: float = 0.05,
@@ -96,6 +116,9 @@ def holiday_lift(daily: pd.Series, *, country: str = "CN", weeks: int = 3, alpha
 
     ``last_year_lift`` is the lift of the same festival's window a year earlier
     (by festival, not by date, since lunar festivals move).
+
+    A window that starts within ``MIN_WEEKS`` weeks of the series' first day gets no estimate
+    (no ordinary days before it, and a new product's first weeks are its ramp).
 
     ``provisional``: the weeks of ordinary days after the window reach past the end of the
     series (a report month's last days): its baseline lacks them, and the figure may change
@@ -124,7 +147,10 @@ def holiday_lift(daily: pd.Series, *, country: str = "CN", weeks: int = 3, alpha
     for w in windows:
         if w.start < first or w.end > last:
             continue
-        r = _fit(daily, w, off, workdays, weeks, alpha)
+        # a window in the data's first MIN_WEEKS weeks has ordinary days on one side only: an app's
+        # launch ramp (4 to 200 daily users over its first January) made New Year's 01-01 a "fall to 0.31x"
+        early = w.start - timedelta(days=7 * MIN_WEEKS) < first
+        r = None if early else _fit(daily, w, off, workdays, weeks, alpha)
         lift, lo, hi, nb = r if r else (np.nan, np.nan, np.nan, 0)
         rows.append({"festival": w.festival, "name": w.name, "name_zh": w.name_zh, "start": w.start, "end": w.end,
                      "days": w.days, "lift": lift, "ci_low": lo, "ci_high": hi, "baseline_days": nb,

@@ -406,9 +406,16 @@ def open_store(data_dir, *, timezone: str = "Asia/Shanghai", con: duckdb.DuckDBP
         id_type, where = events_elsewhere
         sources["events"] = Source("events", "external", where)
     if sources["events"].kind == "missing":
+        folder = data_dir / "events"
+        texts = sorted(p.name for p in folder.glob("*.csv*")) if folder.is_dir() else []
+        found = (f" {folder} holds {len(texts):,} CSV file(s) ({', '.join(texts[:3])}{', ...' if len(texts) > 3 else ''}), "
+                 "but a folder of events is read as Parquet files only: convert each to Parquet beside it, e.g. in "
+                 f"Python: duckdb.sql(\"COPY (SELECT * FROM read_csv('{folder / texts[0]}')) TO "
+                 f"'{folder / texts[0].split('.csv')[0]}.parquet' (FORMAT parquet)\"), and move the CSV files out of "
+                 "the folder; or join them into one events.csv." if texts else "")
         raise MissingTableError(
             f"No events table in {data_dir}: expected events.parquet, an events/ folder of Parquet files, "
-            "events.csv(.gz) or a .duckdb file with an events table (columns user_id, event_time, event_name).")
+            "events.csv(.gz) or a .duckdb file with an events table (columns user_id, event_time, event_name)." + found)
     store = Store(con=con, data_dir=data_dir, timezone=timezone, sources=sources, horizon=horizon)
     # the horizon where the aggregates read it (no aggregate month lies after its month)
     con.execute("CREATE OR REPLACE TEMP TABLE data_horizon AS SELECT CAST(? AS TIMESTAMP) AS horizon", [horizon])

@@ -65,6 +65,7 @@ TEXT = {
     "not_reachable": ("not reachable", "无法达成"),
     "met_already": ("met at the projection's rates (see above)", "按预测所用比率即可达成(见上)"),
     "implausible": ("implausible", "不现实"),
+    "plausible": ("possible: within 10 points of its best month", "可行:不超过其最佳月份 10 个百分点"),
     # lifecycle charts
     "states_over_time": ("Users by lifecycle state", "用户分群变化"),
     "active_rate_vs_target": ("Monthly active rate against target", "月活率与目标"),
@@ -113,6 +114,7 @@ TEXT = {
     "campaign": ("campaign", "活动"),
     "daily_users": ("daily active users", "日活跃用户"),
     "baseline_days": ("baseline days (same weekdays around)", "基线日(前后同星期几)"),
+    "expected_without": ("expected without the holiday (the lift's model)", "无节假日时的预期(提升倍数的模型)"),
     # as the holiday table words it: its column's name, the value as in its cells
     "lift": ("daily users vs ordinary days {lift} [{lo:.2f}, {hi:.2f}]", "日活/平日 {lift} [{lo:.2f}, {hi:.2f}]"),
     "year_before_column": ("{month} (a year before)", "{month}(去年同月)"),
@@ -479,9 +481,10 @@ GLOSSARY = {
         ("daily users vs ordinary days", "日活/平日", "daily active users in a holiday window against ordinary days on "
          "the same weekdays in the weeks around it, as a multiple; estimated by a regression that also allows for the "
          "weekday, the month and a trend over those weeks, so it is near the ratio of the two means but not always "
-         "equal to it; 1 means no change, below 1 a drop.",
+         "equal to it (a window at a month's low start is compared with what such days would be: the window's chart "
+         "draws that as a dashed red line); 1 means no change, below 1 a drop.",
          "节假日窗口日活相对前后几周同星期平日的倍数;由回归估计,同时考虑星期、月份和这几周的趋势,因此接近两者均值之比,"
-         "但不总相等;1 表示无变化,低于 1 表示下降。"),
+         "但不总相等(例如位于月初低谷的节假日,是与月初平日的预期相比,窗口图中以红色虚线画出);1 表示无变化,低于 1 表示下降。"),
         ("campaign difference", "活动差异", "goal metric of the treatment arm minus the control arm, in points.",
          "实验组目标指标减对照组,单位为百分点。"),
         ("funnel", "漏斗", "of the users entering in a month: activated (used a feature), retained next month, paid "

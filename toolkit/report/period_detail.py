@@ -20,7 +20,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from . import labels as L
 from ..analyses.holiday_calendar import HolidayWindow, country_calendar, holiday_windows
-from ..analyses.holiday_lift import baseline_days
+from ..analyses.holiday_lift import baseline_days, expected_without_holiday
 from .plots import _ax
 
 
@@ -29,6 +29,7 @@ class WindowDetail:
     row: pd.Series            # the window's row of holiday_lift
     days: pd.Series           # daily users from weeks before to weeks after the window
     baseline: pd.Series       # the baseline days among them
+    expected: pd.Series | None = None   # what the lift's fit expects on the window's days without the holiday
 
 
 def window_label(row, lang: str = "zh") -> str:
@@ -62,11 +63,14 @@ def window_detail(daily: pd.Series, lifts: pd.DataFrame, i: int, *, country: str
     lo = pd.Timestamp(w.start) - timedelta(days=7 * weeks)
     hi = pd.Timestamp(w.end) + timedelta(days=7 * weeks)
     return WindowDetail(row=r, days=daily[(daily.index >= lo) & (daily.index <= hi)],
-                        baseline=baseline_days(daily, w, off, workdays, weeks))
+                        baseline=baseline_days(daily, w, off, workdays, weeks),
+                        expected=expected_without_holiday(daily, w, off, workdays, weeks))
 
 
 def plot_window_detail(detail: WindowDetail, *, lang: str = "zh", ax=None, **kwargs):
-    """Daily users around one window: the window shaded, baseline days marked, the baseline mean as a line."""
+    """Daily users around one window: the window shaded, baseline days marked, and on the window's
+    days what the lift's fit expects without the holiday (the lift is the window's users over it;
+    without it, the baseline days' mean as a line)."""
     ax = _ax(ax, (7, 3.5))
     r = detail.row
     ax.plot(detail.days.index, detail.days.to_numpy(), color="#4C78A8", lw=1, label=L.t("daily_users", lang),
@@ -76,16 +80,22 @@ def plot_window_detail(detail: WindowDetail, *, lang: str = "zh", ax=None, **kwa
     if len(detail.baseline):
         ax.scatter(detail.baseline.index, detail.baseline.to_numpy(), s=14, color="#54A24B", zorder=3,
                    label=L.t("baseline_days", lang))
-        ax.axhline(detail.baseline.mean(), color="#54A24B", ls="--", lw=1)
+        if detail.expected is None or not len(detail.expected):
+            ax.axhline(detail.baseline.mean(), color="#54A24B", ls="--", lw=1)
+    if detail.expected is not None and len(detail.expected):
+        # a window at a month's low start sat under the baseline days' mean at a lift of 1.19: the
+        # comparison the number makes is drawn instead
+        ax.plot(detail.expected.index, detail.expected.to_numpy(), color="#E45756", ls="--", marker="o", ms=3,
+                lw=1.2, label=L.t("expected_without", lang), zorder=4)
     # "lift" would call a fall (a shop closed at Christmas, 0.00x) a lift: the ratio says either way
     shown = L.t("no_activity", lang) if r["lift"] == 0 else L.times(r["lift"], lang)
     lift = (L.t("lift", lang).format(lift=shown, lo=r["ci_low"], hi=r["ci_high"])
             if pd.notna(r["lift"]) else L.t("no_lift", lang))
-    ax.set_title(f"{window_label(r, lang)} · {lift}", pad=20)
+    ax.set_title(f"{window_label(r, lang)} · {lift}", pad=34)
     ax.set_ylabel(L.t("users", lang))
     ax.tick_params(axis="x", rotation=30)
     # above the plot, under the title: inside it, it hid days of some windows wherever it stood
-    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False, borderaxespad=0.2)
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, borderaxespad=0.2)
     return ax
 
 

@@ -402,6 +402,9 @@ def render_html(executed: Path, html: Path, header: dict | None = None, title: s
     # itables' <noscript> note ("is your notebook trusted?") is for notebook users: a reader whose
     # mail client blocks scripts sees the plain table beside it, and nothing about notebooks
     body = re.sub(r"<noscript>(?:(?!</noscript>).)*init_notebook_mode.*?</noscript>", "", body, flags=re.S)
+    if lang == "zh":      # Chinese punctuation beside Chinese text: "新用户：下月" (zh_punctuation.py)
+        from .zh_punctuation import page as zh_page
+        body = zh_page(body)
     html.write_text(body, encoding="utf-8")
 
 
@@ -476,6 +479,10 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
             raise
         reclaim_stale(out_dir, progress)
         header = page_header(data_dir, month, language=language, config=config, store=store, churn_after=churn_after)
+        other = report_language(final)
+        if other and other != header["lang"]:     # said before the run, while Ctrl-C still keeps the other one
+            progress(f"note: this {header['lang']} report of {month} will replace the {other} one in {out_dir} when "
+                     "it is done; give each language its own folder (--out reports/zh, --out reports/en) to keep both.")
         tmp = out_dir / f".tmp-{month}-{os.getpid()}"
         try:
             _run_sections(pm, notebooks, tmp, out_dir, month, params, entry, cell_timeout, progress, header, jobs)
@@ -488,10 +495,6 @@ def render_month(data_dir, month: str, *, out_dir="reports", language: str | Non
                 (tmp / DIGEST_FILE).write_text(data_digest + "\n" + (f"{settings_key}\n" if settings_key else ""),
                                                encoding="utf-8")
             old = out_dir / f".old-{month}-{os.getpid()}"
-            other = report_language(final)
-            if other and other != header["lang"]:
-                progress(f"note: this {header['lang']} report of {month} replaces the {other} one in {out_dir}; give "
-                         "each language its own folder (--out reports/zh, --out reports/en) to keep both.")
             if final.exists():
                 final.rename(old)
             tmp.rename(final)

@@ -24,7 +24,8 @@ HEAD = {"title": ("Monthly operations report", "用户运营月报"), "metric": 
         "preferences": L.TEXT["sec_preferences"], "value_risk": L.TEXT["sec_value_risk"], "na": ("not available", "无数据"),
         "mau": ("monthly active users (MAU)", "月活跃用户"), "new": ("new users", "新用户"),
         "means": ("what it counts", "口径"),
-        "means_mau": ("users active this month.", "本月有活跃的用户。"),
+        "means_mau": ("users active this month (a user who entered this month counts, with or without an event).",
+                      "本月有活跃的用户(本月新进入的用户都计入,无论有无事件)。"),
         "means_new": ("users who entered this month.", "本月新进入的用户。"),
         "means_revenue": ("the amount of this month's orders.", "本月订单金额合计。"),
         "no_yoy": ("vs last year: the data start in {first}, less than a year before this month.",
@@ -246,7 +247,11 @@ def write_month_index(folder: Path, month: str, out_dir: Path, language: str | N
             if (Path(out_dir) / prev / "index.html").is_file() else "")   # last month's report, when rendered
     parts.append(f"</ul><p>{back}<a href='../index.html'>" + e(_h("months", lang)) + "</a></p></body></html>")
     path = folder / "index.html"
-    path.write_text("".join(parts), encoding="utf-8")
+    text = "".join(parts)
+    if lang == "zh":      # Chinese punctuation beside Chinese text (zh_punctuation.py)
+        from .zh_punctuation import page as zh_page
+        text = zh_page(text)
+    path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -141,7 +141,7 @@ def plan_tables(plan, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
             return L.t("implausible", lang)
         if r["uplift"] is not None and not pd.isna(r["uplift"]) and r["uplift"] <= 0:
             return L.t("met_already", lang)       # the projection at its rates (best of six months, by default) reaches the target
-        return ""
+        return L.t("plausible", lang)      # a rise to no more than PLAUSIBLE_MARGIN above the best month (it was blank)
     ups = pd.DataFrame({
         L.t("rates_raised", lang): names,
         L.t("rise_needed", lang): [f"{x * 100:.1f}" if x is not None and not pd.isna(x) else ""

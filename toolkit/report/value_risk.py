@@ -172,6 +172,14 @@ RISKIEST_RATIO = 1.5     # a state's mean probability this many times the other 
 RISKIEST_MIN_USERS = 30
 
 
+def months_covered(monthly: pd.DataFrame, month: str, window: int) -> int:
+    """The months of the RFM ``window`` to ``month`` that the data hold (``monthly``: the lifecycle
+    table, a row per month from the first): the findings say "the last 9 months" of a data set
+    nine months long, not the window's 12."""
+    months = list(monthly["month"])
+    return min(int(window), months.index(month) + 1) if month in months else int(window)
+
+
 def model_trust(found: list[str]) -> list[str]:
     """The findings that say how far the churn model is to be trusted (its accuracy, or that it
     could not be tested), and the riskiest state's: the summary page quotes them."""

@@ -250,7 +250,7 @@ class PeriodExplorer:
                                                  weeks=self.weeks), lang=self.lang, ax=b)
                 # the title keeps its room above the legend (set again, it lost it and the two overprinted);
                 # the legend is the left chart's
-                b.set_title(f"{L.t('last_year', self.lang)}: {b.get_title()}", fontsize=10, pad=20)
+                b.set_title(f"{L.t('last_year', self.lang)}: {b.get_title()}", fontsize=10, pad=34)
                 b.get_legend().remove()
             fig.tight_layout()
         self.figures["window"] = fig

@@ -201,7 +201,7 @@ fig, ax = plt.subplots(figsize=(10, 8))     # cell numbers readable (about 6 px 
 V.plot_kpi_heatmap(corr["spearman"], lang=lang, ax=ax)
 plt.show()
 if change_words:
-    display(Markdown(("**环比变化(Pearson)**\n" if lang == "zh" else "**Month-on-month changes (Pearson)**\n")
+    display(Markdown(("**环比变化(皮尔逊相关)**\n" if lang == "zh" else "**Month-on-month changes (Pearson)**\n")
                      + "\n".join(f"- {s}" for s in change_words)))
 
 # %% [markdown] tags=["lang-en"]

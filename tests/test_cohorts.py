@@ -225,3 +225,18 @@ def test_the_layer_cake_steps_month_by_month(lc):
     xs = [x for c in ax.collections for p in c.get_paths() for x in p.vertices[:, 0]]
     assert any(abs(x % 1 - 0.5) < 1e-9 for x in xs)
     plt.close(fig)
+
+
+def test_eleven_segments_are_eleven_different_lines():
+    """Ten cities and 'unknown': the eleventh line had the first one's colour and style, so a dip
+    could not be told to one or the other."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import pandas as pd
+    from toolkit.report.cohort_plots import plot_segment_rate
+    rows = [{"segment": f"city{i}", "month": m, "active_rate": 0.5 + i / 100, "new": 10, "cumulative": 100}
+            for i in range(11) for m in ("2026-01", "2026-02", "2026-03")]
+    ax = plot_segment_rate(pd.DataFrame(rows), "city", lang="en")
+    looks = {(matplotlib.colors.to_hex(ln.get_color()), ln.get_linestyle()) for ln in ax.get_lines()
+             if not ln.get_label().startswith("_")}
+    assert len(looks) == 11, looks

@@ -115,3 +115,18 @@ def test_the_transition_rows_name_their_users():
     plot_transitions(shares, counts=counts, lang="en", ax=ax)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["new (0)", "active (2)"]
     plt.close(fig)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_bridge_charts_bar_names_do_not_run_into_each_other(lang, sample_dir):
+    """上月活跃本月未活跃, turned 20 degrees, ran into 上月活跃 beside it: the names stand upright,
+    wrapped, each inside its own bar's width."""
+    use_cjk_font()
+    mo = Lifecycle(open_store(sample_dir).con).monthly(2)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    plot_bridge(mau_bridge(mo, "2026-10"), lang=lang, ax=ax)
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.get_xticklabels()]
+    for a, b in zip(boxes, boxes[1:]):
+        assert a.x1 <= b.x0, (a, b)
+    plt.close(fig)

@@ -457,7 +457,7 @@ def test_the_flow_of_new_users_is_named_without_a_rate():
     en = lifecycle_findings(monthly, "2025-12", 0.85, "en")
     assert en[1] == "The part of MAU that changed most on last month was 'new' (entered this month): 70 users, -130.", en
     zh = lifecycle_findings(monthly, "2025-12", 0.85, "zh")
-    assert zh[1] == "月活的组成中较上月变化最大的是「新用户」(本月新进入):70 人,较上月 -130。", zh
+    assert zh[1] == "月活的组成中较上月变化最大的是「新用户」(本月新进入):70 人,比上月减少 130 人。", zh
 
 
 def test_scenes_need_rules_of_the_data_set(tiny_dir):
@@ -496,15 +496,15 @@ def test_a_holiday_is_named_in_the_pages_language():
     from toolkit.analyses.holiday_calendar import holiday_windows
     from toolkit.analyses.periods import month_markers
     gb = {w.festival: (w.name, w.name_zh) for w in holiday_windows(date(2011, 1, 1), date(2011, 12, 31), "GB")}
-    assert gb["christmas_day"] == ("Christmas Day + Boxing Day", "圣诞节+节礼日")   # a window names all its days
+    assert gb["christmas_day"] == ("Christmas Day + Boxing Day", "圣诞节及节礼日")   # a window names all its days
     assert gb["good_friday"] == ("Good Friday", "耶稣受难日")
-    assert gb["wedding_of_william_and_catherine"][1] == "威廉王子婚礼+五月初银行假日"
+    assert gb["wedding_of_william_and_catherine"][1] == "威廉王子婚礼及五月初银行假日"
     hk = {w.festival: (w.name, w.name_zh) for w in holiday_windows(date(2025, 1, 1), date(2025, 12, 31), "HK")}
     assert hk["the_buddha_s_birthday"] == ("The Buddha's Birthday", "佛诞")
     assert hk["spring_festival"] == ("Spring Festival", "春节")
     none = pd.DataFrame(columns=["campaign_id", "start_date", "end_date"])
     zh = month_markers(["2011-04", "2011-12"], none, country="GB", lang="zh")["holidays"].tolist()
-    assert zh == ["耶稣受难日、威廉王子婚礼+五月初银行假日", "圣诞节+节礼日"]
+    assert zh == ["耶稣受难日、威廉王子婚礼及五月初银行假日", "圣诞节及节礼日"]
 
 
 def test_period_charts_show_a_full_step_and_stickiness_from_zero():
@@ -587,7 +587,7 @@ def test_every_holiday_of_the_calendar_marks_its_month():
     # a run of days off with two festivals is keyed by the major one and named for both
     from toolkit.analyses.holiday_calendar import holiday_windows
     nd = [w for w in holiday_windows(date(2025, 10, 1), date(2025, 10, 8)) if w.festival == "national_day"][0]
-    assert (nd.name, nd.name_zh, nd.start, nd.end) == ("National Day + Mid-Autumn Festival", "国庆节+中秋节",
+    assert (nd.name, nd.name_zh, nd.start, nd.end) == ("National Day + Mid-Autumn Festival", "国庆节及中秋节",
                                                       date(2025, 10, 1), date(2025, 10, 8))
 
 

@@ -512,7 +512,7 @@ def test_the_scene_table_says_why_a_cell_is_empty():
     lift = t["lift in points (95% interval)"]
     assert lift["R1"] == "+5.0 (+1.0 ~ +9.0)" and lift["R2"] == "no pushes yet"
     assert lift["R3"] == "not measurable: an arm has no users"
-    assert scene_table(rules, ev, "zh").set_index("规则").loc["R2", "回访提升(百分点, 95%区间)"] == "尚无推送"
+    assert scene_table(rules, ev, "zh").set_index("规则").loc["R2", "回访提升(百分点, 95% 置信区间)"] == "尚无推送"
 
 
 def test_heatmap_row_names_stand_upright_and_axis_titles_stand_apart():

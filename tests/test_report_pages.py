@@ -146,7 +146,7 @@ def test_sections_fit_the_retail_data(pages, retail_data):
     zh = _visible_text((pages[("retail", "zh")] / "2011-11" / "02_periods.html").read_text(encoding="utf-8"))[1]
     assert "窗口内每天都没有活跃用户" in zh and "术语说明" in zh
     vr = (pages[("retail", "zh")] / "2011-11" / "04_value_risk.html").read_text(encoding="utf-8")
-    assert "重要价值客户" in vr and "基线：仅按最近活跃" in vr and "ideas.csv" in vr
+    assert "重要价值客户" in vr and "基线：只看最近活跃时间" in vr and "ideas.csv" in vr
     ids = set(pd.read_parquet(retail_data / "events.parquet", columns=["user_id"])["user_id"].astype(str))
     bare = re.sub(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", "", vr)
     # no customer id (5 digits) standing alone; not parts of tokens such as a table's random element

@@ -161,7 +161,7 @@ def test_a_slide_of_the_active_rate_over_several_months_is_a_finding():
         "The monthly active rate has fallen for 5 months in a row: from 64.1% in 2026-03 to 60.0% in 2026-08 "
         "(-4.1 points)."]
     assert active_rate_trend(mo, "2026-08", "zh") == [
-        "月活率已连续 5 个月下降:从 2026-03 的 64.1% 降至 2026-08 的 60.0%(共 -4.1 个百分点)。"]
+        "月活率已连续 5 个月下降:从 2026-03 的 64.1% 降至 2026-08 的 60.0%(累计下降 4.1 个百分点)。"]
     assert active_rate_trend(mo, "2026-04", "en") == []             # March's rise from 62.0% is one move up
     up = mo.assign(active_rate=[1.0, 0.30, 0.31, 0.32, 0.33, 0.34, 0.35, 0.36])
     assert active_rate_trend(up, "2026-04", "en") == [] and active_rate_trend(up, "2026-05", "en")[0].startswith(
@@ -175,7 +175,7 @@ def test_a_slide_of_the_active_rate_over_several_months_is_a_finding():
         "The monthly active rate has fallen for 5 months in a row: from 64.1% in 2026-03 to 60.0% in 2026-08 "
         "(-4.1 points; 2026-03 was the month of campaign C2: from 62.0% in 2026-02, the month before, -2.0 points)."]
     assert active_rate_trend(mo, "2026-08", "zh", campaigns=camp)[0].endswith(
-        "(共 -4.1 个百分点;2026-03 有活动 C2;从其前一个月 2026-02 的 62.0% 算起为 -2.0 个百分点)。")
+        "(累计下降 4.1 个百分点;2026-03 有活动 C2;从活动前的 2026-02(62.0%)算起下降 2.0 个百分点)。")
     assert active_rate_trend(mo, "2026-08", "en", campaigns=camp.assign(start_date="2026-05-01",
                                                                          end_date="2026-05-31"))[0].endswith("(-4.1 points).")
 

@@ -146,7 +146,7 @@ def test_period_explorer_window_and_campaign(period_inputs):
     left, right = ex.figures["window"].axes[:2]
     assert left.get_title().startswith(f"{last['name_zh']} {last['start']:%Y}")
     # the sample ends 2026-10: National Day 2026 beside 2025's, which held Mid-Autumn too
-    assert right.get_title().startswith(f"去年同节日: 国庆节+中秋节 {last['start'].year - 1}"), right.get_title()
+    assert right.get_title().startswith(f"去年同节日: 国庆节及中秋节 {last['start'].year - 1}"), right.get_title()
     assert [t.get_text() for t in left.get_legend().get_texts()] == ["日活跃用户", "节假日", "基线日(前后同星期几)",
                                                                      "无节假日时的预期(提升倍数的模型)"]
     # last year's title keeps its room above the legend (they overprinted); one legend, the left one's

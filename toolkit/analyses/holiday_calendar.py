@@ -16,7 +16,7 @@ make-up working day (调休, ``weekend_workdays`` of the calendar).  A holiday
 window is a run of consecutive days off that contains at least one public
 holiday, e.g. National Day 2025: 10-01 .. 10-08 (09-28 and 10-11 are worked).
 A window is keyed by its major festival and named for all of them
-(National Day + Mid-Autumn Festival, 国庆节+中秋节).
+(National Day + Mid-Autumn Festival, 国庆节及中秋节).
 """
 from __future__ import annotations
 
@@ -274,11 +274,11 @@ def holiday_windows(start: date, end: date, country: str = "CN", schedule=None) 
             major = min(festivals, key=lambda f: (_PRIORITY.index(f[0]) if f[0] in _PRIORITY else 99,
                                                   -festivals[f]))
             # keyed by the major festival (last year's same festival is found by it), named for every
-            # one in the run, the others in date order: 国庆节+中秋节, Good Friday + Easter Monday
+            # one in the run, the others in date order: 国庆节及中秋节, Good Friday + Easter Monday
             others = sorted((f for f in festivals if f[0] != major[0]), key=lambda f: first_day[f])
             key, en, zh = major
             en = " + ".join([en] + list(dict.fromkeys(f[1] for f in others)))
-            zh = "+".join([zh] + list(dict.fromkeys(f[2] for f in others)))
+            zh = "及".join([zh] + list(dict.fromkeys(f[2] for f in others)))
             if d >= start and run_start <= end:
                 windows.append(HolidayWindow(key, en, zh, run_start, d, first_day[major]))
         d += timedelta(days=1)

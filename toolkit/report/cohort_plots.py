@@ -84,6 +84,13 @@ def plot_layer_cake(cake: pd.DataFrame, *, lang="zh", ax=None, last: int = 12, *
     return ax
 
 
+def _line_style(i: int, kwargs: dict) -> dict:
+    """The ``i``-th segment's line: the ten colours of the cycle, then the same colours dashed and
+    dotted (the eleventh of ten cities and 'unknown' were the same blue line)."""
+    style = {"color": f"C{i % 10}", "linestyle": ("-", "--", ":")[i // 10 % 3]}
+    return {**style, **kwargs}
+
+
 def plot_segment_rate(seg_monthly: pd.DataFrame, by: str, *, rate="active_rate", min_users: int = 0, lang="zh",
                       names: dict | None = None, ax=None, **kwargs):
     """One line per segment of a rate of :func:`toolkit.analyses.cohorts.segment_monthly` (small
@@ -97,8 +104,8 @@ def plot_segment_rate(seg_monthly: pd.DataFrame, by: str, *, rate="active_rate",
         df = df[~df["month"].isin(skip)]
         note_left_out(ax, skip, lang)
     alone = set(df["segment"]) == {OTHER}      # every segment small: the line is the whole, said in the legend
-    for seg, g in df.groupby("segment", sort=False):
-        ax.plot(g["month"], g[rate], marker=".", label=segment_label(seg, lang, alone=alone), **kwargs)
+    for i, (seg, g) in enumerate(df.groupby("segment", sort=False)):
+        ax.plot(g["month"], g[rate], marker=".", label=segment_label(seg, lang, alone=alone), **_line_style(i, kwargs))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.tick_params(axis="x", rotation=90)
     column = L.segment_column(by, lang, names)     # one form for every rate: 月活率,按渠道 / new-user retention by ...
@@ -133,10 +140,10 @@ def plot_segment_retention(curves: pd.DataFrame, by: str, *, lang="zh", names: d
     ax = _ax(ax, (9, 4))
     ages = _ages(curves)[:max_age + 1]
     alone = set(curves["segment"]) == {OTHER}
-    for _, r in curves.iterrows():
+    for i, (_, r) in enumerate(curves.iterrows()):
         ax.plot(range(len(ages)), r[ages].to_numpy(dtype=float), marker=".",
                 label=segment_label(r["segment"], lang, alone=alone),
-                **kwargs)
+                **_line_style(i, kwargs))
     ax.set_xticks(range(len(ages)), [a[1:] for a in ages])
     ax.set_xlabel(L.t("months_since_entry", lang))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))

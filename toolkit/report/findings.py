@@ -42,7 +42,7 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
     gap = L.shown_change(cur["active_rate"], target) / 100     # as the two rates are shown
     if lang == "zh":
         s = f"{month} 月活率 {_pct(cur['active_rate'])}(月活 {int(cur['mau']):,} / 累计 {int(cur['cumulative']):,})"
-        s += f",{'高于' if gap >= 0 else '低于'}目标 {_pct(target)} {abs(gap) * 100:.1f} 个百分点"
+        s += f",比目标({_pct(target)}){'高' if gap >= 0 else '低'} {abs(gap) * 100:.1f} 个百分点"
         s += "(默认目标,可在配置文件的 target_active_rate 中设定)" if default_target else ""
         if prev is not None:
             d = L.shown_change(cur["active_rate"], prev["active_rate"]) / 100
@@ -66,7 +66,8 @@ def lifecycle_findings(monthly: pd.DataFrame, month: str, target: float, lang: s
         whom = _FLOW_WHOM.get(top["flow"], ("", ""))[lang == "zh"]
         if lang == "zh":
             who = f"「{name}」({whom})" if whom else f"「{name}」"
-            s = f"月活的组成中较上月变化最大的是{who}:{top['users']:,} 人,较上月 {top['change']:+,}"
+            s = (f"月活的组成中较上月变化最大的是{who}:{top['users']:,} 人,比上月"
+                 f"{'增加' if top['change'] >= 0 else '减少'} {abs(top['change']):,} 人")
             if has_rate:
                 s += f"({L.rate(top['rate'], lang)} {_pct(top['rate_prev'])} → {_pct(top['rate_now'])})"
             out.append(s + "。")
@@ -188,10 +189,11 @@ def active_rate_trend(monthly: pd.DataFrame, month: str, lang: str = "zh", min_m
     before = (rates[-2 - n], months[-2 - n]) if ran and n + 1 < len(rates) else None
     why = _falling_while_growing(m, start, month, lang) if d < 0 else ""
     if lang == "zh":
-        said = (f"{start} 有活动 {ran}" + (f";从其前一个月 {before[1]} 的 {_pct(before[0])} 算起为 "
-                                             f"{L.shown_change(b, before[0]):+.1f} 个百分点" if before else "")) if ran else ""
+        said = (f"{start} 有活动 {ran}" + (f";从活动前的 {before[1]}({_pct(before[0])})算起"
+                                             f"{'上升' if L.shown_change(b, before[0]) > 0 else '下降'} "
+                                             f"{abs(L.shown_change(b, before[0])):.1f} 个百分点" if before else "")) if ran else ""
         return [f"月活率已连续 {n} 个月{'上升' if d > 0 else '下降'}:从 {start} 的 {_pct(a)} "
-                f"{'升至' if d > 0 else '降至'} {month} 的 {_pct(b)}(共 {d:+.1f} 个百分点"
+                f"{'升至' if d > 0 else '降至'} {month} 的 {_pct(b)}(累计{'上升' if d > 0 else '下降'} {abs(d):.1f} 个百分点"
                 + (f";{said}" if said else "") + ")。" + why]
     said = (f"; {start} was the month of campaign {ran}" + (f": from {_pct(before[0])} in {before[1]}, the month "
                                                              f"before, {L.shown_change(b, before[0]):+.1f} points"
@@ -302,7 +304,7 @@ def _holiday_sentence(r, direction: str, lang: str, head: str | None = None, spa
     if lang == "zh":
         verb = "升至" if direction == "up" else "降至"
         s = (f"{zh}{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):日活{verb}平日的 "
-             f"{r['lift']:.2f} 倍(95%区间 {r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)})")
+             f"{r['lift']:.2f} 倍(95% 置信区间 {r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)})")
         return s + (f",去年同节日为 {ly:.2f} 倍。" if not pd.isna(ly) else "。")
     verb = "rose to" if direction == "up" else "fell to"
     s = (f"{en} {name} {r['start']:%Y} ({r['start']:%m-%d} to {r['end']:%m-%d}): daily users {verb} "
@@ -325,7 +327,7 @@ def _this_month_sentence(r, lang: str) -> str:
     name = r["name_zh"] if lang == "zh" else r["name"]
     en, zh = _HEADS["this"]
     return (f"{zh}{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):日活与平日相比无明显变化"
-            f"({r['lift']:.2f} 倍,95%区间 {r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)})。"
+            f"({r['lift']:.2f} 倍,95% 置信区间 {r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)})。"
             if lang == "zh" else
             f"{en} {name} {r['start']:%Y} ({r['start']:%m-%d} to {r['end']:%m-%d}): no clear change "
             f"in daily users from ordinary days ({r['lift']:.2f}x, 95% interval "
@@ -438,14 +440,14 @@ def period_findings(lifts: pd.DataFrame, effects: pd.DataFrame, lang: str = "zh"
         when = campaign_months(r.get("start_date"), r.get("end_date"))
         running = bool(r.get("running")) if pd.notna(r.get("running")) else False   # still running: a partial result
         if lang == "zh":
-            verdict = ("提升得到区间支持" if up else "区间显示活动反而降低了该指标" if down else
+            verdict = ("提升显著(95% 置信区间不含 0)" if up else "区间显示活动反而降低了该指标" if down else
                        "区间包含0,未见可确认的效果" + _too_small(r, lang))
             # without a control arm the two numbers are changes (members, everyone else), not rates
             arms = (f"成员变化 {r['treatment'] * 100:+z.1f} 个百分点,其他用户变化 {r['control'] * 100:+z.1f} 个百分点" if weak
                     else f"实验组 {_pct(r['treatment'])},对照组 {_pct(r['control'])}")
             s = (f"活动 {r['campaign_id']}({r['name']}{',' + when if when else ''}{',仍在进行' if running else ''}):"
                  f"{metric} {arms},差 {r['difference'] * 100:+z.1f} 个百分点"
-                 f"(95%区间 {r['ci_low'] * 100:+z.1f}~{r['ci_high'] * 100:+z.1f}),{verdict}")
+                 f"(95% 置信区间 {r['ci_low'] * 100:+z.1f}~{r['ci_high'] * 100:+z.1f}),{verdict}")
             s += "(双重差分,证据较弱)" if weak else ""
             s += ";分组比例异常(SRM),结果需复核。" if r["srm_flag"] else "。"
         else:
@@ -530,14 +532,14 @@ def preference_findings(dist: pd.DataFrame, mean_share: pd.DataFrame, evaluation
         months = (f"{span} 的推送" if k == 1 else f"{span} 共 {k} 个月的推送") if lang == "zh" else \
             (span if k == 1 else f"{k} months, {span}")
         n = f"{int(r['n_treatment']):,} / {int(r['n_control']):,}"       # pushes: a user of two months counts twice
-        verdict = ("效果得到区间支持" if r["ci_low"] > 0 else "区间显示推送反而降低了回访" if r["ci_high"] < 0
+        verdict = ("效果显著(95% 置信区间不含 0)" if r["ci_low"] > 0 else "区间显示推送反而降低了回访" if r["ci_high"] < 0
                    else "未见可确认的效果" + _too_small(r, lang)) if lang == "zh" else \
             ("an effect the interval supports" if r["ci_low"] > 0 else
              "the interval shows the push lowered reactivation" if r["ci_high"] < 0 else
              "no confirmed effect" + _too_small(r, lang))
         out.append(f"场景 {r['rule_id']}({months},实验组/对照组 {n} 次):30天内回访率 实验组 "
                    f"{_pct(r['treatment'])},对照组 {_pct(r['control'])},差异 {r['difference'] * 100:+z.1f} 个百分点"
-                   f"(95%区间 {r['ci_low'] * 100:+z.1f}~{r['ci_high'] * 100:+z.1f}),{verdict}。" if lang == "zh" else
+                   f"(95% 置信区间 {r['ci_low'] * 100:+z.1f}~{r['ci_high'] * 100:+z.1f}),{verdict}。" if lang == "zh" else
                    f"Scene {r['rule_id']} (pushes of {months}: {n} in treatment / control): reactivation within "
                    f"30 days {_pct(r['treatment'])} treatment vs {_pct(r['control'])} control, "
                    f"{r['difference'] * 100:+z.1f} points (95% interval {r['ci_low'] * 100:+z.1f} to "

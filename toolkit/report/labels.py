@@ -492,7 +492,7 @@ GLOSSARY = {
         ("revenue per user / payer", "人均收入 / 付费用户人均收入", "the cohort's order amounts in the entry month "
          "and the two after, over its users / over its paying users.",
          "同期用户在进入当月及之后两个月的订单金额 ÷ 用户数 / ÷ 付费用户数。"),
-        ("AARRR funnel", "AARRR 漏斗", "acquisition, activation, retention, revenue, referral: the five steps a "
+        ("AARRR funnel", "增长漏斗(AARRR)", "acquisition, activation, retention, revenue, referral: the five steps a "
          "month's new users go through (the funnel above).",
          "获客、激活、留存、变现、推荐:当月新进入用户依次经过的五步(即上面的漏斗)。"),
         ("stickiness", "粘性", "mean daily active users over monthly active users.", "日均活跃用户 ÷ 月活跃用户。"),
@@ -536,8 +536,8 @@ GLOSSARY = {
         ("correlation", "相关系数", "between -1 and +1: how closely two monthly KPIs move together (+1: always the "
          "same way, -1: always opposite, 0: unrelated). On monthly levels it is Spearman's (by rank), on month-on-month "
          "changes Pearson's (two KPIs that both grow correlate on levels by that alone); an association, not a cause.",
-         "介于 -1 与 +1 之间,表示两个月度指标同步变化的程度(+1:总是同向,-1:总是反向,0:无关)。月度水平用 Spearman"
-         "(按排名),环比变化用 Pearson(两个都在增长的指标仅因此就会在水平上相关);表示相关,不代表因果。"),
+         "介于 -1 与 +1 之间,表示两个月度指标同步变化的程度(+1:总是同向,-1:总是反向,0:无关)。月度水平用斯皮尔曼秩相关(Spearman)"
+         "(按排名),环比变化用皮尔逊相关(Pearson)(两个都在增长的指标仅因此就会在水平上相关);表示相关,不代表因果。"),
         ("logistic regression, gradient boosting", "逻辑回归、梯度提升树", "the two models the churn warning fits: a "
          "logistic regression weighs each feature once; gradient boosting adds many small decision trees and can "
          "catch combinations of features. The one that ranked users better on the validation month is used.",

@@ -12,7 +12,7 @@ from .plots import _ax, note_left_out, without_history
 
 _T = {"daily": ("Daily active users, holiday windows shaded", "日活跃用户(阴影为节假日)"),
       "lifts": ("Daily users in each holiday window against ordinary days (95% interval)",
-                "节假日日活相对平日(95%区间)"),
+                "节假日日活相对平日(95% 置信区间)"),
       "last_year": ("same festival last year", "去年同节日"),
       "lift_axis": ("daily users vs ordinary days (1 = no change; left of 1 = a drop)",
                     "日活相对平日的倍数(1 = 无变化,小于 1 为下降)"),
@@ -21,8 +21,8 @@ _T = {"daily": ("Daily active users, holiday windows shaded", "日活跃用户(�
       "rates_campaigns": ("Rates by month; campaign months ●", "月度指标(●活动月)"),
       "rates_plain": ("Rates by month", "月度指标"),
       "effects": ("Campaign effect on the goal metric (treatment − control, 95% interval)",
-                  "活动效果(实验组−对照组,95%区间)"),
-      "funnel": ("AARRR funnel by entry month (share of the cohort)", "按注册月的AARRR漏斗(占同期新用户)"),
+                  "活动效果(实验组−对照组,95% 置信区间)"),
+      "funnel": ("AARRR funnel by entry month (share of the cohort)", "按注册月的增长漏斗(占同期新用户)"),
       "sticky": ("Stickiness: mean DAU / MAU", "粘性:日活/月活")}
 _STEP = {"activated": ("activated", "激活"), "retained": ("retained next month", "次月留存"),
          "paying": ("paid within 3 months", "3个月内付费"), "referring": ("referred", "推荐")}

@@ -74,6 +74,15 @@ def plot_active_rate(monthly, target=None, *, lang="zh", ax=None, **kwargs):
     return ax
 
 
+def _wrap(label: str, lang: str) -> str:
+    """A bar's name on lines short enough to stand upright under it: five characters of Chinese,
+    or about twelve letters of English, a line."""
+    if lang == "zh":
+        return "\n".join(label[i:i + 5] for i in range(0, len(label), 5))
+    import textwrap
+    return textwrap.fill(label, 12)
+
+
 def plot_bridge(bridge, *, lang="zh", ax=None, **kwargs):
     """Waterfall from last month's MAU to this month's (rows of ``decomposition.mau_bridge``)."""
     ax = _ax(ax, (8, 4))
@@ -93,7 +102,8 @@ def plot_bridge(bridge, *, lang="zh", ax=None, **kwargs):
         ax.text(i, s + h, f"{c:+,}" if 0 < i < len(bridge) - 1 else f"{h:,}", ha="center", va="bottom", fontsize=8)
     top = max((s + h for s, h in zip(starts, heights)), default=0)
     ax.set_ylim(0, top * 1.15 if top > 0 else 1)        # room for the labels above the tallest bar
-    ax.set_xticks(range(len(bridge)), names, rotation=20, ha="right")
+    # upright and wrapped: turned 20 degrees, 上月活跃本月未活跃 ran into 上月活跃 beside it
+    ax.set_xticks(range(len(bridge)), [_wrap(str(n), lang) for n in names])
     ax.set_title(L.t("mau_bridge", lang))
     ax.set_ylabel(L.t("users", lang))
     return ax

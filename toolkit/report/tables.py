@@ -249,7 +249,7 @@ def holiday_table(lifts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         ("日活/平日" if zh else "daily users vs ordinary days"): [      # a closed shop: no user on any day
             L.t("no_activity", lang) if v == 0 else L.times(v, lang) + (L.t("provisional", lang) if p == True else "")  # noqa: E712
             for v, p in zip(df["lift"], df.get("provisional", pd.Series(False, index=df.index)))],
-        ("95%区间" if zh else "95% interval"): [f"{a:.2f}–{b:.2f}" for a, b in zip(df["ci_low"], df["ci_high"])],
+        ("95% 置信区间" if zh else "95% interval"): [f"{a:.2f}–{b:.2f}" for a, b in zip(df["ci_low"], df["ci_high"])],
         ("方向" if zh else "direction"): [L.t("rise" if lo > 1 else "drop" if hi < 1 else "no_change", lang)
                                         for lo, hi in zip(df["ci_low"], df["ci_high"])],
         ("去年同节日" if zh else "last year"): [_last_year_cell(r, lifts, lang) for _, r in df.iterrows()]})
@@ -315,7 +315,7 @@ def campaign_table(effects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         ("对照组" if zh else "control"): [_fmt_pct(v) if m == "control arm" else L.t("did_change_cell", lang).format(
             v=v * 100) for v, m in zip(effects["control"], effects["method"])],
         ("差异(百分点)" if zh else "difference (points)"): effects["difference"].map(lambda v: f"{v * 100:+z.1f}"),
-        ("95%区间" if zh else "95% interval"): [f"{a * 100:+z.1f} ~ {b * 100:+z.1f}" for a, b in
+        ("95% 置信区间" if zh else "95% interval"): [f"{a * 100:+z.1f} ~ {b * 100:+z.1f}" for a, b in
                                                zip(effects["ci_low"], effects["ci_high"])],
         ("p值" if zh else "p-value"): effects["p_value"].map(L.p_value),
         ("分组比例(SRM)" if zh else "arm split (SRM)"): [
@@ -437,7 +437,7 @@ def scene_table(rules: pd.DataFrame, evaluation: pd.DataFrame, lang: str = "zh")
         ("推送内容" if zh else "content"): rules["content"],
         ("对照组比例" if zh else "control share"): rules["control_share"].map(_fmt_pct),
         ("下月受众" if zh else "audience next month"): rules["audience"].map(_fmt_int),
-        ("回访提升(百分点, 95%区间)" if zh else "lift in points (95% interval)"): rules["rule_id"].map(lift)})
+        ("回访提升(百分点, 95% 置信区间)" if zh else "lift in points (95% interval)"): rules["rule_id"].map(lift)})
 
 
 def scene_months_table(evaluation: pd.DataFrame, lang: str = "zh", last: int = 6) -> pd.DataFrame:
@@ -454,7 +454,7 @@ def scene_months_table(evaluation: pd.DataFrame, lang: str = "zh", last: int = 6
         ("推送月份" if zh else "push month"): ev["month"].to_numpy(),
         ("实验组回访率" if zh else "treatment"): ev["treatment"].map(_fmt_pct).to_numpy(),
         ("对照组回访率" if zh else "control"): ev["control"].map(_fmt_pct).to_numpy(),
-        ("差异(百分点, 95%区间)" if zh else "difference in points (95% interval)"): [
+        ("差异(百分点, 95% 置信区间)" if zh else "difference in points (95% interval)"): [
             "" if pd.isna(d) else f"{d * 100:+z.1f} ({a * 100:+z.1f} ~ {b * 100:+z.1f})"
             for d, a, b in zip(ev["difference"], ev["ci_low"], ev["ci_high"])],
         ("样本量(实验组 / 对照组)" if zh else "users (treatment / control)"): [

@@ -21,7 +21,7 @@ KPI_WORDS = {"active_rate": None, "retention_old": None, "retention_new": None, 
              "holiday_days": ("holiday days", "节假日天数"), "campaigns": ("campaigns", "活动数"),
              "pushes": ("pushes sent", "推送数")}
 MODEL_WORDS = {"logistic": ("logistic regression", "逻辑回归"), "boosting": ("gradient boosting", "梯度提升树"),
-               "baseline": ("baseline: recency alone", "基线:仅按最近活跃")}
+               "baseline": ("baseline: recency alone", "基线:只看最近活跃时间")}
 
 
 def tier(key: str, lang: str, mode: str = "rfm") -> str:
@@ -270,7 +270,7 @@ def findings(summary, risk, pairs_words, ranked, lang: str, mode: str, by_tier=N
             out.append(untested_words(risk, lang))
         else:
                 out.append((f"流失预警模型({model(risk.chosen, lang)})在 {risk.eval_month} 的样本外 AUC 为 {c['auc']:.3f},"
-                        f"仅按最近活跃的基线为 {b['auc']:.3f};风险最高的 10% 用户中 {c['precision_top']:.1%} 次月未活跃"
+                        f"只看最近活跃时间的基线为 {b['auc']:.3f};风险最高的 10% 用户中 {c['precision_top']:.1%} 次月未活跃"
                         f"(基线选出的 10% 中为 {b['precision_top']:.1%},全部活跃用户中为 {c['base_rate']:.1%})。") if zh else
                        (f"The churn model ({model(risk.chosen, lang)}) scored an out-of-time AUC of {c['auc']:.3f} on "
                         f"{risk.eval_month}, against {b['auc']:.3f} for recency alone; of its riskiest 10%, "

@@ -528,6 +528,9 @@ def test_heatmap_row_names_stand_upright_and_axis_titles_stand_apart():
     ax.figure.canvas.draw()
     assert all(t.get_rotation() == 0 for t in ax.get_yticklabels())
     assert ax.get_xlabel() == "本月" and ax.xaxis.labelpad >= 10 and ax.xaxis.label.get_fontweight() == "bold"
+    # each row names its users (a 100% of one live-stream user read as a whole category's move)
+    from toolkit.report.labels import category
+    assert ax.get_yticklabels()[0].get_text() == f"{category('car_control', 'zh')} (28)"     # 1 + 2 + ... + 7
 
 
 def test_an_event_mapped_to_two_categories_is_refused_and_a_repeated_row_changes_nothing(pref_dir):

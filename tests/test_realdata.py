@@ -197,6 +197,9 @@ def test_the_user_export_of_a_shop_has_no_driving_column(retail, tmp_path):
     df = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
     assert "drove in the last 3 months" not in df.columns and "lifecycle state" in df.columns
     assert "" not in set(df["value tier (RFM)"])      # every customer ordered within the 12 months
+    # no feature map: the last core-feature columns (car_control by default) were empty for every customer
+    assert "last core-feature event" not in df.columns and "last core-feature time" not in df.columns
+    assert "note: no category 'car_control' in the feature map" in proc.stderr and "no feature_map" in proc.stderr
 
 
 def test_the_readmes_retail_configuration_validates_without_the_samples_settings(retail, tmp_path):

@@ -871,6 +871,8 @@ def export_users(ctx, data_dir, month, out, language, core_category):
                          segment_columns=cfg.segment_columns, segment_names=cfg.segment_names)
         steps.step(f"writing {len(df):,} rows to {Path(out).name}")
         write_table(df, out, progress=steps, sheet="users")
+    if df.attrs.get("note"):
+        click.echo(f"note: {df.attrs['note']}.", err=True)
     click.echo(f"Wrote {len(df):,} users of {month} to {out}.")
 
 

@@ -29,8 +29,9 @@ COLUMNS = [  # key, English, Chinese
 def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_category: str = "car_control",
                 lang: str | None = None, progress=None, segment_columns=(), segment_names=None) -> pd.DataFrame:
     """One row per user entered by ``month``; columns as ``COLUMNS`` (keys, or headers in
-    ``lang`` 'en' / 'zh' when given; no ``drove_3m`` without offline-signal events; a user
-    without a value tier is "not scored" in words), with the users table's ``segment_columns``
+    ``lang`` 'en' / 'zh' when given; the last core-feature columns only when ``core_category`` is a
+    category of the feature map, else ``attrs["note"]`` says why they are missing; no ``drove_3m``
+    without offline-signal events; a user without a value tier is "not scored" in words), with the users table's ``segment_columns``
     that it has (channel, city: whom to reach is chosen by them too) after the nickname, headed
     as the pages name them (``segment_names``).  ``progress`` (a ``progress.Steps``) hears of each step."""
     tick = progress.step if progress is not None else (lambda label: None)
@@ -62,6 +63,15 @@ def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_categor
     df["drove_3m"] = df["drove_3m"].fillna(False).astype(bool)
     # without offline-signal events (a shop's data) nobody "drove": the column is left out, not all "no"
     columns = [c for c in COLUMNS if c[0] != "drove_3m" or lc.signal_events]
+    # a core category the feature map does not have (the default car_control on an app's data) gave
+    # two empty columns without a word: they are left out, and the note says which categories there are
+    from .preferences import OTHER, categories
+    known = [c for c in categories(lc.con) if c != OTHER]
+    note = None
+    if core_category not in known:
+        columns = [c for c in columns if c[0] not in ("last_core_event", "last_core_time")]
+        note = (f"no category {core_category!r} in the feature map, so the last core-feature columns are left out"
+                + (f"; give --core-category one of {', '.join(known)}" if known else " (the data have no feature_map)"))
     if segments:
         from ..report.labels import segment_column
         at = [k for k, _, _ in columns].index("nickname") + 1
@@ -82,4 +92,5 @@ def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_categor
                                     and t else t)
     if lang in ("en", "zh"):
         df.columns = [zh if lang == "zh" else en for _, en, zh in columns]
+    df.attrs["note"] = note
     return df

@@ -40,10 +40,12 @@ def plot_state_category(matrix, *, lang="zh", ax=None, **kwargs):
 
 
 def plot_tag_movement(moves, *, lang="zh", ax=None, **kwargs):
-    """Users by primary tag last month (rows) and this month (columns), row shares."""
+    """Users by primary tag last month (rows) and this month (columns), row shares; each row
+    names its users, so that a 100% of one user is not read as a 100% of thousands."""
     ax = _ax(ax, (9, 5.5))
-    shares = moves.div(moves.sum(axis=1), axis=0)
-    shares.index = [cat(c, lang) for c in shares.index]
+    totals = moves.sum(axis=1)
+    shares = moves.div(totals, axis=0)
+    shares.index = [f"{cat(c, lang)} ({int(totals[c]):,})" for c in shares.index]
     shares.columns = [cat(c, lang) for c in shares.columns]
     sns.heatmap(shares, annot=True, fmt=".0%", cmap="Purples", vmin=0, vmax=1, cbar=False, ax=ax, **kwargs)
     ax.set_title("主标签迁移(行占比)" if lang == "zh" else "How primary tags moved since last month (row shares)")

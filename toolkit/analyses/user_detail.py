@@ -31,9 +31,9 @@ def user_detail(lc: Lifecycle, month: str, *, churn_after: int = 2, core_categor
     """One row per user entered by ``month``; columns as ``COLUMNS`` (keys, or headers in
     ``lang`` 'en' / 'zh' when given; the last core-feature columns only when ``core_category`` is a
     category of the feature map, else ``attrs["note"]`` says why they are missing; no ``drove_3m``
-    without offline-signal events; a user without a value tier is "not scored" in words), with the users table's ``segment_columns``
-    that it has (channel, city: whom to reach is chosen by them too) after the nickname, headed
-    as the pages name them (``segment_names``).  ``progress`` (a ``progress.Steps``) hears of each step."""
+    without offline-signal events; a user without a value tier is "not scored" in words), with the
+    users table's ``segment_columns`` that it has (channel, city: whom to reach is chosen by them
+    too) after the nickname, headed as the pages name them (``segment_names``).  ``progress`` (a ``progress.Steps``) hears of each step."""
     tick = progress.step if progress is not None else (lambda label: None)
     from .lifecycle import STATE_ZH
     m = parse_month(month)

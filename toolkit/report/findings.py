@@ -304,12 +304,12 @@ def _holiday_sentence(r, direction: str, lang: str, head: str | None = None, spa
     if lang == "zh":
         verb = "升至" if direction == "up" else "降至"
         s = (f"{zh}{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):日活{verb}平日的 "
-             f"{r['lift']:.2f} 倍(95% 置信区间 {r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)})")
-        return s + (f",去年同节日为 {ly:.2f} 倍。" if not pd.isna(ly) else "。")
+             f"{L.times(r['lift'], lang)}(95% 置信区间 {r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)})")
+        return s + (f",去年同节日为 {L.times(ly, lang)}。" if not pd.isna(ly) else "。")
     verb = "rose to" if direction == "up" else "fell to"
     s = (f"{en} {name} {r['start']:%Y} ({r['start']:%m-%d} to {r['end']:%m-%d}): daily users {verb} "
-         f"{r['lift']:.2f}x ordinary days (95% interval {r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)})")
-    return s + (f"; the same festival last year: {ly:.2f}x." if not pd.isna(ly) else ".")
+         f"{L.times(r['lift'], lang)} ordinary days (95% interval {r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)})")
+    return s + (f"; the same festival last year: {L.times(ly, lang)}." if not pd.isna(ly) else ".")
 
 
 def _provisional(r, lang: str) -> str:
@@ -327,10 +327,10 @@ def _this_month_sentence(r, lang: str) -> str:
     name = r["name_zh"] if lang == "zh" else r["name"]
     en, zh = _HEADS["this"]
     return (f"{zh}{r['start']:%Y}年{name}({r['start']:%m-%d}至{r['end']:%m-%d}):日活与平日相比无明显变化"
-            f"({r['lift']:.2f} 倍,95% 置信区间 {r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)})。"
+            f"({L.times(r['lift'], lang)},95% 置信区间 {r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)})。"
             if lang == "zh" else
             f"{en} {name} {r['start']:%Y} ({r['start']:%m-%d} to {r['end']:%m-%d}): no clear change "
-            f"in daily users from ordinary days ({r['lift']:.2f}x, 95% interval "
+            f"in daily users from ordinary days ({L.times(r['lift'], lang)}, 95% interval "
             f"{r['ci_low']:.2f}–{r['ci_high']:.2f}{_provisional(r, lang)}).")
 
 
@@ -351,10 +351,10 @@ def coming_finding(coming: pd.DataFrame, lang: str = "zh", top: int = 2) -> list
         est = r["calendar"] == "estimated"
         if zh:
             parts.append(f"{r['name_zh']}({r['start']} 至 {r['end']}{',日期为估计' if est else ''};"
-                         f"上次 {pd.Timestamp(r['last_start']):%Y-%m} 为平日的 {r['last_lift']:.2f} 倍)")
+                         f"上次 {pd.Timestamp(r['last_start']):%Y-%m} 为平日的 {L.times(r['last_lift'], lang)})")
         else:
             parts.append(f"{r['name']} ({r['start']} to {r['end']}{', dates estimated' if est else ''}; "
-                         f"{r['last_lift']:.2f}x ordinary days last time, {pd.Timestamp(r['last_start']):%Y-%m})")
+                         f"{L.times(r['last_lift'], lang)} ordinary days last time, {pd.Timestamp(r['last_start']):%Y-%m})")
     return ["未来 12 个月中,上次日活提升最大的节假日:" + "、".join(parts) + "。" if zh else
             "Coming in the next 12 months, the holidays that lifted daily users most last time: "
             + "; ".join(parts) + "."] + out

@@ -123,6 +123,9 @@ LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 
 
 REACH_SECONDS = 5     # how long a standalone master's port is given to answer before the session starts
+_MASTER_FIX = ("Check that the Spark master is running, that this machine may connect to it, and that "
+               "spark_master names its host and port as its web page shows them (spark://HOST:7077, not the web "
+               "page's own port); or set spark_master: local[2] to run Spark on this machine.")
 
 
 def _unreachable_master(master: str) -> str | None:
@@ -185,10 +188,7 @@ def spark_session(master: str = "local[2]", conf: dict | None = None, timezone: 
         why = _unreachable_master(master)
         if why:
             raise EngineError(
-                f"engine: spark: the master {master!r} cannot be reached ({why}). Check that the Spark master "
-                "is running and that spark_master names its host and port as its web page shows them "
-                "(spark://HOST:7077), that this machine may connect to it; or set spark_master: local[2] "
-                "to run Spark on this machine.")
+                f"engine: spark: the master {master!r} cannot be reached ({why}). {_MASTER_FIX}")
     started = time.perf_counter()
     try:
         with warnings.catch_warnings():
@@ -215,10 +215,8 @@ def spark_session(master: str = "local[2]", conf: dict | None = None, timezone: 
             # Spark registers with a standalone master three times, 20 s each, then stops its context
             raise EngineError(
                 f"engine: spark: the master {master!r} did not take this application: Spark stops after about a "
-                "minute when nothing at that address answers as a Spark master. Check that the Spark master is "
-                "running and that spark_master names its host and port as its web page shows them "
-                "(spark://HOST:7077, not the web page's port), or set spark_master: local[2] to run Spark on "
-                f"this machine. (Spark said: {_cause(exc)})") from None
+                f"minute when nothing at that address answers as a Spark master. {_MASTER_FIX} "
+                f"(Spark said: {_cause(exc)})") from None
         raise EngineError(f"engine: spark could not start a session on master {master!r}: {_cause(exc)}. "
                           "Check spark_master and spark_conf in the configuration.") from None
     spark.conf.set("spark.sql.session.timeZone", timezone)
